@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs whatever pgfleet needs and is missing, idempotently: the real stack
+# (Debian packages), the npm dependencies, and the build. Quick when all is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(etcd-server etcd-client patroni postgresql)
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "pgfleet setup: missing Debian packages: ${missing[*]}" >&2
+    echo "hint: run as root, or: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 2
+  fi
+  echo "pgfleet setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Debian's postinstall may start the packaged services where an init system runs;
+# the lab starts its own, so the packaged ones must not hold the default ports.
+if [ "$(id -u)" -eq 0 ]; then
+  for svc in etcd patroni postgresql; do
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+      echo "pgfleet setup: note: the packaged $svc service is running; the lab does not use it" >&2
+    fi
+  done
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "pgfleet setup: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+stamp=dist/.build-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find src templates package.json tsconfig.json tsconfig.build.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+  echo "pgfleet setup: building" >&2
+  npx --no-install tsc -p tsconfig.build.json >&2
+  chmod +x dist/cli/main.js
+  touch "$stamp"
+fi

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs pgfleet's tests with node's test runner: unit tests (pure logic) and
+# integration tests (real etcd, Patroni and PostgreSQL on loopback).
+# Usage: scripts/test.sh [unit|integration|all] [extra test files...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-all}
+shift || true
+
+files=()
+if [ $# -gt 0 ]; then
+  files=("$@")
+else
+  case "$which" in
+    unit) mapfile -t files < <(find test/unit -name '*.test.ts' | sort) ;;
+    integration) mapfile -t files < <(find test/integration -name '*.test.ts' | sort) ;;
+    all) mapfile -t files < <(find test/unit test/integration -name '*.test.ts' | sort) ;;
+    *) echo "usage: scripts/test.sh [unit|integration|all] [files...]" >&2; exit 2 ;;
+  esac
+fi
+
+# Integration files each start a whole lab: on two cores they run one at a time.
+concurrency=1
+[ "$which" = unit ] && concurrency=2
+
+exec node --import tsx --test --test-concurrency="$concurrency" --test-timeout=600000 \
+  --test-reporter=spec "${files[@]}"

@@ -1,0 +1,221 @@
+import type { Secret } from '../../core/secret.js';
+import { prefixRangeEnd } from '../../core/etcd/key-range.js';
+import { EtcdError } from './etcd-error.js';
+import { GatewayTransport, type EtcdTlsFiles } from './gateway-transport.js';
+
+export interface EtcdCredentials {
+  username: string;
+  password: Secret;
+}
+
+export interface EtcdClientOptions {
+  endpoints: string[];
+  credentials?: EtcdCredentials | undefined;
+  tls?: EtcdTlsFiles | undefined;
+  timeoutMs?: number | undefined;
+}
+
+export interface KeyValue {
+  key: string;
+  value: string;
+  modRevision: number;
+  createRevision: number;
+  version: number;
+  lease: string | undefined;
+}
+
+interface RawKeyValue {
+  key: string;
+  value?: string;
+  mod_revision?: string;
+  create_revision?: string;
+  version?: string;
+  lease?: string;
+}
+
+export interface EtcdStatus {
+  endpoint: string;
+  version: string;
+  leader: string;
+  memberId: string;
+  raftTerm: number;
+  dbSize: number;
+}
+
+export interface EtcdMember {
+  id: string;
+  name: string;
+  clientUrls: string[];
+  peerUrls: string[];
+}
+
+const b64 = (value: string | Buffer): string => Buffer.from(value).toString('base64');
+const unb64 = (value: string | undefined): string => (value ? Buffer.from(value, 'base64').toString('utf8') : '');
+
+/**
+ * A typed etcd v3 client over the JSON gateway that survives etcd auth being
+ * switched on and off under it, following Patroni's own rules:
+ * - with credentials, it authenticates lazily; "authentication is not enabled"
+ *   means "go on without a token";
+ * - on "user name is empty", "invalid auth token" or "revision of auth store is
+ *   old" it drops its token, authenticates again once and retries the call.
+ */
+export class EtcdClient {
+  readonly #transport: GatewayTransport;
+  readonly #credentials: EtcdCredentials | undefined;
+  #token: string | undefined;
+  #tokenTried = false;
+
+  constructor(options: EtcdClientOptions) {
+    this.#transport = new GatewayTransport({ endpoints: options.endpoints, tls: options.tls, timeoutMs: options.timeoutMs });
+    this.#credentials = options.credentials;
+  }
+
+  get endpoints(): string[] {
+    return this.#transport.endpoints;
+  }
+
+  get username(): string | undefined {
+    return this.#credentials?.username;
+  }
+
+  /** Sends a request with this client's authentication rules. */
+  async call<T>(path: string, body: unknown): Promise<T> {
+    await this.#ensureToken();
+    try {
+      return await this.#transport.post<T>(path, body, this.#token);
+    } catch (error) {
+      if (!(error instanceof EtcdError) || !isStaleAuth(error)) throw error;
+      // Without credentials there is nothing to authenticate with.
+      if (!this.#credentials) throw error;
+      // Auth state changed under us: authenticate again (or learn it is off) and retry once.
+      this.#token = undefined;
+      this.#tokenTried = false;
+      await this.#ensureToken();
+      return this.#transport.post<T>(path, body, this.#token);
+    }
+  }
+
+  async #ensureToken(): Promise<void> {
+    if (this.#tokenTried || !this.#credentials) return;
+    this.#tokenTried = true;
+    try {
+      this.#token = await this.authenticate(this.#credentials);
+    } catch (error) {
+      if (error instanceof EtcdError && error.kind === 'auth-not-enabled') {
+        this.#token = undefined;
+        return;
+      }
+      this.#tokenTried = false;
+      throw error;
+    }
+  }
+
+  /** Authenticates and returns a token; throws EtcdError('auth-not-enabled') when auth is off. */
+  async authenticate(credentials: EtcdCredentials): Promise<string> {
+    const answer = await this.#transport.post<{ token: string }>('/v3/auth/authenticate', {
+      name: credentials.username,
+      password: credentials.password.reveal(),
+    });
+    return answer.token;
+  }
+
+  /**
+   * Whether etcd auth is on. etcd 3.4 has no status call: authenticating with
+   * credentials that cannot exist answers "not enabled" when off and
+   * "authentication failed" when on.
+   */
+  async isAuthEnabled(): Promise<boolean> {
+    try {
+      await this.#transport.post('/v3/auth/authenticate', { name: 'pgfleet-auth-probe\u0000', password: 'x' });
+      return true;
+    } catch (error) {
+      if (error instanceof EtcdError && error.kind === 'auth-not-enabled') return false;
+      if (error instanceof EtcdError && (error.kind === 'authentication-failed' || error.kind === 'user-not-found')) return true;
+      throw error;
+    }
+  }
+
+  /** The token currently held, for telling simple tokens from JWT. */
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    const answer = await this.call<{ kvs?: RawKeyValue[] }>('/v3/kv/range', { key: b64(key) });
+    const raw = answer.kvs?.[0];
+    return raw ? toKeyValue(raw) : undefined;
+  }
+
+  async getPrefix(prefix: string, options: { keysOnly?: boolean; limit?: number } = {}): Promise<KeyValue[]> {
+    const answer = await this.call<{ kvs?: RawKeyValue[] }>('/v3/kv/range', {
+      key: b64(prefix),
+      range_end: b64(prefixRangeEnd(prefix)),
+      ...(options.keysOnly ? { keys_only: true } : {}),
+      ...(options.limit ? { limit: options.limit } : {}),
+    });
+    return (answer.kvs ?? []).map(toKeyValue);
+  }
+
+  async put(key: string, value: string): Promise<number> {
+    const answer = await this.call<{ header: { revision: string } }>('/v3/kv/put', { key: b64(key), value: b64(value) });
+    return Number(answer.header.revision);
+  }
+
+  /** Deletes one key, or every key under it with `prefix`. Returns how many were deleted. */
+  async delete(key: string, options: { prefix?: boolean } = {}): Promise<number> {
+    const answer = await this.call<{ deleted?: string }>('/v3/kv/deleterange', {
+      key: b64(key),
+      ...(options.prefix ? { range_end: b64(prefixRangeEnd(key)) } : {}),
+    });
+    return Number(answer.deleted ?? 0);
+  }
+
+  /** Status of one endpoint (version, leader). */
+  async status(endpoint?: string): Promise<EtcdStatus> {
+    const target = endpoint ?? this.endpoints[0]!;
+    const transport = endpoint ? new GatewayTransport({ endpoints: [endpoint], timeoutMs: 2_000 }) : this.#transport;
+    try {
+      const answer = await transport.post<{ header: { member_id: string; raft_term?: string }; version: string; leader: string; dbSize?: string }>('/v3/maintenance/status', {});
+      return {
+        endpoint: target,
+        version: answer.version,
+        leader: answer.leader,
+        memberId: answer.header.member_id,
+        raftTerm: Number(answer.header.raft_term ?? 0),
+        dbSize: Number(answer.dbSize ?? 0),
+      };
+    } finally {
+      if (transport !== this.#transport) await transport.close();
+    }
+  }
+
+  async memberList(): Promise<EtcdMember[]> {
+    const answer = await this.call<{ members?: Array<{ ID: string; name?: string; clientURLs?: string[]; peerURLs?: string[] }> }>('/v3/cluster/member/list', {});
+    return (answer.members ?? []).map((member) => ({
+      id: member.ID,
+      name: member.name ?? '',
+      clientUrls: member.clientURLs ?? [],
+      peerUrls: member.peerURLs ?? [],
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.#transport.close();
+  }
+}
+
+function isStaleAuth(error: EtcdError): boolean {
+  return error.kind === 'user-name-empty' || error.kind === 'invalid-token' || error.kind === 'auth-revision-old';
+}
+
+function toKeyValue(raw: RawKeyValue): KeyValue {
+  return {
+    key: unb64(raw.key),
+    value: unb64(raw.value),
+    modRevision: Number(raw.mod_revision ?? 0),
+    createRevision: Number(raw.create_revision ?? 0),
+    version: Number(raw.version ?? 0),
+    lease: raw.lease,
+  };
+}

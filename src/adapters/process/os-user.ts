@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { PgfleetError } from '../../core/errors.js';
+
+export interface OsUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+/** Looks a user up in /etc/passwd (Node has no getpwnam). */
+export function lookupOsUser(name: string): OsUser | undefined {
+  const passwd = readFileSync('/etc/passwd', 'utf8');
+  for (const line of passwd.split('\n')) {
+    const fields = line.split(':');
+    if (fields[0] === name && fields.length >= 7) {
+      return { name, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] ?? '/' };
+    }
+  }
+  return undefined;
+}
+
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/**
+ * The user Patroni and PostgreSQL run as: `postgres` when pgfleet runs as root
+ * (PostgreSQL refuses to run as root), otherwise the invoking user (undefined:
+ * no switch).
+ */
+export function serviceUser(name = 'postgres'): OsUser | undefined {
+  if (!isRoot()) return undefined;
+  const user = lookupOsUser(name);
+  if (!user) {
+    throw new PgfleetError('SERVICE_USER_MISSING', `running as root, but the user "${name}" that Patroni and PostgreSQL must run as does not exist`, {
+      hint: 'install the postgresql package (it creates the user), or run pgfleet as a non-root user',
+    });
+  }
+  return user;
+}
