@@ -1,6 +1,124 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { integerOption, outputFor } from '../program.js';
+import { runCommand } from '../run-command.js';
 
-/** `pgfleet lab ...`: registered in the next commit (lab orchestration in progress). */
+/** `pgfleet lab up|status|env|down|demo`: the real stack on loopback. Heavy modules load inside actions. */
 export function registerLabCommands(program: Command): void {
-  program.command('lab').description('run the real stack (etcd, Patroni, PostgreSQL) on loopback for demos, tests and benchmarks');
+  const lab = program
+    .command('lab')
+    .description('run the real stack (etcd, Patroni, PostgreSQL) on 127.0.0.1 for demos, tests and benchmarks');
+
+  const dirOption = (): Option => new Option('--dir <dir>', 'lab directory (default: $XDG_STATE_HOME/pgfleet/lab, ~/.local/state/pgfleet/lab, or /var/lib/pgfleet/lab as root)');
+
+  lab
+    .command('up')
+    .description('start etcd and Patroni clusters with PostgreSQL; returns when every cluster has a leader and streaming replicas')
+    .option('--clusters <n>', 'number of Patroni clusters', integerOption(1, 20), 2)
+    .option('--nodes <n>', 'nodes per cluster', integerOption(1, 5), 2)
+    .option('--etcd-members <n>', 'etcd members', integerOption(1, 5), 3)
+    .option('--base-port <port>', 'first port of the lab range (default: a free range)', integerOption(1, 65535))
+    .option('--scopes <list>', 'comma-separated cluster names (default: alpha, beta, ...)')
+    .option('--timeout <seconds>', 'hard limit for the start-up', integerOption(10, 3600), 180)
+    .addOption(dirOption())
+    .action(async (options: { clusters: number; nodes: number; etcdMembers: number; basePort?: number; scopes?: string; timeout: number; dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { labUp } = await import('../../lab/lab-up.js');
+        const { labPortCount } = await import('../../core/lab/lab-topology.js');
+        const { findFreePortRange } = await import('../../adapters/process/port-probe.js');
+        const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options), { min: 40_000, max: 50_000 }));
+        const result = await labUp({
+          clusters: options.clusters,
+          nodes: options.nodes,
+          etcdMembers: options.etcdMembers,
+          basePort,
+          scopes: options.scopes?.split(',').map((scope) => scope.trim()),
+          dir: options.dir,
+          timeoutMs: options.timeout * 1000,
+          onProgress: (message, transient) => (transient ? output.progress(message) : output.step(message)),
+        });
+        output.endProgress();
+        output.data(
+          { dir: result.state.dir, elapsedMs: result.elapsedMs, settingsFile: result.state.settingsFile, clusters: result.readiness.map((r) => ({ scope: r.scope, leader: r.leader, streaming: r.streaming })) },
+          () => [`lab ready in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.state.dir}`, ...result.readiness.map((r) => `  ${r.scope}: leader ${r.leader}, streaming: ${r.streaming.join(', ') || 'none'}`), `use it with: eval "$(pgfleet lab env --dir ${result.state.dir})"`].join('\n'),
+        );
+      });
+    });
+
+  lab
+    .command('status')
+    .description('etcd members (health, leader) and each cluster member (role, state, timeline, lag, REST URL)')
+    .addOption(dirOption())
+    .action(async (options: { dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { labStatus } = await import('../../lab/lab-status.js');
+        const { renderLabStatus } = await import('../../lab/lab-status-table.js');
+        const { defaultLabDir } = await import('../../lab/lab-state.js');
+        const status = await labStatus(options.dir ?? defaultLabDir());
+        output.data(status, () => renderLabStatus(status));
+      });
+    });
+
+  lab
+    .command('env')
+    .description('print shell exports pointing pgfleet and patronictl at the lab: eval "$(pgfleet lab env)"')
+    .option('--node <name>', 'node whose Patroni YAML patronictl uses')
+    .addOption(dirOption())
+    .action(async (options: { dir?: string; node?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { labEnv, renderShellExports } = await import('../../lab/lab-env.js');
+        const { defaultLabDir } = await import('../../lab/lab-state.js');
+        const variables = await labEnv(options.dir ?? defaultLabDir(), options.node);
+        output.data(variables, () => renderShellExports(variables));
+      });
+    });
+
+  lab
+    .command('down')
+    .description('stop every process the lab started and remove its directory (safe to run twice)')
+    .addOption(dirOption())
+    .action(async (options: { dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { labDown } = await import('../../lab/lab-down.js');
+        const { defaultLabDir } = await import('../../lab/lab-state.js');
+        const result = await labDown(options.dir ?? defaultLabDir());
+        output.data(result, () => (result.existed ? `lab stopped (${result.stopped.length} processes) and ${result.dir} removed` : `no lab at ${result.dir}: nothing to do`));
+      });
+    });
+
+  lab
+    .command('demo')
+    .description('the main demo: start a lab, show it, write on each primary and read it on its replica, stop it')
+    .option('--keep', 'leave the lab running at the end', false)
+    .option('--base-port <port>', 'first port of the lab range (default: a free range)', integerOption(1024, 65535))
+    .addOption(dirOption())
+    .action(async (options: { keep: boolean; basePort?: number; dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { labDemo } = await import('../../lab/lab-demo.js');
+        const { renderLabStatus } = await import('../../lab/lab-status-table.js');
+        let stepNumber = 0;
+        const result = await labDemo({
+          dir: options.dir,
+          basePort: options.basePort,
+          keep: options.keep,
+          narrator: {
+            step: (title) => {
+              output.endProgress();
+              process.stdout.write(`\n${output.paint(`[${++stepNumber}]`, 1)} ${title}\n`);
+            },
+            say: (line) => process.stdout.write(`    ${line}\n`),
+            progress: (line) => output.progress(`    ${line}`),
+            endProgress: () => output.endProgress(),
+            status: (status) => process.stdout.write(`${renderLabStatus(status).replace(/^/gm, '    ')}\n`),
+          },
+        });
+        process.stdout.write(
+          `\nSummary: lab up in ${(result.labUpMs / 1000).toFixed(1)} s; ${result.checks.length} clusters each replicated a write from primary to replica (${result.checks.map((c) => `${c.scope} ${c.visibleAfterMs} ms`).join(', ')}); lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}.\n`,
+        );
+      });
+    });
 }

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import type { SitePaths } from '../settings/site-paths.js';
+
+/** Where one instance's files live; the same layout for the lab and for `pgfleet instance`. */
+export interface InstanceLayout {
+  name: string;
+  /** Generated Patroni YAML (0600, owned by the Patroni user). */
+  configFile: string;
+  /** Parent of the data directory, owned by the Patroni user. */
+  instanceDir: string;
+  dataDir: string;
+  pgpass: string;
+  socketDir: string;
+  /** stdout/stderr of the Patroni daemon. */
+  logFile: string;
+  /** pgfleet's record of the Patroni process (pid + start time). */
+  pidFile: string;
+}
+
+export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export function instanceLayout(paths: SitePaths, name: string): InstanceLayout {
+  const instanceDir = join(paths.dataDir, name);
+  const runDir = join(paths.runDir, name);
+  return {
+    name,
+    configFile: join(paths.patroniConfigDir, `${name}.yaml`),
+    instanceDir,
+    dataDir: join(instanceDir, 'data'),
+    pgpass: join(instanceDir, 'pgpass'),
+    socketDir: runDir,
+    logFile: join(paths.patroniLogDir, `${name}.log`),
+    pidFile: join(runDir, 'patroni.pid'),
+  };
+}

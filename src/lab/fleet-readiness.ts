@@ -1,0 +1,53 @@
+import type { LabCluster, LabTopology } from '../core/lab/lab-topology.js';
+import { PatroniRestClient, type PatroniNodeStatus } from '../adapters/patroni/rest-client.js';
+
+export interface ClusterReadiness {
+  scope: string;
+  leader: string | undefined;
+  /** Replicas the leader reports as streaming in pg_stat_replication (GET /patroni on the leader). */
+  streaming: string[];
+  expectedReplicas: number;
+  ready: boolean;
+  /** Per node: what its REST API said, or why it could not be asked. */
+  nodes: Array<{ name: string; role?: string; state?: string; timeline?: number; error?: string }>;
+}
+
+export function isPrimaryRole(role: string | undefined): boolean {
+  return role === 'master' || role === 'primary';
+}
+
+/** One look at a cluster: every member's GET /patroni; the leader's carries pg_stat_replication. */
+export async function clusterReadiness(topology: LabTopology, cluster: LabCluster, clientFor: (url: string) => PatroniRestClient): Promise<ClusterReadiness> {
+  const statuses = await Promise.all(
+    cluster.nodes.map(async (node) => {
+      const client = clientFor(`http://${topology.host}:${node.restPort}`);
+      try {
+        return { name: node.name, status: await client.nodeStatus() };
+      } catch (error) {
+        return { name: node.name, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  const leaderEntry = statuses.find((entry) => 'status' in entry && entry.status && isPrimaryRole(entry.status.role) && entry.status.state === 'running');
+  const leaderStatus = leaderEntry && 'status' in leaderEntry ? (leaderEntry.status as PatroniNodeStatus) : undefined;
+  const streaming = (leaderStatus?.replication ?? []).filter((row) => row.state === 'streaming').map((row) => row.application_name);
+  const expectedReplicas = cluster.nodes.length - 1;
+  return {
+    scope: cluster.scope,
+    leader: leaderEntry?.name,
+    streaming,
+    expectedReplicas,
+    ready: leaderEntry !== undefined && cluster.nodes.every((node) => node.name === leaderEntry.name || streaming.includes(node.name)),
+    nodes: statuses.map((entry) =>
+      'status' in entry && entry.status
+        ? { name: entry.name, role: entry.status.role, state: entry.status.state, ...(entry.status.timeline === undefined ? {} : { timeline: entry.status.timeline }) }
+        : { name: entry.name, error: 'error' in entry ? entry.error : 'no answer' },
+    ),
+  };
+}
+
+/** A node that holds a cluster back from being ready: the one whose log to show. */
+export function laggingNode(readiness: ClusterReadiness): string | undefined {
+  if (!readiness.leader) return readiness.nodes[0]?.name;
+  return readiness.nodes.find((node) => node.name !== readiness.leader && !readiness.streaming.includes(node.name))?.name;
+}

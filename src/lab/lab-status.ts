@@ -1,0 +1,85 @@
+import { labEtcdEndpoints } from '../core/lab/lab-topology.js';
+import { EtcdClient } from '../adapters/etcd/etcd-client.js';
+import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
+import { isRunning } from '../adapters/process/daemon.js';
+import { loadLabState } from './lab-state.js';
+
+export interface LabEtcdMemberStatus {
+  name: string;
+  endpoint: string;
+  running: boolean;
+  healthy: boolean;
+  leader: boolean;
+  version?: string;
+}
+
+export interface LabNodeStatus {
+  name: string;
+  restUrl: string;
+  pgPort: number;
+  running: boolean;
+  role?: string;
+  state?: string;
+  timeline?: number;
+  /** Replication lag in bytes, as GET /cluster reports it. */
+  lag?: number | string;
+  error?: string;
+}
+
+export interface LabStatus {
+  dir: string;
+  id: string;
+  phase: string;
+  etcd: LabEtcdMemberStatus[];
+  clusters: Array<{ scope: string; leader?: string; nodes: LabNodeStatus[] }>;
+}
+
+/** A live look at a lab: etcd members (health, leader) and each cluster's members. */
+export async function labStatus(dir: string): Promise<LabStatus> {
+  const state = await loadLabState(dir);
+  const topology = state.topology;
+  const processByName = new Map(state.processes.map((process) => [process.name, process]));
+  const endpoints = labEtcdEndpoints(topology);
+
+  const etcd = await Promise.all(
+    topology.etcd.map(async (member, index): Promise<LabEtcdMemberStatus> => {
+      const endpoint = endpoints[index]!;
+      const process = processByName.get(member.name);
+      const client = new EtcdClient({ endpoints: [endpoint], timeoutMs: 1_500 });
+      try {
+        const status = await client.status(endpoint);
+        return { name: member.name, endpoint, running: process ? isRunning(process) : false, healthy: true, leader: status.leader === status.memberId, version: status.version };
+      } catch {
+        return { name: member.name, endpoint, running: process ? isRunning(process) : false, healthy: false, leader: false };
+      } finally {
+        await client.close();
+      }
+    }),
+  );
+
+  const clusters = await Promise.all(
+    topology.clusters.map(async (cluster) => {
+      const nodes = await Promise.all(
+        cluster.nodes.map(async (node): Promise<LabNodeStatus> => {
+          const restUrl = `http://${topology.host}:${node.restPort}`;
+          const process = processByName.get(node.name);
+          const base = { name: node.name, restUrl, pgPort: node.pgPort, running: process ? isRunning(process) : false };
+          const client = new PatroniRestClient(restUrl, {}, 2_000);
+          try {
+            const status = await client.nodeStatus();
+            const clusterView = await client.cluster().catch(() => undefined);
+            const lag = clusterView?.members.find((member) => member.name === node.name)?.lag;
+            return { ...base, role: status.role, state: status.state, ...(status.timeline === undefined ? {} : { timeline: status.timeline }), ...(lag === undefined ? {} : { lag }) };
+          } catch (error) {
+            return { ...base, error: error instanceof Error ? error.message : String(error) };
+          } finally {
+            await client.close();
+          }
+        }),
+      );
+      const leader = nodes.find((node) => node.role === 'master' || node.role === 'primary')?.name;
+      return { scope: cluster.scope, ...(leader ? { leader } : {}), nodes };
+    }),
+  );
+  return { dir: state.dir, id: state.id, phase: state.phase, etcd, clusters };
+}

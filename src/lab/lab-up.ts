@@ -1,0 +1,229 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { access, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PgfleetError } from '../core/errors.js';
+import { defaultPgHba } from '../core/instance/default-pg-hba.js';
+import { instanceLayout, type InstanceLayout } from '../core/instance/instance-layout.js';
+import { type LabNode, type LabTopology, type LabTopologyInput, planLabTopology } from '../core/lab/lab-topology.js';
+import { buildPatroniConfig } from '../core/patroni-config/build-config.js';
+import type { InstanceSpec } from '../core/patroni-config/instance-spec.js';
+import { parsePatroniVersion, patroniFeatures, type PatroniFeatures } from '../core/patroni-config/patroni-features.js';
+import { resolveSitePaths, type SitePaths } from '../core/settings/site-paths.js';
+import type { SiteSettings } from '../core/settings/site-settings.js';
+import { parse as parseYaml } from 'yaml';
+import { ensureDirectory, writeFileAtomic, type FileOwner } from '../adapters/fs/atomic-file.js';
+import { isRunning, stopProcess } from '../adapters/process/daemon.js';
+import { isRoot, serviceUser } from '../adapters/process/os-user.js';
+import { takenPorts } from '../adapters/process/port-probe.js';
+import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
+import { writeInstanceConfig } from '../instance/instance-config-file.js';
+import { startPatroni, stopOrphanedPostmaster, tailFile } from '../instance/patroni-process.js';
+import { startEtcdMembers, waitForEtcdHealthy } from './etcd-cluster.js';
+import { clusterReadiness, laggingNode, type ClusterReadiness } from './fleet-readiness.js';
+import { ensureClusterRoles } from './lab-secrets.js';
+import { LAB_SETTINGS_FILE, LAB_TEMPLATE_FILE, labSiteSettings } from './lab-settings.js';
+import { type LabState, LAB_STATE_FILE, defaultLabDir, newLabState, saveLabState } from './lab-state.js';
+import { LAB_PATRONI_TEMPLATE } from './lab-template.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface LabUpOptions extends LabTopologyInput {
+  dir?: string | undefined;
+  /** Hard limit for the whole start-up. */
+  timeoutMs?: number | undefined;
+  /** etcd --auth-token (default simple). */
+  etcdAuthToken?: string | undefined;
+  onProgress?: ((message: string, transient: boolean) => void) | undefined;
+}
+
+export interface LabUpResult {
+  state: LabState;
+  readiness: ClusterReadiness[];
+  elapsedMs: number;
+}
+
+const BINARIES = { etcd: '/usr/bin/etcd', patroni: '/usr/bin/patroni' };
+
+/**
+ * Starts a real lab: a K-member etcd and N Patroni clusters of M nodes with
+ * PostgreSQL, all on 127.0.0.1. Returns once every cluster has a leader and
+ * every replica streams. Input is checked before anything is created.
+ */
+export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  const progress = options.onProgress ?? (() => undefined);
+  const topology = planLabTopology(options);
+  const dir = options.dir ?? defaultLabDir();
+
+  await checkLabDirUsable(dir);
+  const busy = await takenPorts(topology.ports, topology.host);
+  if (busy.length > 0) {
+    throw new PgfleetError('LAB_PORTS_TAKEN', `ports ${formatPorts(busy)} in the lab's range ${topology.basePort}-${topology.ports.at(-1)} are already in use`, {
+      hint: 'choose another --base-port (or stop what listens there)',
+    });
+  }
+  await checkBinaries();
+  const runAs = serviceUser();
+  const owner: FileOwner | undefined = runAs ? { uid: runAs.uid, gid: runAs.gid } : undefined;
+  const features = await detectPatroniFeatures(BINARIES.patroni);
+
+  // From here on the lab exists: every process is recorded as soon as it starts.
+  await ensureDirectory(dir, 0o755);
+  const { settings, yaml } = labSiteSettings(dir, topology);
+  const state = newLabState({ id: randomBytes(4).toString('hex'), dir, topology, settingsFile: join(dir, LAB_SETTINGS_FILE) });
+  await saveLabState(state);
+  try {
+    await writeFileAtomic(join(dir, LAB_SETTINGS_FILE), yaml, { mode: 0o644 });
+    await writeFileAtomic(join(dir, LAB_TEMPLATE_FILE), LAB_PATRONI_TEMPLATE, { mode: 0o644 });
+
+    progress(`starting etcd: ${topology.etcd.length} member(s)`, false);
+    await ensureDirectory(join(dir, 'etcd'), 0o700);
+    const members = await startEtcdMembers(
+      { members: topology.etcd, host: topology.host, dir: join(dir, 'etcd'), clusterToken: `pgfleet-lab-${state.id}`, authToken: options.etcdAuthToken },
+      async (member) => {
+        state.processes.push({ kind: 'etcd', name: member.name, ...member.process });
+        await saveLabState(state);
+      },
+    );
+    await waitForEtcdHealthy(members, Math.min(30_000, timeoutMs));
+
+    const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: runAs?.home ?? process.env.HOME ?? '/', env: {} });
+    await prepareInstanceDirectories(paths, owner);
+    const template = parseYaml(LAB_PATRONI_TEMPLATE) as Record<string, unknown>;
+    for (const cluster of topology.clusters) {
+      progress(`starting cluster ${cluster.scope}: ${cluster.nodes.length} node(s)`, false);
+      const roles = await ensureClusterRoles(dir, cluster.scope);
+      for (const node of cluster.nodes) {
+        const layout = instanceLayout(paths, node.name);
+        const spec = labInstanceSpec(node, layout, settings, roles);
+        await prepareInstance(layout, owner);
+        await writeInstanceConfig(layout.configFile, buildPatroniConfig({ settings: settings.patroni!, instance: spec, template, features }), { owner });
+        const handle = await startPatroni(layout, { patroniBinary: BINARIES.patroni, runAs });
+        state.processes.push({ kind: 'patroni', name: node.name, ...handle });
+        await saveLabState(state);
+      }
+    }
+
+    const readiness = await waitForFleetReady(state, paths, started, started + timeoutMs, progress);
+    state.phase = 'ready';
+    await saveLabState(state);
+    return { state, readiness, elapsedMs: Date.now() - started };
+  } catch (error) {
+    state.phase = 'failed';
+    await saveLabState(state).catch(() => undefined);
+    await stopLabProcesses(state).catch(() => undefined);
+    throw error;
+  }
+}
+
+export function labInstanceSpec(node: LabNode, layout: InstanceLayout, settings: SiteSettings, roles: Awaited<ReturnType<typeof ensureClusterRoles>>): InstanceSpec {
+  return {
+    name: node.name,
+    scope: node.scope,
+    node: node.name,
+    postgresql: {
+      port: node.pgPort,
+      listenHost: '127.0.0.1',
+      connectHost: '127.0.0.1',
+      dataDir: layout.dataDir,
+      binDir: settings.postgresql.bin_dir,
+      socketDir: layout.socketDir,
+      pgpass: layout.pgpass,
+      parameters: {},
+      pgHba: defaultPgHba({ replication: roles.replication.username }),
+    },
+    restapi: { listen: `127.0.0.1:${node.restPort}`, connectAddress: `127.0.0.1:${node.restPort}` },
+    superuser: roles.superuser,
+    replication: roles.replication,
+    rewind: roles.rewind,
+  };
+}
+
+async function waitForFleetReady(state: LabState, paths: SitePaths, startedAt: number, deadline: number, progress: (message: string, transient: boolean) => void): Promise<ClusterReadiness[]> {
+  const clients = new Map<string, PatroniRestClient>();
+  const clientFor = (url: string): PatroniRestClient => {
+    let client = clients.get(url);
+    if (!client) clients.set(url, (client = new PatroniRestClient(url, {}, 2_000)));
+    return client;
+  };
+  try {
+    for (;;) {
+      const readiness = await Promise.all(state.topology.clusters.map((cluster) => clusterReadiness(state.topology, cluster, clientFor)));
+      progress(`waiting for leaders and streaming replicas: ${readiness.map(describeReadiness).join('  ')}`, true);
+      if (readiness.every((cluster) => cluster.ready)) return readiness;
+      const dead = state.processes.find((process) => process.kind === 'patroni' && !isRunning(process));
+      if (dead || Date.now() > deadline) {
+        const culprit = dead?.name ?? readiness.map(laggingNode).find((name) => name !== undefined) ?? state.topology.clusters[0]!.nodes[0]!.name;
+        const log = instanceLayout(paths, culprit).logFile;
+        const tail = await tailFile(log, 8);
+        throw new PgfleetError(
+          dead ? 'LAB_PATRONI_EXITED' : 'LAB_START_TIMEOUT',
+          dead ? `Patroni of node ${culprit} exited during start-up` : `lab not ready after ${Math.round((Date.now() - startedAt) / 1000)} s: node ${culprit} has no leader or is not streaming`,
+          { hint: `see its log: ${log}${tail.trim() ? `\n--- last lines of ${log} ---\n${tail.trimEnd()}` : ''}`, exitCode: 4 },
+        );
+      }
+      await sleep(500);
+    }
+  } finally {
+    await Promise.all([...clients.values()].map((client) => client.close()));
+  }
+}
+
+function describeReadiness(cluster: ClusterReadiness): string {
+  const leader = cluster.leader ? 'leader ✓' : 'leader …';
+  return `${cluster.scope}: ${leader} ${cluster.streaming.length}/${cluster.expectedReplicas} streaming`;
+}
+
+/** Stops every process a lab recorded: Patroni first (it stops PostgreSQL), then orphaned postmasters, then etcd. */
+export async function stopLabProcesses(state: LabState, graceMs = 30_000): Promise<void> {
+  const patronis = state.processes.filter((process) => process.kind === 'patroni');
+  await Promise.all(patronis.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs })));
+  const settings = labSiteSettings(state.dir, state.topology).settings;
+  const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: '/', env: {} });
+  await Promise.all(state.topology.clusters.flatMap((cluster) => cluster.nodes.map((node) => stopOrphanedPostmaster(instanceLayout(paths, node.name).dataDir))));
+  const etcds = state.processes.filter((process) => process.kind === 'etcd');
+  await Promise.all(etcds.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs: 10_000 })));
+}
+
+async function prepareInstanceDirectories(paths: SitePaths, owner: FileOwner | undefined): Promise<void> {
+  for (const directory of [paths.patroniConfigDir, paths.patroniLogDir, paths.dataDir, paths.runDir]) {
+    await ensureDirectory(directory, 0o750, owner);
+  }
+}
+
+async function prepareInstance(layout: InstanceLayout, owner: FileOwner | undefined): Promise<void> {
+  await ensureDirectory(layout.instanceDir, 0o700, owner);
+  await ensureDirectory(layout.socketDir, 0o750, owner);
+}
+
+async function checkLabDirUsable(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) return;
+  if (!info.isDirectory()) throw new PgfleetError('LAB_DIR_INVALID', `${dir} exists and is not a directory`, { hint: 'choose another --dir' });
+  const entries = await readdir(dir);
+  if (entries.includes(LAB_STATE_FILE)) {
+    throw new PgfleetError('LAB_EXISTS', `a lab already exists in ${dir}`, { hint: `see it with \`pgfleet lab status --dir ${dir}\`, or remove it with \`pgfleet lab down --dir ${dir}\`` });
+  }
+  if (entries.length > 0) {
+    throw new PgfleetError('LAB_DIR_NOT_A_LAB', `${dir} exists, is not empty and is not a pgfleet lab`, { hint: 'choose another --dir; pgfleet never writes into a directory it did not create' });
+  }
+}
+
+async function checkBinaries(): Promise<void> {
+  for (const binary of [BINARIES.etcd, BINARIES.patroni, '/usr/lib/postgresql/15/bin/postgres']) {
+    await access(binary).catch(() => {
+      throw new PgfleetError('LAB_BINARY_MISSING', `${binary} not found`, { hint: 'install the stack: bash scripts/setup.sh (or apt-get install -y etcd-server etcd-client patroni postgresql)' });
+    });
+  }
+}
+
+async function detectPatroniFeatures(binary: string): Promise<PatroniFeatures> {
+  const { stdout } = await promisify(execFile)(binary, ['--version']);
+  return patroniFeatures(parsePatroniVersion(stdout));
+}
+
+function formatPorts(ports: number[]): string {
+  return ports.length > 5 ? `${ports.slice(0, 5).join(', ')} and ${ports.length - 5} more` : ports.join(', ');
+}
