@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PgfleetError } from '../core/errors.js';
 import { defaultPgHba } from '../core/instance/default-pg-hba.js';
@@ -15,7 +15,7 @@ import type { SiteSettings } from '../core/settings/site-settings.js';
 import { parse as parseYaml } from 'yaml';
 import { ensureDirectory, writeFileAtomic, type FileOwner } from '../adapters/fs/atomic-file.js';
 import { isRunning, stopProcess } from '../adapters/process/daemon.js';
-import { isRoot, serviceUser } from '../adapters/process/os-user.js';
+import { isRoot, serviceUser, type OsUser } from '../adapters/process/os-user.js';
 import { takenPorts } from '../adapters/process/port-probe.js';
 import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { writeInstanceConfig } from '../instance/instance-config-file.js';
@@ -66,6 +66,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   }
   await checkBinaries();
   const runAs = serviceUser();
+  if (runAs) await checkReachableBy(dir, runAs);
   const owner: FileOwner | undefined = runAs ? { uid: runAs.uid, gid: runAs.gid } : undefined;
   const features = await detectPatroniFeatures(BINARIES.patroni);
 
@@ -208,6 +209,23 @@ async function checkLabDirUsable(dir: string): Promise<void> {
   }
   if (entries.length > 0) {
     throw new PgfleetError('LAB_DIR_NOT_A_LAB', `${dir} exists, is not empty and is not a pgfleet lab`, { hint: 'choose another --dir; pgfleet never writes into a directory it did not create' });
+  }
+}
+
+/** Patroni runs as another user (postgres): every existing ancestor of the lab must let it through. */
+async function checkReachableBy(dir: string, user: OsUser): Promise<void> {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    const info = await stat(current).catch(() => undefined);
+    if (info) {
+      const mode = info.mode;
+      const passable = info.uid === user.uid ? (mode & 0o100) !== 0 : info.gid === user.gid ? (mode & 0o010) !== 0 : (mode & 0o001) !== 0;
+      if (!passable) {
+        throw new PgfleetError('LAB_DIR_UNREACHABLE', `the ${user.name} user that runs Patroni cannot reach ${dir}: ${current} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}`, {
+          hint: `choose a --dir it can reach (e.g. under /var/lib or /tmp), or chmod o+x ${current}`,
+        });
+      }
+    }
+    if (current === dirname(current)) return;
   }
 }
 

@@ -1,0 +1,58 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labPortCount } from '../../src/core/lab/lab-topology.js';
+import { findFreePortRange } from '../../src/adapters/process/port-probe.js';
+import { labDown } from '../../src/lab/lab-down.js';
+import { type LabUpResult, labUp } from '../../src/lab/lab-up.js';
+import { registerTeardown } from './process-cleanup.js';
+
+export interface TestLab extends LabUpResult {
+  dir: string;
+  down(): Promise<void>;
+}
+
+export interface TestLabOptions {
+  clusters?: number;
+  nodes?: number;
+  etcdMembers?: number;
+  scopes?: string[];
+  etcdAuthToken?: string;
+}
+
+/**
+ * An isolated lab for one integration test file: its own free port range
+ * and its own directory, so tests run beside any other lab. It is taken down
+ * by `down()` (call it in `after`), on SIGINT/SIGTERM, and at exit.
+ */
+export async function startTestLab(options: TestLabOptions = {}): Promise<TestLab> {
+  const shape = { clusters: options.clusters ?? 2, nodes: options.nodes ?? 2, etcdMembers: options.etcdMembers ?? 1 };
+  const parent = await mkdtemp(join(tmpdir(), 'pgfleet-lab-'));
+  // mkdtemp makes a 0700 directory; the postgres user must be able to reach the lab inside it.
+  await chmod(parent, 0o755);
+  const dir = join(parent, 'lab');
+  let done = false;
+  const down = async (): Promise<void> => {
+    if (done) return;
+    done = true;
+    await labDown(dir).catch(() => undefined);
+    await rm(parent, { recursive: true, force: true });
+  };
+  const unregister = registerTeardown(down);
+  try {
+    const basePort = await findFreePortRange(labPortCount(shape));
+    const result = await labUp({ ...shape, basePort, dir, scopes: options.scopes, etcdAuthToken: options.etcdAuthToken, timeoutMs: 120_000 });
+    return {
+      ...result,
+      dir,
+      async down() {
+        await down();
+        unregister();
+      },
+    };
+  } catch (error) {
+    await down();
+    unregister();
+    throw error;
+  }
+}
