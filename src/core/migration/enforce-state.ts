@@ -1,0 +1,74 @@
+/**
+ * The state of an `etcd auth enforce` run, kept in etcd (AUTH_MIGRATION_KEY)
+ * so that an interrupted run can be inspected and finished or rolled back
+ * from any host. Phases move forward only; `rolling-back` can follow any
+ * phase after `pausing`.
+ */
+export type EnforcePhase = 'gates' | 'pausing' | 'enabling' | 'probing' | 'resuming' | 'rolling-back' | 'enforced' | 'rolled-back';
+
+export interface MemberProbeResult {
+  member: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface EnforceState {
+  id: string;
+  phase: EnforcePhase;
+  coordinator: { host: string; pid: number };
+  startedAt: string;
+  updatedAt: string;
+  /** Clusters this run paused (keys `<namespace><scope>`); clusters already paused by an operator are not listed and stay paused. */
+  pausedByUs: string[];
+  enabledAt?: string | undefined;
+  disabledAt?: string | undefined;
+  /** Milliseconds between auth enable and auth disable, when rolled back. */
+  exposureWindowMs?: number | undefined;
+  probes: MemberProbeResult[];
+  failures: string[];
+  /** etcd endpoints that did not answer during the run. */
+  endpointsDown: string[];
+}
+
+const ORDER: EnforcePhase[] = ['gates', 'pausing', 'enabling', 'probing', 'resuming', 'enforced'];
+const TERMINAL: EnforcePhase[] = ['enforced', 'rolled-back'];
+
+export function isTerminal(phase: EnforcePhase): boolean {
+  return TERMINAL.includes(phase);
+}
+
+/** Allowed transitions: forward along ORDER, or to rolling-back (then rolled-back) from any live phase after gates. */
+export function canTransition(from: EnforcePhase, to: EnforcePhase): boolean {
+  if (isTerminal(from)) return false;
+  if (to === 'rolling-back') return from !== 'gates';
+  if (from === 'rolling-back') return to === 'rolled-back';
+  const fromIndex = ORDER.indexOf(from);
+  const toIndex = ORDER.indexOf(to);
+  return fromIndex >= 0 && toIndex === fromIndex + 1;
+}
+
+export function transition(state: EnforceState, to: EnforcePhase, at: Date = new Date()): EnforceState {
+  if (!canTransition(state.phase, to)) throw new Error(`enforce cannot go from ${state.phase} to ${to}`);
+  return { ...state, phase: to, updatedAt: at.toISOString() };
+}
+
+export type RecoveryStep = { kind: 'auth-disable' } | { kind: 'resume'; clusters: string[] };
+
+/**
+ * What `etcd auth rollback` must do for a run left in `state` (possibly
+ * interrupted), given whether auth is on right now: disable auth if it is on,
+ * then resume the clusters that run paused.
+ */
+export function rollbackSteps(state: EnforceState | undefined, authEnabledNow: boolean): RecoveryStep[] {
+  const steps: RecoveryStep[] = [];
+  if (authEnabledNow) steps.push({ kind: 'auth-disable' });
+  if (state && state.pausedByUs.length > 0 && state.phase !== 'enforced' && state.phase !== 'rolled-back') {
+    steps.push({ kind: 'resume', clusters: state.pausedByUs });
+  }
+  return steps;
+}
+
+/** Whether a new `enforce` may start, or must first finish or roll back an interrupted one. */
+export function interruptedRun(state: EnforceState | undefined): EnforceState | undefined {
+  return state && !isTerminal(state.phase) ? state : undefined;
+}
