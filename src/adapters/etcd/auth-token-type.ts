@@ -1,0 +1,40 @@
+import { request } from 'undici';
+import type { TokenType } from '../../core/migration/enforce-gates.js';
+
+/**
+ * The token type etcd runs with. With auth on, the admin's own token tells:
+ * a JWT has three base64url segments, a simple token is "random.index".
+ * With auth off, etcd's expvar page (/debug/vars) shows its command line;
+ * without --auth-token there, etcd uses simple tokens unless ETCD_AUTH_TOKEN
+ * is set in its environment, which the API cannot show: the settings may
+ * declare it.
+ */
+export function tokenTypeFromToken(token: string): TokenType {
+  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token) && token.startsWith('eyJ')) return 'jwt';
+  if (/^[A-Za-z]+\.\d+$/.test(token)) return 'simple';
+  return 'unknown';
+}
+
+export function tokenTypeFromCommandLine(args: string[]): TokenType | undefined {
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!;
+    const value = arg.startsWith('--auth-token=') ? arg.slice('--auth-token='.length) : arg === '--auth-token' ? args[index + 1] : undefined;
+    if (value !== undefined) return value.startsWith('jwt') ? 'jwt' : value === 'simple' ? 'simple' : 'unknown';
+  }
+  return undefined;
+}
+
+export async function tokenTypeFromDebugVars(endpoint: string, fetchTimeoutMs = 2_000): Promise<TokenType | undefined> {
+  try {
+    const response = await request(`${endpoint.replace(/\/+$/, '')}/debug/vars`, { headersTimeout: fetchTimeoutMs, bodyTimeout: fetchTimeoutMs });
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      return undefined;
+    }
+    const vars = (await response.body.json()) as { cmdline?: unknown };
+    if (!Array.isArray(vars.cmdline)) return undefined;
+    return tokenTypeFromCommandLine(vars.cmdline.map(String)) ?? 'simple';
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PgfleetError } from '../../core/errors.js';
+import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
+import { type FleetRestClients, groupByCluster } from './fleet-rest.js';
+
+/**
+ * Pauses clusters (`PATCH /config {"pause": true}`) and waits until every
+ * member reports `pause: true`, so no member demotes while the DCS is out of
+ * its reach. Returns the clusters it paused; clusters an operator had
+ * already paused are left alone (and are not resumed later).
+ */
+export async function pauseClusters(members: FleetMember[], rest: FleetRestClients, timeoutMs = 30_000): Promise<{ pausedByUs: string[]; alreadyPaused: string[] }> {
+  const pausedByUs: string[] = [];
+  const alreadyPaused: string[] = [];
+  for (const [cluster, clusterMembers] of groupByCluster(members)) {
+    const statuses = await Promise.all(clusterMembers.map((member) => rest.for(member).nodeStatus()));
+    if (statuses.every((status) => status.pause === true)) {
+      alreadyPaused.push(cluster);
+      continue;
+    }
+    const answer = await patchViaAnyMember(clusterMembers, rest, { pause: true });
+    if (answer !== 200) throw new PgfleetError('PAUSE_FAILED', `could not pause cluster ${cluster}: HTTP ${answer}`, { hint: 'check the REST API credentials pgfleet uses (patroni.ctl, restapi.authentication)', exitCode: 4 });
+    pausedByUs.push(cluster);
+  }
+  await waitForPause(members.filter((member) => pausedByUs.some((cluster) => cluster === `${member.namespace}${member.scope}`)), rest, true, timeoutMs);
+  return { pausedByUs, alreadyPaused };
+}
+
+export async function resumeClusters(clusters: string[], members: FleetMember[], rest: FleetRestClients, timeoutMs = 30_000): Promise<void> {
+  const grouped = groupByCluster(members);
+  for (const cluster of clusters) {
+    const clusterMembers = grouped.get(cluster) ?? [];
+    if (clusterMembers.length === 0) continue;
+    const answer = await patchViaAnyMember(clusterMembers, rest, { pause: false });
+    if (answer !== 200) throw new PgfleetError('RESUME_FAILED', `could not resume cluster ${cluster}: HTTP ${answer}`, { hint: `resume it by hand: patronictl resume ${cluster.split('/').at(-1)}`, exitCode: 4 });
+  }
+  await waitForPause(members.filter((member) => clusters.includes(`${member.namespace}${member.scope}`)), rest, false, timeoutMs);
+}
+
+/** PATCH /config through the first member that accepts it (leader first). */
+async function patchViaAnyMember(members: FleetMember[], rest: FleetRestClients, patch: Record<string, unknown>): Promise<number> {
+  const ordered = [...members].sort((a, b) => Number(b.role === 'master' || b.role === 'primary' || b.role === 'leader') - Number(a.role === 'master' || a.role === 'primary' || a.role === 'leader'));
+  let last = 0;
+  for (const member of ordered) {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        last = (await rest.for(member).patchConfig(patch)).status;
+      } catch {
+        last = 0;
+      }
+      if (last === 200) return last;
+      if (last !== 409) break;
+      await sleep(200);
+    }
+  }
+  return last;
+}
+
+async function waitForPause(members: FleetMember[], rest: FleetRestClients, paused: boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(members);
+  while (pending.size > 0) {
+    for (const member of [...pending]) {
+      const status = await rest.for(member).nodeStatus().catch(() => undefined);
+      if (status && Boolean(status.pause) === paused) pending.delete(member);
+    }
+    if (pending.size === 0) return;
+    if (Date.now() > deadline) {
+      throw new PgfleetError(paused ? 'PAUSE_TIMEOUT' : 'RESUME_TIMEOUT', `${[...pending].map(memberId).join(', ')} did not report pause=${paused} within ${timeoutMs / 1000} s`, { exitCode: 4 });
+    }
+    await sleep(200);
+  }
+}

@@ -1,0 +1,48 @@
+import type { FleetMember } from '../../core/migration/fleet-member.js';
+import { memberId } from '../../core/migration/fleet-member.js';
+import { PatroniRestClient, type PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
+import type { LocalInstance } from '../../instance/local-instances.js';
+
+/**
+ * REST clients for every member: a member managed on this host is reached
+ * with the credentials in its own YAML, any other with pgfleet's own
+ * (settings: patroni.ctl).
+ */
+export class FleetRestClients {
+  readonly #clients = new Map<string, PatroniRestClient>();
+
+  constructor(
+    private readonly localInstances: LocalInstance[],
+    private readonly defaultCredentials: PatroniRestCredentials = {},
+  ) {}
+
+  for(member: FleetMember): PatroniRestClient {
+    const id = memberId(member);
+    let client = this.#clients.get(id);
+    if (!client) {
+      const local = this.localInstances.find((instance) => instance.scope === member.scope && instance.namespace === member.namespace && instance.node === member.name);
+      const url = local?.restUrl ?? member.apiUrl?.replace(/\/patroni$/, '') ?? '';
+      client = new PatroniRestClient(url, local?.restCredentials ?? this.defaultCredentials, 5_000);
+      this.#clients.set(id, client);
+    }
+    return client;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#clients.values()].map((client) => client.close()));
+    this.#clients.clear();
+  }
+}
+
+export function clusterKey(member: Pick<FleetMember, 'namespace' | 'scope'>): string {
+  return `${member.namespace}${member.scope}`;
+}
+
+export function groupByCluster(members: FleetMember[]): Map<string, FleetMember[]> {
+  const clusters = new Map<string, FleetMember[]>();
+  for (const member of members) {
+    const key = clusterKey(member);
+    clusters.set(key, [...(clusters.get(key) ?? []), member]);
+  }
+  return clusters;
+}
