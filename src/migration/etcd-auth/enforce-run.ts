@@ -194,24 +194,27 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     await save({ ...state, pausedByUs: paused.pausedByUs });
 
     progress('auth enable');
+    // Recorded before the call, so that a coordinator killed right after enabling leaves a state that says auth may be on.
+    await save({ ...transition(state, 'enabling'), enabledAt: new Date().toISOString() });
     await new EtcdAuthApi(admin).enable();
     const enabledAt = Date.now();
-    await save({ ...transition(state, 'enabling'), enabledAt: new Date(enabledAt).toISOString() });
 
     progress(`probe: every member writes to the DCS with its own credentials; every tenant reads and writes only its prefix`);
     await save(transition(state, 'probing'));
-    const probes = await probeMemberWrites(members, rest);
-    const tenantProbes = await probeTenantCredentials(connection, [...new Set(members.map(clusterKey))]);
-    const failedMembers = probes.filter((probe) => !probe.ok);
+    const probeStarted = Date.now();
+    const probes = await probeMemberWrites(members, rest, { stopAtFirstFailure: true });
+    const failedMembers = probes.filter((probe) => !probe.ok && !probe.detail.startsWith('not probed'));
+    const tenantProbes = failedMembers.length > 0 ? [] : await probeTenantCredentials(connection, [...new Set(members.map(clusterKey))]);
+    progress(`probes done in ${Date.now() - probeStarted} ms`);
     const failedTenants = tenantProbes.filter((probe) => !probe.ok);
-    await save({ ...state, probes, failures: [...failedMembers.map((p) => `${p.member}: ${p.detail}`), ...failedTenants.map((p) => `tenant ${p.user}: ${p.detail}`)] });
+    const failures = [...failedMembers.map((p) => `${p.member}: ${p.detail}`), ...failedTenants.map((p) => `tenant ${p.user}: ${p.detail}`)];
 
-    if (failedMembers.length > 0 || failedTenants.length > 0) {
-      progress(`probe failed for ${failedMembers.length} member(s) and ${failedTenants.length} tenant(s): rolling back`);
-      await save(transition(state, 'rolling-back'));
+    if (failures.length > 0) {
+      // Switch auth off before anything else, so the exposure window stays as short as it can be.
       await new EtcdAuthApi(admin).disable();
       const disabledAt = Date.now();
-      await save({ ...state, disabledAt: new Date(disabledAt).toISOString(), exposureWindowMs: disabledAt - enabledAt });
+      progress(`probe failed for ${failedMembers.length} member(s) and ${failedTenants.length} tenant(s): auth switched off again after ${disabledAt - enabledAt} ms`);
+      await save({ ...transition(state, 'rolling-back'), probes, failures, disabledAt: new Date(disabledAt).toISOString(), exposureWindowMs: disabledAt - enabledAt });
       const after = await probeMemberWrites(members, rest);
       await resumeClusters(state.pausedByUs, members, rest);
       await save({ ...transition(state, 'rolled-back'), failures: [...state.failures, ...after.filter((p) => !p.ok).map((p) => `after rollback: ${p.member}: ${p.detail}`)] });
@@ -224,7 +227,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     }
 
     progress('resume the clusters');
-    await save(transition(state, 'resuming'));
+    await save({ ...transition(state, 'resuming'), probes });
     await resumeClusters(state.pausedByUs, members, rest);
     await save(transition(state, 'enforced'));
     return { outcome: 'enforced', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) };

@@ -10,11 +10,21 @@ import { type FleetRestClients, groupByCluster } from './fleet-rest.js';
  * with a marker, then its removal). Members of one cluster go one after the
  * other (they share the config key); clusters go in parallel.
  */
-export async function probeMemberWrites(members: FleetMember[], rest: FleetRestClients): Promise<MemberProbeResult[]> {
+export async function probeMemberWrites(members: FleetMember[], rest: FleetRestClients, options: { stopAtFirstFailure?: boolean } = {}): Promise<MemberProbeResult[]> {
+  // While auth is on and a member cannot write, every second counts: stop probing at the first failure.
+  let failed = false;
   const perCluster = await Promise.all(
     [...groupByCluster(members).values()].map(async (clusterMembers) => {
       const results: MemberProbeResult[] = [];
-      for (const member of clusterMembers) results.push(await probeOne(member, rest));
+      for (const member of clusterMembers) {
+        if (failed && options.stopAtFirstFailure) {
+          results.push({ member: memberId(member), ok: false, detail: 'not probed: another member failed first' });
+          continue;
+        }
+        const result = await probeOne(member, rest);
+        if (!result.ok) failed = true;
+        results.push(result);
+      }
       return results;
     }),
   );

@@ -1,0 +1,131 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EtcdAuthApi } from '../../src/adapters/etcd/auth-api.js';
+import { EtcdClient, type EtcdCredentials } from '../../src/adapters/etcd/etcd-client.js';
+import { prefixRange } from '../../src/core/etcd/key-range.js';
+import { PgfleetError } from '../../src/core/errors.js';
+import { Secret } from '../../src/core/secret.js';
+import { labEtcdEndpoints } from '../../src/core/lab/lab-topology.js';
+import { labSiteSettings } from '../../src/lab/lab-settings.js';
+import { listLocalInstances } from '../../src/instance/local-instances.js';
+import { resolveSitePaths } from '../../src/core/settings/site-paths.js';
+import { applyCredentialsLocally } from '../../src/migration/etcd-auth/apply-credentials.js';
+import { type FleetConnection, enforceEtcdAuth, rollbackEtcdAuth } from '../../src/migration/etcd-auth/enforce-run.js';
+import type { TenantDirectory } from '../../src/migration/etcd-auth/tenant-directory.js';
+import { type TestLab, startTestLab } from '../support/lab-fixture.js';
+import { leadersAndTimelines, startFleetWriters } from '../support/fleet-writers.js';
+
+const rootPassword = new Secret('enforce-test-root-pw');
+
+describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes, writers running)', () => {
+  let lab: TestLab;
+  let connection: FleetConnection;
+  let admin: EtcdClient;
+  const tenantPasswords = new Map<string, Secret>();
+
+  const tenants = (passwords: Map<string, Secret>): TenantDirectory => ({
+    userFor: (_namespace, scope) => `patroni-${scope}`,
+    credentialsFor: async (_namespace, scope): Promise<EtcdCredentials | undefined> => {
+      const password = passwords.get(scope);
+      return password ? { username: `patroni-${scope}`, password } : undefined;
+    },
+  });
+
+  const localInstances = async () => {
+    const settings = labSiteSettings(lab.dir, lab.state.topology).settings;
+    return listLocalInstances(resolveSitePaths(settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} }).patroniConfigDir);
+  };
+
+  before(async () => {
+    lab = await startTestLab({ clusters: 3, nodes: 2, etcdMembers: 3 });
+    const endpoints = labEtcdEndpoints(lab.state.topology);
+    admin = new EtcdClient({ endpoints, credentials: { username: 'root', password: rootPassword } });
+    // prepare: root, and one user and role per cluster on its prefix only.
+    const auth = new EtcdAuthApi(admin);
+    await auth.addUser('root', rootPassword);
+    await auth.grantRole('root', 'root');
+    for (const cluster of lab.state.topology.clusters) {
+      const password = new Secret(`tenant-${cluster.scope}-pw-${Math.random().toString(36).slice(2)}`);
+      tenantPasswords.set(cluster.scope, password);
+      const name = `patroni-${cluster.scope}`;
+      await auth.addRole(name);
+      await auth.grantPermission(name, { ...prefixRange(`/service/${cluster.scope}/`), permType: 'READWRITE' });
+      await auth.addUser(name, password);
+      await auth.grantRole(name, name);
+    }
+    connection = {
+      endpoints,
+      namespaces: ['/service/'],
+      admin: { username: 'root', password: rootPassword },
+      localInstances: await localInstances(),
+      tenants: tenants(tenantPasswords),
+    };
+  });
+  after(async () => {
+    await admin?.close();
+    await lab?.down();
+  });
+
+  it('refuses at the gates when a member has no credentials, changing nothing', async () => {
+    const instances = (await localInstances()).filter((instance) => instance.node !== 'gamma-2');
+    const applied = await applyCredentialsLocally({ instances, tenants: connection.tenants, recordStore: admin });
+    assert.equal(applied.filter((outcome) => outcome.status === 'applied').length, 5);
+    await assert.rejects(enforceEtcdAuth({ ...connection, localInstances: await localInstances() }), (error: unknown) => {
+      assert.ok(error instanceof PgfleetError);
+      assert.equal(error.code, 'ENFORCE_GATES_REFUSED');
+      assert.match(error.message, /\/service\/gamma\/gamma-2 has no readiness record/);
+      return true;
+    });
+    assert.equal(await new EtcdClient({ endpoints: connection.endpoints }).isAuthEnabled(), false);
+  });
+
+  it('with --skip-gates, the probe catches the member and auth is switched off again within 5 s, without demotions', async (t) => {
+    const before = await leadersAndTimelines(lab.state.topology);
+    const report = await enforceEtcdAuth({ ...connection, localInstances: await localInstances() }, { skipGates: true }).then(
+      () => assert.fail('enforce should have rolled back'),
+      (error: unknown) => {
+        assert.ok(error instanceof PgfleetError);
+        assert.equal(error.code, 'ENFORCE_ROLLED_BACK');
+        assert.equal(error.exitCode, 3);
+        assert.match(error.message, /gamma-2/);
+        return (error.details as { report: { state: { exposureWindowMs: number; probes: Array<{ member: string; ok: boolean }> } } }).report;
+      },
+    );
+    t.diagnostic(`auth enable → disable window: ${report.state.exposureWindowMs} ms`);
+    assert.ok(report.state.exposureWindowMs < 5_000, `auth was on for ${report.state.exposureWindowMs} ms`);
+    assert.deepEqual(report.state.probes.filter((p) => !p.ok).map((p) => p.member), ['/service/gamma/gamma-2']);
+    assert.equal(await new EtcdClient({ endpoints: connection.endpoints }).isAuthEnabled(), false);
+    assert.deepEqual(await leadersAndTimelines(lab.state.topology), before, 'no leader change, no new timeline');
+  });
+
+  it('once every member is applied, enforce switches auth on with 0 failed writes and 0 leader changes', async () => {
+    await applyCredentialsLocally({ instances: await localInstances(), tenants: connection.tenants, recordStore: admin });
+    const before = await leadersAndTimelines(lab.state.topology);
+    const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
+    let tallies;
+    try {
+      const report = await enforceEtcdAuth({ ...connection, localInstances: await localInstances() });
+      assert.equal(report.outcome, 'enforced');
+      assert.equal(report.state.probes.length, 6);
+      assert.ok(report.state.probes.every((probe) => probe.ok));
+      assert.equal(report.tenantProbes.length, 3);
+      assert.ok(report.tenantProbes.every((probe) => probe.ok), JSON.stringify(report.tenantProbes));
+    } finally {
+      tallies = await writers.stop();
+    }
+    assert.equal(await new EtcdClient({ endpoints: connection.endpoints }).isAuthEnabled(), true);
+    for (const tally of tallies) {
+      assert.equal(tally.failed, 0, `${tally.scope}: failed writes`);
+      assert.ok(tally.ok > 0, `${tally.scope} wrote during the migration`);
+    }
+    assert.deepEqual(await leadersAndTimelines(lab.state.topology), before, 'no leader change, no new timeline');
+  });
+
+  it('rollback switches auth off again and the fleet keeps its leaders', async () => {
+    const before = await leadersAndTimelines(lab.state.topology);
+    const result = await rollbackEtcdAuth({ ...connection, localInstances: await localInstances() });
+    assert.deepEqual(result.steps, ['auth disabled']);
+    assert.equal(await new EtcdClient({ endpoints: connection.endpoints }).isAuthEnabled(), false);
+    assert.deepEqual(await leadersAndTimelines(lab.state.topology), before);
+  });
+});
