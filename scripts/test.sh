@@ -19,6 +19,11 @@ else
   esac
 fi
 
+# Sources, tests and benchmarks are type-checked first (tsx runs tests without checking types).
+if [ $# -eq 0 ] && [ "$which" = all ]; then
+  npx --no-install tsc -p tsconfig.json --noEmit
+fi
+
 # Integration files each start a whole lab: on two cores they run one at a time.
 concurrency=1
 [ "$which" = unit ] && concurrency=2

@@ -37,7 +37,11 @@ export async function clusterReadiness(topology: LabTopology, cluster: LabCluste
     leader: leaderEntry?.name,
     streaming,
     expectedReplicas,
-    ready: leaderEntry !== undefined && cluster.nodes.every((node) => node.name === leaderEntry.name || streaming.includes(node.name)),
+    // A replica may already stream while its Patroni still says "starting": wait for both.
+    ready:
+      leaderEntry !== undefined &&
+      cluster.nodes.every((node) => node.name === leaderEntry.name || streaming.includes(node.name)) &&
+      statuses.every((entry) => 'status' in entry && entry.status?.state === 'running'),
     nodes: statuses.map((entry) =>
       'status' in entry && entry.status
         ? { name: entry.name, role: entry.status.role, state: entry.status.state, ...(entry.status.timeline === undefined ? {} : { timeline: entry.status.timeline }) }
