@@ -20,10 +20,12 @@ export interface LocalInstance {
   dcsSection: 'etcd3' | 'etcd';
   etcdUsername: string | undefined;
   owner: { uid: number; gid: number };
+  /** stdout/stderr of its Patroni daemon, when known. */
+  logFile?: string | undefined;
 }
 
 /** Reads every `*.yaml` in the Patroni configuration directory. */
-export async function listLocalInstances(configDir: string): Promise<LocalInstance[]> {
+export async function listLocalInstances(configDir: string, logDir?: string): Promise<LocalInstance[]> {
   const entries = await readdir(configDir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [] as string[];
     throw error;
@@ -31,7 +33,8 @@ export async function listLocalInstances(configDir: string): Promise<LocalInstan
   const instances: LocalInstance[] = [];
   for (const entry of entries.sort()) {
     if (!entry.endsWith('.yaml') || entry.startsWith('.')) continue;
-    instances.push(await readLocalInstance(join(configDir, entry)));
+    const instance = await readLocalInstance(join(configDir, entry));
+    instances.push(logDir ? { ...instance, logFile: join(logDir, `${instance.name}.log`) } : instance);
   }
   return instances;
 }

@@ -10,7 +10,12 @@ import { labSiteSettings } from '../../src/lab/lab-settings.js';
 import { listLocalInstances } from '../../src/instance/local-instances.js';
 import { resolveSitePaths } from '../../src/core/settings/site-paths.js';
 import { applyCredentialsLocally } from '../../src/migration/etcd-auth/apply-credentials.js';
-import { type FleetConnection, enforceEtcdAuth, rollbackEtcdAuth } from '../../src/migration/etcd-auth/enforce-run.js';
+import { type FleetConnection, enforceEtcdAuth, readEnforceState, rollbackEtcdAuth } from '../../src/migration/etcd-auth/enforce-run.js';
+import { stopProcess } from '../../src/adapters/process/daemon.js';
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TenantDirectory } from '../../src/migration/etcd-auth/tenant-directory.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
 import { leadersAndTimelines, startFleetWriters } from '../support/fleet-writers.js';
@@ -31,9 +36,15 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes, writ
     },
   });
 
-  const localInstances = async () => {
-    const settings = labSiteSettings(lab.dir, lab.state.topology).settings;
-    return listLocalInstances(resolveSitePaths(settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} }).patroniConfigDir);
+  const sitePaths = () => resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} });
+  const localInstances = async () => listLocalInstances(sitePaths().patroniConfigDir, sitePaths().patroniLogDir);
+  const authEnabled = async () => {
+    const client = new EtcdClient({ endpoints: connection.endpoints });
+    try {
+      return await client.isAuthEnabled();
+    } finally {
+      await client.close();
+    }
   };
 
   before(async () => {
@@ -76,7 +87,7 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes, writ
       assert.match(error.message, /\/service\/gamma\/gamma-2 has no readiness record/);
       return true;
     });
-    assert.equal(await new EtcdClient({ endpoints: connection.endpoints }).isAuthEnabled(), false);
+    assert.equal(await authEnabled(), false);
   });
 
   it('with --skip-gates, the probe catches the member and auth is switched off again within 5 s, without demotions', async (t) => {
@@ -94,7 +105,7 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes, writ
     t.diagnostic(`auth enable → disable window: ${report.state.exposureWindowMs} ms`);
     assert.ok(report.state.exposureWindowMs < 5_000, `auth was on for ${report.state.exposureWindowMs} ms`);
     assert.deepEqual(report.state.probes.filter((p) => !p.ok).map((p) => p.member), ['/service/gamma/gamma-2']);
-    assert.equal(await new EtcdClient({ endpoints: connection.endpoints }).isAuthEnabled(), false);
+    assert.equal(await authEnabled(), false);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before, 'no leader change, no new timeline');
   });
 
@@ -113,7 +124,7 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes, writ
     } finally {
       tallies = await writers.stop();
     }
-    assert.equal(await new EtcdClient({ endpoints: connection.endpoints }).isAuthEnabled(), true);
+    assert.equal(await authEnabled(), true);
     for (const tally of tallies) {
       assert.equal(tally.failed, 0, `${tally.scope}: failed writes`);
       assert.ok(tally.ok > 0, `${tally.scope} wrote during the migration`);
@@ -125,7 +136,55 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes, writ
     const before = await leadersAndTimelines(lab.state.topology);
     const result = await rollbackEtcdAuth({ ...connection, localInstances: await localInstances() });
     assert.deepEqual(result.steps, ['auth disabled']);
-    assert.equal(await new EtcdClient({ endpoints: connection.endpoints }).isAuthEnabled(), false);
+    assert.equal(await authEnabled(), false);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before);
+  });
+
+  it('a member with a wrong password: rolled back, and the report says authentication failed for that member', async () => {
+    const wrong = new Map(tenantPasswords);
+    wrong.set('beta', new Secret('not-the-beta-password'));
+    const beta1 = (await localInstances()).filter((instance) => instance.node === 'beta-1');
+    await applyCredentialsLocally({ instances: beta1, tenants: tenants(wrong), recordStore: admin });
+    const before = await leadersAndTimelines(lab.state.topology);
+    await assert.rejects(enforceEtcdAuth({ ...connection, localInstances: await localInstances() }), (error: unknown) => {
+      assert.ok(error instanceof PgfleetError);
+      assert.equal(error.code, 'ENFORCE_ROLLED_BACK');
+      assert.match(error.message, /authentication failed for \/service\/beta\/beta-1/);
+      assert.doesNotMatch(error.message, /not-the-beta-password/);
+      return true;
+    });
+    assert.equal(await authEnabled(), false);
+    assert.deepEqual(await leadersAndTimelines(lab.state.topology), before);
+    await applyCredentialsLocally({ instances: beta1, tenants: connection.tenants, recordStore: admin });
+  });
+
+  it('a coordinator killed between auth enable and the probes leaves a state that status shows and rollback finishes', async () => {
+    const specFile = join(lab.dir, 'secrets', 'enforce-child.json');
+    await writeFile(specFile, JSON.stringify({
+      endpoints: connection.endpoints,
+      configDir: sitePaths().patroniConfigDir,
+      rootPassword: rootPassword.reveal(),
+      tenants: Object.fromEntries([...tenantPasswords].map(([scope, secret]) => [scope, secret.reveal()])),
+    }), { mode: 0o600 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/enforce-child.ts', import.meta.url)), specFile, 'probing'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(child.signal, 'SIGKILL', child.stderr);
+    assert.equal(await authEnabled(), true, 'the coordinator died with auth on');
+    const interrupted = await readEnforceState(admin);
+    assert.equal(interrupted?.phase, 'probing');
+    assert.ok(interrupted.pausedByUs.length === 3);
+
+    const result = await rollbackEtcdAuth({ ...connection, localInstances: await localInstances() });
+    assert.deepEqual(result.steps, ['auth disabled', `resumed ${interrupted.pausedByUs.join(', ')}`]);
+    assert.equal(result.state?.phase, 'rolled-back');
+    assert.equal(await authEnabled(), false);
+  });
+
+  it('with one etcd member stopped (quorum kept), enforce completes and says which endpoint was down', async () => {
+    const etcd3 = lab.state.processes.find((process) => process.name === 'etcd3')!;
+    await stopProcess(etcd3, { graceMs: 5_000 });
+    const report = await enforceEtcdAuth({ ...connection, localInstances: await localInstances() });
+    assert.equal(report.outcome, 'enforced');
+    assert.deepEqual(report.state.endpointsDown, [connection.endpoints[2]]);
+    assert.equal(await authEnabled(), true);
   });
 });

@@ -12,6 +12,8 @@ import type { EtcdTlsFiles } from '../../adapters/etcd/gateway-transport.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
 import type { PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
 import type { LocalInstance } from '../../instance/local-instances.js';
+import { tailFile } from '../../instance/patroni-process.js';
+import { describeDcsLogCause, diagnoseDcsLog } from '../../core/migration/dcs-log-diagnosis.js';
 import { pauseClusters, resumeClusters } from './cluster-pause.js';
 import { FleetRestClients, clusterKey } from './fleet-rest.js';
 import { probeMemberWrites } from './member-write-probe.js';
@@ -203,7 +205,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     await save(transition(state, 'probing'));
     const probeStarted = Date.now();
     const probes = await probeMemberWrites(members, rest, { stopAtFirstFailure: true });
-    const failedMembers = probes.filter((probe) => !probe.ok && !probe.detail.startsWith('not probed'));
+    const failedMembers = await explainFromLogs(probes.filter((probe) => !probe.ok && !probe.detail.startsWith('not probed')), connection.localInstances);
     const tenantProbes = failedMembers.length > 0 ? [] : await probeTenantCredentials(connection, [...new Set(members.map(clusterKey))]);
     progress(`probes done in ${Date.now() - probeStarted} ms`);
     const failedTenants = tenantProbes.filter((probe) => !probe.ok);
@@ -235,6 +237,18 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     await rest.close();
     await admin.close();
   }
+}
+
+/** For members on this host, the Patroni log says whether the password was wrong or missing. */
+async function explainFromLogs(failed: MemberProbeResult[], instances: LocalInstance[]): Promise<MemberProbeResult[]> {
+  return Promise.all(
+    failed.map(async (probe) => {
+      const instance = instances.find((candidate) => `${candidate.namespace}${candidate.scope}/${candidate.node}` === probe.member);
+      if (!instance?.logFile) return probe;
+      const cause = describeDcsLogCause(diagnoseDcsLog((await tailFile(instance.logFile, 200)).split('\n')), probe.member);
+      return cause ? { ...probe, detail: `${cause} (${probe.detail})` } : probe;
+    }),
+  );
 }
 
 /** `etcd auth rollback`: auth disable (as admin) if on, resume the clusters a run paused; users and roles stay. */

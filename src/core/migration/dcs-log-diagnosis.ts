@@ -1,0 +1,33 @@
+/**
+ * Why a member could not write to the DCS, read from its Patroni log (the
+ * PATCH /config probe only says "refused"). Messages of Patroni 3.0.2's etcd3
+ * client.
+ */
+export type DcsLogCause = 'authentication-failed' | 'no-credentials' | 'permission-denied' | 'unknown';
+
+const PATTERNS: Array<[DcsLogCause, RegExp]> = [
+  ['authentication-failed', /authentication failed/i],
+  ['no-credentials', /Username or password not set|user name is empty/i],
+  ['permission-denied', /permission denied/i],
+];
+
+/** The most recent cause found in the log lines (last match wins). */
+export function diagnoseDcsLog(lines: string[]): DcsLogCause {
+  for (let index = lines.length - 1; index >= 0; index -= 1) {
+    for (const [cause, pattern] of PATTERNS) if (pattern.test(lines[index]!)) return cause;
+  }
+  return 'unknown';
+}
+
+export function describeDcsLogCause(cause: DcsLogCause, member: string): string | undefined {
+  switch (cause) {
+    case 'authentication-failed':
+      return `etcd authentication failed for ${member}: its etcd password is wrong`;
+    case 'no-credentials':
+      return `${member} has no etcd credentials in its Patroni configuration`;
+    case 'permission-denied':
+      return `${member}'s etcd role does not grant its cluster prefix`;
+    default:
+      return undefined;
+  }
+}
