@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode } from '../core/errors.js';
 import { CliOutput, type GlobalOptions, type OutputFormat } from './cli-output.js';
+import { registerEtcdAuthCommands } from './commands/etcd-auth.js';
 import { registerLabCommands } from './commands/lab.js';
 
 export const VERSION = '0.1.0';
@@ -20,6 +21,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerLabCommands(program);
+  const etcd = program.command('etcd').description('the shared etcd: authentication of the fleet, tenants');
+  registerEtcdAuthCommands(etcd);
   return program;
 }
 

@@ -39,3 +39,9 @@ export async function ensureClusterRoles(labDir: string, scope: string): Promise
   };
   return { superuser: await load('superuser'), replication: await load('replication'), rewind: await load('rewind') };
 }
+
+/** The lab's etcd root password (0600), created with the lab so `etcd auth prepare` has an admin identity. */
+export async function ensureEtcdRootPassword(labDir: string): Promise<void> {
+  const file = etcdRootPasswordFile(labDir);
+  await readSecretFile(file, 'etcd root password').catch(async () => writeSecretFile(file, generatePassword()));
+}

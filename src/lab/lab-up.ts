@@ -22,7 +22,7 @@ import { writeInstanceConfig } from '../instance/instance-config-file.js';
 import { startPatroni, stopOrphanedPostmaster, tailFile } from '../instance/patroni-process.js';
 import { startEtcdMembers, waitForEtcdHealthy } from './etcd-cluster.js';
 import { clusterReadiness, laggingNode, type ClusterReadiness } from './fleet-readiness.js';
-import { ensureClusterRoles } from './lab-secrets.js';
+import { ensureClusterRoles, ensureEtcdRootPassword } from './lab-secrets.js';
 import { LAB_SETTINGS_FILE, LAB_TEMPLATE_FILE, labSiteSettings } from './lab-settings.js';
 import { type LabState, LAB_STATE_FILE, defaultLabDir, newLabState, saveLabState } from './lab-state.js';
 import { LAB_PATRONI_TEMPLATE } from './lab-template.js';
@@ -78,6 +78,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   try {
     await writeFileAtomic(join(dir, LAB_SETTINGS_FILE), yaml, { mode: 0o644 });
     await writeFileAtomic(join(dir, LAB_TEMPLATE_FILE), LAB_PATRONI_TEMPLATE, { mode: 0o644 });
+    await ensureEtcdRootPassword(dir);
 
     progress(`starting etcd: ${topology.etcd.length} member(s)`, false);
     await ensureDirectory(join(dir, 'etcd'), 0o700);

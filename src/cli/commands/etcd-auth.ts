@@ -1,0 +1,142 @@
+import type { Command } from 'commander';
+import { outputFor } from '../program.js';
+import { runCommand } from '../run-command.js';
+
+/**
+ * `pgfleet etcd auth status|prepare|apply|enforce|rollback|migrate`: the
+ * guarded switch of a live fleet from open etcd to authenticated etcd.
+ */
+export function registerEtcdAuthCommands(etcd: Command): void {
+  const auth = etcd.command('auth').description('switch a live fleet from open etcd to authenticated etcd: prepare → apply → enforce, with automatic rollback');
+
+  const connect = async (command: Command) => {
+    const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
+    const { fleetConnectionFromSettings } = await import('../../migration/etcd-auth/fleet-connection.js');
+    const settingsFile = (command.optsWithGlobals() as { settings?: string }).settings;
+    return fleetConnectionFromSettings(loadSiteSettings(settingsFile).settings);
+  };
+
+  auth
+    .command('status')
+    .description('is auth on, token type, etcd version, and where the last enforce run stands')
+    .action(async (_options: unknown, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
+        const { readEnforceState } = await import('../../migration/etcd-auth/enforce-run.js');
+        const { tokenTypeFromDebugVars } = await import('../../adapters/etcd/auth-token-type.js');
+        const connection = await connect(command);
+        const anonymous = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls });
+        const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
+        try {
+          const enabled = await anonymous.isAuthEnabled();
+          const version = (await anonymous.status()).version;
+          const tokenType = (await tokenTypeFromDebugVars(connection.endpoints[0]!)) ?? 'unknown';
+          const run = await readEnforceState(admin).catch(() => undefined);
+          const status = { authEnabled: enabled, tokenType, etcdVersion: version, lastRun: run ? { id: run.id, phase: run.phase, startedAt: run.startedAt, failures: run.failures, exposureWindowMs: run.exposureWindowMs } : null };
+          output.data(status, () =>
+            [`etcd ${version}: auth ${enabled ? 'ON' : 'off'}, ${tokenType} tokens`, run ? `last enforce run ${run.id}: ${run.phase} (started ${run.startedAt})${run.failures.length ? `\n  ${run.failures.join('\n  ')}` : ''}` : 'no enforce run recorded'].join('\n'),
+          );
+        } finally {
+          await anonymous.close();
+          await admin.close();
+        }
+      });
+    });
+
+  auth
+    .command('prepare')
+    .description('create root and one etcd user and role per cluster found in the DCS, on its prefix only (passwords in 0600 files)')
+    .action(async (_options: unknown, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
+        const { prepareTenants } = await import('../../migration/etcd-auth/prepare-tenants.js');
+        const connection = await connect(command);
+        const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
+        try {
+          const actions = await prepareTenants({ admin, adminCredentials: connection.admin, namespaces: connection.namespaces, tenants: connection.tenants });
+          output.data({ actions }, () => (actions.length ? actions.map((a) => `  ${a}`).join('\n') : 'nothing to do: every cluster has its tenant'));
+        } finally {
+          await admin.close();
+        }
+      });
+    });
+
+  auth
+    .command('apply')
+    .description("write each local member's tenant credentials into its Patroni YAML, reload it, and record it ready")
+    .option('--host-only', 'only the members on this host (the default; others are applied by running pgfleet on their hosts)', true)
+    .action(async (_options: unknown, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
+        const { applyCredentialsLocally } = await import('../../migration/etcd-auth/apply-credentials.js');
+        const connection = await connect(command);
+        const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
+        try {
+          const outcomes = await applyCredentialsLocally({ instances: connection.localInstances, tenants: connection.tenants, recordStore: admin, onProgress: (m) => output.step(m) });
+          output.data({ outcomes }, () => outcomes.map((o) => `  ${o.scope}/${o.member}: ${o.status} (${o.detail})`).join('\n') || 'no local member');
+          return outcomes.some((o) => o.status !== 'applied') ? 1 : 0;
+        } finally {
+          await admin.close();
+        }
+      });
+    });
+
+  const enforceAction = (migrate: boolean) => async (options: { skipGates?: boolean; yes?: boolean }, command: Command) => {
+    const output = outputFor(command);
+    await runCommand(output, async () => {
+      const { enforceEtcdAuth } = await import('../../migration/etcd-auth/enforce-run.js');
+      const connection = await connect(command);
+      if (migrate) {
+        const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
+        const { prepareTenants } = await import('../../migration/etcd-auth/prepare-tenants.js');
+        const { applyCredentialsLocally } = await import('../../migration/etcd-auth/apply-credentials.js');
+        if (!options.yes) {
+          const { createInterface } = await import('node:readline/promises');
+          if (!process.stdin.isTTY) throw new (await import('../../core/errors.js')).PgfleetError('CONFIRMATION_NEEDED', 'migrate asks for confirmation and stdin is not a terminal', { hint: 'add --yes to go on without asking' });
+          const prompt = createInterface({ input: process.stdin, output: process.stderr });
+          const answer = await prompt.question('prepare tenants, apply credentials on this host, then enforce auth on etcd? [y/N] ');
+          prompt.close();
+          if (!/^y(es)?$/i.test(answer.trim())) return 1;
+        }
+        const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
+        try {
+          output.step('prepare: tenants');
+          for (const action of await prepareTenants({ admin, adminCredentials: connection.admin, namespaces: connection.namespaces, tenants: connection.tenants })) output.detail(`  ${action}`);
+          output.step('apply: credentials on this host');
+          await applyCredentialsLocally({ instances: connection.localInstances, tenants: connection.tenants, recordStore: admin, onProgress: (m) => output.detail(`  ${m}`) });
+        } finally {
+          await admin.close();
+        }
+      }
+      const report = await enforceEtcdAuth(connection, { skipGates: options.skipGates, onProgress: (m) => output.step(m) });
+      output.data(report, () => `enforced: etcd auth is on; ${report.state.probes.length} members and ${report.tenantProbes.length} tenants probed`);
+    });
+  };
+
+  auth
+    .command('enforce')
+    .description('gates, pause every cluster, auth enable, probe every member and tenant, resume; rolls back at the first failed probe')
+    .option('--skip-gates', 'DRILL ONLY: go on although gates failed, to watch the probes catch it and roll back')
+    .action(enforceAction(false));
+
+  auth
+    .command('migrate')
+    .description('prepare → apply → enforce in one go, with a confirmation first')
+    .option('--yes', 'do not ask for confirmation')
+    .action(enforceAction(true));
+
+  auth
+    .command('rollback')
+    .description('auth disable (as admin) and resume the clusters an enforce run paused; users and roles stay')
+    .action(async (_options: unknown, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { rollbackEtcdAuth } = await import('../../migration/etcd-auth/enforce-run.js');
+        const result = await rollbackEtcdAuth(await connect(command), (m) => output.step(m));
+        output.data(result, () => (result.steps.length ? result.steps.join('\n') : 'nothing to roll back'));
+      });
+    });
+}
