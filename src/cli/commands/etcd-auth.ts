@@ -16,6 +16,17 @@ export function registerEtcdAuthCommands(etcd: Command): void {
     return fleetConnectionFromSettings(loadSiteSettings(settingsFile).settings);
   };
 
+  /** Runs `work` with an etcd client holding the admin identity, always closed. */
+  const withAdmin = async <T>(connection: Awaited<ReturnType<typeof connect>>, work: (admin: import('../../adapters/etcd/etcd-client.js').EtcdClient) => Promise<T>): Promise<T> => {
+    const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
+    const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
+    try {
+      return await work(admin);
+    } finally {
+      await admin.close();
+    }
+  };
+
   auth
     .command('status')
     .description('is auth on, token type, etcd version, and where the last enforce run stands')
@@ -50,16 +61,10 @@ export function registerEtcdAuthCommands(etcd: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
-        const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
         const { prepareTenants } = await import('../../migration/etcd-auth/prepare-tenants.js');
         const connection = await connect(command);
-        const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
-        try {
-          const actions = await prepareTenants({ admin, adminCredentials: connection.admin, namespaces: connection.namespaces, tenants: connection.tenants });
-          output.data({ actions }, () => (actions.length ? actions.map((a) => `  ${a}`).join('\n') : 'nothing to do: every cluster has its tenant'));
-        } finally {
-          await admin.close();
-        }
+        const actions = await withAdmin(connection, (admin) => prepareTenants({ admin, adminCredentials: connection.admin, namespaces: connection.namespaces, tenants: connection.tenants }));
+        output.data({ actions }, () => (actions.length ? actions.map((a) => `  ${a}`).join('\n') : 'nothing to do: every cluster has its tenant'));
       });
     });
 
@@ -70,17 +75,11 @@ export function registerEtcdAuthCommands(etcd: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
-        const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
         const { applyCredentialsLocally } = await import('../../migration/etcd-auth/apply-credentials.js');
         const connection = await connect(command);
-        const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
-        try {
-          const outcomes = await applyCredentialsLocally({ instances: connection.localInstances, tenants: connection.tenants, recordStore: admin, onProgress: (m) => output.step(m) });
-          output.data({ outcomes }, () => outcomes.map((o) => `  ${o.scope}/${o.member}: ${o.status} (${o.detail})`).join('\n') || 'no local member');
-          return outcomes.some((o) => o.status !== 'applied') ? 1 : 0;
-        } finally {
-          await admin.close();
-        }
+        const outcomes = await withAdmin(connection, (admin) => applyCredentialsLocally({ instances: connection.localInstances, tenants: connection.tenants, recordStore: admin, onProgress: (m) => output.step(m) }));
+        output.data({ outcomes }, () => outcomes.map((o) => `  ${o.scope}/${o.member}: ${o.status} (${o.detail})`).join('\n') || 'no local member');
+        return outcomes.some((o) => o.status !== 'applied') ? 1 : 0;
       });
     });
 
@@ -90,7 +89,6 @@ export function registerEtcdAuthCommands(etcd: Command): void {
       const { enforceEtcdAuth } = await import('../../migration/etcd-auth/enforce-run.js');
       const connection = await connect(command);
       if (migrate) {
-        const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
         const { prepareTenants } = await import('../../migration/etcd-auth/prepare-tenants.js');
         const { applyCredentialsLocally } = await import('../../migration/etcd-auth/apply-credentials.js');
         if (!options.yes) {
@@ -101,15 +99,12 @@ export function registerEtcdAuthCommands(etcd: Command): void {
           prompt.close();
           if (!/^y(es)?$/i.test(answer.trim())) return 1;
         }
-        const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
-        try {
+        await withAdmin(connection, async (admin) => {
           output.step('prepare: tenants');
           for (const action of await prepareTenants({ admin, adminCredentials: connection.admin, namespaces: connection.namespaces, tenants: connection.tenants })) output.detail(`  ${action}`);
           output.step('apply: credentials on this host');
           await applyCredentialsLocally({ instances: connection.localInstances, tenants: connection.tenants, recordStore: admin, onProgress: (m) => output.detail(`  ${m}`) });
-        } finally {
-          await admin.close();
-        }
+        });
       }
       const report = await enforceEtcdAuth(connection, { skipGates: options.skipGates, onProgress: (m) => output.step(m) });
       output.data(report, () => `enforced: etcd auth is on; ${report.state.probes.length} members and ${report.tenantProbes.length} tenants probed`);
