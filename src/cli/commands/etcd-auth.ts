@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { outputFor } from '../program.js';
 import { runCommand } from '../run-command.js';
+import { withSubcommandExamples } from '../command-examples.js';
 
 /**
  * `pgfleet etcd auth status|prepare|apply|enforce|rollback|migrate`: the
@@ -134,4 +135,20 @@ export function registerEtcdAuthCommands(etcd: Command): void {
         output.data(result, () => (result.steps.length ? result.steps.join('\n') : 'nothing to roll back'));
       });
     });
+
+  withSubcommandExamples(auth, 'status', [
+    { command: 'pgfleet etcd auth status', description: 'is auth on, token type, etcd version, where the last enforce run stands' },
+    { command: 'pgfleet --output json etcd auth status', description: 'the same as JSON, for a script' },
+  ]);
+  withSubcommandExamples(auth, 'prepare', [{ command: 'pgfleet etcd auth prepare', description: 'root and one user and role per cluster found in the DCS; auth stays off' }]);
+  withSubcommandExamples(auth, 'apply', [{ command: 'pgfleet etcd auth apply', description: "on each host running members: write their tenant's credentials, reload Patroni, record them ready" }]);
+  withSubcommandExamples(auth, 'enforce', [
+    { command: 'pgfleet etcd auth enforce', description: 'gates, pause, auth enable, probes, resume; rolls back by itself (exit 3) when a probe fails' },
+    { command: 'pgfleet etcd auth enforce --skip-gates', description: 'DRILL on a lab: let a member without credentials through the gates and watch the probe roll back' },
+  ]);
+  withSubcommandExamples(auth, 'migrate', [
+    { command: 'pgfleet etcd auth migrate', description: 'prepare, apply on this host, enforce, after a confirmation' },
+    { command: 'pgfleet etcd auth migrate --yes', description: 'the same without asking (scripts, CI)' },
+  ]);
+  withSubcommandExamples(auth, 'rollback', [{ command: 'pgfleet etcd auth rollback', description: 'auth disable and resume the clusters an interrupted enforce run paused' }]);
 }

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { integerOption, outputFor } from '../program.js';
 import { runCommand } from '../run-command.js';
+import { withSubcommandExamples } from '../command-examples.js';
 
 /** `pgfleet lab up|status|env|down|demo`: the real stack on loopback. Heavy modules load inside actions. */
 export function registerLabCommands(program: Command): void {
@@ -121,4 +122,25 @@ export function registerLabCommands(program: Command): void {
         );
       });
     });
+
+  withSubcommandExamples(lab, 'up', [
+    { command: 'pgfleet lab up', description: '3 etcd members and 2 clusters (alpha, beta) of 2 nodes each, on a free port range' },
+    { command: 'pgfleet lab up --clusters 3 --nodes 3 --scopes alpha,alpha2,beta --dir /tmp/lab', description: 'three named clusters of three nodes, in a chosen directory' },
+  ]);
+  withSubcommandExamples(lab, 'status', [
+    { command: 'pgfleet lab status', description: 'tables of the etcd members and of every cluster member' },
+    { command: 'pgfleet --output json lab status --dir /tmp/lab', description: 'the same as JSON, for the lab in /tmp/lab' },
+  ]);
+  withSubcommandExamples(lab, 'env', [
+    { command: 'eval "$(pgfleet lab env)"', description: 'point pgfleet (its settings) and patronictl at the lab in this shell' },
+    { command: 'pgfleet lab env --node beta-2', description: 'the exports, with patronictl using the YAML of node beta-2' },
+  ]);
+  withSubcommandExamples(lab, 'down', [
+    { command: 'pgfleet lab down', description: 'stop the default lab and remove its directory' },
+    { command: 'pgfleet lab down --dir /tmp/lab', description: 'the same for the lab in /tmp/lab' },
+  ]);
+  withSubcommandExamples(lab, 'demo', [
+    { command: 'pgfleet lab demo', description: 'the whole story, step by step, then the lab is removed' },
+    { command: 'pgfleet lab demo --keep', description: 'the same, leaving the lab running to explore it (pgfleet lab down when done)' },
+  ]);
 }

@@ -1,7 +1,10 @@
 import type { PatroniSettings } from '../settings/site-settings.js';
+import { deletePath, getPath, setPath } from './config-path.js';
 import { type ConfigTree, deepMerge } from './deep-merge.js';
 import type { InstanceSpec } from './instance-spec.js';
+import { managedKeyPaths } from './managed-keys.js';
 import type { PatroniFeatures } from './patroni-features.js';
+import { checkSettingsSupported, checkVersionRequirements } from './version-requirements.js';
 
 /** A Patroni YAML document as a tree; secrets are Secret values until rendered. */
 export type PatroniConfig = ConfigTree;
@@ -31,14 +34,47 @@ export const POSTMASTER_ONLY_PARAMETERS = new Set([
 ]);
 
 /**
- * The Patroni configuration of one instance: template, then user inputs, then
- * the values pgfleet manages. Managed values always win.
+ * What a template may leave out and Patroni's own validator (3.0.2) still
+ * insists on once `bootstrap` exists: `bootstrap.dcs` and `bootstrap.initdb`.
+ * The lowest layer: any template replaces it.
+ */
+export const PATRONI_BASELINE: ConfigTree = {
+  bootstrap: {
+    dcs: {},
+    initdb: [{ encoding: 'UTF8' }, 'data-checksums', { 'auth-local': 'peer' }, { 'auth-host': 'scram-sha-256' }],
+  },
+};
+
+/** Top-level keys in the order a reader expects them; other keys follow in template order. */
+const TOP_LEVEL_ORDER = ['scope', 'namespace', 'name', 'etcd', 'etcd3', 'restapi', 'ctl', 'bootstrap', 'postgresql', 'watchdog', 'tags', 'log'];
+
+/**
+ * The Patroni configuration of one instance: pgfleet's baseline, the
+ * template, the user's inputs, then the values pgfleet manages. At every
+ * managed key the result holds pgfleet's value (or nothing); every other key
+ * of the template survives. Settings the installed Patroni cannot honour are
+ * an error naming the version needed.
  */
 export function buildPatroniConfig(input: BuildPatroniConfigInput): PatroniConfig {
-  return deepMerge(input.template, input.instance.userInput ?? {}, managedValues(input));
+  checkSettingsSupported(input.settings, input.features);
+  const { values, localParameters, dcsParameters } = managedValues(input);
+  const config = deepMerge(PATRONI_BASELINE, input.template, input.instance.userInput ?? {});
+  for (const path of managedKeyPaths({ dcs: input.settings.etcd.version, localParameters, dcsParameters })) {
+    const value = getPath(values, path);
+    if (value === undefined) deletePath(config, path);
+    else setPath(config, path, deepMerge({ value }).value);
+  }
+  checkVersionRequirements(config, input.features);
+  return inReadingOrder(config);
 }
 
-function managedValues({ settings, instance }: BuildPatroniConfigInput): ConfigTree {
+interface ManagedValues {
+  values: ConfigTree;
+  localParameters: string[];
+  dcsParameters: string[];
+}
+
+function managedValues({ settings, instance }: BuildPatroniConfigInput): ManagedValues {
   const pg = instance.postgresql;
   const dynamicParameters = settings.configuration_mode.parameters === 'dynamic';
   const dynamicAuth = settings.configuration_mode.auth === 'dynamic';
@@ -49,22 +85,25 @@ function managedValues({ settings, instance }: BuildPatroniConfigInput): ConfigT
     if (dynamicParameters || POSTMASTER_ONLY_PARAMETERS.has(name)) dcsParameters[name] = value;
     else localParameters[name] = value;
   }
-  // Where the instance listens is per node, never dynamic.
+  // Where the instance's socket is, is per node: never dynamic.
   localParameters.unix_socket_directories = pg.socketDir;
 
   const dcsPostgresql: ConfigTree = {};
   if (Object.keys(dcsParameters).length > 0) dcsPostgresql.parameters = dcsParameters;
   if (dynamicAuth) dcsPostgresql.pg_hba = pg.pgHba;
-  if (settings.postgresql.use_pg_rewind) dcsPostgresql.use_pg_rewind = true;
 
-  return {
+  const values: ConfigTree = {
     scope: instance.scope,
     namespace: settings.etcd.namespace,
     name: instance.node,
     [settings.etcd.version]: etcdSection(settings, instance),
     restapi: restapiSection(settings, instance),
-    ...(settings.ctl ? { ctl: ctlSection(settings) } : {}),
-    ...(Object.keys(dcsPostgresql).length > 0 ? { bootstrap: { dcs: { postgresql: dcsPostgresql } } } : {}),
+    ...(settings.ctl ? { ctl: ctlSection(settings, instance) } : {}),
+    bootstrap: {
+      // Patroni 3.0.2's validator requires bootstrap.pg_hba; Patroni appends it after initdb only when no pg_hba is configured.
+      pg_hba: pg.pgHba,
+      ...(Object.keys(dcsPostgresql).length > 0 ? { dcs: { postgresql: dcsPostgresql } } : {}),
+    },
     postgresql: {
       listen: `${pg.listenHost}:${pg.port}`,
       connect_address: `${pg.connectHost}:${pg.port}`,
@@ -86,6 +125,7 @@ function managedValues({ settings, instance }: BuildPatroniConfigInput): ConfigT
       ...(settings.watchdog.safety_margin === undefined ? {} : { safety_margin: settings.watchdog.safety_margin }),
     },
   };
+  return { values, localParameters: Object.keys(localParameters), dcsParameters: Object.keys(dcsParameters) };
 }
 
 function etcdSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
@@ -116,12 +156,21 @@ function restapiSection(settings: PatroniSettings, instance: InstanceSpec): Conf
   };
 }
 
-function ctlSection(settings: PatroniSettings): ConfigTree {
+function ctlSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
   const ctl = settings.ctl!;
+  const credentials = ctl.restapi_credentials ? instance.restapi.authentication : undefined;
   return {
     ...(ctl.insecure ? { insecure: true } : {}),
     ...(ctl.cacert ? { cacert: ctl.cacert } : {}),
     ...(ctl.certfile ? { certfile: ctl.certfile } : {}),
     ...(ctl.keyfile ? { keyfile: ctl.keyfile } : {}),
+    ...(credentials ? { authentication: { username: credentials.username, password: credentials.password } } : {}),
   };
+}
+
+function inReadingOrder(config: ConfigTree): ConfigTree {
+  const ordered: ConfigTree = {};
+  for (const key of TOP_LEVEL_ORDER) if (key in config) ordered[key] = config[key];
+  for (const [key, value] of Object.entries(config)) if (!(key in ordered)) ordered[key] = value;
+  return ordered;
 }

@@ -1,0 +1,148 @@
+import { type Command, Option } from 'commander';
+import { globalOptions, integerOption, outputFor } from '../program.js';
+import { runCommand } from '../run-command.js';
+import type { PatroniInstanceOptions } from '../../core/patroni-config/instance-options.js';
+import { withSubcommandExamples } from '../command-examples.js';
+
+/**
+ * The Patroni options of an instance, as pglift names them. `instance
+ * create` adds the same ones. Passwords come from files only.
+ */
+export function patroniInstanceOptionList(): Option[] {
+  return [
+    new Option('--patroni-cluster <scope>', 'Patroni cluster name (scope); default: the instance name'),
+    new Option('--patroni-node <name>', 'Patroni member name; default: this host name'),
+    new Option('--port <port>', 'PostgreSQL port (default 5432)').argParser(integerOption(1, 65535)),
+    new Option('--patroni-restapi-listen <host:port>', 'REST API bind address; default: the connect address'),
+    new Option('--patroni-restapi-connect-address <host:port>', 'REST API address other members use; default: <connect host>:8008'),
+    new Option('--patroni-postgresql-connect-host <host>', 'host other members and clients reach PostgreSQL at; default: this host name'),
+    new Option('--patroni-etcd-username <name>', "etcd user of the cluster's tenant"),
+    new Option('--patroni-etcd-password-file <file>', 'file (0600) holding the etcd password'),
+    new Option('--patroni-restapi-authentication-username <name>', 'REST API basic-auth user for unsafe calls'),
+    new Option('--patroni-restapi-authentication-password-file <file>', 'file (0600) holding the REST API password'),
+  ];
+}
+
+export interface PatroniInstanceOptionValues {
+  patroniCluster?: string;
+  patroniNode?: string;
+  port?: number;
+  patroniRestapiListen?: string;
+  patroniRestapiConnectAddress?: string;
+  patroniPostgresqlConnectHost?: string;
+  patroniEtcdUsername?: string;
+  patroniEtcdPasswordFile?: string;
+  patroniRestapiAuthenticationUsername?: string;
+  patroniRestapiAuthenticationPasswordFile?: string;
+}
+
+/** Commander's parsed values as the library's PatroniInstanceOptions. */
+export function patroniInstanceOptions(name: string, values: PatroniInstanceOptionValues): PatroniInstanceOptions {
+  return {
+    name,
+    patroniCluster: values.patroniCluster,
+    patroniNode: values.patroniNode,
+    port: values.port,
+    patroniRestapiListen: values.patroniRestapiListen,
+    patroniRestapiConnectAddress: values.patroniRestapiConnectAddress,
+    patroniPostgresqlConnectHost: values.patroniPostgresqlConnectHost,
+    patroniEtcdUsername: values.patroniEtcdUsername,
+    patroniEtcdPasswordFile: values.patroniEtcdPasswordFile,
+    patroniRestapiAuthenticationUsername: values.patroniRestapiAuthenticationUsername,
+    patroniRestapiAuthenticationPasswordFile: values.patroniRestapiAuthenticationPasswordFile,
+  };
+}
+
+interface RenderOptions extends PatroniInstanceOptionValues {
+  name: string;
+  superuserPasswordFile?: string;
+  replicationPasswordFile?: string;
+  rewindPasswordFile?: string;
+  patroniVersion?: string;
+  showSecrets: boolean;
+}
+
+/** `pgfleet patroni config render|validate`. */
+export function registerPatroniConfigCommands(program: Command): void {
+  const patroni = program.commands.find((command) => command.name() === 'patroni') ?? program.command('patroni').description('Patroni configuration of instances');
+  const config = patroni.command('config').description('the Patroni YAML pgfleet generates: template + inputs + managed values');
+
+  const render = config
+    .command('render')
+    .description('print the Patroni YAML that would be written for an instance (secrets redacted unless --show-secrets)')
+    .requiredOption('--name <name>', 'instance name');
+  for (const option of patroniInstanceOptionList()) render.addOption(option);
+  render
+    .option('--superuser-password-file <file>', 'file (0600) with the superuser password (default: a generated one)')
+    .option('--replication-password-file <file>', 'file (0600) with the replication password (default: a generated one)')
+    .option('--rewind-password-file <file>', 'file (0600) with the rewind user password (default: a generated one)')
+    .option('--patroni-version <version>', 'generate for this Patroni version instead of the installed one')
+    .option('--show-secrets', 'print passwords in the YAML (never in JSON output)', false)
+    .action(async (options: RenderOptions, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { PgfleetError } = await import('../../core/errors.js');
+        if (options.showSecrets && output.json) {
+          throw new PgfleetError('SECRETS_NOT_IN_JSON', '--show-secrets prints YAML only: JSON output never carries secrets', { hint: 'drop --output json (or --show-secrets)' });
+        }
+        const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
+        const { instanceConfig, patroniSettingsOf } = await import('../../adapters/settings/instance-config-inputs.js');
+        const { renderPatroniYaml } = await import('../../core/patroni-config/render-yaml.js');
+        const loaded = loadSiteSettings(globalOptions(command).settings);
+        patroniSettingsOf(loaded.settings, loaded.source);
+        const result = await instanceConfig({
+          settings: loaded.settings,
+          options: patroniInstanceOptions(options.name, options),
+          roleFiles: { superuser: options.superuserPasswordFile, replication: options.replicationPasswordFile, rewind: options.rewindPasswordFile },
+          patroniVersion: options.patroniVersion,
+        });
+        if (result.generatedRoles.length > 0) output.detail(`no password file for ${result.generatedRoles.join(', ')}: generated passwords stand in`);
+        output.data(
+          // Secret values serialise as a placeholder: JSON never carries them.
+          { instance: result.spec.name, configFile: result.configFile, patroniVersion: result.features.version, template: result.template.source, settings: loaded.source ?? null, config: result.config },
+          () => renderPatroniYaml(result.config, { revealSecrets: options.showSecrets }),
+        );
+      });
+    });
+
+  config
+    .command('validate')
+    .description('run `patroni --validate-config` on a file and sort its findings: real errors vs loopback addresses, unreachable etcd, ports in use')
+    .argument('<file>', 'Patroni YAML file')
+    .action(async (file: string, _options: unknown, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { readFile } = await import('node:fs/promises');
+        const { parse } = await import('yaml');
+        const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
+        const { runPatroniValidateConfig } = await import('../../adapters/patroni/validate-config.js');
+        const { passwordValuesIn } = await import('../../core/patroni-config/config-secrets.js');
+        const { isValidationError } = await import('../../core/patroni-config/validation-findings.js');
+        const { Secret } = await import('../../core/secret.js');
+        const { ExitCode } = await import('../../core/errors.js');
+        const settings = loadSiteSettings(globalOptions(command).settings).settings;
+        const execpath = settings.patroni?.execpath ?? '/usr/bin/patroni';
+        // The file's own passwords are kept out of the messages, whatever Patroni prints.
+        const passwords = await readFile(file, 'utf8')
+          .then((text) => passwordValuesIn(parse(text, { version: '1.1' })))
+          .catch(() => []);
+        const { findings } = await runPatroniValidateConfig(execpath, file, passwords.map((value) => new Secret(value)));
+        const errors = findings.filter(isValidationError);
+        output.data({ file, valid: errors.length === 0, findings }, () =>
+          findings.length === 0 ? `${file}: valid` : [`${file}: ${errors.length} error(s), ${findings.length - errors.length} known validator over-strictness`, ...findings.map((finding) => `  ${finding.kind.padEnd(16)} ${finding.message}`)].join('\n'),
+        );
+        return errors.length > 0 ? ExitCode.findings : ExitCode.ok;
+      });
+    });
+
+  withSubcommandExamples(config, 'render', [
+    { command: 'pgfleet patroni config render --name main --patroni-cluster alpha --patroni-node alpha-1', description: 'the YAML instance main of cluster alpha would get, secrets redacted' },
+    {
+      command: 'pgfleet patroni config render --name main --patroni-cluster alpha --patroni-etcd-username patroni-alpha --patroni-etcd-password-file /var/lib/pgfleet/secrets/patroni-alpha.password',
+      description: "the same with the cluster's etcd tenant credentials (the password comes from a 0600 file)",
+    },
+  ]);
+  withSubcommandExamples(config, 'validate', [
+    { command: 'pgfleet patroni config validate /etc/patroni/main.yaml', description: 'run the installed Patroni validator on a file and sort real errors from loopback/unreachable-etcd findings' },
+  ]);
+}

@@ -1,0 +1,85 @@
+/** `pgfleet help secure-existing-fleet`. */
+export const text = `SECURE AN EXISTING FLEET: from an open etcd to an authenticated one, without an outage
+
+Why a guarded procedure
+  Switching etcd authentication on changes the state of every Patroni node at
+  once. A node that holds no working credentials at that moment can no longer
+  write to the DCS, and it keeps looking healthy: its watch stream, opened
+  before auth was enabled, stays open, so GET /cluster answers 200 and
+  dcs_last_seen keeps advancing. It breaks for real at the next watch
+  reconnect, etcd restart or failover. So pgfleet goes in three phases,
+  prepare -> apply -> enforce, enables auth only when every member is ready,
+  proves each member can write with its own credentials, and rolls back by
+  itself when one cannot.
+
+Before you start
+  pgfleet doctor                 programs and versions on this host, settings file in use
+  pgfleet settings show          etcd hosts, namespaces, admin user, secrets directory
+  pgfleet etcd auth status       auth on or off, token type, etcd version, last run
+  - etcd must use simple tokens (the default). With --auth-token jwt every
+    user or role change makes tokens stale, and Patroni < 3.2 does not
+    re-authenticate: its primaries demote. enforce refuses that combination.
+  - With Patroni 3.0.x, etcd must be 3.4.0 to 3.4.41: 3.4.42+, 3.5.x with the
+    2026 lease/member-list fixes and 3.6.9+ check permissions on calls
+    Patroni 3.0.2 makes without a token. enforce refuses those versions.
+  - Every member's REST API must answer: members are paused and probed
+    through it (with the REST API credentials from the settings where set).
+  - The admin identity: etcd_admin.username (root by default) and its
+    password in etcd_admin.password_file (0600) or $PGFLEET_ETCD_ADMIN_PASSWORD.
+
+1. prepare - once, from any host with admin access
+     pgfleet etcd auth prepare
+   Creates root (holding the root role) and, for every cluster found in the
+   DCS (every /<namespace>/<scope>/members/*: clusters pgfleet did not create
+   count too), one etcd user and one role with readwrite on exactly
+   /<namespace>/<scope>/. The trailing slash matters: without it the grant
+   for alpha also covers alpha2. Passwords are generated once into 0600 files
+   in the secrets directory (tenancy.secrets_dir), reused later, never
+   printed. Nothing changes for Patroni yet: auth is still off.
+   (pgfleet etcd tenants plan / apply show and make the same changes, with a
+   plan first and a tenants file for clusters not in the DCS yet.)
+
+2. apply - on every host that runs members
+     pgfleet etcd auth apply
+   Writes each local member's tenant credentials into its Patroni YAML
+   (atomically, mode 0600) and reloads Patroni (POST /reload re-reads the
+   etcd username and password). With auth off Patroni logs "Etcd
+   authentication is not enabled" and carries on without a token. Then it
+   records in etcd that the member is ready: user name and a hash of the
+   configuration, never the password. Copy the tenants' password files to
+   the other hosts first (mode 0600), then run apply there too.
+
+3. enforce - once, from any host with admin access
+     pgfleet etcd auth enforce
+   a. Gates. It refuses, listing every reason, when a member found in the
+      DCS has no readiness record (or one for another user), a member is
+      unreachable, JWT tokens meet Patroni < 3.2, the etcd version is one
+      Patroni 3.0.2 cannot survive, or the admin credentials do not work.
+   b. Pauses every cluster: a paused member does not demote on DCS errors.
+   c. auth enable.
+   d. Probes every member: it must write to the DCS with its own credentials
+      (a PATCH /config marker, set then removed), and every tenant's
+      credentials directly (PUT/GET/DELETE in its prefix, denied outside).
+   e. If a probe fails: auth disable at once, resume the clusters, and
+      report which member failed and why (exit code 3). The time auth was
+      on is measured and reported.
+   f. Otherwise resumes every cluster and reports what was done.
+   The run's state lives in etcd, so an interrupted enforce can be inspected
+   (pgfleet etcd auth status) and rolled back (pgfleet etcd auth rollback)
+   from any host.
+
+   The three phases in one go, with a confirmation before acting:
+     pgfleet etcd auth migrate          (--yes skips the confirmation)
+
+Afterwards
+  pgfleet etcd tenants verify    isolation proof: each tenant reads and writes
+                                 its own prefix and is denied everywhere else
+  pgfleet audit --live           the security posture of the whole fleet
+  pgfleet etcd auth rollback     auth disable (as admin) and resume the
+                                 clusters; users and roles stay in place
+
+Try it on a lab first: pgfleet lab demo tells the whole story on a real
+etcd and real Patroni clusters. Next steps: TLS to etcd (pgfleet etcd tls
+migrate) and REST API protection (pgfleet restapi secure plan / apply); see
+pgfleet help create-secured-cluster for the settings.
+`;

@@ -1,0 +1,137 @@
+import type { KeyRange } from '../etcd/key-range.js';
+import type { ConfigTree } from '../patroni-config/deep-merge.js';
+import type { ProbeOutcome } from '../restapi/probe-matrix.js';
+import type { SiteSettings } from '../settings/site-settings.js';
+
+/**
+ * Everything the audit rules look at, collected once (src/audit) and then
+ * read by pure rules. It holds no secret value: passwords in documents are
+ * Secret objects, command lines have their password values replaced.
+ */
+export interface FleetSnapshot {
+  settings: SiteSettings;
+  /** The settings file, or undefined when every default applies. */
+  settingsSource?: string | undefined;
+  /** The OS user Patroni runs as (settings patroni.user as root, else the invoking user), when known. */
+  patroniUser?: { name: string; uid: number } | undefined;
+  /** `patroni --version` of the installed Patroni, when it was asked. */
+  installedPatroniVersion?: string | undefined;
+  patroniFiles: PatroniYamlFile[];
+  /** The site template (settings patroni.template); the built-in one is pgfleet's own and not audited. */
+  template?: TemplateFile | undefined;
+  secretFiles: SecretFileFacts[];
+  processes: ProcessFacts[];
+  /** Present with `--live`. */
+  live?: LiveFacts | undefined;
+  /** What the collector could not look at, and why: the audit says it rather than stay silent. */
+  gaps: AuditGap[];
+}
+
+export interface FileFacts {
+  path: string;
+  /** Permission bits (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface YamlDocumentFacts extends FileFacts {
+  /** The parsed document, every password replaced by a Secret; undefined when unreadable or not valid YAML. */
+  document?: ConfigTree | undefined;
+  /** Why the document could not be read. */
+  problem?: string | undefined;
+  /** 1-based line of each key, by dotted path (`etcd3.password`). */
+  keyLines: Record<string, number>;
+}
+
+/** A Patroni YAML pgfleet manages (the settings' Patroni config directory) or one given with --config. */
+export interface PatroniYamlFile extends YamlDocumentFacts {
+  origin: 'config-dir' | 'argument';
+}
+
+export type TemplateFile = YamlDocumentFacts;
+
+export type SecretFileKind = 'etcd-admin-password' | 'tenant-password' | 'private-key' | 'pgpass';
+
+/** A file holding a secret (stat only: the audit never reads a secret file). */
+export interface SecretFileFacts extends FileFacts {
+  kind: SecretFileKind;
+  /** Where the audit learnt of it (a settings field or a Patroni YAML key). */
+  referencedBy: string;
+  /** Patroni reads it (so it must belong to the Patroni user); pgfleet's own secrets belong to whoever runs pgfleet. */
+  readByPatroni: boolean;
+}
+
+export type AuditedProgram = 'etcd' | 'etcdctl' | 'patroni' | 'patronictl' | 'pgfleet';
+
+/** A running etcd/patroni/pgfleet process, from /proc/PID/cmdline, password values replaced. */
+export interface ProcessFacts {
+  pid: number;
+  program: AuditedProgram;
+  args: string[];
+  /** The options (or forms, such as `user:password@` in a URL) that carried a password. */
+  passwordArguments: string[];
+}
+
+export interface AuditGap {
+  /** What was not checked: "etcd users and roles", "REST API of /service/alpha/node1". */
+  what: string;
+  reason: string;
+}
+
+export interface LiveFacts {
+  etcd: EtcdFacts;
+  restApis: RestApiFacts[];
+}
+
+export type TokenKind = 'simple' | 'jwt' | 'unknown';
+
+export interface EtcdFacts {
+  endpoints: string[];
+  authEnabled: boolean;
+  versions: Array<{ endpoint: string; version: string }>;
+  unreachableEndpoints: string[];
+  tokenType: TokenKind;
+  /** How the token type was learnt ("admin token", "etcd --auth-token flag", ...). */
+  tokenTypeSource?: string | undefined;
+  /** Users and roles; undefined when they could not be read (auth on and no working admin credentials). */
+  users?: Array<{ name: string; roles: string[] }> | undefined;
+  roles?: Array<{ name: string; permissions: Array<KeyRange & { permType: 'READ' | 'WRITE' | 'READWRITE' }> }> | undefined;
+  /** Clusters with members registered under the audited namespaces. */
+  clusters: DiscoveredCluster[];
+  /** etcd's own command line (from /debug/vars), password values replaced; undefined when not exposed. */
+  serverArgs?: string[] | undefined;
+  /** A TLS connection without a client certificate (only tried when etcd is reached over https). */
+  clientCertProbe?: { endpoint: string; outcome: 'refused' | 'accepted' | 'error'; detail?: string | undefined } | undefined;
+}
+
+export interface DiscoveredCluster {
+  namespace: string;
+  scope: string;
+  members: Array<{ name: string; apiUrl?: string | undefined }>;
+}
+
+/** What an anonymous client could do on one member's REST API. */
+export interface RestApiFacts {
+  /** `<namespace><scope>/<name>` when known from the DCS or a YAML, else the URL. */
+  member: string;
+  url: string;
+  namespace?: string | undefined;
+  scope?: string | undefined;
+  /** The local Patroni YAML describing this member, if any. */
+  configFile?: string | undefined;
+  /** Anonymous GET /patroni. */
+  safe: RestProbeResult;
+  /** Anonymous POST /reload (a reload of an unchanged configuration is harmless). */
+  unsafe: RestProbeResult;
+  /** From GET /patroni, anonymous or with the ctl credentials. */
+  patroniVersion?: string | undefined;
+  /** From GET /config. */
+  synchronousMode?: boolean | undefined;
+}
+
+export interface RestProbeResult {
+  outcome: ProbeOutcome;
+  status?: number | undefined;
+  detail?: string | undefined;
+}
