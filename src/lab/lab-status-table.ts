@@ -1,3 +1,4 @@
+import { plainTable as table } from '../core/text/plain-table.js';
 import type { LabStatus } from './lab-status.js';
 
 /** Plain-text tables of a lab's status (no colors: the caller may paint). */
@@ -17,10 +18,4 @@ export function renderLabStatus(status: LabStatus): string {
     );
   }
   return lines.join('\n');
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((cell, index) => Math.max(cell.length, ...rows.map((row) => (row[index] ?? '').length)));
-  const format = (row: string[]): string => row.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd();
-  return [format(header), ...rows.map(format)].join('\n');
 }

@@ -39,6 +39,7 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     ['lab env', ['--dir', join(dir, 'no-lab')]],
     ['lab down', ['--dir', join(dir, 'no-lab')]],
     ['etcd auth status', []],
+    ['etcd auth plan', []],
     ['etcd auth prepare', []],
     ['etcd auth apply', []],
     ['etcd auth enforce', []],

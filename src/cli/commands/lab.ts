@@ -90,9 +90,26 @@ export function registerLabCommands(program: Command): void {
       });
     });
 
+  /** Narration on stdout: numbered steps, the command an operator would type, what happened. */
+  const narratorFor = async (output: ReturnType<typeof outputFor>) => {
+    const { renderLabStatus } = await import('../../lab/lab-status-table.js');
+    let stepNumber = 0;
+    return {
+      step: (title: string) => {
+        output.endProgress();
+        process.stdout.write(`\n${output.paint(`[${++stepNumber}]`, 1)} ${title}\n`);
+      },
+      command: (line: string) => process.stdout.write(`    ${output.paint(`$ ${line}`, 36)}\n`),
+      say: (line: string) => process.stdout.write(`    ${line}\n`),
+      progress: (line: string) => output.progress(`    ${line}`),
+      endProgress: () => output.endProgress(),
+      status: (status: import('../../lab/lab-status.js').LabStatus) => process.stdout.write(`${renderLabStatus(status).replace(/^/gm, '    ')}\n`),
+    };
+  };
+
   lab
     .command('demo')
-    .description('the main demo: start a lab, show it, write on each primary and read it on its replica, stop it')
+    .description('the main demo: secure an open fleet of 3 clusters while applications write (gate refusal, drill with automatic rollback, enforce, tenant isolation), then stop the lab')
     .option('--keep', 'leave the lab running at the end', false)
     .option('--base-port <port>', 'first port of the lab range (default: a free range)', integerOption(1024, 65535))
     .addOption(dirOption())
@@ -100,26 +117,8 @@ export function registerLabCommands(program: Command): void {
       const output = outputFor(command);
       await runCommand(output, async () => {
         const { labDemo } = await import('../../lab/lab-demo.js');
-        const { renderLabStatus } = await import('../../lab/lab-status-table.js');
-        let stepNumber = 0;
-        const result = await labDemo({
-          dir: options.dir,
-          basePort: options.basePort,
-          keep: options.keep,
-          narrator: {
-            step: (title) => {
-              output.endProgress();
-              process.stdout.write(`\n${output.paint(`[${++stepNumber}]`, 1)} ${title}\n`);
-            },
-            say: (line) => process.stdout.write(`    ${line}\n`),
-            progress: (line) => output.progress(`    ${line}`),
-            endProgress: () => output.endProgress(),
-            status: (status) => process.stdout.write(`${renderLabStatus(status).replace(/^/gm, '    ')}\n`),
-          },
-        });
-        process.stdout.write(
-          `\nSummary: lab up in ${(result.labUpMs / 1000).toFixed(1)} s; ${result.checks.length} clusters each replicated a write from primary to replica (${result.checks.map((c) => `${c.scope} ${c.visibleAfterMs} ms`).join(', ')}); lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}.\n`,
-        );
+        const result = await labDemo({ dir: options.dir, basePort: options.basePort, keep: options.keep, narrator: await narratorFor(output) });
+        process.stdout.write(`\n${output.paint('Summary', 1)}\n${result.summary.map((line) => `  - ${line}`).join('\n')}\n  - lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}\n`);
       });
     });
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { PgfleetError } from '../../core/errors.js';
 import { resolveSitePaths } from '../../core/settings/site-paths.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
@@ -6,6 +7,7 @@ import { readSecretFile } from '../../adapters/fs/secret-file.js';
 import { isRoot } from '../../adapters/process/os-user.js';
 import { listLocalInstances } from '../../instance/local-instances.js';
 import { SettingsTenantDirectory } from '../../tenancy/settings-tenant-directory.js';
+import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import type { FleetConnection } from './enforce-run.js';
 
 /** Everything the auth migration needs, from the site settings: etcd, admin identity, tenants, local members. */
@@ -22,6 +24,7 @@ export async function fleetConnectionFromSettings(settings: SiteSettings, env: N
     localInstances: await listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir),
     restCredentials: patroni.ctl ? { cafile: patroni.ctl.cacert, certfile: patroni.ctl.certfile, keyfile: patroni.ctl.keyfile, insecure: patroni.ctl.insecure } : {},
     tenants: new SettingsTenantDirectory(settings.tenancy, paths.secretsDir),
+    reportDir: join(paths.prefix, 'reports'),
   };
 }
 
@@ -33,4 +36,24 @@ async function adminPassword(settings: SiteSettings, env: NodeJS.ProcessEnv): Pr
     throw new PgfleetError('ADMIN_PASSWORD_MISSING', 'no etcd admin password: set etcd_admin.password_file in the settings or PGFLEET_ETCD_ADMIN_PASSWORD', { hint: 'create a 0600 file with a long random password; `pgfleet etcd auth prepare` creates the root user with it' });
   }
   return readSecretFile(file, 'etcd admin password');
+}
+
+/** Runs `work` with an etcd client holding the admin identity, always closed. */
+export async function withAdminClient<T>(connection: Pick<FleetConnection, 'endpoints' | 'tls' | 'admin'>, work: (admin: EtcdClient) => Promise<T>): Promise<T> {
+  const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
+  try {
+    return await work(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Whether etcd auth is on right now (an anonymous probe: see EtcdClient.isAuthEnabled). */
+export async function etcdAuthEnabled(connection: Pick<FleetConnection, 'endpoints' | 'tls'>): Promise<boolean> {
+  const client = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls });
+  try {
+    return await client.isAuthEnabled();
+  } finally {
+    await client.close();
+  }
 }
