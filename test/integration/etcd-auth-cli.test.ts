@@ -20,6 +20,7 @@ import type { EtcdAuthStatus } from '../../src/migration/etcd-auth/auth-status.j
 import type { RoleWatchReport } from '../../src/lab/role-watch.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
 import { type WriterTally, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
+import { ensureBuiltCli } from '../support/built-cli.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
 
 /**
@@ -56,6 +57,7 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
   };
 
   before(async () => {
+    ensureBuiltCli();
     lab = await startTestLab({ clusters: 3, nodes: 2, etcdMembers: 3 });
     env = await labEnv(lab.dir);
   });

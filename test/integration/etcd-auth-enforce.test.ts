@@ -89,7 +89,7 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
           assert.ok(error instanceof PgfleetError);
           assert.equal(error.code, 'ENFORCE_ROLLED_BACK');
           assert.equal(error.exitCode, 3);
-          assert.match(error.message, /\/service\/gamma\/gamma-2: \/service\/gamma\/gamma-2 has no etcd credentials in its Patroni configuration/);
+          assert.match(error.message, /enforce rolled back: \/service\/gamma\/gamma-2 has no etcd credentials in its Patroni configuration; its DCS write \(PATCH \/config\) was refused/);
           const report = (error.details as { report: { state: { exposureWindowMs: number; probes: Array<{ member: string; ok: boolean }> } } }).report;
           // The measured window is part of what the operator is told.
           assert.match(error.message, new RegExp(`auth was on for ${report.state.exposureWindowMs} ms`));

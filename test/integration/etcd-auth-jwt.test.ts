@@ -10,6 +10,7 @@ import type { AuthPlan } from '../../src/core/migration/auth-plan.js';
 import { labEnv } from '../../src/lab/lab-env.js';
 import type { EtcdAuthStatus } from '../../src/migration/etcd-auth/auth-status.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
+import { ensureBuiltCli } from '../support/built-cli.js';
 import { runCli } from '../support/run-cli.js';
 
 describe('etcd with JWT tokens and Patroni 3.0.2: the migration refuses and explains', () => {
@@ -20,6 +21,7 @@ describe('etcd with JWT tokens and Patroni 3.0.2: the migration refuses and expl
   const authEnabled = () => etcdAuthEnabled({ endpoints: labEtcdEndpoints(lab.state.topology) });
 
   before(async () => {
+    ensureBuiltCli();
     keys = await mkdtemp(join(tmpdir(), 'pgfleet-jwt-'));
     await chmod(keys, 0o700);
     await runOpenssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', join(keys, 'jwt.key')], { what: 'JWT signing key' });

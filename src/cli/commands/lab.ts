@@ -3,7 +3,7 @@ import { integerOption, outputFor } from '../program.js';
 import { runCommand } from '../run-command.js';
 import { withSubcommandExamples } from '../command-examples.js';
 
-/** `pgfleet lab up|status|env|down|demo`: the real stack on loopback. Heavy modules load inside actions. */
+/** `pgfleet lab up|status|env|down|demo|replay-outage`: the real stack on loopback. Heavy modules load inside actions. */
 export function registerLabCommands(program: Command): void {
   const lab = program
     .command('lab')
@@ -107,20 +107,37 @@ export function registerLabCommands(program: Command): void {
     };
   };
 
+  type StoryOptions = { keep: boolean; basePort?: number; dir?: string };
+  type Story = (options: StoryOptions & { narrator: Awaited<ReturnType<typeof narratorFor>> }) => Promise<{ summary: string[]; kept: boolean; dir: string }>;
+  /** A narrated story on a lab (demo, replay-outage), ending with its summary. */
+  const storyAction = (load: () => Promise<Story>) => async (options: StoryOptions, command: Command) => {
+    const output = outputFor(command);
+    await runCommand(output, async () => {
+      const story = await load();
+      const result = await story({ ...options, narrator: await narratorFor(output) });
+      process.stdout.write(`\n${output.paint('Summary', 1)}\n${result.summary.map((line) => `  - ${line}`).join('\n')}\n  - lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}\n`);
+    });
+  };
+
   lab
     .command('demo')
     .description('the main demo: secure an open fleet of 3 clusters while applications write (gate refusal, drill with automatic rollback, enforce, tenant isolation), then stop the lab')
     .option('--keep', 'leave the lab running at the end', false)
     .option('--base-port <port>', 'first port of the lab range (default: a free range)', integerOption(1024, 65535))
     .addOption(dirOption())
-    .action(async (options: { keep: boolean; basePort?: number; dir?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { labDemo } = await import('../../lab/lab-demo.js');
-        const result = await labDemo({ dir: options.dir, basePort: options.basePort, keep: options.keep, narrator: await narratorFor(output) });
-        process.stdout.write(`\n${output.paint('Summary', 1)}\n${result.summary.map((line) => `  - ${line}`).join('\n')}\n  - lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}\n`);
-      });
-    });
+    .action(storyAction(async () => (await import('../../lab/lab-demo.js')).labDemo));
+
+  lab
+    .command('replay-outage')
+    .description("replay the outage report's naive runbook on a lab (auth enabled before every node has credentials): the forgotten cluster looks healthy while its DCS writes fail, and has no leader at the next failover; then the lab is restored")
+    .option('--keep', 'leave the lab running at the end (a lab that existed before is always kept)', false)
+    .option('--base-port <port>', 'first port of the lab range when it starts one (default: a free range)', integerOption(1024, 65535))
+    .addOption(dirOption())
+    .addHelpText(
+      'after',
+      "\nThe report's `etcdctl role add-user <role> <user> --prefix /patroni/` does not exist in etcdctl: the real commands are\n  etcdctl role grant-permission <role> --prefix=true readwrite /service/\n  etcdctl user grant-role <user> <role>\nThe replay does every step through etcd's API, never etcdctl with a password on its command line.\n",
+    )
+    .action(storyAction(async () => (await import('../../lab/outage-replay.js')).replayOutage));
 
   withSubcommandExamples(lab, 'up', [
     { command: 'pgfleet lab up', description: '3 etcd members and 2 clusters (alpha, beta) of 2 nodes each, on a free port range' },
@@ -137,6 +154,10 @@ export function registerLabCommands(program: Command): void {
   withSubcommandExamples(lab, 'down', [
     { command: 'pgfleet lab down', description: 'stop the default lab and remove its directory' },
     { command: 'pgfleet lab down --dir /tmp/lab', description: 'the same for the lab in /tmp/lab' },
+  ]);
+  withSubcommandExamples(lab, 'replay-outage', [
+    { command: 'pgfleet lab replay-outage', description: 'start a lab, replay the naive runbook, show the hidden breakage and the failed failover, restore, stop' },
+    { command: 'pgfleet lab replay-outage --dir /tmp/lab', description: 'the same on the lab already running in /tmp/lab, which is restored and kept' },
   ]);
   withSubcommandExamples(lab, 'demo', [
     { command: 'pgfleet lab demo', description: 'the whole story, step by step, then the lab is removed' },

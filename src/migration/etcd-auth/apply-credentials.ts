@@ -4,7 +4,7 @@ import { PgfleetError } from '../../core/errors.js';
 import { readinessKey, type ReadinessRecord } from '../../core/migration/readiness-record.js';
 import { renderPatroniYaml } from '../../core/patroni-config/render-yaml.js';
 import { deepMerge } from '../../core/patroni-config/deep-merge.js';
-import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
+import type { EtcdClient, EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
 import { writeFileAtomic } from '../../adapters/fs/atomic-file.js';
 import { PatroniRestClient } from '../../adapters/patroni/rest-client.js';
 import type { LocalInstance } from '../../instance/local-instances.js';
@@ -39,9 +39,7 @@ export async function applyCredentialsLocally(options: {
       outcomes.push({ ...base, status: 'no-tenant', detail: `no tenant credentials for ${instance.namespace}${instance.scope} on this host` });
       continue;
     }
-    const config = deepMerge(instance.config, { [instance.dcsSection]: { username: credentials.username, password: credentials.password } });
-    const text = renderPatroniYaml(config, { revealSecrets: true });
-    await writeFileAtomic(instance.configFile, text, { mode: 0o600, dirMode: 0o750, owner: instance.owner });
+    const text = await writeCredentialsIntoConfig(instance, credentials);
 
     const rest = new PatroniRestClient(instance.restUrl, instance.restCredentials);
     try {
@@ -71,4 +69,12 @@ export async function applyCredentialsLocally(options: {
     outcomes.push({ ...base, status: 'applied', username: credentials.username, detail: 'credentials written, Patroni reloaded, readiness recorded' });
   }
   return outcomes;
+}
+
+/** Writes etcd credentials into an instance's Patroni YAML (atomic, 0600, same owner); returns the text written. Patroni is not told. */
+export async function writeCredentialsIntoConfig(instance: LocalInstance, credentials: EtcdCredentials): Promise<string> {
+  const config = deepMerge(instance.config, { [instance.dcsSection]: { username: credentials.username, password: credentials.password } });
+  const text = renderPatroniYaml(config, { revealSecrets: true });
+  await writeFileAtomic(instance.configFile, text, { mode: 0o600, dirMode: 0o750, owner: instance.owner });
+  return text;
 }

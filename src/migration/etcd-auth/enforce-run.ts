@@ -120,7 +120,14 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     progress(`pause ${new Set(members.map(clusterKey)).size} cluster(s) so no member demotes while auth switches`);
     state = transition(state, 'pausing');
     await save(state);
-    const paused = await pauseClusters(members, rest);
+    let paused: Awaited<ReturnType<typeof pauseClusters>>;
+    try {
+      paused = await pauseClusters(members, rest);
+    } catch (error) {
+      // pauseClusters resumed what it had paused: nothing changed, the run ends here.
+      await save({ ...transition(transition(state, 'rolling-back'), 'rolled-back'), failures: [...state.failures, `pause failed: ${error instanceof Error ? error.message : String(error)}`] });
+      throw error;
+    }
     await save({ ...state, pausedByUs: paused.pausedByUs });
 
     progress('auth enable');
@@ -137,7 +144,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     const tenantProbes = failedMembers.length > 0 ? [] : await probeTenantCredentials(connection, [...new Set(members.map(clusterKey))]);
     progress(`probes done in ${Date.now() - probeStarted} ms`);
     const failedTenants = tenantProbes.filter((probe) => !probe.ok);
-    const failures = [...failedMembers.map((p) => `${p.member}: ${p.detail}`), ...failedTenants.map((p) => `tenant ${p.user}: ${p.detail}`)];
+    const failures = [...failedMembers.map((p) => (p.detail.includes(p.member) ? p.detail : `${p.member}: ${p.detail}`)), ...failedTenants.map((p) => `tenant ${p.user}: ${p.detail}`)];
 
     if (failures.length > 0) {
       // Switch auth off before anything else, so the exposure window stays as short as it can be.
@@ -179,7 +186,7 @@ async function explainFromLogs(failed: MemberProbeResult[], instances: LocalInst
       const instance = instances.find((candidate) => `${candidate.namespace}${candidate.scope}/${candidate.node}` === probe.member);
       if (!instance?.logFile) return probe;
       const cause = describeDcsLogCause(diagnoseDcsLog((await tailFile(instance.logFile, 200)).split('\n')), probe.member);
-      return cause ? { ...probe, detail: `${cause} (${probe.detail})` } : probe;
+      return cause ? { ...probe, detail: `${cause}; ${probe.detail}` } : probe;
     }),
   );
 }

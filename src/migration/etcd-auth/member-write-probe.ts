@@ -39,7 +39,7 @@ async function probeOne(member: FleetMember, rest: FleetRestClients): Promise<Me
     if (verdict !== 'writes') {
       const detail =
         verdict === 'refused'
-          ? `its DCS write was refused twice (HTTP 409): Patroni on ${member.name} cannot write to etcd with its credentials (missing or wrong etcd user/password)`
+          ? `its DCS write (PATCH /config) was refused twice (HTTP 409): Patroni on ${member.name} cannot write to etcd with its credentials`
           : verdict === 'rest-auth'
             ? 'the REST API refused pgfleet (401/403): the DCS write could not be tried'
             : `the REST API answered an error during the ${step} step`;
