@@ -95,7 +95,7 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
   const dir = join(parent, 'lab');
   const shape = { clusters, nodes: 2, etcdMembers: 3 };
   try {
-    const lab = await labUp({ ...shape, basePort: await findFreePortRange(labPortCount(shape)), dir, timeoutMs: 600_000 });
+    const lab = await labUpWithRetries(shape, dir);
     const before = await leadersAndTimelines(lab.state.topology);
     const watch = startRoleWatch(lab.state.topology);
     const writers = startFleetWriters(dir, lab.state.topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
@@ -132,6 +132,24 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
   } finally {
     await labDown(dir).catch(() => undefined);
     await rm(parent, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The machine is shared: a port found free can be taken (another lab, or an
+ * outgoing connection's ephemeral port) before Patroni binds it. Ports are
+ * taken below Linux's ephemeral range, and a failed start is retried on a
+ * new range.
+ */
+async function labUpWithRetries(shape: { clusters: number; nodes: number; etcdMembers: number }, dir: string): Promise<LabUpResult> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await labUp({ ...shape, basePort: await findFreePortRange(labPortCount(shape), { min: 20_000, max: 32_000 }), dir, timeoutMs: 600_000 });
+    } catch (error) {
+      await labDown(dir).catch(() => undefined);
+      if (attempt === 3) throw error;
+      console.log(`lab up failed (${error instanceof Error ? error.message : String(error)}): retrying on other ports`);
+    }
   }
 }
 

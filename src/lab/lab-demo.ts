@@ -55,6 +55,12 @@ export interface LabDemoResult {
 }
 
 const SHAPE = { clusters: 3, nodes: 2, etcdMembers: 3 };
+/**
+ * Where a story's lab looks for free ports: below Linux's ephemeral range
+ * (32768-60999), so that an outgoing connection on a busy machine cannot
+ * take a port between the check and Patroni's bind.
+ */
+export const STORY_PORTS = { min: 20_000, max: 32_000 };
 
 /**
  * The lab demo, the story of issue 6: an open fleet of 3 clusters is secured
@@ -67,7 +73,7 @@ const SHAPE = { clusters: 3, nodes: 2, etcdMembers: 3 };
 export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
   const say = options.narrator;
   const dir = options.dir ?? defaultLabDir();
-  const basePort = options.basePort ?? (await findFreePortRange(labPortCount(SHAPE), { min: 40_000, max: 50_000 }));
+  const basePort = options.basePort ?? (await findFreePortRange(labPortCount(SHAPE), STORY_PORTS));
 
   say.step('Start a lab: 3 etcd members, open (no auth, no TLS), and 3 Patroni clusters of 2 nodes (alpha, beta, gamma), on 127.0.0.1');
   say.command(`pgfleet lab up --clusters 3 --nodes 2 --etcd-members 3 --dir ${dir}`);

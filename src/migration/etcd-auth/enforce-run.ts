@@ -139,9 +139,9 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     progress(`probe: every member writes to the DCS with its own credentials; every tenant reads and writes only its prefix`);
     await save(transition(state, 'probing'));
     const probeStarted = Date.now();
-    const probes = await probeMemberWrites(members, rest, { stopAtFirstFailure: true });
+    // Member and tenant probes touch different things: run them side by side to keep auth's first seconds short.
+    const [probes, tenantProbes] = await Promise.all([probeMemberWrites(members, rest, { stopAtFirstFailure: true }), probeTenantCredentials(connection, [...new Set(members.map(clusterKey))])]);
     const failedMembers = await explainFromLogs(probes.filter((probe) => !probe.ok && !probe.detail.startsWith('not probed')), connection.localInstances);
-    const tenantProbes = failedMembers.length > 0 ? [] : await probeTenantCredentials(connection, [...new Set(members.map(clusterKey))]);
     progress(`probes done in ${Date.now() - probeStarted} ms`);
     const failedTenants = tenantProbes.filter((probe) => !probe.ok);
     const failures = [...failedMembers.map((p) => (p.detail.includes(p.member) ? p.detail : `${p.member}: ${p.detail}`)), ...failedTenants.map((p) => `tenant ${p.user}: ${p.detail}`)];

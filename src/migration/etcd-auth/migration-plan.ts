@@ -31,11 +31,14 @@ export async function planEtcdAuthMigration(connection: FleetConnection & { tena
     const auth = new EtcdAuthApi(admin);
     const adminCheck = await inspectAdminIdentity(connection, admin, facts.authEnabled);
     const root = await auth.getUser(connection.admin.username).catch(() => undefined);
-    const tenants = new Map<string, TenantView>();
-    for (const [cluster, user] of facts.tenantUsers) {
-      const scope = facts.members.find((member) => `${member.namespace}${member.scope}` === cluster)!.scope;
-      tenants.set(cluster, await inspectTenant(auth, connection.tenants, cluster, scope, user));
-    }
+    const tenants = new Map<string, TenantView>(
+      await Promise.all(
+        [...facts.tenantUsers].map(async ([cluster, user]) => {
+          const scope = facts.members.find((member) => `${member.namespace}${member.scope}` === cluster)!.scope;
+          return [cluster, await inspectTenant(auth, connection.tenants, cluster, scope, user)] as const;
+        }),
+      ),
+    );
     const previous = interruptedRun(await readEnforceState(admin).catch(() => undefined));
     return planAuthMigration({
       authEnabled: facts.authEnabled,

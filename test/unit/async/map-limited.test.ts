@@ -1,0 +1,24 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mapLimited } from '../../../src/core/async/map-limited.js';
+
+describe('mapLimited', () => {
+  it('keeps the order of the items and never runs more than the limit at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const results = await mapLimited([30, 10, 20, 5, 15], 2, async (delay, index) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await sleep(delay);
+      running -= 1;
+      return index * 10;
+    });
+    assert.deepEqual(results, [0, 10, 20, 30, 40]);
+    assert.equal(peak, 2);
+  });
+
+  it('maps an empty list to an empty list', async () => {
+    assert.deepEqual(await mapLimited([], 4, async () => 1), []);
+  });
+});
