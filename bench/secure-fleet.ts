@@ -35,7 +35,7 @@ import { labSiteSettings } from '../src/lab/lab-settings.js';
 import { labUp, type LabUpResult } from '../src/lab/lab-up.js';
 import { leadersAndTimelines, startRoleWatch } from '../src/lab/role-watch.js';
 import { writeCredentialsIntoConfig } from '../src/migration/etcd-auth/apply-credentials.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 type Way = 'pgfleet' | 'naive';
@@ -50,6 +50,8 @@ interface Row {
   demotions: number;
   longestOutageMs: number;
   labUpMs: number;
+  /** 1-minute load average before and after (the machine is shared). */
+  load: string;
   note: string;
 }
 
@@ -73,7 +75,7 @@ for (const clusters of sizes) {
 console.log('');
 console.log(
   plainTable(
-    ['CLUSTERS', 'WAY', 'WALL TIME', 'FAILED WRITES', 'LONGEST WRITE OUTAGE', 'LEADER CHANGES', 'DEMOTIONS', 'RESULT'],
+    ['CLUSTERS', 'WAY', 'WALL TIME', 'FAILED WRITES', 'LONGEST WRITE OUTAGE', 'LEADER CHANGES', 'DEMOTIONS', 'LOAD (1 min)', 'RESULT'],
     rows.map((row) => [
       `${row.clusters} × 2`,
       row.way === 'pgfleet' ? 'pgfleet etcd auth migrate --yes' : 'naive runbook (restart per node)',
@@ -82,12 +84,17 @@ console.log(
       `${(row.longestOutageMs / 1000).toFixed(1)} s`,
       String(row.leaderChanges),
       String(row.demotions),
+      row.load,
       row.ok ? 'auth on' : `FAILED: ${row.note}`,
     ]),
   ),
 );
 const ten = rows.find((row) => row.clusters === 10 && row.way === 'pgfleet');
 if (ten) console.log(`\ntarget (10 clusters by pgfleet: ≤ 15 s, 0 failed writes, 0 leader changes): ${(ten.wallMs / 1000).toFixed(1)} s, ${ten.failedWrites} failed writes, ${ten.leaderChanges} leader changes → ${ten.ok && ten.wallMs <= 15_000 && ten.failedWrites === 0 && ten.leaderChanges === 0 ? 'met' : 'NOT met'}`);
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
+}
 
 async function onFreshLab(clusters: number, way: Way): Promise<Row> {
   const parent = await mkdtemp(join(tmpdir(), 'pgfleet-bench-secure-'));
@@ -97,10 +104,12 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
   try {
     const lab = await labUpWithRetries(shape, dir);
     const before = await leadersAndTimelines(lab.state.topology);
-    const watch = startRoleWatch(lab.state.topology);
+    // One sample a second: every GET /patroni queries PostgreSQL, and 20 nodes sampled faster would load the box being measured.
+    const watch = startRoleWatch(lab.state.topology, 1_000);
     const writers = startFleetWriters(dir, lab.state.topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
     // Writers connected and writing before the clock starts.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const loadBefore = loadAverage();
     const started = performance.now();
     let ok = true;
     let note = '';
@@ -127,6 +136,7 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
       demotions: roles.demotions.length,
       longestOutageMs: Math.max(0, ...tallies.map((tally) => tally.longestOutageMs)),
       labUpMs: lab.elapsedMs,
+      load: `${loadBefore} → ${loadAverage()}`,
       note,
     };
   } finally {

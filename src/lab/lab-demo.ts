@@ -94,7 +94,7 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
     say.step('Applications write on every primary (every 50 ms) for the whole story; every node\'s role is sampled');
     const before = await leadersAndTimelines(topology);
     const writers = startFleetWriters(dir, topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
-    const watch = startRoleWatch(topology);
+    const watch = startRoleWatch(topology, 500);
     let tallies: WriterTally[] = [];
     let roles: RoleWatchReport = { samples: 0, demotions: [], leaderChanges: [] };
     let story: Omit<LabDemoResult, 'dir' | 'labUpMs' | 'writers' | 'roles' | 'leadersKept' | 'kept' | 'summary'>;

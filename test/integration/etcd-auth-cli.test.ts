@@ -46,6 +46,14 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     const paths = resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} });
     return listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir);
   };
+  /** PATCH /config, retried while it is a compare-and-set conflict (the member's watch cache lagging behind another member's write). */
+  const patchUntilNoConflict = async (rest: PatroniRestClient, patch: Record<string, unknown>): Promise<number> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const { status } = await rest.patchConfig(patch);
+      if (status !== 409 || attempt === 5) return status;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
   /** The coordinator, run as its own process and SIGKILLed right after auth enable, before any probe. */
   const killCoordinatorAfterEnable = () => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/enforce-child.ts', import.meta.url)), 'probing'], {
@@ -110,8 +118,8 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
       assert.equal(instance.etcdUsername, `patroni-${instance.scope}`, instance.name);
       const rest = new PatroniRestClient(instance.restUrl);
       try {
-        assert.equal((await rest.patchConfig({ pgfleet_test_marker: instance.name })).status, 200, `${instance.name} writes to the DCS`);
-        assert.equal((await rest.patchConfig({ pgfleet_test_marker: null })).status, 200);
+        assert.equal(await patchUntilNoConflict(rest, { pgfleet_test_marker: instance.name }), 200, `${instance.name} writes to the DCS`);
+        assert.equal(await patchUntilNoConflict(rest, { pgfleet_test_marker: null }), 200);
       } finally {
         await rest.close();
       }

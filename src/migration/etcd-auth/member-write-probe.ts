@@ -21,20 +21,46 @@ export async function probeMemberWrites(members: FleetMember[], rest: FleetRestC
     [...groupByCluster(members).values()].map(async (clusterMembers) => {
       const results = new Map<FleetMember, MemberProbeResult>();
       const timeoutMs = await probeTimeoutMs(clusterMembers, rest);
+      let previous: { member: FleetMember; value: unknown } | undefined;
       for (const { member, patch } of probeWriteSequence(clusterMembers, randomBytes(4).toString('hex'))) {
         if (results.get(member)?.ok === false) continue;
         if (failed && options.stopAtFirstFailure) {
           results.set(member, { member: memberId(member), ok: false, detail: 'not probed: another member failed first' });
           continue;
         }
+        if (previous && previous.member !== member) await awaitCachedMarker(member, rest, previous.value);
         const result = await writeOnce(member, rest, patch, timeoutMs);
         if (!result.ok) failed = true;
         results.set(member, result);
+        previous = { member, value: patch.pgfleet_probe };
       }
       return clusterMembers.map((member) => results.get(member)!);
     }),
   );
   return perCluster.flat();
+}
+
+/**
+ * PATCH /config is a compare-and-set against the member's own watch cache:
+ * if that cache has not yet seen the previous member's write, the answer is
+ * a 409 that says nothing about credentials. So before the next member
+ * writes, wait (briefly) until its cache shows the previous write: GET
+ * /cluster refreshes what GET /config shows from that cache. A member
+ * without credentials still receives watch events, so this converges for
+ * it too, and its 409 that follows is a real refusal.
+ */
+async function awaitCachedMarker(member: FleetMember, rest: FleetRestClients, expected: unknown, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await rest.for(member).cluster();
+      const config = await rest.for(member).dynamicConfig();
+      if ((config.pgfleet_probe ?? null) === (expected ?? null)) return;
+    } catch {
+      // Busy or not answering: the write itself will tell.
+    }
+    await sleep(50);
+  }
 }
 
 /** A PATCH /config may legitimately take Patroni's retry_timeout (it retries etcd that long): wait a little more than that. */
@@ -49,7 +75,7 @@ async function probeTimeoutMs(members: FleetMember[], rest: FleetRestClients): P
 
 async function writeOnce(member: FleetMember, rest: FleetRestClients, patch: Record<string, unknown>, timeoutMs: number): Promise<MemberProbeResult> {
   const id = memberId(member);
-  const verdict = await patchWithOneRetry(member, rest, patch, timeoutMs);
+  const verdict = await patchUntilAnswered(member, rest, patch, timeoutMs);
   switch (verdict) {
     case 'writes':
       return { member: id, ok: true, detail: 'wrote to the DCS with its own credentials' };
@@ -58,28 +84,46 @@ async function writeOnce(member: FleetMember, rest: FleetRestClients, patch: Rec
     case 'rest-auth':
       return { member: id, ok: false, detail: 'the REST API refused pgfleet (401/403): the DCS write could not be tried' };
     case 'timeout':
-      return { member: id, ok: false, detail: `its DCS write (PATCH /config) got no answer within ${Math.round(timeoutMs / 1000)} s: Patroni on ${member.name} is stuck talking to etcd` };
+      return { member: id, ok: false, detail: `its DCS write (PATCH /config) got no answer for ${UNANSWERED_BUDGET_MS / 1000} s (each try waited ${Math.round(timeoutMs / 1000)} s): Patroni on ${member.name} is stuck talking to etcd` };
     default:
-      return { member: id, ok: false, detail: `its REST API answered an error to PATCH /config (${verdict.slice('error: '.length)})` };
+      return { member: id, ok: false, detail: `its REST API kept answering an error to PATCH /config for ${UNANSWERED_BUDGET_MS / 1000} s (last: ${verdict.slice('error: '.length)})` };
   }
 }
 
 type WriteVerdict = 'writes' | 'refused' | 'rest-auth' | 'timeout' | `error: ${string}`;
 
-async function patchWithOneRetry(member: FleetMember, rest: FleetRestClients, patch: Record<string, unknown>, timeoutMs: number): Promise<WriteVerdict> {
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    let status: number;
+/**
+ * How long a member may keep answering errors or nothing before it counts as
+ * failed. Right after auth enable every Patroni authenticates at once, and a
+ * starved etcd can take seconds to answer them all (Patroni then fails the
+ * PATCH with "Exceeded retry deadline"): that says nothing about the
+ * member's credentials, and the clusters are paused, so it is retried. A
+ * refusal (409) is an answer: it fails at once.
+ */
+const UNANSWERED_BUDGET_MS = 20_000;
+
+async function patchUntilAnswered(member: FleetMember, rest: FleetRestClients, patch: Record<string, unknown>, timeoutMs: number): Promise<WriteVerdict> {
+  const deadline = Date.now() + UNANSWERED_BUDGET_MS;
+  let conflicts = 0;
+  for (;;) {
+    let verdict: WriteVerdict;
     try {
-      status = (await rest.for(member, timeoutMs).patchConfig(patch)).status;
+      const status = (await rest.for(member, timeoutMs).patchConfig(patch)).status;
+      const classified = classifyPatchConfig(status);
+      if (classified === 'writes' || classified === 'rest-auth') return classified;
+      if (classified === 'conflict') {
+        // 409 is also a genuine compare-and-set conflict: once more after a beat.
+        conflicts += 1;
+        if (conflicts >= 2) return 'refused';
+        await sleep(300);
+        continue;
+      }
+      verdict = `error: HTTP ${status}`;
     } catch (error) {
       const message = error instanceof PgfleetError ? error.message : String(error);
-      return /timeout/i.test(message) ? 'timeout' : `error: ${message}`;
+      verdict = /timeout/i.test(message) ? 'timeout' : `error: ${message}`;
     }
-    const verdict = classifyPatchConfig(status);
-    if (verdict === 'writes' || verdict === 'rest-auth') return verdict;
-    if (verdict === 'error') return `error: HTTP ${status}`;
-    // 409 is also a genuine compare-and-set conflict: once more after a beat.
-    await sleep(300);
+    if (Date.now() + 500 > deadline) return verdict;
+    await sleep(500);
   }
-  return 'refused';
 }
