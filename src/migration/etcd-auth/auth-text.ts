@@ -11,9 +11,10 @@ export function renderAuthStatus(status: EtcdAuthStatus): string {
   for (const endpoint of status.etcd.filter((e) => e.down)) lines.push(`  endpoint ${endpoint.endpoint} is down: ${endpoint.down}`);
   lines.push(`migration: ${status.standing.stage} — ${status.standing.summary}`);
   if (status.standing.next) lines.push(`next: ${status.standing.next}`);
-  if (status.lastRun && status.lastRun.failures.length > 0) {
+  if (status.lastRun && (status.lastRun.failures.length > 0 || (status.lastRun.warnings ?? []).length > 0)) {
     lines.push(`last enforce run ${status.lastRun.id} (${status.lastRun.phase}):`);
     for (const failure of status.lastRun.failures) lines.push(`  ${failure}`);
+    for (const warning of status.lastRun.warnings ?? []) lines.push(`  warning: ${warning}`);
   }
   lines.push('');
   lines.push(
@@ -76,6 +77,7 @@ export function renderEnforceReport(report: EnforceReport): string {
   lines.push(`run ${state.id} on ${state.coordinator.host}, started ${state.startedAt}, finished ${state.updatedAt}`);
   const down = state.endpointsDown;
   if (down.length > 0) lines.push(`${down.length === 1 ? 'one etcd endpoint was' : `${down.length} etcd endpoints were`} down during the run: ${down.join(', ')} (the others kept quorum)`);
+  for (const warning of state.warnings ?? []) lines.push(`warning: ${warning}`);
   if (report.recoveredInterruptedRun) lines.push(`the interrupted run ${report.recoveredInterruptedRun} was rolled back first`);
   if (report.gateFailures.length > 0) lines.push(`gates skipped (--skip-gates): ${report.gateFailures.map((f) => f.message).join('; ')}`);
   for (const probe of state.probes) lines.push(`  ${probe.member}: ${probe.ok ? '' : 'FAILED: '}${probe.detail}`);

@@ -43,7 +43,14 @@ export async function pauseClusters(members: FleetMember[], rest: FleetRestClien
   return { pausedByUs, alreadyPaused };
 }
 
-export async function resumeClusters(clusters: string[], members: FleetMember[], rest: FleetRestClients, timeoutMs = 30_000): Promise<void> {
+/**
+ * Resumes clusters (`PATCH /config {"pause": false}`). The DCS holds the
+ * answer at once; each member shows it once its watch cache and HA loop
+ * catch up. A member still showing pause=true after the timeout is returned
+ * (not thrown): the clusters are resumed, that member lags, and the caller
+ * says so.
+ */
+export async function resumeClusters(clusters: string[], members: FleetMember[], rest: FleetRestClients, timeoutMs = 30_000): Promise<{ lagging: string[] }> {
   const grouped = groupByCluster(members);
   await Promise.all(
     clusters.map(async (cluster) => {
@@ -53,7 +60,18 @@ export async function resumeClusters(clusters: string[], members: FleetMember[],
       if (answer !== 200) throw new PgfleetError('RESUME_FAILED', `could not resume cluster ${cluster}: HTTP ${answer}`, { hint: `resume it by hand: patronictl resume ${cluster.split('/').at(-1)}`, exitCode: 4 });
     }),
   );
-  await waitForPause(members.filter((member) => clusters.includes(clusterKey(member))), rest, false, timeoutMs);
+  try {
+    await waitForPause(members.filter((member) => clusters.includes(clusterKey(member))), rest, false, timeoutMs);
+    return { lagging: [] };
+  } catch (error) {
+    if (error instanceof PgfleetError && error.code === 'RESUME_TIMEOUT') return { lagging: (error.details?.pending as string[] | undefined) ?? [] };
+    throw error;
+  }
+}
+
+/** What to tell the operator about members that did not show the resume in time. */
+export function describeLaggingResume(lagging: string[]): string {
+  return `${lagging.join(', ')} still showed pause=true 30 s after the resume was written to the DCS: the cluster is resumed, but that Patroni has not caught up yet (check its log and \`pgfleet etcd auth status\`)`;
 }
 
 /** PATCH /config through the first member that accepts it (leader first). */
@@ -87,7 +105,7 @@ async function waitForPause(members: FleetMember[], rest: FleetRestClients, paus
     );
     if (pending.size === 0) return;
     if (Date.now() > deadline) {
-      throw new PgfleetError(paused ? 'PAUSE_TIMEOUT' : 'RESUME_TIMEOUT', `${[...pending].map(memberId).join(', ')} did not report pause=${paused} within ${timeoutMs / 1000} s`, { exitCode: 4 });
+      throw new PgfleetError(paused ? 'PAUSE_TIMEOUT' : 'RESUME_TIMEOUT', `${[...pending].map(memberId).join(', ')} did not report pause=${paused} within ${timeoutMs / 1000} s`, { exitCode: 4, details: { pending: [...pending].map(memberId) } });
     }
     await sleep(100);
   }

@@ -15,7 +15,7 @@ import { tailFile } from '../../instance/patroni-process.js';
 import { describeDcsLogCause, diagnoseDcsLog } from '../../core/migration/dcs-log-diagnosis.js';
 import { ensureAdminIdentity } from './admin-identity.js';
 import { writeEnforceReportFiles } from './enforce-report-file.js';
-import { pauseClusters, resumeClusters } from './cluster-pause.js';
+import { describeLaggingResume, pauseClusters, resumeClusters } from './cluster-pause.js';
 import { type FleetFacts, collectFleetFacts } from './fleet-facts.js';
 import { FleetRestClients, clusterKey } from './fleet-rest.js';
 import { probeMemberWrites } from './member-write-probe.js';
@@ -139,22 +139,29 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     progress(`probe: every member writes to the DCS with its own credentials; every tenant reads and writes only its prefix`);
     await save(transition(state, 'probing'));
     const probeStarted = Date.now();
-    // Member and tenant probes touch different things: run them side by side to keep auth's first seconds short.
-    const [probes, tenantProbes] = await Promise.all([probeMemberWrites(members, rest, { stopAtFirstFailure: true }), probeTenantCredentials(connection, [...new Set(members.map(clusterKey))])]);
-    const failedMembers = await explainFromLogs(probes.filter((probe) => !probe.ok && !probe.detail.startsWith('not probed')), connection.localInstances);
+    // Member and tenant probes touch different things: they run side by side to keep auth's first seconds short,
+    // but a failed member switches auth off at once, without waiting for the tenants.
+    const tenantRun = probeTenantCredentials(connection, [...new Set(members.map(clusterKey))]).catch((error: unknown): TenantProbeResult[] => [
+      { cluster: '*', user: '*', ok: false, detail: `tenant probes failed: ${error instanceof Error ? error.message : String(error)}` },
+    ]);
+    const probes = await probeMemberWrites(members, rest, { stopAtFirstFailure: true });
+    const memberFailed = probes.some((probe) => !probe.ok);
+    const tenantProbes = memberFailed ? [] : await tenantRun;
     progress(`probes done in ${Date.now() - probeStarted} ms`);
     const failedTenants = tenantProbes.filter((probe) => !probe.ok);
-    const failures = [...failedMembers.map((p) => (p.detail.includes(p.member) ? p.detail : `${p.member}: ${p.detail}`)), ...failedTenants.map((p) => `tenant ${p.user}: ${p.detail}`)];
 
-    if (failures.length > 0) {
+    if (memberFailed || failedTenants.length > 0) {
       // Switch auth off before anything else, so the exposure window stays as short as it can be.
       await new EtcdAuthApi(admin).disable();
       const disabledAt = Date.now();
+      if (memberFailed) await tenantRun;
+      const failedMembers = await explainFromLogs(probes.filter((probe) => !probe.ok && !probe.detail.startsWith('not probed')), connection.localInstances);
+      const failures = [...failedMembers.map((p) => (p.detail.includes(p.member) ? p.detail : `${p.member}: ${p.detail}`)), ...failedTenants.map((p) => `tenant ${p.user}: ${p.detail}`)];
       progress(`probe failed for ${failedMembers.length} member(s) and ${failedTenants.length} tenant(s): auth switched off again after ${disabledAt - enabledAt} ms`);
       await save({ ...transition(state, 'rolling-back'), probes, failures, disabledAt: new Date(disabledAt).toISOString(), exposureWindowMs: disabledAt - enabledAt });
       const after = await probeMemberWrites(members, rest);
-      await resumeClusters(state.pausedByUs, members, rest);
-      await save({ ...transition(state, 'rolled-back'), failures: [...state.failures, ...after.filter((p) => !p.ok).map((p) => `after rollback: ${p.member}: ${p.detail}`)] });
+      const { lagging } = await resumeClusters(state.pausedByUs, members, rest);
+      await save({ ...transition(state, 'rolled-back'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}), failures: [...state.failures, ...after.filter((p) => !p.ok).map((p) => `after rollback: ${p.member}: ${p.detail}`)] });
       const report = await keepReport(connection, { outcome: 'rolled-back', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
       throw new PgfleetError('ENFORCE_ROLLED_BACK', `enforce rolled back: ${state.failures.join('; ')}; auth was on for ${state.exposureWindowMs} ms`, {
         exitCode: ExitCode.rolledBack,
@@ -165,8 +172,9 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
 
     progress('resume the clusters');
     await save({ ...transition(state, 'resuming'), probes });
-    await resumeClusters(state.pausedByUs, members, rest);
-    await save(transition(state, 'enforced'));
+    const { lagging } = await resumeClusters(state.pausedByUs, members, rest);
+    if (lagging.length > 0) progress(`warning: ${describeLaggingResume(lagging)}`);
+    await save({ ...transition(state, 'enforced'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}) });
     return keepReport(connection, { outcome: 'enforced', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
   } finally {
     await rest.close();
@@ -224,8 +232,9 @@ async function performRollback(connection: FleetConnection, admin: EtcdClient, r
     } else {
       const members: FleetMember[] = await discoverPatroniMembers(admin, connection.namespaces);
       progress(`resume ${step.clusters.join(', ')}`);
-      await resumeClusters(step.clusters, members, rest);
+      const { lagging } = await resumeClusters(step.clusters, members, rest);
       done.push(`resumed ${step.clusters.join(', ')}`);
+      if (lagging.length > 0) done.push(`warning: ${describeLaggingResume(lagging)}`);
     }
   }
   let next = state;
