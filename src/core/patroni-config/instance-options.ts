@@ -25,6 +25,8 @@ export interface PatroniInstanceOptions {
   patroniRestapiConnectAddress?: string | undefined;
   /** Host other members and clients reach PostgreSQL at; default: the host name. */
   patroniPostgresqlConnectHost?: string | undefined;
+  /** Address(es) PostgreSQL listens on (listen_addresses, comma-separated); default: every interface. */
+  patroniPostgresqlListen?: string | undefined;
   patroniEtcdUsername?: string | undefined;
   patroniEtcdPasswordFile?: string | undefined;
   patroniRestapiAuthenticationUsername?: string | undefined;
@@ -56,6 +58,8 @@ export const DEFAULT_LISTEN_HOST = '*';
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 const HOST = /^(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$/;
+/** listen_addresses: `*`, or hosts separated by commas. */
+const LISTEN = /^(?:\*|(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?:,(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]))*)$/;
 const HOST_PORT = /^(?:[A-Za-z0-9_.*-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
 
 /**
@@ -69,6 +73,7 @@ export function checkInstanceOptions(options: PatroniInstanceOptions): void {
   if (options.patroniNode !== undefined && !NODE_NAME.test(options.patroniNode)) invalid('--patroni-node', options.patroniNode, 'letters, digits, ".", "_", "@" or "-"');
   if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 1 && options.port <= 65535)) invalid('--port', String(options.port), 'an integer from 1 to 65535');
   if (options.patroniPostgresqlConnectHost !== undefined && !HOST.test(options.patroniPostgresqlConnectHost)) invalid('--patroni-postgresql-connect-host', options.patroniPostgresqlConnectHost, 'a host name or IP address, without port');
+  if (options.patroniPostgresqlListen !== undefined && !LISTEN.test(options.patroniPostgresqlListen)) invalid('--patroni-postgresql-listen', options.patroniPostgresqlListen, '"*" or host names / IP addresses separated by commas, without port');
   for (const [option, value] of [
     ['--patroni-restapi-listen', options.patroniRestapiListen],
     ['--patroni-restapi-connect-address', options.patroniRestapiConnectAddress],
@@ -98,7 +103,7 @@ export function instanceSpecFromOptions(options: PatroniInstanceOptions, context
     node: options.patroniNode ?? context.hostname,
     postgresql: {
       port,
-      listenHost: DEFAULT_LISTEN_HOST,
+      listenHost: options.patroniPostgresqlListen ?? DEFAULT_LISTEN_HOST,
       connectHost,
       dataDir: layout.dataDir,
       binDir: settings.postgresql.bin_dir,
