@@ -6,6 +6,7 @@ import { registerCompletionCommand } from './commands/completion.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { helpTopicsText, registerHelpCommand } from './commands/help-topics.js';
 import { registerEtcdAuthCommands } from './commands/etcd-auth.js';
+import { registerInstanceCommands } from './commands/instance.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerPatroniConfigCommands } from './commands/patroni-config.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(usageErrorText(text)) })
     .exitOverride();
   registerLabCommands(program);
+  registerInstanceCommands(program);
   const etcd = program.command('etcd').description('the shared etcd: authentication of the fleet, tenants');
   registerEtcdAuthCommands(etcd);
   registerSettingsCommands(program);

@@ -1,9 +1,10 @@
 import { ExitCode, PgfleetError } from '../core/errors.js';
-import { type PreflightReport } from '../core/instance/dcs-preflight.js';
+import type { PreflightReport } from '../core/instance/dcs-preflight.js';
 import { CLUSTER_ROLES, type ClusterRole, clusterRolePasswordFile } from '../core/instance/instance-layout.js';
 import { type InstanceService, isInterruptedCreate, newInstanceRecord } from '../core/instance/instance-record.js';
 import type { ParameterAssignment } from '../core/instance/postgresql-parameters.js';
 import { secretsIn } from '../core/patroni-config/config-secrets.js';
+import { isValidationError } from '../core/patroni-config/validation-findings.js';
 import { checkInstanceOptions, type PatroniInstanceOptions } from '../core/patroni-config/instance-options.js';
 import type { InstanceSpec } from '../core/patroni-config/instance-spec.js';
 import { writeSecretFile } from '../adapters/fs/secret-file.js';
@@ -15,7 +16,7 @@ import { systemdIsRunning } from '../adapters/process/systemctl.js';
 import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-admin-credentials.js';
 import { instanceConfig } from '../adapters/settings/instance-config-inputs.js';
 import type { RolePasswordFiles } from '../adapters/settings/instance-secret-files.js';
-import { runDcsPreflight } from './dcs-preflight-probe.js';
+import { preflightGate } from './preflight-gate.js';
 import { type InstanceDcs, dcsClient, isClusterInitialized, readClusterMembers, settingsDcs } from './instance-dcs.js';
 import { pathExists, prepareInstanceDirectories, removeInstanceFiles } from './instance-files.js';
 import { readInstanceRecord, writeInstanceRecord } from './instance-record-file.js';
@@ -62,9 +63,6 @@ export interface CreatedInstance {
   generated: ClusterRole[];
   elapsedMs: number;
 }
-
-export const SKIPPED_PREFLIGHT_WARNING =
-  'PRE-FLIGHT SKIPPED (--skip-preflight): the etcd credentials of this instance were NOT checked. If they are wrong, Patroni cannot write to the DCS and the member fails or demotes — the outage pgfleet exists to prevent.';
 
 /**
  * `pgfleet instance create`: everything is checked before anything is made
@@ -113,7 +111,10 @@ export async function createInstance(request: CreateInstanceRequest): Promise<Cr
   }
 
   const dcs = settingsDcs(site.patroni, spec.scope, spec.etcdCredentials);
-  const preflight = await preflightOrSkip(site, dcs, request);
+  const preflight = await preflightGate(
+    { endpoints: dcs.endpoints, tls: dcs.tls, namespace: dcs.namespace, scope: dcs.scope, credentials: dcs.credentials, admin: await optionalEtcdAdminCredentials(site.settings, site.env) },
+    { skip: request.skipPreflight, nothingDone: 'no file was written and Patroni was not started', onStep: request.onStep, onWarning: request.onWarning },
+  );
   const cluster = await inspectCluster(dcs, request);
   if (cluster?.members.includes(spec.node)) {
     throw new PgfleetError('INSTANCE_MEMBER_EXISTS', `cluster ${spec.scope} already has a member named ${spec.node} in etcd`, { hint: 'choose another --patroni-node (member names are unique in a cluster), or drop the old member first' });
@@ -135,12 +136,14 @@ export async function createInstance(request: CreateInstanceRequest): Promise<Cr
       await writeSecretFile(clusterRolePasswordFile(site.paths.prefix, spec.scope, role), spec[role].password);
     }
     const written = await writePatroniConfigFile(layout.configFile, built.config, { owner: site.owner, validation: { execpath: site.patroni.execpath, enforce: site.patroni.enforce_config_validation } });
-    for (const finding of written.findings) request.onWarning(`patroni --validate-config: ${finding.message}`);
+    // Loopback addresses and unreachable hosts are the validator's known over-strictness, not worth a warning.
+    for (const finding of written.findings.filter(isValidationError)) request.onWarning(`patroni --validate-config: ${finding.message}`);
     if (request.service === 'systemd') {
       await installPatroniUnit(site);
       await enablePatroniUnit(spec.name, true);
     }
     request.onStep(`starting Patroni (${request.service === 'systemd' ? 'systemd unit' : `background, log ${layout.logFile}`})`);
+    const logMark = await service.logMark();
     await service.start();
     const local = await readLocalInstance(layout.configFile);
     const rest = new PatroniRestClient(local.restUrl, local.restCredentials, 3_000);
@@ -160,6 +163,7 @@ export async function createInstance(request: CreateInstanceRequest): Promise<Cr
         instance: spec.name,
         outcome,
         service,
+        logMark,
         secrets,
         aftermath: 'pgfleet stopped it and removed what this create made (the log is kept): fix the cause and run the same create again',
         exitCode: ExitCode.rolledBack,
@@ -224,37 +228,6 @@ async function checkListenAddresses(spec: InstanceSpec): Promise<void> {
 
 function unbracket(host: string): string {
   return host.trim().replace(/^\[(.*)\]$/, '$1');
-}
-
-async function preflightOrSkip(site: InstanceSite, dcs: InstanceDcs, request: CreateInstanceRequest): Promise<PreflightReport | null> {
-  if (request.skipPreflight) {
-    request.onWarning(SKIPPED_PREFLIGHT_WARNING);
-    return null;
-  }
-  request.onStep(`pre-flight: etcd credentials of ${dcs.credentials?.username ?? '(none)'} on ${dcs.prefix}`);
-  const report = await runDcsPreflight({
-    endpoints: dcs.endpoints,
-    tls: dcs.tls,
-    namespace: dcs.namespace,
-    scope: dcs.scope,
-    credentials: dcs.credentials,
-    admin: await optionalEtcdAdminCredentials(site.settings, site.env),
-  });
-  for (const check of report.checks) {
-    if (check.status === 'warn') request.onWarning(`pre-flight: ${check.message}${check.hint ? ` (${check.hint})` : ''}`);
-    if (check.status === 'pass') request.onStep(`  pre-flight: ${check.message}`);
-  }
-  if (!report.ok) throw preflightFailure(report, 'no file was written and Patroni was not started');
-  return report;
-}
-
-/** The error of a failed pre-flight: every failed check, what to fix for each. */
-export function preflightFailure(report: PreflightReport, nothingDone: string): PgfleetError {
-  const failed = report.checks.filter((check) => check.status === 'fail');
-  return new PgfleetError('PREFLIGHT_FAILED', `pre-flight failed (etcd auth ${report.authEnabled ? 'on' : 'off'}): ${failed.map((check) => check.message).join('; ')}`, {
-    hint: `${[...new Set(failed.map((check) => check.hint).filter((hint): hint is string => Boolean(hint)))].join('; ') || 'fix the etcd credentials'}; ${nothingDone}`,
-    details: { checks: report.checks },
-  });
 }
 
 /** The cluster as etcd knows it; undefined when it cannot be read (only possible with --skip-preflight). */

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, PgfleetError } from '../core/errors.js';
+import { startFailureExcerpt } from '../core/instance/log-excerpt.js';
 import { redactSecrets } from '../core/patroni-config/validation-findings.js';
 import type { PatroniNodeStatus, PatroniRestClient } from '../adapters/patroni/rest-client.js';
-import type { PatroniService } from './patroni-service.js';
+import type { LogMark, PatroniService } from './patroni-service.js';
 
 export type ReadinessOutcome =
   | { ready: true; status: PatroniNodeStatus; elapsedMs: number }
@@ -41,19 +42,21 @@ export async function patroniStartError(options: {
   instance: string;
   outcome: Extract<ReadinessOutcome, { ready: false }>;
   service: PatroniService;
+  /** Where the log ended before this start: only what came after is shown. */
+  logMark?: LogMark | undefined;
   secrets: readonly string[];
   /** What pgfleet did about it, as one sentence for the hint. */
   aftermath: string;
   exitCode: (typeof ExitCode)['rolledBack' | 'failed'];
 }): Promise<PgfleetError> {
   const { outcome } = options;
-  const tail = redactSecrets((await options.service.logTail(20).catch(() => '')).trimEnd(), [...options.secrets]);
+  const tail = redactSecrets(startFailureExcerpt(await options.service.logTail(300, options.logMark).catch(() => '')).join('\n'), [...options.secrets]);
   const message =
     outcome.reason === 'exited'
       ? `Patroni of instance ${options.instance} exited during start-up`
       : `Patroni of instance ${options.instance} was not ready after ${Math.round(outcome.elapsedMs / 1000)} s${outcome.lastState ? ` (state: ${outcome.lastState})` : ''}`;
   return new PgfleetError(outcome.reason === 'exited' ? 'PATRONI_EXITED' : 'PATRONI_START_TIMEOUT', message, {
-    hint: `${options.aftermath}; its log: ${options.service.logSource}${tail ? `\n--- last lines of ${options.service.logSource} ---\n${tail}` : ''}`,
+    hint: `${options.aftermath}; its log: ${options.service.logSource}${tail ? `\n--- from ${options.service.logSource} ---\n${tail}` : ''}`,
     exitCode: options.exitCode,
     details: { reason: outcome.reason, lastState: outcome.lastState ?? null, elapsedMs: outcome.elapsedMs, log: options.service.logSource },
   });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { InstanceLayout } from '../core/instance/instance-layout.js';
@@ -24,8 +24,13 @@ export interface PatroniService {
   runningPid(): Promise<number | undefined>;
   /** Where its log is: a file, or a unit's journal. */
   logSource: string;
-  logTail(lines: number): Promise<string>;
+  /** The last lines of its log; with `since` (a mark taken earlier), only what was logged after it. */
+  logTail(lines: number, since?: LogMark): Promise<string>;
+  /** Where the log ends now: a file size or a time. */
+  logMark(): Promise<LogMark>;
 }
+
+export type LogMark = { offset: number } | { time: Date };
 
 export function patroniService(site: InstanceSite, layout: InstanceLayout, kind: InstanceService): PatroniService {
   return kind === 'systemd' ? systemdService(site, layout) : backgroundService(site, layout);
@@ -45,7 +50,22 @@ function backgroundService(site: InstanceSite, layout: InstanceLayout): PatroniS
       return handle && isRunning(handle) ? handle.pid : undefined;
     },
     logSource: layout.logFile,
-    logTail: (lines) => tailFile(layout.logFile, lines),
+    async logTail(lines, since) {
+      if (!since || !('offset' in since)) return tailFile(layout.logFile, lines);
+      const size = (await stat(layout.logFile).catch(() => undefined))?.size ?? 0;
+      if (size <= since.offset) return '';
+      const handle = await open(layout.logFile, 'r');
+      try {
+        const buffer = Buffer.alloc(size - since.offset);
+        await handle.read(buffer, 0, buffer.length, since.offset);
+        return buffer.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+      } finally {
+        await handle.close();
+      }
+    },
+    async logMark() {
+      return { offset: (await stat(layout.logFile).catch(() => undefined))?.size ?? 0 };
+    },
   };
 }
 
@@ -73,7 +93,8 @@ function systemdService(site: InstanceSite, layout: InstanceLayout): PatroniServ
       return result.code === 0 && pid > 0 ? pid : undefined;
     },
     logSource: `journal of ${unit}`,
-    logTail: (lines) => journalTail(unit, lines, { user }),
+    logTail: (lines, since) => journalTail(unit, lines, { user, since: since && 'time' in since ? since.time : undefined }),
+    logMark: async () => ({ time: new Date() }),
   };
 }
 

@@ -29,8 +29,9 @@ export async function systemctlOrFail(args: string[], options: { user: boolean }
 }
 
 /** The last lines of a unit's journal. */
-export async function journalTail(unit: string, lines: number, options: { user: boolean }): Promise<string> {
-  const result = await runProgram('journalctl', [...(options.user ? ['--user'] : []), '-u', unit, '-n', String(lines), '--no-pager', '-o', 'cat']);
+export async function journalTail(unit: string, lines: number, options: { user: boolean; since?: Date | undefined }): Promise<string> {
+  const since = options.since ? ['--since', `@${Math.floor(options.since.getTime() / 1000)}`] : [];
+  const result = await runProgram('journalctl', [...(options.user ? ['--user'] : []), '-u', unit, '-n', String(lines), ...since, '--no-pager', '-o', 'cat']);
   return result.stdout;
 }
 

@@ -52,8 +52,8 @@ export function patroniSettingsOf(settings: SiteSettings, source: string | undef
  */
 export async function instanceConfig(request: InstanceConfigRequest): Promise<InstanceConfig> {
   const patroni = patroniSettingsOf(request.settings, undefined);
-  const { secrets, generated } = await readInstanceOptionSecrets(request.options, request.roleFiles);
   const env = request.env ?? process.env;
+  const { secrets, generated } = await readInstanceOptionSecrets(request.options, request.roleFiles, env);
   const paths = resolveSitePaths(request.settings, { isRoot: isRoot(), home: env.HOME || homedir(), env });
   const base = instanceSpecFromOptions(request.options, { settings: request.settings, paths, hostname: request.hostname ?? hostname(), secrets });
   const spec: InstanceSpec = {
