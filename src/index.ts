@@ -37,3 +37,17 @@ export type { EnforcePhase, EnforceState } from './core/migration/enforce-state.
 export { labUp, type LabUpOptions, type LabUpResult } from './lab/lab-up.js';
 export { labDown } from './lab/lab-down.js';
 export { labStatus } from './lab/lab-status.js';
+
+// Patroni-managed instances
+export { openInstanceSite, loadManagedInstance, type InstanceSite, type ManagedInstance } from './instance/instance-site.js';
+export { createInstance, type CreateInstanceRequest, type CreatedInstance } from './instance/instance-create.js';
+export { instanceStatus, listInstances, type InstanceStatus, type InstanceListEntry } from './instance/instance-status.js';
+export { startInstance, stopInstance, reloadInstance, restartPostgresql, restartPatroniDaemon } from './instance/instance-lifecycle.js';
+export { alterInstance, type AlterInstanceRequest, type AlterResult } from './instance/instance-alter.js';
+export { dropInstance, type DroppedInstance } from './instance/instance-drop.js';
+export { planInstanceAlter, type AlterPlan, type InstanceAlterRequest } from './core/instance/alter-plan.js';
+export { patroniRestartRequirement } from './core/instance/patroni-restart-requirement.js';
+export { renderPatroniUnit, patroniUnitName } from './core/instance/systemd-unit.js';
+export { instanceEnvironment } from './core/instance/instance-environment.js';
+export { runDcsPreflight } from './instance/dcs-preflight-probe.js';
+export { diagnosePreflight, type PreflightReport } from './core/instance/dcs-preflight.js';

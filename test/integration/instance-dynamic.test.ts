@@ -47,19 +47,7 @@ describe('pgfleet instance in dynamic configuration mode: a 2-member cluster alt
     site = await startTestSite({ etcdEndpoints: etcd.endpoints, configurationMode: { auth: 'dynamic', parameters: 'dynamic' } });
     ports = await site.ports(2);
     for (const [index, name] of ['dyn1', 'dyn2'].entries()) {
-      const result = await site.pgfleet([
-        'instance', 'create', name,
-        '--patroni-cluster', 'delta',
-        '--patroni-node', `delta-${index + 1}`,
-        ...site.memberOptions(ports[index]!),
-        '--superuser-password-file', site.passwordFiles.superuser,
-        '--replication-password-file', site.passwordFiles.replication,
-        '--rewind-password-file', site.passwordFiles.rewind,
-        '--patroni-restapi-authentication-username', 'patroni',
-        '--patroni-restapi-authentication-password-file', site.passwordFiles.restapi,
-        '--parameter', 'log_min_duration_statement=2500',
-        '--timeout', '180',
-      ]);
+      const result = await site.pgfleet(site.createArgs(name, { cluster: 'delta', node: `delta-${index + 1}`, ports: ports[index]! }, ['--parameter', 'log_min_duration_statement=2500']));
       assert.equal(result.code, 0, result.stderr);
     }
   });

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -25,20 +26,7 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
   let sampler: ReturnType<typeof startProcessSecretSampler>;
   let dcs: EtcdClient;
 
-  const create = (name: string, index: number, extra: string[] = []) =>
-    site.pgfleet([
-      'instance', 'create', name,
-      '--patroni-cluster', 'alpha',
-      '--patroni-node', `alpha-${index + 1}`,
-      ...site.memberOptions(ports[index]!),
-      '--superuser-password-file', site.passwordFiles.superuser,
-      '--replication-password-file', site.passwordFiles.replication,
-      '--rewind-password-file', site.passwordFiles.rewind,
-      '--patroni-restapi-authentication-username', 'patroni',
-      '--patroni-restapi-authentication-password-file', site.passwordFiles.restapi,
-      '--timeout', '180',
-      ...extra,
-    ]);
+  const create = (name: string, index: number, extra: string[] = []) => site.pgfleet(site.createArgs(name, { cluster: 'alpha', node: `alpha-${index + 1}`, ports: ports[index]! }, extra));
   const json = <T>(text: string): T => JSON.parse(text) as T;
   const sql = <T>(index: number, query: string) =>
     withSqlConnection({ host: '127.0.0.1', port: ports[index]!.pg, user: 'postgres', password: new Secret(site.passwords.superuser) }, async (client) => (await client.query(query)).rows as T[]);
@@ -56,6 +44,18 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
     await dcs?.close();
     await site?.stop();
     await etcd?.stop();
+  });
+
+  it('refuses --service systemd on a host where systemd does not run, before creating anything', async (t) => {
+    if (existsSync('/run/systemd/system')) {
+      t.skip('systemd runs on this host: the unit would really be installed');
+      return;
+    }
+    const result = await create('main1', 0, ['--service', 'systemd']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /--service systemd: systemd does not run on this host.*\[SYSTEMD_UNAVAILABLE\]/);
+    await assert.rejects(stat(join(site.configDir, 'main1.yaml')));
+    await assert.rejects(stat(join(site.dataDir, 'main1')));
   });
 
   it('refuses a create whose PostgreSQL port is taken, before creating anything, and names the port', async () => {
@@ -96,11 +96,12 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
       assert.equal(joined.code, 0, joined.stderr);
       assert.match(joined.stdout, new RegExp(`member alpha-${index + 1} of cluster alpha, replica .*joined the existing cluster`));
     }
-    let status: { patroni: { role: string }; cluster: { leader: string; members: Array<{ name: string; role: string; state: string; lag: number | string | null }> } } | undefined;
+    type Status = { patroni: { role: string }; cluster: { leader: string; members: Array<{ name: string; role: string; state: string; lag: number | string | null }> } };
+    let status: Status | undefined;
     for (let attempt = 0; attempt < 60; attempt += 1) {
       const result = await site.pgfleet(['--output', 'json', 'instance', 'status', 'main1']);
       assert.equal(result.code, 0, result.stderr);
-      status = json(result.stdout);
+      status = json<Status>(result.stdout);
       if (status.cluster.members.length === 3 && status.cluster.members.every((m) => m.state === 'running' && (m.role === 'leader' || m.lag === 0))) break;
       await sleep(1_000);
     }

@@ -35,6 +35,8 @@ export interface TestSite {
   ports(count: number): Promise<TestMemberPorts[]>;
   /** Options that put a member on loopback with its own ports. */
   memberOptions(ports: TestMemberPorts): string[];
+  /** `instance create NAME` of a member of `cluster` on loopback, with the site's role passwords and REST API basic auth. */
+  createArgs(name: string, member: { cluster: string; node: string; ports: TestMemberPorts }, extra?: string[]): string[];
   /** Writes a 0600 file in the site directory and returns its path. */
   secretFile(name: string, value: string): Promise<string>;
   stop(): Promise<void>;
@@ -104,6 +106,13 @@ export async function startTestSite(options: TestSiteOptions): Promise<TestSite>
   await writeFile(settingsFile, stringify(settings));
 
   const outputs: CliResult[] = [];
+  const memberOptions = (ports: TestMemberPorts): string[] => [
+    '--port', String(ports.pg),
+    '--patroni-postgresql-listen', '127.0.0.1',
+    '--patroni-postgresql-connect-host', '127.0.0.1',
+    '--patroni-restapi-listen', `127.0.0.1:${ports.rest}`,
+    '--patroni-restapi-connect-address', `127.0.0.1:${ports.rest}`,
+  ];
   return {
     dir,
     settingsFile,
@@ -124,13 +133,20 @@ export async function startTestSite(options: TestSiteOptions): Promise<TestSite>
       const base = await findFreePortRange(count * 2, { min: 30_000, max: 40_000 });
       return Array.from({ length: count }, (_, index) => ({ pg: base + index * 2, rest: base + index * 2 + 1 }));
     },
-    memberOptions(ports) {
+    memberOptions,
+    createArgs(name, member, extra = []) {
       return [
-        '--port', String(ports.pg),
-        '--patroni-postgresql-listen', '127.0.0.1',
-        '--patroni-postgresql-connect-host', '127.0.0.1',
-        '--patroni-restapi-listen', `127.0.0.1:${ports.rest}`,
-        '--patroni-restapi-connect-address', `127.0.0.1:${ports.rest}`,
+        'instance', 'create', name,
+        '--patroni-cluster', member.cluster,
+        '--patroni-node', member.node,
+        ...memberOptions(member.ports),
+        '--superuser-password-file', passwordFiles.superuser,
+        '--replication-password-file', passwordFiles.replication,
+        '--rewind-password-file', passwordFiles.rewind,
+        '--patroni-restapi-authentication-username', 'patroni',
+        '--patroni-restapi-authentication-password-file', passwordFiles.restapi,
+        '--timeout', '180',
+        ...extra,
       ];
     },
     secretFile,
