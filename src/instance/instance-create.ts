@@ -1,7 +1,7 @@
 import { ExitCode, PgfleetError } from '../core/errors.js';
 import type { PreflightReport } from '../core/instance/dcs-preflight.js';
-import { CLUSTER_ROLES, type ClusterRole, clusterRolePasswordFile } from '../core/instance/instance-layout.js';
-import { type InstanceService, isInterruptedCreate, newInstanceRecord } from '../core/instance/instance-record.js';
+import { CLUSTER_ROLES, type ClusterRole, type InstanceLayout, clusterRolePasswordFile } from '../core/instance/instance-layout.js';
+import { type InstanceRecord, type InstanceService, isInterruptedCreate, newInstanceRecord } from '../core/instance/instance-record.js';
 import type { ParameterAssignment } from '../core/instance/postgresql-parameters.js';
 import { secretsIn } from '../core/patroni-config/config-secrets.js';
 import { isValidationError } from '../core/patroni-config/validation-findings.js';
@@ -78,7 +78,9 @@ export async function createInstance(request: CreateInstanceRequest): Promise<Cr
   checkInstanceOptions(options);
   const layout = siteInstanceLayout(site, options.name);
   const scope = options.patroniCluster ?? options.name;
-  await clearInterruptedCreate(site, layout, request.onStep);
+  const leftover = await interruptedCreateOf(layout);
+  // The Patroni an interrupted create left is of no use and holds the ports: stopped now, its files and keys cleared after the checks.
+  if (leftover) await patroniService(site, layout, leftover.service).stop().catch(() => undefined);
   if (request.service === 'systemd' && !(await systemdIsRunning())) {
     throw new PgfleetError('SYSTEMD_UNAVAILABLE', '--service systemd: systemd does not run on this host (no /run/systemd/system)', { hint: 'drop --service systemd: pgfleet then runs Patroni in the background with a pid file and a log file' });
   }
@@ -115,6 +117,13 @@ export async function createInstance(request: CreateInstanceRequest): Promise<Cr
     { endpoints: dcs.endpoints, tls: dcs.tls, namespace: dcs.namespace, scope: dcs.scope, credentials: dcs.credentials, admin: await optionalEtcdAdminCredentials(site.settings, site.env) },
     { skip: request.skipPreflight, nothingDone: 'no file was written and Patroni was not started', onStep: request.onStep, onWarning: request.onWarning },
   );
+  if (leftover) {
+    request.onStep(`clearing what an interrupted create of ${layout.name} left (started ${leftover.createdAt} by pid ${leftover.creatorPid}, gone)`);
+    await removeInstanceFiles(layout, { keepLog: true });
+    await forgetMember(settingsDcs(site.patroni, leftover.scope, spec.etcdCredentials), leftover.node, leftover.bootstrap).catch((error: unknown) =>
+      request.onWarning(`could not clear the keys it left in etcd: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
   const cluster = await inspectCluster(dcs, request);
   if (cluster?.members.includes(spec.node)) {
     throw new PgfleetError('INSTANCE_MEMBER_EXISTS', `cluster ${spec.scope} already has a member named ${spec.node} in etcd`, { hint: 'choose another --patroni-node (member names are unique in a cluster), or drop the old member first' });
@@ -131,7 +140,7 @@ export async function createInstance(request: CreateInstanceRequest): Promise<Cr
   try {
     request.onStep(`creating instance ${spec.name}: member ${spec.node} of cluster ${spec.scope}${cluster?.initialized ? ' (joining it as a replica)' : ' (bootstrapping it)'}`);
     await prepareInstanceDirectories(site, layout);
-    await writeInstanceRecord(layout.recordFile, newInstanceRecord({ name: spec.name, scope: spec.scope, node: spec.node, service: request.service, creatorPid: process.pid }), site.owner);
+    await writeInstanceRecord(layout.recordFile, newInstanceRecord({ name: spec.name, scope: spec.scope, node: spec.node, service: request.service, creatorPid: process.pid, bootstrap: clusterWasNew }), site.owner);
     for (const role of built.generatedRoles) {
       await writeSecretFile(clusterRolePasswordFile(site.paths.prefix, spec.scope, role), spec[role].password);
     }
@@ -256,12 +265,20 @@ async function undoCreate(site: InstanceSite, spec: InstanceSpec, service: Patro
   await service.stop().catch(() => undefined);
   if (service.kind === 'systemd') await enablePatroniUnit(spec.name, false).catch(() => undefined);
   await removeInstanceFiles(layout, { keepLog: true });
+  await forgetMember(dcs, spec.node, clusterWasNew).catch(() => undefined);
+}
+
+/**
+ * Removes a member's key, and when its create was bootstrapping the cluster
+ * and no other member is left, every key of the cluster (the `initialize`
+ * key of a cluster without data would make the next member wait for a leader
+ * forever). Patroni's own keys would expire or be cancelled otherwise.
+ */
+async function forgetMember(dcs: InstanceDcs, node: string, bootstrapping: boolean): Promise<void> {
   const client = dcsClient(dcs);
   try {
-    await client.delete(`${dcs.prefix}members/${spec.node}`);
-    if (clusterWasNew && (await readClusterMembers(client, dcs.prefix)).length === 0) await client.delete(dcs.prefix, { prefix: true });
-  } catch {
-    // etcd unreachable or denied: Patroni's own keys expire (members) or were cancelled by Patroni (initialize).
+    await client.delete(`${dcs.prefix}members/${node}`);
+    if (bootstrapping && (await readClusterMembers(client, dcs.prefix)).length === 0) await client.delete(dcs.prefix, { prefix: true });
   } finally {
     await client.close();
   }
@@ -269,18 +286,14 @@ async function undoCreate(site: InstanceSite, spec: InstanceSpec, service: Patro
 
 /**
  * An instance that exists stops a create, except the leftovers of a create
- * that was interrupted (its pgfleet process is gone): those are cleared.
+ * that was interrupted (its pgfleet process is gone): their record is
+ * returned, to be cleared once the new create has passed its checks.
  */
-async function clearInterruptedCreate(site: InstanceSite, layout: ReturnType<typeof siteInstanceLayout>, onStep: (message: string) => void): Promise<void> {
+async function interruptedCreateOf(layout: InstanceLayout): Promise<InstanceRecord | undefined> {
   const exists = (await pathExists(layout.configFile)) || (await pathExists(layout.instanceDir));
-  if (!exists) return;
+  if (!exists) return undefined;
   const record = await readInstanceRecord(layout.recordFile).catch(() => undefined);
-  if (record && isInterruptedCreate(record, processAlive)) {
-    onStep(`clearing what an interrupted create of ${layout.name} left (started ${record.createdAt} by pid ${record.creatorPid})`);
-    await patroniService(site, layout, record.service).stop().catch(() => undefined);
-    await removeInstanceFiles(layout, { keepLog: true });
-    return;
-  }
+  if (record && isInterruptedCreate(record, processAlive)) return record;
   throw new PgfleetError('INSTANCE_EXISTS', `instance ${layout.name} already exists (${(await pathExists(layout.configFile)) ? layout.configFile : layout.instanceDir})`, {
     hint: `see it with \`pgfleet instance status ${layout.name}\`; drop it first (\`pgfleet instance drop ${layout.name}\`) to create it again`,
   });

@@ -1,17 +1,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse, stringify } from 'yaml';
 import { EtcdClient } from '../../src/adapters/etcd/etcd-client.js';
 import { withSqlConnection } from '../../src/adapters/postgres/sql-connection.js';
 import { Secret } from '../../src/core/secret.js';
 import { type TestEtcd, startTestEtcd } from '../support/etcd-fixture.js';
 import { type TestMemberPorts, type TestSite, startTestSite } from '../support/instance-site.js';
 import { processesMentioning } from '../support/process-scan.js';
+import { CLI_PATH } from '../support/run-cli.js';
 import { filesHoldingSecrets, secretsInTexts, startProcessSecretSampler } from '../support/secret-scan.js';
 
 /**
@@ -90,26 +93,49 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
     assert.match(created.stdout, /instance main1 created .*: member alpha-1 of cluster alpha, leader/);
   });
 
-  it('a second and a third create join the cluster as replicas, and instance status shows the leader and both replicas streaming', async () => {
-    for (const index of [1, 2]) {
+  it('clears what a create killed mid-way left (its Patroni still running), and the same create then works', async () => {
+    const child = spawn(process.execPath, [CLI_PATH, '--settings', site.settingsFile, ...site.createArgs('main2', { cluster: 'alpha', node: 'alpha-2', ports: ports[1]! })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit');
+    for (let waited = 0; waited < 120_000 && !/Patroni: (creating replica|starting|running)/.test(stderr); waited += 100) await sleep(100);
+    child.kill('SIGKILL');
+    await exited;
+    site.outputs.push({ code: -1, stdout, stderr });
+    assert.match(stderr, /starting Patroni/, 'pgfleet was killed after Patroni started');
+    assert.ok(processesMentioning(join(site.configDir, 'main2.yaml')).length > 0, 'its Patroni outlived it');
+
+    const again = await create('main2', 1);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /clearing what an interrupted create of main2 left/);
+    assert.match(again.stdout, /member alpha-2 of cluster alpha, replica/);
+  });
+
+  it('a third create joins the cluster as a replica, and instance status shows the leader and both replicas streaming', async () => {
+    for (const index of [2]) {
       const joined = await create(`main${index + 1}`, index);
       assert.equal(joined.code, 0, joined.stderr);
       assert.match(joined.stdout, new RegExp(`member alpha-${index + 1} of cluster alpha, replica .*joined the existing cluster`));
     }
     type Status = { patroni: { role: string }; cluster: { leader: string; members: Array<{ name: string; role: string; state: string; lag: number | string | null }> } };
+    const streamingReplicas = async () => (await sql<{ application_name: string }>(0, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1")).map((row) => row.application_name);
     let status: Status | undefined;
+    let streaming: string[] = [];
+    // A replica's Patroni says running as soon as PostgreSQL accepts connections; its WAL receiver may connect a moment later.
     for (let attempt = 0; attempt < 60; attempt += 1) {
       const result = await site.pgfleet(['--output', 'json', 'instance', 'status', 'main1']);
       assert.equal(result.code, 0, result.stderr);
       status = json<Status>(result.stdout);
-      if (status.cluster.members.length === 3 && status.cluster.members.every((m) => m.state === 'running' && (m.role === 'leader' || m.lag === 0))) break;
+      streaming = await streamingReplicas();
+      if (status.cluster.members.every((m) => m.state === 'running') && streaming.length === 2) break;
       await sleep(1_000);
     }
     assert.equal(status!.patroni.role, 'leader');
     assert.equal(status!.cluster.leader, 'alpha-1');
     assert.deepEqual(status!.cluster.members.map((m) => `${m.name}:${m.role}:${m.state}`), ['alpha-1:leader:running', 'alpha-2:replica:running', 'alpha-3:replica:running']);
-    const streaming = await sql<{ application_name: string }>(0, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1");
-    assert.deepEqual(streaming.map((row) => row.application_name), ['alpha-2', 'alpha-3']);
+    assert.deepEqual(streaming, ['alpha-2', 'alpha-3']);
   });
 
   it('lists the instances, and instance env points patronictl at one', async () => {
@@ -150,6 +176,25 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
     assert.equal(workMem, '24MB');
     assert.equal(rules, 1, 'the pg_hba entry is loaded');
     assert.notEqual((await sql<{ work_mem: string }>(1, 'SHOW work_mem'))[0]!.work_mem, '24MB', 'local mode changes this member only');
+  });
+
+  it('says when a Patroni restart is needed (etcd hosts changed in the settings) and why; restart --patroni applies it', async () => {
+    const original = await readFile(site.settingsFile, 'utf8');
+    const settings = parse(original) as { patroni: { etcd: { hosts: string[] } } };
+    settings.patroni.etcd.hosts.push('127.0.0.1:9');
+    await writeFile(site.settingsFile, stringify(settings));
+    try {
+      const altered = await site.pgfleet(['instance', 'alter', 'main2', '--apply-settings']);
+      assert.equal(altered.code, 0, altered.stderr);
+      assert.match(altered.stdout, /~ etcd3\.hosts:\n {6}\+ 127\.0\.0\.1:9\n/);
+      assert.match(altered.stdout, /Patroni restart needed: etcd3\.hosts changed: Patroni 3\.0\.2 reads the etcd hosts, protocol and certificates only when it starts\n {2}run: pgfleet instance restart main2 --patroni/);
+      assert.match(await readFile(join(site.configDir, 'main2.yaml'), 'utf8'), /127\.0\.0\.1:9/);
+      const restarted = await site.pgfleet(['instance', 'restart', 'main2', '--patroni', '--timeout', '120']);
+      assert.equal(restarted.code, 0, restarted.stderr);
+      assert.match(restarted.stdout, /main2: Patroni restarted, replica, running/);
+    } finally {
+      await writeFile(site.settingsFile, original);
+    }
   });
 
   it('stop and start a replica; logs shows its Patroni log', async () => {

@@ -17,6 +17,8 @@ export interface InstanceRecord {
   node: string;
   service: InstanceService;
   phase: 'creating' | 'ready';
+  /** The create was bootstrapping a new cluster: its leftovers in etcd are this create's own. */
+  bootstrap: boolean;
   /** pid of the pgfleet process that created it. */
   creatorPid: number;
   createdAt: string;
@@ -43,7 +45,7 @@ export function parseInstanceRecord(text: string, file: string): InstanceRecord 
   ) {
     throw new PgfleetError('INSTANCE_RECORD_INVALID', `${file} is not a pgfleet instance record (marker ${MARKER}, name, service, phase, creatorPid)`, { hint: 'restore it, or drop and recreate the instance' });
   }
-  return record as InstanceRecord;
+  return { ...record, bootstrap: record.bootstrap === true } as InstanceRecord;
 }
 
 /** True when the record is what an interrupted create left: still `creating`, and its creator is gone. */

@@ -59,7 +59,7 @@ describe('configuration diff', () => {
 
 describe('instance record', () => {
   it('marks the leftovers of an interrupted create: still creating, creator gone', () => {
-    const record = newInstanceRecord({ name: 'main', scope: 'alpha', node: 'alpha-1', service: 'background', creatorPid: 4242 }, new Date('2026-01-01T00:00:00Z'));
+    const record = newInstanceRecord({ name: 'main', scope: 'alpha', node: 'alpha-1', service: 'background', creatorPid: 4242, bootstrap: true }, new Date('2026-01-01T00:00:00Z'));
     assert.equal(isInterruptedCreate(record, () => false), true);
     assert.equal(isInterruptedCreate(record, () => true), false, 'a create still running is not leftovers');
     assert.equal(isInterruptedCreate({ ...record, phase: 'ready' }, () => false), false);
