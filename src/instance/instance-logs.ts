@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { patroniUnitName } from '../core/instance/systemd-unit.js';
+import { childEnvironment } from '../adapters/process/child-environment.js';
 import { isRoot } from '../adapters/process/os-user.js';
 import { serviceOf } from './instance-lifecycle.js';
 import type { InstanceSite, ManagedInstance } from './instance-site.js';
@@ -18,7 +19,7 @@ export async function instanceLogTail(site: InstanceSite, instance: ManagedInsta
 /** Follows the log as it grows until `signal` aborts (Ctrl-C): the file, or `journalctl -f`. */
 export async function followInstanceLog(site: InstanceSite, instance: ManagedInstance, write: (text: string) => void, signal: AbortSignal): Promise<void> {
   if (instance.record?.service === 'systemd') {
-    const child = spawn('journalctl', [...(isRoot() ? [] : ['--user']), '-u', patroniUnitName(instance.name), '-f', '-n', '0', '--no-pager', '-o', 'cat'], { stdio: ['ignore', 'pipe', 'inherit'], signal });
+    const child = spawn('journalctl', [...(isRoot() ? [] : ['--user']), '-u', patroniUnitName(instance.name), '-f', '-n', '0', '--no-pager', '-o', 'cat'], { stdio: ['ignore', 'pipe', 'inherit'], signal, env: childEnvironment() });
     child.stdout.on('data', (chunk: Buffer) => write(chunk.toString('utf8')));
     await new Promise<void>((resolve) => child.once('close', () => resolve()));
     return;

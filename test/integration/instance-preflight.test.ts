@@ -9,7 +9,8 @@ import { Secret } from '../../src/core/secret.js';
 import { type TestEtcd, startTestEtcd } from '../support/etcd-fixture.js';
 import { type TestMemberPorts, type TestSite, startTestSite } from '../support/instance-site.js';
 import { processesMentioning } from '../support/process-scan.js';
-import { secretsInTexts } from '../support/secret-scan.js';
+import { filesHoldingSecrets, secretsInTexts, startProcessSecretSampler } from '../support/secret-scan.js';
+import { CLI_PATH } from '../support/run-cli.js';
 
 const rootPassword = 'instance-preflight-root-pw';
 const alphaPassword = 'instance-preflight-alpha-pw';
@@ -84,9 +85,18 @@ describe('pgfleet instance with etcd auth on and a tenant per cluster: the pre-f
     await assertNothingCreated();
   });
 
-  it("creates the instance with the tenant's right password: Patroni leads with its own credentials", async () => {
-    const result = await create('patroni-alpha', files.alpha!);
+  it("creates the instance with the tenant's right password from $PGFLEET_PATRONI_ETCD_PASSWORD: Patroni leads with its own credentials, and the password reaches no process's command line or environment", async () => {
+    // The pgfleet process itself holds the variable (the user put it there): every process it starts must not.
+    const sampler = startProcessSecretSampler({ alphaPassword }, { ignore: (cmdline) => cmdline.includes(CLI_PATH) });
+    const result = await site.pgfleet(
+      ['instance', 'create', 'main', '--patroni-cluster', 'alpha', '--patroni-node', 'alpha-1', ...site.memberOptions(ports), '--patroni-etcd-username', 'patroni-alpha', '--timeout', '180'],
+      { env: { PGFLEET_PATRONI_ETCD_PASSWORD: alphaPassword } },
+    );
+    const { samples, sightings } = await sampler.stop();
     assert.equal(result.code, 0, result.stderr);
+    assert.ok(samples > 10);
+    assert.deepEqual(sightings, []);
+    assert.deepEqual(filesHoldingSecrets([site.logDir], { alphaPassword }), [], 'nor the Patroni log');
     assert.match(result.stderr, /pre-flight: patroni-alpha wrote, read and deleted a probe key under \/service\/alpha\//);
     assert.match(result.stdout, /instance main created .*leader/);
     const leader = await admin.get('/service/alpha/leader');

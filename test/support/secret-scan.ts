@@ -13,13 +13,26 @@ export interface SecretSighting {
  * in an environment, even for a moment (pg_basebackup, initdb), is caught.
  * `labels` name the secrets in reports.
  */
-export function startProcessSecretSampler(secrets: Record<string, string>, intervalMs = 100): { stop(): Promise<{ samples: number; sightings: SecretSighting[] }> } {
+export function startProcessSecretSampler(
+  secrets: Record<string, string>,
+  options: { intervalMs?: number; ignore?: (cmdline: string) => boolean } = {},
+): { stop(): Promise<{ samples: number; sightings: SecretSighting[] }> } {
+  const intervalMs = options.intervalMs ?? 100;
   const sightings: SecretSighting[] = [];
   let samples = 0;
   const sample = (): void => {
     samples += 1;
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+      if (options.ignore) {
+        let cmdline = '';
+        try {
+          cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        } catch {
+          continue;
+        }
+        if (options.ignore(cmdline)) continue;
+      }
       for (const file of ['cmdline', 'environ']) {
         let text: string;
         try {
@@ -28,7 +41,7 @@ export function startProcessSecretSampler(secrets: Record<string, string>, inter
           continue;
         }
         for (const [label, secret] of Object.entries(secrets)) {
-          if (text.includes(secret)) sightings.push({ secret: label, where: `/proc/${entry}/${file} (${text.split('\0')[0]})` });
+          if (text.includes(secret)) sightings.push({ secret: label, where: `/proc/${entry}/${file} of ${programOf(entry)}` });
         }
       }
     }
@@ -70,4 +83,12 @@ export function secretsInTexts(texts: string[], secrets: Record<string, string>)
   return Object.entries(secrets)
     .filter(([, secret]) => texts.some((text) => text.includes(secret)))
     .map(([label]) => label);
+}
+
+function programOf(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return 'a process gone since';
+  }
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { PgfleetError } from '../../core/errors.js';
+import { childEnvironment } from './child-environment.js';
 
 /** Whether systemd runs this host (as sd_booted(3) tells): /run/systemd/system exists. */
 export async function systemdIsRunning(): Promise<boolean> {
@@ -37,7 +38,7 @@ export async function journalTail(unit: string, lines: number, options: { user: 
 
 function runProgram(program: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(program, args, { timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(program, args, { timeout: 120_000, env: childEnvironment() }, (error, stdout, stderr) => {
       if (error && typeof (error as NodeJS.ErrnoException).code === 'string') {
         reject(new PgfleetError('SYSTEMD_UNAVAILABLE', `cannot run ${program} (${(error as NodeJS.ErrnoException).code})`, { hint: 'install systemd, or run instances in the background (the default, without --service systemd)' }));
         return;
