@@ -132,6 +132,9 @@ export async function alterInstance(site: InstanceSite, instance: ManagedInstanc
       await writeLocalConfig(site, instance, plan);
       result.written = true;
       request.onStep(`${local.configFile} rewritten (${plan.localChanges.length} change(s))`);
+      if (plan.localChanges.some((change) => /^etcd3?\.(username|password)$/.test(change.path))) {
+        request.onStep('note: Patroni re-reads the etcd credentials on reload but keeps its current token: it authenticates with the new ones at its next authentication error (e.g. when etcd auth is switched on or the token expires)');
+      }
       const running = (await serviceOf(site, instance).runningPid()) !== undefined;
       if (running) {
         const answer = await rest.reload();

@@ -40,6 +40,8 @@ export interface CreateInstanceRequest {
   timeoutMs: number;
   onStep: (message: string) => void;
   onWarning: (message: string) => void;
+  /** Aborted on Ctrl-C: the create stops waiting and undoes what it made. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface CreatedInstance {
@@ -163,6 +165,7 @@ export async function createInstance(request: CreateInstanceRequest): Promise<Cr
         timeoutMs: request.timeoutMs,
         running: async () => (await service.runningPid()) !== undefined,
         onState: (state) => request.onStep(`  Patroni: ${state}`),
+        signal: request.signal,
       });
     } finally {
       await rest.close();

@@ -7,7 +7,7 @@ import type { LogMark, PatroniService } from './patroni-service.js';
 
 export type ReadinessOutcome =
   | { ready: true; status: PatroniNodeStatus; elapsedMs: number }
-  | { ready: false; reason: 'exited' | 'timeout'; lastState: string | undefined; elapsedMs: number };
+  | { ready: false; reason: 'exited' | 'timeout' | 'interrupted'; lastState: string | undefined; elapsedMs: number };
 
 /**
  * Waits until the member's REST API answers 200 on GET /readiness (leader,
@@ -19,11 +19,14 @@ export async function waitForPatroniReadiness(options: {
   timeoutMs: number;
   running: () => Promise<boolean>;
   onState?: ((state: string) => void) | undefined;
+  /** Aborted by Ctrl-C (SIGINT/SIGTERM): stop waiting. */
+  signal?: AbortSignal | undefined;
 }): Promise<ReadinessOutcome> {
   const started = Date.now();
   let lastState: string | undefined;
   for (;;) {
     const elapsedMs = Date.now() - started;
+    if (options.signal?.aborted) return { ready: false, reason: 'interrupted', lastState, elapsedMs };
     if (!(await options.running())) return { ready: false, reason: 'exited', lastState, elapsedMs };
     const readiness = await options.rest.send('GET', '/readiness').catch(() => undefined);
     const status = await options.rest.nodeStatus().catch(() => undefined);
@@ -33,7 +36,7 @@ export async function waitForPatroniReadiness(options: {
     }
     if (readiness?.status === 200 && status) return { ready: true, status, elapsedMs: Date.now() - started };
     if (elapsedMs > options.timeoutMs) return { ready: false, reason: 'timeout', lastState, elapsedMs };
-    await sleep(500);
+    await sleep(500, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
   }
 }
 
@@ -54,10 +57,13 @@ export async function patroniStartError(options: {
   const message =
     outcome.reason === 'exited'
       ? `Patroni of instance ${options.instance} exited during start-up`
-      : `Patroni of instance ${options.instance} was not ready after ${Math.round(outcome.elapsedMs / 1000)} s${outcome.lastState ? ` (state: ${outcome.lastState})` : ''}`;
-  return new PgfleetError(outcome.reason === 'exited' ? 'PATRONI_EXITED' : 'PATRONI_START_TIMEOUT', message, {
+      : outcome.reason === 'interrupted'
+        ? `interrupted while waiting for Patroni of instance ${options.instance}`
+        : `Patroni of instance ${options.instance} was not ready after ${Math.round(outcome.elapsedMs / 1000)} s${outcome.lastState ? ` (state: ${outcome.lastState})` : ''}`;
+  const code = { exited: 'PATRONI_EXITED', timeout: 'PATRONI_START_TIMEOUT', interrupted: 'INTERRUPTED' }[outcome.reason];
+  return new PgfleetError(code, message, {
     hint: `${options.aftermath}; its log: ${options.service.logSource}${tail ? `\n--- from ${options.service.logSource} ---\n${tail}` : ''}`,
-    exitCode: options.exitCode,
+    exitCode: outcome.reason === 'interrupted' ? ExitCode.interrupted : options.exitCode,
     details: { reason: outcome.reason, lastState: outcome.lastState ?? null, elapsedMs: outcome.elapsedMs, log: options.service.logSource },
   });
 }

@@ -93,24 +93,40 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
     assert.match(created.stdout, /instance main1 created .*: member alpha-1 of cluster alpha, leader/);
   });
 
-  it('clears what a create killed mid-way left (its Patroni still running), and the same create then works', async () => {
-    const child = spawn(process.execPath, [CLI_PATH, '--settings', site.settingsFile, ...site.createArgs('main2', { cluster: 'alpha', node: 'alpha-2', ports: ports[1]! })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts `instance create` of main<index+1> and sends `signal` to pgfleet once Patroni is on its way. */
+  const interruptedCreate = async (index: number, signal: NodeJS.Signals) => {
+    const name = `main${index + 1}`;
+    const child = spawn(process.execPath, [CLI_PATH, '--settings', site.settingsFile, ...site.createArgs(name, { cluster: 'alpha', node: `alpha-${index + 1}`, ports: ports[index]! })], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = once(child, 'exit');
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     for (let waited = 0; waited < 120_000 && !/Patroni: (creating replica|starting|running)/.test(stderr); waited += 100) await sleep(100);
-    child.kill('SIGKILL');
-    await exited;
-    site.outputs.push({ code: -1, stdout, stderr });
-    assert.match(stderr, /starting Patroni/, 'pgfleet was killed after Patroni started');
+    child.kill(signal);
+    const [code] = await exited;
+    site.outputs.push({ code: code ?? -1, stdout, stderr });
+    assert.match(stderr, /starting Patroni/, 'pgfleet was stopped after Patroni started');
+    return { code, stderr };
+  };
+
+  it('clears what a create killed mid-way left (its Patroni still running), and the same create then works', async () => {
+    await interruptedCreate(1, 'SIGKILL');
     assert.ok(processesMentioning(join(site.configDir, 'main2.yaml')).length > 0, 'its Patroni outlived it');
 
     const again = await create('main2', 1);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /clearing what an interrupted create of main2 left/);
     assert.match(again.stdout, /member alpha-2 of cluster alpha, replica/);
+  });
+
+  it('Ctrl-C during a create stops waiting and undoes it', async () => {
+    const { code, stderr } = await interruptedCreate(2, 'SIGINT');
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted while waiting for Patroni of instance main3 \[INTERRUPTED\]/);
+    await assert.rejects(stat(join(site.configDir, 'main3.yaml')));
+    await assert.rejects(stat(join(site.dataDir, 'main3')));
+    assert.deepEqual(processesMentioning(join(site.dataDir, 'main3')), []);
   });
 
   it('a third create joins the cluster as a replica, and instance status shows the leader and both replicas streaming', async () => {

@@ -87,6 +87,11 @@ export function registerInstanceCommands(program: Command): void {
         const parameters = options.parameter.map((text) => parseParameterAssignment(text));
         checkDistinctParameters(parameters, []);
         const site = await openSite(command);
+        // Ctrl-C while Patroni starts: stop waiting and undo the create instead of leaving a half-made instance.
+        const interrupt = new AbortController();
+        const onSignal = (): void => interrupt.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
         const created = await createInstance({
           site,
           options: {
@@ -100,7 +105,11 @@ export function registerInstanceCommands(program: Command): void {
           service: options.service,
           skipPreflight: options.skipPreflight,
           timeoutMs: options.timeout * 1000,
+          signal: interrupt.signal,
           ...progress(output),
+        }).finally(() => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
         });
         output.data(created, () => renderCreated(created));
       });
