@@ -11,13 +11,13 @@ import { writeSecretFile } from '../adapters/fs/secret-file.js';
 import { firstUntraversableAncestor } from '../adapters/fs/path-access.js';
 import { writePatroniConfigFile } from '../adapters/patroni/config-file.js';
 import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
-import { probeListen } from '../adapters/process/port-probe.js';
 import { systemdIsRunning } from '../adapters/process/systemctl.js';
 import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-admin-credentials.js';
 import { instanceConfig } from '../adapters/settings/instance-config-inputs.js';
 import type { RolePasswordFiles } from '../adapters/settings/instance-secret-files.js';
 import { preflightGate } from './preflight-gate.js';
-import { type InstanceDcs, dcsClient, isClusterInitialized, readClusterMembers, settingsDcs } from './instance-dcs.js';
+import { type InstanceDcs, dcsClient, forgetMember, isClusterInitialized, readClusterMembers, settingsDcs } from './instance-dcs.js';
+import { checkListenAddresses } from './listen-address-check.js';
 import { pathExists, prepareInstanceDirectories, removeInstanceFiles } from './instance-files.js';
 import { readInstanceRecord, writeInstanceRecord } from './instance-record-file.js';
 import { type InstanceSite, siteInstanceLayout } from './instance-site.js';
@@ -219,29 +219,6 @@ async function storedRolePasswordFiles(prefix: string, scope: string): Promise<R
   return files;
 }
 
-/** PostgreSQL's and the REST API's listen addresses must be free, and on this host: checked before anything starts. */
-async function checkListenAddresses(spec: InstanceSpec): Promise<void> {
-  const pgHosts = spec.postgresql.listenHost === '*' ? ['0.0.0.0'] : spec.postgresql.listenHost.split(',').map(unbracket);
-  const checks: Array<{ what: string; option: string; host: string; port: number }> = pgHosts.map((host) => ({ what: 'PostgreSQL', option: '--port', host, port: spec.postgresql.port }));
-  const rest = /^(.*):(\d+)$/.exec(spec.restapi.listen);
-  if (rest) checks.push({ what: 'the Patroni REST API', option: '--patroni-restapi-listen', host: ['', '*'].includes(rest[1]!) ? '0.0.0.0' : unbracket(rest[1]!), port: Number(rest[2]) });
-  for (const check of checks) {
-    const result = await probeListen(check.port, check.host);
-    if (result === 'in-use') {
-      throw new PgfleetError('INSTANCE_PORT_IN_USE', `port ${check.port} for ${check.what} is already in use on ${check.host}`, {
-        hint: `stop what listens there (ss -ltnp 'sport = :${check.port}' shows it), or choose another ${check.option}`,
-      });
-    }
-    if (result === 'not-local') {
-      throw new PgfleetError('INSTANCE_ADDRESS_NOT_LOCAL', `${check.what} cannot listen on ${check.host}: no such address on this host`, { hint: `fix ${check.option === '--port' ? '--patroni-postgresql-listen' : check.option}` });
-    }
-  }
-}
-
-function unbracket(host: string): string {
-  return host.trim().replace(/^\[(.*)\]$/, '$1');
-}
-
 /** The cluster as etcd knows it; undefined when it cannot be read (only possible with --skip-preflight). */
 async function inspectCluster(dcs: InstanceDcs, request: CreateInstanceRequest): Promise<{ initialized: boolean; members: string[] } | undefined> {
   const client = dcsClient(dcs);
@@ -269,22 +246,6 @@ async function undoCreate(site: InstanceSite, spec: InstanceSpec, service: Patro
   if (service.kind === 'systemd') await enablePatroniUnit(spec.name, false).catch(() => undefined);
   await removeInstanceFiles(layout, { keepLog: true });
   await forgetMember(dcs, spec.node, clusterWasNew).catch(() => undefined);
-}
-
-/**
- * Removes a member's key, and when its create was bootstrapping the cluster
- * and no other member is left, every key of the cluster (the `initialize`
- * key of a cluster without data would make the next member wait for a leader
- * forever). Patroni's own keys would expire or be cancelled otherwise.
- */
-async function forgetMember(dcs: InstanceDcs, node: string, bootstrapping: boolean): Promise<void> {
-  const client = dcsClient(dcs);
-  try {
-    await client.delete(`${dcs.prefix}members/${node}`);
-    if (bootstrapping && (await readClusterMembers(client, dcs.prefix)).length === 0) await client.delete(dcs.prefix, { prefix: true });
-  } finally {
-    await client.close();
-  }
 }
 
 /**

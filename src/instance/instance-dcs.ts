@@ -61,3 +61,19 @@ export async function readClusterMembers(client: EtcdClient, prefix: string): Pr
 export async function isClusterInitialized(client: EtcdClient, prefix: string): Promise<boolean> {
   return (await client.get(`${prefix}initialize`)) !== undefined;
 }
+
+/**
+ * Removes a member's key, and when its create was bootstrapping the cluster
+ * and no other member is left, every key of the cluster (the `initialize`
+ * key of a cluster without data would make the next member wait for a leader
+ * forever). Patroni's own keys would expire or be cancelled otherwise.
+ */
+export async function forgetMember(dcs: InstanceDcs, node: string, bootstrapping: boolean): Promise<void> {
+  const client = dcsClient(dcs);
+  try {
+    await client.delete(`${dcs.prefix}members/${node}`);
+    if (bootstrapping && (await readClusterMembers(client, dcs.prefix)).length === 0) await client.delete(dcs.prefix, { prefix: true });
+  } finally {
+    await client.close();
+  }
+}
