@@ -1,7 +1,7 @@
 import { postgresqlPort } from '../core/instance/instance-environment.js';
 import type { InstanceService } from '../core/instance/instance-record.js';
 import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
-import { type InstanceSite, type ManagedInstance, loadManagedInstance } from './instance-site.js';
+import { type InstanceSite, type ManagedInstance, loadManagedInstance, siteInstanceLayout } from './instance-site.js';
 import { listLocalInstances } from './local-instances.js';
 import { displayRole } from './member-role.js';
 import { patroniService } from './patroni-service.js';
@@ -114,7 +114,9 @@ export async function listInstances(site: InstanceSite): Promise<InstanceListEnt
   const locals = await listLocalInstances(site.paths.patroniConfigDir, site.paths.patroniLogDir);
   return Promise.all(
     locals.map(async (local) => {
-      const status = await instanceStatus(site, await loadManagedInstance(site, local.name), 1_500);
+      // One unreadable record must not hide the other instances: that one is then taken as a background instance.
+      const instance = await loadManagedInstance(site, local.name).catch(() => ({ name: local.name, layout: siteInstanceLayout(site, local.name), local, record: undefined }));
+      const status = await instanceStatus(site, instance, 1_500);
       return {
         name: status.name,
         scope: status.scope,
