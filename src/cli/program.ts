@@ -10,6 +10,8 @@ import { registerLabCommands } from './commands/lab.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerPatroniConfigCommands } from './commands/patroni-config.js';
 import { registerPkiCommands } from './commands/pki.js';
+import { registerRestApiCommands } from './commands/restapi.js';
+import { registerClusterCommands } from './commands/cluster.js';
 
 export const VERSION = '0.1.0';
 
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerSettingsCommands(program);
   registerPatroniConfigCommands(program);
   registerPkiCommands(program);
+  registerRestApiCommands(program);
+  registerClusterCommands(program);
   // Command groups register above this line; doctor, completion and help close the list in --help.
   registerDoctorCommand(program);
   registerCompletionCommand(program);
