@@ -61,7 +61,12 @@ export async function switchoverCluster(request: SwitchoverRequest): Promise<Swi
   }
   if (answer.status !== 200) {
     throw new PgfleetError('CLUSTER_SWITCHOVER_FAILED', `switchover of ${request.scope} refused or failed: HTTP ${answer.status} ${answer.text.trim().slice(0, 200)}`, {
-      hint: answer.status === 401 || answer.status === 403 ? `the credentials of ${local.configFile} are not accepted by the leader: check restapi/ctl there (pgfleet restapi probe)` : 'see the leader\'s Patroni log; pgfleet lab status / patronictl list show the cluster',
+      hint:
+        answer.status === 401 || answer.status === 403
+          ? `the credentials of ${local.configFile} are not accepted by the leader: check restapi/ctl there (pgfleet restapi probe)`
+          : answer.status === 412
+            ? 'no replica is healthy enough yet (one that just rejoined needs a few seconds to stream again): retry once patronictl list shows it running with no lag'
+            : "see the leader's Patroni log; pgfleet lab status / patronictl list show the cluster",
       exitCode: ExitCode.failed,
     });
   }
