@@ -18,6 +18,8 @@ export interface SecureApplyOptions {
   stepTimeoutMs?: number | undefined;
   /** Test hook, after a member's new YAML is written and before it is reloaded (to break something on purpose). */
   afterWrite?: ((step: SecureStep) => Promise<void>) | undefined;
+  /** Stop between steps (Ctrl-C): the step under way is finished, verified or restored, never left half-done. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface AppliedStep {
@@ -50,6 +52,13 @@ export async function applyRestApiSecuring(prepared: PreparedSecurePlan, options
   if (prepared.plan.steps.length === 0) return { outcome: 'nothing-to-do', applied };
   const total = prepared.plan.steps.length;
   for (const step of prepared.plan.steps) {
+    if (options.signal?.aborted) {
+      throw new PgfleetError('REST_SECURE_INTERRUPTED', `interrupted after ${applied.length} of ${total} steps; every member is as its YAML says`, {
+        hint: 'run pgfleet restapi secure plan to see what is left, and apply again to go on',
+        exitCode: ExitCode.interrupted,
+        details: { applied: applied.map((done) => done.number) },
+      });
+    }
     const started = Date.now();
     const member = `${step.scope}/${step.node}`;
     progress(`[${step.number}/${total}] ${member}: ${step.phase} (${SECURE_PHASE_DESCRIPTIONS[step.phase]}): ${step.changes.join(', ')}`);

@@ -2,7 +2,7 @@ import { PgfleetError } from '../core/errors.js';
 import type { RoleCredentials } from '../core/patroni-config/instance-spec.js';
 import type { PatroniFeatures } from '../core/patroni-config/patroni-features.js';
 import { hostOfAddress, secureCertificateUses } from '../core/restapi/secure-certificates.js';
-import { type MemberRole, type SecureMemberInput, type SecurePlan, type SecurePlanWarning, planRestApiSecuring } from '../core/restapi/secure-plan.js';
+import { type MemberRole, type SecureMemberInput, type SecurePhase, type SecurePlan, type SecurePlanWarning, planRestApiSecuring } from '../core/restapi/secure-plan.js';
 import type { PatroniSettings, SiteSettings } from '../core/settings/site-settings.js';
 import { readSecretFile } from '../adapters/fs/secret-file.js';
 import { detectPatroniFeatures } from '../adapters/patroni/patroni-binary.js';
@@ -20,6 +20,8 @@ export interface SecurePlanRequest {
   settingsSource?: string | undefined;
   /** Overrides patroni.restapi.authentication: the user and the 0600 password file ({scope} is replaced). */
   authentication?: { username?: string | undefined; passwordFile: string } | undefined;
+  /** Plan only up to this phase (clusters spread over several hosts go phase by phase on every host). */
+  through?: SecurePhase | undefined;
   env?: NodeJS.ProcessEnv | undefined;
   now?: Date | undefined;
 }
@@ -44,11 +46,17 @@ export async function prepareRestApiSecuring(request: SecurePlanRequest): Promis
   const patroni = patroniSettingsOf(request.settings, request.settingsSource);
   const instances = await localMembers(request.settings, env);
   const members: SecureMemberInput[] = [];
-  for (const instance of instances) members.push({ instance: instance.name, configFile: instance.configFile, scope: instance.scope, node: instance.node, role: await liveRole(instance), config: instance.config });
+  const elsewhere = new Set<string>();
+  for (const instance of instances) {
+    const live = await liveMember(instance);
+    members.push({ instance: instance.name, configFile: instance.configFile, scope: instance.scope, node: instance.node, role: live.role, config: instance.config });
+    for (const peer of live.peers) if (!instances.some((local) => local.scope === instance.scope && local.node === peer)) elsewhere.add(`${instance.scope}/${peer}`);
+  }
 
   const features = await detectPatroniFeatures(patroni.execpath);
   const authentication = await targetAuthentication(patroni, request.authentication, [...new Set(instances.map((instance) => instance.scope))]);
-  const plan = planRestApiSecuring(members, { settings: patroni, authentication, features });
+  const plan = planRestApiSecuring(members, { settings: patroni, authentication, features }, { through: request.through });
+  if (elsewhere.size > 0) plan.warnings.push(membersElsewhereWarning([...elsewhere]));
 
   const hosts = instances.map((instance) => hostOfAddress(String((instance.config.restapi as Record<string, unknown> | undefined)?.connect_address ?? '')));
   const certificateChecks: CertificateCheck[] = [];
@@ -60,22 +68,23 @@ export async function prepareRestApiSecuring(request: SecurePlanRequest): Promis
   return { plan, patroni, features, instances, certificateChecks };
 }
 
-/** Every member must answer and run before anything changes: its role orders the steps. */
-async function liveRole(instance: LocalInstance): Promise<MemberRole> {
+/** Every member must answer and run before anything changes: its role orders the steps; its cluster shows who lives elsewhere. */
+async function liveMember(instance: LocalInstance): Promise<{ role: MemberRole; peers: string[] }> {
   const client = patroniRestClientFor(instance, { timeoutMs: 5_000 });
   try {
     const status = await client.nodeStatus();
+    const peers = (await client.cluster()).members.map((member) => member.name).filter((name) => name !== instance.node);
     if (status.state !== 'running') {
       throw new PgfleetError('REST_SECURE_MEMBER_NOT_RUNNING', `member ${instance.scope}/${instance.node} (${instance.configFile}) is ${status.state}, not running`, {
         hint: 'secure a healthy fleet: wait until every member runs (pgfleet lab status / patronictl list), then plan again',
         exitCode: 4,
       });
     }
-    return status.role === 'master' || status.role === 'primary' ? 'leader' : 'replica';
+    return { role: status.role === 'master' || status.role === 'primary' ? 'leader' : 'replica', peers };
   } catch (error) {
     if (error instanceof PgfleetError && error.code === 'REST_SECURE_MEMBER_NOT_RUNNING') throw error;
     throw new PgfleetError('REST_SECURE_MEMBER_UNREACHABLE', `member ${instance.scope}/${instance.node}: ${error instanceof Error ? error.message : String(error)}`, {
-      hint: 'pgfleet reaches each member with the credentials of its own YAML, as patronictl does; fix that member (or its YAML) before securing the fleet',
+      hint: 'pgfleet reaches each member with the credentials of its own YAML, as patronictl does; fix that member first. If its YAML was rewritten but Patroni never reloaded it (an apply killed mid-step), reload it: kill -HUP its Patroni',
       exitCode: 4,
     });
   } finally {
@@ -100,6 +109,15 @@ async function targetAuthentication(
     credentials.set(scope, { username, password: await readSecretFile(file, `REST API password of cluster ${scope} (${source})`) });
   }
   return credentials;
+}
+
+/** Members of the same clusters that other hosts manage: each phase must reach them too before the next. */
+function membersElsewhereWarning(members: string[]): SecurePlanWarning {
+  return {
+    code: 'REST_SECURE_MEMBERS_ELSEWHERE',
+    message: `${members.join(', ')} ${members.length === 1 ? 'is' : 'are'} managed on another host: this run changes only the members of this host`,
+    hint: 'go phase by phase on every host: restapi secure apply --through client on each host, then --through server-tls, verify-client, and finally without --through',
+  };
 }
 
 function certificateWarnings(checks: readonly CertificateCheck[]): SecurePlanWarning[] {

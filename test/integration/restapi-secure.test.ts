@@ -173,11 +173,14 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
     }
   });
 
-  it('applies TLS + verify_client optional + basic auth to the open fleet under writes: 0 failed writes, 0 leader changes', async () => {
+  it('applies TLS + verify_client optional + basic auth to the open fleet under writes: 0 failed writes, 0 leader changes', async (t) => {
     const before = await leadersAndTimelines(lab.state.topology);
     const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...before].map(([scope, { leader }]) => [scope, leader])));
+    const started = Date.now();
     const apply = await cli('--output', 'json', 'restapi', 'secure', 'apply');
+    const elapsedMs = Date.now() - started;
     const tallies = await writers.stop();
+    t.diagnostic(`apply: ${(elapsedMs / 1000).toFixed(1)} s; writes ${tallies.map((tally) => `${tally.scope} ${tally.ok} ok / ${tally.failed} failed`).join(', ')}`);
     assert.equal(apply.code, 0, apply.stderr);
     const report = JSON.parse(apply.stdout) as { outcome: string; applied: Array<{ phase: string; peersChecked: string[] }> };
     assert.equal(report.outcome, 'applied');

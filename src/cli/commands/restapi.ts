@@ -54,10 +54,11 @@ export function registerRestApiCommands(program: Command): void {
   const authOptions = (sub: Command) =>
     sub
       .addOption(new Option('--username <name>', 'basic-auth user (default: patroni.restapi.authentication.username, else patroni)'))
-      .addOption(new Option('--password-file <file>', 'file (0600) holding the basic-auth password; {scope} is replaced by the cluster name (default: patroni.restapi.authentication.password_file)'));
+      .addOption(new Option('--password-file <file>', 'file (0600) holding the basic-auth password; {scope} is replaced by the cluster name (default: patroni.restapi.authentication.password_file)'))
+      .addOption(new Option('--through <phase>', 'stop after this phase (a cluster spread over hosts: each phase on every host before the next)').choices(['client', 'server-tls', 'verify-client', 'basic-auth']));
 
   authOptions(secure.command('plan').description('show the ordered steps from what each member has to what the settings ask for; checks every certificate first and changes nothing')).action(
-    async (options: { username?: string; passwordFile?: string }, command: Command) => {
+    async (options: SecureOptions, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
         const prepared = await prepare(command, options);
@@ -71,13 +72,24 @@ export function registerRestApiCommands(program: Command): void {
 
   authOptions(secure.command('apply').description('carry the plan out: each step rewrites one YAML (atomic, 0600) and reloads that member, then verifies it; a failed step is undone and apply stops'))
     .addOption(new Option('--step-timeout <seconds>', 'how long a member may take to show its new protection (default: from the cluster loop_wait)').argParser(integerOption(5, 3600)))
-    .action(async (options: { username?: string; passwordFile?: string; stepTimeout?: number }, command: Command) => {
+    .action(async (options: SecureOptions & { stepTimeout?: number }, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
         const prepared = await prepare(command, options);
         const { applyRestApiSecuring } = await import('../../restapi/secure-apply.js');
         for (const warning of prepared.plan.warnings) output.warn(`${warning.message} [${warning.code}]`);
-        const report = await applyRestApiSecuring(prepared, { onProgress: (message) => output.step(message), stepTimeoutMs: options.stepTimeout === undefined ? undefined : options.stepTimeout * 1000 });
+        // Ctrl-C stops between steps: the member being changed is finished or restored first.
+        const interrupt = new AbortController();
+        const onSignal = () => {
+          output.warn('interrupted: finishing the current step, then stopping');
+          interrupt.abort();
+        };
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        const report = await applyRestApiSecuring(prepared, {
+          onProgress: (message) => output.step(message),
+          stepTimeoutMs: options.stepTimeout === undefined ? undefined : options.stepTimeout * 1000,
+          signal: interrupt.signal,
+        }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
         output.data(report, () =>
           report.outcome === 'nothing-to-do' ? 'nothing to do: every member already has the protection the settings ask for' : `${report.applied.length} step${report.applied.length === 1 ? '' : 's'} applied and verified`,
         );
@@ -95,6 +107,7 @@ export function registerRestApiCommands(program: Command): void {
   ]);
   withSubcommandExamples(restapi, 'secure apply', [
     { command: 'pgfleet restapi secure apply', description: 'roll the protection out, member by member, verifying each step' },
+    { command: 'pgfleet restapi secure apply --through client', description: 'only the client phase: for clusters spread over hosts, run each phase on every host first' },
     { command: 'pgfleet --output json restapi secure apply --step-timeout 120', description: 'the same with a longer wait per member, reporting as JSON' },
   ]);
 }
@@ -104,7 +117,13 @@ async function settingsOf(command: Command) {
   return loadSiteSettings(globalOptions(command).settings).settings;
 }
 
-async function prepare(command: Command, options: { username?: string; passwordFile?: string }) {
+interface SecureOptions {
+  username?: string;
+  passwordFile?: string;
+  through?: 'client' | 'server-tls' | 'verify-client' | 'basic-auth';
+}
+
+async function prepare(command: Command, options: SecureOptions) {
   const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
   const { prepareRestApiSecuring } = await import('../../restapi/secure-inputs.js');
   const { PgfleetError } = await import('../../core/errors.js');
@@ -116,5 +135,6 @@ async function prepare(command: Command, options: { username?: string; passwordF
     settings: loaded.settings,
     settingsSource: loaded.source,
     authentication: options.passwordFile === undefined ? undefined : { username: options.username, passwordFile: options.passwordFile },
+    through: options.through,
   });
 }

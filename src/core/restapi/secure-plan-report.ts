@@ -16,6 +16,7 @@ export function securePlanData(plan: SecurePlan): Record<string, unknown> {
       before: describeProtection(step.before),
       after: describeProtection(step.after),
     })),
+    deferred: plan.deferred,
     warnings: plan.warnings,
   };
 }
@@ -26,8 +27,9 @@ export function renderSecurePlan(plan: SecurePlan): string {
   for (const member of plan.members) {
     lines.push(`  ${member.scope}/${member.node} (${member.role}): ${describeProtection(member.current)}${sameProtection(member.current, member.target) ? ' (no change to the server side)' : ` → ${describeProtection(member.target)}`}`);
   }
+  const deferred = plan.deferred > 0 ? [`${plan.deferred} step${plan.deferred === 1 ? '' : 's'} of later phases left for a run without --through (or with a later phase)`] : [];
   if (plan.steps.length === 0) {
-    lines.push('', 'nothing to do: every member already has the protection the settings ask for');
+    lines.push('', plan.deferred > 0 ? 'nothing to do up to this phase' : 'nothing to do: every member already has the protection the settings ask for', ...deferred);
     return lines.join('\n');
   }
   lines.push('', `${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}, each a YAML rewrite + POST /reload, verified before the next:`);
@@ -39,6 +41,7 @@ export function renderSecurePlan(plan: SecurePlan): string {
     }
     lines.push(`    ${String(step.number).padStart(2)}. ${step.scope}/${step.node} (${step.role}): ${step.changes.join(', ')}`);
   }
+  lines.push(...deferred);
   return lines.join('\n');
 }
 

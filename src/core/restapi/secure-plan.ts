@@ -115,14 +115,24 @@ export interface SecureMemberSummary {
 export interface SecurePlan {
   members: SecureMemberSummary[];
   steps: SecureStep[];
+  /** Steps of later phases left out by `through`: for another run. */
+  deferred: number;
   warnings: SecurePlanWarning[];
+}
+
+export interface SecurePlanOptions {
+  /**
+   * Stop after this phase. A cluster whose members live on several hosts is
+   * secured phase by phase: each phase on every host before the next.
+   */
+  through?: SecurePhase | undefined;
 }
 
 /**
  * Plans the rollout. Throws a PgfleetError (nothing changed) when the target
  * cannot work or would weaken a member's protection.
  */
-export function planRestApiSecuring(members: readonly SecureMemberInput[], target: SecureTarget): SecurePlan {
+export function planRestApiSecuring(members: readonly SecureMemberInput[], target: SecureTarget, options: SecurePlanOptions = {}): SecurePlan {
   checkSettingsSupported({ ctl: target.settings.ctl } as PatroniSettings, target.features);
   checkTargetCoherent(target);
   if (members.length === 0) {
@@ -133,6 +143,8 @@ export function planRestApiSecuring(members: readonly SecureMemberInput[], targe
   const ordered = [...members].sort(memberOrder);
   const states = ordered.map((member) => memberStates(member, target));
   const steps: SecureStep[] = [];
+  const lastPhase = options.through === undefined ? SECURE_PHASES.length - 1 : SECURE_PHASES.indexOf(options.through);
+  let deferred = 0;
   for (const [phaseIndex, phase] of SECURE_PHASES.entries()) {
     for (const [memberIndex, member] of ordered.entries()) {
       const states_ = states[memberIndex]!;
@@ -140,6 +152,10 @@ export function planRestApiSecuring(members: readonly SecureMemberInput[], targe
       const after = states_[phaseIndex + 1]!;
       const changes = changedKeys(before, after);
       if (changes.length === 0) continue;
+      if (phaseIndex > lastPhase) {
+        deferred += 1;
+        continue;
+      }
       steps.push({
         number: steps.length + 1,
         phase,
@@ -166,6 +182,7 @@ export function planRestApiSecuring(members: readonly SecureMemberInput[], targe
       target: restApiProtectionOf(states[index]![SECURE_PHASES.length]!.restapi),
     })),
     steps,
+    deferred,
     warnings: planWarnings(ordered.map((_, index) => restApiProtectionOf(states[index]![SECURE_PHASES.length]!.restapi))),
   };
 }

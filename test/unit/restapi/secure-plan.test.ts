@@ -101,6 +101,16 @@ describe('restapi secure plan', () => {
     assert.deepEqual(halfWay.steps.map((step) => `${step.phase} ${step.node}`), ['server-tls alpha-2', 'verify-client alpha-2', 'verify-client alpha-1', 'basic-auth alpha-2', 'basic-auth alpha-1']);
   });
 
+  it('stops after the phase given with through, and counts the steps it leaves for a later run', () => {
+    const plan = planRestApiSecuring(openFleet(), fullTarget(), { through: 'client' });
+    assert.deepEqual(plan.steps.map((step) => `${step.number} ${step.phase}`), ['1 client', '2 client', '3 client', '4 client']);
+    assert.equal(plan.deferred, 12);
+    assert.match(renderSecurePlan(plan), /12 steps of later phases left/);
+    const next = planRestApiSecuring(openFleet().map((member) => ({ ...member, config: { ...member.config, ctl: CTL } })), fullTarget(), { through: 'server-tls' });
+    assert.deepEqual([next.steps.length, next.deferred], [4, 8]);
+    assert.ok(next.steps.every((step) => step.phase === 'server-tls'));
+  });
+
   it('rotates a basic-auth password with one basic-auth step per member', () => {
     const current = { ...TLS, verify_client: 'optional', authentication: { username: 'patroni', password: 'old-password' } };
     const plan = planRestApiSecuring([member('alpha', 'alpha-1', 'leader', current, CTL)], fullTarget());
