@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(etcd-server etcd-client patroni postgresql openssl)
+# openssl backs `pgfleet pki`; zsh lets the tests source the zsh completion script in a real zsh.
+packages=(etcd-server etcd-client patroni postgresql openssl zsh)
 missing=()
 for pkg in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
