@@ -24,6 +24,8 @@ export interface SnapshotRequest {
   procDir?: string | undefined;
   /** Bound on etcd and REST API calls in flight. */
   concurrency?: number | undefined;
+  /** Told how long each phase took (host, etcd, REST APIs), for benchmarks and --verbose. */
+  onPhase?: ((phase: 'host' | 'etcd' | 'restapi', elapsedMs: number) => void) | undefined;
 }
 
 /**
@@ -37,10 +39,21 @@ export interface SnapshotRequest {
  */
 export async function collectFleetSnapshot(request: SnapshotRequest): Promise<FleetSnapshot> {
   const env = request.env ?? process.env;
+  let phaseStarted = performance.now();
+  const phaseDone = (phase: 'host' | 'etcd' | 'restapi') => {
+    request.onPhase?.(phase, performance.now() - phaseStarted);
+    phaseStarted = performance.now();
+  };
   const settings = request.settings;
   const gaps: AuditGap[] = [];
   const names = osUserNames();
   const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: env.HOME ?? '/', env });
+  // `patroni --version` (a Python start, about a second) and the /proc scan run while the files are read.
+  const installedPatroniVersion = settings.patroni ? detectPatroniFeatures(settings.patroni.execpath).then((features) => features.version, () => undefined) : Promise.resolve(undefined);
+  const scannedProcesses = scanProcesses(request.procDir ?? '/proc').catch((error: unknown) => {
+    gaps.push({ what: 'processes of this host', reason: `cannot be listed: ${describeError(error)}` });
+    return [];
+  });
 
   const patroniFiles: PatroniYamlFile[] = [];
   if (settings.patroni) {
@@ -67,23 +80,20 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
   else if (template?.problem) gaps.push({ what: `Patroni template ${templatePath}`, reason: template.problem });
 
   const secretFiles = await secretFileFacts(await secretReferences(settings, paths.secretsDir, patroniFiles), names);
-  const processes = await scanProcesses(request.procDir ?? '/proc').catch((error: unknown) => {
-    gaps.push({ what: 'processes of this host', reason: `cannot be listed: ${describeError(error)}` });
-    return [];
-  });
+  const processes = await scannedProcesses;
 
   const snapshot: FleetSnapshot = {
     settings,
     settingsSource: request.settingsSource,
     patroniUser: patroniUser(settings),
-    installedPatroniVersion: settings.patroni ? await detectPatroniFeatures(settings.patroni.execpath).then((features) => features.version, () => undefined) : undefined,
     patroniFiles,
     template,
     secretFiles,
     processes,
     gaps,
   };
-  if (!request.live) return snapshot;
+  phaseDone('host');
+  if (!request.live) return { ...snapshot, installedPatroniVersion: await installedPatroniVersion };
 
   const patroni = settings.patroni;
   if (!patroni) throw new PgfleetError('SETTINGS_NO_PATRONI', '--live: the settings have no patroni section, so pgfleet does not know where etcd is', { hint: 'add "patroni: {}" (etcd on 127.0.0.1:2379) or describe your etcd under patroni.etcd' });
@@ -110,8 +120,10 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     },
     gaps,
   );
+  phaseDone('etcd');
   const restApis = await collectRestApiFacts(restApiTargets(etcd.clusters, patroniFiles), gaps, { ...(request.concurrency ? { concurrency: request.concurrency } : {}) });
-  return { ...snapshot, live: { etcd, restApis } };
+  phaseDone('restapi');
+  return { ...snapshot, installedPatroniVersion: await installedPatroniVersion, live: { etcd, restApis } };
 }
 
 /** The OS user Patroni runs as: settings patroni.user when pgfleet runs as root, else the invoking user. */

@@ -43,7 +43,7 @@ export function restApiTargets(clusters: readonly DiscoveredCluster[], files: re
  * A member that does not answer is a gap, not a finding.
  */
 export async function collectRestApiFacts(targets: readonly RestApiTarget[], gaps: AuditGap[], options: { concurrency?: number; timeoutMs?: number } = {}): Promise<RestApiFacts[]> {
-  const facts = await mapBounded(targets, options.concurrency ?? 16, async (target): Promise<RestApiFacts> => {
+  const facts = await mapBounded(targets, options.concurrency ?? 32, async (target): Promise<RestApiFacts> => {
     const cells = await probeRestApi(target.url, {}, { clients: ['anonymous'], timeoutMs: options.timeoutMs ?? 3_000 });
     const [safe, unsafe] = [cellOf(cells, 'safe'), cellOf(cells, 'unsafe')];
     if (safe.outcome === 'unreachable' && unsafe.outcome === 'unreachable') gaps.push({ what: `REST API of ${target.member}`, reason: `${target.url} did not answer (${safe.detail ?? 'unreachable'})` });
