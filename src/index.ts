@@ -37,3 +37,15 @@ export type { EnforcePhase, EnforceState } from './core/migration/enforce-state.
 export { labUp, type LabUpOptions, type LabUpResult } from './lab/lab-up.js';
 export { labDown } from './lab/lab-down.js';
 export { labStatus } from './lab/lab-status.js';
+
+// Audit
+export { auditFleet, type AuditFleetOptions, type AuditFleetResult } from './audit/audit-fleet.js';
+export { collectFleetSnapshot, type SnapshotRequest } from './audit/collect-snapshot.js';
+export { AUDIT_RULES } from './core/audit/rule-catalog.js';
+export { buildAuditReport, runAuditRules, type AuditReport, type AuditFinding } from './core/audit/audit-report.js';
+export { renderAuditText } from './core/audit/render-text.js';
+export { renderAuditSarif } from './core/audit/render-sarif.js';
+export type { AuditRule } from './core/audit/audit-rule.js';
+export type { Finding } from './core/audit/finding.js';
+export type { FleetSnapshot } from './core/audit/fleet-snapshot.js';
+export { SEVERITIES, type Severity } from './core/audit/severity.js';

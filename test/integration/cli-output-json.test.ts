@@ -49,6 +49,7 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     ['pki issue client', ['patronictl', '--dir', pki]],
     ['pki issue peer', ['etcd1', '--san', '127.0.0.1', '--dir', pki]],
     ['pki show', ['--dir', pki]],
+    ['audit', []],
     ['pki check', ['--cert', join(pki, 'server', 'node1.crt'), '--ca', join(pki, 'ca.crt'), '--host', '127.0.0.1', '--usage', 'server']],
   ];
 

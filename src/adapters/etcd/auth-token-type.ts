@@ -25,6 +25,12 @@ export function tokenTypeFromCommandLine(args: string[]): TokenType | undefined 
 }
 
 export async function tokenTypeFromDebugVars(endpoint: string, fetchTimeoutMs = 2_000): Promise<TokenType | undefined> {
+  const commandLine = await etcdCommandLineFromDebugVars(endpoint, fetchTimeoutMs);
+  return commandLine ? (tokenTypeFromCommandLine(commandLine) ?? 'simple') : undefined;
+}
+
+/** etcd's own command line from its expvar page (/debug/vars); undefined when not exposed or unreachable. Callers redact it. */
+export async function etcdCommandLineFromDebugVars(endpoint: string, fetchTimeoutMs = 2_000): Promise<string[] | undefined> {
   try {
     const response = await request(`${endpoint.replace(/\/+$/, '')}/debug/vars`, { headersTimeout: fetchTimeoutMs, bodyTimeout: fetchTimeoutMs });
     if (response.statusCode !== 200) {
@@ -32,8 +38,7 @@ export async function tokenTypeFromDebugVars(endpoint: string, fetchTimeoutMs = 
       return undefined;
     }
     const vars = (await response.body.json()) as { cmdline?: unknown };
-    if (!Array.isArray(vars.cmdline)) return undefined;
-    return tokenTypeFromCommandLine(vars.cmdline.map(String)) ?? 'simple';
+    return Array.isArray(vars.cmdline) ? vars.cmdline.map(String) : undefined;
   } catch {
     return undefined;
   }
