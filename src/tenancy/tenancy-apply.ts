@@ -4,6 +4,7 @@ import type { Secret } from '../core/secret.js';
 import { type TenancyAction, type TenancyPlan, describeAction } from '../core/tenancy/tenancy-plan.js';
 import { EtcdAuthApi } from '../adapters/etcd/auth-api.js';
 import type { EtcdClient } from '../adapters/etcd/etcd-client.js';
+import { EtcdError } from '../adapters/etcd/etcd-error.js';
 import { generatePassword, readSecretFile, writeSecretFile } from '../adapters/fs/secret-file.js';
 import { existingFiles, prepareSecretsDirectory } from './secrets-directory.js';
 import { planTenancyFromEtcd } from './tenancy-state.js';
@@ -72,7 +73,11 @@ export async function applyTenancyPlan(plan: TenancyPlan, target: TenancyTarget,
     });
   const run = async (action: TenancyAction): Promise<void> => {
     try {
-      await perform(action);
+      await perform(action).catch(async (error: unknown) => {
+        if (!alreadyDone(action, error)) throw error;
+        // A request retried on another endpoint after a timeout may have been carried out the first time.
+        if (action.kind === 'create-user') await auth.changePassword(action.user, action.password === 'admin' ? target.access.admin.password : await passwordOf(action.user, false));
+      });
     } catch (error) {
       throw stopped(describeAction(action), error);
     }
@@ -126,4 +131,25 @@ export async function applyTenancyPlan(plan: TenancyPlan, target: TenancyTarget,
   });
   const made = new Set(done);
   return { plan, done: plan.actions.filter((action) => made.has(action)), passwordsSynced: passwordsSynced.sort() };
+}
+
+/** etcd's answer when the change is already in place (a retried request, or someone quicker). */
+function alreadyDone(action: TenancyAction, error: unknown): boolean {
+  if (!(error instanceof EtcdError)) return false;
+  switch (action.kind) {
+    case 'create-user':
+      return error.kind === 'user-exists';
+    case 'create-role':
+      return error.kind === 'role-exists';
+    case 'delete-user':
+      return error.kind === 'user-not-found';
+    case 'delete-role':
+      return error.kind === 'role-not-found';
+    case 'revoke-permission':
+      return /permission is not granted/i.test(error.message);
+    case 'revoke-role':
+      return /role is not granted/i.test(error.message);
+    default:
+      return false;
+  }
 }

@@ -10,6 +10,9 @@ import { EtcdClient } from '../../src/adapters/etcd/etcd-client.js';
 import { EtcdError } from '../../src/adapters/etcd/etcd-error.js';
 import { prefixRange } from '../../src/core/etcd/key-range.js';
 import { Secret } from '../../src/core/secret.js';
+import { tenancyTargetFromSettings } from '../../src/tenancy/tenancy-target.js';
+import { planTenancyFromEtcd } from '../../src/tenancy/tenancy-state.js';
+import { applyTenancyPlan } from '../../src/tenancy/tenancy-apply.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
 import { type TestEtcd, startTestEtcd } from '../support/etcd-fixture.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
@@ -409,5 +412,25 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
       assert.equal(etcdLog.includes(password), false, "a password is in etcd's log");
       assert.equal([...argvs].some((argv) => argv.includes(password)), false, 'a password was in a process argv');
     }
+  });
+
+  it('apply carries out a stale plan whose changes someone already made (as after a request retried on another endpoint)', async () => {
+    const { loadSiteSettings } = await import('../../src/adapters/settings/site-settings-file.js');
+    const target = await tenancyTargetFromSettings(loadSiteSettings(settingsFile, {}).settings, {}, {});
+    await withAdmin(async (auth, client) => {
+      await client.put('/service/eta/members/eta-1', '{}');
+      await auth.grantPermission('patroni-alpha', { ...prefixRange('/service/alpha'), permType: 'READWRITE' });
+      const plan = await planTenancyFromEtcd(target, client);
+      assert.deepEqual(plan.actions.map((a) => a.kind).sort(), ['create-role', 'create-user', 'grant-permission', 'grant-role', 'revoke-permission']);
+      // Someone is quicker: every change but the grants is already made.
+      await auth.addRole('patroni-eta');
+      await auth.addUser('patroni-eta', new Secret(randomBytes(16).toString('hex')));
+      await auth.revokePermission('patroni-alpha', prefixRange('/service/alpha'));
+      const report = await applyTenancyPlan(plan, target, client);
+      assert.equal(report.done.length, plan.actions.length);
+      assert.deepEqual((await planTenancyFromEtcd(target, client)).actions, [], 'converged, the password of patroni-eta included');
+      await client.delete('/service/eta/members/eta-1');
+    });
+    assert.equal((await cli('etcd', 'tenants', 'verify')).code, 0, 'patroni-eta, an orphan now, is no tenant: verify proves the others');
   });
 });
