@@ -29,7 +29,7 @@ export async function etcdAccessFromSettings(settings: SiteSettings, env: NodeJS
 }
 
 /** The admin password: $PGFLEET_ETCD_ADMIN_PASSWORD, or etcd_admin.password_file (0600). Never an argument. */
-async function adminPassword(settings: SiteSettings, env: NodeJS.ProcessEnv): Promise<Secret> {
+export async function adminPassword(settings: SiteSettings, env: NodeJS.ProcessEnv): Promise<Secret> {
   if (env.PGFLEET_ETCD_ADMIN_PASSWORD) return new Secret(env.PGFLEET_ETCD_ADMIN_PASSWORD);
   const file = settings.etcd_admin.password_file;
   if (!file) {

@@ -6,6 +6,9 @@ import { listLocalInstances } from '../../instance/local-instances.js';
 import { type SettingsTenantDirectory, tenantDirectoryFromSettings } from '../../tenancy/settings-tenant-directory.js';
 import type { FleetConnection } from './enforce-run.js';
 
+/** Kept here too: the audit reads the admin password through this module. */
+export { adminPassword } from '../../adapters/settings/etcd-access.js';
+
 /** Everything the auth migration needs, from the site settings: etcd, admin identity, tenants, local members. */
 export async function fleetConnectionFromSettings(settings: SiteSettings, env: NodeJS.ProcessEnv = process.env): Promise<FleetConnection & { tenants: SettingsTenantDirectory }> {
   const access = await etcdAccessFromSettings(settings, env);
