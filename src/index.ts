@@ -28,6 +28,19 @@ export { EtcdError } from './adapters/etcd/etcd-error.js';
 export { prefixRange, prefixRangeEnd, type KeyRange } from './core/etcd/key-range.js';
 export { PatroniRestClient } from './adapters/patroni/rest-client.js';
 
+// Shared etcd tenancy: one user and role per cluster, on its prefix only
+export type { AuthSnapshot, EtcdRole, EtcdUser, RolePermission } from './core/etcd/auth-model.js';
+export type { Tenant, ClusterRef } from './core/tenancy/tenant.js';
+export { desiredTenants, tenantId, type TenantNaming, type TenantSources } from './core/tenancy/desired-tenants.js';
+export { parseTenantsFile, type ListedTenant } from './core/tenancy/tenants-file.js';
+export { planTenancy, describeAction, type TenancyPlan, type TenancyAction, type PasswordFacts } from './core/tenancy/tenancy-plan.js';
+export { checkIsolation, type IsolationFinding, type IsolationFindingKind } from './core/tenancy/isolation-check.js';
+export { tenancyTargetFromSettings, type TenancyTarget } from './tenancy/tenancy-target.js';
+export { readTenancyState, planTenancyFromEtcd } from './tenancy/tenancy-state.js';
+export { applyTenancy, applyTenancyPlan, type TenancyApplyReport } from './tenancy/tenancy-apply.js';
+export { verifyTenancy, type TenancyVerifyReport } from './tenancy/tenancy-verify.js';
+export { probeTenantIsolation, type TenantIsolationResult } from './tenancy/tenant-isolation-probe.js';
+
 // Guarded etcd auth migration
 export { enforceEtcdAuth, rollbackEtcdAuth, readEnforceState, type FleetConnection, type EnforceReport } from './migration/etcd-auth/enforce-run.js';
 export { evaluateEnforceGates, type GateFailure } from './core/migration/enforce-gates.js';

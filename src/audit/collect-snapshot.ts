@@ -7,7 +7,7 @@ import { resolveSitePaths } from '../core/settings/site-paths.js';
 import type { SiteSettings } from '../core/settings/site-settings.js';
 import { detectPatroniFeatures } from '../adapters/patroni/patroni-binary.js';
 import { isRoot, lookupOsUser, osUserNames } from '../adapters/process/os-user.js';
-import { adminPassword } from '../migration/etcd-auth/fleet-connection.js';
+import { adminPassword } from '../adapters/settings/etcd-access.js';
 import { collectEtcdFacts } from './etcd-facts.js';
 import { type SecretFileReference, managedPatroniYamls, passwordFilesIn, secretFileFacts, yamlDocumentFacts } from './file-facts.js';
 import { scanProcesses } from './process-facts.js';

@@ -6,6 +6,7 @@ import { registerCompletionCommand } from './commands/completion.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { helpTopicsText, registerHelpCommand } from './commands/help-topics.js';
 import { registerEtcdAuthCommands } from './commands/etcd-auth.js';
+import { registerEtcdTenantsCommands } from './commands/etcd-tenants.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerPatroniConfigCommands } from './commands/patroni-config.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   const etcd = program.command('etcd').description('the shared etcd: authentication of the fleet, tenants');
   registerEtcdAuthCommands(etcd);
+  registerEtcdTenantsCommands(etcd);
   registerSettingsCommands(program);
   registerPatroniConfigCommands(program);
   registerPkiCommands(program);
