@@ -63,12 +63,14 @@ const unb64 = (value: string | undefined): string => (value ? Buffer.from(value,
 export class EtcdClient {
   readonly #transport: GatewayTransport;
   readonly #credentials: EtcdCredentials | undefined;
+  readonly #tls: EtcdTlsFiles | undefined;
   #token: string | undefined;
   #tokenTried = false;
 
   constructor(options: EtcdClientOptions) {
     this.#transport = new GatewayTransport({ endpoints: options.endpoints, tls: options.tls, timeoutMs: options.timeoutMs });
     this.#credentials = options.credentials;
+    this.#tls = options.tls;
   }
 
   get endpoints(): string[] {
@@ -174,7 +176,7 @@ export class EtcdClient {
   /** Status of one endpoint (version, leader). */
   async status(endpoint?: string): Promise<EtcdStatus> {
     const target = endpoint ?? this.endpoints[0]!;
-    const transport = endpoint ? new GatewayTransport({ endpoints: [endpoint], timeoutMs: 2_000 }) : this.#transport;
+    const transport = endpoint ? new GatewayTransport({ endpoints: [endpoint], tls: this.#tls, timeoutMs: 2_000 }) : this.#transport;
     try {
       const answer = await transport.post<{ header: { member_id: string; raft_term?: string }; version: string; leader: string; dbSize?: string }>('/v3/maintenance/status', {});
       return {
