@@ -6,6 +6,7 @@ import { registerCompletionCommand } from './commands/completion.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { helpTopicsText, registerHelpCommand } from './commands/help-topics.js';
 import { registerEtcdAuthCommands } from './commands/etcd-auth.js';
+import { registerEtcdTlsCommands } from './commands/etcd-tls.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerPatroniConfigCommands } from './commands/patroni-config.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   const etcd = program.command('etcd').description('the shared etcd: authentication of the fleet, tenants');
   registerEtcdAuthCommands(etcd);
+  registerEtcdTlsCommands(etcd);
   registerSettingsCommands(program);
   registerPatroniConfigCommands(program);
   registerPkiCommands(program);

@@ -97,6 +97,20 @@ export function registerLabCommands(program: Command): void {
     });
 
   lab
+    .command('etcd-https-only')
+    .description("last step of the TLS migration drill: restart each etcd member without its plain-http listener, one at a time, keeping quorum (refused while a node still uses http)")
+    .addOption(dirOption())
+    .action(async (options: { dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { labEtcdHttpsOnly } = await import('../../lab/lab-etcd-https-only.js');
+        const { defaultLabDir } = await import('../../lab/lab-state.js');
+        const result = await labEtcdHttpsOnly(options.dir ?? defaultLabDir(), { onProgress: (message) => output.step(message) });
+        output.data(result, () => [...result.members.map((member) => `  ${member.name}: https only, healthy after ${member.healthyAfterMs} ms`), `etcd serves https only; http ports ${result.closedHttpPorts.join(', ')} closed`].join('\n'));
+      });
+    });
+
+  lab
     .command('demo')
     .description('the main demo: start a lab, show it, write on each primary and read it on its replica, stop it')
     .option('--keep', 'leave the lab running at the end', false)
@@ -146,6 +160,9 @@ export function registerLabCommands(program: Command): void {
   withSubcommandExamples(lab, 'down', [
     { command: 'pgfleet lab down', description: 'stop the default lab and remove its directory' },
     { command: 'pgfleet lab down --dir /tmp/lab', description: 'the same for the lab in /tmp/lab' },
+  ]);
+  withSubcommandExamples(lab, 'etcd-https-only', [
+    { command: 'pgfleet lab etcd-https-only', description: 'after `pgfleet etcd tls migrate` on a lab started with --etcd-tls dual: etcd keeps only its https listener' },
   ]);
   withSubcommandExamples(lab, 'demo', [
     { command: 'pgfleet lab demo', description: 'the whole story, step by step, then the lab is removed' },
