@@ -54,7 +54,8 @@ export async function issueLabEtcdCertificates(labDir: string, topology: LabTopo
   await initCertificateAuthority(paths.pkiDir, caRequest({ commonName: 'pgfleet lab CA' }));
   await Promise.all([
     ...topology.etcd.map((member) => issueCertificate(paths.pkiDir, { ...leafRequest({ kind: 'peer', name: member.name, sans: [topology.host, 'localhost'] }), kind: 'peer' })),
-    issueCertificate(paths.pkiDir, { ...leafRequest({ kind: 'client', name: LAB_ETCD_CLIENT_NAME }), kind: 'client' }),
+    // No CN: etcd 3.4's gateway refuses client certificates with a CN once auth is on (see leafRequest).
+    issueCertificate(paths.pkiDir, { ...leafRequest({ kind: 'client', name: LAB_ETCD_CLIENT_NAME, withoutCommonName: true }), kind: 'client' }),
   ]);
   const client = leafFiles(paths.pkiDir, 'client', LAB_ETCD_CLIENT_NAME);
   await ensureDirectory(join(labDir, 'etcd-tls'), 0o750, owner);

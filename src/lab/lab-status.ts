@@ -1,6 +1,7 @@
 import { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { isRunning } from '../adapters/process/daemon.js';
+import { currentLabProcesses } from './lab-processes.js';
 import { labStateSettings } from './lab-settings.js';
 import { loadLabState } from './lab-state.js';
 
@@ -38,7 +39,7 @@ export interface LabStatus {
 export async function labStatus(dir: string): Promise<LabStatus> {
   const state = await loadLabState(dir);
   const topology = state.topology;
-  const processByName = new Map(state.processes.map((process) => [process.name, process]));
+  const processByName = new Map((await currentLabProcesses(state)).map((process) => [process.name, process]));
   // The lab's settings say how pgfleet reaches its etcd (http, or https with the client certificate).
   const etcdSettings = labStateSettings(state).patroni!.etcd;
   const endpoints = etcdSettings.hosts.map((host) => `${etcdSettings.protocol}://${host}`);

@@ -22,8 +22,9 @@ import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import type { EtcdTlsFiles } from '../adapters/etcd/gateway-transport.js';
 import { writeInstanceConfig } from '../instance/instance-config-file.js';
-import { readPatroniPid, startPatroni, stopOrphanedPostmaster, tailFile } from '../instance/patroni-process.js';
+import { startPatroni, stopOrphanedPostmaster, tailFile } from '../instance/patroni-process.js';
 import { type EtcdClusterSpec, startEtcdMembers, waitForEtcdHealthy } from './etcd-cluster.js';
+import { currentLabProcesses } from './lab-processes.js';
 import { issueLabEtcdCertificates, labEtcdMemberCertificate, labEtcdTlsPaths } from './lab-etcd-pki.js';
 import { clusterReadiness, laggingNode, type ClusterReadiness } from './fleet-readiness.js';
 import { ensureClusterRoles, ensureEtcdRootPassword } from './lab-secrets.js';
@@ -191,17 +192,15 @@ function describeReadiness(cluster: ClusterReadiness): string {
 }
 
 /**
- * Stops every process a lab recorded: Patroni first (it stops PostgreSQL),
- * then orphaned postmasters, then etcd. A Patroni restarted since (by
+ * Stops every process of a lab: Patroni first (it stops PostgreSQL), then
+ * orphaned postmasters, then etcd. A Patroni restarted since `lab up` (by
  * `etcd tls migrate`) is found through its instance's pid file.
  */
 export async function stopLabProcesses(state: LabState, graceMs = 30_000): Promise<void> {
-  const settings = labStateSettings(state);
-  const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: '/', env: {} });
-  const recorded = state.processes.filter((process) => process.kind === 'patroni');
-  const fromPidFiles = await Promise.all(state.topology.clusters.flatMap((cluster) => cluster.nodes.map((node) => readPatroniPid(instanceLayout(paths, node.name)))));
-  const patronis = [...recorded, ...fromPidFiles.filter((handle) => handle !== undefined && !recorded.some((process) => process.pid === handle.pid))];
-  await Promise.all(patronis.map((process) => stopProcess(process!, { signal: 'SIGTERM', graceMs })));
+  const processes = await currentLabProcesses(state);
+  const patronis = processes.filter((process) => process.kind === 'patroni');
+  await Promise.all(patronis.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs })));
+  const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   await Promise.all(state.topology.clusters.flatMap((cluster) => cluster.nodes.map((node) => stopOrphanedPostmaster(instanceLayout(paths, node.name).dataDir))));
   const etcds = state.processes.filter((process) => process.kind === 'etcd');
   await Promise.all(etcds.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs: 10_000 })));

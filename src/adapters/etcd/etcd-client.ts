@@ -58,7 +58,9 @@ const unb64 = (value: string | undefined): string => (value ? Buffer.from(value,
  * - with credentials, it authenticates lazily; "authentication is not enabled"
  *   means "go on without a token";
  * - on "user name is empty", "invalid auth token" or "revision of auth store is
- *   old" it drops its token, authenticates again once and retries the call.
+ *   old" it drops its token, authenticates again once and retries the call;
+ *   so does a call sent without a token that gets "permission denied" (as
+ *   Patroni's client does: it is what etcd answers under --client-cert-auth).
  */
 export class EtcdClient {
   readonly #transport: GatewayTransport;
@@ -87,7 +89,10 @@ export class EtcdClient {
     try {
       return await this.#transport.post<T>(path, body, this.#token);
     } catch (error) {
-      if (!(error instanceof EtcdError) || !isStaleAuth(error)) throw error;
+      // A request sent without a token, refused once auth went on: "user name is empty", or "permission
+      // denied" when etcd runs --client-cert-auth (the gateway's own certificate then names the user).
+      const sentWithoutToken = this.#token === undefined && error instanceof EtcdError && error.kind === 'permission-denied';
+      if (!(error instanceof EtcdError) || !(isStaleAuth(error) || sentWithoutToken)) throw error;
       // Without credentials there is nothing to authenticate with.
       if (!this.#credentials) throw error;
       // Auth state changed under us: authenticate again (or learn it is off) and retry once.

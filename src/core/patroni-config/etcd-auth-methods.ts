@@ -32,7 +32,7 @@ export function checkEtcdAuthMethods(section: EtcdDcsSectionView | undefined, wh
   return {
     code: 'ETCD_BASIC_AUTH_WITH_CLIENT_CERT',
     message: `${where} sets both an etcd username/password (${String(section.username)}) and a client certificate (${String(section.cert)}): Patroni authenticates with the password, basic auth taking precedence over the certificate`,
-    hint: 'use one method: drop cert/key for role-based access with per-cluster users (keep cacert and https), or drop username/password to rely on certificates (global access, no roles); with etcd --client-cert-auth the certificate stays needed to connect, and the password decides the permissions',
+    hint: 'use one method: drop cert/key for role-based access with per-cluster users (keep cacert and https), or drop username/password to rely on certificates (global access, no roles); with etcd --client-cert-auth the certificate stays needed to connect and must have no CN (the etcd 3.4 gateway refuses a CN certificate once auth is on: pgfleet pki issue client NAME --no-common-name), and the password decides the permissions',
   };
 }
 

@@ -9,7 +9,7 @@ import type { EtcdTlsFiles } from '../../adapters/etcd/gateway-transport.js';
 import { readSecretFile } from '../../adapters/fs/secret-file.js';
 import type { PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
 import { isRoot, serviceUser, type OsUser } from '../../adapters/process/os-user.js';
-import { type LocalInstance, listLocalInstances } from '../../instance/local-instances.js';
+import { type LocalInstance, listLocalInstances, readLocalInstance } from '../../instance/local-instances.js';
 
 /** Everything `etcd tls migrate` needs to know about the fleet and this host. */
 export interface EtcdTlsFleet {
@@ -67,4 +67,10 @@ async function optionalAdmin(settings: SiteSettings, env: NodeJS.ProcessEnv): Pr
   if (env.PGFLEET_ETCD_ADMIN_PASSWORD) return { username, password: new Secret(env.PGFLEET_ETCD_ADMIN_PASSWORD) };
   const file = settings.etcd_admin.password_file;
   return file ? { username, password: await readSecretFile(file, 'etcd admin password') } : undefined;
+}
+
+/** The fleet with its members' YAMLs read again: a run must judge each member by its file as it is now. */
+export async function withCurrentInstances(fleet: EtcdTlsFleet): Promise<EtcdTlsFleet> {
+  const localInstances = await Promise.all(fleet.localInstances.map(async (instance) => ({ ...(await readLocalInstance(instance.configFile)), ...(instance.logFile ? { logFile: instance.logFile } : {}) })));
+  return { ...fleet, localInstances };
 }

@@ -22,7 +22,7 @@ import { pauseClusters, resumeClusters } from '../etcd-auth/cluster-pause.js';
 import { FleetRestClients, clusterKey, groupByCluster } from '../etcd-auth/fleet-rest.js';
 import { restartAndVerify, switchMemberToTls } from './member-tls-switch.js';
 import { type EtcdTlsFacts, type MemberTlsFiles, collectEtcdTlsFacts } from './tls-gate-facts.js';
-import type { EtcdTlsFleet } from './tls-fleet.js';
+import { type EtcdTlsFleet, withCurrentInstances } from './tls-fleet.js';
 
 export interface MigrateEtcdTlsOptions {
   /** Show the gates and the plan, change nothing. */
@@ -66,7 +66,8 @@ export const HTTPS_ONLY_STEP =
  * must answer and write to the DCS, resume. A member that does not come
  * back gets its previous YAML and a restart; the run stops there.
  */
-export async function migrateEtcdTls(fleet: EtcdTlsFleet, options: MigrateEtcdTlsOptions = {}): Promise<EtcdTlsMigrationReport> {
+export async function migrateEtcdTls(given: EtcdTlsFleet, options: MigrateEtcdTlsOptions = {}): Promise<EtcdTlsMigrationReport> {
+  const fleet = await withCurrentInstances(given);
   const progress = options.onProgress ?? (() => undefined);
   const store = new EtcdClient({ endpoints: fleet.endpoints, tls: fleet.tls, credentials: fleet.admin });
   const rest = new FleetRestClients(fleet.localInstances, fleet.restCredentials);

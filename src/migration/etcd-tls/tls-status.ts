@@ -4,7 +4,7 @@ import { memberId } from '../../core/migration/fleet-member.js';
 import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
 import { readEtcdTlsRunState } from './tls-migrate-run.js';
-import type { EtcdTlsFleet } from './tls-fleet.js';
+import { type EtcdTlsFleet, withCurrentInstances } from './tls-fleet.js';
 
 export interface EtcdTlsMemberStatus {
   member: string;
@@ -29,7 +29,8 @@ export interface EtcdTlsStatus {
  * settings' files, each member (this host's from their YAML, every member
  * from the records `etcd tls migrate` left), and the last run.
  */
-export async function etcdTlsStatus(fleet: EtcdTlsFleet): Promise<EtcdTlsStatus> {
+export async function etcdTlsStatus(given: EtcdTlsFleet): Promise<EtcdTlsStatus> {
+  const fleet = await withCurrentInstances(given);
   const store = new EtcdClient({ endpoints: fleet.endpoints, tls: fleet.tls, credentials: fleet.admin });
   try {
     const endpoints = await Promise.all(
