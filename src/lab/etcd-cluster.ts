@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { PgfleetError } from '../core/errors.js';
 import type { LabEtcdMember } from '../core/lab/lab-topology.js';
 import type { CertificateFiles } from '../core/pki/pki-layout.js';
 import { ensureDirectory } from '../adapters/fs/atomic-file.js';
-import type { EtcdTlsFiles } from '../adapters/etcd/gateway-transport.js';
+import { type EtcdTlsFiles, tlsConnectOptions } from '../adapters/etcd/gateway-transport.js';
 import { type ProcessHandle, isRunning, startDaemon } from '../adapters/process/daemon.js';
 
 export interface EtcdClusterSpec {
@@ -141,12 +140,5 @@ export async function etcdHealthy(clientUrl: string, tls?: EtcdTlsFiles): Promis
 }
 
 function tlsAgent(tls: EtcdTlsFiles | undefined): Agent {
-  return new Agent({
-    connect: {
-      timeout: 1_000,
-      ...(tls?.cacert ? { ca: readFileSync(tls.cacert) } : {}),
-      ...(tls?.cert ? { cert: readFileSync(tls.cert) } : {}),
-      ...(tls?.key ? { key: readFileSync(tls.key) } : {}),
-    },
-  });
+  return new Agent({ connect: { timeout: 1_000, ...tlsConnectOptions(tls) } });
 }

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
@@ -11,16 +11,18 @@ import { isPortFree } from '../../src/adapters/process/port-probe.js';
 import { PgfleetError } from '../../src/core/errors.js';
 import { instanceLayout } from '../../src/core/instance/instance-layout.js';
 import { labEtcdEndpoints } from '../../src/core/lab/lab-topology.js';
-import type { EtcdTlsMemberResult } from '../../src/core/migration/etcd-tls-run.js';
+import { ETCD_TLS_MIGRATION_KEY, type EtcdTlsMemberResult, type EtcdTlsRunState } from '../../src/core/migration/etcd-tls-run.js';
 import { resolveSitePaths } from '../../src/core/settings/site-paths.js';
 import { readPatroniPid } from '../../src/instance/patroni-process.js';
 import { labEtcdHttpsOnly } from '../../src/lab/lab-etcd-https-only.js';
+import { ensureClusterRoles } from '../../src/lab/lab-secrets.js';
 import { labStateSettings } from '../../src/lab/lab-settings.js';
 import { loadLabState } from '../../src/lab/lab-state.js';
 import { FleetRestClients } from '../../src/migration/etcd-auth/fleet-rest.js';
 import { probeMemberWrites } from '../../src/migration/etcd-auth/member-write-probe.js';
 import { type EtcdTlsFleet, etcdTlsFleetFromSettings } from '../../src/migration/etcd-tls/tls-fleet.js';
-import { type EtcdTlsMigrationReport, migrateEtcdTls } from '../../src/migration/etcd-tls/tls-migrate-run.js';
+import { etcdTlsBackupFile } from '../../src/migration/etcd-tls/member-tls-switch.js';
+import { type EtcdTlsMigrationReport, migrateEtcdTls, readEtcdTlsRunState } from '../../src/migration/etcd-tls/tls-migrate-run.js';
 import { etcdTlsStatus } from '../../src/migration/etcd-tls/tls-status.js';
 import { leadersAndTimelines, startFleetWriters } from '../support/fleet-writers.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
@@ -96,6 +98,10 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
       assert.equal(cluster.members.at(-1)!.role, 'master', `${cluster.cluster}: the leader is moved last`);
     }
     assert.deepEqual(await snapshot(), before, 'a dry run changes nothing');
+    for (const cluster of lab.state.topology.clusters) {
+      const roles = await ensureClusterRoles(lab.dir, cluster.scope);
+      for (const role of Object.values(roles)) assert.ok(!`${dryRun.stdout}${dryRun.stderr}`.includes(role.password.reveal()), 'no password in the output');
+    }
   });
 
   it('refuses at the gates a member whose CA path does not exist, naming it, and changes nothing', async () => {
@@ -142,6 +148,47 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     }
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), leadersBefore);
     assert.deepEqual((await readdir(sitePaths().patroniConfigDir)).filter((file) => file.includes('pre-etcd-tls')), [], 'no backup left behind');
+  });
+
+  it('a run interrupted mid-member (coordinator killed) is finished by the next one: cluster paused again, previous YAML back, Patroni restarted, cluster resumed', async () => {
+    const replica = await replicaOf('beta');
+    const layout = instanceLayout(sitePaths(), replica);
+    const before = await snapshot();
+    const previous = await readFile(layout.configFile, 'utf8');
+    const backupFile = etcdTlsBackupFile(layout.configFile);
+    // What a coordinator killed right after writing a member's new YAML leaves behind.
+    await writeFile(backupFile, previous, { mode: 0o600 });
+    await writeFile(layout.configFile, previous.replace('protocol: http\n', 'protocol: https\n'));
+    const rest = new PatroniRestClient(`http://127.0.0.1:${nodes().find((node) => node.name === replica)!.restPort}`);
+    const store = new EtcdClient({ endpoints: fleet.endpoints, tls: fleet.tls });
+    try {
+      // Its cluster is not paused any more (an operator resumed it): the recovery must pause it again before restarting Patroni.
+      assert.equal((await rest.nodeStatus()).pause ?? false, false);
+      const now = new Date().toISOString();
+      const killed: EtcdTlsRunState = {
+        id: 'killed-run', phase: 'migrating', coordinator: { host: 'elsewhere', pid: 1 }, startedAt: now, updatedAt: now, pausedByUs: ['/service/beta'],
+        inFlight: { member: `/service/beta/${replica}`, configFile: layout.configFile, backupFile, step: 'restarting' }, members: [], failures: [],
+      };
+      await store.put(ETCD_TLS_MIGRATION_KEY, JSON.stringify(killed));
+      // The next run finishes the killed one before its gates (which then refuse, leaving the fleet as recovered).
+      const wrongCa = { [`/service/alpha/${await replicaOf('alpha')}`]: { cacert: join(lab.dir, 'no-such-ca.crt') } };
+      await assert.rejects(migrateEtcdTls(fleet, { memberFiles: wrongCa }), (error: unknown) => error instanceof PgfleetError && error.code === 'ETCD_TLS_GATES_REFUSED');
+      const recorded = await readEtcdTlsRunState(store);
+      assert.equal(recorded?.id, 'killed-run');
+      assert.equal(recorded?.phase, 'stopped');
+      assert.ok(recorded?.failures.includes('interrupted; finished by a later run'), JSON.stringify(recorded));
+    } finally {
+      await rest.close();
+      await store.close();
+    }
+    const after = await snapshot();
+    assert.equal(after.get(replica)!.yaml, previous, 'its previous YAML is back');
+    assert.notEqual(after.get(replica)!.patroniPid, before.get(replica)!.patroniPid, 'its Patroni was restarted on it');
+    for (const [name, node] of after) {
+      assert.equal(node.postmasterStartTime, before.get(name)!.postmasterStartTime, name);
+      assert.equal(node.pause, false, `${name}: resumed`);
+    }
+    await assert.rejects(readFile(backupFile), { code: 'ENOENT' });
   });
 
   it('moves every member to https with writers running: 0 failed writes, 0 leader changes, Patroni restarted and PostgreSQL not', async (t) => {

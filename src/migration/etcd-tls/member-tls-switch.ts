@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../adapters/fs/atomic-file.js';
 import { writePatroniConfigFile } from '../../adapters/patroni/config-file.js';
 import { type ProcessHandle, isRunning } from '../../adapters/process/daemon.js';
 import type { LocalInstance } from '../../instance/local-instances.js';
+import { readPatroniPid } from '../../instance/patroni-process.js';
 import { logLinesSince, postmasterKept, restartPatroniDaemon } from '../../instance/patroni-restart.js';
 import type { FleetRestClients } from '../etcd-auth/fleet-rest.js';
 import { probeMemberWrites } from '../etcd-auth/member-write-probe.js';
@@ -104,6 +105,12 @@ export async function restartAndVerify(instance: LocalInstance, context: MemberS
   const id = memberId(member);
   const layout = context.fleet.patroni.layoutOf(instance.name);
   const dataDir = String((instance.config.postgresql as Record<string, unknown> | undefined)?.data_dir ?? layout.dataDir);
+  // Outside a pause, a stopping Patroni stops PostgreSQL (and a leader's cluster fails over): never restart one then.
+  const running = await readPatroniPid(layout);
+  if (running && isRunning(running)) {
+    const status = await context.rest.for(member).nodeStatus().catch(() => undefined);
+    if (status && status.pause !== true) return { ok: false, reason: 'its cluster is not paused: restarting its Patroni would stop PostgreSQL', postmasterBefore: undefined };
+  }
   let restart;
   try {
     restart = await restartPatroniDaemon(layout, dataDir, { patroniBinary: context.fleet.patroni.binary, runAs: context.fleet.patroni.runAs });

@@ -263,7 +263,18 @@ async function recoverInterruptedTlsRun(fleet: EtcdTlsFleet, store: EtcdClient, 
 
 async function finishRun(state: EtcdTlsRunState, fleet: EtcdTlsFleet, store: EtcdClient, rest: FleetRestClients, progress: (message: string) => void, note: string): Promise<void> {
   const failures = [...state.failures];
-  for (const step of tlsRecoverySteps(state)) {
+  const steps = tlsRecoverySteps(state);
+  const restoring = steps.find((step) => step.kind === 'restore-member');
+  if (restoring) {
+    // The member's cluster must be paused while its Patroni restarts; pause it again if someone resumed it.
+    const members = await discoverPatroniMembers(store, fleet.namespaces);
+    const cluster = members.filter((member) => memberId(member) === restoring.member).map(clusterKey)[0];
+    const paused = cluster ? await pauseClusters(members.filter((member) => clusterKey(member) === cluster), rest) : { pausedByUs: [] };
+    const resume = steps.find((step) => step.kind === 'resume');
+    const extra = paused.pausedByUs.filter((key) => !(resume?.kind === 'resume' && resume.clusters.includes(key)));
+    if (extra.length > 0) steps.push({ kind: 'resume', clusters: extra });
+  }
+  for (const step of steps) {
     if (step.kind === 'drop-backup') {
       await rm(step.backupFile, { force: true });
     } else if (step.kind === 'restore-member') {
