@@ -7,7 +7,8 @@ const FINAL_STEP_HELP = `
 The switch, step by step:
   1. Certificates: a CA, a server certificate per etcd member (with clientAuth too: etcd's
      JSON gateway dials itself with it under --client-cert-auth), a client certificate for
-     Patroni and pgfleet (pgfleet pki init / pki issue).
+     Patroni and pgfleet (pgfleet pki init / pki issue; --no-common-name if etcd auth is or
+     will be on: etcd 3.4's gateway then refuses a client certificate with a CN).
   2. etcd serves http AND https: restart each member, one at a time, with both URLs in
      --listen-client-urls/--advertise-client-urls, plus --cert-file, --key-file,
      --trusted-ca-file and --client-cert-auth.
@@ -16,6 +17,10 @@ The switch, step by step:
   4. pgfleet etcd tls migrate, on every host that runs members.
   5. pgfleet etcd tls status: nothing pending; then remove the http listener: restart each
      etcd member, one at a time, with https URLs only (a lab: pgfleet lab etcd-https-only).
+Between 2 and 5, Patroni 3.0.2 also talks to the client URLs etcd advertises (member list):
+a member on https may still send some requests to an http URL, one on http tries https URLs
+and moves on. A member's https settings are proven when it restarts (Patroni starts its REST
+API only after reaching etcd through them); all traffic is TLS once step 5 is done.
 `;
 
 /**
