@@ -46,8 +46,17 @@ export { enforceEtcdAuth, rollbackEtcdAuth, readEnforceState, type FleetConnecti
 export { evaluateEnforceGates, type GateFailure } from './core/migration/enforce-gates.js';
 export type { EnforcePhase, EnforceState } from './core/migration/enforce-state.js';
 
+// Guarded etcd TLS migration (http to https)
+export { migrateEtcdTls, readEtcdTlsRunState, type MigrateEtcdTlsOptions, type EtcdTlsMigrationReport } from './migration/etcd-tls/tls-migrate-run.js';
+export { etcdTlsStatus, type EtcdTlsStatus } from './migration/etcd-tls/tls-status.js';
+export { etcdTlsFleetFromSettings, type EtcdTlsFleet } from './migration/etcd-tls/tls-fleet.js';
+export { evaluateEtcdTlsGates, type EtcdTlsGateFailure } from './core/migration/etcd-tls-gates.js';
+export type { EtcdTlsRunState, EtcdTlsMemberResult } from './core/migration/etcd-tls-run.js';
+export { checkEtcdAuthMethods, type EtcdAuthMethodsWarning } from './core/patroni-config/etcd-auth-methods.js';
+
 // Lab
 export { labUp, type LabUpOptions, type LabUpResult } from './lab/lab-up.js';
+export { labEtcdHttpsOnly } from './lab/lab-etcd-https-only.js';
 export { labDown } from './lab/lab-down.js';
 export { labStatus } from './lab/lab-status.js';
 

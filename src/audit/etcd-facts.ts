@@ -82,7 +82,7 @@ export async function collectEtcdFacts(target: EtcdAuditTarget, gaps: AuditGap[]
         .catch(() => undefined);
     }
 
-    const serverArgs = await etcdCommandLineFromDebugVars(target.endpoints[0]!).then((args) => (args ? redactCommandLine(args).args : undefined));
+    const serverArgs = await etcdCommandLineFromDebugVars(target.endpoints[0]!, 2_000, target.tls).then((args) => (args ? redactCommandLine(args).args : undefined));
     const token = await tokenType(authEnabled, admin, serverArgs, target.localEtcd);
     return {
       endpoints: target.endpoints,

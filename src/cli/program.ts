@@ -7,6 +7,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { helpTopicsText, registerHelpCommand } from './commands/help-topics.js';
 import { registerEtcdAuthCommands } from './commands/etcd-auth.js';
 import { registerEtcdTenantsCommands } from './commands/etcd-tenants.js';
+import { registerEtcdTlsCommands } from './commands/etcd-tls.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerPatroniConfigCommands } from './commands/patroni-config.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   const etcd = program.command('etcd').description('the shared etcd: authentication of the fleet, tenants');
   registerEtcdAuthCommands(etcd);
   registerEtcdTenantsCommands(etcd);
+  registerEtcdTlsCommands(etcd);
   registerSettingsCommands(program);
   registerPatroniConfigCommands(program);
   registerPkiCommands(program);
