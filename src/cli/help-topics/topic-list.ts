@@ -30,6 +30,11 @@ export const HELP_TOPICS: readonly HelpTopic[] = [
     load: async () => (await import('./rotate-tenant-password.js')).text,
   },
   {
+    name: 'etcd-tenants',
+    summary: 'one etcd user and role per cluster on its prefix only: the tenants file, passwords, the isolation proof',
+    load: async () => (await import('./etcd-tenants.js')).text,
+  },
+  {
     name: 'exit-codes',
     summary: 'what each exit code means to a script',
     load: async () => (await import('./exit-codes.js')).exitCodesText(),
