@@ -71,7 +71,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
   });
 
   it('offers the allowed values of an option with choices, also after the subcommand', async () => {
-    assert.deepEqual(await bashComplete('--output', ''), ['json', 'text']);
+    assert.deepEqual(await bashComplete('--output', ''), ['json', 'sarif', 'text']);
     assert.deepEqual(await bashComplete('lab', 'status', '-o', 'j'), ['json']);
   });
 
@@ -108,7 +108,7 @@ _pgfleet`;
       return result.stdout.split('\n').filter((line) => line.length > 0).sort();
     };
     assert.deepEqual(await complete('lab', ''), ['demo', 'down', 'env', 'etcd-https-only', 'restapi-tls', 'status', 'up']);
-    assert.deepEqual(await complete('--output', ''), ['json', 'text']);
+    assert.deepEqual(await complete('--output', ''), ['json', 'sarif', 'text']);
     assert.ok((await complete('lab', 'up', '--')).includes('--clusters'));
     assert.deepEqual(await complete('lab', 'up', '--dir', ''), ['<files -/>']);
   });
