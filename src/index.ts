@@ -46,6 +46,16 @@ export { enforceEtcdAuth, rollbackEtcdAuth, readEnforceState, type FleetConnecti
 export { evaluateEnforceGates, type GateFailure } from './core/migration/enforce-gates.js';
 export type { EnforcePhase, EnforceState } from './core/migration/enforce-state.js';
 
+// Patroni REST API protection
+export { planRestApiSecuring, SECURE_PHASES, type SecurePlan, type SecureStep, type SecurePhase } from './core/restapi/secure-plan.js';
+export { expectedMatrix, compareProbeMatrix, type RestApiProtection, type ProbeClient, type ProbeOutcome } from './core/restapi/probe-matrix.js';
+export { restAccessFromPatroniConfig, restAccessFromSettings, type RestClientAccess } from './core/restapi/rest-client-access.js';
+export { probeRestApi, probeRestApiMatrix, type RestProbeReport } from './adapters/patroni/rest-probe.js';
+export { patroniRestClientFor } from './restapi/member-rest-client.js';
+export { prepareRestApiSecuring, type PreparedSecurePlan } from './restapi/secure-inputs.js';
+export { applyRestApiSecuring, type SecureApplyReport } from './restapi/secure-apply.js';
+export { restApiStatus, probeMembers } from './restapi/restapi-status.js';
+export { switchoverCluster, type SwitchoverResult } from './cluster/cluster-switchover.js';
 // Guarded etcd TLS migration (http to https)
 export { migrateEtcdTls, readEtcdTlsRunState, type MigrateEtcdTlsOptions, type EtcdTlsMigrationReport } from './migration/etcd-tls/tls-migrate-run.js';
 export { etcdTlsStatus, type EtcdTlsStatus } from './migration/etcd-tls/tls-status.js';

@@ -12,6 +12,8 @@ import { registerLabCommands } from './commands/lab.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerPatroniConfigCommands } from './commands/patroni-config.js';
 import { registerPkiCommands } from './commands/pki.js';
+import { registerRestApiCommands } from './commands/restapi.js';
+import { registerClusterCommands } from './commands/cluster.js';
 import { registerAuditCommand } from './commands/audit.js';
 
 export const VERSION = '0.1.0';
@@ -41,6 +43,8 @@ export function buildProgram(): Command {
   registerSettingsCommands(program);
   registerPatroniConfigCommands(program);
   registerPkiCommands(program);
+  registerRestApiCommands(program);
+  registerClusterCommands(program);
   registerAuditCommand(program);
   // Command groups register above this line; doctor, completion and help close the list in --help.
   registerDoctorCommand(program);

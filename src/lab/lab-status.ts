@@ -1,6 +1,6 @@
 import { EtcdClient } from '../adapters/etcd/etcd-client.js';
-import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { isRunning } from '../adapters/process/daemon.js';
+import { labNodeRestClient } from './lab-rest-client.js';
 import { currentLabProcesses } from './lab-processes.js';
 import { labStateSettings } from './lab-settings.js';
 import { loadLabState } from './lab-state.js';
@@ -65,10 +65,10 @@ export async function labStatus(dir: string): Promise<LabStatus> {
     topology.clusters.map(async (cluster) => {
       const nodes = await Promise.all(
         cluster.nodes.map(async (node): Promise<LabNodeStatus> => {
-          const restUrl = `http://${topology.host}:${node.restPort}`;
+          // Through the credentials of the node's YAML, as patronictl: the lab's status works once its REST API is protected.
+          const { client, url: restUrl } = await labNodeRestClient(state.dir, topology, node, 2_000);
           const process = processByName.get(node.name);
           const base = { name: node.name, restUrl, pgPort: node.pgPort, running: process ? isRunning(process) : false };
-          const client = new PatroniRestClient(restUrl, {}, 2_000);
           try {
             const status = await client.nodeStatus();
             const clusterView = await client.cluster().catch(() => undefined);

@@ -18,7 +18,7 @@ import { ensureDirectory, writeFileAtomic, type FileOwner } from '../adapters/fs
 import { isRunning, stopProcess } from '../adapters/process/daemon.js';
 import { isRoot, serviceUser, type OsUser } from '../adapters/process/os-user.js';
 import { takenPorts } from '../adapters/process/port-probe.js';
-import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
+import type { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import type { EtcdTlsFiles } from '../adapters/etcd/gateway-transport.js';
 import { writeInstanceConfig } from '../instance/instance-config-file.js';
@@ -27,6 +27,7 @@ import { type EtcdClusterSpec, startEtcdMembers, waitForEtcdHealthy } from './et
 import { currentLabProcesses } from './lab-processes.js';
 import { issueLabEtcdCertificates, labEtcdMemberCertificate, labEtcdTlsPaths } from './lab-etcd-pki.js';
 import { clusterReadiness, laggingNode, type ClusterReadiness } from './fleet-readiness.js';
+import { labNodeRestClient } from './lab-rest-client.js';
 import { ensureClusterRoles, ensureEtcdRootPassword } from './lab-secrets.js';
 import { LAB_SETTINGS_FILE, LAB_TEMPLATE_FILE, labSiteSettings, labStateSettings } from './lab-settings.js';
 import { type LabState, LAB_STATE_FILE, defaultLabDir, newLabState, saveLabState } from './lab-state.js';
@@ -158,14 +159,14 @@ export function labInstanceSpec(node: LabNode, layout: InstanceLayout, settings:
 
 async function waitForFleetReady(state: LabState, paths: SitePaths, startedAt: number, deadline: number, progress: (message: string, transient: boolean) => void): Promise<ClusterReadiness[]> {
   const clients = new Map<string, PatroniRestClient>();
-  const clientFor = (url: string): PatroniRestClient => {
-    let client = clients.get(url);
-    if (!client) clients.set(url, (client = new PatroniRestClient(url, {}, 2_000)));
+  const clientFor = async (node: LabNode): Promise<PatroniRestClient> => {
+    let client = clients.get(node.name);
+    if (!client) clients.set(node.name, (client = (await labNodeRestClient(state.dir, state.topology, node, 2_000)).client));
     return client;
   };
   try {
     for (;;) {
-      const readiness = await Promise.all(state.topology.clusters.map((cluster) => clusterReadiness(state.topology, cluster, clientFor)));
+      const readiness = await Promise.all(state.topology.clusters.map((cluster) => clusterReadiness(cluster, clientFor)));
       progress(`waiting for leaders and streaming replicas: ${readiness.map(describeReadiness).join('  ')}`, true);
       if (readiness.every((cluster) => cluster.ready)) return readiness;
       const dead = state.processes.find((process) => process.kind === 'patroni' && !isRunning(process));

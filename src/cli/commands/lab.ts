@@ -143,6 +143,24 @@ export function registerLabCommands(program: Command): void {
       });
     });
 
+  lab
+    .command('restapi-tls')
+    .description("issue REST API certificates for the lab's nodes (CA, server, client) and basic-auth password files, and declare them in the lab settings; `pgfleet restapi secure apply` rolls them out")
+    .addOption(new Option('--verify-client <mode>', 'client certificates the REST API asks for').choices(['none', 'optional', 'required']).default('optional'))
+    .option('--no-basic-auth', 'no basic auth (default: one generated password per cluster)')
+    .addOption(dirOption())
+    .action(async (options: { verifyClient: 'none' | 'optional' | 'required'; basicAuth: boolean; dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { prepareLabRestApiTls } = await import('../../lab/lab-restapi-tls.js');
+        const { defaultLabDir } = await import('../../lab/lab-state.js');
+        const result = await prepareLabRestApiTls(options.dir ?? defaultLabDir(), { verifyClient: options.verifyClient, basicAuth: options.basicAuth });
+        output.data(result, () =>
+          [`certificates in ${result.tlsDir} (CA and keys in ${result.pkiDir})`, `${result.settingsFile}: patroni.restapi (verify_client ${options.verifyClient}${result.passwordFile ? ', basic auth' : ''}) and patroni.ctl set`, 'roll it out with: pgfleet restapi secure plan, then pgfleet restapi secure apply'].join('\n'),
+        );
+      });
+    });
+
   withSubcommandExamples(lab, 'up', [
     { command: 'pgfleet lab up', description: '3 etcd members and 2 clusters (alpha, beta) of 2 nodes each, on a free port range' },
     { command: 'pgfleet lab up --clusters 3 --nodes 3 --scopes alpha,alpha2,beta --dir /tmp/lab', description: 'three named clusters of three nodes, in a chosen directory' },
@@ -160,6 +178,10 @@ export function registerLabCommands(program: Command): void {
   withSubcommandExamples(lab, 'down', [
     { command: 'pgfleet lab down', description: 'stop the default lab and remove its directory' },
     { command: 'pgfleet lab down --dir /tmp/lab', description: 'the same for the lab in /tmp/lab' },
+  ]);
+  withSubcommandExamples(lab, 'restapi-tls', [
+    { command: 'pgfleet lab restapi-tls && pgfleet restapi secure apply', description: 'TLS, verify_client optional and basic auth for the lab, rolled out live (with lab env in effect)' },
+    { command: 'pgfleet lab restapi-tls --verify-client required --dir /tmp/lab', description: 'ask for client certificates on every call, for the lab in /tmp/lab' },
   ]);
   withSubcommandExamples(lab, 'etcd-https-only', [
     { command: 'pgfleet lab etcd-https-only', description: 'after `pgfleet etcd tls migrate` on a lab started with --etcd-tls dual: etcd keeps only its https listener' },
