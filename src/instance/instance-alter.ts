@@ -4,13 +4,13 @@ import type { PreflightReport } from '../core/instance/dcs-preflight.js';
 import { type AlterPlan, type InstanceAlterRequest, alterTouchesDcs, isEmptyAlterRequest, planInstanceAlter } from '../core/instance/alter-plan.js';
 import type { ConfigChange } from '../core/instance/config-changes.js';
 import { settingsDerivedValues } from '../core/instance/settings-derived-keys.js';
-import { sealPasswords } from '../core/patroni-config/config-secrets.js';
+import { withSecretValues } from '../core/patroni-config/config-secrets.js';
 import type { ConfigTree } from '../core/patroni-config/deep-merge.js';
 import { readPassword } from '../adapters/settings/instance-secret-files.js';
 import type { Secret } from '../core/secret.js';
 import { writePatroniConfigFile } from '../adapters/patroni/config-file.js';
 import type { PatroniRestClient } from '../adapters/patroni/rest-client.js';
-import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-admin-credentials.js';
+import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-access.js';
 import { preflightGate } from './preflight-gate.js';
 import { configDcs } from './instance-dcs.js';
 import { restClientOf, serviceOf, unsafeCallError } from './instance-lifecycle.js';
@@ -171,7 +171,7 @@ async function readDynamicConfig(instance: ManagedInstance, rest: PatroniRestCli
 }
 
 async function writeLocalConfig(site: InstanceSite, instance: ManagedInstance, plan: AlterPlan): Promise<void> {
-  await writePatroniConfigFile(instance.local.configFile, sealPasswords(plan.localConfig!), {
+  await writePatroniConfigFile(instance.local.configFile, withSecretValues(plan.localConfig!), {
     owner: instance.local.owner,
     validation: { execpath: site.patroni.execpath, enforce: site.patroni.enforce_config_validation },
   });

@@ -12,7 +12,7 @@ import { firstUntraversableAncestor } from '../adapters/fs/path-access.js';
 import { writePatroniConfigFile } from '../adapters/patroni/config-file.js';
 import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { systemdIsRunning } from '../adapters/process/systemctl.js';
-import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-admin-credentials.js';
+import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-access.js';
 import { instanceConfig } from '../adapters/settings/instance-config-inputs.js';
 import type { RolePasswordFiles } from '../adapters/settings/instance-secret-files.js';
 import { preflightGate } from './preflight-gate.js';

@@ -4,8 +4,8 @@ import { ExitCode, PgfleetError } from '../core/errors.js';
 import { decideDrop } from '../core/instance/drop-decision.js';
 import { clusterRolePasswordFile } from '../core/instance/instance-layout.js';
 import type { EtcdCredentials } from '../adapters/etcd/etcd-client.js';
-import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-admin-credentials.js';
-import { SettingsTenantDirectory } from '../tenancy/settings-tenant-directory.js';
+import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-access.js';
+import { tenantDirectoryFromSettings } from '../tenancy/settings-tenant-directory.js';
 import { type InstanceDcs, configDcs, dcsClient, readClusterMembers } from './instance-dcs.js';
 import { pathExists, removeInstanceFiles } from './instance-files.js';
 import { serviceOf } from './instance-lifecycle.js';
@@ -86,7 +86,7 @@ async function readMembers(dcs: InstanceDcs, onWarning: (message: string) => voi
 }
 
 async function removeClusterKeys(site: InstanceSite, dcs: InstanceDcs, instance: string): Promise<{ deleted: number; as: string }> {
-  const tenants = new SettingsTenantDirectory(site.settings.tenancy, site.paths.secretsDir);
+  const tenants = await tenantDirectoryFromSettings(site.settings, site.paths.secretsDir);
   const candidates: Array<{ label: string; credentials: EtcdCredentials | undefined }> = [
     { label: dcs.credentials ? `${dcs.credentials.username}, the instance's etcd user` : 'no credentials (etcd auth off)', credentials: dcs.credentials },
     { label: 'the tenant user of the settings', credentials: await tenants.credentialsFor(dcs.namespace, dcs.scope) },

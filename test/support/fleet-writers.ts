@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { LabTopology } from '../../src/core/lab/lab-topology.js';
 import { ensureClusterRoles } from '../../src/lab/lab-secrets.js';
 import { PatroniRestClient } from '../../src/adapters/patroni/rest-client.js';
+import { labNodeRestClient } from '../../src/lab/lab-rest-client.js';
 
 export interface WriterTally {
   scope: string;
@@ -46,12 +47,16 @@ export function startFleetWriters(labDir: string, topology: LabTopology, leaders
   };
 }
 
-/** Leader and timeline of each cluster, from the members' REST APIs. */
-export async function leadersAndTimelines(topology: LabTopology): Promise<Map<string, { leader: string; timeline: number }>> {
+/**
+ * Leader and timeline of each cluster, from the members' REST APIs. With the
+ * lab directory, each node is reached with the credentials of its YAML (for a
+ * lab whose REST API is protected); without it, over plain http.
+ */
+export async function leadersAndTimelines(topology: LabTopology, labDir?: string): Promise<Map<string, { leader: string; timeline: number }>> {
   const result = new Map<string, { leader: string; timeline: number }>();
   for (const cluster of topology.clusters) {
     for (const node of cluster.nodes) {
-      const client = new PatroniRestClient(`http://${topology.host}:${node.restPort}`);
+      const client = labDir ? (await labNodeRestClient(labDir, topology, node, 5_000)).client : new PatroniRestClient(`http://${topology.host}:${node.restPort}`);
       try {
         const status = await client.nodeStatus();
         if (status.role === 'master' || status.role === 'primary') result.set(cluster.scope, { leader: node.name, timeline: status.timeline ?? 0 });

@@ -49,3 +49,13 @@ export function serviceUser(name = 'postgres'): OsUser | undefined {
   }
   return user;
 }
+
+/** User names by uid, from /etc/passwd (for naming file owners in messages). */
+export function osUserNames(): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    const fields = line.split(':');
+    if (fields.length >= 7 && !names.has(Number(fields[2]))) names.set(Number(fields[2]), fields[0]!);
+  }
+  return names;
+}

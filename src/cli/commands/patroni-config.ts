@@ -100,6 +100,9 @@ export function registerPatroniConfigCommands(program: Command): void {
           patroniVersion: options.patroniVersion,
         });
         if (result.generatedRoles.length > 0) output.detail(`no password file for ${result.generatedRoles.join(', ')}: generated passwords stand in`);
+        const { checkEtcdAuthMethods } = await import('../../core/patroni-config/etcd-auth-methods.js');
+        const authMethods = checkEtcdAuthMethods(result.config[loaded.settings.patroni!.etcd.version] as Record<string, unknown> | undefined, `instance ${result.spec.name}`);
+        if (authMethods) output.warn(`${authMethods.message}\n  hint: ${authMethods.hint}`);
         output.data(
           // Secret values serialise as a placeholder: JSON never carries them.
           { instance: result.spec.name, configFile: result.configFile, patroniVersion: result.features.version, template: result.template.source, settings: loaded.source ?? null, config: result.config },

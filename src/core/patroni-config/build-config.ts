@@ -3,6 +3,7 @@ import { deletePath, getPath, setPath } from './config-path.js';
 import { type ConfigTree, deepMerge } from './deep-merge.js';
 import type { InstanceSpec } from './instance-spec.js';
 import { managedKeyPaths } from './managed-keys.js';
+import { ctlSection, restapiSection } from './restapi-sections.js';
 import type { PatroniFeatures } from './patroni-features.js';
 import { checkSettingsSupported, checkVersionRequirements } from './version-requirements.js';
 
@@ -102,8 +103,8 @@ function managedValues({ settings, instance }: BuildPatroniConfigInput): Managed
     namespace: settings.etcd.namespace,
     name: instance.node,
     [settings.etcd.version]: etcdSection(settings, instance),
-    restapi: restapiSection(settings, instance),
-    ...(settings.ctl ? { ctl: ctlSection(settings, instance) } : {}),
+    restapi: restapiSection(settings, instance.restapi),
+    ...(settings.ctl ? { ctl: ctlSection(settings.ctl, instance.restapi.authentication) } : {}),
     bootstrap: {
       // Patroni 3.0.2's validator requires bootstrap.pg_hba; Patroni appends it after initdb only when no pg_hba is configured.
       pg_hba: pg.pgHba,
@@ -176,25 +177,6 @@ function etcdSection(settings: PatroniSettings, instance: InstanceSpec): ConfigT
   return {
     ...etcdConnectionValues(settings),
     ...(instance.etcdCredentials ? { username: instance.etcdCredentials.username, password: instance.etcdCredentials.password } : {}),
-  };
-}
-
-function restapiSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
-  return {
-    listen: instance.restapi.listen,
-    connect_address: instance.restapi.connectAddress,
-    ...restapiTlsValues(settings),
-    ...(instance.restapi.authentication
-      ? { authentication: { username: instance.restapi.authentication.username, password: instance.restapi.authentication.password } }
-      : {}),
-  };
-}
-
-function ctlSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
-  const credentials = settings.ctl!.restapi_credentials ? instance.restapi.authentication : undefined;
-  return {
-    ...ctlTlsValues(settings),
-    ...(credentials ? { authentication: { username: credentials.username, password: credentials.password } } : {}),
   };
 }
 

@@ -20,12 +20,16 @@ export function passwordValuesIn(value: unknown, found: string[] = []): string[]
   return found;
 }
 
-/** A copy of a tree read from a YAML in which the values under password-like keys are Secrets again (kept out of messages, written as is). */
-export function sealPasswords<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(sealPasswords) as T;
+/**
+ * A configuration read back from a YAML file, with every password-like value
+ * as a Secret again: rewritten files keep their values, while messages about
+ * the tree (validator output, errors) cannot show them.
+ */
+export function withSecretValues<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item) => withSecretValues(item)) as T;
   if (value && typeof value === 'object' && !(value instanceof Secret)) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, /password|passwd|secret|token/i.test(key) && (typeof item === 'string' || typeof item === 'number') ? new Secret(String(item)) : sealPasswords(item)]),
+      Object.entries(value).map(([key, item]) => [key, /password|passwd|secret|token/i.test(key) && (typeof item === 'string' || typeof item === 'number') ? new Secret(String(item)) : withSecretValues(item)]),
     ) as T;
   }
   return value;

@@ -6,8 +6,8 @@ import { renderPatroniYaml } from '../../core/patroni-config/render-yaml.js';
 import { deepMerge } from '../../core/patroni-config/deep-merge.js';
 import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import { writeFileAtomic } from '../../adapters/fs/atomic-file.js';
-import { PatroniRestClient } from '../../adapters/patroni/rest-client.js';
 import type { LocalInstance } from '../../instance/local-instances.js';
+import { patroniRestClientFor } from '../../restapi/member-rest-client.js';
 import type { TenantDirectory } from './tenant-directory.js';
 
 export interface ApplyOutcome {
@@ -43,7 +43,7 @@ export async function applyCredentialsLocally(options: {
     const text = renderPatroniYaml(config, { revealSecrets: true });
     await writeFileAtomic(instance.configFile, text, { mode: 0o600, dirMode: 0o750, owner: instance.owner });
 
-    const rest = new PatroniRestClient(instance.restUrl, instance.restCredentials);
+    const rest = patroniRestClientFor(instance);
     try {
       const answer = await rest.reload();
       if (answer.status !== 202 && answer.status !== 200) {

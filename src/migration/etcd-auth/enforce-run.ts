@@ -4,7 +4,7 @@ import { ExitCode, PgfleetError } from '../../core/errors.js';
 import { evaluateEnforceGates, type GateFailure, type TokenType } from '../../core/migration/enforce-gates.js';
 import { type EnforcePhase, type EnforceState, type MemberProbeResult, interruptedRun, rollbackSteps, transition } from '../../core/migration/enforce-state.js';
 import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
-import { AUTH_MIGRATION_KEY, READINESS_PREFIX, type ReadinessRecord } from '../../core/migration/readiness-record.js';
+import { AUTH_MIGRATION_KEY } from '../../core/migration/readiness-record.js';
 import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
 import { tokenTypeFromDebugVars, tokenTypeFromToken } from '../../adapters/etcd/auth-token-type.js';
 import { EtcdClient, type EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
@@ -15,6 +15,7 @@ import type { LocalInstance } from '../../instance/local-instances.js';
 import { tailFile } from '../../instance/patroni-process.js';
 import { describeDcsLogCause, diagnoseDcsLog } from '../../core/migration/dcs-log-diagnosis.js';
 import { pauseClusters, resumeClusters } from './cluster-pause.js';
+import { readReadinessRecords } from './readiness-records.js';
 import { FleetRestClients, clusterKey } from './fleet-rest.js';
 import { probeMemberWrites } from './member-write-probe.js';
 import type { TenantDirectory } from './tenant-directory.js';
@@ -55,11 +56,7 @@ export async function collectGateInput(connection: FleetConnection, admin: EtcdC
     const members = await discoverPatroniMembers(admin, connection.namespaces, (namespace, scope, name) =>
       connection.localInstances.some((instance) => instance.namespace === namespace && instance.scope === scope && instance.node === name),
     );
-    const readiness = new Map<string, ReadinessRecord>();
-    for (const entry of await admin.getPrefix(READINESS_PREFIX)) {
-      const record = JSON.parse(entry.value) as ReadinessRecord;
-      readiness.set(`${record.namespace}${record.scope}/${record.member}`, record);
-    }
+    const readiness = await readReadinessRecords(admin);
     const unreachable = new Map<string, string>();
     const patroniVersions = new Map<string, string>();
     await Promise.all(

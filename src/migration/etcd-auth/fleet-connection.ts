@@ -1,25 +1,20 @@
-import { PgfleetError } from '../../core/errors.js';
 import { resolveSitePaths } from '../../core/settings/site-paths.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
-import { readEtcdAdminCredentials } from '../../adapters/settings/etcd-admin-credentials.js';
+import { etcdAccessFromSettings } from '../../adapters/settings/etcd-access.js';
 import { isRoot } from '../../adapters/process/os-user.js';
 import { listLocalInstances } from '../../instance/local-instances.js';
-import { SettingsTenantDirectory } from '../../tenancy/settings-tenant-directory.js';
+import { type SettingsTenantDirectory, tenantDirectoryFromSettings } from '../../tenancy/settings-tenant-directory.js';
 import type { FleetConnection } from './enforce-run.js';
 
 /** Everything the auth migration needs, from the site settings: etcd, admin identity, tenants, local members. */
 export async function fleetConnectionFromSettings(settings: SiteSettings, env: NodeJS.ProcessEnv = process.env): Promise<FleetConnection & { tenants: SettingsTenantDirectory }> {
-  const patroni = settings.patroni;
-  if (!patroni) throw new PgfleetError('SETTINGS_NO_PATRONI', 'the settings have no patroni section', { hint: 'add "patroni: {}" (an open etcd on 127.0.0.1:2379) or describe your etcd under patroni.etcd' });
+  const access = await etcdAccessFromSettings(settings, env);
   const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: env.HOME ?? '/', env });
-  const endpoints = patroni.etcd.hosts.map((host) => `${patroni.etcd.protocol}://${host}`);
+  const patroni = settings.patroni!;
   return {
-    endpoints,
-    tls: { cacert: patroni.etcd.cacert, cert: patroni.etcd.cert, key: patroni.etcd.key },
-    namespaces: [...new Set([patroni.etcd.namespace, ...settings.tenancy.namespaces])],
-    admin: await readEtcdAdminCredentials(settings, env),
+    ...access,
     localInstances: await listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir),
     restCredentials: patroni.ctl ? { cafile: patroni.ctl.cacert, certfile: patroni.ctl.certfile, keyfile: patroni.ctl.keyfile, insecure: patroni.ctl.insecure } : {},
-    tenants: new SettingsTenantDirectory(settings.tenancy, paths.secretsDir),
+    tenants: await tenantDirectoryFromSettings(settings, paths.secretsDir),
   };
 }
