@@ -70,6 +70,19 @@ export { labEtcdHttpsOnly } from './lab/lab-etcd-https-only.js';
 export { labDown } from './lab/lab-down.js';
 export { labStatus } from './lab/lab-status.js';
 
+// Patroni-managed instances
+export { openInstanceSite, loadManagedInstance, type InstanceSite, type ManagedInstance } from './instance/instance-site.js';
+export { createInstance, type CreateInstanceRequest, type CreatedInstance } from './instance/instance-create.js';
+export { instanceStatus, listInstances, type InstanceStatus, type InstanceListEntry } from './instance/instance-status.js';
+export { startInstance, stopInstance, reloadInstance, restartPostgresql, restartPatroniDaemon } from './instance/instance-lifecycle.js';
+export { alterInstance, type AlterInstanceRequest, type AlterResult } from './instance/instance-alter.js';
+export { dropInstance, type DroppedInstance } from './instance/instance-drop.js';
+export { planInstanceAlter, type AlterPlan, type InstanceAlterRequest } from './core/instance/alter-plan.js';
+export { patroniRestartRequirement } from './core/instance/patroni-restart-requirement.js';
+export { renderPatroniUnit, patroniUnitName } from './core/instance/systemd-unit.js';
+export { instanceEnvironment } from './core/instance/instance-environment.js';
+export { runDcsPreflight } from './instance/dcs-preflight-probe.js';
+export { diagnosePreflight, type PreflightReport } from './core/instance/dcs-preflight.js';
 // Audit
 export { auditFleet, type AuditFleetOptions, type AuditFleetResult } from './audit/audit-fleet.js';
 export { collectFleetSnapshot, type SnapshotRequest } from './audit/collect-snapshot.js';

@@ -6,6 +6,7 @@ import { registerCompletionCommand } from './commands/completion.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { helpTopicsText, registerHelpCommand } from './commands/help-topics.js';
 import { registerEtcdAuthCommands } from './commands/etcd-auth.js';
+import { registerInstanceCommands } from './commands/instance.js';
 import { registerEtcdTenantsCommands } from './commands/etcd-tenants.js';
 import { registerEtcdTlsCommands } from './commands/etcd-tls.js';
 import { registerLabCommands } from './commands/lab.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
       if ((action.optsWithGlobals() as { output?: string }).output === 'sarif' && action.name() !== 'audit') action.error('error: --output sarif is only for `pgfleet audit`', { exitCode: ExitCode.usage, code: 'pgfleet.sarifNotSupported' });
     });
   registerLabCommands(program);
+  registerInstanceCommands(program);
   const etcd = program.command('etcd').description('the shared etcd: authentication of the fleet, tenants');
   registerEtcdAuthCommands(etcd);
   registerEtcdTenantsCommands(etcd);

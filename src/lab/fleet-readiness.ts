@@ -1,5 +1,6 @@
 import type { LabCluster, LabNode } from '../core/lab/lab-topology.js';
 import type { PatroniNodeStatus, PatroniRestClient } from '../adapters/patroni/rest-client.js';
+import { isPrimaryRole } from '../instance/member-role.js';
 
 export interface ClusterReadiness {
   scope: string;
@@ -12,9 +13,6 @@ export interface ClusterReadiness {
   nodes: Array<{ name: string; role?: string; state?: string; timeline?: number; error?: string }>;
 }
 
-export function isPrimaryRole(role: string | undefined): boolean {
-  return role === 'master' || role === 'primary';
-}
 
 /** One look at a cluster: every member's GET /patroni; the leader's carries pg_stat_replication. */
 export async function clusterReadiness(cluster: LabCluster, clientFor: (node: LabNode) => Promise<PatroniRestClient>): Promise<ClusterReadiness> {

@@ -17,8 +17,4 @@ export async function labEnv(dir: string, node?: string): Promise<Record<string,
   };
 }
 
-export function renderShellExports(variables: Record<string, string>): string {
-  return Object.entries(variables)
-    .map(([name, value]) => `export ${name}='${value.replaceAll("'", "'\\''")}'`)
-    .join('\n');
-}
+export { renderShellExports } from '../core/instance/instance-environment.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, readdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PgfleetError } from '../core/errors.js';
 import { defaultPgHba } from '../core/instance/default-pg-hba.js';
@@ -15,6 +15,7 @@ import { resolveSitePaths, type SitePaths } from '../core/settings/site-paths.js
 import type { SiteSettings } from '../core/settings/site-settings.js';
 import { parse as parseYaml } from 'yaml';
 import { ensureDirectory, writeFileAtomic, type FileOwner } from '../adapters/fs/atomic-file.js';
+import { firstUntraversableAncestor } from '../adapters/fs/path-access.js';
 import { isRunning, stopProcess } from '../adapters/process/daemon.js';
 import { isRoot, serviceUser, type OsUser } from '../adapters/process/os-user.js';
 import { takenPorts } from '../adapters/process/port-probe.js';
@@ -233,18 +234,11 @@ async function checkLabDirUsable(dir: string): Promise<void> {
 
 /** Patroni runs as another user (postgres): every existing ancestor of the lab must let it through. */
 async function checkReachableBy(dir: string, user: OsUser): Promise<void> {
-  for (let current = resolve(dir); ; current = dirname(current)) {
-    const info = await stat(current).catch(() => undefined);
-    if (info) {
-      const mode = info.mode;
-      const passable = info.uid === user.uid ? (mode & 0o100) !== 0 : info.gid === user.gid ? (mode & 0o010) !== 0 : (mode & 0o001) !== 0;
-      if (!passable) {
-        throw new PgfleetError('LAB_DIR_UNREACHABLE', `the ${user.name} user that runs Patroni cannot reach ${dir}: ${current} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}`, {
-          hint: `choose a --dir it can reach (e.g. under /var/lib or /tmp), or chmod o+x ${current}`,
-        });
-      }
-    }
-    if (current === dirname(current)) return;
+  const blocking = await firstUntraversableAncestor(dir, user);
+  if (blocking) {
+    throw new PgfleetError('LAB_DIR_UNREACHABLE', `the ${user.name} user that runs Patroni cannot reach ${dir}: ${blocking.path} has mode ${blocking.mode.toString(8).padStart(4, '0')}`, {
+      hint: `choose a --dir it can reach (e.g. under /var/lib or /tmp), or chmod o+x ${blocking.path}`,
+    });
   }
 }
 

@@ -23,7 +23,7 @@ export async function etcdAccessFromSettings(settings: SiteSettings, env: NodeJS
     endpoints: patroni.etcd.hosts.map((host) => `${patroni.etcd.protocol}://${host}`),
     tls: { cacert: patroni.etcd.cacert, cert: patroni.etcd.cert, key: patroni.etcd.key },
     namespaces: [...new Set([patroni.etcd.namespace, ...settings.tenancy.namespaces])],
-    admin: { username: settings.etcd_admin.username, password: await adminPassword(settings, env) },
+    admin: await readEtcdAdminCredentials(settings, env),
     adminPasswordSource: env.PGFLEET_ETCD_ADMIN_PASSWORD ? '$PGFLEET_ETCD_ADMIN_PASSWORD' : `etcd_admin.password_file (${settings.etcd_admin.password_file})`,
   };
 }
@@ -36,4 +36,15 @@ export async function adminPassword(settings: SiteSettings, env: NodeJS.ProcessE
     throw new PgfleetError('ADMIN_PASSWORD_MISSING', 'no etcd admin password: set etcd_admin.password_file in the settings or PGFLEET_ETCD_ADMIN_PASSWORD', { hint: 'create a 0600 file with a long random password; `pgfleet etcd tenants apply` (or `etcd auth prepare`) creates the admin user with it' });
   }
   return readSecretFile(file, 'etcd admin password');
+}
+
+/** The admin identity alone, for commands that need nothing else of the access. */
+export async function readEtcdAdminCredentials(settings: SiteSettings, env: NodeJS.ProcessEnv = process.env): Promise<EtcdCredentials> {
+  return { username: settings.etcd_admin.username, password: await adminPassword(settings, env) };
+}
+
+/** The admin identity when the site has one configured and readable; undefined otherwise (pgfleet then works without it). */
+export async function optionalEtcdAdminCredentials(settings: SiteSettings, env: NodeJS.ProcessEnv = process.env): Promise<EtcdCredentials | undefined> {
+  if (!env.PGFLEET_ETCD_ADMIN_PASSWORD && !settings.etcd_admin.password_file) return undefined;
+  return readEtcdAdminCredentials(settings, env).catch(() => undefined);
 }

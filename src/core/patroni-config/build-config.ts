@@ -19,8 +19,10 @@ export interface BuildPatroniConfigInput {
 }
 
 /**
- * PostgreSQL parameters Patroni takes from the DCS only: in local mode they
- * must still be given at bootstrap, in bootstrap.dcs, or they are ignored.
+ * PostgreSQL parameters Patroni takes from the DCS only (its CMDLINE_OPTIONS
+ * in 3.0.2, less the three it derives itself: listen_addresses, port,
+ * cluster_name): in local mode they must still be given at bootstrap, in
+ * bootstrap.dcs, and changed with PATCH /config, or they are ignored.
  */
 export const POSTMASTER_ONLY_PARAMETERS = new Set([
   'max_connections',
@@ -28,9 +30,12 @@ export const POSTMASTER_ONLY_PARAMETERS = new Set([
   'max_worker_processes',
   'max_prepared_transactions',
   'wal_level',
+  'hot_standby',
   'track_commit_timestamp',
   'max_wal_senders',
   'max_replication_slots',
+  'wal_keep_segments',
+  'wal_keep_size',
   'wal_log_hints',
 ]);
 
@@ -120,16 +125,13 @@ function managedValues({ settings, instance }: BuildPatroniConfigInput): Managed
       parameters: localParameters,
       ...(dynamicAuth ? {} : { pg_hba: pg.pgHba }),
     },
-    watchdog: {
-      mode: settings.watchdog.mode,
-      ...(settings.watchdog.device ? { device: settings.watchdog.device } : {}),
-      ...(settings.watchdog.safety_margin === undefined ? {} : { safety_margin: settings.watchdog.safety_margin }),
-    },
+    watchdog: watchdogValues(settings),
   };
   return { values, localParameters: Object.keys(localParameters), dcsParameters: Object.keys(dcsParameters) };
 }
 
-function etcdSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
+/** Where etcd is and how to reach it: the etcd section's keys that come from the site settings alone. */
+export function etcdConnectionValues(settings: PatroniSettings): ConfigTree {
   const etcd = settings.etcd;
   return {
     hosts: etcd.hosts,
@@ -137,6 +139,43 @@ function etcdSection(settings: PatroniSettings, instance: InstanceSpec): ConfigT
     ...(etcd.cacert ? { cacert: etcd.cacert } : {}),
     ...(etcd.cert ? { cert: etcd.cert } : {}),
     ...(etcd.key ? { key: etcd.key } : {}),
+  };
+}
+
+/** The REST API's TLS keys, from the site settings alone. */
+export function restapiTlsValues(settings: PatroniSettings): ConfigTree {
+  const restapi = settings.restapi;
+  return {
+    ...(restapi.cafile ? { cafile: restapi.cafile } : {}),
+    ...(restapi.certfile ? { certfile: restapi.certfile } : {}),
+    ...(restapi.keyfile ? { keyfile: restapi.keyfile } : {}),
+    ...(restapi.certfile !== undefined ? { verify_client: restapi.verify_client } : {}),
+  };
+}
+
+/** patronictl's TLS keys (ctl), from the site settings alone; empty without a ctl section. */
+export function ctlTlsValues(settings: PatroniSettings): ConfigTree {
+  const ctl = settings.ctl;
+  if (!ctl) return {};
+  return {
+    ...(ctl.insecure ? { insecure: true } : {}),
+    ...(ctl.cacert ? { cacert: ctl.cacert } : {}),
+    ...(ctl.certfile ? { certfile: ctl.certfile } : {}),
+    ...(ctl.keyfile ? { keyfile: ctl.keyfile } : {}),
+  };
+}
+
+export function watchdogValues(settings: PatroniSettings): ConfigTree {
+  return {
+    mode: settings.watchdog.mode,
+    ...(settings.watchdog.device ? { device: settings.watchdog.device } : {}),
+    ...(settings.watchdog.safety_margin === undefined ? {} : { safety_margin: settings.watchdog.safety_margin }),
+  };
+}
+
+function etcdSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
+  return {
+    ...etcdConnectionValues(settings),
     ...(instance.etcdCredentials ? { username: instance.etcdCredentials.username, password: instance.etcdCredentials.password } : {}),
   };
 }
