@@ -16,7 +16,7 @@ import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-access.j
 import { instanceConfig } from '../adapters/settings/instance-config-inputs.js';
 import type { RolePasswordFiles } from '../adapters/settings/instance-secret-files.js';
 import { preflightGate } from './preflight-gate.js';
-import { type InstanceDcs, dcsClient, forgetMember, isClusterInitialized, readClusterMembers, settingsDcs } from './instance-dcs.js';
+import { type InstanceDcs, dcsClient, forgetMember, isClusterInitialized, readClusterMembers, settingsDcs, waitForDcsLeader } from './instance-dcs.js';
 import { checkListenAddresses } from './listen-address-check.js';
 import { pathExists, prepareInstanceDirectories, removeInstanceFiles } from './instance-files.js';
 import { readInstanceRecord, writeInstanceRecord } from './instance-record-file.js';
@@ -181,9 +181,15 @@ export async function createInstance(request: CreateInstanceRequest): Promise<Cr
         exitCode: ExitCode.rolledBack,
       });
     }
+    const role = isPrimaryRole(outcome.status.role) ? 'leader' : 'replica';
+    if (role === 'leader' && !(await waitForDcsLeader(dcs, spec.node, Math.max(request.timeoutMs - outcome.elapsedMs, 30_000), request.signal))) {
+      throw new PgfleetError('PATRONI_NO_DCS_LEADER', `Patroni of instance ${spec.name} runs PostgreSQL as primary but its leader key ${dcs.prefix}leader does not name ${spec.node}`, {
+        hint: `pgfleet stopped it and removed what this create made (the log is kept): see its log ${service.logSource}, check that the member can write to etcd, and run the same create again`,
+        exitCode: ExitCode.rolledBack,
+      });
+    }
     const record = await readInstanceRecord(layout.recordFile);
     if (record) await writeInstanceRecord(layout.recordFile, { ...record, phase: 'ready' }, site.owner);
-    const role = isPrimaryRole(outcome.status.role) ? 'leader' : 'replica';
     return {
       name: spec.name,
       scope: spec.scope,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { clusterPrefix } from '../core/instance/dcs-preflight.js';
 import type { ConfigTree } from '../core/patroni-config/deep-merge.js';
 import type { PatroniSettings } from '../core/settings/site-settings.js';
@@ -73,6 +74,27 @@ export async function forgetMember(dcs: InstanceDcs, node: string, bootstrapping
   try {
     await client.delete(`${dcs.prefix}members/${node}`);
     if (bootstrapping && (await readClusterMembers(client, dcs.prefix)).length === 0) await client.delete(dcs.prefix, { prefix: true });
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Waits until the cluster's leader key names `node`. A bootstrapping member
+ * answers GET /readiness as soon as it believes it leads, which Patroni 3.0.2
+ * sets even when its first take_leader write did not land; the key follows
+ * at a later HA loop. True when the key names it within the bound.
+ */
+export async function waitForDcsLeader(dcs: InstanceDcs, node: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  const client = dcsClient(dcs);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const leader = await client.get(`${dcs.prefix}leader`).catch(() => undefined);
+      if (leader?.value === node) return true;
+      if (Date.now() > deadline || signal?.aborted) return false;
+      await sleep(500, undefined, signal ? { signal } : {}).catch(() => undefined);
+    }
   } finally {
     await client.close();
   }
