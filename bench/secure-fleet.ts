@@ -23,7 +23,7 @@ import { findFreePortRange } from '../src/adapters/process/port-probe.js';
 import { prefixRange } from '../src/core/etcd/key-range.js';
 import { labEtcdEndpoints, labPortCount } from '../src/core/lab/lab-topology.js';
 import { resolveSitePaths } from '../src/core/settings/site-paths.js';
-import { plainTable } from '../src/core/text/plain-table.js';
+import { textTable } from '../src/core/text-table.js';
 import { listLocalInstances } from '../src/instance/local-instances.js';
 import { waitForClusters } from '../src/lab/cluster-wait.js';
 import { startFleetWriters } from '../src/lab/fleet-writers.js';
@@ -74,7 +74,7 @@ for (const clusters of sizes) {
 
 console.log('');
 console.log(
-  plainTable(
+  textTable(
     ['CLUSTERS', 'WAY', 'WALL TIME', 'FAILED WRITES', 'LONGEST WRITE OUTAGE', 'LEADER CHANGES', 'DEMOTIONS', 'LOAD (1 min)', 'RESULT'],
     rows.map((row) => [
       `${row.clusters} × 2`,
@@ -199,7 +199,7 @@ async function securedByNaiveRunbook(lab: LabUpResult): Promise<void> {
         await writeCredentialsIntoConfig(instance, { username: `patroni_${cluster.scope}`, password: passwords.get(cluster.scope)! });
         await restartLabNode(lab.state, node.name);
         // A careful operator waits for the cluster to be whole again before the next node.
-        await waitForClusters(topology, [cluster.scope], { timeoutMs: 120_000 });
+        await waitForClusters(dir, topology, [cluster.scope], { timeoutMs: 120_000 });
       }
     }
     await auth.enable();

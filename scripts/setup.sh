@@ -4,7 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(etcd-server etcd-client patroni postgresql openssl)
+# openssl backs `pgfleet pki`; zsh lets the tests source the zsh completion script in a real zsh.
+# python3-idna: Patroni's etcd client (python3-etcd) switches urllib3 to pyOpenSSL, which needs idna to
+# read DNS names in an https etcd's certificate; Debian does not pull it in, and without it Patroni
+# loops on "No module named 'idna'" and never reaches an https etcd.
+packages=(etcd-server etcd-client patroni postgresql openssl zsh python3-idna)
 missing=()
 for pkg in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

@@ -6,10 +6,16 @@ import { registerCompletionCommand } from './commands/completion.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { helpTopicsText, registerHelpCommand } from './commands/help-topics.js';
 import { registerEtcdAuthCommands } from './commands/etcd-auth.js';
+import { registerInstanceCommands } from './commands/instance.js';
+import { registerEtcdTenantsCommands } from './commands/etcd-tenants.js';
+import { registerEtcdTlsCommands } from './commands/etcd-tls.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerPatroniConfigCommands } from './commands/patroni-config.js';
 import { registerPkiCommands } from './commands/pki.js';
+import { registerRestApiCommands } from './commands/restapi.js';
+import { registerClusterCommands } from './commands/cluster.js';
+import { registerAuditCommand } from './commands/audit.js';
 
 export const VERSION = '0.1.0';
 
@@ -19,20 +25,29 @@ export function buildProgram(): Command {
     .description('Secure PostgreSQL/Patroni fleets on a shared etcd: instances, tenancy, guarded migrations, audit, lab.')
     .version(VERSION, '-V, --version', 'print the pgfleet version')
     .option('--settings <file>', 'site settings file (default: the first of $PGFLEET_CONFIG_DIR/settings.yaml, $XDG_CONFIG_HOME/pgfleet/settings.yaml, /etc/pgfleet/settings.yaml)')
-    .addOption(new Option('-o, --output <format>', 'format of the data on stdout; diagnostics always go to stderr').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'format of the data on stdout (sarif: `audit` only); diagnostics always go to stderr').choices(['text', 'json', 'sarif']).default('text'))
     .option('-q, --quiet', 'print only data and errors: no steps or progress on stderr')
     .option('-v, --verbose', 'print more detail on stderr')
     .option('--no-color', 'no colors on stderr (also when NO_COLOR is set or stderr is not a terminal)')
     .option('--debug', 'show the stack trace of an error')
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (text, write) => write(usageErrorText(text)) })
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => {
+      if ((action.optsWithGlobals() as { output?: string }).output === 'sarif' && action.name() !== 'audit') action.error('error: --output sarif is only for `pgfleet audit`', { exitCode: ExitCode.usage, code: 'pgfleet.sarifNotSupported' });
+    });
   registerLabCommands(program);
+  registerInstanceCommands(program);
   const etcd = program.command('etcd').description('the shared etcd: authentication of the fleet, tenants');
   registerEtcdAuthCommands(etcd);
+  registerEtcdTenantsCommands(etcd);
+  registerEtcdTlsCommands(etcd);
   registerSettingsCommands(program);
   registerPatroniConfigCommands(program);
   registerPkiCommands(program);
+  registerRestApiCommands(program);
+  registerClusterCommands(program);
+  registerAuditCommand(program);
   // Command groups register above this line; doctor, completion and help close the list in --help.
   registerDoctorCommand(program);
   registerCompletionCommand(program);
@@ -52,7 +67,8 @@ export function globalOptions(command: Command): GlobalOptions {
   const raw = command.optsWithGlobals() as Record<string, unknown>;
   return {
     settings: raw.settings as string | undefined,
-    output: (raw.output as OutputFormat | undefined) ?? 'text',
+    // sarif (audit only) is JSON: errors are printed as JSON documents too.
+    output: raw.output === 'sarif' ? 'json' : ((raw.output as OutputFormat | undefined) ?? 'text'),
     quiet: Boolean(raw.quiet),
     verbose: Boolean(raw.verbose),
     color: raw.color !== false && !process.env.NO_COLOR && Boolean(process.stderr.isTTY),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PgfleetError } from '../core/errors.js';
 import type { PatroniConfig } from '../core/patroni-config/build-config.js';
-import { Secret } from '../core/secret.js';
+import { restAccessFromPatroniConfig } from '../core/restapi/rest-client-access.js';
 import type { PatroniRestCredentials } from '../adapters/patroni/rest-client.js';
 
 /** An instance whose Patroni YAML pgfleet manages on this host, as read from that file. */
@@ -48,12 +48,10 @@ export async function readLocalInstance(configFile: string): Promise<LocalInstan
     throw new PgfleetError('INSTANCE_CONFIG_INVALID', `${configFile}: not valid YAML (${error instanceof Error ? error.message.split('\n')[0] : 'parse error'})`, { hint: 'restore it or recreate the instance' });
   }
   const restapi = (config.restapi ?? {}) as Record<string, unknown>;
-  const ctl = (config.ctl ?? {}) as Record<string, unknown>;
   const dcsSection = config.etcd3 ? 'etcd3' : 'etcd';
   const dcs = (config[dcsSection] ?? {}) as Record<string, unknown>;
   const connectAddress = String(restapi.connect_address ?? restapi.listen ?? '');
-  const tls = typeof restapi.certfile === 'string';
-  const authentication = restapi.authentication as { username?: string; password?: string } | undefined;
+  const { baseUrl, ...restCredentials } = restAccessFromPatroniConfig(config);
   const name = String(config.name ?? '');
   if (!config.scope || !name || !connectAddress) {
     throw new PgfleetError('INSTANCE_CONFIG_INVALID', `${configFile}: scope, name and restapi.connect_address are required`, { hint: 'restore it or recreate the instance' });
@@ -65,14 +63,9 @@ export async function readLocalInstance(configFile: string): Promise<LocalInstan
     scope: String(config.scope),
     namespace: normaliseNamespace(String(config.namespace ?? '/service/')),
     node: name,
-    restUrl: `${tls ? 'https' : 'http'}://${connectAddress}`,
-    restCredentials: {
-      cafile: (ctl.cacert ?? restapi.cafile) as string | undefined,
-      certfile: ctl.certfile as string | undefined,
-      keyfile: ctl.keyfile as string | undefined,
-      insecure: ctl.insecure === true,
-      ...(authentication?.username && authentication.password ? { username: authentication.username, password: new Secret(authentication.password) } : {}),
-    },
+    // What patronictl with this YAML uses: pgfleet's client must succeed or fail with it.
+    restUrl: baseUrl,
+    restCredentials,
     dcsSection,
     etcdUsername: typeof dcs.username === 'string' ? dcs.username : undefined,
     owner: { uid: info.uid, gid: info.gid },

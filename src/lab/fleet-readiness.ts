@@ -1,5 +1,6 @@
-import type { LabCluster, LabTopology } from '../core/lab/lab-topology.js';
-import { PatroniRestClient, type PatroniNodeStatus } from '../adapters/patroni/rest-client.js';
+import type { LabCluster, LabNode } from '../core/lab/lab-topology.js';
+import type { PatroniNodeStatus, PatroniRestClient } from '../adapters/patroni/rest-client.js';
+import { isPrimaryRole } from '../instance/member-role.js';
 
 export interface ClusterReadiness {
   scope: string;
@@ -12,16 +13,13 @@ export interface ClusterReadiness {
   nodes: Array<{ name: string; role?: string; state?: string; timeline?: number; error?: string }>;
 }
 
-export function isPrimaryRole(role: string | undefined): boolean {
-  return role === 'master' || role === 'primary';
-}
 
 /** One look at a cluster: every member's GET /patroni; the leader's carries pg_stat_replication. */
-export async function clusterReadiness(topology: LabTopology, cluster: LabCluster, clientFor: (url: string) => PatroniRestClient): Promise<ClusterReadiness> {
+export async function clusterReadiness(cluster: LabCluster, clientFor: (node: LabNode) => Promise<PatroniRestClient>): Promise<ClusterReadiness> {
   const statuses = await Promise.all(
     cluster.nodes.map(async (node) => {
-      const client = clientFor(`http://${topology.host}:${node.restPort}`);
       try {
+        const client = await clientFor(node);
         return { name: node.name, status: await client.nodeStatus() };
       } catch (error) {
         return { name: node.name, error: error instanceof Error ? error.message : String(error) };

@@ -7,12 +7,13 @@ import { type EnforceReport, enforceEtcdAuth } from '../migration/etcd-auth/enfo
 import { etcdAuthEnabled, fleetConnectionFromSettings, withAdminClient as withAdmin } from '../migration/etcd-auth/fleet-connection.js';
 import { planEtcdAuthMigration } from '../migration/etcd-auth/migration-plan.js';
 import { prepareTenants } from '../migration/etcd-auth/prepare-tenants.js';
-import { probeTenantCredentials, type TenantProbeResult } from '../migration/etcd-auth/tenant-probe.js';
+import { tenancyTargetFromSettings } from '../tenancy/tenancy-target.js';
+import { verifyTenancy } from '../tenancy/tenancy-verify.js';
 import { type WriterTally, startFleetWriters } from './fleet-writers.js';
 import { labDown } from './lab-down.js';
-import { labSiteSettings } from './lab-settings.js';
+import { labStateSettings } from './lab-settings.js';
 import { labStatus, type LabStatus } from './lab-status.js';
-import { defaultLabDir } from './lab-state.js';
+import { type LabState, defaultLabDir } from './lab-state.js';
 import { labUp } from './lab-up.js';
 import { type RoleWatchReport, leadersAndTimelines, startRoleWatch } from './role-watch.js';
 
@@ -36,6 +37,13 @@ export interface LabDemoOptions {
   narrator: DemoNarrator;
 }
 
+/** One tenant's live isolation proof, as the demo tells it. */
+export interface DemoIsolationProbe {
+  user: string;
+  ok: boolean;
+  detail: string;
+}
+
 export interface LabDemoResult {
   dir: string;
   labUpMs: number;
@@ -46,7 +54,7 @@ export interface LabDemoResult {
   /** The drill: the member the probe caught, and how long auth was on. */
   drill: { caught: string[]; exposureWindowMs: number };
   enforced: { members: number; tenants: number; durationMs: number };
-  isolation: TenantProbeResult[];
+  isolation: DemoIsolationProbe[];
   writers: WriterTally[];
   roles: RoleWatchReport;
   leadersKept: boolean;
@@ -83,9 +91,8 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
   let kept = false;
   try {
     const topology = up.state.topology;
-    const connection = await fleetConnectionFromSettings(labSiteSettings(dir, topology).settings, {});
+    const connection = await fleetConnectionFromSettings(labStateSettings(up.state), {});
     const leftOut = topology.clusters.at(-1)!.scope;
-    const clusterKey = (scope: string) => `/service/${scope}`;
 
     say.step('The fleet as it is: any client can read and write every cluster\'s keys in etcd');
     say.command('pgfleet lab status');
@@ -153,8 +160,10 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
 
       say.step('Tenants verify: each tenant reads and writes its own prefix, and is denied its neighbour\'s and everything outside');
       say.command('pgfleet etcd tenants verify');
-      const isolation = await verifyTenantIsolation(connection, topology.clusters.map((cluster) => clusterKey(cluster.scope)));
-      for (const probe of isolation) say.say(`${probe.user}: ${probe.ok ? probe.detail : `FAILED: ${probe.detail}`}`);
+      const verified = await verifyLabTenants(up.state);
+      say.say(`static check over every role range: ${verified.findings === 0 ? 'no finding' : `${verified.findings} finding(s)`}`);
+      for (const probe of verified.probes) say.say(`${probe.user}: ${probe.ok ? probe.detail : `FAILED: ${probe.detail}`}`);
+      const isolation = verified.findings === 0 ? verified.probes : verified.probes.map((probe) => ({ ...probe, ok: false }));
 
       story = {
         leftOut,
@@ -210,13 +219,19 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
 }
 
 /**
- * THE call site to switch to `etcd tenants verify` (issue 5, built on another
- * branch) once it lands. Until then the demo proves isolation with the
- * tenant probe enforce runs: own prefix read/write, neighbour and outside
- * denied, with each tenant's own credentials.
+ * `pgfleet etcd tenants verify` on the lab: the static check over every role
+ * range, then each tenant with its own credentials (own prefix read/write,
+ * every other tenant's prefix and a key outside them all denied).
  */
-async function verifyTenantIsolation(connection: Awaited<ReturnType<typeof fleetConnectionFromSettings>>, clusters: string[]): Promise<TenantProbeResult[]> {
-  return probeTenantCredentials(connection, clusters);
+async function verifyLabTenants(state: LabState): Promise<{ findings: number; probes: DemoIsolationProbe[] }> {
+  const target = await tenancyTargetFromSettings(labStateSettings(state), {}, {});
+  const report = await withAdmin(target.access, (admin) => verifyTenancy(target, admin));
+  const probes = (report.live ?? []).map((probe) => ({
+    user: probe.user,
+    ok: probe.ok,
+    detail: probe.ok ? `own prefix read/write; denied in ${probe.deniedIn.length} other tenant prefix(es) and outside` : [probe.ownPrefix.ok ? '' : probe.ownPrefix.detail, ...probe.breaches.map((breach) => `could ${breach.op} ${breach.key}`), ...probe.errors].filter(Boolean).join('; '),
+  }));
+  return { findings: report.findings.length, probes };
 }
 
 /** Runs a step that must fail with `code`; the demo stops if it does not. */

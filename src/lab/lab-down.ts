@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { PgfleetError } from '../core/errors.js';
 import { isRunning } from '../adapters/process/daemon.js';
+import { currentLabProcesses } from './lab-processes.js';
 import { stopLabProcesses } from './lab-up.js';
 import { loadLabState } from './lab-state.js';
 
@@ -24,9 +25,10 @@ export async function labDown(dir: string, options: { graceMs?: number } = {}): 
     if (error instanceof PgfleetError && error.code === 'LAB_NOT_FOUND') return { dir, existed: false, stopped: [] };
     throw error;
   }
-  const alive = state.processes.filter((process) => isRunning(process)).map((process) => process.name);
+  const processes = await currentLabProcesses(state);
+  const alive = processes.filter((process) => isRunning(process)).map((process) => process.name);
   await stopLabProcesses(state, options.graceMs);
-  const survivors = state.processes.filter((process) => isRunning(process));
+  const survivors = processes.filter((process) => isRunning(process));
   if (survivors.length > 0) {
     throw new PgfleetError('LAB_STOP_FAILED', `could not stop ${survivors.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`, {
       hint: 'kill them by hand, then run `pgfleet lab down` again',

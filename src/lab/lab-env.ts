@@ -1,13 +1,13 @@
 import { instanceLayout } from '../core/instance/instance-layout.js';
 import { resolveSitePaths } from '../core/settings/site-paths.js';
 import { isRoot } from '../adapters/process/os-user.js';
-import { labSiteSettings } from './lab-settings.js';
+import { labStateSettings } from './lab-settings.js';
 import { loadLabState } from './lab-state.js';
 
 /** Shell exports that point pgfleet (through its settings lookup) and patronictl at a lab. */
 export async function labEnv(dir: string, node?: string): Promise<Record<string, string>> {
   const state = await loadLabState(dir);
-  const settings = labSiteSettings(state.dir, state.topology).settings;
+  const settings = labStateSettings(state);
   const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: '/', env: {} });
   const nodeName = node ?? state.topology.clusters[0]!.nodes[0]!.name;
   return {
@@ -17,8 +17,4 @@ export async function labEnv(dir: string, node?: string): Promise<Record<string,
   };
 }
 
-export function renderShellExports(variables: Record<string, string>): string {
-  return Object.entries(variables)
-    .map(([name, value]) => `export ${name}='${value.replaceAll("'", "'\\''")}'`)
-    .join('\n');
-}
+export { renderShellExports } from '../core/instance/instance-environment.js';

@@ -3,7 +3,7 @@ import { PgfleetError } from '../core/errors.js';
 import { resolveSitePaths } from '../core/settings/site-paths.js';
 import { isRoot, serviceUser } from '../adapters/process/os-user.js';
 import { startPatroni, stopPatroni } from '../instance/patroni-process.js';
-import { labSiteSettings } from './lab-settings.js';
+import { labStateSettings } from './lab-settings.js';
 import { type LabState, saveLabState } from './lab-state.js';
 import { BINARIES } from './lab-up.js';
 
@@ -12,7 +12,7 @@ export function labNodeLayout(state: LabState, node: string): InstanceLayout {
   if (!state.topology.clusters.some((cluster) => cluster.nodes.some((candidate) => candidate.name === node))) {
     throw new PgfleetError('LAB_NO_SUCH_NODE', `the lab has no node ${node}`, { hint: '`pgfleet lab status` lists the nodes' });
   }
-  const paths = resolveSitePaths(labSiteSettings(state.dir, state.topology).settings, { isRoot: isRoot(), home: '/', env: {} });
+  const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   return instanceLayout(paths, node);
 }
 

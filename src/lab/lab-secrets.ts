@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { clusterRolePasswordFile } from '../core/instance/instance-layout.js';
 import type { RoleCredentials } from '../core/patroni-config/instance-spec.js';
 import type { Secret } from '../core/secret.js';
 import { generatePassword, readSecretFile, writeSecretFile } from '../adapters/fs/secret-file.js';
@@ -16,15 +17,12 @@ export function labSecretsDir(labDir: string): string {
   return join(labDir, 'secrets');
 }
 
-export function clusterRolePasswordFile(labDir: string, scope: string, role: keyof ClusterRoles): string {
-  return join(labSecretsDir(labDir), 'postgresql', scope, `${role}.password`);
-}
 
 export function etcdRootPasswordFile(labDir: string): string {
   return join(labSecretsDir(labDir), 'etcd-root.password');
 }
 
-/** Generates (or reuses) the cluster's role passwords, each in its own 0600 file. */
+/** Generates (or reuses) the cluster's role passwords, each in its own 0600 file: where `pgfleet instance create` looks for them too (the lab dir is the settings' prefix). */
 export async function ensureClusterRoles(labDir: string, scope: string): Promise<ClusterRoles> {
   const load = async (role: keyof ClusterRoles): Promise<RoleCredentials> => {
     const file = clusterRolePasswordFile(labDir, scope, role);

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { labSettingsScheme } from '../core/lab/lab-etcd-tls.js';
 import { labEtcdEndpoints, type LabTopology } from '../core/lab/lab-topology.js';
 import { type SiteSettings, SiteSettingsSchema } from '../core/settings/site-settings.js';
+import { labEtcdTlsPaths } from './lab-etcd-pki.js';
 import { etcdRootPasswordFile } from './lab-secrets.js';
+import type { LabState } from './lab-state.js';
 
 export const LAB_SETTINGS_FILE = 'settings.yaml';
 export const LAB_TEMPLATE_FILE = 'patroni-template.yaml';
@@ -12,7 +15,8 @@ export const LAB_TEMPLATE_FILE = 'patroni-template.yaml';
  * the lab's own node configuration) reads the fleet from them, exactly as on
  * a real fleet described by a settings file.
  */
-export function labSiteSettingsDocument(dir: string, topology: LabTopology): Record<string, unknown> {
+export function labSiteSettingsDocument(dir: string, topology: LabTopology, etcdScheme: 'http' | 'https' = 'http'): Record<string, unknown> {
+  const client = labEtcdTlsPaths(dir).client;
   return {
     prefix: dir,
     postgresql: {
@@ -21,8 +25,9 @@ export function labSiteSettingsDocument(dir: string, topology: LabTopology): Rec
     },
     patroni: {
       etcd: {
-        hosts: labEtcdEndpoints(topology).map((url) => url.replace(/^https?:\/\//, '')),
-        protocol: 'http',
+        hosts: labEtcdEndpoints(topology, etcdScheme).map((url) => url.replace(/^https?:\/\//, '')),
+        protocol: etcdScheme,
+        ...(etcdScheme === 'https' ? { cacert: client.cacert, cert: client.cert, key: client.key } : {}),
         namespace: '/service/',
       },
       template: join(dir, LAB_TEMPLATE_FILE),
@@ -39,7 +44,12 @@ export function labSiteSettingsDocument(dir: string, topology: LabTopology): Rec
   };
 }
 
-export function labSiteSettings(dir: string, topology: LabTopology): { settings: SiteSettings; yaml: string } {
-  const document = labSiteSettingsDocument(dir, topology);
+export function labSiteSettings(dir: string, topology: LabTopology, etcdScheme: 'http' | 'https' = 'http'): { settings: SiteSettings; yaml: string } {
+  const document = labSiteSettingsDocument(dir, topology, etcdScheme);
   return { settings: SiteSettingsSchema.parse(document), yaml: `# Site settings of a pgfleet lab; point pgfleet at them with: eval "$(pgfleet lab env --dir ${dir})"\n${stringify(document)}` };
+}
+
+/** The settings of an existing lab, as `lab up` wrote them for its etcd mode. */
+export function labStateSettings(state: Pick<LabState, 'dir' | 'topology' | 'etcdTls'>): SiteSettings {
+  return labSiteSettings(state.dir, state.topology, labSettingsScheme(state.etcdTls ?? 'off')).settings;
 }

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PgfleetError } from '../core/errors.js';
+import type { LabEtcdTls } from '../core/lab/lab-etcd-tls.js';
 import type { LabTopology } from '../core/lab/lab-topology.js';
 import type { ProcessHandle } from '../adapters/process/daemon.js';
 import { writeFileAtomic } from '../adapters/fs/atomic-file.js';
@@ -26,6 +27,8 @@ export interface LabState {
   processes: LabProcess[];
   settingsFile: string;
   phase: 'starting' | 'ready' | 'failed';
+  /** How etcd serves clients (absent in labs made before TLS support: off). */
+  etcdTls?: LabEtcdTls | undefined;
 }
 
 /**

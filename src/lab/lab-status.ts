@@ -1,7 +1,8 @@
-import { labEtcdEndpoints } from '../core/lab/lab-topology.js';
 import { EtcdClient } from '../adapters/etcd/etcd-client.js';
-import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { isRunning } from '../adapters/process/daemon.js';
+import { labNodeRestClient } from './lab-rest-client.js';
+import { currentLabProcesses } from './lab-processes.js';
+import { labStateSettings } from './lab-settings.js';
 import { loadLabState } from './lab-state.js';
 
 export interface LabEtcdMemberStatus {
@@ -38,14 +39,17 @@ export interface LabStatus {
 export async function labStatus(dir: string): Promise<LabStatus> {
   const state = await loadLabState(dir);
   const topology = state.topology;
-  const processByName = new Map(state.processes.map((process) => [process.name, process]));
-  const endpoints = labEtcdEndpoints(topology);
+  const processByName = new Map((await currentLabProcesses(state)).map((process) => [process.name, process]));
+  // The lab's settings say how pgfleet reaches its etcd (http, or https with the client certificate).
+  const etcdSettings = labStateSettings(state).patroni!.etcd;
+  const endpoints = etcdSettings.hosts.map((host) => `${etcdSettings.protocol}://${host}`);
+  const tls = { cacert: etcdSettings.cacert, cert: etcdSettings.cert, key: etcdSettings.key };
 
   const etcd = await Promise.all(
     topology.etcd.map(async (member, index): Promise<LabEtcdMemberStatus> => {
       const endpoint = endpoints[index]!;
       const process = processByName.get(member.name);
-      const client = new EtcdClient({ endpoints: [endpoint], timeoutMs: 1_500 });
+      const client = new EtcdClient({ endpoints: [endpoint], tls, timeoutMs: 1_500 });
       try {
         const status = await client.status(endpoint);
         return { name: member.name, endpoint, running: process ? isRunning(process) : false, healthy: true, leader: status.leader === status.memberId, version: status.version };
@@ -61,10 +65,10 @@ export async function labStatus(dir: string): Promise<LabStatus> {
     topology.clusters.map(async (cluster) => {
       const nodes = await Promise.all(
         cluster.nodes.map(async (node): Promise<LabNodeStatus> => {
-          const restUrl = `http://${topology.host}:${node.restPort}`;
+          // Through the credentials of the node's YAML, as patronictl: the lab's status works once its REST API is protected.
+          const { client, url: restUrl } = await labNodeRestClient(state.dir, topology, node, 2_000);
           const process = processByName.get(node.name);
           const base = { name: node.name, restUrl, pgPort: node.pgPort, running: process ? isRunning(process) : false };
-          const client = new PatroniRestClient(restUrl, {}, 2_000);
           try {
             const status = await client.nodeStatus();
             const clusterView = await client.cluster().catch(() => undefined);

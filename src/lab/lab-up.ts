@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, readdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PgfleetError } from '../core/errors.js';
 import { defaultPgHba } from '../core/instance/default-pg-hba.js';
 import { instanceLayout, type InstanceLayout } from '../core/instance/instance-layout.js';
-import { type LabNode, type LabTopology, type LabTopologyInput, planLabTopology } from '../core/lab/lab-topology.js';
+import { type LabEtcdTls, labEtcdClientSchemes, labNodeScheme, labSettingsScheme } from '../core/lab/lab-etcd-tls.js';
+import { type LabNode, type LabTopology, type LabTopologyInput, labEtcdEndpoints, planLabTopology } from '../core/lab/lab-topology.js';
 import { buildPatroniConfig } from '../core/patroni-config/build-config.js';
 import type { InstanceSpec } from '../core/patroni-config/instance-spec.js';
 import { parsePatroniVersion, patroniFeatures, type PatroniFeatures } from '../core/patroni-config/patroni-features.js';
@@ -14,16 +15,22 @@ import { resolveSitePaths, type SitePaths } from '../core/settings/site-paths.js
 import type { SiteSettings } from '../core/settings/site-settings.js';
 import { parse as parseYaml } from 'yaml';
 import { ensureDirectory, writeFileAtomic, type FileOwner } from '../adapters/fs/atomic-file.js';
+import { firstUntraversableAncestor } from '../adapters/fs/path-access.js';
 import { isRunning, stopProcess } from '../adapters/process/daemon.js';
 import { isRoot, serviceUser, type OsUser } from '../adapters/process/os-user.js';
 import { takenPorts } from '../adapters/process/port-probe.js';
-import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
+import type { PatroniRestClient } from '../adapters/patroni/rest-client.js';
+import { EtcdClient } from '../adapters/etcd/etcd-client.js';
+import type { EtcdTlsFiles } from '../adapters/etcd/gateway-transport.js';
 import { writeInstanceConfig } from '../instance/instance-config-file.js';
 import { startPatroni, stopOrphanedPostmaster, tailFile } from '../instance/patroni-process.js';
-import { startEtcdMembers, waitForEtcdHealthy } from './etcd-cluster.js';
+import { type EtcdClusterSpec, startEtcdMembers, waitForEtcdHealthy } from './etcd-cluster.js';
+import { currentLabProcesses } from './lab-processes.js';
+import { issueLabEtcdCertificates, labEtcdMemberCertificate, labEtcdTlsPaths } from './lab-etcd-pki.js';
 import { clusterReadiness, laggingNode, type ClusterReadiness } from './fleet-readiness.js';
+import { labNodeRestClient } from './lab-rest-client.js';
 import { ensureClusterRoles, ensureEtcdRootPassword } from './lab-secrets.js';
-import { LAB_SETTINGS_FILE, LAB_TEMPLATE_FILE, labSiteSettings } from './lab-settings.js';
+import { LAB_SETTINGS_FILE, LAB_TEMPLATE_FILE, labSiteSettings, labStateSettings } from './lab-settings.js';
 import { type LabState, LAB_STATE_FILE, defaultLabDir, newLabState, saveLabState } from './lab-state.js';
 import { LAB_PATRONI_TEMPLATE } from './lab-template.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +41,8 @@ export interface LabUpOptions extends LabTopologyInput {
   timeoutMs?: number | undefined;
   /** etcd --auth-token (default simple). */
   etcdAuthToken?: string | undefined;
+  /** etcd over TLS: https only, or http and https side by side (nodes start on http). Default off. */
+  etcdTls?: LabEtcdTls | undefined;
   onProgress?: ((message: string, transient: boolean) => void) | undefined;
 }
 
@@ -72,24 +81,30 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
 
   // From here on the lab exists: every process is recorded as soon as it starts.
   await ensureDirectory(dir, 0o755);
-  const { settings, yaml } = labSiteSettings(dir, topology);
-  const state = newLabState({ id: randomBytes(4).toString('hex'), dir, topology, settingsFile: join(dir, LAB_SETTINGS_FILE) });
+  const etcdTls = options.etcdTls ?? 'off';
+  const { settings, yaml } = labSiteSettings(dir, topology, labSettingsScheme(etcdTls));
+  // In dual mode the nodes start on http, as a fleet does before `pgfleet etcd tls migrate`.
+  const nodeSettings = labSiteSettings(dir, topology, labNodeScheme(etcdTls)).settings;
+  const state = newLabState({ id: randomBytes(4).toString('hex'), dir, topology, settingsFile: join(dir, LAB_SETTINGS_FILE), etcdTls });
   await saveLabState(state);
   try {
     await writeFileAtomic(join(dir, LAB_SETTINGS_FILE), yaml, { mode: 0o644 });
     await writeFileAtomic(join(dir, LAB_TEMPLATE_FILE), LAB_PATRONI_TEMPLATE, { mode: 0o644 });
     await ensureEtcdRootPassword(dir);
+    if (etcdTls !== 'off') {
+      progress('issuing the etcd certificates (pgfleet pki): a CA, one per etcd member, one client', false);
+      await issueLabEtcdCertificates(dir, topology, owner);
+    }
 
-    progress(`starting etcd: ${topology.etcd.length} member(s)`, false);
+    progress(`starting etcd: ${topology.etcd.length} member(s)${etcdTls === 'off' ? '' : etcdTls === 'dual' ? ' on http and https' : ' on https'}`, false);
     await ensureDirectory(join(dir, 'etcd'), 0o700);
-    const members = await startEtcdMembers(
-      { members: topology.etcd, host: topology.host, dir: join(dir, 'etcd'), clusterToken: `pgfleet-lab-${state.id}`, authToken: options.etcdAuthToken },
-      async (member) => {
-        state.processes.push({ kind: 'etcd', name: member.name, ...member.process });
-        await saveLabState(state);
-      },
-    );
+    const etcdSpec = labEtcdClusterSpec(state, options.etcdAuthToken);
+    const members = await startEtcdMembers(etcdSpec, async (member) => {
+      state.processes.push({ kind: 'etcd', name: member.name, ...member.process });
+      await saveLabState(state);
+    });
     await waitForEtcdHealthy(members, Math.min(30_000, timeoutMs));
+    if (etcdTls !== 'off') await checkEtcdTlsGateway(topology, labEtcdTlsPaths(dir).client);
 
     const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: runAs?.home ?? process.env.HOME ?? '/', env: {} });
     await prepareInstanceDirectories(paths, owner);
@@ -101,7 +116,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
         const layout = instanceLayout(paths, node.name);
         const spec = labInstanceSpec(node, layout, settings, roles);
         await prepareInstance(layout, owner);
-        await writeInstanceConfig(layout.configFile, buildPatroniConfig({ settings: settings.patroni!, instance: spec, template, features }), { owner });
+        await writeInstanceConfig(layout.configFile, buildPatroniConfig({ settings: nodeSettings.patroni!, instance: spec, template, features }), { owner });
         const handle = await startPatroni(layout, { patroniBinary: BINARIES.patroni, runAs });
         state.processes.push({ kind: 'patroni', name: node.name, ...handle });
         await saveLabState(state);
@@ -145,14 +160,14 @@ export function labInstanceSpec(node: LabNode, layout: InstanceLayout, settings:
 
 async function waitForFleetReady(state: LabState, paths: SitePaths, startedAt: number, deadline: number, progress: (message: string, transient: boolean) => void): Promise<ClusterReadiness[]> {
   const clients = new Map<string, PatroniRestClient>();
-  const clientFor = (url: string): PatroniRestClient => {
-    let client = clients.get(url);
-    if (!client) clients.set(url, (client = new PatroniRestClient(url, {}, 2_000)));
+  const clientFor = async (node: LabNode): Promise<PatroniRestClient> => {
+    let client = clients.get(node.name);
+    if (!client) clients.set(node.name, (client = (await labNodeRestClient(state.dir, state.topology, node, 2_000)).client));
     return client;
   };
   try {
     for (;;) {
-      const readiness = await Promise.all(state.topology.clusters.map((cluster) => clusterReadiness(state.topology, cluster, clientFor)));
+      const readiness = await Promise.all(state.topology.clusters.map((cluster) => clusterReadiness(cluster, clientFor)));
       progress(`waiting for leaders and streaming replicas: ${readiness.map(describeReadiness).join('  ')}`, true);
       if (readiness.every((cluster) => cluster.ready)) return readiness;
       const dead = state.processes.find((process) => process.kind === 'patroni' && !isRunning(process));
@@ -178,12 +193,16 @@ function describeReadiness(cluster: ClusterReadiness): string {
   return `${cluster.scope}: ${leader} ${cluster.streaming.length}/${cluster.expectedReplicas} streaming`;
 }
 
-/** Stops every process a lab recorded: Patroni first (it stops PostgreSQL), then orphaned postmasters, then etcd. */
+/**
+ * Stops every process of a lab: Patroni first (it stops PostgreSQL), then
+ * orphaned postmasters, then etcd. A Patroni restarted since `lab up` (by
+ * `etcd tls migrate`) is found through its instance's pid file.
+ */
 export async function stopLabProcesses(state: LabState, graceMs = 30_000): Promise<void> {
-  const patronis = state.processes.filter((process) => process.kind === 'patroni');
+  const processes = await currentLabProcesses(state);
+  const patronis = processes.filter((process) => process.kind === 'patroni');
   await Promise.all(patronis.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs })));
-  const settings = labSiteSettings(state.dir, state.topology).settings;
-  const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: '/', env: {} });
+  const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   await Promise.all(state.topology.clusters.flatMap((cluster) => cluster.nodes.map((node) => stopOrphanedPostmaster(instanceLayout(paths, node.name).dataDir))));
   const etcds = state.processes.filter((process) => process.kind === 'etcd');
   await Promise.all(etcds.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs: 10_000 })));
@@ -215,18 +234,11 @@ async function checkLabDirUsable(dir: string): Promise<void> {
 
 /** Patroni runs as another user (postgres): every existing ancestor of the lab must let it through. */
 async function checkReachableBy(dir: string, user: OsUser): Promise<void> {
-  for (let current = resolve(dir); ; current = dirname(current)) {
-    const info = await stat(current).catch(() => undefined);
-    if (info) {
-      const mode = info.mode;
-      const passable = info.uid === user.uid ? (mode & 0o100) !== 0 : info.gid === user.gid ? (mode & 0o010) !== 0 : (mode & 0o001) !== 0;
-      if (!passable) {
-        throw new PgfleetError('LAB_DIR_UNREACHABLE', `the ${user.name} user that runs Patroni cannot reach ${dir}: ${current} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}`, {
-          hint: `choose a --dir it can reach (e.g. under /var/lib or /tmp), or chmod o+x ${current}`,
-        });
-      }
-    }
-    if (current === dirname(current)) return;
+  const blocking = await firstUntraversableAncestor(dir, user);
+  if (blocking) {
+    throw new PgfleetError('LAB_DIR_UNREACHABLE', `the ${user.name} user that runs Patroni cannot reach ${dir}: ${blocking.path} has mode ${blocking.mode.toString(8).padStart(4, '0')}`, {
+      hint: `choose a --dir it can reach (e.g. under /var/lib or /tmp), or chmod o+x ${blocking.path}`,
+    });
   }
 }
 
@@ -241,6 +253,42 @@ async function checkBinaries(): Promise<void> {
 async function detectPatroniFeatures(binary: string): Promise<PatroniFeatures> {
   const { stdout } = await promisify(execFile)(binary, ['--version']);
   return patroniFeatures(parsePatroniVersion(stdout));
+}
+
+/** How the lab's etcd members run: listeners for its TLS mode, and their certificates. */
+export function labEtcdClusterSpec(state: Pick<LabState, 'dir' | 'topology' | 'id' | 'etcdTls'>, authToken?: string): EtcdClusterSpec {
+  const etcdTls = state.etcdTls ?? 'off';
+  const tlsPaths = labEtcdTlsPaths(state.dir);
+  return {
+    members: state.topology.etcd,
+    host: state.topology.host,
+    dir: join(state.dir, 'etcd'),
+    clusterToken: `pgfleet-lab-${state.id}`,
+    authToken,
+    clientSchemes: labEtcdClientSchemes(etcdTls),
+    ...(etcdTls === 'off' ? {} : { tls: { caFile: tlsPaths.ca.certFile, memberCertificate: (name: string) => labEtcdMemberCertificate(state.dir, name), client: tlsPaths.client } }),
+  };
+}
+
+/**
+ * /health over https says nothing about the JSON gateway pgfleet and Patroni
+ * use; a status call through it on every member does.
+ */
+async function checkEtcdTlsGateway(topology: LabTopology, tls: EtcdTlsFiles): Promise<void> {
+  const endpoints = labEtcdEndpoints(topology, 'https');
+  const client = new EtcdClient({ endpoints, tls });
+  try {
+    for (const endpoint of endpoints) {
+      await client.status(endpoint).catch((error: unknown) => {
+        throw new PgfleetError('LAB_ETCD_TLS_BROKEN', `etcd at ${endpoint} answers /health over https but not its v3 API: ${error instanceof Error ? error.message : String(error)}`, {
+          hint: "the member certificate needs clientAuth as well as serverAuth (etcd's gateway dials itself with it)",
+          exitCode: 4,
+        });
+      });
+    }
+  } finally {
+    await client.close();
+  }
 }
 
 function formatPorts(ports: number[]): string {

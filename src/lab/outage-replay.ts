@@ -22,7 +22,7 @@ import { type DemoNarrator, STORY_PORTS } from './lab-demo.js';
 import { labDown } from './lab-down.js';
 import { labNodeLayout, startLabNode, stopLabNode } from './lab-node-process.js';
 import { ensureClusterRoles, etcdRootPasswordFile, labSecretsDir } from './lab-secrets.js';
-import { labSiteSettings } from './lab-settings.js';
+import { labStateSettings } from './lab-settings.js';
 import { defaultLabDir, type LabState, loadLabState } from './lab-state.js';
 import { labUp } from './lab-up.js';
 import { startFleetWriters } from './fleet-writers.js';
@@ -189,7 +189,7 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
     await stopLabNode(state, forgottenLeader.name);
     say.say(`${forgottenLeader.name} stopped after ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s; its leader key expires with its lease (ttl 20 s), then the replica must write the leader key to take over`);
     const watchMs = 30_000;
-    const seen = await waitForClusters(topology, [forgottenCluster.scope], {
+    const seen = await waitForClusters(dir, topology, [forgottenCluster.scope], {
       timeoutMs: watchMs,
       until: (readiness) => readiness[0]!.leader !== undefined && Date.now() - stoppedAt > 3_000,
       onPoll: (readiness) => say.progress(`${Math.round((Date.now() - stoppedAt) / 1000)} s after the stop: leader ${readiness[0]!.leader ?? 'none'}; ${readiness[0]!.nodes.map((node) => `${node.name} ${node.role ?? node.error ?? '?'}`).join(', ')}`),
@@ -223,7 +223,7 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
     if (!rootExisted) await auth.deleteUser('root');
     await rm(join(labSecretsDir(dir), 'naive-runbook'), { recursive: true, force: true });
     say.say(`${NAIVE.user}, ${NAIVE.role}${rootExisted ? '' : ' and root'} deleted`);
-    const back = await waitForClusters(topology, topology.clusters.map((cluster) => cluster.scope), {
+    const back = await waitForClusters(dir, topology, topology.clusters.map((cluster) => cluster.scope), {
       timeoutMs: 90_000,
       onPoll: (readiness) => say.progress(`waiting: ${readiness.map((r) => `${r.scope} leader ${r.leader ?? 'none'}, ${r.streaming.length}/${r.expectedReplicas} streaming`).join('; ')}`),
     });
@@ -274,7 +274,7 @@ function checkUsableLab(state: LabState): void {
 }
 
 async function labInstances(state: LabState): Promise<LocalInstance[]> {
-  const paths = resolveSitePaths(labSiteSettings(state.dir, state.topology).settings, { isRoot: isRoot(), home: '/', env: {} });
+  const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   return listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir);
 }
 

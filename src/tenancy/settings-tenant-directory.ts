@@ -1,23 +1,33 @@
 import { join } from 'node:path';
-import { tenantName } from '../core/tenancy/tenant-naming.js';
-import type { TenancySettings } from '../core/settings/site-settings.js';
+import { type TenantNaming, tenantNames } from '../core/tenancy/desired-tenants.js';
+import { checkScope } from '../core/tenancy/tenant-naming.js';
+import type { ListedTenant } from '../core/tenancy/tenants-file.js';
+import type { SiteSettings } from '../core/settings/site-settings.js';
 import { readSecretFile } from '../adapters/fs/secret-file.js';
 import type { EtcdCredentials } from '../adapters/etcd/etcd-client.js';
 import type { TenantDirectory } from '../migration/etcd-auth/tenant-directory.js';
+import { loadTenantsFile } from './tenants-file-loader.js';
 
-/** Tenants as the settings name them, with one 0600 password file per tenant user in the secrets directory. */
+/**
+ * Tenants as the settings and the tenants file name them, with one 0600
+ * password file per tenant user in the secrets directory
+ * (`<secrets_dir>/<user>.password`).
+ */
 export class SettingsTenantDirectory implements TenantDirectory {
   constructor(
-    private readonly tenancy: TenancySettings,
+    readonly naming: TenantNaming,
     readonly secretsDir: string,
+    readonly listed: readonly ListedTenant[] = [],
   ) {}
 
-  userFor(_namespace: string, scope: string): string {
-    return tenantName(this.tenancy.user_format, scope);
+  userFor(namespace: string, scope: string): string {
+    checkScope(scope, `${namespace}${scope}`);
+    return tenantNames(this.naming, this.listed, namespace, scope).user;
   }
 
-  roleFor(scope: string): string {
-    return tenantName(this.tenancy.role_format, scope);
+  roleFor(namespace: string, scope: string): string {
+    checkScope(scope, `${namespace}${scope}`);
+    return tenantNames(this.naming, this.listed, namespace, scope).role;
   }
 
   passwordFile(user: string): string {
@@ -32,4 +42,19 @@ export class SettingsTenantDirectory implements TenantDirectory {
       return undefined;
     }
   }
+}
+
+/** How tenants are named, from the settings. */
+export function tenantNamingFromSettings(settings: SiteSettings): TenantNaming {
+  return {
+    userFormat: settings.tenancy.user_format,
+    roleFormat: settings.tenancy.role_format,
+    defaultNamespace: settings.patroni?.etcd.namespace ?? '/service/',
+    adminUser: settings.etcd_admin.username,
+  };
+}
+
+/** The directory of the settings, with the tenants file read (`tenantsFile` overrides tenancy.tenants_file). */
+export async function tenantDirectoryFromSettings(settings: SiteSettings, secretsDir: string, tenantsFile: string | undefined = settings.tenancy.tenants_file): Promise<SettingsTenantDirectory> {
+  return new SettingsTenantDirectory(tenantNamingFromSettings(settings), secretsDir, await loadTenantsFile(tenantsFile));
 }

@@ -49,7 +49,7 @@ describe('pgfleet usage errors and exit codes, run as a user would (the built CL
   it('names the allowed values of an option with choices', async () => {
     const result = await runCli(['--output', 'yaml', 'doctor']);
     assert.equal(result.code, ExitCode.usage);
-    assert.match(lines(result.stderr)[0]!, /^error: option '-o, --output <format>' argument 'yaml' is invalid\. Allowed choices are text, json\.$/);
+    assert.match(lines(result.stderr)[0]!, /^error: option '-o, --output <format>' argument 'yaml' is invalid\. Allowed choices are text, json, sarif\.$/);
   });
 
   it('names the allowed values of an argument with choices', async () => {

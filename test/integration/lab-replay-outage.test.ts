@@ -76,7 +76,7 @@ describe('pgfleet lab replay-outage on a running lab: the naive runbook of the o
     } finally {
       await admin.close();
     }
-    const readiness = await waitForClusters(lab.state.topology, ['alpha', 'beta'], { timeoutMs: 30_000 });
+    const readiness = await waitForClusters(lab.dir, lab.state.topology, ['alpha', 'beta'], { timeoutMs: 30_000 });
     assert.ok(readiness.every((cluster) => cluster.ready));
     for (const instance of await instances()) assert.equal(await readFile(instance.configFile, 'utf8'), yamlBefore.get(instance.configFile), instance.configFile);
   });

@@ -1,6 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseLabEtcdTls } from '../../src/core/lab/lab-etcd-tls.js';
 import { labPortCount } from '../../src/core/lab/lab-topology.js';
 import { findFreePortRange } from '../../src/adapters/process/port-probe.js';
 import { labDown } from '../../src/lab/lab-down.js';
@@ -18,6 +19,8 @@ export interface TestLabOptions {
   etcdMembers?: number;
   scopes?: string[];
   etcdAuthToken?: string;
+  /** true: etcd on https only (client certificates required); 'dual': http and https, nodes on http. */
+  etcdTls?: boolean | 'dual';
 }
 
 /**
@@ -41,7 +44,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   const unregister = registerTeardown(down);
   try {
     const basePort = await findFreePortRange(labPortCount(shape));
-    const result = await labUp({ ...shape, basePort, dir, scopes: options.scopes, etcdAuthToken: options.etcdAuthToken, timeoutMs: 120_000 });
+    const result = await labUp({ ...shape, basePort, dir, scopes: options.scopes, etcdAuthToken: options.etcdAuthToken, etcdTls: parseLabEtcdTls(options.etcdTls), timeoutMs: 120_000 });
     return {
       ...result,
       dir,

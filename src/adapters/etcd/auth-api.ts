@@ -1,23 +1,10 @@
 import type { Secret } from '../../core/secret.js';
 import type { KeyRange } from '../../core/etcd/key-range.js';
+import type { EtcdRole, EtcdUser, PermissionType, RolePermission } from '../../core/etcd/auth-model.js';
 import type { EtcdClient } from './etcd-client.js';
 import { EtcdError } from './etcd-error.js';
 
-export type PermissionType = 'READ' | 'WRITE' | 'READWRITE';
-
-export interface RolePermission extends KeyRange {
-  permType: PermissionType;
-}
-
-export interface EtcdUser {
-  name: string;
-  roles: string[];
-}
-
-export interface EtcdRole {
-  name: string;
-  permissions: RolePermission[];
-}
+export type { EtcdRole, EtcdUser, PermissionType, RolePermission } from '../../core/etcd/auth-model.js';
 
 const b64 = (value: Buffer): string => value.toString('base64');
 const fromB64 = (value: string | undefined): Buffer => (value ? Buffer.from(value, 'base64') : Buffer.alloc(0));

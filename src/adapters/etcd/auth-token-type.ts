@@ -1,4 +1,5 @@
-import { request } from 'undici';
+import { Agent, request } from 'undici';
+import { type EtcdTlsFiles, tlsConnectOptions } from './gateway-transport.js';
 import type { TokenType } from '../../core/migration/enforce-gates.js';
 
 /**
@@ -24,17 +25,30 @@ export function tokenTypeFromCommandLine(args: string[]): TokenType | undefined 
   return undefined;
 }
 
-export async function tokenTypeFromDebugVars(endpoint: string, fetchTimeoutMs = 2_000): Promise<TokenType | undefined> {
+/** `tls`: the CA and client certificate an https etcd (with --client-cert-auth) asks for. */
+export async function tokenTypeFromDebugVars(endpoint: string, fetchTimeoutMs = 2_000, tls?: EtcdTlsFiles): Promise<TokenType | undefined> {
+  const commandLine = await etcdCommandLineFromDebugVars(endpoint, fetchTimeoutMs, tls);
+  return commandLine ? (tokenTypeFromCommandLine(commandLine) ?? 'simple') : undefined;
+}
+
+/** etcd's own command line from its expvar page (/debug/vars); undefined when not exposed or unreachable. Callers redact it. */
+export async function etcdCommandLineFromDebugVars(endpoint: string, fetchTimeoutMs = 2_000, tls?: EtcdTlsFiles): Promise<string[] | undefined> {
+  const dispatcher = endpoint.startsWith('https:') && tls ? tlsDispatcher(tls, fetchTimeoutMs) : undefined;
   try {
-    const response = await request(`${endpoint.replace(/\/+$/, '')}/debug/vars`, { headersTimeout: fetchTimeoutMs, bodyTimeout: fetchTimeoutMs });
+    const response = await request(`${endpoint.replace(/\/+$/, '')}/debug/vars`, { headersTimeout: fetchTimeoutMs, bodyTimeout: fetchTimeoutMs, ...(dispatcher ? { dispatcher } : {}) });
     if (response.statusCode !== 200) {
       await response.body.dump();
       return undefined;
     }
     const vars = (await response.body.json()) as { cmdline?: unknown };
-    if (!Array.isArray(vars.cmdline)) return undefined;
-    return tokenTypeFromCommandLine(vars.cmdline.map(String)) ?? 'simple';
+    return Array.isArray(vars.cmdline) ? vars.cmdline.map(String) : undefined;
   } catch {
     return undefined;
+  } finally {
+    await dispatcher?.close();
   }
+}
+
+function tlsDispatcher(tls: EtcdTlsFiles, timeoutMs: number): Agent {
+  return new Agent({ connect: { timeout: timeoutMs, ...tlsConnectOptions(tls) } });
 }

@@ -58,17 +58,21 @@ const unb64 = (value: string | undefined): string => (value ? Buffer.from(value,
  * - with credentials, it authenticates lazily; "authentication is not enabled"
  *   means "go on without a token";
  * - on "user name is empty", "invalid auth token" or "revision of auth store is
- *   old" it drops its token, authenticates again once and retries the call.
+ *   old" it drops its token, authenticates again once and retries the call;
+ *   so does a call sent without a token that gets "permission denied" (as
+ *   Patroni's client does: it is what etcd answers under --client-cert-auth).
  */
 export class EtcdClient {
   readonly #transport: GatewayTransport;
   readonly #credentials: EtcdCredentials | undefined;
+  readonly #tls: EtcdTlsFiles | undefined;
   #token: string | undefined;
   #tokenTried = false;
 
   constructor(options: EtcdClientOptions) {
     this.#transport = new GatewayTransport({ endpoints: options.endpoints, tls: options.tls, timeoutMs: options.timeoutMs });
     this.#credentials = options.credentials;
+    this.#tls = options.tls;
   }
 
   get endpoints(): string[] {
@@ -85,7 +89,10 @@ export class EtcdClient {
     try {
       return await this.#transport.post<T>(path, body, this.#token);
     } catch (error) {
-      if (!(error instanceof EtcdError) || !isStaleAuth(error)) throw error;
+      // A request sent without a token, refused once auth went on: "user name is empty", or "permission
+      // denied" when etcd runs --client-cert-auth (the gateway's own certificate then names the user).
+      const sentWithoutToken = this.#token === undefined && error instanceof EtcdError && error.kind === 'permission-denied';
+      if (!(error instanceof EtcdError) || !(isStaleAuth(error) || sentWithoutToken)) throw error;
       // Without credentials there is nothing to authenticate with.
       if (!this.#credentials) throw error;
       // Auth state changed under us: authenticate again (or learn it is off) and retry once.
@@ -174,7 +181,7 @@ export class EtcdClient {
   /** Status of one endpoint (version, leader). */
   async status(endpoint?: string): Promise<EtcdStatus> {
     const target = endpoint ?? this.endpoints[0]!;
-    const transport = endpoint ? new GatewayTransport({ endpoints: [endpoint], timeoutMs: 2_000 }) : this.#transport;
+    const transport = endpoint ? new GatewayTransport({ endpoints: [endpoint], tls: this.#tls, timeoutMs: 2_000 }) : this.#transport;
     try {
       const answer = await transport.post<{ header: { member_id: string; raft_term?: string }; version: string; leader: string; dbSize?: string }>('/v3/maintenance/status', {});
       return {

@@ -24,6 +24,7 @@ export type EtcdErrorKind =
   | 'role-exists'
   | 'root-user-missing'
   | 'root-role-not-granted'
+  | 'gateway-common-name'
   | 'unreachable'
   | 'other';
 
@@ -41,6 +42,7 @@ export function classifyEtcdMessage(message: string): EtcdErrorKind {
   if (m.includes('role name already exists')) return 'role-exists';
   if (m.includes('root user does not exist')) return 'root-user-missing';
   if (m.includes('root user does not have root role')) return 'root-role-not-granted';
+  if (m.includes('commonname of client sending a request against gateway')) return 'gateway-common-name';
   return 'other';
 }
 
@@ -52,6 +54,8 @@ const HINTS: Partial<Record<EtcdErrorKind, string>> = {
   'role-not-found': 'create the role with `pgfleet etcd tenants apply`',
   'root-user-missing': 'etcd needs a root user holding the root role before auth can be enabled: `pgfleet etcd tenants apply` creates it',
   'root-role-not-granted': 'grant the root role to the root user: `pgfleet etcd tenants apply`',
+  'gateway-common-name':
+    "etcd auth is on and this client certificate has a CN: etcd 3.4's JSON gateway (used by Patroni 3.0.2 and pgfleet) then refuses every request, even with a token; issue the client certificate without a CN (pgfleet pki: withoutCommonName), or drop client certificates and keep https with cacert and etcd users",
   unreachable: 'check that etcd runs and that the endpoints in the settings are right',
 };
 

@@ -17,6 +17,15 @@ export interface GatewayTransportOptions {
   timeoutMs?: number | undefined;
 }
 
+/** The TLS part of an undici connection to etcd: its CA, and the client certificate and key. */
+export function tlsConnectOptions(tls: EtcdTlsFiles | undefined): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  return {
+    ...(tls?.cacert ? { ca: readFileSync(tls.cacert) } : {}),
+    ...(tls?.cert ? { cert: readFileSync(tls.cert) } : {}),
+    ...(tls?.key ? { key: readFileSync(tls.key) } : {}),
+  };
+}
+
 /**
  * POSTs JSON to etcd's v3 gateway (`/v3/...`), trying each endpoint in turn
  * when one cannot be reached, and turning etcd's error bodies into EtcdError.
@@ -34,12 +43,7 @@ export class GatewayTransport {
     this.#timeoutMs = options.timeoutMs ?? 5_000;
     const tls = options.tls;
     this.#dispatcher = new Agent({
-      connect: {
-        timeout: this.#timeoutMs,
-        ...(tls?.cacert ? { ca: readFileSync(tls.cacert) } : {}),
-        ...(tls?.cert ? { cert: readFileSync(tls.cert) } : {}),
-        ...(tls?.key ? { key: readFileSync(tls.key) } : {}),
-      },
+      connect: { timeout: this.#timeoutMs, ...tlsConnectOptions(tls) },
       headersTimeout: this.#timeoutMs,
       bodyTimeout: this.#timeoutMs,
       keepAliveTimeout: 4_000,

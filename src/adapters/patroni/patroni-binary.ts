@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { PgfleetError } from '../../core/errors.js';
+import { childEnvironment } from '../process/child-environment.js';
 import { parsePatroniVersion, patroniFeatures, type PatroniFeatures } from '../../core/patroni-config/patroni-features.js';
 
 const detected = new Map<string, Promise<PatroniFeatures>>();
@@ -34,7 +35,7 @@ function runVersion(execpath: string): Promise<string> {
   });
 }
 
-/** The environment for a Patroni child: without PATRONI_* variables, which would override the file being checked. */
+/** The environment for a Patroni child: an allow-list (no PATRONI_* variable, which would override the file being checked, no secret of pgfleet's). */
 export function patroniEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('PATRONI_')));
+  return childEnvironment(env);
 }

@@ -59,9 +59,9 @@ export class PatroniRestClient {
     this.#dispatcher = new Agent({
       connect: {
         timeout: timeoutMs,
-        ...(credentials.cafile ? { ca: readFileSync(credentials.cafile) } : {}),
-        ...(credentials.certfile ? { cert: readFileSync(credentials.certfile) } : {}),
-        ...(credentials.keyfile ? { key: readFileSync(credentials.keyfile) } : {}),
+        ...(credentials.cafile ? { ca: readClientFile(credentials.cafile, 'CA certificate') } : {}),
+        ...(credentials.certfile ? { cert: readClientFile(credentials.certfile, 'client certificate') } : {}),
+        ...(credentials.keyfile ? { key: readClientFile(credentials.keyfile, 'client key') } : {}),
         ...(credentials.insecure ? { rejectUnauthorized: false } : {}),
       },
       headersTimeout: timeoutMs,
@@ -142,6 +142,16 @@ export class PatroniRestClient {
 
   async close(): Promise<void> {
     await this.#dispatcher.close();
+  }
+}
+
+function readClientFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new PgfleetError('REST_CLIENT_FILE_UNREADABLE', `cannot read the ${what} ${path} for the Patroni REST API client (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      hint: 'pgfleet uses the files of the member\'s YAML (ctl, else restapi), as patronictl does: check they exist and this user can read them',
+    });
   }
 }
 

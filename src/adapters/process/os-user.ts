@@ -20,6 +20,16 @@ export function lookupOsUser(name: string): OsUser | undefined {
   return undefined;
 }
 
+/** The name of a group, from /etc/group (Node has no getgrgid). */
+export function lookupOsGroupName(gid: number): string | undefined {
+  const groups = readFileSync('/etc/group', 'utf8');
+  for (const line of groups.split('\n')) {
+    const fields = line.split(':');
+    if (fields.length >= 3 && fields[2] === String(gid)) return fields[0];
+  }
+  return undefined;
+}
+
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
@@ -38,4 +48,14 @@ export function serviceUser(name = 'postgres'): OsUser | undefined {
     });
   }
   return user;
+}
+
+/** User names by uid, from /etc/passwd (for naming file owners in messages). */
+export function osUserNames(): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    const fields = line.split(':');
+    if (fields.length >= 7 && !names.has(Number(fields[2]))) names.set(Number(fields[2]), fields[0]!);
+  }
+  return names;
 }

@@ -1,12 +1,21 @@
 import { createServer } from 'node:net';
 
 /** True when nothing listens on host:port (we can bind it). */
-export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return (await probeListen(port, host)) === 'free';
+}
+
+/**
+ * Whether a server could listen on host:port: `free`, `in-use`
+ * (EADDRINUSE), `not-local` (EADDRNOTAVAIL: no such address on this host),
+ * or another error code.
+ */
+export function probeListen(port: number, host: string): Promise<'free' | 'in-use' | 'not-local' | string> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', () => resolve(false));
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' ? 'in-use' : error.code === 'EADDRNOTAVAIL' ? 'not-local' : (error.code ?? 'error')));
     server.listen({ port, host, exclusive: true }, () => {
-      server.close(() => resolve(true));
+      server.close(() => resolve('free'));
     });
   });
 }

@@ -2,7 +2,7 @@ import { homedir, hostname } from 'node:os';
 import { PgfleetError } from '../../core/errors.js';
 import { type PatroniConfig, buildPatroniConfig } from '../../core/patroni-config/build-config.js';
 import { instanceSpecFromOptions, type PatroniInstanceOptions } from '../../core/patroni-config/instance-options.js';
-import type { InstanceSpec } from '../../core/patroni-config/instance-spec.js';
+import type { InstanceSpec, ParameterValue } from '../../core/patroni-config/instance-spec.js';
 import { parsePatroniVersion, patroniFeatures, type PatroniFeatures } from '../../core/patroni-config/patroni-features.js';
 import { instanceLayout } from '../../core/instance/instance-layout.js';
 import { resolveSitePaths } from '../../core/settings/site-paths.js';
@@ -20,6 +20,8 @@ export interface InstanceConfigRequest {
   patroniVersion?: string | undefined;
   hostname?: string | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /** PostgreSQL parameters and pg_hba lines given at creation (bootstrap.dcs in dynamic mode). */
+  postgresql?: { parameters?: Record<string, ParameterValue> | undefined; extraPgHba?: string[] | undefined } | undefined;
 }
 
 export interface InstanceConfig {
@@ -30,7 +32,7 @@ export interface InstanceConfig {
   /** Where the file goes. */
   configFile: string;
   /** Role passwords generated because no file was given. */
-  generatedRoles: string[];
+  generatedRoles: (keyof RolePasswordFiles)[];
 }
 
 /** Requires the settings' patroni section: without it pgfleet does not manage Patroni. */
@@ -50,10 +52,18 @@ export function patroniSettingsOf(settings: SiteSettings, source: string | undef
  */
 export async function instanceConfig(request: InstanceConfigRequest): Promise<InstanceConfig> {
   const patroni = patroniSettingsOf(request.settings, undefined);
-  const { secrets, generated } = await readInstanceOptionSecrets(request.options, request.roleFiles);
   const env = request.env ?? process.env;
+  const { secrets, generated } = await readInstanceOptionSecrets(request.options, request.roleFiles, env);
   const paths = resolveSitePaths(request.settings, { isRoot: isRoot(), home: env.HOME || homedir(), env });
-  const spec = instanceSpecFromOptions(request.options, { settings: request.settings, paths, hostname: request.hostname ?? hostname(), secrets });
+  const base = instanceSpecFromOptions(request.options, { settings: request.settings, paths, hostname: request.hostname ?? hostname(), secrets });
+  const spec: InstanceSpec = {
+    ...base,
+    postgresql: {
+      ...base.postgresql,
+      parameters: { ...base.postgresql.parameters, ...request.postgresql?.parameters },
+      pgHba: [...base.postgresql.pgHba, ...(request.postgresql?.extraPgHba ?? []).filter((line) => !base.postgresql.pgHba.includes(line))],
+    },
+  };
   const template = await loadPatroniTemplate(patroni);
   const features = request.patroniVersion ? patroniFeatures(parsePatroniVersion(request.patroniVersion)) : await detectPatroniFeatures(patroni.execpath);
   const config = buildPatroniConfig({ settings: patroni, instance: spec, template: template.template, features });

@@ -20,8 +20,13 @@ export function registerLabCommands(program: Command): void {
     .option('--base-port <port>', 'first port of the lab range (default: a free range)', integerOption(1, 65535))
     .option('--scopes <list>', 'comma-separated cluster names (default: alpha, beta, ...)')
     .option('--timeout <seconds>', 'hard limit for the start-up', integerOption(10, 3600), 180)
+    .addOption(
+      new Option('--etcd-tls [mode]', 'etcd over TLS with client certificates (issued with pgfleet pki): "https" (the default when given alone) serves https only; "dual" serves http and https with the nodes still on http, to drill `pgfleet etcd tls migrate`')
+        .choices(['https', 'dual'])
+        .preset('https'),
+    )
     .addOption(dirOption())
-    .action(async (options: { clusters: number; nodes: number; etcdMembers: number; basePort?: number; scopes?: string; timeout: number; dir?: string }, command: Command) => {
+    .action(async (options: { clusters: number; nodes: number; etcdMembers: number; basePort?: number; scopes?: string; timeout: number; dir?: string; etcdTls?: 'https' | 'dual' }, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
         const { labUp } = await import('../../lab/lab-up.js');
@@ -35,6 +40,7 @@ export function registerLabCommands(program: Command): void {
           basePort,
           scopes: options.scopes?.split(',').map((scope) => scope.trim()),
           dir: options.dir,
+          etcdTls: options.etcdTls ?? 'off',
           timeoutMs: options.timeout * 1000,
           onProgress: (message, transient) => (transient ? output.progress(message) : output.step(message)),
         });
@@ -120,6 +126,20 @@ export function registerLabCommands(program: Command): void {
   };
 
   lab
+    .command('etcd-https-only')
+    .description("last step of the TLS migration drill: restart each etcd member without its plain-http listener, one at a time, keeping quorum (refused while a node still uses http)")
+    .addOption(dirOption())
+    .action(async (options: { dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { labEtcdHttpsOnly } = await import('../../lab/lab-etcd-https-only.js');
+        const { defaultLabDir } = await import('../../lab/lab-state.js');
+        const result = await labEtcdHttpsOnly(options.dir ?? defaultLabDir(), { onProgress: (message) => output.step(message) });
+        output.data(result, () => [...result.members.map((member) => `  ${member.name}: https only, healthy after ${member.healthyAfterMs} ms`), `etcd serves https only; http ports ${result.closedHttpPorts.join(', ')} closed`].join('\n'));
+      });
+    });
+
+  lab
     .command('demo')
     .description('the main demo: secure an open fleet of 3 clusters while applications write (gate refusal, drill with automatic rollback, enforce, tenant isolation), then stop the lab')
     .option('--keep', 'leave the lab running at the end', false)
@@ -139,9 +159,29 @@ export function registerLabCommands(program: Command): void {
     )
     .action(storyAction(async () => (await import('../../lab/outage-replay.js')).replayOutage));
 
+  lab
+    .command('restapi-tls')
+    .description("issue REST API certificates for the lab's nodes (CA, server, client) and basic-auth password files, and declare them in the lab settings; `pgfleet restapi secure apply` rolls them out")
+    .addOption(new Option('--verify-client <mode>', 'client certificates the REST API asks for').choices(['none', 'optional', 'required']).default('optional'))
+    .option('--no-basic-auth', 'no basic auth (default: one generated password per cluster)')
+    .addOption(dirOption())
+    .action(async (options: { verifyClient: 'none' | 'optional' | 'required'; basicAuth: boolean; dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { prepareLabRestApiTls } = await import('../../lab/lab-restapi-tls.js');
+        const { defaultLabDir } = await import('../../lab/lab-state.js');
+        const result = await prepareLabRestApiTls(options.dir ?? defaultLabDir(), { verifyClient: options.verifyClient, basicAuth: options.basicAuth });
+        output.data(result, () =>
+          [`certificates in ${result.tlsDir} (CA and keys in ${result.pkiDir})`, `${result.settingsFile}: patroni.restapi (verify_client ${options.verifyClient}${result.passwordFile ? ', basic auth' : ''}) and patroni.ctl set`, 'roll it out with: pgfleet restapi secure plan, then pgfleet restapi secure apply'].join('\n'),
+        );
+      });
+    });
+
   withSubcommandExamples(lab, 'up', [
     { command: 'pgfleet lab up', description: '3 etcd members and 2 clusters (alpha, beta) of 2 nodes each, on a free port range' },
     { command: 'pgfleet lab up --clusters 3 --nodes 3 --scopes alpha,alpha2,beta --dir /tmp/lab', description: 'three named clusters of three nodes, in a chosen directory' },
+    { command: 'pgfleet lab up --etcd-tls', description: 'etcd on https only, with client certificates; every node and pgfleet use TLS' },
+    { command: 'pgfleet lab up --etcd-tls dual', description: 'etcd on http and https, nodes on http: the starting point of `pgfleet etcd tls migrate`' },
   ]);
   withSubcommandExamples(lab, 'status', [
     { command: 'pgfleet lab status', description: 'tables of the etcd members and of every cluster member' },
@@ -158,6 +198,13 @@ export function registerLabCommands(program: Command): void {
   withSubcommandExamples(lab, 'replay-outage', [
     { command: 'pgfleet lab replay-outage', description: 'start a lab, replay the naive runbook, show the hidden breakage and the failed failover, restore, stop' },
     { command: 'pgfleet lab replay-outage --dir /tmp/lab', description: 'the same on the lab already running in /tmp/lab, which is restored and kept' },
+  ]);
+  withSubcommandExamples(lab, 'restapi-tls', [
+    { command: 'pgfleet lab restapi-tls && pgfleet restapi secure apply', description: 'TLS, verify_client optional and basic auth for the lab, rolled out live (with lab env in effect)' },
+    { command: 'pgfleet lab restapi-tls --verify-client required --dir /tmp/lab', description: 'ask for client certificates on every call, for the lab in /tmp/lab' },
+  ]);
+  withSubcommandExamples(lab, 'etcd-https-only', [
+    { command: 'pgfleet lab etcd-https-only', description: 'after `pgfleet etcd tls migrate` on a lab started with --etcd-tls dual: etcd keeps only its https listener' },
   ]);
   withSubcommandExamples(lab, 'demo', [
     { command: 'pgfleet lab demo', description: 'the whole story, step by step, then the lab is removed' },

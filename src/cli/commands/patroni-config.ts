@@ -16,6 +16,7 @@ export function patroniInstanceOptionList(): Option[] {
     new Option('--patroni-restapi-listen <host:port>', 'REST API bind address; default: the connect address'),
     new Option('--patroni-restapi-connect-address <host:port>', 'REST API address other members use; default: <connect host>:8008'),
     new Option('--patroni-postgresql-connect-host <host>', 'host other members and clients reach PostgreSQL at; default: this host name'),
+    new Option('--patroni-postgresql-listen <hosts>', "addresses PostgreSQL listens on (listen_addresses, comma-separated); default: '*'"),
     new Option('--patroni-etcd-username <name>', "etcd user of the cluster's tenant"),
     new Option('--patroni-etcd-password-file <file>', 'file (0600) holding the etcd password'),
     new Option('--patroni-restapi-authentication-username <name>', 'REST API basic-auth user for unsafe calls'),
@@ -30,6 +31,7 @@ export interface PatroniInstanceOptionValues {
   patroniRestapiListen?: string;
   patroniRestapiConnectAddress?: string;
   patroniPostgresqlConnectHost?: string;
+  patroniPostgresqlListen?: string;
   patroniEtcdUsername?: string;
   patroniEtcdPasswordFile?: string;
   patroniRestapiAuthenticationUsername?: string;
@@ -46,6 +48,7 @@ export function patroniInstanceOptions(name: string, values: PatroniInstanceOpti
     patroniRestapiListen: values.patroniRestapiListen,
     patroniRestapiConnectAddress: values.patroniRestapiConnectAddress,
     patroniPostgresqlConnectHost: values.patroniPostgresqlConnectHost,
+    patroniPostgresqlListen: values.patroniPostgresqlListen,
     patroniEtcdUsername: values.patroniEtcdUsername,
     patroniEtcdPasswordFile: values.patroniEtcdPasswordFile,
     patroniRestapiAuthenticationUsername: values.patroniRestapiAuthenticationUsername,
@@ -97,6 +100,9 @@ export function registerPatroniConfigCommands(program: Command): void {
           patroniVersion: options.patroniVersion,
         });
         if (result.generatedRoles.length > 0) output.detail(`no password file for ${result.generatedRoles.join(', ')}: generated passwords stand in`);
+        const { checkEtcdAuthMethods } = await import('../../core/patroni-config/etcd-auth-methods.js');
+        const authMethods = checkEtcdAuthMethods(result.config[loaded.settings.patroni!.etcd.version] as Record<string, unknown> | undefined, `instance ${result.spec.name}`);
+        if (authMethods) output.warn(`${authMethods.message}\n  hint: ${authMethods.hint}`);
         output.data(
           // Secret values serialise as a placeholder: JSON never carries them.
           { instance: result.spec.name, configFile: result.configFile, patroniVersion: result.features.version, template: result.template.source, settings: loaded.source ?? null, config: result.config },

@@ -42,17 +42,18 @@ export function registerPkiCommands(program: Command): void {
   for (const { kind, description } of kinds) {
     const sub = issue.command(`${kind} <name>`).description(description).addOption(dirOption());
     if (kind !== 'client') sub.option('--san <address>', 'IP address or DNS name clients use to reach it (repeat for each)', collect);
+    sub.option('--common-name <cn>', 'subject CN (default: the name)');
+    if (kind === 'client') sub.option('--no-common-name', "no CN in the subject (O=pgfleet instead): an etcd client certificate must have none once etcd auth is on (etcd 3.4's gateway refuses it otherwise)");
     sub
-      .option('--common-name <cn>', 'subject CN (default: the name)')
       .addOption(daysOption('825'))
       .option('--force', 'replace an existing certificate of that name with a new key and certificate', false)
       .option('--dry-run', 'show what would be issued, change nothing', false)
-      .action(async (name: string, options: { dir?: string; san?: string[]; commonName?: string; days?: number; force: boolean; dryRun: boolean }, command: Command) => {
+      .action(async (name: string, options: { dir?: string; san?: string[]; commonName?: string | false; days?: number; force: boolean; dryRun: boolean }, command: Command) => {
         const output = outputFor(command);
         await runCommand(output, async () => {
           const { leafRequest } = await import('../../core/pki/certificate-request.js');
           const { planCertificate, issueFromPlan } = await import('../../adapters/pki/certificate-issuer.js');
-          const request = leafRequest({ kind, name, sans: options.san ?? [], commonName: options.commonName, days: options.days });
+          const request = leafRequest({ kind, name, sans: options.san ?? [], commonName: options.commonName || undefined, withoutCommonName: options.commonName === false, days: options.days });
           const location = await pkiDirectory(command, options.dir, output);
           const plan = await planCertificate(location.dir, { ...request, kind }, { force: options.force });
           await carryOut(output, plan, options.dryRun, issueFromPlan, location);
@@ -116,7 +117,10 @@ export function registerPkiCommands(program: Command): void {
     { command: 'pgfleet pki init --dry-run', description: 'show what would be created, write nothing' },
   ]);
   withSubcommandExamples(pki, 'issue server', [{ command: 'pgfleet pki issue server node1 --san 10.0.0.11 --san node1.example.net', description: "node1's REST API certificate, valid for the addresses clients use" }]);
-  withSubcommandExamples(pki, 'issue client', [{ command: 'pgfleet pki issue client patronictl', description: 'a client certificate for patronictl and pgfleet (patroni.ctl certfile/keyfile)' }]);
+  withSubcommandExamples(pki, 'issue client', [
+    { command: 'pgfleet pki issue client patronictl', description: 'a client certificate for patronictl and pgfleet (patroni.ctl certfile/keyfile)' },
+    { command: 'pgfleet pki issue client etcd-client --no-common-name', description: "an etcd client certificate (patroni.etcd cert/key) that etcd's gateway still accepts once etcd auth is on" },
+  ]);
   withSubcommandExamples(pki, 'issue peer', [{ command: 'pgfleet pki issue peer etcd1 --san 10.0.0.1', description: 'a certificate for etcd member etcd1, for both its clients and its peers' }]);
   withSubcommandExamples(pki, 'show', [
     { command: 'pgfleet pki show', description: 'the CA and every certificate with its expiry' },

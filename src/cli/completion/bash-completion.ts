@@ -1,4 +1,4 @@
-import { type CompletionModel, type CompletionNode, shellQuote } from './completion-model.js';
+import { type CompletionModel, type CompletionOption, optionValueCases, shellQuote } from './completion-model.js';
 
 /**
  * A bash completion script for the whole command tree. It walks the words
@@ -16,14 +16,7 @@ export function renderBashCompletion(model: CompletionModel): string {
       return `    ${shellQuote(node.key)}) words=${shellQuote(words)}; options=${shellQuote(options)}; value_options=${shellQuote(valueOptions)}; argument_kind=${node.argumentKind} ;;`;
     })
     .join('\n');
-  const valueCases = nodes
-    .flatMap((node) =>
-      node.options
-        .filter((option) => option.takesValue && option.kind !== 'word')
-        .map((option) => `    ${shellQuote(`${node.key}|${option.name}`)}) ${valueAction(option)} ;;`),
-    )
-    .concat(globalOptions.filter((option) => option.takesValue && option.kind !== 'word').map((option) => `    *${shellQuote(`|${option.name}`)}) ${valueAction(option)} ;;`))
-    .join('\n');
+  const valueCases = optionValueCases(model, valueAction);
   const globalNames = globalOptions.map((o) => o.name).join(' ');
   const globalValueNames = globalOptions.filter((o) => o.takesValue).map((o) => o.name).join(' ');
 
@@ -95,7 +88,7 @@ complete -F ${fn} ${program}
 `;
 }
 
-function valueAction(option: CompletionNode['options'][number]): string {
+function valueAction(option: CompletionOption): string {
   switch (option.kind) {
     case 'choice':
       return `COMPREPLY=( $(compgen -W ${shellQuote(option.choices.join(' '))} -- "$cur") )`;

@@ -71,3 +71,19 @@ function dedupe(options: CompletionNode['options']): CompletionNode['options'] {
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
+
+export type CompletionOption = CompletionNode['options'][number];
+
+/**
+ * The `case` arms (bash and zsh share the syntax) that complete an option's
+ * value: one per option of each node (`<path>|<option>`), then one per
+ * global option valid after any path (`*|<option>`). `action` is the
+ * shell's own completion command for the option.
+ */
+export function optionValueCases(model: Pick<CompletionModel, 'nodes' | 'globalOptions'>, action: (option: CompletionOption) => string): string {
+  const completesValue = (option: CompletionOption) => option.takesValue && option.kind !== 'word';
+  return model.nodes
+    .flatMap((node) => node.options.filter(completesValue).map((option) => `    ${shellQuote(`${node.key}|${option.name}`)}) ${action(option)} ;;`))
+    .concat(model.globalOptions.filter(completesValue).map((option) => `    *${shellQuote(`|${option.name}`)}) ${action(option)} ;;`))
+    .join('\n');
+}

@@ -1,4 +1,4 @@
-import { type CompletionModel, type CompletionNode, shellQuote } from './completion-model.js';
+import { type CompletionModel, type CompletionOption, optionValueCases, shellQuote } from './completion-model.js';
 
 /**
  * A zsh completion script for the whole command tree, with descriptions.
@@ -24,14 +24,7 @@ export function renderZshCompletion(model: CompletionModel): string {
       ].join('\n');
     })
     .join('\n');
-  const valueCases = nodes
-    .flatMap((node) =>
-      node.options
-        .filter((option) => option.takesValue && option.kind !== 'word')
-        .map((option) => `    ${shellQuote(`${node.key}|${option.name}`)}) ${valueAction(option)} ;;`),
-    )
-    .concat(globalOptions.filter((option) => option.takesValue && option.kind !== 'word').map((option) => `    *${shellQuote(`|${option.name}`)}) ${valueAction(option)} ;;`))
-    .join('\n');
+  const valueCases = optionValueCases(model, valueAction);
   const globalOpts = globalOptions.map((o) => shellQuote(`${o.name}:${oneLine(o.description)}`)).join(' ');
   const globalValueOpts = globalOptions.filter((o) => o.takesValue).map((o) => o.name).join(' ');
 
@@ -116,7 +109,7 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-function valueAction(option: CompletionNode['options'][number]): string {
+function valueAction(option: CompletionOption): string {
   switch (option.kind) {
     case 'choice':
       return `compadd -- ${option.choices.map(shellQuote).join(' ')}`;

@@ -20,9 +20,19 @@ export const HELP_TOPICS: readonly HelpTopic[] = [
     load: async () => (await import('./create-secured-cluster.js')).text,
   },
   {
+    name: 'protect-rest-api',
+    summary: 'TLS, client certificates and basic auth on the Patroni REST API of a live fleet, in an order that breaks nothing',
+    load: async () => (await import('./protect-rest-api.js')).text,
+  },
+  {
     name: 'rotate-tenant-password',
     summary: "a new etcd password for one cluster's tenant, without a demotion",
     load: async () => (await import('./rotate-tenant-password.js')).text,
+  },
+  {
+    name: 'etcd-tenants',
+    summary: 'one etcd user and role per cluster on its prefix only: the tenants file, passwords, the isolation proof',
+    load: async () => (await import('./etcd-tenants.js')).text,
   },
   {
     name: 'exit-codes',

@@ -33,6 +33,8 @@ export interface FileFacts {
   mode: number;
   uid: number;
   gid: number;
+  /** The owner's user name, when /etc/passwd knows the uid. */
+  ownerName?: string | undefined;
 }
 
 export interface YamlDocumentFacts extends FileFacts {
@@ -71,6 +73,12 @@ export interface ProcessFacts {
   args: string[];
   /** The options (or forms, such as `user:password@` in a URL) that carried a password. */
   passwordArguments: string[];
+  /**
+   * For etcd only: the ETCD_* variables of its environment that configure
+   * what the audit checks (client certificate auth, token type), never
+   * anything else of the environment.
+   */
+  etcdEnvironment?: Record<string, string> | undefined;
 }
 
 export interface AuditGap {
@@ -101,6 +109,11 @@ export interface EtcdFacts {
   clusters: DiscoveredCluster[];
   /** etcd's own command line (from /debug/vars), password values replaced; undefined when not exposed. */
   serverArgs?: string[] | undefined;
+  /**
+   * Which etcd user each member's Patroni uses, as `etcd auth apply` recorded
+   * it in etcd (readiness records): members on other hosts included.
+   */
+  memberCredentials?: Array<{ member: string; username: string }> | undefined;
   /** A TLS connection without a client certificate (only tried when etcd is reached over https). */
   clientCertProbe?: { endpoint: string; outcome: 'refused' | 'accepted' | 'error'; detail?: string | undefined } | undefined;
 }
@@ -108,7 +121,15 @@ export interface EtcdFacts {
 export interface DiscoveredCluster {
   namespace: string;
   scope: string;
-  members: Array<{ name: string; apiUrl?: string | undefined }>;
+  members: Array<{ name: string; apiUrl?: string | undefined; patroniVersion?: string | undefined }>;
+  /** From the cluster's `config` key (its dynamic configuration), when present. */
+  config?: DynamicConfigFacts | undefined;
+}
+
+/** The parts of a cluster's dynamic configuration (DCS `config` key) the rules read. */
+export interface DynamicConfigFacts {
+  synchronousMode?: boolean | undefined;
+  usePgRewind?: boolean | undefined;
 }
 
 /** What an anonymous client could do on one member's REST API. */
@@ -124,10 +145,8 @@ export interface RestApiFacts {
   safe: RestProbeResult;
   /** Anonymous POST /reload (a reload of an unchanged configuration is harmless). */
   unsafe: RestProbeResult;
-  /** From GET /patroni, anonymous or with the ctl credentials. */
+  /** The Patroni version the member published in its DCS key. */
   patroniVersion?: string | undefined;
-  /** From GET /config. */
-  synchronousMode?: boolean | undefined;
 }
 
 export interface RestProbeResult {

@@ -1,8 +1,8 @@
 import { type ConfigTree, isPlainObject } from '../patroni-config/deep-merge.js';
 import { Secret } from '../secret.js';
 
-/** Keys whose value is a secret in a Patroni YAML (password, keyfile_password...) or a template. */
-const SECRET_KEY = /password|passwd|secret|token/i;
+/** Keys whose value is a secret in a Patroni YAML (password, keyfile_password, sslpassword...), not `password_encryption`. */
+const SECRET_KEY = /(?:password|passwd|secret|token)$/i;
 
 /**
  * A copy of a parsed YAML document where every value under a password-like

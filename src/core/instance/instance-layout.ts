@@ -15,6 +15,8 @@ export interface InstanceLayout {
   logFile: string;
   /** pgfleet's record of the Patroni process (pid + start time). */
   pidFile: string;
+  /** pgfleet's record of the instance: how it runs, whether its creation finished. */
+  recordFile: string;
 }
 
 export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -31,5 +33,15 @@ export function instanceLayout(paths: SitePaths, name: string): InstanceLayout {
     socketDir: runDir,
     logFile: join(paths.patroniLogDir, `${name}.log`),
     pidFile: join(runDir, 'patroni.pid'),
+    recordFile: join(instanceDir, 'pgfleet-instance.json'),
   };
+}
+
+/** The PostgreSQL roles every member of a cluster shares (a replica logs in to the leader with them). */
+export type ClusterRole = 'superuser' | 'replication' | 'rewind';
+export const CLUSTER_ROLES: readonly ClusterRole[] = ['superuser', 'replication', 'rewind'];
+
+/** Where pgfleet keeps a cluster's role passwords (0600) when it generated them: `<prefix>/secrets/postgresql/<scope>/<role>.password`. */
+export function clusterRolePasswordFile(prefix: string, scope: string, role: ClusterRole): string {
+  return join(prefix, 'secrets', 'postgresql', scope, `${role}.password`);
 }

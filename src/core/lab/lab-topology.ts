@@ -93,7 +93,7 @@ function checkCount(option: string, value: number, min: number, max: number): vo
   }
 }
 
-/** etcd client URLs of the lab (plain http listener). */
-export function labEtcdEndpoints(topology: LabTopology): string[] {
-  return topology.etcd.map((member) => `http://${topology.host}:${member.clientPort}`);
+/** etcd client URLs of the lab: the plain http listener (clientPort) or the https one (clientTlsPort). */
+export function labEtcdEndpoints(topology: LabTopology, scheme: 'http' | 'https' = 'http'): string[] {
+  return topology.etcd.map((member) => `${scheme}://${topology.host}:${scheme === 'https' ? member.clientTlsPort : member.clientPort}`);
 }

@@ -36,6 +36,15 @@ export function etcdVersionSupportsPatroni30Auth(version: string): boolean {
   return compareVersions(version, '3.4.0') >= 0 && compareVersions(version, '3.4.42') < 0;
 }
 
+/**
+ * Patroni before 3.2 (3.0.2 on this stack): it does not re-authenticate
+ * when JWT tokens go stale, and it makes lease and member-list calls without
+ * a token. The token-type and etcd-version gates (and the audit) apply to it.
+ */
+export function isPatroniBefore32(version: string): boolean {
+  return compareVersions(version, '3.2.0') < 0;
+}
+
 /** The gates `etcd auth enforce` must pass before it touches anything. An empty list means go. */
 export function evaluateEnforceGates(input: GateInput): GateFailure[] {
   const failures: GateFailure[] = [];
@@ -63,7 +72,7 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
       failures.push({ gate: 'readiness', subject: id, message: `member ${id} is ready with user ${record.username}, but its cluster's tenant is ${expectedUser}`, hint: 'run `pgfleet etcd auth apply` again on its host' });
     }
   }
-  const oldPatroni = [...input.patroniVersions.entries()].filter(([, version]) => compareVersions(version, '3.2.0') < 0);
+  const oldPatroni = [...input.patroniVersions.entries()].filter(([, version]) => isPatroniBefore32(version));
   if (input.tokenType === 'jwt' && oldPatroni.length > 0) {
     failures.push({
       gate: 'token-type',

@@ -3,6 +3,7 @@ import { deletePath, getPath, setPath } from './config-path.js';
 import { type ConfigTree, deepMerge } from './deep-merge.js';
 import type { InstanceSpec } from './instance-spec.js';
 import { managedKeyPaths } from './managed-keys.js';
+import { ctlSection, restapiSection } from './restapi-sections.js';
 import type { PatroniFeatures } from './patroni-features.js';
 import { checkSettingsSupported, checkVersionRequirements } from './version-requirements.js';
 
@@ -18,8 +19,10 @@ export interface BuildPatroniConfigInput {
 }
 
 /**
- * PostgreSQL parameters Patroni takes from the DCS only: in local mode they
- * must still be given at bootstrap, in bootstrap.dcs, or they are ignored.
+ * PostgreSQL parameters Patroni takes from the DCS only (its CMDLINE_OPTIONS
+ * in 3.0.2, less the three it derives itself: listen_addresses, port,
+ * cluster_name): in local mode they must still be given at bootstrap, in
+ * bootstrap.dcs, and changed with PATCH /config, or they are ignored.
  */
 export const POSTMASTER_ONLY_PARAMETERS = new Set([
   'max_connections',
@@ -27,9 +30,12 @@ export const POSTMASTER_ONLY_PARAMETERS = new Set([
   'max_worker_processes',
   'max_prepared_transactions',
   'wal_level',
+  'hot_standby',
   'track_commit_timestamp',
   'max_wal_senders',
   'max_replication_slots',
+  'wal_keep_segments',
+  'wal_keep_size',
   'wal_log_hints',
 ]);
 
@@ -97,8 +103,8 @@ function managedValues({ settings, instance }: BuildPatroniConfigInput): Managed
     namespace: settings.etcd.namespace,
     name: instance.node,
     [settings.etcd.version]: etcdSection(settings, instance),
-    restapi: restapiSection(settings, instance),
-    ...(settings.ctl ? { ctl: ctlSection(settings, instance) } : {}),
+    restapi: restapiSection(settings, instance.restapi),
+    ...(settings.ctl ? { ctl: ctlSection(settings.ctl, instance.restapi.authentication) } : {}),
     bootstrap: {
       // Patroni 3.0.2's validator requires bootstrap.pg_hba; Patroni appends it after initdb only when no pg_hba is configured.
       pg_hba: pg.pgHba,
@@ -119,16 +125,13 @@ function managedValues({ settings, instance }: BuildPatroniConfigInput): Managed
       parameters: localParameters,
       ...(dynamicAuth ? {} : { pg_hba: pg.pgHba }),
     },
-    watchdog: {
-      mode: settings.watchdog.mode,
-      ...(settings.watchdog.device ? { device: settings.watchdog.device } : {}),
-      ...(settings.watchdog.safety_margin === undefined ? {} : { safety_margin: settings.watchdog.safety_margin }),
-    },
+    watchdog: watchdogValues(settings),
   };
   return { values, localParameters: Object.keys(localParameters), dcsParameters: Object.keys(dcsParameters) };
 }
 
-function etcdSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
+/** Where etcd is and how to reach it: the etcd section's keys that come from the site settings alone. */
+export function etcdConnectionValues(settings: PatroniSettings): ConfigTree {
   const etcd = settings.etcd;
   return {
     hosts: etcd.hosts,
@@ -136,35 +139,44 @@ function etcdSection(settings: PatroniSettings, instance: InstanceSpec): ConfigT
     ...(etcd.cacert ? { cacert: etcd.cacert } : {}),
     ...(etcd.cert ? { cert: etcd.cert } : {}),
     ...(etcd.key ? { key: etcd.key } : {}),
-    ...(instance.etcdCredentials ? { username: instance.etcdCredentials.username, password: instance.etcdCredentials.password } : {}),
   };
 }
 
-function restapiSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
+/** The REST API's TLS keys, from the site settings alone. */
+export function restapiTlsValues(settings: PatroniSettings): ConfigTree {
   const restapi = settings.restapi;
-  const tls = restapi.certfile !== undefined;
   return {
-    listen: instance.restapi.listen,
-    connect_address: instance.restapi.connectAddress,
     ...(restapi.cafile ? { cafile: restapi.cafile } : {}),
     ...(restapi.certfile ? { certfile: restapi.certfile } : {}),
     ...(restapi.keyfile ? { keyfile: restapi.keyfile } : {}),
-    ...(tls ? { verify_client: restapi.verify_client } : {}),
-    ...(instance.restapi.authentication
-      ? { authentication: { username: instance.restapi.authentication.username, password: instance.restapi.authentication.password } }
-      : {}),
+    ...(restapi.certfile !== undefined ? { verify_client: restapi.verify_client } : {}),
   };
 }
 
-function ctlSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
-  const ctl = settings.ctl!;
-  const credentials = ctl.restapi_credentials ? instance.restapi.authentication : undefined;
+/** patronictl's TLS keys (ctl), from the site settings alone; empty without a ctl section. */
+export function ctlTlsValues(settings: PatroniSettings): ConfigTree {
+  const ctl = settings.ctl;
+  if (!ctl) return {};
   return {
     ...(ctl.insecure ? { insecure: true } : {}),
     ...(ctl.cacert ? { cacert: ctl.cacert } : {}),
     ...(ctl.certfile ? { certfile: ctl.certfile } : {}),
     ...(ctl.keyfile ? { keyfile: ctl.keyfile } : {}),
-    ...(credentials ? { authentication: { username: credentials.username, password: credentials.password } } : {}),
+  };
+}
+
+export function watchdogValues(settings: PatroniSettings): ConfigTree {
+  return {
+    mode: settings.watchdog.mode,
+    ...(settings.watchdog.device ? { device: settings.watchdog.device } : {}),
+    ...(settings.watchdog.safety_margin === undefined ? {} : { safety_margin: settings.watchdog.safety_margin }),
+  };
+}
+
+function etcdSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
+  return {
+    ...etcdConnectionValues(settings),
+    ...(instance.etcdCredentials ? { username: instance.etcdCredentials.username, password: instance.etcdCredentials.password } : {}),
   };
 }
 

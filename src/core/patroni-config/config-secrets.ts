@@ -19,3 +19,18 @@ export function passwordValuesIn(value: unknown, found: string[] = []): string[]
   }
   return found;
 }
+
+/**
+ * A configuration read back from a YAML file, with every password-like value
+ * as a Secret again: rewritten files keep their values, while messages about
+ * the tree (validator output, errors) cannot show them.
+ */
+export function withSecretValues<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item) => withSecretValues(item)) as T;
+  if (value && typeof value === 'object' && !(value instanceof Secret)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, /password|passwd|secret|token/i.test(key) && (typeof item === 'string' || typeof item === 'number') ? new Secret(String(item)) : withSecretValues(item)]),
+    ) as T;
+  }
+  return value;
+}

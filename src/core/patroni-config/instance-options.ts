@@ -25,10 +25,16 @@ export interface PatroniInstanceOptions {
   patroniRestapiConnectAddress?: string | undefined;
   /** Host other members and clients reach PostgreSQL at; default: the host name. */
   patroniPostgresqlConnectHost?: string | undefined;
+  /** Address(es) PostgreSQL listens on (listen_addresses, comma-separated); default: every interface. */
+  patroniPostgresqlListen?: string | undefined;
   patroniEtcdUsername?: string | undefined;
   patroniEtcdPasswordFile?: string | undefined;
+  /** Name of an environment variable holding the etcd password, used when no file is given. */
+  patroniEtcdPasswordEnv?: string | undefined;
   patroniRestapiAuthenticationUsername?: string | undefined;
   patroniRestapiAuthenticationPasswordFile?: string | undefined;
+  /** Name of an environment variable holding the REST API password, used when no file is given. */
+  patroniRestapiAuthenticationPasswordEnv?: string | undefined;
 }
 
 /** Secrets read (by the caller) from the files the options name, and the cluster's role passwords. */
@@ -56,6 +62,8 @@ export const DEFAULT_LISTEN_HOST = '*';
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 const HOST = /^(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$/;
+/** listen_addresses: `*`, or hosts separated by commas. */
+const LISTEN = /^(?:\*|(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?:,(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]))*)$/;
 const HOST_PORT = /^(?:[A-Za-z0-9_.*-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
 
 /**
@@ -69,6 +77,7 @@ export function checkInstanceOptions(options: PatroniInstanceOptions): void {
   if (options.patroniNode !== undefined && !NODE_NAME.test(options.patroniNode)) invalid('--patroni-node', options.patroniNode, 'letters, digits, ".", "_", "@" or "-"');
   if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 1 && options.port <= 65535)) invalid('--port', String(options.port), 'an integer from 1 to 65535');
   if (options.patroniPostgresqlConnectHost !== undefined && !HOST.test(options.patroniPostgresqlConnectHost)) invalid('--patroni-postgresql-connect-host', options.patroniPostgresqlConnectHost, 'a host name or IP address, without port');
+  if (options.patroniPostgresqlListen !== undefined && !LISTEN.test(options.patroniPostgresqlListen)) invalid('--patroni-postgresql-listen', options.patroniPostgresqlListen, '"*" or host names / IP addresses separated by commas, without port');
   for (const [option, value] of [
     ['--patroni-restapi-listen', options.patroniRestapiListen],
     ['--patroni-restapi-connect-address', options.patroniRestapiConnectAddress],
@@ -77,8 +86,13 @@ export function checkInstanceOptions(options: PatroniInstanceOptions): void {
     const port = HOST_PORT.exec(value)?.[1];
     if (port === undefined || Number(port) < 1 || Number(port) > 65535) invalid(option, value, 'host:port (IPv6 in brackets: [::1]:8008)');
   }
-  paired('--patroni-etcd-username', options.patroniEtcdUsername, '--patroni-etcd-password-file', options.patroniEtcdPasswordFile);
-  paired('--patroni-restapi-authentication-username', options.patroniRestapiAuthenticationUsername, '--patroni-restapi-authentication-password-file', options.patroniRestapiAuthenticationPasswordFile);
+  paired('--patroni-etcd-username', options.patroniEtcdUsername, '--patroni-etcd-password-file', options.patroniEtcdPasswordFile ?? envSource(options.patroniEtcdPasswordEnv));
+  paired(
+    '--patroni-restapi-authentication-username',
+    options.patroniRestapiAuthenticationUsername,
+    '--patroni-restapi-authentication-password-file',
+    options.patroniRestapiAuthenticationPasswordFile ?? envSource(options.patroniRestapiAuthenticationPasswordEnv),
+  );
 }
 
 /** The InstanceSpec the options describe, with pglift's defaults where an option is absent. */
@@ -98,7 +112,7 @@ export function instanceSpecFromOptions(options: PatroniInstanceOptions, context
     node: options.patroniNode ?? context.hostname,
     postgresql: {
       port,
-      listenHost: DEFAULT_LISTEN_HOST,
+      listenHost: options.patroniPostgresqlListen ?? DEFAULT_LISTEN_HOST,
       connectHost,
       dataDir: layout.dataDir,
       binDir: settings.postgresql.bin_dir,
@@ -124,13 +138,18 @@ function invalid(option: string, value: string, expected: string): never {
   throw new PgfleetError('INSTANCE_OPTION_INVALID', `${option} "${value}" is not valid: expected ${expected}`, { hint: `fix ${option}` });
 }
 
-function paired(userOption: string, user: string | undefined, fileOption: string, file: string | undefined): void {
+function envSource(variable: string | undefined): string | undefined {
+  return variable === undefined ? undefined : `$${variable}`;
+}
+
+/** A user name needs its password (a file, or the environment variable standing in for one), and a password file its user name. */
+function paired(userOption: string, user: string | undefined, fileOption: string, source: string | undefined): void {
   if (user !== undefined && user.trim() === '') invalid(userOption, user, 'a non-empty user name');
-  if (user !== undefined && file === undefined) {
+  if (user !== undefined && source === undefined) {
     throw new PgfleetError('INSTANCE_OPTION_MISSING_PASSWORD_FILE', `${userOption} is given without ${fileOption}`, { hint: `give ${fileOption} FILE (a 0600 file holding the password; passwords are never command-line arguments)` });
   }
-  if (file !== undefined && user === undefined) {
-    throw new PgfleetError('INSTANCE_OPTION_MISSING_USERNAME', `${fileOption} is given without ${userOption}`, { hint: `give ${userOption} NAME as well` });
+  if (source !== undefined && user === undefined) {
+    throw new PgfleetError('INSTANCE_OPTION_MISSING_USERNAME', `${source.startsWith('$') ? source : fileOption} is given without ${userOption}`, { hint: `give ${userOption} NAME as well` });
   }
 }
 

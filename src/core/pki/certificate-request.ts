@@ -11,7 +11,10 @@ export interface CertificateRequest {
   kind: CertificateKind;
   /** File name stem; "ca" for the CA. */
   name: string;
+  /** Empty only for a client certificate issued without a CN (see LeafRequestInput.withoutCommonName). */
   commonName: string;
+  /** Subject O, for a subject without a CN (openssl needs a non-empty subject). */
+  organization?: string | undefined;
   subjectAltNames: SubjectAltName[];
   extendedKeyUsages: ExtendedKeyUsage[];
   days: number;
@@ -77,6 +80,15 @@ export interface LeafRequestInput {
   sans?: readonly string[] | undefined;
   /** Defaults to the name. */
   commonName?: string | undefined;
+  /**
+   * Client certificates only: a subject with no CN (O=pgfleet). etcd 3.4
+   * refuses every request through its JSON gateway (what Patroni 3.0.2 and
+   * pgfleet use) from a client certificate with a CN once etcd auth is on
+   * ("CommonName of client sending a request against gateway will be
+   * ignored"), even with a valid token: client certificates and etcd users
+   * together need certificates without a CN.
+   */
+  withoutCommonName?: boolean | undefined;
   days?: number | undefined;
 }
 
@@ -89,6 +101,9 @@ export function leafRequest(input: LeafRequestInput): CertificateRequest {
       hint: `list every address clients use to reach it, e.g. pgfleet pki issue ${input.kind} ${name} --san 127.0.0.1 --san localhost`,
     });
   }
+  if (input.withoutCommonName && input.kind !== 'client') {
+    throw new PgfleetError('PKI_COMMON_NAME_REQUIRED', `a ${input.kind} certificate for "${name}" needs a common name`, { hint: 'only client certificates may go without one' });
+  }
   if (!needsSubjectAltNames(input.kind) && subjectAltNames.length > 0) {
     throw new PgfleetError('PKI_SAN_UNEXPECTED', `a client certificate for "${name}" takes no --san`, {
       hint: 'servers are identified by their SANs; a client by its common name (the certificate name)',
@@ -97,9 +112,14 @@ export function leafRequest(input: LeafRequestInput): CertificateRequest {
   return {
     kind: input.kind,
     name,
-    commonName: validateCommonName(input.commonName ?? name),
+    ...(input.withoutCommonName ? { commonName: '', organization: 'pgfleet' } : { commonName: validateCommonName(input.commonName ?? name) }),
     subjectAltNames,
     extendedKeyUsages: extendedKeyUsagesOf(input.kind),
     days: validateDays(input.days ?? DEFAULT_LEAF_DAYS),
   };
+}
+
+/** The subject as openssl prints it in RFC 2253 style: "CN=node1" or "O=pgfleet". */
+export function subjectText(request: Pick<CertificateRequest, 'commonName' | 'organization'>): string {
+  return [...(request.commonName ? [`CN=${request.commonName}`] : []), ...(request.organization ? [`O=${request.organization}`] : [])].join(',');
 }

@@ -1,6 +1,6 @@
 import { PgfleetError } from '../errors.js';
 import type { LeafKind } from './certificate-kind.js';
-import type { CertificateRequest } from './certificate-request.js';
+import { type CertificateRequest, subjectText } from './certificate-request.js';
 import { type CertificateValidity, certificateValidity, describeValidity, isoDay, notAfterFor } from './certificate-validity.js';
 import { formatSubjectAltName } from './subject-alt-name.js';
 import { opensslConfigText } from './openssl-config.js';
@@ -87,7 +87,7 @@ export function describeIssuePlan(plan: IssuePlan): Record<string, unknown> {
   return {
     kind: plan.request.kind,
     name: plan.request.name,
-    subject: `CN=${plan.request.commonName}`,
+    subject: subjectText(plan.request),
     subjectAltNames: plan.request.subjectAltNames.map(formatSubjectAltName),
     extendedKeyUsages: plan.request.extendedKeyUsages,
     days: plan.request.days,

@@ -30,6 +30,13 @@ export const RestApiSettingsSchema = z
     certfile: filePath.optional().describe('server certificate of the REST API (enables TLS)'),
     keyfile: filePath.optional().describe('private key of certfile'),
     verify_client: z.enum(['none', 'optional', 'required']).default('none').describe('client certificates: optional = for unsafe calls, required = for every call (needs certfile)'),
+    authentication: z
+      .strictObject({
+        username: z.string().min(1).default('patroni').describe('basic-auth user of the unsafe endpoints'),
+        password_file: filePath.describe('file holding the password (0600); {scope} is replaced by the cluster name: one password per cluster, shared by its members so patronictl on any member reaches the leader'),
+      })
+      .optional()
+      .describe('basic auth of the unsafe endpoints, for every instance (an instance\'s own --patroni-restapi-authentication-* options take precedence); should go with TLS'),
   })
   .describe("TLS of each instance's Patroni REST API");
 

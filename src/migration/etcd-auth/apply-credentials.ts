@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { mapLimited } from '../../core/async/map-limited.js';
+import { mapWithConcurrency } from '../../core/bounded-concurrency.js';
 import { PgfleetError } from '../../core/errors.js';
 import { readinessKey, type ReadinessRecord } from '../../core/migration/readiness-record.js';
 import { renderPatroniYaml } from '../../core/patroni-config/render-yaml.js';
 import { deepMerge } from '../../core/patroni-config/deep-merge.js';
 import type { EtcdClient, EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
 import { writeFileAtomic } from '../../adapters/fs/atomic-file.js';
-import { PatroniRestClient } from '../../adapters/patroni/rest-client.js';
 import type { LocalInstance } from '../../instance/local-instances.js';
+import { patroniRestClientFor } from '../../restapi/member-rest-client.js';
 import type { TenantDirectory } from './tenant-directory.js';
 
 export interface ApplyOutcome {
@@ -33,7 +33,7 @@ export async function applyCredentialsLocally(options: {
   onProgress?: ((message: string) => void) | undefined;
 }): Promise<ApplyOutcome[]> {
   // Each member is independent (its own file, its own Patroni): a few at a time keeps a large host quick.
-  return mapLimited(options.instances, 8, (instance) => applyOne(instance, options));
+  return mapWithConcurrency(options.instances, 8, (instance) => applyOne(instance, options));
 }
 
 async function applyOne(instance: LocalInstance, options: { tenants: TenantDirectory; recordStore: EtcdClient; onProgress?: ((message: string) => void) | undefined }): Promise<ApplyOutcome> {
@@ -41,7 +41,7 @@ async function applyOne(instance: LocalInstance, options: { tenants: TenantDirec
   const credentials = await options.tenants.credentialsFor(instance.namespace, instance.scope);
   if (!credentials) return { ...base, status: 'no-tenant', detail: `no tenant credentials for ${instance.namespace}${instance.scope} on this host` };
   const text = await writeCredentialsIntoConfig(instance, credentials);
-  const rest = new PatroniRestClient(instance.restUrl, instance.restCredentials);
+  const rest = patroniRestClientFor(instance);
   try {
     const answer = await rest.reload();
     if (answer.status !== 202 && answer.status !== 200) return { ...base, status: 'reload-failed', username: credentials.username, detail: `POST /reload answered HTTP ${answer.status}` };

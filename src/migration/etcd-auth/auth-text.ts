@@ -1,5 +1,5 @@
 import type { AuthPlan } from '../../core/migration/auth-plan.js';
-import { plainTable } from '../../core/text/plain-table.js';
+import { textTable } from '../../core/text-table.js';
 import type { EtcdAuthStatus } from './auth-status.js';
 import type { EnforceReport } from './enforce-run.js';
 
@@ -18,7 +18,7 @@ export function renderAuthStatus(status: EtcdAuthStatus): string {
   }
   lines.push('');
   lines.push(
-    plainTable(
+    textTable(
       ['MEMBER', 'HOST', 'ROLE', 'PATRONI', 'PAUSED', 'TENANT', 'READY', 'LAST PROBE'],
       status.members.map((m) => [
         m.member,
@@ -40,11 +40,11 @@ export function renderAuthPlan(plan: AuthPlan): string {
   const lines: string[] = [];
   for (const note of plan.notes) lines.push(`note: ${note}`);
   if (plan.clusters.length > 0) {
-    lines.push(plainTable(['CLUSTER', 'MEMBERS', 'TENANT USER', 'ROLE'], plan.clusters.map((c) => [c.cluster, String(c.members), c.tenantUser ?? '-', c.tenantRole ?? '-'])));
+    lines.push(textTable(['CLUSTER', 'MEMBERS', 'TENANT USER', 'ROLE'], plan.clusters.map((c) => [c.cluster, String(c.members), c.tenantUser ?? '-', c.tenantRole ?? '-'])));
     lines.push('');
   }
   lines.push(
-    plainTable(
+    textTable(
       ['MEMBER', 'HOST', 'ROLE', 'PATRONI', 'STATUS'],
       plan.members.map((m) => [m.member, m.where === 'this host' ? 'here' : 'other', m.role ?? '?', m.patroniVersion ?? '?', m.status]),
     ),

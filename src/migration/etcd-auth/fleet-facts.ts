@@ -1,7 +1,8 @@
 import type { TokenType } from '../../core/migration/enforce-gates.js';
 import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
-import { READINESS_PREFIX, type ReadinessRecord } from '../../core/migration/readiness-record.js';
+import type { ReadinessRecord } from '../../core/migration/readiness-record.js';
 import { tokenTypeFromDebugVars, tokenTypeFromToken } from '../../adapters/etcd/auth-token-type.js';
+import { readReadinessRecords } from './readiness-records.js';
 import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
 import type { FleetConnection } from './enforce-run.js';
@@ -63,11 +64,7 @@ export async function collectFleetFacts(connection: FleetConnection, admin: Etcd
     const members = await discoverPatroniMembers(admin, connection.namespaces, (namespace, scope, name) =>
       connection.localInstances.some((instance) => instance.namespace === namespace && instance.scope === scope && instance.node === name),
     );
-    const readiness = new Map<string, ReadinessRecord>();
-    for (const entry of await admin.getPrefix(READINESS_PREFIX)) {
-      const record = JSON.parse(entry.value) as ReadinessRecord;
-      readiness.set(memberId({ namespace: record.namespace, scope: record.scope, name: record.member }), record);
-    }
+    const readiness = await readReadinessRecords(admin);
     const live = new Map<string, MemberLiveStatus>();
     const unreachable = new Map<string, string>();
     const patroniVersions = new Map<string, string>();
@@ -125,7 +122,7 @@ export async function detectTokenType(connection: FleetConnection, admin: EtcdCl
   }
   if (connection.declaredTokenType) return connection.declaredTokenType;
   for (const endpoint of connection.endpoints.filter((e) => !endpointsDown.includes(e))) {
-    const type = await tokenTypeFromDebugVars(endpoint);
+    const type = await tokenTypeFromDebugVars(endpoint, 2_000, connection.tls);
     if (type) return type;
   }
   return 'unknown';

@@ -1,7 +1,8 @@
 import type { FleetMember } from '../../core/migration/fleet-member.js';
 import { memberId } from '../../core/migration/fleet-member.js';
-import { PatroniRestClient, type PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
+import type { PatroniRestClient, PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
 import type { LocalInstance } from '../../instance/local-instances.js';
+import { patroniRestClientFor, restClientWithAccess } from '../../restapi/member-rest-client.js';
 
 /**
  * REST clients for every member: a member managed on this host is reached
@@ -23,7 +24,7 @@ export class FleetRestClients {
     if (!client) {
       const local = this.localInstances.find((instance) => instance.scope === member.scope && instance.namespace === member.namespace && instance.node === member.name);
       const url = local?.restUrl ?? member.apiUrl?.replace(/\/patroni$/, '') ?? '';
-      client = new PatroniRestClient(url, local?.restCredentials ?? this.defaultCredentials, timeoutMs);
+      client = local ? patroniRestClientFor(local, { timeoutMs }) : restClientWithAccess({ ...this.defaultCredentials, baseUrl: url, insecure: this.defaultCredentials.insecure === true }, timeoutMs);
       this.#clients.set(key, client);
     }
     return client;

@@ -14,7 +14,7 @@ import type { TenantDirectory } from './tenant-directory.js';
 
 /** The tenancy naming `plan` needs beyond the credentials (SettingsTenantDirectory has it). */
 export interface PlanTenantDirectory extends TenantDirectory {
-  roleFor(scope: string): string;
+  roleFor(namespace: string, scope: string): string;
   passwordFile(user: string): string;
 }
 
@@ -34,8 +34,8 @@ export async function planEtcdAuthMigration(connection: FleetConnection & { tena
     const tenants = new Map<string, TenantView>(
       await Promise.all(
         [...facts.tenantUsers].map(async ([cluster, user]) => {
-          const scope = facts.members.find((member) => `${member.namespace}${member.scope}` === cluster)!.scope;
-          return [cluster, await inspectTenant(auth, connection.tenants, cluster, scope, user)] as const;
+          const { namespace, scope } = facts.members.find((member) => `${member.namespace}${member.scope}` === cluster)!;
+          return [cluster, await inspectTenant(auth, connection.tenants, cluster, namespace, scope, user)] as const;
         }),
       ),
     );
@@ -62,8 +62,8 @@ export async function planEtcdAuthMigration(connection: FleetConnection & { tena
   }
 }
 
-async function inspectTenant(auth: EtcdAuthApi, directory: PlanTenantDirectory, cluster: string, scope: string, user: string): Promise<TenantView> {
-  const roleName = directory.roleFor(scope);
+async function inspectTenant(auth: EtcdAuthApi, directory: PlanTenantDirectory, cluster: string, namespace: string, scope: string, user: string): Promise<TenantView> {
+  const roleName = directory.roleFor(namespace, scope);
   const wanted = prefixRange(`${cluster}/`);
   const [etcdUser, role] = await Promise.all([auth.getUser(user), auth.getRole(roleName)]);
   const exact = (p: { key: Buffer; rangeEnd: Buffer }) => p.key.equals(wanted.key) && p.rangeEnd.equals(wanted.rangeEnd);

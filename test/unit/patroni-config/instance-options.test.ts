@@ -83,4 +83,15 @@ describe('instance options to InstanceSpec', () => {
     const spec = specFor({ name: 'm', patroniRestapiListen: '[::]:8008', patroniRestapiConnectAddress: '[2001:db8::5]:8008', patroniPostgresqlConnectHost: '[2001:db8::5]' });
     assert.equal(spec.restapi.connectAddress, '[2001:db8::5]:8008');
   });
+
+  it('listens where --patroni-postgresql-listen says (listen_addresses), refusing a port in it', () => {
+    assert.equal(specFor({ name: 'm', patroniPostgresqlListen: '127.0.0.1,10.0.0.5' }).postgresql.listenHost, '127.0.0.1,10.0.0.5');
+    assert.equal(specFor({ name: 'm', patroniPostgresqlListen: '*' }).postgresql.listenHost, '*');
+    rejects({ name: 'm', patroniPostgresqlListen: '127.0.0.1:5432' }, 'INSTANCE_OPTION_INVALID', /--patroni-postgresql-listen "127\.0\.0\.1:5432"/);
+  });
+
+  it('takes an environment variable named for the password in place of the file', () => {
+    checkInstanceOptions({ name: 'm', patroniEtcdUsername: 'u', patroniEtcdPasswordEnv: 'PGFLEET_PATRONI_ETCD_PASSWORD' });
+    rejects({ name: 'm', patroniEtcdPasswordEnv: 'PGFLEET_PATRONI_ETCD_PASSWORD' }, 'INSTANCE_OPTION_MISSING_USERNAME', /\$PGFLEET_PATRONI_ETCD_PASSWORD is given without --patroni-etcd-username/);
+  });
 });

@@ -1,0 +1,76 @@
+import { PgfleetError } from '../../core/errors.js';
+import { instanceLayout, type InstanceLayout } from '../../core/instance/instance-layout.js';
+import { type EtcdTlsTarget, etcdTlsTargetFromSettings } from '../../core/migration/etcd-tls-target.js';
+import { resolveSitePaths } from '../../core/settings/site-paths.js';
+import type { SiteSettings } from '../../core/settings/site-settings.js';
+import { Secret } from '../../core/secret.js';
+import type { EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
+import type { EtcdTlsFiles } from '../../adapters/etcd/gateway-transport.js';
+import { readSecretFile } from '../../adapters/fs/secret-file.js';
+import type { PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
+import { isRoot, serviceUser, type OsUser } from '../../adapters/process/os-user.js';
+import { type LocalInstance, listLocalInstances, readLocalInstance } from '../../instance/local-instances.js';
+
+/** Everything `etcd tls migrate` needs to know about the fleet and this host. */
+export interface EtcdTlsFleet {
+  /** Where members go, from the settings: https hosts and certificate files. */
+  target: EtcdTlsTarget;
+  /** pgfleet's own way to etcd during the migration: the target endpoints and files. */
+  endpoints: string[];
+  tls: EtcdTlsFiles;
+  /** etcd admin identity: needed once etcd auth is on (member discovery, run state). */
+  admin?: EtcdCredentials | undefined;
+  namespaces: string[];
+  localInstances: LocalInstance[];
+  restCredentials?: PatroniRestCredentials | undefined;
+  patroni: {
+    binary: string;
+    /** The user Patroni runs as (when pgfleet runs as root). */
+    runAs?: OsUser | undefined;
+    layoutOf: (instanceName: string) => InstanceLayout;
+    /** `patroni --validate-config` on each new YAML before it replaces the old one (when enforce_config_validation is on). */
+    validation: { execpath: string; enforce: boolean } | false;
+  };
+}
+
+export function etcdEndpointsOf(target: Pick<EtcdTlsTarget, 'hosts' | 'protocol'>): string[] {
+  return target.hosts.map((host) => `${target.protocol}://${host}`);
+}
+
+/** The fleet as the site settings describe it; their patroni.etcd must already say https. */
+export async function etcdTlsFleetFromSettings(settings: SiteSettings, options: { source?: string | undefined; env?: NodeJS.ProcessEnv } = {}): Promise<EtcdTlsFleet> {
+  const env = options.env ?? process.env;
+  const patroni = settings.patroni;
+  if (!patroni) throw new PgfleetError('SETTINGS_NO_PATRONI', `${options.source ?? 'the settings'} has no patroni section`, { hint: 'describe your etcd under patroni.etcd' });
+  const target = etcdTlsTargetFromSettings(patroni.etcd, options.source);
+  const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: env.HOME ?? '/', env });
+  return {
+    target,
+    endpoints: etcdEndpointsOf(target),
+    tls: { cacert: target.cacert, cert: target.cert, key: target.key },
+    admin: await optionalAdmin(settings, env),
+    namespaces: [...new Set([patroni.etcd.namespace, ...settings.tenancy.namespaces])],
+    localInstances: await listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir),
+    restCredentials: patroni.ctl ? { cafile: patroni.ctl.cacert, certfile: patroni.ctl.certfile, keyfile: patroni.ctl.keyfile, insecure: patroni.ctl.insecure } : {},
+    patroni: {
+      binary: patroni.execpath,
+      runAs: isRoot() ? serviceUser(patroni.user) : undefined,
+      layoutOf: (name) => instanceLayout(paths, name),
+      validation: patroni.enforce_config_validation ? { execpath: patroni.execpath, enforce: true } : false,
+    },
+  };
+}
+
+/** The admin identity when one is configured: $PGFLEET_ETCD_ADMIN_PASSWORD or etcd_admin.password_file. */
+async function optionalAdmin(settings: SiteSettings, env: NodeJS.ProcessEnv): Promise<EtcdCredentials | undefined> {
+  const username = settings.etcd_admin.username;
+  if (env.PGFLEET_ETCD_ADMIN_PASSWORD) return { username, password: new Secret(env.PGFLEET_ETCD_ADMIN_PASSWORD) };
+  const file = settings.etcd_admin.password_file;
+  return file ? { username, password: await readSecretFile(file, 'etcd admin password') } : undefined;
+}
+
+/** The fleet with its members' YAMLs read again: a run must judge each member by its file as it is now. */
+export async function withCurrentInstances(fleet: EtcdTlsFleet): Promise<EtcdTlsFleet> {
+  const localInstances = await Promise.all(fleet.localInstances.map(async (instance) => ({ ...(await readLocalInstance(instance.configFile)), ...(instance.logFile ? { logFile: instance.logFile } : {}) })));
+  return { ...fleet, localInstances };
+}

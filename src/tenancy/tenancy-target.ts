@@ -1,0 +1,31 @@
+import { homedir } from 'node:os';
+import { resolveSitePaths } from '../core/settings/site-paths.js';
+import type { SiteSettings } from '../core/settings/site-settings.js';
+import type { ClusterRef } from '../core/tenancy/tenant.js';
+import { isRoot } from '../adapters/process/os-user.js';
+import { type EtcdAccess, etcdAccessFromSettings } from '../adapters/settings/etcd-access.js';
+import { listLocalInstances } from '../instance/local-instances.js';
+import { type SettingsTenantDirectory, tenantDirectoryFromSettings } from './settings-tenant-directory.js';
+
+/** What `etcd tenants` works on: the shared etcd, the tenants' names and secrets, the clusters managed here. */
+export interface TenancyTarget {
+  access: EtcdAccess;
+  directory: SettingsTenantDirectory;
+  /** Clusters of the instances pgfleet manages on this host. */
+  managed: ClusterRef[];
+}
+
+export interface TenancyTargetOverrides {
+  /** --secrets-dir: instead of tenancy.secrets_dir. */
+  secretsDir?: string | undefined;
+  /** --tenants-file: instead of tenancy.tenants_file. */
+  tenantsFile?: string | undefined;
+}
+
+export async function tenancyTargetFromSettings(settings: SiteSettings, overrides: TenancyTargetOverrides = {}, env: NodeJS.ProcessEnv = process.env): Promise<TenancyTarget> {
+  const access = await etcdAccessFromSettings(settings, env);
+  const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: env.HOME ?? homedir(), env });
+  const directory = await tenantDirectoryFromSettings(settings, overrides.secretsDir ?? paths.secretsDir, overrides.tenantsFile ?? settings.tenancy.tenants_file);
+  const instances = await listLocalInstances(paths.patroniConfigDir);
+  return { access, directory, managed: instances.map((instance) => ({ namespace: instance.namespace, scope: instance.scope, origin: instance.configFile })) };
+}

@@ -1,0 +1,271 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse, stringify } from 'yaml';
+import { EtcdClient } from '../../src/adapters/etcd/etcd-client.js';
+import { withSqlConnection } from '../../src/adapters/postgres/sql-connection.js';
+import { Secret } from '../../src/core/secret.js';
+import { type TestEtcd, startTestEtcd } from '../support/etcd-fixture.js';
+import { type TestMemberPorts, type TestSite, startTestSite } from '../support/instance-site.js';
+import { processesMentioning } from '../support/process-scan.js';
+import { CLI_PATH } from '../support/run-cli.js';
+import { filesHoldingSecrets, secretsInTexts, startProcessSecretSampler } from '../support/secret-scan.js';
+
+/**
+ * `pgfleet instance` on the real stack, in local configuration mode: a
+ * cluster built from create calls, operated, altered, and dropped member by
+ * member, with every password watched for in `ps`, environments and logs.
+ */
+describe('pgfleet instance: a 3-member cluster from create calls, operated and dropped (open etcd, local mode)', () => {
+  let etcd: TestEtcd;
+  let site: TestSite;
+  let ports: TestMemberPorts[];
+  let sampler: ReturnType<typeof startProcessSecretSampler>;
+  let dcs: EtcdClient;
+
+  const create = (name: string, index: number, extra: string[] = []) => site.pgfleet(site.createArgs(name, { cluster: 'alpha', node: `alpha-${index + 1}`, ports: ports[index]! }, extra));
+  const json = <T>(text: string): T => JSON.parse(text) as T;
+  const sql = <T>(index: number, query: string) =>
+    withSqlConnection({ host: '127.0.0.1', port: ports[index]!.pg, user: 'postgres', password: new Secret(site.passwords.superuser) }, async (client) => (await client.query(query)).rows as T[]);
+  const alphaKeys = async () => (await dcs.getPrefix('/service/alpha/', { keysOnly: true })).map((kv) => kv.key);
+
+  before(async () => {
+    etcd = await startTestEtcd();
+    site = await startTestSite({ etcdEndpoints: etcd.endpoints });
+    ports = await site.ports(3);
+    dcs = new EtcdClient({ endpoints: etcd.endpoints });
+    sampler = startProcessSecretSampler(site.passwords);
+  });
+  after(async () => {
+    await sampler?.stop();
+    await dcs?.close();
+    await site?.stop();
+    await etcd?.stop();
+  });
+
+  it('refuses --service systemd on a host where systemd does not run, before creating anything', async (t) => {
+    if (existsSync('/run/systemd/system')) {
+      t.skip('systemd runs on this host: the unit would really be installed');
+      return;
+    }
+    const result = await create('main1', 0, ['--service', 'systemd']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /--service systemd: systemd does not run on this host.*\[SYSTEMD_UNAVAILABLE\]/);
+    await assert.rejects(stat(join(site.configDir, 'main1.yaml')));
+    await assert.rejects(stat(join(site.dataDir, 'main1')));
+  });
+
+  it('refuses a create whose PostgreSQL port is taken, before creating anything, and names the port', async () => {
+    let blocker: Server | undefined;
+    try {
+      blocker = createServer();
+      await new Promise<void>((resolve) => blocker!.listen(ports[0]!.pg, '127.0.0.1', resolve));
+      const result = await create('main1', 0);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, new RegExp(`port ${ports[0]!.pg} for PostgreSQL is already in use.*INSTANCE_PORT_IN_USE`));
+    } finally {
+      await new Promise<void>((resolve) => (blocker ? blocker.close(() => resolve()) : resolve()));
+    }
+    await assert.rejects(stat(join(site.configDir, 'main1.yaml')));
+    await assert.rejects(stat(join(site.dataDir, 'main1')));
+    assert.deepEqual(processesMentioning(site.dir), []);
+  });
+
+  it('undoes a create whose Patroni fails to start, showing the cause from the log; the same create works once the cause is fixed', async () => {
+    const failed = await create('main1', 0, ['--parameter', 'shared_preload_libraries=pg_stat_statement']);
+    assert.equal(failed.code, 3, failed.stderr);
+    assert.match(failed.stderr, /Patroni of instance main1 exited during start-up \[PATRONI_EXITED\]/);
+    assert.match(failed.stderr, /FATAL: +could not access file "pg_stat_statement"/, 'the FATAL line of PostgreSQL is shown');
+    assert.match(failed.stderr, /run the same create again/);
+    await assert.rejects(stat(join(site.configDir, 'main1.yaml')), 'no YAML left');
+    await assert.rejects(stat(join(site.dataDir, 'main1')), 'no data directory left');
+    assert.deepEqual(processesMentioning(site.dir), [], 'no Patroni or PostgreSQL left running');
+    assert.deepEqual(await alphaKeys(), [], 'no key of the failed bootstrap left in etcd');
+
+    const created = await create('main1', 0);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /instance main1 created .*: member alpha-1 of cluster alpha, leader/);
+  });
+
+  /** Starts `instance create` of main<index+1> and sends `signal` to pgfleet once Patroni is on its way. */
+  const interruptedCreate = async (index: number, signal: NodeJS.Signals) => {
+    const name = `main${index + 1}`;
+    const child = spawn(process.execPath, [CLI_PATH, '--settings', site.settingsFile, ...site.createArgs(name, { cluster: 'alpha', node: `alpha-${index + 1}`, ports: ports[index]! })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    for (let waited = 0; waited < 120_000 && !/Patroni: (creating replica|starting|running)/.test(stderr); waited += 100) await sleep(100);
+    child.kill(signal);
+    const [code] = await exited;
+    site.outputs.push({ code: code ?? -1, stdout, stderr });
+    assert.match(stderr, /starting Patroni/, 'pgfleet was stopped after Patroni started');
+    return { code, stderr };
+  };
+
+  it('clears what a create killed mid-way left (its Patroni still running), and the same create then works', async () => {
+    await interruptedCreate(1, 'SIGKILL');
+    assert.ok(processesMentioning(join(site.configDir, 'main2.yaml')).length > 0, 'its Patroni outlived it');
+
+    const again = await create('main2', 1);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /clearing what an interrupted create of main2 left/);
+    assert.match(again.stdout, /member alpha-2 of cluster alpha, replica/);
+  });
+
+  it('Ctrl-C during a create stops waiting and undoes it', async () => {
+    const { code, stderr } = await interruptedCreate(2, 'SIGINT');
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted while waiting for Patroni of instance main3 \[INTERRUPTED\]/);
+    await assert.rejects(stat(join(site.configDir, 'main3.yaml')));
+    await assert.rejects(stat(join(site.dataDir, 'main3')));
+    assert.deepEqual(processesMentioning(join(site.dataDir, 'main3')), []);
+  });
+
+  it('a third create joins the cluster as a replica, and instance status shows the leader and both replicas streaming', async () => {
+    for (const index of [2]) {
+      const joined = await create(`main${index + 1}`, index);
+      assert.equal(joined.code, 0, joined.stderr);
+      assert.match(joined.stdout, new RegExp(`member alpha-${index + 1} of cluster alpha, replica .*joined the existing cluster`));
+    }
+    type Status = { patroni: { role: string }; cluster: { leader: string; members: Array<{ name: string; role: string; state: string; lag: number | string | null }> } };
+    const streamingReplicas = async () => (await sql<{ application_name: string }>(0, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1")).map((row) => row.application_name);
+    let status: Status | undefined;
+    let streaming: string[] = [];
+    // A replica's Patroni says running as soon as PostgreSQL accepts connections; its WAL receiver may connect a moment later.
+    for (let attempt = 0; attempt < 60; attempt += 1) {
+      const result = await site.pgfleet(['--output', 'json', 'instance', 'status', 'main1']);
+      assert.equal(result.code, 0, result.stderr);
+      status = json<Status>(result.stdout);
+      streaming = await streamingReplicas();
+      if (status.cluster.members.every((m) => m.state === 'running') && streaming.length === 2) break;
+      await sleep(1_000);
+    }
+    assert.equal(status!.patroni.role, 'leader');
+    assert.equal(status!.cluster.leader, 'alpha-1');
+    assert.deepEqual(status!.cluster.members.map((m) => `${m.name}:${m.role}:${m.state}`), ['alpha-1:leader:running', 'alpha-2:replica:running', 'alpha-3:replica:running']);
+    assert.deepEqual(streaming, ['alpha-2', 'alpha-3']);
+  });
+
+  it('lists the instances, and instance env points patronictl at one', async () => {
+    const list = await site.pgfleet(['--output', 'json', 'instance', 'list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(json<Array<{ name: string; running: boolean; role: string }>>(list.stdout).map((e) => `${e.name}:${e.running}:${e.role}`), ['main1:true:leader', 'main2:true:replica', 'main3:true:replica']);
+
+    const env = await site.pgfleet(['instance', 'env', 'main2']);
+    assert.equal(env.code, 0, env.stderr);
+    assert.match(env.stdout, new RegExp(`^export PATRONICTL_CONFIG_FILE='${join(site.configDir, 'main2.yaml')}'$`, 'm'));
+    assert.match(env.stdout, new RegExp(`^export PGPORT='${ports[1]!.pg}'$`, 'm'));
+    const configFile = /PATRONICTL_CONFIG_FILE='([^']+)'/.exec(env.stdout)![1]!;
+    const members = execFileSync('patronictl', ['list', '--format', 'json'], { env: { ...process.env, PATRONICTL_CONFIG_FILE: configFile }, encoding: 'utf8' });
+    assert.deepEqual((JSON.parse(members) as Array<{ Member: string }>).map((m) => m.Member).sort(), ['alpha-1', 'alpha-2', 'alpha-3']);
+  });
+
+  it('local mode: alter writes work_mem and a pg_hba entry into the YAML (still 0600, same owner) and they take effect after the reload', async () => {
+    const file = join(site.configDir, 'main1.yaml');
+    const before = await stat(file);
+    const result = await site.pgfleet(['instance', 'alter', 'main1', '--parameter', 'work_mem=24MB', '--hba-add', 'host all pgfleet_test 10.99.0.0/24 scram-sha-256']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /\+ postgresql\.parameters\.work_mem: 24MB/);
+    assert.match(result.stdout, /\+ host all pgfleet_test 10\.99\.0\.0\/24 scram-sha-256/);
+    assert.match(result.stdout, /applied: YAML rewritten, POST \/reload/);
+    const after = await stat(file);
+    assert.equal(after.mode & 0o777, 0o600);
+    assert.equal(after.uid, before.uid);
+    const yaml = await readFile(file, 'utf8');
+    assert.match(yaml, /work_mem: "?24MB"?/);
+    assert.match(yaml, /host all pgfleet_test 10\.99\.0\.0\/24 scram-sha-256/);
+    let workMem = '';
+    let rules = 0;
+    for (let attempt = 0; attempt < 30 && (workMem !== '24MB' || rules !== 1); attempt += 1) {
+      workMem = (await sql<{ work_mem: string }>(0, 'SHOW work_mem'))[0]!.work_mem;
+      rules = (await sql<{ count: string }>(0, "SELECT count(*) FROM pg_hba_file_rules WHERE '10.99.0.0' = address"))[0]!.count === '1' ? 1 : 0;
+      if (workMem !== '24MB' || rules !== 1) await sleep(500);
+    }
+    assert.equal(workMem, '24MB');
+    assert.equal(rules, 1, 'the pg_hba entry is loaded');
+    assert.notEqual((await sql<{ work_mem: string }>(1, 'SHOW work_mem'))[0]!.work_mem, '24MB', 'local mode changes this member only');
+  });
+
+  it('says when a Patroni restart is needed (etcd hosts changed in the settings) and why; restart --patroni applies it', async () => {
+    const original = await readFile(site.settingsFile, 'utf8');
+    const settings = parse(original) as { patroni: { etcd: { hosts: string[] } } };
+    settings.patroni.etcd.hosts.push('127.0.0.1:9');
+    await writeFile(site.settingsFile, stringify(settings));
+    try {
+      const altered = await site.pgfleet(['instance', 'alter', 'main2', '--apply-settings']);
+      assert.equal(altered.code, 0, altered.stderr);
+      assert.match(altered.stdout, /~ etcd3\.hosts:\n {6}\+ 127\.0\.0\.1:9\n/);
+      assert.match(altered.stdout, /Patroni restart needed: etcd3\.hosts changed: Patroni 3\.0\.2 reads the etcd hosts, protocol and certificates only when it starts\n {2}run: pgfleet instance restart main2 --patroni/);
+      assert.match(await readFile(join(site.configDir, 'main2.yaml'), 'utf8'), /127\.0\.0\.1:9/);
+      const restarted = await site.pgfleet(['instance', 'restart', 'main2', '--patroni', '--timeout', '120']);
+      assert.equal(restarted.code, 0, restarted.stderr);
+      assert.match(restarted.stdout, /main2: Patroni restarted, replica, running/);
+    } finally {
+      await writeFile(site.settingsFile, original);
+    }
+  });
+
+  it('stop and start a replica; logs shows its Patroni log', async () => {
+    const stopped = await site.pgfleet(['instance', 'stop', 'main3']);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const status = json<{ process: { running: boolean } }>((await site.pgfleet(['--output', 'json', 'instance', 'status', 'main3'])).stdout);
+    assert.equal(status.process.running, false);
+    const started = await site.pgfleet(['instance', 'start', 'main3', '--timeout', '120']);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /main3: started, replica/);
+    const logs = await site.pgfleet(['--output', 'json', 'instance', 'logs', 'main3', '--lines', '20']);
+    assert.equal(logs.code, 0, logs.stderr);
+    const tail = json<{ source: string; lines: string[] }>(logs.stdout);
+    assert.equal(tail.source, join(site.logDir, 'main3.log'));
+    assert.ok(tail.lines.length > 0 && tail.lines.length <= 20);
+    assert.ok(tail.lines.some((line) => /INFO: /.test(line)));
+  });
+
+  it('no password appeared in the command line or environment of any process, in any log, or in any pgfleet output', async () => {
+    const { samples, sightings } = await sampler.stop();
+    assert.ok(samples > 50, `the process table was sampled (${samples} times)`);
+    assert.deepEqual(sightings, []);
+    const logs = [site.logDir, ...(await readdir(site.dataDir)).flatMap((name) => [join(site.dataDir, name, 'data', 'log'), join(site.dataDir, name, 'pgfleet-instance.json')])];
+    assert.deepEqual(filesHoldingSecrets(logs, site.passwords), []);
+    assert.deepEqual(secretsInTexts(site.outputs.flatMap((o) => [o.stdout, o.stderr]), site.passwords), []);
+  });
+
+  it('drops a replica: its files and member key go, the cluster goes on', async () => {
+    const dropped = await site.pgfleet(['--output', 'json', 'instance', 'drop', 'main3']);
+    assert.equal(dropped.code, 0, dropped.stderr);
+    const result = json<{ lastMember: boolean; otherMembers: string[]; clusterKeysRemoved: number | null }>(dropped.stdout);
+    assert.equal(result.lastMember, false);
+    assert.deepEqual(result.otherMembers.sort(), ['alpha-1', 'alpha-2']);
+    assert.equal(result.clusterKeysRemoved, null);
+    await assert.rejects(stat(join(site.configDir, 'main3.yaml')));
+    await assert.rejects(stat(join(site.dataDir, 'main3')));
+    assert.ok(!(await alphaKeys()).includes('/service/alpha/members/alpha-3'));
+    assert.ok((await alphaKeys()).includes('/service/alpha/leader'));
+  });
+
+  it('refuses to drop the last member without --force; with --force it drops it and removes the cluster keys from etcd', async () => {
+    const second = await site.pgfleet(['instance', 'drop', 'main2']);
+    assert.equal(second.code, 0, second.stderr);
+    const refused = await site.pgfleet(['instance', 'drop', 'main1']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /main1 is the last member of cluster alpha.*\[INSTANCE_LAST_MEMBER\]/);
+    assert.match(refused.stderr, /--force/);
+    await stat(join(site.configDir, 'main1.yaml'));
+    assert.ok((await alphaKeys()).length > 0);
+
+    const forced = await site.pgfleet(['--output', 'json', 'instance', 'drop', 'main1', '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(json<{ lastMember: boolean }>(forced.stdout).lastMember, true);
+    assert.deepEqual(await alphaKeys(), [], "every key of the cluster is gone from etcd");
+    assert.deepEqual(await readdir(site.configDir), []);
+    assert.deepEqual(processesMentioning(site.dir), [], 'no process of the site left');
+  });
+});
