@@ -158,7 +158,7 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
       const enforceMs = Date.now() - enforceStarted;
       say.say(`enforced in ${(enforceMs / 1000).toFixed(1)} s: ${report.state.probes.filter((p) => p.ok).length}/${report.state.probes.length} members wrote to the DCS with their own tenant`);
 
-      say.step('Tenants verify: each tenant reads and writes its own prefix, and is denied its neighbour\'s and everything outside');
+      say.step('Tenants verify: no role range reaches beyond its cluster, and each tenant reads and writes its own prefix and is denied every other tenant\'s and everything outside');
       say.command('pgfleet etcd tenants verify');
       const verified = await verifyLabTenants(up.state);
       say.say(`static check over every role range: ${verified.findings === 0 ? 'no finding' : `${verified.findings} finding(s)`}`);

@@ -46,7 +46,9 @@ describe('pgfleet lab demo, the README\'s main command, run to its end', () => {
       /auth was switched off again automatically: it was on for \d+ ms; clusters resumed/,
       /Apply the missing cluster gamma/,
       /enforced in [\d.]+ s: 6\/6 members wrote to the DCS with their own tenant/,
-      /patroni-alpha: own prefix read\/write; denied on \/service\/beta\/ and outside/,
+      /\$ pgfleet etcd tenants verify/,
+      /static check over every role range: no finding/,
+      /patroni-alpha: own prefix read\/write; denied in 2 other tenant prefix\(es\) and outside/,
       /auth ON, simple tokens; migration enforced/,
       /Stop the lab and remove its directory/,
     ];
