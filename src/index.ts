@@ -45,6 +45,10 @@ export { probeTenantIsolation, type TenantIsolationResult } from './tenancy/tena
 export { enforceEtcdAuth, rollbackEtcdAuth, readEnforceState, type FleetConnection, type EnforceReport } from './migration/etcd-auth/enforce-run.js';
 export { evaluateEnforceGates, type GateFailure } from './core/migration/enforce-gates.js';
 export type { EnforcePhase, EnforceState } from './core/migration/enforce-state.js';
+export { planEtcdAuthMigration } from './migration/etcd-auth/migration-plan.js';
+export { planAuthMigration, type AuthPlan } from './core/migration/auth-plan.js';
+export { etcdAuthStatus, type EtcdAuthStatus } from './migration/etcd-auth/auth-status.js';
+export { fleetConnectionFromSettings } from './migration/etcd-auth/fleet-connection.js';
 
 // Patroni REST API protection
 export { planRestApiSecuring, SECURE_PHASES, type SecurePlan, type SecureStep, type SecurePhase } from './core/restapi/secure-plan.js';
@@ -69,6 +73,8 @@ export { labUp, type LabUpOptions, type LabUpResult } from './lab/lab-up.js';
 export { labEtcdHttpsOnly } from './lab/lab-etcd-https-only.js';
 export { labDown } from './lab/lab-down.js';
 export { labStatus } from './lab/lab-status.js';
+export { labDemo } from './lab/lab-demo.js';
+export { replayOutage } from './lab/outage-replay.js';
 
 // Patroni-managed instances
 export { openInstanceSite, loadManagedInstance, type InstanceSite, type ManagedInstance } from './instance/instance-site.js';

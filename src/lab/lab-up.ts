@@ -52,7 +52,7 @@ export interface LabUpResult {
   elapsedMs: number;
 }
 
-const BINARIES = { etcd: '/usr/bin/etcd', patroni: '/usr/bin/patroni' };
+export const BINARIES = { etcd: '/usr/bin/etcd', patroni: '/usr/bin/patroni' };
 
 /**
  * Starts a real lab: a K-member etcd and N Patroni clusters of M nodes with

@@ -60,7 +60,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
   });
 
   it('offers the subcommands of a group, however deep', async () => {
-    assert.deepEqual(await bashComplete('lab', ''), ['demo', 'down', 'env', 'etcd-https-only', 'restapi-tls', 'status', 'up']);
+    assert.deepEqual(await bashComplete('lab', ''), ['demo', 'down', 'env', 'etcd-https-only', 'replay-outage', 'restapi-tls', 'status', 'up']);
     assert.ok((await bashComplete('etcd', 'auth', '')).includes('enforce'));
   });
 
@@ -107,7 +107,7 @@ _pgfleet`;
       assert.equal(result.code, 0, result.stderr);
       return result.stdout.split('\n').filter((line) => line.length > 0).sort();
     };
-    assert.deepEqual(await complete('lab', ''), ['demo', 'down', 'env', 'etcd-https-only', 'restapi-tls', 'status', 'up']);
+    assert.deepEqual(await complete('lab', ''), ['demo', 'down', 'env', 'etcd-https-only', 'replay-outage', 'restapi-tls', 'status', 'up']);
     assert.deepEqual(await complete('--output', ''), ['json', 'sarif', 'text']);
     assert.ok((await complete('lab', 'up', '--')).includes('--clusters'));
     assert.deepEqual(await complete('lab', 'up', '--dir', ''), ['<files -/>']);

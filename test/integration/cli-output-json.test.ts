@@ -17,7 +17,8 @@ import { runCli } from '../support/run-cli.js';
  */
 const NOT_RUN: Record<string, string> = {
   'lab up': 'starts a lab: test/integration/lab.test.ts runs it',
-  'lab demo': 'starts a lab: the README demo command runs it',
+  'lab demo': 'starts a lab: test/integration/lab-demo.test.ts runs it',
+  'lab replay-outage': 'starts or changes a lab: test/integration/lab-replay-outage.test.ts runs it',
   completion: 'prints a shell script, not data: test/integration/cli-completion.test.ts',
   help: 'prints help text, not data: test/integration/cli-help.test.ts',
 };
@@ -58,6 +59,7 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     ['cluster switchover', ['alpha']],
     ['lab etcd-https-only', ['--dir', join(dir, 'no-lab')]],
     ['etcd auth status', []],
+    ['etcd auth plan', []],
     ['etcd auth prepare', []],
     ['etcd auth apply', []],
     ['etcd auth enforce', []],

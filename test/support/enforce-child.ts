@@ -1,37 +1,19 @@
 /**
- * A coordinator process for tests: runs `enforceEtcdAuth` with the
- * connection described in a 0600 JSON file (argv[2]; passwords never on the
- * command line) and kills itself with SIGKILL right after the given phase is
- * recorded (argv[3]), as a crashed or killed coordinator would.
+ * A coordinator process for tests: runs `enforceEtcdAuth` exactly as
+ * `pgfleet etcd auth enforce` does (connection from the site settings found
+ * through PGFLEET_CONFIG_DIR, as `lab env` sets it), and kills itself with
+ * SIGKILL right after the given phase is recorded (argv[2]), as a crashed or
+ * killed coordinator would. No password goes through its command line.
  */
-import { readFileSync } from 'node:fs';
-import { Secret } from '../../src/core/secret.js';
 import type { EnforcePhase } from '../../src/core/migration/enforce-state.js';
-import { listLocalInstances } from '../../src/instance/local-instances.js';
+import { loadSiteSettings } from '../../src/adapters/settings/site-settings-file.js';
+import { fleetConnectionFromSettings } from '../../src/migration/etcd-auth/fleet-connection.js';
 import { enforceEtcdAuth } from '../../src/migration/etcd-auth/enforce-run.js';
 
-const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as {
-  endpoints: string[];
-  configDir: string;
-  rootPassword: string;
-  tenants: Record<string, string>;
-};
-const killAfter = process.argv[3] as EnforcePhase;
+const killAfter = process.argv[2] as EnforcePhase;
 
-await enforceEtcdAuth(
-  {
-    endpoints: spec.endpoints,
-    namespaces: ['/service/'],
-    admin: { username: 'root', password: new Secret(spec.rootPassword) },
-    localInstances: await listLocalInstances(spec.configDir),
-    tenants: {
-      userFor: (_ns, scope) => `patroni-${scope}`,
-      credentialsFor: async (_ns, scope) => (spec.tenants[scope] ? { username: `patroni-${scope}`, password: new Secret(spec.tenants[scope]!) } : undefined),
-    },
+await enforceEtcdAuth(await fleetConnectionFromSettings(loadSiteSettings().settings), {
+  afterPhase: async (phase) => {
+    if (phase === killAfter) process.kill(process.pid, 'SIGKILL');
   },
-  {
-    afterPhase: async (phase) => {
-      if (phase === killAfter) process.kill(process.pid, 'SIGKILL');
-    },
-  },
-);
+});

@@ -4,7 +4,7 @@ import { runCommand } from '../run-command.js';
 import { withSubcommandExamples } from '../command-examples.js';
 
 /**
- * `pgfleet etcd auth status|prepare|apply|enforce|rollback|migrate`: the
+ * `pgfleet etcd auth status|plan|prepare|apply|enforce|rollback|migrate`: the
  * guarded switch of a live fleet from open etcd to authenticated etcd.
  */
 export function registerEtcdAuthCommands(etcd: Command): void {
@@ -19,40 +19,34 @@ export function registerEtcdAuthCommands(etcd: Command): void {
 
   /** Runs `work` with an etcd client holding the admin identity, always closed. */
   const withAdmin = async <T>(connection: Awaited<ReturnType<typeof connect>>, work: (admin: import('../../adapters/etcd/etcd-client.js').EtcdClient) => Promise<T>): Promise<T> => {
-    const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
-    const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
-    try {
-      return await work(admin);
-    } finally {
-      await admin.close();
-    }
+    const { withAdminClient } = await import('../../migration/etcd-auth/fleet-connection.js');
+    return withAdminClient(connection, work);
   };
 
   auth
     .command('status')
-    .description('is auth on, token type, etcd version, and where the last enforce run stands')
+    .description('is auth on, token type, etcd version, each member\'s Patroni version and readiness, and where the migration stands')
     .action(async (_options: unknown, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
-        const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
-        const { readEnforceState } = await import('../../migration/etcd-auth/enforce-run.js');
-        const { tokenTypeFromDebugVars } = await import('../../adapters/etcd/auth-token-type.js');
-        const connection = await connect(command);
-        const anonymous = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls });
-        const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
-        try {
-          const enabled = await anonymous.isAuthEnabled();
-          const version = (await anonymous.status()).version;
-          const tokenType = (await tokenTypeFromDebugVars(connection.endpoints[0]!)) ?? 'unknown';
-          const run = await readEnforceState(admin).catch(() => undefined);
-          const status = { authEnabled: enabled, tokenType, etcdVersion: version, lastRun: run ? { id: run.id, phase: run.phase, startedAt: run.startedAt, failures: run.failures, exposureWindowMs: run.exposureWindowMs } : null };
-          output.data(status, () =>
-            [`etcd ${version}: auth ${enabled ? 'ON' : 'off'}, ${tokenType} tokens`, run ? `last enforce run ${run.id}: ${run.phase} (started ${run.startedAt})${run.failures.length ? `\n  ${run.failures.join('\n  ')}` : ''}` : 'no enforce run recorded'].join('\n'),
-          );
-        } finally {
-          await anonymous.close();
-          await admin.close();
-        }
+        const { etcdAuthStatus } = await import('../../migration/etcd-auth/auth-status.js');
+        const { renderAuthStatus } = await import('../../migration/etcd-auth/auth-text.js');
+        const status = await etcdAuthStatus(await connect(command));
+        output.data(status, () => renderAuthStatus(status));
+      });
+    });
+
+  auth
+    .command('plan')
+    .description('discover every cluster and member in the DCS, join them with tenancy and local instances, and say per member what the migration will do and what blocks it (exit 1 when something blocks)')
+    .action(async (_options: unknown, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { planEtcdAuthMigration } = await import('../../migration/etcd-auth/migration-plan.js');
+        const { renderAuthPlan } = await import('../../migration/etcd-auth/auth-text.js');
+        const plan = await planEtcdAuthMigration(await connect(command));
+        output.data(plan, () => renderAuthPlan(plan));
+        return plan.blocked ? 1 : 0;
       });
     });
 
@@ -88,27 +82,41 @@ export function registerEtcdAuthCommands(etcd: Command): void {
     const output = outputFor(command);
     await runCommand(output, async () => {
       const { enforceEtcdAuth } = await import('../../migration/etcd-auth/enforce-run.js');
+      const { renderEnforceReport } = await import('../../migration/etcd-auth/auth-text.js');
+      const { PgfleetError, ExitCode } = await import('../../core/errors.js');
       const connection = await connect(command);
       if (migrate) {
+        const { planEtcdAuthMigration } = await import('../../migration/etcd-auth/migration-plan.js');
+        const { renderAuthPlan } = await import('../../migration/etcd-auth/auth-text.js');
         const { prepareTenants } = await import('../../migration/etcd-auth/prepare-tenants.js');
         const { applyCredentialsLocally } = await import('../../migration/etcd-auth/apply-credentials.js');
+        const plan = await planEtcdAuthMigration(connection);
+        if (plan.authEnabled) throw new PgfleetError('AUTH_ALREADY_ENABLED', 'etcd authentication is already on: nothing to migrate', { hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off' });
+        output.step(renderAuthPlan(plan));
+        if (plan.blocked) {
+          throw new PgfleetError('MIGRATE_PLAN_BLOCKED', 'the plan is blocked (see above): nothing was changed', { hint: 'fix each blocker, or run prepare and apply step by step; `pgfleet etcd auth plan` shows it again', exitCode: ExitCode.findings });
+        }
         if (!options.yes) {
           const { createInterface } = await import('node:readline/promises');
-          if (!process.stdin.isTTY) throw new (await import('../../core/errors.js')).PgfleetError('CONFIRMATION_NEEDED', 'migrate asks for confirmation and stdin is not a terminal', { hint: 'add --yes to go on without asking' });
+          if (!process.stdin.isTTY) throw new PgfleetError('CONFIRMATION_NEEDED', 'migrate asks for confirmation and stdin is not a terminal', { hint: 'add --yes to go on without asking' });
           const prompt = createInterface({ input: process.stdin, output: process.stderr });
           const answer = await prompt.question('prepare tenants, apply credentials on this host, then enforce auth on etcd? [y/N] ');
           prompt.close();
           if (!/^y(es)?$/i.test(answer.trim())) return 1;
         }
-        await withAdmin(connection, async (admin) => {
+        const applied = await withAdmin(connection, async (admin) => {
           output.step('prepare: tenants');
           for (const action of await prepareTenants({ admin, adminCredentials: connection.admin, namespaces: connection.namespaces, tenants: connection.tenants })) output.detail(`  ${action}`);
           output.step('apply: credentials on this host');
-          await applyCredentialsLocally({ instances: connection.localInstances, tenants: connection.tenants, recordStore: admin, onProgress: (m) => output.detail(`  ${m}`) });
+          return applyCredentialsLocally({ instances: connection.localInstances, tenants: connection.tenants, recordStore: admin, onProgress: (m) => output.detail(`  ${m}`) });
         });
+        const failed = applied.filter((outcome) => outcome.status !== 'applied');
+        if (failed.length > 0) {
+          throw new PgfleetError('MIGRATE_APPLY_FAILED', `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.detail})`).join(', ')}: auth was not enabled`, { hint: 'fix those members and run `pgfleet etcd auth apply`, then `pgfleet etcd auth enforce`', exitCode: ExitCode.failed });
+        }
       }
       const report = await enforceEtcdAuth(connection, { skipGates: options.skipGates, onProgress: (m) => output.step(m) });
-      output.data(report, () => `enforced: etcd auth is on; ${report.state.probes.length} members and ${report.tenantProbes.length} tenants probed`);
+      output.data(report, () => `${renderEnforceReport(report)}${report.reportFiles ? `\nreport: ${report.reportFiles.text}` : ''}`);
     });
   };
 
@@ -120,7 +128,7 @@ export function registerEtcdAuthCommands(etcd: Command): void {
 
   auth
     .command('migrate')
-    .description('prepare → apply → enforce in one go, with a confirmation first')
+    .description('plan, then prepare → apply → enforce in one go, with a confirmation between the plan and the first change; refuses a blocked plan')
     .option('--yes', 'do not ask for confirmation')
     .action(enforceAction(true));
 
@@ -137,8 +145,12 @@ export function registerEtcdAuthCommands(etcd: Command): void {
     });
 
   withSubcommandExamples(auth, 'status', [
-    { command: 'pgfleet etcd auth status', description: 'is auth on, token type, etcd version, where the last enforce run stands' },
+    { command: 'pgfleet etcd auth status', description: "is auth on, token type, etcd version, each member's Patroni version and readiness, the migration's stage" },
     { command: 'pgfleet --output json etcd auth status', description: 'the same as JSON, for a script' },
+  ]);
+  withSubcommandExamples(auth, 'plan', [
+    { command: 'pgfleet etcd auth plan', description: 'per member: what prepare, apply and enforce will do, and what blocks it; exit 1 when blocked' },
+    { command: 'pgfleet --output json etcd auth plan', description: 'the same as JSON, for a pipeline gate' },
   ]);
   withSubcommandExamples(auth, 'prepare', [{ command: 'pgfleet etcd auth prepare', description: 'root and one user and role per cluster found in the DCS; auth stays off' }]);
   withSubcommandExamples(auth, 'apply', [{ command: 'pgfleet etcd auth apply', description: "on each host running members: write their tenant's credentials, reload Patroni, record them ready" }]);

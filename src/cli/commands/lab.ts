@@ -3,7 +3,7 @@ import { integerOption, outputFor } from '../program.js';
 import { runCommand } from '../run-command.js';
 import { withSubcommandExamples } from '../command-examples.js';
 
-/** `pgfleet lab up|status|env|down|demo`: the real stack on loopback. Heavy modules load inside actions. */
+/** `pgfleet lab up|status|env|down|demo|replay-outage`: the real stack on loopback. Heavy modules load inside actions. */
 export function registerLabCommands(program: Command): void {
   const lab = program
     .command('lab')
@@ -96,6 +96,35 @@ export function registerLabCommands(program: Command): void {
       });
     });
 
+  /** Narration on stdout: numbered steps, the command an operator would type, what happened. */
+  const narratorFor = async (output: ReturnType<typeof outputFor>) => {
+    const { renderLabStatus } = await import('../../lab/lab-status-table.js');
+    let stepNumber = 0;
+    return {
+      step: (title: string) => {
+        output.endProgress();
+        process.stdout.write(`\n${output.paint(`[${++stepNumber}]`, 1)} ${title}\n`);
+      },
+      command: (line: string) => process.stdout.write(`    ${output.paint(`$ ${line}`, 36)}\n`),
+      say: (line: string) => process.stdout.write(`    ${line}\n`),
+      progress: (line: string) => output.progress(`    ${line}`),
+      endProgress: () => output.endProgress(),
+      status: (status: import('../../lab/lab-status.js').LabStatus) => process.stdout.write(`${renderLabStatus(status).replace(/^/gm, '    ')}\n`),
+    };
+  };
+
+  type StoryOptions = { keep: boolean; basePort?: number; dir?: string };
+  type Story = (options: StoryOptions & { narrator: Awaited<ReturnType<typeof narratorFor>> }) => Promise<{ summary: string[]; kept: boolean; dir: string }>;
+  /** A narrated story on a lab (demo, replay-outage), ending with its summary. */
+  const storyAction = (load: () => Promise<Story>) => async (options: StoryOptions, command: Command) => {
+    const output = outputFor(command);
+    await runCommand(output, async () => {
+      const story = await load();
+      const result = await story({ ...options, narrator: await narratorFor(output) });
+      process.stdout.write(`\n${output.paint('Summary', 1)}\n${result.summary.map((line) => `  - ${line}`).join('\n')}\n  - lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}\n`);
+    });
+  };
+
   lab
     .command('etcd-https-only')
     .description("last step of the TLS migration drill: restart each etcd member without its plain-http listener, one at a time, keeping quorum (refused while a node still uses http)")
@@ -112,36 +141,23 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('demo')
-    .description('the main demo: start a lab, show it, write on each primary and read it on its replica, stop it')
+    .description('the main demo: secure an open fleet of 3 clusters while applications write (gate refusal, drill with automatic rollback, enforce, tenant isolation), then stop the lab')
     .option('--keep', 'leave the lab running at the end', false)
     .option('--base-port <port>', 'first port of the lab range (default: a free range)', integerOption(1024, 65535))
     .addOption(dirOption())
-    .action(async (options: { keep: boolean; basePort?: number; dir?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { labDemo } = await import('../../lab/lab-demo.js');
-        const { renderLabStatus } = await import('../../lab/lab-status-table.js');
-        let stepNumber = 0;
-        const result = await labDemo({
-          dir: options.dir,
-          basePort: options.basePort,
-          keep: options.keep,
-          narrator: {
-            step: (title) => {
-              output.endProgress();
-              process.stdout.write(`\n${output.paint(`[${++stepNumber}]`, 1)} ${title}\n`);
-            },
-            say: (line) => process.stdout.write(`    ${line}\n`),
-            progress: (line) => output.progress(`    ${line}`),
-            endProgress: () => output.endProgress(),
-            status: (status) => process.stdout.write(`${renderLabStatus(status).replace(/^/gm, '    ')}\n`),
-          },
-        });
-        process.stdout.write(
-          `\nSummary: lab up in ${(result.labUpMs / 1000).toFixed(1)} s; ${result.checks.length} clusters each replicated a write from primary to replica (${result.checks.map((c) => `${c.scope} ${c.visibleAfterMs} ms`).join(', ')}); lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}.\n`,
-        );
-      });
-    });
+    .action(storyAction(async () => (await import('../../lab/lab-demo.js')).labDemo));
+
+  lab
+    .command('replay-outage')
+    .description("replay the outage report's naive runbook on a lab (auth enabled before every node has credentials): the forgotten cluster looks healthy while its DCS writes fail, and has no leader at the next failover; then the lab is restored")
+    .option('--keep', 'leave the lab running at the end (a lab that existed before is always kept)', false)
+    .option('--base-port <port>', 'first port of the lab range when it starts one (default: a free range)', integerOption(1024, 65535))
+    .addOption(dirOption())
+    .addHelpText(
+      'after',
+      "\nThe report's `etcdctl role add-user <role> <user> --prefix /patroni/` does not exist in etcdctl: the real commands are\n  etcdctl role grant-permission <role> --prefix=true readwrite /service/\n  etcdctl user grant-role <user> <role>\nThe replay does every step through etcd's API, never etcdctl with a password on its command line.\n",
+    )
+    .action(storyAction(async () => (await import('../../lab/outage-replay.js')).replayOutage));
 
   lab
     .command('restapi-tls')
@@ -178,6 +194,10 @@ export function registerLabCommands(program: Command): void {
   withSubcommandExamples(lab, 'down', [
     { command: 'pgfleet lab down', description: 'stop the default lab and remove its directory' },
     { command: 'pgfleet lab down --dir /tmp/lab', description: 'the same for the lab in /tmp/lab' },
+  ]);
+  withSubcommandExamples(lab, 'replay-outage', [
+    { command: 'pgfleet lab replay-outage', description: 'start a lab, replay the naive runbook, show the hidden breakage and the failed failover, restore, stop' },
+    { command: 'pgfleet lab replay-outage --dir /tmp/lab', description: 'the same on the lab already running in /tmp/lab, which is restored and kept' },
   ]);
   withSubcommandExamples(lab, 'restapi-tls', [
     { command: 'pgfleet lab restapi-tls && pgfleet restapi secure apply', description: 'TLS, verify_client optional and basic auth for the lab, rolled out live (with lab env in effect)' },

@@ -15,7 +15,11 @@ Why a guarded procedure
 Before you start
   pgfleet doctor                 programs and versions on this host, settings file in use
   pgfleet settings show          etcd hosts, namespaces, admin user, secrets directory
-  pgfleet etcd auth status       auth on or off, token type, etcd version, last run
+  pgfleet etcd auth status       auth on or off, token type, etcd version, each
+                                 member's Patroni version and readiness, the
+                                 migration's stage (an interrupted run too)
+  pgfleet etcd auth plan         every member found in the DCS: what prepare,
+                                 apply and enforce will do, what blocks (exit 1)
   - etcd must use simple tokens (the default). With --auth-token jwt every
     user or role change makes tokens stale, and Patroni < 3.2 does not
     re-authenticate: its primaries demote. enforce refuses that combination.
@@ -58,8 +62,9 @@ Before you start
    b. Pauses every cluster: a paused member does not demote on DCS errors.
    c. auth enable.
    d. Probes every member: it must write to the DCS with its own credentials
-      (a PATCH /config marker, set then removed), and every tenant's
-      credentials directly (PUT/GET/DELETE in its prefix, denied outside).
+      (PATCH /config with a marker: one real change per member), and every
+      tenant's credentials directly (PUT/GET/DELETE in its prefix, denied on
+      a neighbour's prefix and outside).
    e. If a probe fails: auth disable at once, resume the clusters, and
       report which member failed and why (exit code 3). The time auth was
       on is measured and reported.
@@ -68,7 +73,8 @@ Before you start
    (pgfleet etcd auth status) and rolled back (pgfleet etcd auth rollback)
    from any host.
 
-   The three phases in one go, with a confirmation before acting:
+   The three phases in one go: the plan, a confirmation, then the phases
+   (a blocked plan changes nothing):
      pgfleet etcd auth migrate          (--yes skips the confirmation)
 
 Afterwards
@@ -79,7 +85,8 @@ Afterwards
                                  clusters; users and roles stay in place
 
 Try it on a lab first: pgfleet lab demo tells the whole story on a real
-etcd and real Patroni clusters. Next steps: TLS to etcd (pgfleet etcd tls
+etcd and real Patroni clusters, and pgfleet lab replay-outage shows what the
+naive runbook (auth enabled before every node has credentials) does. Next steps: TLS to etcd (pgfleet etcd tls
 migrate) and REST API protection (pgfleet restapi secure plan / apply); see
 pgfleet help create-secured-cluster for the settings.
 `;

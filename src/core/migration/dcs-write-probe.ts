@@ -19,3 +19,15 @@ export function classifyPatchConfig(status: number): DcsWriteVerdict {
 export function probeMarkerPatch(token: string): { set: Record<string, unknown>; clear: Record<string, unknown> } {
   return { set: { pgfleet_probe: token }, clear: { pgfleet_probe: null } };
 }
+
+/**
+ * The writes that prove every member of one cluster can write to the DCS,
+ * one real change each (a no-op patch writes nothing): each member but the
+ * last sets the marker to a value of its own, the last removes it. A
+ * single member sets it, then removes it. Members of a cluster share the
+ * config key, so these run one after the other.
+ */
+export function probeWriteSequence<T>(members: T[], token: string): Array<{ member: T; patch: Record<string, unknown> }> {
+  if (members.length === 1) return [{ member: members[0]!, patch: probeMarkerPatch(token).set }, { member: members[0]!, patch: probeMarkerPatch(token).clear }];
+  return members.map((member, index) => ({ member, patch: index === members.length - 1 ? probeMarkerPatch(token).clear : probeMarkerPatch(`${token}-${index}`).set }));
+}

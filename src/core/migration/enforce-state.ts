@@ -28,6 +28,8 @@ export interface EnforceState {
   failures: string[];
   /** etcd endpoints that did not answer during the run. */
   endpointsDown: string[];
+  /** What went wrong without failing the run (e.g. a member slow to show the resume). */
+  warnings?: string[] | undefined;
 }
 
 const ORDER: EnforcePhase[] = ['gates', 'pausing', 'enabling', 'probing', 'resuming', 'enforced'];

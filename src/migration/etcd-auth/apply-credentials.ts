@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { mapWithConcurrency } from '../../core/bounded-concurrency.js';
 import { PgfleetError } from '../../core/errors.js';
 import { readinessKey, type ReadinessRecord } from '../../core/migration/readiness-record.js';
 import { renderPatroniYaml } from '../../core/patroni-config/render-yaml.js';
 import { deepMerge } from '../../core/patroni-config/deep-merge.js';
-import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
+import type { EtcdClient, EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
 import { writeFileAtomic } from '../../adapters/fs/atomic-file.js';
 import type { LocalInstance } from '../../instance/local-instances.js';
 import { patroniRestClientFor } from '../../restapi/member-rest-client.js';
@@ -31,44 +32,43 @@ export async function applyCredentialsLocally(options: {
   recordStore: EtcdClient;
   onProgress?: ((message: string) => void) | undefined;
 }): Promise<ApplyOutcome[]> {
-  const outcomes: ApplyOutcome[] = [];
-  for (const instance of options.instances) {
-    const base = { instance: instance.name, scope: instance.scope, member: instance.node };
-    const credentials = await options.tenants.credentialsFor(instance.namespace, instance.scope);
-    if (!credentials) {
-      outcomes.push({ ...base, status: 'no-tenant', detail: `no tenant credentials for ${instance.namespace}${instance.scope} on this host` });
-      continue;
-    }
-    const config = deepMerge(instance.config, { [instance.dcsSection]: { username: credentials.username, password: credentials.password } });
-    const text = renderPatroniYaml(config, { revealSecrets: true });
-    await writeFileAtomic(instance.configFile, text, { mode: 0o600, dirMode: 0o750, owner: instance.owner });
+  // Each member is independent (its own file, its own Patroni): a few at a time keeps a large host quick.
+  return mapWithConcurrency(options.instances, 8, (instance) => applyOne(instance, options));
+}
 
-    const rest = patroniRestClientFor(instance);
-    try {
-      const answer = await rest.reload();
-      if (answer.status !== 202 && answer.status !== 200) {
-        outcomes.push({ ...base, status: 'reload-failed', username: credentials.username, detail: `POST /reload answered HTTP ${answer.status}` });
-        continue;
-      }
-    } catch (error) {
-      if (!(error instanceof PgfleetError)) throw error;
-      outcomes.push({ ...base, status: 'reload-failed', username: credentials.username, detail: error.message });
-      continue;
-    } finally {
-      await rest.close();
-    }
-    const record: ReadinessRecord = {
-      namespace: instance.namespace,
-      scope: instance.scope,
-      member: instance.node,
-      username: credentials.username,
-      configSha256: createHash('sha256').update(text).digest('hex'),
-      host: hostname(),
-      appliedAt: new Date().toISOString(),
-    };
-    await options.recordStore.put(readinessKey({ namespace: instance.namespace, scope: instance.scope, name: instance.node }), JSON.stringify(record));
-    options.onProgress?.(`${instance.namespace}${instance.scope}/${instance.node}: credentials of ${credentials.username} written and reloaded`);
-    outcomes.push({ ...base, status: 'applied', username: credentials.username, detail: 'credentials written, Patroni reloaded, readiness recorded' });
+async function applyOne(instance: LocalInstance, options: { tenants: TenantDirectory; recordStore: EtcdClient; onProgress?: ((message: string) => void) | undefined }): Promise<ApplyOutcome> {
+  const base = { instance: instance.name, scope: instance.scope, member: instance.node };
+  const credentials = await options.tenants.credentialsFor(instance.namespace, instance.scope);
+  if (!credentials) return { ...base, status: 'no-tenant', detail: `no tenant credentials for ${instance.namespace}${instance.scope} on this host` };
+  const text = await writeCredentialsIntoConfig(instance, credentials);
+  const rest = patroniRestClientFor(instance);
+  try {
+    const answer = await rest.reload();
+    if (answer.status !== 202 && answer.status !== 200) return { ...base, status: 'reload-failed', username: credentials.username, detail: `POST /reload answered HTTP ${answer.status}` };
+  } catch (error) {
+    if (!(error instanceof PgfleetError)) throw error;
+    return { ...base, status: 'reload-failed', username: credentials.username, detail: error.message };
+  } finally {
+    await rest.close();
   }
-  return outcomes;
+  const record: ReadinessRecord = {
+    namespace: instance.namespace,
+    scope: instance.scope,
+    member: instance.node,
+    username: credentials.username,
+    configSha256: createHash('sha256').update(text).digest('hex'),
+    host: hostname(),
+    appliedAt: new Date().toISOString(),
+  };
+  await options.recordStore.put(readinessKey({ namespace: instance.namespace, scope: instance.scope, name: instance.node }), JSON.stringify(record));
+  options.onProgress?.(`${instance.namespace}${instance.scope}/${instance.node}: credentials of ${credentials.username} written and reloaded`);
+  return { ...base, status: 'applied', username: credentials.username, detail: 'credentials written, Patroni reloaded, readiness recorded' };
+}
+
+/** Writes etcd credentials into an instance's Patroni YAML (atomic, 0600, same owner); returns the text written. Patroni is not told. */
+export async function writeCredentialsIntoConfig(instance: LocalInstance, credentials: EtcdCredentials): Promise<string> {
+  const config = deepMerge(instance.config, { [instance.dcsSection]: { username: credentials.username, password: credentials.password } });
+  const text = renderPatroniYaml(config, { revealSecrets: true });
+  await writeFileAtomic(instance.configFile, text, { mode: 0o600, dirMode: 0o750, owner: instance.owner });
+  return text;
 }

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ExitCode, PgfleetError } from '../../core/errors.js';
-import { evaluateEnforceGates, type GateFailure, type TokenType } from '../../core/migration/enforce-gates.js';
+import { evaluateEnforceGates, type GateFailure, type GateInput, type TokenType } from '../../core/migration/enforce-gates.js';
 import { type EnforcePhase, type EnforceState, type MemberProbeResult, interruptedRun, rollbackSteps, transition } from '../../core/migration/enforce-state.js';
 import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
 import { AUTH_MIGRATION_KEY } from '../../core/migration/readiness-record.js';
 import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
-import { tokenTypeFromDebugVars, tokenTypeFromToken } from '../../adapters/etcd/auth-token-type.js';
 import { EtcdClient, type EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
 import type { EtcdTlsFiles } from '../../adapters/etcd/gateway-transport.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
@@ -14,8 +13,10 @@ import type { PatroniRestCredentials } from '../../adapters/patroni/rest-client.
 import type { LocalInstance } from '../../instance/local-instances.js';
 import { tailFile } from '../../instance/patroni-process.js';
 import { describeDcsLogCause, diagnoseDcsLog } from '../../core/migration/dcs-log-diagnosis.js';
-import { pauseClusters, resumeClusters } from './cluster-pause.js';
-import { readReadinessRecords } from './readiness-records.js';
+import { ensureAdminIdentity } from './admin-identity.js';
+import { writeEnforceReportFiles } from './enforce-report-file.js';
+import { describeLaggingResume, pauseClusters, resumeClusters } from './cluster-pause.js';
+import { type FleetFacts, collectFleetFacts } from './fleet-facts.js';
 import { FleetRestClients, clusterKey } from './fleet-rest.js';
 import { probeMemberWrites } from './member-write-probe.js';
 import type { TenantDirectory } from './tenant-directory.js';
@@ -31,6 +32,8 @@ export interface FleetConnection {
   localInstances: LocalInstance[];
   restCredentials?: PatroniRestCredentials | undefined;
   tenants: TenantDirectory;
+  /** Where enforce keeps its reports (JSON + text); none are written without it. */
+  reportDir?: string | undefined;
 }
 
 export interface EnforceOptions {
@@ -47,92 +50,20 @@ export interface EnforceReport {
   gateFailures: GateFailure[];
   tenantProbes: TenantProbeResult[];
   recoveredInterruptedRun?: string | undefined;
+  /** The report files, when the connection has a reportDir. */
+  reportFiles?: { json: string; text: string } | undefined;
 }
 
-/** The gate inputs, read live from etcd and the members' REST APIs. */
-export async function collectGateInput(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients) {
-  const anonymous = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls });
-  try {
-    const members = await discoverPatroniMembers(admin, connection.namespaces, (namespace, scope, name) =>
-      connection.localInstances.some((instance) => instance.namespace === namespace && instance.scope === scope && instance.node === name),
-    );
-    const readiness = await readReadinessRecords(admin);
-    const unreachable = new Map<string, string>();
-    const patroniVersions = new Map<string, string>();
-    await Promise.all(
-      members.map(async (member) => {
-        try {
-          const status = await rest.for(member).nodeStatus();
-          patroniVersions.set(memberId(member), status.patroni.version);
-        } catch (error) {
-          unreachable.set(memberId(member), error instanceof Error ? error.message : String(error));
-        }
-      }),
-    );
-    const endpointsDown: string[] = [];
-    const etcdVersions: string[] = [];
-    for (const endpoint of connection.endpoints) {
-      try {
-        etcdVersions.push((await anonymous.status(endpoint)).version);
-      } catch {
-        endpointsDown.push(endpoint);
-      }
-    }
-    const authEnabled = await anonymous.isAuthEnabled();
-    const { works, problem } = await checkAdmin(connection, admin, authEnabled);
-    const tokenType = await detectTokenType(connection, admin, authEnabled, endpointsDown);
-    const tenantUsers = new Map<string, string>();
-    for (const member of members) {
-      const user = connection.tenants.userFor(member.namespace, member.scope);
-      if (user) tenantUsers.set(clusterKey(member), user);
-    }
-    return {
-      authEnabled,
-      endpointsDown,
-      gate: { members, tenantUsers, readiness, unreachable, patroniVersions, tokenType, etcdVersions, adminCredentialsWork: works, adminProblem: problem },
-    };
-  } finally {
-    await anonymous.close();
-  }
+/** The gate inputs, read live from etcd and the members' REST APIs (and root's password set while auth is off: see checkAdmin). */
+export async function collectGateInput(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients): Promise<{ authEnabled: boolean; endpointsDown: string[]; facts: FleetFacts; gate: GateInput }> {
+  const facts = await collectFleetFacts(connection, admin, rest);
+  const { works, problem } = await ensureAdminIdentity(connection, admin, facts.authEnabled);
+  return { authEnabled: facts.authEnabled, endpointsDown: facts.endpointsDown, facts, gate: gateInputFromFacts(facts, works, problem) };
 }
 
-/**
- * With auth off a password cannot be checked, and a wrong root password
- * would leave pgfleet unable to switch auth off again. So while auth is off,
- * pgfleet sets root's password to the one it holds: the way back is known
- * to work before the way forward is taken.
- */
-async function checkAdmin(connection: FleetConnection, admin: EtcdClient, authEnabled: boolean): Promise<{ works: boolean; problem?: string }> {
-  const auth = new EtcdAuthApi(admin);
-  try {
-    if (authEnabled) {
-      await admin.authenticate(connection.admin);
-      return { works: true };
-    }
-    const root = await auth.getUser(connection.admin.username);
-    if (!root) return { works: false, problem: `user ${connection.admin.username} does not exist (run \`pgfleet etcd auth prepare\`)` };
-    if (!root.roles.includes('root')) return { works: false, problem: `user ${connection.admin.username} does not hold the root role` };
-    await auth.changePassword(connection.admin.username, connection.admin.password);
-    return { works: true };
-  } catch (error) {
-    return { works: false, problem: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-async function detectTokenType(connection: FleetConnection, admin: EtcdClient, authEnabled: boolean, endpointsDown: string[]): Promise<TokenType> {
-  if (authEnabled) {
-    try {
-      return tokenTypeFromToken(await admin.authenticate(connection.admin));
-    } catch {
-      return connection.declaredTokenType ?? 'unknown';
-    }
-  }
-  if (connection.declaredTokenType) return connection.declaredTokenType;
-  for (const endpoint of connection.endpoints.filter((e) => !endpointsDown.includes(e))) {
-    const type = await tokenTypeFromDebugVars(endpoint);
-    if (type) return type;
-  }
-  return 'unknown';
+export function gateInputFromFacts(facts: FleetFacts, adminCredentialsWork: boolean, adminProblem?: string): GateInput {
+  const { members, tenantUsers, readiness, unreachable, patroniVersions, tokenType, etcdVersions } = facts;
+  return { members, tenantUsers, readiness, unreachable, patroniVersions, tokenType, etcdVersions, adminCredentialsWork, adminProblem };
 }
 
 export async function readEnforceState(admin: EtcdClient): Promise<EnforceState | undefined> {
@@ -189,7 +120,14 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     progress(`pause ${new Set(members.map(clusterKey)).size} cluster(s) so no member demotes while auth switches`);
     state = transition(state, 'pausing');
     await save(state);
-    const paused = await pauseClusters(members, rest);
+    let paused: Awaited<ReturnType<typeof pauseClusters>>;
+    try {
+      paused = await pauseClusters(members, rest);
+    } catch (error) {
+      // pauseClusters resumed what it had paused: nothing changed, the run ends here.
+      await save({ ...transition(transition(state, 'rolling-back'), 'rolled-back'), failures: [...state.failures, `pause failed: ${error instanceof Error ? error.message : String(error)}`] });
+      throw error;
+    }
     await save({ ...state, pausedByUs: paused.pausedByUs });
 
     progress('auth enable');
@@ -201,39 +139,52 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     progress(`probe: every member writes to the DCS with its own credentials; every tenant reads and writes only its prefix`);
     await save(transition(state, 'probing'));
     const probeStarted = Date.now();
+    // Member and tenant probes touch different things: they run side by side to keep auth's first seconds short,
+    // but a failed member switches auth off at once, without waiting for the tenants.
+    const tenantRun = probeTenantCredentials(connection, [...new Set(members.map(clusterKey))]).catch((error: unknown): TenantProbeResult[] => [
+      { cluster: '*', user: '*', ok: false, detail: `tenant probes failed: ${error instanceof Error ? error.message : String(error)}` },
+    ]);
     const probes = await probeMemberWrites(members, rest, { stopAtFirstFailure: true });
-    const failedMembers = await explainFromLogs(probes.filter((probe) => !probe.ok && !probe.detail.startsWith('not probed')), connection.localInstances);
-    const tenantProbes = failedMembers.length > 0 ? [] : await probeTenantCredentials(connection, [...new Set(members.map(clusterKey))]);
+    const memberFailed = probes.some((probe) => !probe.ok);
+    const tenantProbes = memberFailed ? [] : await tenantRun;
     progress(`probes done in ${Date.now() - probeStarted} ms`);
     const failedTenants = tenantProbes.filter((probe) => !probe.ok);
-    const failures = [...failedMembers.map((p) => `${p.member}: ${p.detail}`), ...failedTenants.map((p) => `tenant ${p.user}: ${p.detail}`)];
 
-    if (failures.length > 0) {
+    if (memberFailed || failedTenants.length > 0) {
       // Switch auth off before anything else, so the exposure window stays as short as it can be.
       await new EtcdAuthApi(admin).disable();
       const disabledAt = Date.now();
+      if (memberFailed) await tenantRun;
+      const failedMembers = await explainFromLogs(probes.filter((probe) => !probe.ok && !probe.detail.startsWith('not probed')), connection.localInstances);
+      const failures = [...failedMembers.map((p) => (p.detail.includes(p.member) ? p.detail : `${p.member}: ${p.detail}`)), ...failedTenants.map((p) => `tenant ${p.user}: ${p.detail}`)];
       progress(`probe failed for ${failedMembers.length} member(s) and ${failedTenants.length} tenant(s): auth switched off again after ${disabledAt - enabledAt} ms`);
       await save({ ...transition(state, 'rolling-back'), probes, failures, disabledAt: new Date(disabledAt).toISOString(), exposureWindowMs: disabledAt - enabledAt });
       const after = await probeMemberWrites(members, rest);
-      await resumeClusters(state.pausedByUs, members, rest);
-      await save({ ...transition(state, 'rolled-back'), failures: [...state.failures, ...after.filter((p) => !p.ok).map((p) => `after rollback: ${p.member}: ${p.detail}`)] });
-      const report: EnforceReport = { outcome: 'rolled-back', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) };
+      const { lagging } = await resumeClusters(state.pausedByUs, members, rest);
+      await save({ ...transition(state, 'rolled-back'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}), failures: [...state.failures, ...after.filter((p) => !p.ok).map((p) => `after rollback: ${p.member}: ${p.detail}`)] });
+      const report = await keepReport(connection, { outcome: 'rolled-back', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
       throw new PgfleetError('ENFORCE_ROLLED_BACK', `enforce rolled back: ${state.failures.join('; ')}; auth was on for ${state.exposureWindowMs} ms`, {
         exitCode: ExitCode.rolledBack,
-        hint: failedMembers.length > 0 ? 'run `pgfleet etcd auth apply` for the members named (on their hosts), then enforce again' : 'check the tenants with `pgfleet etcd tenants plan`',
+        hint: `${failedMembers.length > 0 ? 'run `pgfleet etcd auth apply` for the members named (on their hosts), then enforce again' : 'check the tenants with `pgfleet etcd auth plan`'}${report.reportFiles ? `; report: ${report.reportFiles.text}` : ''}`,
         details: { report },
       });
     }
 
     progress('resume the clusters');
     await save({ ...transition(state, 'resuming'), probes });
-    await resumeClusters(state.pausedByUs, members, rest);
-    await save(transition(state, 'enforced'));
-    return { outcome: 'enforced', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) };
+    const { lagging } = await resumeClusters(state.pausedByUs, members, rest);
+    if (lagging.length > 0) progress(`warning: ${describeLaggingResume(lagging)}`);
+    await save({ ...transition(state, 'enforced'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}) });
+    return keepReport(connection, { outcome: 'enforced', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
   } finally {
     await rest.close();
     await admin.close();
   }
+}
+
+async function keepReport(connection: FleetConnection, report: EnforceReport): Promise<EnforceReport> {
+  if (!connection.reportDir) return report;
+  return { ...report, reportFiles: await writeEnforceReportFiles(connection.reportDir, report) };
 }
 
 /** For members on this host, the Patroni log says whether the password was wrong or missing. */
@@ -243,7 +194,7 @@ async function explainFromLogs(failed: MemberProbeResult[], instances: LocalInst
       const instance = instances.find((candidate) => `${candidate.namespace}${candidate.scope}/${candidate.node}` === probe.member);
       if (!instance?.logFile) return probe;
       const cause = describeDcsLogCause(diagnoseDcsLog((await tailFile(instance.logFile, 200)).split('\n')), probe.member);
-      return cause ? { ...probe, detail: `${cause} (${probe.detail})` } : probe;
+      return cause ? { ...probe, detail: `${cause}; ${probe.detail}` } : probe;
     }),
   );
 }
@@ -281,8 +232,9 @@ async function performRollback(connection: FleetConnection, admin: EtcdClient, r
     } else {
       const members: FleetMember[] = await discoverPatroniMembers(admin, connection.namespaces);
       progress(`resume ${step.clusters.join(', ')}`);
-      await resumeClusters(step.clusters, members, rest);
+      const { lagging } = await resumeClusters(step.clusters, members, rest);
       done.push(`resumed ${step.clusters.join(', ')}`);
+      if (lagging.length > 0) done.push(`warning: ${describeLaggingResume(lagging)}`);
     }
   }
   let next = state;

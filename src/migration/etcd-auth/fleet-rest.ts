@@ -17,14 +17,15 @@ export class FleetRestClients {
     private readonly defaultCredentials: PatroniRestCredentials = {},
   ) {}
 
-  for(member: FleetMember): PatroniRestClient {
-    const id = memberId(member);
-    let client = this.#clients.get(id);
+  /** The client for a member; `timeoutMs` (default 5 s) for calls that may wait on etcd, such as the write probe. */
+  for(member: FleetMember, timeoutMs = 5_000): PatroniRestClient {
+    const key = `${memberId(member)} ${timeoutMs}`;
+    let client = this.#clients.get(key);
     if (!client) {
       const local = this.localInstances.find((instance) => instance.scope === member.scope && instance.namespace === member.namespace && instance.node === member.name);
       const url = local?.restUrl ?? member.apiUrl?.replace(/\/patroni$/, '') ?? '';
-      client = local ? patroniRestClientFor(local, { timeoutMs: 5_000 }) : restClientWithAccess({ ...this.defaultCredentials, baseUrl: url, insecure: this.defaultCredentials.insecure === true }, 5_000);
-      this.#clients.set(id, client);
+      client = local ? patroniRestClientFor(local, { timeoutMs }) : restClientWithAccess({ ...this.defaultCredentials, baseUrl: url, insecure: this.defaultCredentials.insecure === true }, timeoutMs);
+      this.#clients.set(key, client);
     }
     return client;
   }

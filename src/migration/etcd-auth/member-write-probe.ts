@@ -1,66 +1,129 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyPatchConfig, probeMarkerPatch } from '../../core/migration/dcs-write-probe.js';
+import { PgfleetError } from '../../core/errors.js';
+import { classifyPatchConfig, probeWriteSequence } from '../../core/migration/dcs-write-probe.js';
 import type { MemberProbeResult } from '../../core/migration/enforce-state.js';
 import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
 import { type FleetRestClients, groupByCluster } from './fleet-rest.js';
 
+/** Patroni's default; a PATCH /config may wait this long on etcd before it answers. */
+const DEFAULT_RETRY_TIMEOUT_S = 10;
+
 /**
- * Makes every member write to the DCS with its own credentials (PATCH /config
- * with a marker, then its removal). Members of one cluster go one after the
- * other (they share the config key); clusters go in parallel.
+ * Makes every member write to the DCS with its own credentials (PATCH
+ * /config with a marker: see probeWriteSequence). Members of one cluster go
+ * one after the other (they share the config key); clusters go in parallel.
  */
 export async function probeMemberWrites(members: FleetMember[], rest: FleetRestClients, options: { stopAtFirstFailure?: boolean } = {}): Promise<MemberProbeResult[]> {
   // While auth is on and a member cannot write, every second counts: stop probing at the first failure.
   let failed = false;
   const perCluster = await Promise.all(
     [...groupByCluster(members).values()].map(async (clusterMembers) => {
-      const results: MemberProbeResult[] = [];
-      for (const member of clusterMembers) {
+      const results = new Map<FleetMember, MemberProbeResult>();
+      const timeoutMs = await probeTimeoutMs(clusterMembers, rest);
+      let previous: { member: FleetMember; value: unknown } | undefined;
+      for (const { member, patch } of probeWriteSequence(clusterMembers, randomBytes(4).toString('hex'))) {
+        if (results.get(member)?.ok === false) continue;
         if (failed && options.stopAtFirstFailure) {
-          results.push({ member: memberId(member), ok: false, detail: 'not probed: another member failed first' });
+          results.set(member, { member: memberId(member), ok: false, detail: 'not probed: another member failed first' });
           continue;
         }
-        const result = await probeOne(member, rest);
+        if (previous && previous.member !== member) await awaitCachedMarker(member, rest, previous.value);
+        const result = await writeOnce(member, rest, patch, timeoutMs);
         if (!result.ok) failed = true;
-        results.push(result);
+        results.set(member, result);
+        previous = { member, value: patch.pgfleet_probe };
       }
-      return results;
+      return clusterMembers.map((member) => results.get(member)!);
     }),
   );
   return perCluster.flat();
 }
 
-async function probeOne(member: FleetMember, rest: FleetRestClients): Promise<MemberProbeResult> {
-  const id = memberId(member);
-  const marker = probeMarkerPatch(`${member.name}-${randomBytes(4).toString('hex')}`);
-  for (const [step, patch] of [['set', marker.set], ['clear', marker.clear]] as const) {
-    const verdict = await patchWithOneRetry(member, rest, patch);
-    if (verdict !== 'writes') {
-      const detail =
-        verdict === 'refused'
-          ? `its DCS write was refused twice (HTTP 409): Patroni on ${member.name} cannot write to etcd with its credentials (missing or wrong etcd user/password)`
-          : verdict === 'rest-auth'
-            ? 'the REST API refused pgfleet (401/403): the DCS write could not be tried'
-            : `the REST API answered an error during the ${step} step`;
-      return { member: id, ok: false, detail };
+/**
+ * PATCH /config is a compare-and-set against the member's own watch cache:
+ * if that cache has not yet seen the previous member's write, the answer is
+ * a 409 that says nothing about credentials. So before the next member
+ * writes, wait (briefly) until its cache shows the previous write: GET
+ * /cluster refreshes what GET /config shows from that cache. A member
+ * without credentials still receives watch events, so this converges for
+ * it too, and its 409 that follows is a real refusal.
+ */
+async function awaitCachedMarker(member: FleetMember, rest: FleetRestClients, expected: unknown, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await rest.for(member).cluster();
+      const config = await rest.for(member).dynamicConfig();
+      if ((config.pgfleet_probe ?? null) === (expected ?? null)) return;
+    } catch {
+      // Busy or not answering: the write itself will tell.
     }
+    await sleep(50);
   }
-  return { member: id, ok: true, detail: 'wrote to the DCS with its own credentials' };
 }
 
-async function patchWithOneRetry(member: FleetMember, rest: FleetRestClients, patch: Record<string, unknown>): Promise<'writes' | 'refused' | 'rest-auth' | 'error'> {
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    let status: number;
-    try {
-      status = (await rest.for(member).patchConfig(patch)).status;
-    } catch {
-      return 'error';
-    }
-    const verdict = classifyPatchConfig(status);
-    if (verdict !== 'conflict') return verdict;
-    // 409 is also a genuine compare-and-set conflict: once more after a beat.
-    await sleep(300);
+/** A PATCH /config may legitimately take Patroni's retry_timeout (it retries etcd that long): wait a little more than that. */
+async function probeTimeoutMs(members: FleetMember[], rest: FleetRestClients): Promise<number> {
+  for (const member of members) {
+    const config = await rest.for(member).dynamicConfig().catch(() => undefined);
+    const retryTimeout = Number(config?.retry_timeout);
+    if (Number.isFinite(retryTimeout) && retryTimeout > 0) return (retryTimeout + 2) * 1000;
   }
-  return 'refused';
+  return (DEFAULT_RETRY_TIMEOUT_S + 2) * 1000;
+}
+
+async function writeOnce(member: FleetMember, rest: FleetRestClients, patch: Record<string, unknown>, timeoutMs: number): Promise<MemberProbeResult> {
+  const id = memberId(member);
+  const verdict = await patchUntilAnswered(member, rest, patch, timeoutMs);
+  switch (verdict) {
+    case 'writes':
+      return { member: id, ok: true, detail: 'wrote to the DCS with its own credentials' };
+    case 'refused':
+      return { member: id, ok: false, detail: `its DCS write (PATCH /config) was refused twice (HTTP 409): Patroni on ${member.name} cannot write to etcd with its credentials` };
+    case 'rest-auth':
+      return { member: id, ok: false, detail: 'the REST API refused pgfleet (401/403): the DCS write could not be tried' };
+    case 'timeout':
+      return { member: id, ok: false, detail: `its DCS write (PATCH /config) got no answer for ${UNANSWERED_BUDGET_MS / 1000} s (each try waited ${Math.round(timeoutMs / 1000)} s): Patroni on ${member.name} is stuck talking to etcd` };
+    default:
+      return { member: id, ok: false, detail: `its REST API kept answering an error to PATCH /config for ${UNANSWERED_BUDGET_MS / 1000} s (last: ${verdict.slice('error: '.length)})` };
+  }
+}
+
+type WriteVerdict = 'writes' | 'refused' | 'rest-auth' | 'timeout' | `error: ${string}`;
+
+/**
+ * How long a member may keep answering errors or nothing before it counts as
+ * failed. Right after auth enable every Patroni authenticates at once, and a
+ * starved etcd can take seconds to answer them all (Patroni then fails the
+ * PATCH with "Exceeded retry deadline"): that says nothing about the
+ * member's credentials, and the clusters are paused, so it is retried. A
+ * refusal (409) is an answer: it fails at once.
+ */
+const UNANSWERED_BUDGET_MS = 20_000;
+
+async function patchUntilAnswered(member: FleetMember, rest: FleetRestClients, patch: Record<string, unknown>, timeoutMs: number): Promise<WriteVerdict> {
+  const deadline = Date.now() + UNANSWERED_BUDGET_MS;
+  let conflicts = 0;
+  for (;;) {
+    let verdict: WriteVerdict;
+    try {
+      const status = (await rest.for(member, timeoutMs).patchConfig(patch)).status;
+      const classified = classifyPatchConfig(status);
+      if (classified === 'writes' || classified === 'rest-auth') return classified;
+      if (classified === 'conflict') {
+        // 409 is also a genuine compare-and-set conflict: once more after a beat.
+        conflicts += 1;
+        if (conflicts >= 2) return 'refused';
+        await sleep(300);
+        continue;
+      }
+      verdict = `error: HTTP ${status}`;
+    } catch (error) {
+      const message = error instanceof PgfleetError ? error.message : String(error);
+      verdict = /timeout/i.test(message) ? 'timeout' : `error: ${message}`;
+    }
+    if (Date.now() + 500 > deadline) return verdict;
+    await sleep(500);
+  }
 }

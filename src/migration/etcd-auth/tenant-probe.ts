@@ -11,32 +11,34 @@ export interface TenantProbeResult {
 
 /**
  * Each tenant with its own credentials (those this host holds): PUT, GET and
- * DELETE a key in its own prefix must work; reading and writing outside
- * every cluster prefix must be denied. The probe is `etcd tenants verify`'s,
- * without the other tenants' prefixes (enforce keeps auth-on time short).
+ * DELETE a key in its own prefix must work; a neighbour cluster's prefix and
+ * a key outside every cluster prefix must be denied. The probe is `etcd
+ * tenants verify`'s, against one neighbour instead of every other tenant
+ * (enforce keeps auth-on time short); tenants are probed in parallel.
  */
 export async function probeTenantCredentials(connection: FleetConnection, clusters: string[]): Promise<TenantProbeResult[]> {
-  const results: TenantProbeResult[] = [];
-  for (const cluster of clusters) {
-    const split = cluster.lastIndexOf('/', cluster.length - 1);
-    const credentials = await connection.tenants.credentialsFor(cluster.slice(0, split + 1), cluster.slice(split + 1));
-    if (!credentials) continue;
-    const probe = await probeTenantIsolation({
-      endpoints: connection.endpoints,
-      tls: connection.tls,
-      tenant: { tenant: cluster, prefix: `${cluster}/` },
-      credentials,
-      others: [],
-      outsideKey: `/pgfleet-outside-probe-${randomBytes(4).toString('hex')}`,
-    });
-    results.push({ cluster, user: credentials.username, ok: probe.ok, detail: probeDetail(probe) });
-  }
-  return results;
+  const results = await Promise.all(clusters.map((cluster) => probeTenant(connection, cluster, clusters.find((other) => other !== cluster))));
+  return results.filter((result): result is TenantProbeResult => result !== undefined);
 }
 
-function probeDetail(probe: TenantIsolationResult): string {
-  if (probe.ok) return 'own prefix read/write; denied outside';
+async function probeTenant(connection: FleetConnection, cluster: string, neighbour: string | undefined): Promise<TenantProbeResult | undefined> {
+  const split = cluster.lastIndexOf('/', cluster.length - 1);
+  const credentials = await connection.tenants.credentialsFor(cluster.slice(0, split + 1), cluster.slice(split + 1));
+  if (!credentials) return undefined;
+  const probe = await probeTenantIsolation({
+    endpoints: connection.endpoints,
+    tls: connection.tls,
+    tenant: { tenant: cluster, prefix: `${cluster}/` },
+    credentials,
+    others: neighbour ? [{ tenant: neighbour, prefix: `${neighbour}/` }] : [],
+    outsideKey: `/pgfleet-outside-probe-${randomBytes(4).toString('hex')}`,
+  });
+  return { cluster, user: credentials.username, ok: probe.ok, detail: probeDetail(probe, neighbour) };
+}
+
+function probeDetail(probe: TenantIsolationResult, neighbour: string | undefined): string {
+  if (probe.ok) return `own prefix read/write; denied ${neighbour ? `on ${neighbour}/ and ` : ''}outside`;
   if (!probe.ownPrefix.ok) return probe.ownPrefix.detail;
-  if (probe.breaches.length > 0) return `could ${probe.breaches.map((breach) => `${breach.op} ${breach.key}`).join(' and ')} outside its prefix: its role is too wide`;
+  if (probe.breaches.length > 0) return `could ${probe.breaches.map((breach) => `${breach.op} ${breach.key}`).join(' and ')}, outside its prefix: its role is too wide`;
   return probe.errors.join('; ');
 }

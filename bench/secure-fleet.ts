@@ -1,0 +1,209 @@
+/**
+ * bench/secure-fleet: securing a live, open fleet (N clusters × 2 nodes, 3
+ * etcd members, a writer on every primary) on the lab, two ways:
+ *   - pgfleet: `pgfleet etcd auth migrate --yes` (the built CLI, as an operator runs it);
+ *   - the naive runbook of the outage report, done right: per-cluster users
+ *     via the API, each node's YAML updated and its Patroni restarted one
+ *     node at a time (waiting for the cluster to be healthy again), then
+ *     auth enable.
+ * For each: wall time, failed writes, leader changes, demotions. Targets:
+ * 10 clusters secured by pgfleet in ≤ 15 s with 0 failed writes and 0
+ * leader changes. Prints figures and a table; asserts nothing.
+ * Usage: node --import tsx bench/secure-fleet.ts [sizes, default 1,5,10] [--only pgfleet|naive]
+ */
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { EtcdAuthApi } from '../src/adapters/etcd/auth-api.js';
+import { EtcdClient } from '../src/adapters/etcd/etcd-client.js';
+import { generatePassword, readSecretFile } from '../src/adapters/fs/secret-file.js';
+import { findFreePortRange } from '../src/adapters/process/port-probe.js';
+import { prefixRange } from '../src/core/etcd/key-range.js';
+import { labEtcdEndpoints, labPortCount } from '../src/core/lab/lab-topology.js';
+import { resolveSitePaths } from '../src/core/settings/site-paths.js';
+import { textTable } from '../src/core/text-table.js';
+import { listLocalInstances } from '../src/instance/local-instances.js';
+import { waitForClusters } from '../src/lab/cluster-wait.js';
+import { startFleetWriters } from '../src/lab/fleet-writers.js';
+import { labDown } from '../src/lab/lab-down.js';
+import { labEnv } from '../src/lab/lab-env.js';
+import { restartLabNode } from '../src/lab/lab-node-process.js';
+import { etcdRootPasswordFile } from '../src/lab/lab-secrets.js';
+import { labSiteSettings } from '../src/lab/lab-settings.js';
+import { labUp, type LabUpResult } from '../src/lab/lab-up.js';
+import { leadersAndTimelines, startRoleWatch } from '../src/lab/role-watch.js';
+import { writeCredentialsIntoConfig } from '../src/migration/etcd-auth/apply-credentials.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+type Way = 'pgfleet' | 'naive';
+interface Row {
+  clusters: number;
+  way: Way;
+  wallMs: number;
+  ok: boolean;
+  writes: number;
+  failedWrites: number;
+  leaderChanges: number;
+  demotions: number;
+  longestOutageMs: number;
+  labUpMs: number;
+  /** 1-minute load average before and after (the machine is shared). */
+  load: string;
+  note: string;
+}
+
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as Way) : undefined;
+const sizes = (args.find((arg) => /^\d+(,\d+)*$/.test(arg)) ?? '1,5,10').split(',').map(Number);
+const ways: Way[] = only ? [only] : ['pgfleet', 'naive'];
+const rows: Row[] = [];
+
+// The built CLI, as an operator runs it (npm run bench:secure-fleet builds it first through scripts/setup.sh).
+const CLI_PATH = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run bash scripts/setup.sh`);
+for (const clusters of sizes) {
+  for (const way of ways) {
+    const row = await onFreshLab(clusters, way);
+    rows.push(row);
+    console.log(`${clusters} cluster(s), ${way}: ${(row.wallMs / 1000).toFixed(1)} s, ${row.failedWrites}/${row.writes} failed writes, ${row.leaderChanges} leader changes, ${row.demotions} demotions${row.note ? ` (${row.note})` : ''}`);
+  }
+}
+
+console.log('');
+console.log(
+  textTable(
+    ['CLUSTERS', 'WAY', 'WALL TIME', 'FAILED WRITES', 'LONGEST WRITE OUTAGE', 'LEADER CHANGES', 'DEMOTIONS', 'LOAD (1 min)', 'RESULT'],
+    rows.map((row) => [
+      `${row.clusters} × 2`,
+      row.way === 'pgfleet' ? 'pgfleet etcd auth migrate --yes' : 'naive runbook (restart per node)',
+      `${(row.wallMs / 1000).toFixed(1)} s`,
+      `${row.failedWrites} / ${row.writes}`,
+      `${(row.longestOutageMs / 1000).toFixed(1)} s`,
+      String(row.leaderChanges),
+      String(row.demotions),
+      row.load,
+      row.ok ? 'auth on' : `FAILED: ${row.note}`,
+    ]),
+  ),
+);
+const ten = rows.find((row) => row.clusters === 10 && row.way === 'pgfleet');
+if (ten) console.log(`\ntarget (10 clusters by pgfleet: ≤ 15 s, 0 failed writes, 0 leader changes): ${(ten.wallMs / 1000).toFixed(1)} s, ${ten.failedWrites} failed writes, ${ten.leaderChanges} leader changes → ${ten.ok && ten.wallMs <= 15_000 && ten.failedWrites === 0 && ten.leaderChanges === 0 ? 'met' : 'NOT met'}`);
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
+}
+
+async function onFreshLab(clusters: number, way: Way): Promise<Row> {
+  const parent = await mkdtemp(join(tmpdir(), 'pgfleet-bench-secure-'));
+  await chmod(parent, 0o755);
+  const dir = join(parent, 'lab');
+  const shape = { clusters, nodes: 2, etcdMembers: 3 };
+  try {
+    const lab = await labUpWithRetries(shape, dir);
+    const before = await leadersAndTimelines(lab.state.topology);
+    // One sample a second: every GET /patroni queries PostgreSQL, and 20 nodes sampled faster would load the box being measured.
+    const watch = startRoleWatch(lab.state.topology, 1_000);
+    const writers = startFleetWriters(dir, lab.state.topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
+    // Writers connected and writing before the clock starts.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const loadBefore = loadAverage();
+    const started = performance.now();
+    let ok = true;
+    let note = '';
+    try {
+      if (way === 'pgfleet') await securedByPgfleet(dir);
+      else await securedByNaiveRunbook(lab);
+    } catch (error) {
+      ok = false;
+      note = error instanceof Error ? error.message.split('\n')[0]!.slice(0, 120) : String(error);
+    }
+    const wallMs = performance.now() - started;
+    const tallies = await writers.stop();
+    const roles = await watch.stop();
+    const after = await leadersAndTimelines(lab.state.topology).catch(() => new Map());
+    const changedByCompare = [...before].filter(([scope, v]) => after.get(scope)?.leader !== v.leader || after.get(scope)?.timeline !== v.timeline).length;
+    return {
+      clusters,
+      way,
+      wallMs,
+      ok,
+      writes: tallies.reduce((sum, tally) => sum + tally.ok + tally.failed, 0),
+      failedWrites: tallies.reduce((sum, tally) => sum + tally.failed, 0),
+      leaderChanges: Math.max(roles.leaderChanges.length, changedByCompare),
+      demotions: roles.demotions.length,
+      longestOutageMs: Math.max(0, ...tallies.map((tally) => tally.longestOutageMs)),
+      labUpMs: lab.elapsedMs,
+      load: `${loadBefore} → ${loadAverage()}`,
+      note,
+    };
+  } finally {
+    await labDown(dir).catch(() => undefined);
+    await rm(parent, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The machine is shared: a port found free can be taken (another lab, or an
+ * outgoing connection's ephemeral port) before Patroni binds it. Ports are
+ * taken below Linux's ephemeral range, and a failed start is retried on a
+ * new range.
+ */
+async function labUpWithRetries(shape: { clusters: number; nodes: number; etcdMembers: number }, dir: string): Promise<LabUpResult> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await labUp({ ...shape, basePort: await findFreePortRange(labPortCount(shape), { min: 20_000, max: 32_000 }), dir, timeoutMs: 600_000 });
+    } catch (error) {
+      await labDown(dir).catch(() => undefined);
+      if (attempt === 3) throw error;
+      console.log(`lab up failed (${error instanceof Error ? error.message : String(error)}): retrying on other ports`);
+    }
+  }
+}
+
+async function securedByPgfleet(dir: string): Promise<void> {
+  const env = { ...process.env, ...(await labEnv(dir)), NO_COLOR: '1' };
+  try {
+    await promisify(execFile)(process.execPath, [CLI_PATH, 'etcd', 'auth', 'migrate', '--yes'], { env, timeout: 300_000 });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(`migrate failed: ${stderr.split('\n').find((line) => line.startsWith('error:')) ?? stderr.slice(-200)}`);
+  }
+}
+
+/** The outage report's runbook, with its mistakes fixed (root created, every node updated before auth enable): still a restart per node. */
+async function securedByNaiveRunbook(lab: LabUpResult): Promise<void> {
+  const { topology, dir } = lab.state;
+  const root = { username: 'root', password: await readSecretFile(etcdRootPasswordFile(dir), 'etcd root password') };
+  const admin = new EtcdClient({ endpoints: labEtcdEndpoints(topology), credentials: root });
+  const auth = new EtcdAuthApi(admin);
+  try {
+    await auth.addUser('root', root.password);
+    await auth.grantRole('root', 'root');
+    const passwords = new Map<string, ReturnType<typeof generatePassword>>();
+    for (const cluster of topology.clusters) {
+      const user = `patroni_${cluster.scope}`;
+      passwords.set(cluster.scope, generatePassword());
+      await auth.addUser(user, passwords.get(cluster.scope)!);
+      await auth.addRole(user);
+      await auth.grantPermission(user, { ...prefixRange(`/service/${cluster.scope}/`), permType: 'READWRITE' });
+      await auth.grantRole(user, user);
+    }
+    const paths = resolveSitePaths(labSiteSettings(dir, topology).settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} });
+    const instances = await listLocalInstances(paths.patroniConfigDir);
+    for (const cluster of topology.clusters) {
+      for (const node of cluster.nodes) {
+        const instance = instances.find((candidate) => candidate.node === node.name)!;
+        await writeCredentialsIntoConfig(instance, { username: `patroni_${cluster.scope}`, password: passwords.get(cluster.scope)! });
+        await restartLabNode(lab.state, node.name);
+        // A careful operator waits for the cluster to be whole again before the next node.
+        await waitForClusters(dir, topology, [cluster.scope], { timeoutMs: 120_000 });
+      }
+    }
+    await auth.enable();
+  } finally {
+    await admin.close();
+  }
+}

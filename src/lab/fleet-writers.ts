@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import type { LabCluster, LabTopology } from '../core/lab/lab-topology.js';
+import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
+import { ensureClusterRoles } from './lab-secrets.js';
+
+export interface WriterTally {
+  scope: string;
+  ok: number;
+  failed: number;
+  /** Longest run of consecutive failed writes, in ms (0 when none failed). */
+  longestOutageMs: number;
+}
+
+export interface FleetWriters {
+  stop(): Promise<WriterTally[]>;
+}
+
+/**
+ * One writer per cluster inserting into its primary every 50 ms, as an
+ * application behind a Patroni-aware proxy would: when a write fails it
+ * finds the current leader again (REST API) and reconnects. Every failed
+ * attempt counts.
+ */
+export function startFleetWriters(labDir: string, topology: LabTopology, leaders: Map<string, string>, intervalMs = 50): FleetWriters {
+  let running = true;
+  const loops = topology.clusters.map((cluster) => writeUntilStopped(labDir, topology, cluster, leaders.get(cluster.scope), intervalMs, () => running));
+  return {
+    async stop() {
+      running = false;
+      return Promise.all(loops);
+    },
+  };
+}
+
+async function writeUntilStopped(labDir: string, topology: LabTopology, cluster: LabCluster, firstLeader: string | undefined, intervalMs: number, running: () => boolean): Promise<WriterTally> {
+  const tally: WriterTally = { scope: cluster.scope, ok: 0, failed: 0, longestOutageMs: 0 };
+  const roles = await ensureClusterRoles(labDir, cluster.scope);
+  let client: pg.Client | undefined;
+  let leader = firstLeader;
+  let failingSince: number | undefined;
+  const connect = async (): Promise<pg.Client> => {
+    leader ??= await currentLeader(topology, cluster);
+    const node = cluster.nodes.find((candidate) => candidate.name === leader);
+    if (!node) throw new Error(`no leader in ${cluster.scope}`);
+    const fresh = new pg.Client({ host: topology.host, port: node.pgPort, user: roles.superuser.username, password: roles.superuser.password.reveal(), database: 'postgres', connectionTimeoutMillis: 2_000, query_timeout: 2_000, application_name: 'pgfleet-writer' });
+    fresh.on('error', () => undefined);
+    await fresh.connect();
+    await fresh.query('CREATE TABLE IF NOT EXISTS pgfleet_writer (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())');
+    return fresh;
+  };
+  try {
+    while (running()) {
+      try {
+        client ??= await connect();
+        await client.query('INSERT INTO pgfleet_writer DEFAULT VALUES');
+        tally.ok += 1;
+        if (failingSince !== undefined) tally.longestOutageMs = Math.max(tally.longestOutageMs, Date.now() - failingSince);
+        failingSince = undefined;
+      } catch {
+        tally.failed += 1;
+        failingSince ??= Date.now();
+        await client?.end().catch(() => undefined);
+        client = undefined;
+        leader = undefined;
+      }
+      await sleep(intervalMs);
+    }
+    if (failingSince !== undefined) tally.longestOutageMs = Math.max(tally.longestOutageMs, Date.now() - failingSince);
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
+  return tally;
+}
+
+/** The node that says it is the primary (GET /patroni), if any. */
+async function currentLeader(topology: LabTopology, cluster: LabCluster): Promise<string | undefined> {
+  for (const node of cluster.nodes) {
+    const rest = new PatroniRestClient(`http://${topology.host}:${node.restPort}`, {}, 1_000);
+    try {
+      const status = await rest.nodeStatus();
+      if (status.role === 'master' || status.role === 'primary') return node.name;
+    } catch {
+      // Down or busy: ask the next one.
+    } finally {
+      await rest.close();
+    }
+  }
+  return undefined;
+}

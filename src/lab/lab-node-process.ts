@@ -1,0 +1,35 @@
+import { instanceLayout, type InstanceLayout } from '../core/instance/instance-layout.js';
+import { PgfleetError } from '../core/errors.js';
+import { resolveSitePaths } from '../core/settings/site-paths.js';
+import { isRoot, serviceUser } from '../adapters/process/os-user.js';
+import { startPatroni, stopPatroni } from '../instance/patroni-process.js';
+import { labStateSettings } from './lab-settings.js';
+import { type LabState, saveLabState } from './lab-state.js';
+import { BINARIES } from './lab-up.js';
+
+/** The instance layout of one lab node. */
+export function labNodeLayout(state: LabState, node: string): InstanceLayout {
+  if (!state.topology.clusters.some((cluster) => cluster.nodes.some((candidate) => candidate.name === node))) {
+    throw new PgfleetError('LAB_NO_SUCH_NODE', `the lab has no node ${node}`, { hint: '`pgfleet lab status` lists the nodes' });
+  }
+  const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
+  return instanceLayout(paths, node);
+}
+
+/** Stops a lab node's Patroni (it stops PostgreSQL first), as a maintenance stop of that host would. */
+export async function stopLabNode(state: LabState, node: string, graceMs = 60_000): Promise<void> {
+  await stopPatroni(labNodeLayout(state, node), { graceMs });
+}
+
+/** Starts a lab node's Patroni again and records its new process, so `lab down` stops it. */
+export async function startLabNode(state: LabState, node: string): Promise<void> {
+  const handle = await startPatroni(labNodeLayout(state, node), { patroniBinary: BINARIES.patroni, runAs: serviceUser() });
+  state.processes = [...state.processes.filter((process) => !(process.kind === 'patroni' && process.name === node)), { kind: 'patroni', name: node, ...handle }];
+  await saveLabState(state);
+}
+
+/** Patroni stopped and started again on one node: how a configuration change that needs a restart is applied. */
+export async function restartLabNode(state: LabState, node: string): Promise<void> {
+  await stopLabNode(state, node);
+  await startLabNode(state, node);
+}
