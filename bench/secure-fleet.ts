@@ -154,7 +154,7 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
 async function labUpWithRetries(shape: { clusters: number; nodes: number; etcdMembers: number }, dir: string): Promise<LabUpResult> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await labUp({ ...shape, basePort: await findFreePortRange(labPortCount(shape), { min: 20_000, max: 32_000 }), dir, timeoutMs: 600_000 });
+      return await labUp({ ...shape, basePort: await findFreePortRange(labPortCount(shape)), dir, timeoutMs: 600_000 });
     } catch (error) {
       await labDown(dir).catch(() => undefined);
       if (attempt === 3) throw error;

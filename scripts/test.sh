@@ -24,9 +24,9 @@ if [ $# -eq 0 ] && [ "$which" = all ]; then
   npx --no-install tsc -p tsconfig.json --noEmit
 fi
 
-# Integration files each start a whole lab: on two cores they run one at a time.
-concurrency=1
-[ "$which" = unit ] && concurrency=2
+# Two files at a time: integration files spend most of their time waiting on
+# Patroni's loops and etcd, each in its own lab (own ports, own directory).
+concurrency=2
 
 exec node --import tsx --test --test-concurrency="$concurrency" --test-timeout=600000 \
   --test-reporter=spec "${files[@]}"

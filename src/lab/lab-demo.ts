@@ -64,13 +64,6 @@ export interface LabDemoResult {
 
 const SHAPE = { clusters: 3, nodes: 2, etcdMembers: 3 };
 /**
- * Where a story's lab looks for free ports: below Linux's ephemeral range
- * (32768-60999), so that an outgoing connection on a busy machine cannot
- * take a port between the check and Patroni's bind.
- */
-export const STORY_PORTS = { min: 20_000, max: 32_000 };
-
-/**
  * The lab demo, the story of issue 6: an open fleet of 3 clusters is secured
  * while applications write to it. One cluster is deliberately left out of
  * `apply`: enforce refuses at the gate, naming its members; the drill
@@ -81,7 +74,7 @@ export const STORY_PORTS = { min: 20_000, max: 32_000 };
 export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
   const say = options.narrator;
   const dir = options.dir ?? defaultLabDir();
-  const basePort = options.basePort ?? (await findFreePortRange(labPortCount(SHAPE), STORY_PORTS));
+  const basePort = options.basePort ?? (await findFreePortRange(labPortCount(SHAPE)));
 
   say.step('Start a lab: 3 etcd members, open (no auth, no TLS), and 3 Patroni clusters of 2 nodes (alpha, beta, gamma), on 127.0.0.1');
   say.command(`pgfleet lab up --clusters 3 --nodes 2 --etcd-members 3 --dir ${dir}`);

@@ -18,7 +18,7 @@ import { listLocalInstances, type LocalInstance } from '../instance/local-instan
 import { tailFile } from '../instance/patroni-process.js';
 import { writeCredentialsIntoConfig } from '../migration/etcd-auth/apply-credentials.js';
 import { waitForClusters } from './cluster-wait.js';
-import { type DemoNarrator, STORY_PORTS } from './lab-demo.js';
+import type { DemoNarrator } from './lab-demo.js';
 import { labDown } from './lab-down.js';
 import { labNodeLayout, startLabNode, stopLabNode } from './lab-node-process.js';
 import { ensureClusterRoles, etcdRootPasswordFile, labSecretsDir } from './lab-secrets.js';
@@ -75,7 +75,7 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
   } else {
     say.step('Start a lab: 3 etcd members, open (no auth), and 2 Patroni clusters of 2 nodes (alpha, beta), on 127.0.0.1');
     say.command(`pgfleet lab up --clusters 2 --nodes 2 --etcd-members 3 --dir ${dir}`);
-    const basePort = options.basePort ?? (await findFreePortRange(labPortCount(SHAPE), STORY_PORTS));
+    const basePort = options.basePort ?? (await findFreePortRange(labPortCount(SHAPE)));
     const up = await labUp({ ...SHAPE, basePort, dir, onProgress: (message, transient) => (transient ? say.progress(message) : say.say(message)) });
     say.endProgress();
     say.say(`lab ready in ${(up.elapsedMs / 1000).toFixed(1)} s`);

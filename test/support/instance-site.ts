@@ -130,7 +130,7 @@ export async function startTestSite(options: TestSiteOptions): Promise<TestSite>
       return result;
     },
     async ports(count) {
-      const base = await findFreePortRange(count * 2, { min: 30_000, max: 40_000 });
+      const base = await findFreePortRange(count * 2);
       return Array.from({ length: count }, (_, index) => ({ pg: base + index * 2, rest: base + index * 2 + 1 }));
     },
     memberOptions,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** True when nothing listens on host:port (we can bind it). */
@@ -26,10 +27,28 @@ export async function takenPorts(ports: number[], host = '127.0.0.1'): Promise<n
   return results.filter((port): port is number => port !== undefined);
 }
 
-/** A base port from which `count` consecutive ports are free, chosen at random to avoid other labs. */
+/**
+ * The ports a lab may take: from 10000 up to just below the kernel's
+ * ephemeral range (net.ipv4.ip_local_port_range, 32768 by default). A port
+ * inside that range can be taken at any moment as the local end of an
+ * outgoing connection (a client of etcd or PostgreSQL), after it was found free.
+ */
+export function labPortWindow(): { min: number; max: number } {
+  let ephemeralLow = 32_768;
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low !== undefined && Number.isInteger(low) && low > 11_000) ephemeralLow = low;
+  } catch {
+    // Not Linux, or /proc unavailable: keep the kernel's usual default.
+  }
+  return { min: 10_000, max: ephemeralLow - 1 };
+}
+
+/** A base port from which `count` consecutive ports are free, chosen at random (in labPortWindow by default) to avoid other labs. */
 export async function findFreePortRange(count: number, options: { min?: number; max?: number; attempts?: number } = {}): Promise<number> {
-  const min = options.min ?? 20_000;
-  const max = options.max ?? 60_000;
+  const window = labPortWindow();
+  const min = options.min ?? window.min;
+  const max = options.max ?? window.max;
   for (let attempt = 0; attempt < (options.attempts ?? 50); attempt += 1) {
     const base = min + Math.floor(Math.random() * (max - min - count));
     const ports = Array.from({ length: count }, (_, index) => base + index);

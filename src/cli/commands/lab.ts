@@ -32,7 +32,7 @@ export function registerLabCommands(program: Command): void {
         const { labUp } = await import('../../lab/lab-up.js');
         const { labPortCount } = await import('../../core/lab/lab-topology.js');
         const { findFreePortRange } = await import('../../adapters/process/port-probe.js');
-        const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options), { min: 40_000, max: 50_000 }));
+        const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options)));
         const result = await labUp({
           clusters: options.clusters,
           nodes: options.nodes,
