@@ -89,6 +89,8 @@ export class PatroniRestClient {
       throw new PgfleetError('PATRONI_UNREACHABLE', `Patroni REST API ${this.baseUrl} unreachable: ${reason(error)}`, {
         hint: 'check that Patroni runs on that node (`pgfleet instance status`) and that the REST API TLS settings match',
         exitCode: 4,
+        // The transport error, for callers that tell a refused handshake from an untrusted server (the audit).
+        cause: error,
       });
     }
     const text = await response.body.text();
