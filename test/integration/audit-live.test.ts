@@ -121,14 +121,15 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
   });
 
   it('reports restapi.pgfleet-refused, on the real stack, for a client without the certificate verify_client required asks for', async () => {
-    // The collector and the rule as `audit --live` runs them, but with pgfleet given no credentials at all (no YAMLs, no patroni.ctl).
+    // The collector and the rule as `audit --live` runs them, but with pgfleet given only the CA (patroni.ctl cacert, no client certificate) and no YAML.
     const gaps: AuditGap[] = [];
     const targets = lab.state.topology.clusters.flatMap((cluster) => cluster.nodes.map((node) => ({ member: `/service/${cluster.scope}/${node.name}`, url: `https://127.0.0.1:${node.restPort}` })));
-    const restApis = await collectRestApiFacts(targets, gaps, {});
+    const restApis = await collectRestApiFacts(targets, gaps, { ctl: { cacert: join(lab.dir, 'restapi-tls', 'ca.crt'), insecure: false, restapi_credentials: false } });
     assert.deepEqual(gaps, []);
     for (const facts of restApis) {
       assert.equal(facts.safe.outcome, 'tls-handshake-refused', JSON.stringify(facts));
-      assert.notEqual(facts.pgfleet?.outcome, 'allowed');
+      // Refused for want of a certificate: the alert, or the connection closed on it (undici reports no alert code).
+      assert.ok(['tls-handshake-refused', 'connection-closed'].includes(facts.pgfleet?.outcome ?? ''), JSON.stringify(facts.pgfleet));
     }
     const findings = restapiPgfleetRefusedRule.check({ settings: SiteSettingsSchema.parse({}), patroniFiles: [], secretFiles: [], processes: [], gaps, live: { etcd: { endpoints: [], authEnabled: true, versions: [], unreachableEndpoints: [], tokenType: 'simple', clusters: [] }, restApis } });
     assert.deepEqual(findings.map((f) => f.object.name).sort(), members);
