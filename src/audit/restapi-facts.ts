@@ -2,13 +2,12 @@ import { describeError } from '../core/errors.js';
 import type { AuditGap, DiscoveredCluster, PatroniYamlFile, RestApiFacts, RestProbeResult } from '../core/audit/fleet-snapshot.js';
 import { clusterOfDocument, memberOfDocument, restapiOf, text } from '../core/audit/patroni-document.js';
 import type { ConfigTree } from '../core/patroni-config/deep-merge.js';
-import type { RestClientAccess } from '../core/restapi/rest-client-access.js';
 import { classifyProbeAttempt } from '../core/restapi/probe-classification.js';
 import type { ObservedCell } from '../core/restapi/probe-matrix.js';
 import type { CtlSettings } from '../core/settings/site-settings.js';
 import type { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { probeRestApi } from '../adapters/patroni/rest-probe.js';
-import { restAccessFor, restClientWithAccess } from '../restapi/member-rest-client.js';
+import { patroniRestClientFor } from '../restapi/member-rest-client.js';
 import { mapBounded } from './bounded-map.js';
 
 /** A member whose REST API the audit probes, from the DCS (any host) or a local YAML. */
@@ -86,46 +85,42 @@ export async function collectRestApiFacts(targets: readonly RestApiTarget[], gap
     targets,
     options.concurrency ?? 32,
     async (target): Promise<RestApiFacts> => {
-      const access = pgfleetAccess(target, options);
-      const sameAsAnonymous = !(access instanceof Error) && access.baseUrl === target.url && target.url.startsWith('http://');
-      const [cells, pgfleet] = await Promise.all([probeRestApi(target.url, {}, { clients: ['anonymous'], timeoutMs }), sameAsAnonymous ? undefined : readAsPgfleet(access, timeoutMs)]);
+      const client = pgfleetClient(target, options, timeoutMs);
+      const sameAsAnonymous = !(client instanceof Error) && client.baseUrl === target.url && target.url.startsWith('http://');
+      const [cells, pgfleet] = await Promise.all([probeRestApi(target.url, {}, { clients: ['anonymous'], timeoutMs }), sameAsAnonymous ? undefined : readAsPgfleet(client)]).finally(() => (client instanceof Error ? undefined : client.close()));
       const [safe, unsafe] = [cellOf(cells, 'safe'), cellOf(cells, 'unsafe')];
       if (safe.outcome === 'unreachable' && unsafe.outcome === 'unreachable') gaps.push({ what: `REST API of ${target.member}`, reason: `${target.url} did not answer (${safe.detail ?? 'unreachable'})` });
-      if (pgfleet?.result.outcome === 'skipped') gaps.push({ what: `pgfleet's own access to the REST API of ${target.member}`, reason: pgfleet.result.detail ?? 'not tried' });
+      if (client instanceof Error) gaps.push({ what: `pgfleet's own access to the REST API of ${target.member}`, reason: describeError(client) });
       return { ...target, ...(pgfleet?.version && !target.patroniVersion ? { patroniVersion: pgfleet.version } : {}), safe, unsafe, pgfleet: pgfleet?.result ?? safe };
     },
     spread,
   );
 }
 
-/** How pgfleet reaches the member: its YAML as patronictl reads it, else its api_url with the settings' patroni.ctl. */
-function pgfleetAccess(target: RestApiTarget, options: RestApiProbeOptions): RestClientAccess | Error {
+/**
+ * The client pgfleet uses for the member, from the one builder of every
+ * pgfleet command: its YAML as patronictl reads it, else its api_url with
+ * the settings' patroni.ctl. An Error when it cannot be built (a certificate
+ * file this user cannot read): a gap of the audit, not the member's doing.
+ */
+function pgfleetClient(target: RestApiTarget, options: RestApiProbeOptions, timeoutMs: number): PatroniRestClient | Error {
   const config = target.configFile ? options.documents?.get(target.configFile) : undefined;
   try {
-    return restAccessFor(config ? { config } : { apiUrl: target.url }, { ctl: options.ctl });
+    return patroniRestClientFor(config ? { config } : { apiUrl: target.url }, { ctl: options.ctl, timeoutMs });
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
 }
 
 /** GET /patroni with pgfleet's own client; the member's Patroni version when it answers. */
-async function readAsPgfleet(access: RestClientAccess | Error, timeoutMs: number): Promise<{ result: RestProbeResult; version?: string | undefined }> {
-  if (access instanceof Error) return { result: { outcome: 'skipped', detail: describeError(access) } };
-  let client: PatroniRestClient;
-  try {
-    client = restClientWithAccess(access, timeoutMs);
-  } catch (error) {
-    // A certificate file this user cannot read: a gap of the audit, not the member's doing.
-    return { result: { outcome: 'skipped', detail: describeError(error) } };
-  }
+async function readAsPgfleet(client: PatroniRestClient | Error): Promise<{ result: RestProbeResult; version?: string | undefined }> {
+  if (client instanceof Error) return { result: { outcome: 'skipped', detail: describeError(client) } };
   try {
     const answer = await client.send<{ patroni?: { version?: unknown } }>('GET', '/patroni');
     const version = answer.body && typeof answer.body === 'object' && typeof answer.body.patroni?.version === 'string' ? answer.body.patroni.version : undefined;
     return { result: classifyProbeAttempt({ kind: 'response', status: answer.status, body: answer.text }), version };
   } catch (error) {
     return { result: classifyProbeAttempt({ kind: 'error', codes: transportCodes(error), message: describeError(error) }) };
-  } finally {
-    await client.close();
   }
 }
 
