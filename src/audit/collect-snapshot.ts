@@ -121,7 +121,8 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     gaps,
   );
   phaseDone('etcd');
-  const restApis = await collectRestApiFacts(restApiTargets(etcd.clusters, patroniFiles), gaps, { ...(request.concurrency ? { concurrency: request.concurrency } : {}) });
+  const documents = new Map(patroniFiles.flatMap((file) => (file.document ? [[file.path, file.document] as const] : [])));
+  const restApis = await collectRestApiFacts(restApiTargets(etcd.clusters, patroniFiles), gaps, { ctl: patroni.ctl, documents, ...(request.concurrency ? { concurrency: request.concurrency } : {}) });
   phaseDone('restapi');
   return { ...snapshot, installedPatroniVersion: await installedPatroniVersion, live: { etcd, restApis } };
 }

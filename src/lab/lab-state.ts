@@ -32,11 +32,14 @@ export interface LabState {
 }
 
 /**
- * Default lab directory: $XDG_STATE_HOME/pgfleet/lab or ~/.local/state/pgfleet/lab.
+ * Default lab directory: $PGFLEET_LAB_DIR (exported by `pgfleet lab env`, so
+ * `lab restapi-tls`, `lab status`... follow the lab whose settings are in
+ * effect), else $XDG_STATE_HOME/pgfleet/lab or ~/.local/state/pgfleet/lab.
  * As root, /root is closed to the postgres user that runs Patroni, so the
  * default is /var/lib/pgfleet/lab unless XDG_STATE_HOME says otherwise.
  */
 export function defaultLabDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PGFLEET_LAB_DIR) return env.PGFLEET_LAB_DIR;
   if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, 'pgfleet', 'lab');
   if (isRoot()) return '/var/lib/pgfleet/lab';
   return join(homedir(), '.local', 'state', 'pgfleet', 'lab');

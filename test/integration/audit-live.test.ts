@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
-import { request } from 'undici';
-import { writeFileAtomic } from '../../src/adapters/fs/atomic-file.js';
-import { generatePassword } from '../../src/adapters/fs/secret-file.js';
+import { collectRestApiFacts } from '../../src/audit/restapi-facts.js';
 import type { AuditReport } from '../../src/core/audit/audit-report.js';
+import type { AuditGap } from '../../src/core/audit/fleet-snapshot.js';
+import { restapiPgfleetRefusedRule } from '../../src/core/audit/rules/restapi-pgfleet-refused.js';
+import { SiteSettingsSchema } from '../../src/core/settings/site-settings.js';
 import { labEnv } from '../../src/lab/lab-env.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
 import { validateAuditJson, validateSarif } from '../support/audit-schemas.js';
@@ -17,7 +17,8 @@ import { type CliResult, runCli } from '../support/run-cli.js';
  * `pgfleet audit --live` on a real lab, run as an operator would (settings
  * from `pgfleet lab env`): open fleet → findings, exit 1; after the guarded
  * etcd auth migration → the DCS findings are gone; after the REST API is
- * protected → nothing at or above warning, exit 0.
+ * protected as an operator does it (`lab restapi-tls`, then the guarded
+ * `restapi secure apply`) → nothing at or above warning, exit 0.
  */
 describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then REST API protected', () => {
   let lab: TestLab;
@@ -35,6 +36,7 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
     assert.ok(check.valid, `the JSON output does not match docs/audit-output.schema.json: ${check.errors}`);
     return { code: result.code, report };
   };
+  const ruleOf = (id: string) => id.split(' ')[0]!;
   const ids = (report: AuditReport, category?: string) => report.findings.filter((f) => !category || f.category === category).map((f) => `${f.ruleId} ${f.object.name}`).sort();
   const members = ['/service/alpha/alpha-1', '/service/alpha/alpha-2', '/service/beta/beta-1', '/service/beta/beta-2'];
 
@@ -81,56 +83,64 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
     assert.ok(all.findings.filter((f) => f.category === 'dcs').every((f) => f.severity === 'low' && f.ruleId === 'dcs.etcd-plain-http'), 'only plain http on loopback remains of the DCS rules');
   });
 
-  it('after the REST API is protected with basic auth, nothing at or above warning remains and it exits 0', async () => {
-    // Until `pgfleet restapi secure apply` (issue 7) is on this branch: the same change it makes first, by hand —
-    // restapi.authentication in each member's YAML, then POST /reload (Patroni 3.0.2 applies REST API auth on reload).
-    await protectRestApisWithBasicAuth(lab);
+  it('after `lab restapi-tls` and `restapi secure apply`, the REST API findings are gone, nothing at or above warning remains and it exits 0', async () => {
+    // What an operator does (pgfleet help protect-rest-api): certificates, password files and the target in the settings, then the guarded rollout.
+    const prepare = await cli('lab', 'restapi-tls');
+    assert.equal(prepare.code, 0, prepare.stderr);
+    const apply = await cli('--output', 'json', 'restapi', 'secure', 'apply');
+    assert.equal(apply.code, 0, apply.stderr);
+    assert.deepEqual([...new Set((JSON.parse(apply.stdout) as { applied: Array<{ phase: string }> }).applied.map((step) => step.phase))], ['client', 'server-tls', 'verify-client', 'basic-auth']);
+
     const { code, report } = await auditJson('warning');
     assert.deepEqual(ids(report), []);
     assert.equal(code, 0);
+    // Below warning: of the DCS, only etcd over plain http on loopback (low), which neither migration changes (`etcd tls migrate` does).
+    // The other low ones are the lab's own choices, which no migration touches: its template sets watchdog.mode (a key pgfleet manages), pg_rewind is off.
+    const low = (await auditJson('low')).report;
+    assert.deepEqual(ids(low, 'restapi'), []);
+    assert.deepEqual([...new Set(ids(low, 'dcs').map(ruleOf))], ['dcs.etcd-plain-http']);
+    assert.deepEqual([...new Set(low.findings.map((f) => f.ruleId))].sort(), ['dcs.etcd-plain-http', 'files.template-sets-managed-key', 'operations.pg-rewind-off']);
+    assert.ok(low.findings.every((f) => f.severity === 'low'));
+    // At info, the only REST API finding is the informational one: health checks read GET /patroni anonymously over TLS.
     const remaining = (await auditJson('info')).report;
-    assert.deepEqual([...new Set(remaining.findings.map((f) => f.severity))].sort(), ['info', 'low']);
-    assert.ok(remaining.findings.some((f) => f.ruleId === 'restapi.safe-endpoints-anonymous'));
-    assert.ok(remaining.findings.some((f) => f.ruleId === 'restapi.basic-auth-without-tls' && f.severity === 'low'), 'basic auth without TLS on loopback is reported, as low');
+    assert.deepEqual(ids(remaining, 'restapi'), members.map((member) => `restapi.safe-endpoints-anonymous ${member}`));
+    assert.ok(remaining.findings.filter((f) => f.ruleId === 'restapi.safe-endpoints-anonymous').every((f) => /^an anonymous GET https:\/\/127\.0\.0\.1:\d+\/patroni answered 200$/.test(f.evidence)));
+    assert.deepEqual(remaining.findings.filter((f) => f.severity !== 'info').map((f) => f.ruleId).sort(), low.findings.map((f) => f.ruleId).sort());
+  });
+
+  it('with verify_client required, no REST API finding at any level: anonymous clients fail the handshake, pgfleet reads every member with its own certificate', async () => {
+    const prepare = await cli('lab', 'restapi-tls', '--verify-client', 'required');
+    assert.equal(prepare.code, 0, prepare.stderr);
+    const apply = await cli('restapi', 'secure', 'apply');
+    assert.equal(apply.code, 0, apply.stderr);
+    const { code, report } = await auditJson('info');
+    assert.equal(code, 1, 'the low findings of the lab remain');
+    assert.deepEqual(ids(report, 'restapi'), []);
+    assert.deepEqual(ids(report, 'audit'), [], 'every member answered: no gap');
+    assert.equal((await auditJson('warning')).code, 0);
+  });
+
+  it('reports restapi.pgfleet-refused, on the real stack, for a client without the certificate verify_client required asks for', async () => {
+    // The collector and the rule as `audit --live` runs them, but with pgfleet given only the CA (patroni.ctl cacert, no client certificate) and no YAML.
+    const gaps: AuditGap[] = [];
+    const targets = lab.state.topology.clusters.flatMap((cluster) => cluster.nodes.map((node) => ({ member: `/service/${cluster.scope}/${node.name}`, url: `https://127.0.0.1:${node.restPort}` })));
+    const restApis = await collectRestApiFacts(targets, gaps, { ctl: { cacert: join(lab.dir, 'restapi-tls', 'ca.crt'), insecure: false, restapi_credentials: false } });
+    assert.deepEqual(gaps, []);
+    for (const facts of restApis) {
+      assert.equal(facts.safe.outcome, 'tls-handshake-refused', JSON.stringify(facts));
+      // Refused for want of a certificate: the alert, or the connection closed on it (undici reports no alert code).
+      assert.ok(['tls-handshake-refused', 'connection-closed'].includes(facts.pgfleet?.outcome ?? ''), JSON.stringify(facts.pgfleet));
+    }
+    const findings = restapiPgfleetRefusedRule.check({ settings: SiteSettingsSchema.parse({}), patroniFiles: [], secretFiles: [], processes: [], gaps, live: { etcd: { endpoints: [], authEnabled: true, versions: [], unreachableEndpoints: [], tokenType: 'simple', clusters: [] }, restApis } });
+    assert.deepEqual(findings.map((f) => f.object.name).sort(), members);
   });
 
   it('no password appears in any output', async () => {
     const everything = outputs.map((o) => o.stdout + o.stderr).join('\n');
     const secrets = join(lab.dir, 'secrets');
-    const files = [join(secrets, 'etcd-root.password'), ...(await readdir(join(secrets, 'tenants'))).map((f) => join(secrets, 'tenants', f))];
+    const inDir = async (dir: string) => (await readdir(join(secrets, dir))).map((f) => join(secrets, dir, f));
+    const files = [join(secrets, 'etcd-root.password'), ...(await inDir('tenants')), ...(await inDir('restapi'))];
+    assert.ok(files.some((file) => file.includes('/restapi/')), 'the REST API password files were checked');
     for (const file of files) assert.equal(everything.includes((await readFile(file, 'utf8')).trim()), false, `a password from ${file} leaked`);
-    for (const password of restApiPasswords) assert.equal(everything.includes(password), false, 'a REST API password leaked');
   });
 });
-
-const restApiPasswords: string[] = [];
-
-async function protectRestApisWithBasicAuth(lab: TestLab): Promise<void> {
-  const password = generatePassword().reveal();
-  restApiPasswords.push(password);
-  const configDir = join(lab.dir, 'patroni');
-  for (const cluster of lab.state.topology.clusters) {
-    for (const node of cluster.nodes) {
-      const file = join(configDir, `${node.name}.yaml`);
-      const info = await stat(file);
-      const document = parseDocument(await readFile(file, 'utf8'), { version: '1.1' });
-      document.setIn(['restapi', 'authentication'], document.createNode({ username: 'patroni', password }));
-      await writeFileAtomic(file, document.toString(), { mode: 0o600, owner: { uid: info.uid, gid: info.gid } });
-      const response = await request(`http://127.0.0.1:${node.restPort}/reload`, { method: 'POST' });
-      await response.body.dump();
-      assert.equal(response.statusCode, 202, `reload of ${node.name}`);
-    }
-  }
-  // Patroni applies the new restapi section asynchronously after answering the reload.
-  for (const cluster of lab.state.topology.clusters) {
-    for (const node of cluster.nodes) {
-      for (let attempt = 0; ; attempt += 1) {
-        const response = await request(`http://127.0.0.1:${node.restPort}/reload`, { method: 'POST' });
-        await response.body.dump();
-        if (response.statusCode === 401) break;
-        assert.ok(attempt < 50, `${node.name} still accepts anonymous unsafe calls`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
-  }
-}

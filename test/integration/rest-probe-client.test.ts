@@ -1,13 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { PatroniRestClient } from '../../src/adapters/patroni/rest-client.js';
 import { type RestProbeCredentials, probeRestApi, probeRestApiMatrix } from '../../src/adapters/patroni/rest-probe.js';
+import { restClientTlsOptions } from '../../src/adapters/patroni/rest-tls-context.js';
 import { initCertificateAuthority, issueCertificate } from '../../src/adapters/pki/certificate-issuer.js';
 import { caRequest, leafRequest } from '../../src/core/pki/certificate-request.js';
 import { PROBE_CLIENTS, type RestApiProtection, type VerifyClient, expectedMatrix } from '../../src/core/restapi/probe-matrix.js';
@@ -213,6 +215,49 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
     assert.deepEqual(report.mismatches, []);
     assert.doesNotMatch(JSON.stringify(report), new RegExp(PASSWORD));
     assert.doesNotMatch(JSON.stringify(report), new RegExp(Buffer.from(`admin:${PASSWORD}`).toString('base64')));
+    await server.close();
+  });
+  it('gives the anonymous probe no certificate, even right after a probe with one on the same server', async () => {
+    const protection: RestApiProtection = { tls: true, verifyClient: 'optional', basicAuth: false };
+    const server = await startServer(protection, await serverFiles());
+    await probeRestApi(server.url, credentials, { clients: ['client-cert'] });
+    const [safe, unsafe] = await probeRestApi(server.url, credentials, { clients: ['anonymous'] });
+    assert.deepEqual(server.seen.map((request) => request.clientCn), ['pgfleet', 'pgfleet', undefined, undefined]);
+    assert.deepEqual([safe?.outcome, unsafe?.outcome], ['allowed', 'forbidden-403']);
+    await server.close();
+  });
+
+  it("builds pgfleet's own client TLS once per set of files: shared by every client, renewed when a file is replaced", async () => {
+    const protection: RestApiProtection = { tls: true, verifyClient: 'required', basicAuth: false };
+    const server = await startServer(protection, await serverFiles());
+    const files = { cafile: credentials.cafile, certfile: join(dir, 'rotating.crt'), keyfile: join(dir, 'rotating.key') };
+    await copyFile(credentials.certfile!, files.certfile);
+    await copyFile(credentials.keyfile!, files.keyfile);
+    const first = restClientTlsOptions(files);
+    assert.ok('secureContext' in first);
+    assert.equal((restClientTlsOptions(files) as { secureContext: unknown }).secureContext, first.secureContext, 'the same files: the same context');
+    const clients = [new PatroniRestClient(server.url, files), new PatroniRestClient(server.url, files)];
+    for (const client of clients) assert.equal((await client.send('GET', '/patroni')).status, 200);
+    // Rotated: a new client certificate in the same files.
+    await issueCertificate(join(dir, 'pki'), { ...leafRequest({ kind: 'client', name: 'rotated' }), kind: 'client' });
+    await copyFile(join(dir, 'pki', 'client', 'rotated.crt'), files.certfile);
+    await copyFile(join(dir, 'pki', 'client', 'rotated.key'), files.keyfile);
+    assert.notEqual((restClientTlsOptions(files) as { secureContext: unknown }).secureContext, first.secureContext);
+    const rotated = new PatroniRestClient(server.url, files);
+    assert.equal((await rotated.send('GET', '/patroni')).status, 200);
+    assert.deepEqual(server.seen.map((request) => request.clientCn), ['pgfleet', 'pgfleet', 'rotated']);
+    await Promise.all([...clients, rotated].map((client) => client.close()));
+    await server.close();
+  });
+
+  it("leaves a key that does not match its certificate to fail at connection time, and names a file pgfleet's client cannot read", async () => {
+    const mismatched = { cafile: credentials.cafile, certfile: credentials.certfile, keyfile: join(dir, 'pki', 'server', 'member.key') };
+    assert.ok(!('secureContext' in restClientTlsOptions(mismatched)));
+    const server = await startServer({ tls: true, verifyClient: 'none', basicAuth: false }, await serverFiles());
+    const client = new PatroniRestClient(server.url, mismatched);
+    await assert.rejects(client.send('GET', '/patroni'), { code: 'PATRONI_UNREACHABLE' });
+    await client.close();
+    assert.throws(() => new PatroniRestClient(server.url, { cafile: join(dir, 'missing-ca.crt') }), { code: 'REST_CLIENT_FILE_UNREADABLE', message: /cannot read the CA certificate .*missing-ca\.crt .*\(ENOENT\)/ });
     await server.close();
   });
 });

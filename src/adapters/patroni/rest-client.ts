@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { PgfleetError } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
+import { restClientTlsOptions } from './rest-tls-context.js';
 
 export interface PatroniRestCredentials {
   /** CA that signed the REST API server certificates (https). */
@@ -59,9 +59,7 @@ export class PatroniRestClient {
     this.#dispatcher = new Agent({
       connect: {
         timeout: timeoutMs,
-        ...(credentials.cafile ? { ca: readClientFile(credentials.cafile, 'CA certificate') } : {}),
-        ...(credentials.certfile ? { cert: readClientFile(credentials.certfile, 'client certificate') } : {}),
-        ...(credentials.keyfile ? { key: readClientFile(credentials.keyfile, 'client key') } : {}),
+        ...restClientTlsOptions(credentials),
         ...(credentials.insecure ? { rejectUnauthorized: false } : {}),
       },
       headersTimeout: timeoutMs,
@@ -89,6 +87,8 @@ export class PatroniRestClient {
       throw new PgfleetError('PATRONI_UNREACHABLE', `Patroni REST API ${this.baseUrl} unreachable: ${reason(error)}`, {
         hint: 'check that Patroni runs on that node (`pgfleet instance status`) and that the REST API TLS settings match',
         exitCode: 4,
+        // The transport error, for callers that tell a refused handshake from an untrusted server (the audit).
+        cause: error,
       });
     }
     const text = await response.body.text();
@@ -142,16 +142,6 @@ export class PatroniRestClient {
 
   async close(): Promise<void> {
     await this.#dispatcher.close();
-  }
-}
-
-function readClientFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new PgfleetError('REST_CLIENT_FILE_UNREADABLE', `cannot read the ${what} ${path} for the Patroni REST API client (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-      hint: 'pgfleet uses the files of the member\'s YAML (ctl, else restapi), as patronictl does: check they exist and this user can read them',
-    });
   }
 }
 

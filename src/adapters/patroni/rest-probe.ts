@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { type SecureContext, createSecureContext } from 'node:tls';
 import { Agent, buildConnector, request } from 'undici';
 import { PgfleetError } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
@@ -85,8 +86,23 @@ export async function probeRestApiMatrix(baseUrl: string, protection: RestApiPro
 }
 
 interface ClientSetup {
-  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean };
+  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean; secureContext?: SecureContext; checkServerIdentity?: () => undefined };
   authorization: string | undefined;
+}
+
+let anonymousContext: SecureContext | undefined;
+
+/**
+ * The anonymous client's TLS: no CA, no certificate, the server not
+ * verified. Holding no material, one context serves every anonymous probe
+ * (building one per connection was most of a fleet audit's CPU over TLS);
+ * it carries no session from one probe to the next (no session is ever
+ * given to tls.connect, and the connector caches none). Nor is the server's
+ * name checked: unverified, the result would be ignored.
+ */
+function anonymousTls(): ClientSetup['tls'] {
+  anonymousContext ??= createSecureContext();
+  return { rejectUnauthorized: false, secureContext: anonymousContext, checkServerIdentity: () => undefined };
 }
 
 function clientSetup(client: ProbeClient, material: ClientMaterial): ClientSetup | undefined {
@@ -94,7 +110,7 @@ function clientSetup(client: ProbeClient, material: ClientMaterial): ClientSetup
   const certificate = material.cert && material.key ? { cert: material.cert, key: material.key } : undefined;
   switch (client) {
     case 'anonymous':
-      return { tls: { rejectUnauthorized: false }, authorization: undefined };
+      return { tls: anonymousTls(), authorization: undefined };
     case 'ca-only':
       return { tls: { ...trust, rejectUnauthorized: true }, authorization: undefined };
     case 'client-cert':

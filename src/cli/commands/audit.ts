@@ -14,7 +14,7 @@ export function registerAuditCommand(program: Command): void {
   const audit = program
     .command('audit')
     .description('security posture of the fleet: etcd auth and tenants, REST API protection, file modes, passwords on command lines (exit 1 on findings)')
-    .option('--live', 'also probe etcd (auth, token type, version, users, roles, ranges) and every member\'s REST API (anonymous GET /patroni and POST /reload)', false)
+    .option('--live', 'also probe etcd (auth, token type, version, users, roles, ranges) and every member\'s REST API (anonymous GET /patroni and POST /reload; GET /patroni with pgfleet\'s own credentials)', false)
     .addOption(new Option('--min-severity <level>', 'list findings at or above this level; the exit code is 1 when there is any').choices([...SEVERITIES]).default('low'))
     .option('--config <file...>', 'also audit these Patroni YAMLs (besides those pgfleet manages)')
     .action(async (options: { live: boolean; minSeverity: (typeof SEVERITIES)[number]; config?: string[] }, command: Command) => {

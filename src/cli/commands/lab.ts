@@ -9,7 +9,7 @@ export function registerLabCommands(program: Command): void {
     .command('lab')
     .description('run the real stack (etcd, Patroni, PostgreSQL) on 127.0.0.1 for demos, tests and benchmarks');
 
-  const dirOption = (): Option => new Option('--dir <dir>', 'lab directory (default: $XDG_STATE_HOME/pgfleet/lab, ~/.local/state/pgfleet/lab, or /var/lib/pgfleet/lab as root)');
+  const dirOption = (): Option => new Option('--dir <dir>', 'lab directory (default: $PGFLEET_LAB_DIR, which `pgfleet lab env` exports, else $XDG_STATE_HOME/pgfleet/lab, ~/.local/state/pgfleet/lab, or /var/lib/pgfleet/lab as root)');
 
   lab
     .command('up')

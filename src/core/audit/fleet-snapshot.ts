@@ -132,7 +132,7 @@ export interface DynamicConfigFacts {
   usePgRewind?: boolean | undefined;
 }
 
-/** What an anonymous client could do on one member's REST API. */
+/** What an anonymous client, and pgfleet with its own credentials, could do on one member's REST API. */
 export interface RestApiFacts {
   /** `<namespace><scope>/<name>` when known from the DCS or a YAML, else the URL. */
   member: string;
@@ -145,6 +145,11 @@ export interface RestApiFacts {
   safe: RestProbeResult;
   /** Anonymous POST /reload (a reload of an unchanged configuration is harmless). */
   unsafe: RestProbeResult;
+  /**
+   * GET /patroni through pgfleet's own client: the credentials of the
+   * member's YAML as patronictl reads them, else the settings' patroni.ctl.
+   */
+  pgfleet?: RestProbeResult | undefined;
   /** The Patroni version the member published in its DCS key. */
   patroniVersion?: string | undefined;
 }

@@ -16,6 +16,8 @@ export interface KnownCluster {
   id: string;
   namespace: string;
   scope: string;
+  /** `/service/alpha/`: the prefix its tenant must own, trailing slash included. */
+  prefix: string;
   /** `[/service/alpha/, /service/alpha0)` */
   range: KeyRange;
 }
@@ -24,7 +26,7 @@ export function knownClusters(snapshot: FleetSnapshot): KnownCluster[] {
   const clusters = new Map<string, KnownCluster>();
   const add = (namespace: string, scope: string) => {
     const ref = clusterRef(namespace, scope);
-    if (!clusters.has(ref.id)) clusters.set(ref.id, { id: ref.id, namespace: ref.namespace, scope, range: prefixRange(`${ref.id}/`) });
+    if (!clusters.has(ref.id)) clusters.set(ref.id, { id: ref.id, namespace: ref.namespace, scope, prefix: `${ref.id}/`, range: prefixRange(`${ref.id}/`) });
   };
   for (const file of snapshot.patroniFiles) {
     const ref = file.document && clusterOfDocument(file.document);

@@ -16,6 +16,7 @@ import { patroniUsesRootRule } from './rules/patroni-uses-root.js';
 import { pgRewindOffRule } from './rules/pg-rewind-off.js';
 import { restapiBasicAuthWithoutTlsRule } from './rules/restapi-basic-auth-without-tls.js';
 import { restapiNetworkListenWithoutTlsRule } from './rules/restapi-network-listen-without-tls.js';
+import { restapiPgfleetRefusedRule } from './rules/restapi-pgfleet-refused.js';
 import { restapiSafeEndpointsAnonymousRule } from './rules/restapi-safe-endpoints-anonymous.js';
 import { restapiTlsWithoutClientVerificationRule } from './rules/restapi-tls-without-client-verification.js';
 import { restapiUnsafeEndpointsOpenRule } from './rules/restapi-unsafe-endpoints-open.js';
@@ -40,6 +41,7 @@ export const AUDIT_RULES: readonly AuditRule[] = [
   restapiBasicAuthWithoutTlsRule,
   restapiTlsWithoutClientVerificationRule,
   restapiVerifyRequiredWithoutCtlCertsRule,
+  restapiPgfleetRefusedRule,
   restapiSafeEndpointsAnonymousRule,
   restapiNetworkListenWithoutTlsRule,
   fileModeNot0600Rule,

@@ -1,7 +1,8 @@
 import { type AuthSnapshot, type EtcdRole, type EtcdUser, ROOT_ROLE } from '../etcd/auth-model.js';
-import { type KeyRange, coversWholeKeyspace, formatRange, prefixRange, prefixRangeEnd, rangeContains } from '../etcd/key-range.js';
+import { type KeyRange, formatRange, prefixRange, rangeContains } from '../etcd/key-range.js';
 import { nameList } from '../name-list.js';
 import { tenantId } from './desired-tenants.js';
+import { grantShape } from './grant-shape.js';
 import type { Tenant } from './tenant.js';
 import { TenantPrefixIndex } from './tenant-prefix-index.js';
 
@@ -66,9 +67,10 @@ export function checkIsolation(tenants: readonly Tenant[], snapshot: Pick<AuthSn
         const reaches = others(permission);
         const via = `role ${held} grants ${permission.permType.toLowerCase()} on ${range}`;
         const reachText = reaches.length > 0 ? `, reaching ${nameList(reaches)}` : ', outside every tenant prefix';
-        if (coversWholeKeyspace(permission)) {
+        const shape = grantShape(permission);
+        if (shape === 'whole-keyspace') {
           findings.push({ kind: 'whole-keyspace', tenant: id, user: tenant.user, role: held, range, reaches, message: `${id}: ${via}: the whole keyspace${reachText}` });
-        } else if (isPrefixGrantWithoutSlash(permission)) {
+        } else if (shape === 'prefix-without-slash') {
           findings.push({ kind: 'no-trailing-slash', tenant: id, user: tenant.user, role: held, range, reaches, message: `${id}: ${via}: a prefix without its trailing slash${reachText}` });
         } else {
           findings.push({ kind: 'outside-prefix', tenant: id, user: tenant.user, role: held, range, reaches, message: `${id}: ${via}, outside ${tenant.prefix}${reachText}` });
@@ -77,8 +79,4 @@ export function checkIsolation(tenants: readonly Tenant[], snapshot: Pick<AuthSn
     }
   }
   return findings;
-}
-
-function isPrefixGrantWithoutSlash(range: KeyRange): boolean {
-  return range.key.length > 0 && range.key.at(-1) !== 0x2f && range.rangeEnd.length > 0 && range.rangeEnd.equals(prefixRangeEnd(range.key));
 }

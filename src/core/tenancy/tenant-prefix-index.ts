@@ -6,12 +6,14 @@ import type { Tenant } from './tenant.js';
  * every range with every tenant: prefixes are sorted by their bytes, so the
  * ones starting inside [key, rangeEnd) are found by binary search, and the
  * only others that can reach in are those the range's first key starts with.
+ * Anything with a tenant's prefix can be indexed (the audit indexes the
+ * clusters it knows, each the prefix its tenant must own).
  */
-export class TenantPrefixIndex {
-  readonly #sorted: { key: Buffer; tenant: Tenant }[];
-  readonly #byPrefix = new Map<string, Tenant[]>();
+export class TenantPrefixIndex<T extends Pick<Tenant, 'prefix'> = Tenant> {
+  readonly #sorted: { key: Buffer; tenant: T }[];
+  readonly #byPrefix = new Map<string, T[]>();
 
-  constructor(tenants: readonly Tenant[]) {
+  constructor(tenants: readonly T[]) {
     this.#sorted = tenants.map((tenant) => ({ key: Buffer.from(tenant.prefix), tenant })).sort((a, b) => Buffer.compare(a.key, b.key));
     for (const { key, tenant } of this.#sorted) {
       const id = key.toString('latin1');
@@ -20,8 +22,8 @@ export class TenantPrefixIndex {
   }
 
   /** Tenants with at least one key of their prefix inside `range`. */
-  reachedBy(range: KeyRange): Tenant[] {
-    const found: Tenant[] = [];
+  reachedBy(range: KeyRange): T[] {
+    const found: T[] = [];
     // Prefixes that `range.key` starts with (its own length included for a single key).
     const singleKey = range.rangeEnd.length === 0;
     const last = singleKey ? range.key.length : range.key.length - 1;

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { restapiBasicAuthWithoutTlsRule } from '../../../src/core/audit/rules/restapi-basic-auth-without-tls.js';
 import { restapiNetworkListenWithoutTlsRule } from '../../../src/core/audit/rules/restapi-network-listen-without-tls.js';
+import { restapiPgfleetRefusedRule } from '../../../src/core/audit/rules/restapi-pgfleet-refused.js';
 import { restapiSafeEndpointsAnonymousRule } from '../../../src/core/audit/rules/restapi-safe-endpoints-anonymous.js';
 import { restapiTlsWithoutClientVerificationRule } from '../../../src/core/audit/rules/restapi-tls-without-client-verification.js';
 import { restapiUnsafeEndpointsOpenRule } from '../../../src/core/audit/rules/restapi-unsafe-endpoints-open.js';
@@ -93,6 +94,26 @@ describe('restapi.verify-required-without-ctl-certs', () => {
     const both = settings({ patroni: { ctl: { certfile: '/c.crt', keyfile: '/c.key' } } });
     assert.deepEqual(check(restapiVerifyRequiredWithoutCtlCertsRule, snapshot({ settings: both, patroniFiles: [memberWith((r) => (r.verify_client = 'required'))] })), []);
     assert.deepEqual(check(restapiVerifyRequiredWithoutCtlCertsRule, snapshot()), []);
+  });
+});
+
+describe('restapi.pgfleet-refused', () => {
+  it('fires when verify_client required refuses pgfleet\'s own client while the member answers at the handshake', () => {
+    const required = restApi('/service/alpha/alpha-1', { configFile: '/etc/patroni/alpha-1.yaml', safe: { outcome: 'tls-handshake-refused', detail: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' }, unsafe: { outcome: 'tls-handshake-refused' }, pgfleet: { outcome: 'connection-closed', detail: 'UND_ERR_SOCKET' } });
+    const findings = check(restapiPgfleetRefusedRule, snapshot({ live: live({}, [required]) }));
+    assert.deepEqual(findings.map((f) => [f.severity, f.object.name]), [['high', '/service/alpha/alpha-1']]);
+    assert.equal(findings[0]!.evidence, "pgfleet's GET https://127.0.0.1:8008/patroni with the credentials of /etc/patroni/alpha-1.yaml failed: connection-closed (UND_ERR_SOCKET), while an anonymous GET got tls-handshake-refused");
+  });
+  it('fires when pgfleet does not trust the server certificate of a member it knows from the DCS only', () => {
+    const untrusted = restApi('/service/beta/beta-1', { pgfleet: { outcome: 'server-untrusted', detail: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } });
+    const findings = check(restapiPgfleetRefusedRule, snapshot({ live: live({}, [untrusted]) }));
+    assert.match(findings[0]!.evidence, /with the settings' patroni\.ctl failed: server-untrusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/);
+  });
+  it('stays quiet when pgfleet reads the member, when it was not probed, and when the member is down for everyone', () => {
+    assert.deepEqual(check(restapiPgfleetRefusedRule, snapshot({ live: live() })), []);
+    assert.deepEqual(check(restapiPgfleetRefusedRule, snapshot({ live: live({}, [restApi('/service/alpha/alpha-1', { pgfleet: undefined })]) })), []);
+    const down = restApi('/service/alpha/alpha-1', { safe: { outcome: 'unreachable', detail: 'ECONNREFUSED' }, unsafe: { outcome: 'unreachable' }, pgfleet: { outcome: 'unreachable', detail: 'ECONNREFUSED' } });
+    assert.deepEqual(check(restapiPgfleetRefusedRule, snapshot({ live: live({}, [down]) })), []);
   });
 });
 

@@ -74,7 +74,7 @@ export function etcdFacts(overrides: Partial<EtcdFacts> = {}, scopes: string[] =
   };
 }
 
-/** What the probes find on a protected member: safe GET open (health checks), unsafe POST refused for want of a client certificate. */
+/** What the probes find on a protected member: safe GET open (health checks), unsafe POST refused for want of a client certificate, pgfleet's own GET answered. */
 export function restApi(member = '/service/alpha/alpha-1', overrides: Partial<RestApiFacts> = {}): RestApiFacts {
   return {
     member,
@@ -83,6 +83,7 @@ export function restApi(member = '/service/alpha/alpha-1', overrides: Partial<Re
     scope: 'alpha',
     safe: { outcome: 'allowed', status: 200 },
     unsafe: { outcome: 'forbidden-403', status: 403 },
+    pgfleet: { outcome: 'allowed', status: 200 },
     patroniVersion: '3.0.2',
     ...overrides,
   };
