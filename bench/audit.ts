@@ -12,6 +12,7 @@
  * Usage: node --import tsx bench/audit.ts [runs]
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,9 @@ import { Secret } from '../src/core/secret.js';
 import { labDown } from '../src/lab/lab-down.js';
 import { labEnv } from '../src/lab/lab-env.js';
 import { labUp } from '../src/lab/lab-up.js';
+
+/** The synthetic configurations hold a password, as real ones do: a random one, never a literal. */
+const SYNTHETIC_PASSWORD = randomBytes(12).toString('base64url');
 
 const runs = Number(process.argv[2] ?? 3);
 const CLUSTERS = 100;
@@ -56,7 +60,7 @@ try {
   const setupStarted = performance.now();
   for (const scope of [...state.topology.clusters.map((cluster) => cluster.scope), ...synthetic]) {
     const name = `patroni-${scope}`;
-    await auth.addUser(name, new Secret(`bench-only-${scope}`));
+    await auth.addUser(name, new Secret(`${SYNTHETIC_PASSWORD}-${scope}`));
     await auth.addRole(name);
     await auth.grantPermission(name, { ...prefixRange(`/service/${scope}/`), permType: 'READWRITE' });
     await auth.grantRole(name, name);
@@ -74,10 +78,10 @@ try {
           scope,
           namespace: '/service/',
           name,
-          etcd3: { hosts: endpoints.map((url) => url.replace(/^https?:\/\//, '')), protocol: 'http', username: `patroni-${scope}`, password: `bench-only-${scope}` },
+          etcd3: { hosts: endpoints.map((url) => url.replace(/^https?:\/\//, '')), protocol: 'http', username: `patroni-${scope}`, password: `${SYNTHETIC_PASSWORD}-${scope}` },
           restapi: { listen: `127.0.0.1:${node.restPort}`, connect_address: `127.0.0.1:${node.restPort}`, ...protection?.restapi },
           ...(protection ? { ctl: protection.ctl } : {}),
-          postgresql: { use_pg_rewind: true, data_dir: `/nonexistent/${name}`, authentication: { superuser: { username: 'postgres', password: 'bench-only' } } },
+          postgresql: { use_pg_rewind: true, data_dir: `/nonexistent/${name}`, authentication: { superuser: { username: 'postgres', password: SYNTHETIC_PASSWORD } } },
           watchdog: { mode: 'off' },
         };
         await writeFileAtomic(join(configDir, `${name}.yaml`), stringify(document), { mode: 0o600 });
@@ -119,7 +123,7 @@ try {
   await run(process.execPath, [cli, 'restapi', 'secure', 'apply'], { env });
   const protectedSettings = loadSiteSettings(undefined, env).settings.patroni!;
   await writeSyntheticMembers({
-    restapi: { certfile: protectedSettings.restapi.certfile, keyfile: protectedSettings.restapi.keyfile, cafile: protectedSettings.restapi.cafile, verify_client: protectedSettings.restapi.verify_client, authentication: { username: 'patroni', password: 'bench-only' } },
+    restapi: { certfile: protectedSettings.restapi.certfile, keyfile: protectedSettings.restapi.keyfile, cafile: protectedSettings.restapi.cafile, verify_client: protectedSettings.restapi.verify_client, authentication: { username: 'patroni', password: SYNTHETIC_PASSWORD } },
     ctl: { cacert: protectedSettings.ctl?.cacert, certfile: protectedSettings.ctl?.certfile, keyfile: protectedSettings.ctl?.keyfile },
   });
   console.log(`protected the lab (lab restapi-tls, restapi secure apply) and rewrote the synthetic members in ${seconds(performance.now() - protectStarted)}`);

@@ -19,6 +19,25 @@ export function diagnoseDcsLog(lines: string[]): DcsLogCause {
   return 'unknown';
 }
 
+/**
+ * Causes that a log line names beyond doubt. "user name is empty" is not one:
+ * a member WITH credentials logs it too, once, when auth is switched on
+ * under it, before it authenticates again by itself.
+ */
+const DEFINITE_REFUSALS: Array<[Exclude<DcsLogCause, 'unknown'>, RegExp]> = [
+  ['authentication-failed', /authentication failed/i],
+  ['no-credentials', /Username or password not set/i],
+  ['permission-denied', /permission denied/i],
+];
+
+/** A cause of refusal that the lines name beyond doubt (first found), or undefined. */
+export function definiteDcsRefusal(lines: string[]): Exclude<DcsLogCause, 'unknown'> | undefined {
+  for (const line of lines) {
+    for (const [cause, pattern] of DEFINITE_REFUSALS) if (pattern.test(line)) return cause;
+  }
+  return undefined;
+}
+
 export function describeDcsLogCause(cause: DcsLogCause, member: string): string | undefined {
   switch (cause) {
     case 'authentication-failed':

@@ -18,6 +18,7 @@ import { writeEnforceReportFiles } from './enforce-report-file.js';
 import { describeLaggingResume, pauseClusters, resumeClusters } from './cluster-pause.js';
 import { type FleetFacts, collectFleetFacts } from './fleet-facts.js';
 import { FleetRestClients, clusterKey } from './fleet-rest.js';
+import { logRefusalSince } from './member-log-refusal.js';
 import { probeMemberWrites } from './member-write-probe.js';
 import type { TenantDirectory } from './tenant-directory.js';
 import { probeTenantCredentials, type TenantProbeResult } from './tenant-probe.js';
@@ -131,6 +132,8 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     await save({ ...state, pausedByUs: paused.pausedByUs });
 
     progress('auth enable');
+    // What each local member logs from here on says at once why a DCS write of its own is refused.
+    const refusalFromLog = await logRefusalSince(connection.localInstances);
     // Recorded before the call, so that a coordinator killed right after enabling leaves a state that says auth may be on.
     await save({ ...transition(state, 'enabling'), enabledAt: new Date().toISOString() });
     await new EtcdAuthApi(admin).enable();
@@ -144,7 +147,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     const tenantRun = probeTenantCredentials(connection, [...new Set(members.map(clusterKey))]).catch((error: unknown): TenantProbeResult[] => [
       { cluster: '*', user: '*', ok: false, detail: `tenant probes failed: ${error instanceof Error ? error.message : String(error)}` },
     ]);
-    const probes = await probeMemberWrites(members, rest, { stopAtFirstFailure: true });
+    const probes = await probeMemberWrites(members, rest, { stopAtFirstFailure: true, refusalFromLog });
     const memberFailed = probes.some((probe) => !probe.ok);
     const tenantProbes = memberFailed ? [] : await tenantRun;
     progress(`probes done in ${Date.now() - probeStarted} ms`);
@@ -194,7 +197,7 @@ async function explainFromLogs(failed: MemberProbeResult[], instances: LocalInst
       const instance = instances.find((candidate) => `${candidate.namespace}${candidate.scope}/${candidate.node}` === probe.member);
       if (!instance?.logFile) return probe;
       const cause = describeDcsLogCause(diagnoseDcsLog((await tailFile(instance.logFile, 200)).split('\n')), probe.member);
-      return cause ? { ...probe, detail: `${cause}; ${probe.detail}` } : probe;
+      return cause && !probe.detail.includes(cause) ? { ...probe, detail: `${cause}; ${probe.detail}` } : probe;
     }),
   );
 }

@@ -14,7 +14,18 @@ const DEFAULT_RETRY_TIMEOUT_S = 10;
  * /config with a marker: see probeWriteSequence). Members of one cluster go
  * one after the other (they share the config key); clusters go in parallel.
  */
-export async function probeMemberWrites(members: FleetMember[], rest: FleetRestClients, options: { stopAtFirstFailure?: boolean } = {}): Promise<MemberProbeResult[]> {
+export interface MemberWriteProbeOptions {
+  stopAtFirstFailure?: boolean | undefined;
+  /**
+   * What the member's own log says since the probes began, when pgfleet can
+   * read it (members managed on this host): a refusal it names beyond doubt
+   * fails the member at its first 409; without one, a 409 may be transient
+   * and is tried again a few times.
+   */
+  refusalFromLog?: ((member: FleetMember) => Promise<string | undefined>) | undefined;
+}
+
+export async function probeMemberWrites(members: FleetMember[], rest: FleetRestClients, options: MemberWriteProbeOptions = {}): Promise<MemberProbeResult[]> {
   // While auth is on and a member cannot write, every second counts: stop probing at the first failure.
   let failed = false;
   const perCluster = await Promise.all(
@@ -29,7 +40,7 @@ export async function probeMemberWrites(members: FleetMember[], rest: FleetRestC
           continue;
         }
         if (previous && previous.member !== member) await awaitCachedMarker(member, rest, previous.value);
-        const result = await writeOnce(member, rest, patch, timeoutMs);
+        const result = await writeOnce(member, rest, patch, timeoutMs, options.refusalFromLog);
         if (!result.ok) failed = true;
         results.set(member, result);
         previous = { member, value: patch.pgfleet_probe };
@@ -73,14 +84,22 @@ async function probeTimeoutMs(members: FleetMember[], rest: FleetRestClients): P
   return (DEFAULT_RETRY_TIMEOUT_S + 2) * 1000;
 }
 
-async function writeOnce(member: FleetMember, rest: FleetRestClients, patch: Record<string, unknown>, timeoutMs: number): Promise<MemberProbeResult> {
+async function writeOnce(member: FleetMember, rest: FleetRestClients, patch: Record<string, unknown>, timeoutMs: number, refusalFromLog: MemberWriteProbeOptions['refusalFromLog']): Promise<MemberProbeResult> {
   const id = memberId(member);
-  const verdict = await patchUntilAnswered(member, rest, patch, timeoutMs);
+  const answer = await patchUntilAnswered(member, rest, patch, timeoutMs, refusalFromLog);
+  const verdict = typeof answer === 'string' ? answer : 'refused';
   switch (verdict) {
     case 'writes':
       return { member: id, ok: true, detail: 'wrote to the DCS with its own credentials' };
     case 'refused':
-      return { member: id, ok: false, detail: `its DCS write (PATCH /config) was refused twice (HTTP 409): Patroni on ${member.name} cannot write to etcd with its credentials` };
+      return {
+        member: id,
+        ok: false,
+        detail:
+          typeof answer === 'object' && answer.cause
+            ? `${answer.cause}; its DCS write (PATCH /config) was refused (HTTP 409)`
+            : `its DCS write (PATCH /config) was refused (HTTP 409) ${MAX_CONFLICTS} times: Patroni on ${member.name} cannot write to etcd with its credentials`,
+      };
     case 'rest-auth':
       return { member: id, ok: false, detail: 'the REST API refused pgfleet (401/403): the DCS write could not be tried' };
     case 'timeout':
@@ -102,7 +121,16 @@ type WriteVerdict = 'writes' | 'refused' | 'rest-auth' | 'timeout' | `error: ${s
  */
 const UNANSWERED_BUDGET_MS = 20_000;
 
-async function patchUntilAnswered(member: FleetMember, rest: FleetRestClients, patch: Record<string, unknown>, timeoutMs: number): Promise<WriteVerdict> {
+/** 409s in a row, a few hundred ms apart, before a member without a definite cause in its log counts as refused. */
+const MAX_CONFLICTS = 4;
+
+async function patchUntilAnswered(
+  member: FleetMember,
+  rest: FleetRestClients,
+  patch: Record<string, unknown>,
+  timeoutMs: number,
+  refusalFromLog: MemberWriteProbeOptions['refusalFromLog'],
+): Promise<WriteVerdict | { refused: true; cause: string | undefined }> {
   const deadline = Date.now() + UNANSWERED_BUDGET_MS;
   let conflicts = 0;
   for (;;) {
@@ -112,10 +140,13 @@ async function patchUntilAnswered(member: FleetMember, rest: FleetRestClients, p
       const classified = classifyPatchConfig(status);
       if (classified === 'writes' || classified === 'rest-auth') return classified;
       if (classified === 'conflict') {
-        // 409 is also a genuine compare-and-set conflict: once more after a beat.
+        // 409 is also what Patroni answers for any etcd error during the write (a genuine
+        // compare-and-set conflict, a timeout while every member authenticates at once):
+        // a refusal the member's log names ends it now; otherwise, again after a beat.
+        const cause = await refusalFromLog?.(member).catch(() => undefined);
         conflicts += 1;
-        if (conflicts >= 2) return 'refused';
-        await sleep(300);
+        if (cause || conflicts >= MAX_CONFLICTS) return { refused: true, cause };
+        await sleep(300 * conflicts);
         continue;
       }
       verdict = `error: HTTP ${status}`;
