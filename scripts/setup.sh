@@ -42,10 +42,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find src templates package.json tsconfig.json tsconfig.build.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
-  echo "pgfleet setup: building" >&2
-  npx --no-install tsc -p tsconfig.build.json >&2
-  chmod +x dist/cli/main.js
-  touch "$stamp"
+# The build (when stale). `npm ci` above has run it already through npm's
+# `prepare`, so this is then a quick check. An installed package (no src/)
+# ships dist/ built and has no compiler: nothing to build there.
+if [ -d src ]; then
+  bash scripts/build.sh
 fi
