@@ -1,11 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { EtcdClient } from '../../src/adapters/etcd/etcd-client.js';
 import { discoverPatroniMembers } from '../../src/adapters/etcd/patroni-members.js';
+import type { SwitchoverResult } from '../../src/cluster/cluster-switchover.js';
 import { PatroniRestClient } from '../../src/adapters/patroni/rest-client.js';
 import { isPortFree } from '../../src/adapters/process/port-probe.js';
 import { PgfleetError } from '../../src/core/errors.js';
@@ -15,18 +17,22 @@ import { ETCD_TLS_MIGRATION_KEY, type EtcdTlsMemberResult, type EtcdTlsRunState 
 import { resolveSitePaths } from '../../src/core/settings/site-paths.js';
 import { readPatroniPid } from '../../src/instance/patroni-process.js';
 import { labEtcdHttpsOnly } from '../../src/lab/lab-etcd-https-only.js';
+import { labEnv } from '../../src/lab/lab-env.js';
+import { clusterReadiness } from '../../src/lab/fleet-readiness.js';
 import { ensureClusterRoles } from '../../src/lab/lab-secrets.js';
 import { labStateSettings } from '../../src/lab/lab-settings.js';
 import { loadLabState } from '../../src/lab/lab-state.js';
+import type { RoleWatchReport } from '../../src/lab/role-watch.js';
 import { FleetRestClients } from '../../src/migration/etcd-auth/fleet-rest.js';
 import { probeMemberWrites } from '../../src/migration/etcd-auth/member-write-probe.js';
 import { type EtcdTlsFleet, etcdTlsFleetFromSettings } from '../../src/migration/etcd-tls/tls-fleet.js';
 import { etcdTlsBackupFile } from '../../src/migration/etcd-tls/member-tls-switch.js';
 import { type EtcdTlsMigrationReport, migrateEtcdTls, readEtcdTlsRunState } from '../../src/migration/etcd-tls/tls-migrate-run.js';
-import { etcdTlsStatus } from '../../src/migration/etcd-tls/tls-status.js';
-import { leadersAndTimelines, startFleetWriters } from '../support/fleet-writers.js';
+import type { EtcdTlsStatus } from '../../src/migration/etcd-tls/tls-status.js';
+import { ensureBuiltCli } from '../support/built-cli.js';
+import { type WriterTally, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
-import { runCli } from '../support/run-cli.js';
+import { type CliResult, runCli } from '../support/run-cli.js';
 
 interface NodeSnapshot {
   yaml: string;
@@ -40,6 +46,20 @@ interface NodeSnapshot {
 describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clusters × 2 nodes)', () => {
   let lab: TestLab;
   let fleet: EtcdTlsFleet;
+  /** `pgfleet lab env`: the built CLI reads the lab's settings (etcd http+https, the https target, certificates) from there. */
+  let env: Record<string, string>;
+  const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
+  const cliJson = async <T>(...args: string[]): Promise<T> => {
+    const result = await cli('--output', 'json', ...args);
+    assert.equal(result.code, 0, `${args.join(' ')}: exit ${result.code}\n${result.stderr}`);
+    return JSON.parse(result.stdout) as T;
+  };
+  /** PostgreSQL role passwords of every cluster, which no output may show. */
+  const rolePasswords = async () => {
+    const passwords: string[] = [];
+    for (const cluster of lab.state.topology.clusters) passwords.push(...Object.values(await ensureClusterRoles(lab.dir, cluster.scope)).map((role) => role.password.reveal()));
+    return passwords;
+  };
 
   const sitePaths = () => resolveSitePaths(labStateSettings(lab.state), { isRoot: process.getuid?.() === 0, home: '/', env: {} });
   const nodes = () => lab.state.topology.clusters.flatMap((cluster) => cluster.nodes);
@@ -75,9 +95,39 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     return lab.state.topology.clusters.find((cluster) => cluster.scope === scope)!.nodes.find((node) => node.name !== leader)!.name;
   };
 
+  /** A program's stdout; rejects with its stderr when it fails. */
+  const run = (file: string, args: string[], childEnv: NodeJS.ProcessEnv): Promise<string> =>
+    new Promise((resolve, reject) => {
+      execFile(file, args, { env: childEnv, timeout: 120_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout)));
+    });
+  /** Until `leader` runs as the leader of `scope` and every other member streams from it (only then is the old leader a good candidate again). */
+  const settled = async (scope: string, leader: string, timeoutMs = 60_000): Promise<void> => {
+    const cluster = lab.state.topology.clusters.find((candidate) => candidate.scope === scope)!;
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const clients: PatroniRestClient[] = [];
+      try {
+        const readiness = await clusterReadiness(cluster, async (node) => {
+          const client = new PatroniRestClient(`http://127.0.0.1:${node.restPort}`, {}, 3_000);
+          clients.push(client);
+          return client;
+        });
+        if (readiness.ready && readiness.leader === leader) return;
+        last = JSON.stringify(readiness.nodes);
+      } finally {
+        await Promise.all(clients.map((client) => client.close()));
+      }
+      await sleep(500);
+    }
+    assert.fail(`${scope} did not settle with ${leader} leading: ${last}`);
+  };
+
   before(async () => {
+    ensureBuiltCli();
     lab = await startTestLab({ clusters: 2, nodes: 2, etcdMembers: 3, etcdTls: 'dual' });
     fleet = await freshFleet();
+    env = await labEnv(lab.dir);
   });
   after(async () => {
     await lab?.down();
@@ -88,7 +138,7 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     assert.deepEqual([...before.values()].map((node) => node.protocol), ['http', 'http', 'http', 'http']);
     assert.equal(fleet.target.protocol, 'https');
     assert.deepEqual(fleet.endpoints, labEtcdEndpoints(lab.state.topology, 'https'));
-    const dryRun = await runCli(['--output', 'json', 'etcd', 'tls', 'migrate', '--dry-run'], { env: { PGFLEET_CONFIG_DIR: lab.dir } });
+    const dryRun = await cli('--output', 'json', 'etcd', 'tls', 'migrate', '--dry-run');
     assert.equal(dryRun.code, 0, dryRun.stderr);
     const plan = JSON.parse(dryRun.stdout) as EtcdTlsMigrationReport;
     assert.equal(plan.outcome, 'planned');
@@ -98,10 +148,7 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
       assert.equal(cluster.members.at(-1)!.role, 'master', `${cluster.cluster}: the leader is moved last`);
     }
     assert.deepEqual(await snapshot(), before, 'a dry run changes nothing');
-    for (const cluster of lab.state.topology.clusters) {
-      const roles = await ensureClusterRoles(lab.dir, cluster.scope);
-      for (const role of Object.values(roles)) assert.ok(!`${dryRun.stdout}${dryRun.stderr}`.includes(role.password.reveal()), 'no password in the output');
-    }
+    for (const password of await rolePasswords()) assert.ok(!`${dryRun.stdout}${dryRun.stderr}`.includes(password), 'no password in the output');
   });
 
   it('refuses at the gates a member whose CA path does not exist, naming it, and changes nothing', async () => {
@@ -191,18 +238,25 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     await assert.rejects(readFile(backupFile), { code: 'ENOENT' });
   });
 
-  it('moves every member to https with writers running: 0 failed writes, 0 leader changes, Patroni restarted and PostgreSQL not', async (t) => {
-    fleet = await freshFleet();
+  it('pgfleet etcd tls migrate moves every member to https with writers running: 0 failed writes, 0 leader changes, Patroni restarted and PostgreSQL not', async (t) => {
     const before = await snapshot();
     const leadersBefore = await leadersAndTimelines(lab.state.topology);
+    const watch = startRoleWatch(lab.state.topology);
     const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...leadersBefore].map(([scope, value]) => [scope, value.leader])));
-    let tallies;
-    let report: EtcdTlsMigrationReport;
+    let tallies: WriterTally[];
+    let roles: RoleWatchReport;
+    let migrate: CliResult;
+    const started = Date.now();
     try {
-      report = await migrateEtcdTls(fleet, { onProgress: (message) => t.diagnostic(message) });
+      migrate = await cli('--output', 'json', 'etcd', 'tls', 'migrate');
     } finally {
       tallies = await writers.stop();
+      roles = await watch.stop();
     }
+    t.diagnostic(`pgfleet etcd tls migrate: exit ${migrate.code} after ${Date.now() - started} ms`);
+    for (const line of migrate.stderr.split('\n').filter(Boolean)) t.diagnostic(line);
+    assert.equal(migrate.code, 0, migrate.stderr);
+    const report = JSON.parse(migrate.stdout) as EtcdTlsMigrationReport;
     assert.equal(report.outcome, 'migrated');
     assert.deepEqual(Object.values(outcomes(report.members)), ['migrated', 'migrated', 'migrated', 'migrated']);
     assert.ok(report.members.every((member) => member.postmasterKept === true), JSON.stringify(report.members));
@@ -211,8 +265,12 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
       assert.equal(tally.failed, 0, `${tally.scope}: failed writes`);
       assert.ok(tally.ok > 0, `${tally.scope} wrote during the migration`);
     }
+    assert.ok(roles.samples > 0);
+    assert.deepEqual(roles.demotions, [], 'no demotion');
+    assert.deepEqual(roles.leaderChanges, [], 'no leader change');
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), leadersBefore, 'no leader change, no new timeline');
 
+    // Checked here, not taken from the report: each YAML, Patroni pid, postmaster start, role and pause.
     const after = await snapshot();
     const settingsEtcd = labStateSettings(lab.state).patroni!.etcd;
     for (const [name, node] of after) {
@@ -226,23 +284,24 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
       assert.equal(node.role, previous.role, name);
       assert.equal(node.pause, false, name);
     }
-    const status = await etcdTlsStatus(fleet);
+    const status = await cliJson<EtcdTlsStatus>('etcd', 'tls', 'status');
     assert.deepEqual(status.pending, []);
+    assert.deepEqual(status.members.map((member) => member.onHttps), [true, true, true, true]);
     assert.equal(status.lastRun?.phase, 'migrated');
-    const cli = await runCli(['--output', 'json', 'etcd', 'tls', 'status'], { env: { PGFLEET_CONFIG_DIR: lab.dir } });
-    assert.equal(cli.code, 0, cli.stderr);
-    assert.deepEqual((JSON.parse(cli.stdout) as { pending: string[] }).pending, []);
+    const text = await cli('etcd', 'tls', 'status');
+    assert.match(text.stdout, /every member is on https: etcd's http listener may go/);
+    for (const password of await rolePasswords()) assert.ok(![migrate, text].some((output) => `${output.stdout}${output.stderr}`.includes(password)), 'no password in the output');
   });
 
-  it('runs again without touching anything once every member is on https', async () => {
+  it('pgfleet etcd tls migrate again touches nothing once every member is on https', async () => {
     const before = await snapshot();
-    const report = await migrateEtcdTls(await freshFleet());
+    const report = await cliJson<EtcdTlsMigrationReport>('etcd', 'tls', 'migrate');
     assert.equal(report.outcome, 'nothing-to-do');
     assert.deepEqual(Object.values(outcomes(report.members)), ['already-on-https', 'already-on-https', 'already-on-https', 'already-on-https']);
     assert.deepEqual(await snapshot(), before);
   });
 
-  it("then etcd's http listener goes, one member at a time: writers see no failure, every member writes over https, a switchover works", async (t) => {
+  it("then etcd's http listener goes, one member at a time: writers see no failure, every member writes over https, switchovers through patronictl and pgfleet work", async (t) => {
     const leadersBefore = await leadersAndTimelines(lab.state.topology);
     const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...leadersBefore].map(([scope, value]) => [scope, value.leader])));
     let tallies;
@@ -273,24 +332,23 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
       await store.close();
     }
 
+    // Members and tools on https only: patronictl (etcd from the YAML pgfleet wrote: https, CA, client certificate) hands alpha's leader role over...
     const alpha = lab.state.topology.clusters.find((cluster) => cluster.scope === 'alpha')!;
     const leader = leadersBefore.get('alpha')!.leader;
-    const candidate = alpha.nodes.find((node) => node.name !== leader)!;
-    const leaderRest = new PatroniRestClient(`http://127.0.0.1:${alpha.nodes.find((node) => node.name === leader)!.restPort}`);
-    try {
-      const answer = await leaderRest.switchover(leader, candidate.name);
-      assert.equal(answer.status, 200, answer.text);
-    } finally {
-      await leaderRest.close();
-    }
-    const deadline = Date.now() + 60_000;
-    let after = await leadersAndTimelines(lab.state.topology);
-    while (after.get('alpha')?.leader !== candidate.name && Date.now() < deadline) {
-      await sleep(500);
-      after = await leadersAndTimelines(lab.state.topology);
-    }
-    assert.equal(after.get('alpha')?.leader, candidate.name, 'the switchover went through over https-only etcd');
-    assert.ok(after.get('alpha')!.timeline > leadersBefore.get('alpha')!.timeline);
-    assert.deepEqual(after.get('beta'), leadersBefore.get('beta'));
+    const replica = alpha.nodes.find((node) => node.name !== leader)!.name;
+    const patronictlEnv = await labEnv(lab.dir, replica);
+    const patronictl = await run('patronictl', ['switchover', 'alpha', '--leader', leader, '--candidate', replica, '--force'], { ...process.env, ...patronictlEnv });
+    assert.match(patronictl, new RegExp(`Successfully switched over to "${replica}"`));
+    await settled('alpha', replica);
+    const viaPatronictl = await leadersAndTimelines(lab.state.topology);
+    assert.ok(viaPatronictl.get('alpha')!.timeline > leadersBefore.get('alpha')!.timeline, 'a new timeline');
+
+    // ...and pgfleet hands it back.
+    const viaPgfleet = await cliJson<SwitchoverResult>('cluster', 'switchover', 'alpha', '--candidate', leader);
+    assert.deepEqual({ from: viaPgfleet.from, to: viaPgfleet.to }, { from: replica, to: leader });
+    const after = await leadersAndTimelines(lab.state.topology);
+    assert.equal(after.get('alpha')?.leader, leader, 'the switchovers went through over https-only etcd');
+    assert.ok(after.get('alpha')!.timeline > viaPatronictl.get('alpha')!.timeline);
+    assert.deepEqual(after.get('beta'), leadersBefore.get('beta'), 'beta untouched');
   });
 });
