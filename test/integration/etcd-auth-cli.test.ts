@@ -22,6 +22,9 @@ import { type TestLab, startTestLab } from '../support/lab-fixture.js';
 import { type WriterTally, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
+import { startProcessTextRecorder } from '../support/process-text-recorder.js';
+import { filesHoldingSecrets, secretsInTexts } from '../support/secret-scan.js';
+import { AUTH_MIGRATION_KEY } from '../../src/core/migration/readiness-record.js';
 
 /**
  * The acceptance of issue 6, run as an operator would: the built CLI on a
@@ -31,6 +34,8 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
   let lab: TestLab;
   let env: Record<string, string>;
   const outputs: CliResult[] = [];
+  /** Every command line and environment seen on the host while migrate ran (its passwords are generated as it runs). */
+  let processTexts: string[] = [];
   const cli = async (...args: string[]): Promise<CliResult> => {
     const result = await runCli(args, { env });
     outputs.push(result);
@@ -94,10 +99,12 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     let roles: RoleWatchReport | undefined;
     const watch = startRoleWatch(lab.state.topology);
     const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
+    const recorder = startProcessTextRecorder();
     let migrate: CliResult;
     try {
       migrate = await cli('etcd', 'auth', 'migrate', '--yes');
     } finally {
+      processTexts = recorder.stop().texts;
       tallies = await writers.stop();
       roles = await watch.stop();
     }
@@ -207,15 +214,45 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before);
   });
 
-  it('with one etcd member stopped (quorum kept), enforce completes and says one endpoint was down', async () => {
+  it('with one etcd member stopped while enforce runs (quorum kept), enforce completes and says one endpoint was down', async () => {
     assert.equal((await cli('etcd', 'auth', 'rollback')).code, 0);
+    const before = await leadersAndTimelines(lab.state.topology);
+    const previousRun = (await json<EtcdAuthStatus>('etcd', 'auth', 'status')).lastRun?.id;
     const etcd3 = lab.state.processes.find((process) => process.name === 'etcd3')!;
-    await stopProcess(etcd3, { graceMs: 5_000 });
     const down = labEtcdEndpoints(lab.state.topology)[2]!;
-    const enforce = await cli('etcd', 'auth', 'enforce');
+    const watch = startRoleWatch(lab.state.topology);
+    const running = cli('etcd', 'auth', 'enforce');
+    // The member goes once the new run has saved its first phase: its gates saw every endpoint up.
+    const observer = new EtcdClient({ endpoints: labEtcdEndpoints(lab.state.topology).slice(0, 2) });
+    let phaseSeen: string | undefined;
+    try {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+        const entry = await observer.get(AUTH_MIGRATION_KEY).catch(() => 'auth-on' as const);
+        if (entry === 'auth-on') {
+          phaseSeen = 'auth on';
+          break;
+        }
+        const state = entry ? (JSON.parse(entry.value) as { id: string; phase: string; endpointsDown: string[] }) : undefined;
+        if (state && state.id !== previousRun) {
+          assert.deepEqual(state.endpointsDown, [], 'every endpoint answered at the gates');
+          phaseSeen = state.phase;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await observer.close();
+    }
+    assert.ok(phaseSeen, 'the enforce run started');
+    await stopProcess(etcd3, { graceMs: 5_000 });
+    const enforce = await running;
+    const roles = await watch.stop();
     assert.equal(enforce.code, 0, enforce.stderr);
-    assert.ok(enforce.stdout.includes(`one etcd endpoint was down during the run: ${down}`), enforce.stdout);
+    assert.match(enforce.stdout, /enforced: etcd auth is on; 6 members and 3 tenants probed/);
+    assert.ok(enforce.stdout.includes(`one etcd endpoint was down during the run: ${down}`), `${enforce.stdout}\n(etcd3 stopped once the run was at: ${phaseSeen})`);
     assert.equal(await authEnabled(), true);
+    assert.deepEqual(roles.demotions, [], 'no demotion');
+    assert.deepEqual(await leadersAndTimelines(lab.state.topology), before, 'same leaders, same timelines');
   });
 
   it('keeps a report of every enforce run (JSON and text), and no password appears in any output; every password file is 0600', async () => {
@@ -232,5 +269,11 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
       assert.equal((await stat(file)).mode & 0o777, 0o600, `${file} is 0600`);
       assert.equal(everything.includes(secret), false, `a password from ${file} leaked into the output or a report`);
     }
+    const secrets = Object.fromEntries(await Promise.all(files.map(async (file) => [file, (await readFile(file, 'utf8')).trim()] as const)));
+    assert.ok(processTexts.length > 0);
+    assert.deepEqual(secretsInTexts(processTexts, secrets), [], 'no password in any command line or environment seen while migrate ran');
+    const logs = (await readdir(lab.dir, { recursive: true })).filter((path) => path.endsWith('.log')).map((path) => join(lab.dir, path));
+    assert.ok(logs.length >= 9, `etcd and Patroni logs: ${logs.join(', ')}`);
+    assert.deepEqual(filesHoldingSecrets(logs, secrets), [], 'no password in the etcd, Patroni or PostgreSQL logs');
   });
 });

@@ -4,6 +4,7 @@ import { EtcdAuthApi } from '../../src/adapters/etcd/auth-api.js';
 import { EtcdClient, type EtcdCredentials } from '../../src/adapters/etcd/etcd-client.js';
 import { prefixRange } from '../../src/core/etcd/key-range.js';
 import { PgfleetError } from '../../src/core/errors.js';
+import { PatroniRestClient } from '../../src/adapters/patroni/rest-client.js';
 import { Secret } from '../../src/core/secret.js';
 import { etcdAuthEnabled } from '../../src/migration/etcd-auth/fleet-connection.js';
 import { labEtcdEndpoints } from '../../src/core/lab/lab-topology.js';
@@ -35,6 +36,23 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
   const sitePaths = () => resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} });
   const localInstances = async () => listLocalInstances(sitePaths().patroniConfigDir, sitePaths().patroniLogDir);
   const authEnabled = () => etcdAuthEnabled({ endpoints: connection.endpoints });
+  /** Members whose GET /patroni says their cluster is paused (resume is a DCS write: each member shows it within a loop). */
+  const pausedMembers = async (): Promise<string[]> => {
+    let paused: string[] = [];
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 500))) {
+      paused = [];
+      for (const instance of await localInstances()) {
+        const rest = new PatroniRestClient(instance.restUrl);
+        try {
+          if ((await rest.nodeStatus()).pause === true) paused.push(instance.name);
+        } finally {
+          await rest.close();
+        }
+      }
+      if (paused.length === 0) break;
+    }
+    return paused;
+  };
 
   before(async () => {
     lab = await startTestLab({ clusters: 3, nodes: 2, etcdMembers: 3 });
@@ -90,7 +108,7 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
           assert.equal(error.code, 'ENFORCE_ROLLED_BACK');
           assert.equal(error.exitCode, 3);
           assert.match(error.message, /enforce rolled back: \/service\/gamma\/gamma-2 has no etcd credentials in its Patroni configuration; its DCS write \(PATCH \/config\) was refused/);
-          const report = (error.details as { report: { state: { exposureWindowMs: number; probes: Array<{ member: string; ok: boolean; detail: string }> } } }).report;
+          const report = (error.details as { report: { state: { phase: string; exposureWindowMs: number; failures: string[]; pausedByUs: string[]; probes: Array<{ member: string; ok: boolean; detail: string }> } } }).report;
           // The measured window is part of what the operator is told.
           assert.match(error.message, new RegExp(`auth was on for ${report.state.exposureWindowMs} ms`));
           return report;
@@ -105,6 +123,11 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
     assert.deepEqual(report.state.probes.filter((p) => !p.ok && !p.detail.startsWith('not probed')).map((p) => p.member), ['/service/gamma/gamma-2'], 'only the member without credentials failed (the others passed or were not probed)');
     assert.equal(await authEnabled(), false);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before, 'no leader change, no new timeline');
+    // The rollback is complete: the probe after auth disable found every member writing again, and every cluster it paused is resumed.
+    assert.equal(report.state.phase, 'rolled-back');
+    assert.deepEqual([...report.state.pausedByUs].sort(), ['/service/alpha', '/service/beta', '/service/gamma']);
+    assert.deepEqual(report.state.failures.filter((failure) => failure.startsWith('after rollback')), [], 'every member writes to the DCS once auth is off again');
+    assert.deepEqual(await pausedMembers(), [], 'every cluster resumed');
   });
 
   it('once every member is applied, enforce switches auth on with 0 failed writes and 0 leader changes', async () => {

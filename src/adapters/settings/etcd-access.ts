@@ -14,6 +14,8 @@ export interface EtcdAccess {
   admin: EtcdCredentials;
   /** Where the admin password came from, for messages: `etcd_admin.password_file (/etc/pgfleet/root.password)`. */
   adminPasswordSource: string;
+  /** etcd_admin.auth_token: the token type the operator declared, used when etcd's own cannot be read. */
+  declaredTokenType?: 'simple' | 'jwt' | undefined;
 }
 
 export async function etcdAccessFromSettings(settings: SiteSettings, env: NodeJS.ProcessEnv = process.env): Promise<EtcdAccess> {
@@ -25,6 +27,7 @@ export async function etcdAccessFromSettings(settings: SiteSettings, env: NodeJS
     namespaces: [...new Set([patroni.etcd.namespace, ...settings.tenancy.namespaces])],
     admin: await readEtcdAdminCredentials(settings, env),
     adminPasswordSource: env.PGFLEET_ETCD_ADMIN_PASSWORD ? '$PGFLEET_ETCD_ADMIN_PASSWORD' : `etcd_admin.password_file (${settings.etcd_admin.password_file})`,
+    declaredTokenType: settings.etcd_admin.auth_token,
   };
 }
 

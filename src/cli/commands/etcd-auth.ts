@@ -66,14 +66,29 @@ export function registerEtcdAuthCommands(etcd: Command): void {
   auth
     .command('apply')
     .description("write each local member's tenant credentials into its Patroni YAML, reload it, and record it ready")
-    .option('--host-only', 'only the members on this host (the default; others are applied by running pgfleet on their hosts)', true)
-    .action(async (_options: unknown, command: Command) => {
+    .option('--host-only', 'apply the members of this host and stop there, without reading the rest of the fleet (run this on each host of a fleet spread over hosts)')
+    .action(async (options: { hostOnly?: boolean }, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
         const { applyCredentialsLocally } = await import('../../migration/etcd-auth/apply-credentials.js');
         const connection = await connect(command);
         const outcomes = await withAdmin(connection, (admin) => applyCredentialsLocally({ instances: connection.localInstances, tenants: connection.tenants, recordStore: admin, onProgress: (m) => output.step(m) }));
-        output.data({ outcomes }, () => outcomes.map((o) => `  ${o.scope}/${o.member}: ${o.status} (${o.detail})`).join('\n') || 'no local member');
+        const applied = outcomes.map((o) => `  ${o.scope}/${o.member}: ${o.status} (${o.detail})`).join('\n') || 'no local member';
+        if (options.hostOnly) {
+          output.data({ outcomes }, () => applied);
+        } else {
+          // The coordinator's view: which members elsewhere still lack their readiness record.
+          const { planEtcdAuthMigration } = await import('../../migration/etcd-auth/migration-plan.js');
+          const { pendingOnOtherHosts } = await import('../../core/migration/auth-plan.js');
+          // The members of this host are applied by now: a fleet that cannot be read is a warning, not a failure of apply.
+          const pendingElsewhere = await planEtcdAuthMigration(connection).then(pendingOnOtherHosts, (error: unknown) => {
+            output.warn(`could not read the rest of the fleet: ${error instanceof Error ? error.message : String(error)} (\`pgfleet etcd auth plan\` shows it)`);
+            return [];
+          });
+          output.data({ outcomes, pendingElsewhere }, () =>
+            [applied, ...(pendingElsewhere.length > 0 ? [`${pendingElsewhere.length} member(s) on other hosts are not ready yet:`, ...pendingElsewhere.map((p) => `  ${p.subject}: ${p.message}\n    → ${p.hint}`)] : [])].join('\n'),
+          );
+        }
         return outcomes.some((o) => o.status !== 'applied') ? 1 : 0;
       });
     });

@@ -197,3 +197,8 @@ function hostOf(url: string): string {
     return url;
   }
 }
+
+/** Members on other hosts that still need `etcd auth apply --host-only` there (what the coordinator waits for). */
+export function pendingOnOtherHosts(plan: Pick<AuthPlan, 'members'>): PlanBlocker[] {
+  return plan.members.filter((member) => member.where === 'another host').flatMap((member) => member.blockers);
+}

@@ -17,6 +17,12 @@ export interface GateInput {
   etcdVersions: string[];
   adminCredentialsWork: boolean;
   adminProblem?: string | undefined;
+  /**
+   * Members on this host whose Patroni YAML no longer carries their tenant's
+   * current credentials (edited or rotated since apply), with what differs:
+   * their readiness record would vouch for credentials Patroni does not have.
+   */
+  localCredentialDrift?: Map<string, string> | undefined;
 }
 
 export interface GateFailure {
@@ -70,6 +76,9 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
       });
     } else if (record.username !== expectedUser) {
       failures.push({ gate: 'readiness', subject: id, message: `member ${id} is ready with user ${record.username}, but its cluster's tenant is ${expectedUser}`, hint: 'run `pgfleet etcd auth apply` again on its host' });
+    } else {
+      const drift = input.localCredentialDrift?.get(id);
+      if (drift !== undefined) failures.push({ gate: 'readiness', subject: id, message: `member ${id} was recorded ready, but ${drift}`, hint: 'run `pgfleet etcd auth apply` again: it writes the tenant\'s credentials and reloads Patroni' });
     }
   }
   const oldPatroni = [...input.patroniVersions.entries()].filter(([, version]) => isPatroniBefore32(version));

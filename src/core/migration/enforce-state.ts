@@ -54,6 +54,11 @@ export function transition(state: EnforceState, to: EnforcePhase, at: Date = new
   return { ...state, phase: to, updatedAt: at.toISOString() };
 }
 
+/** Adds the etcd endpoints found down later in the run to those down at the gates, each once, in order. */
+export function withEndpointsDown(state: EnforceState, down: readonly string[]): EnforceState {
+  return { ...state, endpointsDown: [...new Set([...state.endpointsDown, ...down])] };
+}
+
 export type RecoveryStep = { kind: 'auth-disable' } | { kind: 'resume'; clusters: string[] };
 
 /**

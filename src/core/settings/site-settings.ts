@@ -106,6 +106,10 @@ export const PostgresqlSettingsSchema = z.strictObject({
 export const EtcdAdminSettingsSchema = z.strictObject({
   username: z.string().min(1).default('root').describe('etcd user that manages users and roles'),
   password_file: filePath.optional().describe('file holding the admin password (0600); $PGFLEET_ETCD_ADMIN_PASSWORD overrides it'),
+  auth_token: z
+    .enum(['simple', 'jwt'])
+    .optional()
+    .describe("etcd's --auth-token type, declared for when pgfleet cannot read it (etcd's /debug/vars unreachable while auth is off)"),
 });
 
 export const TenancySettingsSchema = z.strictObject({

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ExitCode, PgfleetError } from '../../core/errors.js';
+import { Secret } from '../../core/secret.js';
 import { evaluateEnforceGates, type GateFailure, type GateInput, type TokenType } from '../../core/migration/enforce-gates.js';
-import { type EnforcePhase, type EnforceState, type MemberProbeResult, interruptedRun, rollbackSteps, transition } from '../../core/migration/enforce-state.js';
+import { type EnforcePhase, type EnforceState, type MemberProbeResult, interruptedRun, rollbackSteps, transition, withEndpointsDown } from '../../core/migration/enforce-state.js';
 import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
 import { AUTH_MIGRATION_KEY } from '../../core/migration/readiness-record.js';
 import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
@@ -10,13 +11,13 @@ import { EtcdClient, type EtcdCredentials } from '../../adapters/etcd/etcd-clien
 import type { EtcdTlsFiles } from '../../adapters/etcd/gateway-transport.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
 import type { PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
-import type { LocalInstance } from '../../instance/local-instances.js';
+import { type LocalInstance, readLocalInstance } from '../../instance/local-instances.js';
 import { tailFile } from '../../instance/patroni-process.js';
 import { describeDcsLogCause, diagnoseDcsLog } from '../../core/migration/dcs-log-diagnosis.js';
 import { ensureAdminIdentity } from './admin-identity.js';
 import { writeEnforceReportFiles } from './enforce-report-file.js';
 import { describeLaggingResume, pauseClusters, resumeClusters } from './cluster-pause.js';
-import { type FleetFacts, collectFleetFacts } from './fleet-facts.js';
+import { type FleetFacts, collectFleetFacts, probeEtcdEndpoints } from './fleet-facts.js';
 import { FleetRestClients, clusterKey } from './fleet-rest.js';
 import { logRefusalSince } from './member-log-refusal.js';
 import { probeMemberWrites } from './member-write-probe.js';
@@ -59,7 +60,27 @@ export interface EnforceReport {
 export async function collectGateInput(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients): Promise<{ authEnabled: boolean; endpointsDown: string[]; facts: FleetFacts; gate: GateInput }> {
   const facts = await collectFleetFacts(connection, admin, rest);
   const { works, problem } = await ensureAdminIdentity(connection, admin, facts.authEnabled);
-  return { authEnabled: facts.authEnabled, endpointsDown: facts.endpointsDown, facts, gate: gateInputFromFacts(facts, works, problem) };
+  const gate = { ...gateInputFromFacts(facts, works, problem), localCredentialDrift: await localCredentialDrift(connection) };
+  return { authEnabled: facts.authEnabled, endpointsDown: facts.endpointsDown, facts, gate };
+}
+
+/** Local members whose YAML does not hold their tenant's current user and password (the password is compared, never shown). */
+async function localCredentialDrift(connection: FleetConnection): Promise<Map<string, string>> {
+  const drift = new Map<string, string>();
+  for (const known of connection.localInstances) {
+    const tenant = await connection.tenants.credentialsFor(known.namespace, known.scope).catch(() => undefined);
+    if (!tenant) continue;
+    // Read now, not when the connection was made: `migrate` applies the credentials after that.
+    const instance = await readLocalInstance(known.configFile);
+    const dcs = (instance.config[instance.dcsSection] ?? {}) as { username?: unknown; password?: unknown };
+    const id = `${instance.namespace}${instance.scope}/${instance.node}`;
+    if (dcs.username !== tenant.username) {
+      drift.set(id, `its YAML (${instance.configFile}) now names ${typeof dcs.username === 'string' ? `user ${dcs.username}` : 'no etcd user'} instead of ${tenant.username}`);
+    } else if (typeof dcs.password !== 'string' || !tenant.password.equals(new Secret(dcs.password))) {
+      drift.set(id, `its YAML (${instance.configFile}) holds a password for ${tenant.username} other than the tenant's current one`);
+    }
+  }
+  return drift;
 }
 
 export function gateInputFromFacts(facts: FleetFacts, adminCredentialsWork: boolean, adminProblem?: string): GateInput {
@@ -164,7 +185,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
       await save({ ...transition(state, 'rolling-back'), probes, failures, disabledAt: new Date(disabledAt).toISOString(), exposureWindowMs: disabledAt - enabledAt });
       const after = await probeMemberWrites(members, rest);
       const { lagging } = await resumeClusters(state.pausedByUs, members, rest);
-      await save({ ...transition(state, 'rolled-back'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}), failures: [...state.failures, ...after.filter((p) => !p.ok).map((p) => `after rollback: ${p.member}: ${p.detail}`)] });
+      await save({ ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'rolled-back'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}), failures: [...state.failures, ...after.filter((p) => !p.ok).map((p) => `after rollback: ${p.member}: ${p.detail}`)] });
       const report = await keepReport(connection, { outcome: 'rolled-back', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
       throw new PgfleetError('ENFORCE_ROLLED_BACK', `enforce rolled back: ${state.failures.join('; ')}; auth was on for ${state.exposureWindowMs} ms`, {
         exitCode: ExitCode.rolledBack,
@@ -177,12 +198,17 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     await save({ ...transition(state, 'resuming'), probes });
     const { lagging } = await resumeClusters(state.pausedByUs, members, rest);
     if (lagging.length > 0) progress(`warning: ${describeLaggingResume(lagging)}`);
-    await save({ ...transition(state, 'enforced'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}) });
+    await save({ ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'enforced'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}) });
     return keepReport(connection, { outcome: 'enforced', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
   } finally {
     await rest.close();
     await admin.close();
   }
+}
+
+/** Endpoints down at the end of the run: one that died after the gates is reported too. */
+async function endpointsDownNow(connection: FleetConnection): Promise<string[]> {
+  return (await probeEtcdEndpoints(connection)).flatMap((endpoint) => (endpoint.down !== undefined ? [endpoint.endpoint] : []));
 }
 
 async function keepReport(connection: FleetConnection, report: EnforceReport): Promise<EnforceReport> {

@@ -50,15 +50,7 @@ export interface FleetFacts {
 export async function collectFleetFacts(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients): Promise<FleetFacts> {
   const anonymous = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls });
   try {
-    const etcd: EtcdEndpointFacts[] = await Promise.all(
-      connection.endpoints.map(async (endpoint) => {
-        try {
-          return { endpoint, version: (await anonymous.status(endpoint)).version };
-        } catch (error) {
-          return { endpoint, down: error instanceof Error ? error.message : String(error) };
-        }
-      }),
-    );
+    const etcd = await probeEtcdEndpoints(connection, anonymous);
     const endpointsDown = etcd.filter((e) => e.down !== undefined).map((e) => e.endpoint);
     const authEnabled = await anonymous.isAuthEnabled();
     const members = await discoverPatroniMembers(admin, connection.namespaces, (namespace, scope, name) =>
@@ -105,6 +97,24 @@ export async function collectFleetFacts(connection: FleetConnection, admin: Etcd
     };
   } finally {
     await anonymous.close();
+  }
+}
+
+/** Each etcd endpoint's version, or why it did not answer (the status call needs no token). */
+export async function probeEtcdEndpoints(connection: Pick<FleetConnection, 'endpoints' | 'tls'>, client?: EtcdClient): Promise<EtcdEndpointFacts[]> {
+  const anonymous = client ?? new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls });
+  try {
+    return await Promise.all(
+      connection.endpoints.map(async (endpoint): Promise<EtcdEndpointFacts> => {
+        try {
+          return { endpoint, version: (await anonymous.status(endpoint)).version };
+        } catch (error) {
+          return { endpoint, down: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+  } finally {
+    if (!client) await anonymous.close();
   }
 }
 

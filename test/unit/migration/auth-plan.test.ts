@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type PlanInput, type TenantView, planAuthMigration } from '../../../src/core/migration/auth-plan.js';
+import { type PlanInput, type TenantView, pendingOnOtherHosts, planAuthMigration } from '../../../src/core/migration/auth-plan.js';
 import type { FleetMember } from '../../../src/core/migration/fleet-member.js';
 import type { ReadinessRecord } from '../../../src/core/migration/readiness-record.js';
 
@@ -80,6 +80,15 @@ describe('etcd auth plan', () => {
     assert.equal(plan.blocked, false, JSON.stringify(plan.members.flatMap((m) => m.blockers)));
     assert.equal(plan.members.find((m) => m.member === '/service/beta/b1')!.status, 'ready');
     assert.equal(plan.members.find((m) => m.member === '/service/beta/b2')!.status, 'ready');
+  });
+
+  it('tells the coordinator which members of other hosts still wait for `apply --host-only`, and none once they recorded their readiness', () => {
+    const input = openFleet();
+    const pending = pendingOnOtherHosts(planAuthMigration(input));
+    assert.deepEqual(pending.map((p) => p.subject), ['/service/beta/b2']);
+    assert.match(pending[0]!.hint, /apply --host-only` on its host \(10\.0\.0\.2:8008\)/);
+    input.gate.readiness.set('/service/beta/b2', record('beta', 'b2'));
+    assert.deepEqual(pendingOnOtherHosts(planAuthMigration(input)), []);
   });
 
   it('re-applies a local member whose YAML changed since its readiness was recorded', () => {

@@ -43,6 +43,26 @@ describe('enforce gates', () => {
     assert.match(failures[0]!.message, /ready with user patroni-beta.*tenant is patroni-alpha/);
   });
 
+  it('refuse a local member recorded ready whose YAML no longer holds its tenant\'s credentials, saying what changed', () => {
+    const input = readyFleet();
+    input.localCredentialDrift = new Map([['/service/alpha/a1', 'its YAML (/etc/patroni/a1.yaml) holds a password for patroni-alpha other than the tenant\'s current one']]);
+    const failures = evaluateEnforceGates(input);
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]!.gate, 'readiness');
+    assert.equal(failures[0]!.subject, '/service/alpha/a1');
+    assert.match(failures[0]!.message, /recorded ready, but its YAML .* other than the tenant's current one/);
+    assert.match(failures[0]!.hint, /pgfleet etcd auth apply/);
+  });
+
+  it('leave credential drift to the other readiness gates when the member has no record at all (one failure, not two)', () => {
+    const input = readyFleet();
+    input.readiness.delete('/service/alpha/a1');
+    input.localCredentialDrift = new Map([['/service/alpha/a1', 'its YAML now names no etcd user instead of patroni-alpha']]);
+    const failures = evaluateEnforceGates(input);
+    assert.equal(failures.length, 1);
+    assert.match(failures[0]!.message, /no readiness record/);
+  });
+
   it('refuse an unreachable member', () => {
     const input = readyFleet();
     input.unreachable.set('/service/alpha/a1', 'ECONNREFUSED');

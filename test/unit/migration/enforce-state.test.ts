@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { canTransition, type EnforceState, interruptedRun, rollbackSteps, transition } from '../../../src/core/migration/enforce-state.js';
+import { canTransition, type EnforceState, interruptedRun, rollbackSteps, transition, withEndpointsDown } from '../../../src/core/migration/enforce-state.js';
 import { classifyPatchConfig } from '../../../src/core/migration/dcs-write-probe.js';
 
 const state = (phase: EnforceState['phase'], pausedByUs: string[] = ['/service/alpha']): EnforceState => ({
@@ -41,6 +41,15 @@ describe('enforce state machine', () => {
     assert.equal(interruptedRun(state('enabling'))?.phase, 'enabling');
     assert.equal(interruptedRun(state('enforced')), undefined);
     assert.equal(interruptedRun(undefined), undefined);
+  });
+});
+
+describe('etcd endpoints down during a run', () => {
+  it('adds an endpoint that went down after the gates to those down at the gates, each named once', () => {
+    const atGates = { ...state('probing'), endpointsDown: ['http://127.0.0.1:2379'] };
+    const atEnd = withEndpointsDown(atGates, ['http://127.0.0.1:2379', 'http://127.0.0.1:2389']);
+    assert.deepEqual(atEnd.endpointsDown, ['http://127.0.0.1:2379', 'http://127.0.0.1:2389']);
+    assert.equal(atEnd.phase, 'probing');
   });
 });
 
