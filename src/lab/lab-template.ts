@@ -2,6 +2,9 @@
  * The Patroni template a lab writes for its nodes (through the settings'
  * `patroni.template`, as any site would): timings suited to loopback so a lab
  * elects and recovers within seconds, and a small PostgreSQL footprint.
+ * Nothing pgfleet manages (watchdog, pg_rewind, addresses, credentials): the
+ * lab's settings say those, as a site's would, and a template setting them
+ * would only be overridden (the audit flags it).
  */
 export const LAB_PATRONI_TEMPLATE = `# Patroni template of a pgfleet lab (patroni.template in the lab settings).
 bootstrap:
@@ -30,6 +33,4 @@ postgresql:
     password_encryption: scram-sha-256
     logging_collector: 'off'
     log_min_messages: warning
-watchdog:
-  mode: 'off'
 `;

@@ -30,10 +30,10 @@ describe('dcs.etcd-auth-off', () => {
 });
 
 describe('dcs.etcd-plain-http', () => {
-  it('fires on a Patroni YAML reaching a network etcd over http with a password (high), and on http settings on loopback (low)', () => {
+  it('fires on a Patroni YAML reaching a network etcd over http with a password (high), and on http settings on loopback (info only: the traffic stays on the host)', () => {
     const file = yamlFile('/etc/patroni/a.yaml', securedDocument('alpha', 'alpha-1', (d) => Object.assign(dcs(d), { protocol: 'http', hosts: ['10.0.0.5:2379'] })));
     const findings = check(etcdPlainHttpRule, snapshot({ settings: settings(), patroniFiles: [file] }));
-    assert.deepEqual(findings.map((f) => [f.object.kind, f.severity]).sort(), [['file', 'high'], ['settings', 'low']]);
+    assert.deepEqual(findings.map((f) => [f.object.kind, f.severity]).sort(), [['file', 'high'], ['settings', 'info']]);
     assert.match(findings.find((f) => f.object.kind === 'file')!.evidence, /10\.0\.0\.5:2379 over http, with the etcd password set/);
   });
   it('stays quiet when settings and YAMLs use https', () => {

@@ -6,8 +6,10 @@ import type { Severity } from '../severity.js';
 
 /**
  * Patroni (or the settings new instances are generated from) reaches etcd
- * over plain http. Graded by exposure: loopback only (low), across the
- * network (warning), across the network with an etcd password (high).
+ * over plain http. Graded by exposure: loopback only (info: the traffic never
+ * leaves the host, and whoever can read loopback there can read the 0600 YAML
+ * too), across the network (warning), across the network with an etcd
+ * password (high).
  */
 export const etcdPlainHttpRule: AuditRule = {
   id: 'dcs.etcd-plain-http',
@@ -49,6 +51,6 @@ export const etcdPlainHttpRule: AuditRule = {
 };
 
 function grade(hosts: readonly string[], passwordSent: boolean): Severity {
-  if (hosts.every(isLoopbackAddress)) return 'low';
+  if (hosts.every(isLoopbackAddress)) return 'info';
   return passwordSent ? 'high' : 'warning';
 }
