@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode } from '../core/errors.js';
-import { CliOutput, type GlobalOptions, type OutputFormat } from './cli-output.js';
+import { CliOutput, type GlobalOptions, type OutputFormat, colorMode } from './cli-output.js';
 import { withExamples } from './command-examples.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerDoctorCommand } from './commands/doctor.js';
@@ -71,7 +71,8 @@ export function globalOptions(command: Command): GlobalOptions {
     output: raw.output === 'sarif' ? 'json' : ((raw.output as OutputFormat | undefined) ?? 'text'),
     quiet: Boolean(raw.quiet),
     verbose: Boolean(raw.verbose),
-    color: raw.color !== false && !process.env.NO_COLOR && Boolean(process.stderr.isTTY),
+    // Decided for each stream by CliOutput: whether stdout or stderr is a terminal.
+    color: colorMode(raw.color !== false, process.env),
     debug: Boolean(raw.debug),
   };
 }
