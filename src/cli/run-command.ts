@@ -16,6 +16,8 @@ export async function runCommand(output: CliOutput, action: () => Promise<number
 
 export function reportError(output: CliOutput, error: unknown): number {
   const stderr = process.stderr;
+  // A progress line still on the terminal would otherwise share its line with the error.
+  output.endProgress();
   if (error instanceof PgfleetError) {
     if (output.json) process.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
     stderr.write(`${output.paint('error:', 31)} ${error.message} [${error.code}]\n`);
