@@ -31,8 +31,10 @@ export function labSiteSettingsDocument(dir: string, topology: LabTopology, etcd
         namespace: '/service/',
       },
       template: join(dir, LAB_TEMPLATE_FILE),
-      // Patroni 3.0.2's validator rejects loopback addresses, which a lab only has.
-      enforce_config_validation: false,
+      // Every YAML pgfleet writes for the lab (instance create/alter, restapi secure apply, etcd tls migrate) is
+      // checked by the real `patroni --validate-config`; its findings about loopback connect addresses, ports in
+      // use and unreachable etcd hosts, all a lab on 127.0.0.1 has, are told apart and never fail.
+      enforce_config_validation: true,
     },
     etcd_admin: {
       username: 'root',

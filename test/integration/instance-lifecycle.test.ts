@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
@@ -16,6 +17,26 @@ import { type TestMemberPorts, type TestSite, startTestSite } from '../support/i
 import { processesMentioning } from '../support/process-scan.js';
 import { CLI_PATH } from '../support/run-cli.js';
 import { filesHoldingSecrets, secretsInTexts, startProcessSecretSampler } from '../support/secret-scan.js';
+
+/**
+ * Passwords that YAML misreads when written plainly, each with a unique core
+ * so that a leak in an escaped form is found too. Patroni really runs with
+ * them: the superuser connects over TCP, the replicas clone and stream with
+ * the replication password (through Patroni's pgpass, which escapes `:` and
+ * `\`), the rewind role is created with its password, and every unsafe REST
+ * call of pgfleet and patronictl authenticates with the REST API password.
+ */
+const core = randomBytes(6).toString('hex');
+const hostilePasswords = {
+  // A block sequence, a mapping, a comment, both quotes, a backslash, an alias.
+  superuser: `- su${core}: #x 'q" \\ *ref`,
+  // An alias, a boolean mapping, a comment, both quotes, and what pgpass must escape (`\:`).
+  replication: `*repl${core} yes: no #c "d' \\:x`,
+  // Digits only, leading zero: an octal integer to YAML 1.1 (PyYAML) if written plainly.
+  rewind: `0${Array.from({ length: 17 }, () => randomInt(8)).join('')}`,
+  // A boolean before a colon, a comment, quotes: and a `:` inside HTTP basic auth.
+  restapi: `yes:rest${core} #no 'q"`,
+};
 
 /**
  * `pgfleet instance` on the real stack, in local configuration mode: a
@@ -34,13 +55,15 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
   const sql = <T>(index: number, query: string) =>
     withSqlConnection({ host: '127.0.0.1', port: ports[index]!.pg, user: 'postgres', password: new Secret(site.passwords.superuser) }, async (client) => (await client.query(query)).rows as T[]);
   const alphaKeys = async () => (await dcs.getPrefix('/service/alpha/', { keysOnly: true })).map((kv) => kv.key);
+  /** Every password, and the core they share (a password leaked in an escaped form still shows it). */
+  const leakHunted = (): Record<string, string> => ({ ...site.passwords, core });
 
   before(async () => {
     etcd = await startTestEtcd();
-    site = await startTestSite({ etcdEndpoints: etcd.endpoints });
+    site = await startTestSite({ etcdEndpoints: etcd.endpoints, passwords: hostilePasswords });
     ports = await site.ports(3);
     dcs = new EtcdClient({ endpoints: etcd.endpoints });
-    sampler = startProcessSecretSampler(site.passwords);
+    sampler = startProcessSecretSampler(leakHunted());
   });
   after(async () => {
     await sampler?.stop();
@@ -129,32 +152,64 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
     assert.deepEqual(processesMentioning(join(site.dataDir, 'main3')), []);
   });
 
-  it('a third create joins the cluster as a replica, and instance status shows the leader and both replicas streaming', async () => {
+  it('a third create joins the cluster as a replica; instance status shows the leader and both replicas streaming, on timeline 1, caught up, not paused', async () => {
     for (const index of [2]) {
       const joined = await create(`main${index + 1}`, index);
       assert.equal(joined.code, 0, joined.stderr);
       assert.match(joined.stdout, new RegExp(`member alpha-${index + 1} of cluster alpha, replica .*joined the existing cluster`));
     }
-    type Status = { patroni: { role: string }; cluster: { leader: string; members: Array<{ name: string; role: string; state: string; lag: number | string | null }> } };
+    type Member = { name: string; role: string; state: string; timeline: number | null; lag: number | string | null };
+    type Status = { patroni: { role: string; timeline: number | null; paused: boolean; pendingRestart: boolean }; lag: number | string | null; cluster: { leader: string; members: Member[] } };
     const streamingReplicas = async () => (await sql<{ application_name: string }>(0, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1")).map((row) => row.application_name);
+    const replicasOf = (status: Status) => status.cluster.members.filter((m) => m.role === 'replica');
     let status: Status | undefined;
     let streaming: string[] = [];
-    // A replica's Patroni says running as soon as PostgreSQL accepts connections; its WAL receiver may connect a moment later.
+    // A replica's Patroni says running as soon as PostgreSQL accepts connections; its WAL receiver may connect a
+    // moment later, and the lag Patroni reports (from each member's last position, every loop) follows.
     for (let attempt = 0; attempt < 60; attempt += 1) {
       const result = await site.pgfleet(['--output', 'json', 'instance', 'status', 'main1']);
       assert.equal(result.code, 0, result.stderr);
       status = json<Status>(result.stdout);
       streaming = await streamingReplicas();
-      if (status.cluster.members.every((m) => m.state === 'running') && streaming.length === 2) break;
+      if (status.cluster.members.every((m) => m.state === 'running') && streaming.length === 2 && replicasOf(status).every((m) => m.lag === 0)) break;
       await sleep(1_000);
     }
     assert.equal(status!.patroni.role, 'leader');
     assert.equal(status!.cluster.leader, 'alpha-1');
     assert.deepEqual(status!.cluster.members.map((m) => `${m.name}:${m.role}:${m.state}`), ['alpha-1:leader:running', 'alpha-2:replica:running', 'alpha-3:replica:running']);
     assert.deepEqual(streaming, ['alpha-2', 'alpha-3']);
+
+    // Timeline: a new cluster is on timeline 1, as PostgreSQL itself says, and every member follows it.
+    const [control] = await sql<{ timeline_id: number }>(0, 'SELECT timeline_id FROM pg_control_checkpoint()');
+    assert.equal(control!.timeline_id, 1);
+    assert.equal(status!.patroni.timeline, 1);
+    assert.deepEqual(status!.cluster.members.map((m) => m.timeline), [1, 1, 1]);
+    // Lag: in bytes for each replica (the leader has none); an idle cluster's replicas have caught up.
+    assert.equal(status!.lag, null, 'the leader has no lag');
+    assert.deepEqual(status!.cluster.members.map((m) => m.lag), [null, 0, 0]);
+    assert.equal(status!.patroni.paused, false);
+    assert.equal(status!.patroni.pendingRestart, false);
+
+    // The same, as a replica sees itself in the text output.
+    const replica = await site.pgfleet(['instance', 'status', 'main2']);
+    assert.equal(replica.code, 0, replica.stderr);
+    assert.match(replica.stdout, new RegExp(`^ {2}PostgreSQL +replica, running, port ${ports[1]!.pg}, timeline 1, lag 0$`, 'm'));
+    assert.match(replica.stdout, /^ {2}pending restart +no$/m);
+    assert.match(replica.stdout, /^ {2}paused +no$/m);
   });
 
-  it('lists the instances, and instance env points patronictl at one', async () => {
+  it("the cluster's roles have their exact passwords: the superuser and the rewind role log in with them (SCRAM, over TCP) on every member", async () => {
+    const login = (index: number, user: string, password: string) =>
+      withSqlConnection({ host: '127.0.0.1', port: ports[index]!.pg, user, password: new Secret(password) }, async (client) => (await client.query<{ current_user: string }>('SELECT current_user')).rows[0]!.current_user);
+    for (const index of [0, 1, 2]) {
+      assert.equal(await login(index, 'postgres', site.passwords.superuser), 'postgres');
+      assert.equal(await login(index, 'rewind_user', site.passwords.rewind), 'rewind_user');
+    }
+    // What a plain YAML would have handed Patroni for the rewind password (an octal integer) is not it.
+    await assert.rejects(login(0, 'rewind_user', String(Number.parseInt(site.passwords.rewind, 8))), /password authentication failed/);
+  });
+
+  it('lists the instances; instance env points patronictl at one, which pauses the cluster (instance status shows it) and resumes it', async () => {
     const list = await site.pgfleet(['--output', 'json', 'instance', 'list']);
     assert.equal(list.code, 0, list.stderr);
     assert.deepEqual(json<Array<{ name: string; running: boolean; role: string }>>(list.stdout).map((e) => `${e.name}:${e.running}:${e.role}`), ['main1:true:leader', 'main2:true:replica', 'main3:true:replica']);
@@ -164,8 +219,25 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
     assert.match(env.stdout, new RegExp(`^export PATRONICTL_CONFIG_FILE='${join(site.configDir, 'main2.yaml')}'$`, 'm'));
     assert.match(env.stdout, new RegExp(`^export PGPORT='${ports[1]!.pg}'$`, 'm'));
     const configFile = /PATRONICTL_CONFIG_FILE='([^']+)'/.exec(env.stdout)![1]!;
-    const members = execFileSync('patronictl', ['list', '--format', 'json'], { env: { ...process.env, PATRONICTL_CONFIG_FILE: configFile }, encoding: 'utf8' });
+    const patronictl = (...args: string[]) => execFileSync('patronictl', args, { env: { ...process.env, PATRONICTL_CONFIG_FILE: configFile }, encoding: 'utf8' });
+    const members = patronictl('list', '--format', 'json');
     assert.deepEqual((JSON.parse(members) as Array<{ Member: string }>).map((m) => m.Member).sort(), ['alpha-1', 'alpha-2', 'alpha-3']);
+
+    // patronictl pauses the cluster with the REST API credentials of the YAML: PATCH /config needs them, and
+    // only an accepted PATCH makes it wait ("request sent"; a refused one prints "Failed" and exits 0).
+    // Each member reports the pause from its next loop on.
+    const pausedAs = async (name: string, expected: boolean): Promise<boolean> => {
+      for (let attempt = 0; ; attempt += 1) {
+        const paused = json<{ patroni: { paused: boolean } }>((await site.pgfleet(['--output', 'json', 'instance', 'status', name])).stdout).patroni.paused;
+        if (paused === expected || attempt === 20) return paused;
+        await sleep(500);
+      }
+    };
+    assert.match(patronictl('pause', '--wait'), /'pause' request sent/);
+    assert.equal(await pausedAs('main3', true), true);
+    assert.match((await site.pgfleet(['instance', 'status', 'main3'])).stdout, /^ {2}paused +yes$/m);
+    assert.match(patronictl('resume', '--wait'), /'resume' request sent/);
+    assert.equal(await pausedAs('main3', false), false);
   });
 
   it('local mode: alter writes work_mem and a pg_hba entry into the YAML (still 0600, same owner) and they take effect after the reload', async () => {
@@ -192,6 +264,43 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
     assert.equal(workMem, '24MB');
     assert.equal(rules, 1, 'the pg_hba entry is loaded');
     assert.notEqual((await sql<{ work_mem: string }>(1, 'SHOW work_mem'))[0]!.work_mem, '24MB', 'local mode changes this member only');
+  });
+
+  it('instance reload makes Patroni re-read a YAML edited by hand (work_mem 24MB → 20MB), through the REST API with its credentials', async () => {
+    const file = join(site.configDir, 'main1.yaml');
+    const yaml = await readFile(file, 'utf8');
+    assert.match(yaml, /^( +work_mem: )"?24MB"?$/m);
+    await writeFile(file, yaml.replace(/^( +work_mem: )"?24MB"?$/m, '$120MB'));
+    const reloaded = await site.pgfleet(['instance', 'reload', 'main1']);
+    assert.equal(reloaded.code, 0, reloaded.stderr);
+    assert.equal(reloaded.stdout, 'main1: reload scheduled\n');
+    let workMem = '';
+    for (let attempt = 0; attempt < 30 && workMem !== '20MB'; attempt += 1) {
+      if (attempt > 0) await sleep(500);
+      workMem = (await sql<{ work_mem: string }>(0, 'SHOW work_mem'))[0]!.work_mem;
+    }
+    assert.equal(workMem, '20MB');
+  });
+
+  it('instance restart restarts PostgreSQL of the leader through Patroni (POST /restart): a new postmaster, still the leader, the replicas stream again', async () => {
+    const startTime = async () => (await sql<{ started: string }>(0, 'SELECT pg_postmaster_start_time()::text AS started'))[0]!.started;
+    const before = await startTime();
+    const restarted = await site.pgfleet(['--output', 'json', 'instance', 'restart', 'main1', '--timeout', '120']);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const result = json<{ name: string; members: Array<{ name: string; role: string; restarted: boolean; pendingRestartAfter: boolean }> }>(restarted.stdout);
+    assert.deepEqual(
+      result.members.map((m) => `${m.name}:${m.role}:${m.restarted}:${m.pendingRestartAfter}`),
+      ['alpha-1:leader:true:false'],
+      'only this member, and Patroni kept it the leader',
+    );
+    assert.notEqual(await startTime(), before, 'PostgreSQL was restarted');
+    assert.equal((await dcs.get('/service/alpha/leader'))?.value, 'alpha-1');
+    let streaming: string[] = [];
+    for (let attempt = 0; attempt < 60 && streaming.length < 2; attempt += 1) {
+      if (attempt > 0) await sleep(1_000);
+      streaming = (await sql<{ application_name: string }>(0, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1")).map((row) => row.application_name);
+    }
+    assert.deepEqual(streaming, ['alpha-2', 'alpha-3']);
   });
 
   it('says when a Patroni restart is needed (etcd hosts changed in the settings) and why; restart --patroni applies it', async () => {
@@ -234,8 +343,8 @@ describe('pgfleet instance: a 3-member cluster from create calls, operated and d
     assert.ok(samples > 50, `the process table was sampled (${samples} times)`);
     assert.deepEqual(sightings, []);
     const logs = [site.logDir, ...(await readdir(site.dataDir)).flatMap((name) => [join(site.dataDir, name, 'data', 'log'), join(site.dataDir, name, 'pgfleet-instance.json')])];
-    assert.deepEqual(filesHoldingSecrets(logs, site.passwords), []);
-    assert.deepEqual(secretsInTexts(site.outputs.flatMap((o) => [o.stdout, o.stderr]), site.passwords), []);
+    assert.deepEqual(filesHoldingSecrets(logs, leakHunted()), []);
+    assert.deepEqual(secretsInTexts(site.outputs.flatMap((o) => [o.stdout, o.stderr]), leakHunted()), []);
   });
 
   it('drops a replica: its files and member key go, the cluster goes on', async () => {

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { EtcdAuthApi } from '../../src/adapters/etcd/auth-api.js';
 import { EtcdClient } from '../../src/adapters/etcd/etcd-client.js';
 import { prefixRange } from '../../src/core/etcd/key-range.js';
@@ -13,8 +14,16 @@ import { filesHoldingSecrets, secretsInTexts, startProcessSecretSampler } from '
 import { CLI_PATH } from '../support/run-cli.js';
 
 const rootPassword = 'instance-preflight-root-pw';
-const alphaPassword = 'instance-preflight-alpha-pw';
+/**
+ * The tenant Patroni really runs with: a password YAML would misread if it
+ * were written plainly (a mapping `a: `, a comment ` #`, quotes, an alias
+ * `*ref`, a boolean `yes`). Its tail is unique, so a leak in an escaped form
+ * is found too.
+ */
+const alphaPasswordTail = 'instance-preflight-alpha-pw';
+const alphaPassword = `a: #b'q"*ref yes ${alphaPasswordTail}`;
 const betaPassword = 'instance-preflight-beta-pw';
+const wrongPassword = 'not-the-alpha-password';
 
 /**
  * The DCS pre-flight of `instance create` and `instance alter` against a real
@@ -54,7 +63,7 @@ describe('pgfleet instance with etcd auth on and a tenant per cluster: the pre-f
     [ports] = (await site.ports(1)) as [TestMemberPorts];
     files.alpha = await site.secretFile('patroni-alpha.password', alphaPassword);
     files.beta = await site.secretFile('patroni-beta.password', betaPassword);
-    files.wrong = await site.secretFile('wrong.password', 'not-the-alpha-password');
+    files.wrong = await site.secretFile('wrong.password', wrongPassword);
   });
   after(async () => {
     await admin?.close();
@@ -85,9 +94,23 @@ describe('pgfleet instance with etcd auth on and a tenant per cluster: the pre-f
     await assertNothingCreated();
   });
 
-  it("creates the instance with the tenant's right password from $PGFLEET_PATRONI_ETCD_PASSWORD: Patroni leads with its own credentials, and the password reaches no process's command line or environment", async () => {
+  it("--skip-preflight on create warns loudly and goes on; with a wrong password Patroni exits at start-up (etcd refuses it), and the create fails with Patroni's reason and undoes itself", async () => {
+    const result = await create('patroni-alpha', files.wrong!, ['--skip-preflight', '--timeout', '60']);
+    assert.equal(result.code, 3, result.stderr);
+    const warning = result.stderr.search(/warning: PRE-FLIGHT SKIPPED \(--skip-preflight\): the etcd credentials of this instance were NOT checked\. If they are wrong, Patroni cannot write to the DCS/);
+    assert.ok(warning >= 0, `the loud warning is on stderr:\n${result.stderr}`);
+    assert.ok(warning < result.stderr.indexOf('starting Patroni'), 'it warns before it starts Patroni: nothing checked the credentials');
+    assert.match(result.stderr, /Patroni of instance main exited during start-up \[PATRONI_EXITED\]/);
+    assert.match(result.stderr, /CRITICAL: Etcd3 authentication failed: .*invalid user ID or password/, "Patroni's own reason, from its log");
+    assert.match(result.stderr, /pgfleet stopped it and removed what this create made/);
+    await assertNothingCreated();
+    assert.deepEqual(await admin.getPrefix('/service/alpha/'), [], 'no key of cluster alpha was written');
+    assert.deepEqual(filesHoldingSecrets([site.logDir], { wrongPassword }), [], 'the kept Patroni log holds no password');
+  });
+
+  it("creates the instance with the tenant's right password (YAML-hostile: `a: #b'q\"*ref yes ...`) from $PGFLEET_PATRONI_ETCD_PASSWORD: Patroni authenticates with it and writes its leader key, and the password reaches no process's command line or environment", async () => {
     // The pgfleet process itself holds the variable (the user put it there): every process it starts must not.
-    const sampler = startProcessSecretSampler({ alphaPassword }, { ignore: (cmdline) => cmdline.includes(CLI_PATH) });
+    const sampler = startProcessSecretSampler({ alphaPassword, alphaPasswordTail }, { ignore: (cmdline) => cmdline.includes(CLI_PATH) });
     const result = await site.pgfleet(
       ['instance', 'create', 'main', '--patroni-cluster', 'alpha', '--patroni-node', 'alpha-1', ...site.memberOptions(ports), '--patroni-etcd-username', 'patroni-alpha', '--timeout', '180'],
       { env: { PGFLEET_PATRONI_ETCD_PASSWORD: alphaPassword } },
@@ -96,13 +119,15 @@ describe('pgfleet instance with etcd auth on and a tenant per cluster: the pre-f
     assert.equal(result.code, 0, result.stderr);
     assert.ok(samples > 10);
     assert.deepEqual(sightings, []);
-    assert.deepEqual(filesHoldingSecrets([site.logDir], { alphaPassword }), [], 'nor the Patroni log');
+    assert.deepEqual(filesHoldingSecrets([site.logDir], { alphaPassword, alphaPasswordTail }), [], 'nor the Patroni log');
     assert.match(result.stderr, /pre-flight: patroni-alpha wrote, read and deleted a probe key under \/service\/alpha\//);
     assert.match(result.stdout, /instance main created .*leader/);
     const leader = await admin.get('/service/alpha/leader');
     assert.equal(leader?.value, 'alpha-1');
-    const yaml = await readFile(join(site.configDir, 'main.yaml'), 'utf8');
-    assert.match(yaml, /username: patroni-alpha/);
+    const yaml = parse(await readFile(join(site.configDir, 'main.yaml'), 'utf8'), { version: '1.1' }) as { etcd3: { username: string; password: unknown } };
+    assert.equal(yaml.etcd3.username, 'patroni-alpha');
+    // Compared without printing: a failed assert.equal would show the password.
+    assert.ok(yaml.etcd3.password === alphaPassword, 'the YAML gives Patroni the password exactly, as a string (read as YAML 1.1, like PyYAML)');
   });
 
   it('alter refuses new etcd credentials that fail the pre-flight, leaving the YAML as it was', async () => {
@@ -131,6 +156,6 @@ describe('pgfleet instance with etcd auth on and a tenant per cluster: the pre-f
   });
 
   it('never printed a password', () => {
-    assert.deepEqual(secretsInTexts(site.outputs.flatMap((o) => [o.stdout, o.stderr]), { rootPassword, alphaPassword, betaPassword, wrong: 'not-the-alpha-password' }), []);
+    assert.deepEqual(secretsInTexts(site.outputs.flatMap((o) => [o.stdout, o.stderr]), { rootPassword, alphaPassword, alphaPasswordTail, betaPassword, wrongPassword }), []);
   });
 });

@@ -46,6 +46,8 @@ export interface TestSiteOptions {
   etcdEndpoints: string[];
   configurationMode?: { auth: 'local' | 'dynamic'; parameters: 'local' | 'dynamic' };
   etcdAdmin?: { username: string; password: string };
+  /** Role and REST API passwords to use instead of generated ones (each must be unique enough to be hunted for in leak checks). */
+  passwords?: Partial<Record<'superuser' | 'replication' | 'rewind' | 'restapi', string>>;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function startTestSite(options: TestSiteOptions): Promise<TestSite>
     replication: `repl-${randomBytes(9).toString('hex')}`,
     rewind: `rw-${randomBytes(9).toString('hex')}`,
     restapi: `rest-${randomBytes(9).toString('hex')}`,
+    ...options.passwords,
   };
   const passwordFiles = {
     superuser: await secretFile('superuser.password', passwords.superuser),
@@ -97,8 +100,10 @@ export async function startTestSite(options: TestSiteOptions): Promise<TestSite>
     patroni: {
       etcd: { hosts: options.etcdEndpoints.map((url) => url.replace(/^https?:\/\//, '')), namespace: '/service/' },
       template,
-      // Patroni 3.0.2's validator rejects loopback addresses, which a test only has.
-      enforce_config_validation: false,
+      // Every create and alter is validated by the real `patroni --validate-config`, as on a real site: its
+      // findings about loopback connect addresses, ports in use and unreachable etcd hosts (all a test on
+      // 127.0.0.1 has) are told apart by pgfleet and do not fail; any other finding does.
+      enforce_config_validation: true,
       ...(options.configurationMode ? { configuration_mode: options.configurationMode } : {}),
     },
     ...(options.etcdAdmin ? { etcd_admin: { username: options.etcdAdmin.username, password_file: await secretFile('etcd-admin.password', options.etcdAdmin.password) } } : {}),
