@@ -31,6 +31,8 @@ export function labSiteSettingsDocument(dir: string, topology: LabTopology, etcd
         namespace: '/service/',
       },
       template: join(dir, LAB_TEMPLATE_FILE),
+      // A former primary rejoins by rewinding instead of a fresh basebackup (data checksums and wal_log_hints are on).
+      postgresql: { use_pg_rewind: true },
       // Every YAML pgfleet writes for the lab (instance create/alter, restapi secure apply, etcd tls migrate) is
       // checked by the real `patroni --validate-config`; its findings about loopback connect addresses, ports in
       // use and unreachable etcd hosts, all a lab on 127.0.0.1 has, are told apart and never fail.
