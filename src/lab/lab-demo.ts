@@ -11,10 +11,12 @@ import { tenancyTargetFromSettings } from '../tenancy/tenancy-target.js';
 import { verifyTenancy } from '../tenancy/tenancy-verify.js';
 import { type WriterTally, startFleetWriters } from './fleet-writers.js';
 import { labDown } from './lab-down.js';
+import { ensureClusterRoles } from './lab-secrets.js';
 import { labStateSettings } from './lab-settings.js';
 import { labStatus, type LabStatus } from './lab-status.js';
 import { type LabState, defaultLabDir } from './lab-state.js';
 import { labUp } from './lab-up.js';
+import { type ReplicationCheck, checkWriteReplicates } from './replication-check.js';
 import { type RoleWatchReport, leadersAndTimelines, startRoleWatch } from './role-watch.js';
 
 export interface DemoNarrator {
@@ -47,6 +49,8 @@ export interface DemoIsolationProbe {
 export interface LabDemoResult {
   dir: string;
   labUpMs: number;
+  /** Per cluster: a row written on its primary and read back from its replica, before anything is changed. */
+  replication: ReplicationCheck[];
   /** The cluster left out of the first apply. */
   leftOut: string;
   /** Members the gates named as not ready. */
@@ -64,7 +68,9 @@ export interface LabDemoResult {
 
 const SHAPE = { clusters: 3, nodes: 2, etcdMembers: 3 };
 /**
- * The lab demo, the story of issue 6: an open fleet of 3 clusters is secured
+ * The lab demo. First issue 2's proof that the lab is a working fleet: a
+ * row written on each primary is read back from its replica. Then the story
+ * of issue 6: an open fleet of 3 clusters is secured
  * while applications write to it. One cluster is deliberately left out of
  * `apply`: enforce refuses at the gate, naming its members; the drill
  * (`--skip-gates`) shows the live probe catching it and the automatic
@@ -91,13 +97,22 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
     say.command('pgfleet lab status');
     say.status(await labStatus(dir));
 
+    say.step('A write on each primary, read back from its replica');
+    const replication = await Promise.all(
+      topology.clusters.map(async (cluster) => {
+        const leader = up.readiness.find((readiness) => readiness.scope === cluster.scope)?.leader ?? cluster.nodes[0]!.name;
+        return checkWriteReplicates(topology, cluster, leader, await ensureClusterRoles(dir, cluster.scope));
+      }),
+    );
+    for (const check of replication) say.say(`${check.scope}: row ${check.marker} written on ${check.primary}, read back on ${check.replica} after ${check.visibleAfterMs} ms`);
+
     say.step('Applications write on every primary (every 50 ms) for the whole story; every node\'s role is sampled');
     const before = await leadersAndTimelines(topology);
     const writers = startFleetWriters(dir, topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
     const watch = startRoleWatch(topology, 500);
     let tallies: WriterTally[] = [];
     let roles: RoleWatchReport = { samples: 0, demotions: [], leaderChanges: [] };
-    let story: Omit<LabDemoResult, 'dir' | 'labUpMs' | 'writers' | 'roles' | 'leadersKept' | 'kept' | 'summary'>;
+    let story: Omit<LabDemoResult, 'dir' | 'labUpMs' | 'replication' | 'writers' | 'roles' | 'leadersKept' | 'kept' | 'summary'>;
     try {
       say.say(`leaders: ${[...before].map(([scope, v]) => `${scope} → ${v.leader} (timeline ${v.timeline})`).join(', ')}`);
 
@@ -183,6 +198,7 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
     const isolated = story.isolation.length > 0 && story.isolation.every((probe) => probe.ok);
     const summary = [
       `lab of 3 clusters × 2 nodes up in ${(up.elapsedMs / 1000).toFixed(1)} s`,
+      `a write on each primary read back from its replica: ${replication.map((check) => `${check.scope} (${check.primary} → ${check.replica}, ${check.visibleAfterMs} ms)`).join(', ')}`,
       `gate refused enforce while ${story.leftOut} was not applied (named: ${story.gateRefused.join(', ')})`,
       `drill: the probe caught ${story.drill.caught.join(', ')}; auth switched off again after ${story.drill.exposureWindowMs} ms`,
       `enforce: auth on, ${story.enforced.members} members and ${story.enforced.tenants} tenants probed, in ${(story.enforced.durationMs / 1000).toFixed(1)} s`,
@@ -198,7 +214,7 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
       say.say(`use it with:  eval "$(pgfleet lab env --dir ${dir})"`);
       say.say(`stop it with: pgfleet lab down --dir ${dir}`);
     }
-    return { dir, labUpMs: up.elapsedMs, ...story, writers: tallies, roles, leadersKept, kept, summary };
+    return { dir, labUpMs: up.elapsedMs, replication, ...story, writers: tallies, roles, leadersKept, kept, summary };
   } catch (error) {
     if (error instanceof PgfleetError && error.code === 'DEMO_UNEXPECTED') kept = true;
     throw error;

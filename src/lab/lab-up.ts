@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, readdir, stat } from 'node:fs/promises';
+import { access, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PgfleetError } from '../core/errors.js';
+import { ExitCode, PgfleetError } from '../core/errors.js';
 import { defaultPgHba } from '../core/instance/default-pg-hba.js';
 import { instanceLayout, type InstanceLayout } from '../core/instance/instance-layout.js';
 import { type LabEtcdTls, labEtcdClientSchemes, labNodeScheme, labSettingsScheme } from '../core/lab/lab-etcd-tls.js';
@@ -44,6 +44,12 @@ export interface LabUpOptions extends LabTopologyInput {
   /** etcd over TLS: https only, or http and https side by side (nodes start on http). Default off. */
   etcdTls?: LabEtcdTls | undefined;
   onProgress?: ((message: string, transient: boolean) => void) | undefined;
+  /**
+   * Aborted on Ctrl-C (SIGINT/SIGTERM): every process started so far is
+   * stopped, the lab directory is removed, and LAB_UP_INTERRUPTED (exit 130)
+   * is thrown.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface LabUpResult {
@@ -58,6 +64,9 @@ export const BINARIES = { etcd: '/usr/bin/etcd', patroni: '/usr/bin/patroni' };
  * Starts a real lab: a K-member etcd and N Patroni clusters of M nodes with
  * PostgreSQL, all on 127.0.0.1. Returns once every cluster has a leader and
  * every replica streams. Input is checked before anything is created.
+ * A start that fails stops what it started and keeps the directory (its logs
+ * say why); an interrupted one (options.signal) stops what it started and
+ * removes the directory.
  */
 export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   const started = Date.now();
@@ -65,6 +74,15 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   const progress = options.onProgress ?? (() => undefined);
   const topology = planLabTopology(options);
   const dir = options.dir ?? defaultLabDir();
+  const signal = options.signal;
+  const interruption = (): PgfleetError =>
+    new PgfleetError('LAB_UP_INTERRUPTED', `lab up interrupted: every process it had started is stopped and ${dir} is removed`, {
+      hint: 'run `pgfleet lab up` again to start a lab',
+      exitCode: ExitCode.interrupted,
+    });
+  const checkpoint = (): void => {
+    if (signal?.aborted) throw interruption();
+  };
 
   await checkLabDirUsable(dir);
   const busy = await takenPorts(topology.ports, topology.host);
@@ -78,6 +96,9 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   if (runAs) await checkReachableBy(dir, runAs);
   const owner: FileOwner | undefined = runAs ? { uid: runAs.uid, gid: runAs.gid } : undefined;
   const features = await detectPatroniFeatures(BINARIES.patroni);
+
+  // Interrupted during the checks: nothing exists yet, nothing to undo.
+  if (signal?.aborted) throw new PgfleetError('LAB_UP_INTERRUPTED', 'lab up interrupted before it started anything', { exitCode: ExitCode.interrupted });
 
   // From here on the lab exists: every process is recorded as soon as it starts.
   await ensureDirectory(dir, 0o755);
@@ -95,6 +116,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
       progress('issuing the etcd certificates (pgfleet pki): a CA, one per etcd member, one client', false);
       await issueLabEtcdCertificates(dir, topology, owner);
     }
+    checkpoint();
 
     progress(`starting etcd: ${topology.etcd.length} member(s)${etcdTls === 'off' ? '' : etcdTls === 'dual' ? ' on http and https' : ' on https'}`, false);
     await ensureDirectory(join(dir, 'etcd'), 0o700);
@@ -102,9 +124,12 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
     const members = await startEtcdMembers(etcdSpec, async (member) => {
       state.processes.push({ kind: 'etcd', name: member.name, ...member.process });
       await saveLabState(state);
+      // Recorded first, so the stop below finds it; throwing here starts no further member.
+      checkpoint();
     });
-    await waitForEtcdHealthy(members, Math.min(30_000, timeoutMs));
+    await unlessInterrupted(waitForEtcdHealthy(members, Math.min(30_000, timeoutMs)), signal, interruption);
     if (etcdTls !== 'off') await checkEtcdTlsGateway(topology, labEtcdTlsPaths(dir).client);
+    checkpoint();
 
     const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: runAs?.home ?? process.env.HOME ?? '/', env: {} });
     await prepareInstanceDirectories(paths, owner);
@@ -120,19 +145,50 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
         const handle = await startPatroni(layout, { patroniBinary: BINARIES.patroni, runAs });
         state.processes.push({ kind: 'patroni', name: node.name, ...handle });
         await saveLabState(state);
+        checkpoint();
       }
     }
 
-    const readiness = await waitForFleetReady(state, paths, started, started + timeoutMs, progress);
+    const readiness = await waitForFleetReady(state, paths, started, started + timeoutMs, progress, signal, interruption);
+    checkpoint();
     state.phase = 'ready';
     await saveLabState(state);
     return { state, readiness, elapsedMs: Date.now() - started };
   } catch (error) {
     state.phase = 'failed';
     await saveLabState(state).catch(() => undefined);
+    if (!signal?.aborted) {
+      await stopLabProcesses(state).catch(() => undefined);
+      throw error;
+    }
+    // Interrupted: whatever the step was doing, undo the whole start, as `lab down` would.
+    progress(`interrupted: stopping the ${state.processes.length} process(es) started so far and removing ${dir}`, false);
     await stopLabProcesses(state).catch(() => undefined);
-    throw error;
+    const survivors = (await currentLabProcesses(state)).filter((process) => isRunning(process));
+    if (survivors.length > 0) {
+      throw new PgfleetError('LAB_UP_INTERRUPTED', `lab up interrupted, but ${survivors.map((p) => `${p.name} (pid ${p.pid})`).join(', ')} could not be stopped`, {
+        hint: `kill them by hand, then run \`pgfleet lab down --dir ${dir}\``,
+        exitCode: ExitCode.interrupted,
+      });
+    }
+    await rm(dir, { recursive: true, force: true });
+    throw interruption();
   }
+}
+
+/**
+ * Waits for `work` unless the signal fires first: then rejects with
+ * `interruption()` at once. `work` goes on by itself (a health poll that ends
+ * when the processes it watches are stopped); its outcome is ignored.
+ */
+function unlessInterrupted<T>(work: Promise<T>, signal: AbortSignal | undefined, interruption: () => Error): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(interruption());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export function labInstanceSpec(node: LabNode, layout: InstanceLayout, settings: SiteSettings, roles: Awaited<ReturnType<typeof ensureClusterRoles>>): InstanceSpec {
@@ -158,7 +214,15 @@ export function labInstanceSpec(node: LabNode, layout: InstanceLayout, settings:
   };
 }
 
-async function waitForFleetReady(state: LabState, paths: SitePaths, startedAt: number, deadline: number, progress: (message: string, transient: boolean) => void): Promise<ClusterReadiness[]> {
+async function waitForFleetReady(
+  state: LabState,
+  paths: SitePaths,
+  startedAt: number,
+  deadline: number,
+  progress: (message: string, transient: boolean) => void,
+  signal: AbortSignal | undefined,
+  interruption: () => Error,
+): Promise<ClusterReadiness[]> {
   const clients = new Map<string, PatroniRestClient>();
   const clientFor = async (node: LabNode): Promise<PatroniRestClient> => {
     let client = clients.get(node.name);
@@ -168,6 +232,7 @@ async function waitForFleetReady(state: LabState, paths: SitePaths, startedAt: n
   try {
     for (;;) {
       const readiness = await Promise.all(state.topology.clusters.map((cluster) => clusterReadiness(cluster, clientFor)));
+      if (signal?.aborted) throw interruption();
       progress(`waiting for leaders and streaming replicas: ${readiness.map(describeReadiness).join('  ')}`, true);
       if (readiness.every((cluster) => cluster.ready)) return readiness;
       const dead = state.processes.find((process) => process.kind === 'patroni' && !isRunning(process));
@@ -181,7 +246,8 @@ async function waitForFleetReady(state: LabState, paths: SitePaths, startedAt: n
           { hint: `see its log: ${log}${tail.trim() ? `\n--- last lines of ${log} ---\n${tail.trimEnd()}` : ''}`, exitCode: 4 },
         );
       }
-      await sleep(500);
+      await sleep(500, undefined, signal ? { signal } : {}).catch(() => undefined);
+      if (signal?.aborted) throw interruption();
     }
   } finally {
     await Promise.all([...clients.values()].map((client) => client.close()));

@@ -36,6 +36,12 @@ describe('pgfleet lab demo, the README\'s main command, run to its end', () => {
     assert.equal(demo.code, 0, `${demo.stdout}\n${demo.stderr}`);
     const steps = [
       /\[1\] Start a lab: 3 etcd members, open/,
+      /\$ pgfleet lab status/,
+      /\[\d+\] A write on each primary, read back from its replica/,
+      // Each row is read on the other node of its cluster: written on one, read back on the other.
+      /alpha: row pgfleet-[0-9a-f]+ written on (alpha-[12]), read back on (?!\1)alpha-[12] after \d+ ms/,
+      /beta: row pgfleet-[0-9a-f]+ written on (beta-[12]), read back on (?!\1)beta-[12] after \d+ ms/,
+      /gamma: row pgfleet-[0-9a-f]+ written on (gamma-[12]), read back on (?!\1)gamma-[12] after \d+ ms/,
       /\$ pgfleet etcd auth plan/,
       /\$ pgfleet etcd auth prepare/,
       /Apply, but leave cluster gamma out/,
@@ -60,10 +66,11 @@ describe('pgfleet lab demo, the README\'s main command, run to its end', () => {
     }
   });
 
-  it('summarises the figures that matter: the window under 5 s, tenants isolated, 0 failed writes, 0 demotions, 0 leader changes', () => {
+  it('summarises the figures that matter: each primary\'s write read on its replica, the window under 5 s, tenants isolated, 0 failed writes, 0 demotions, 0 leader changes', () => {
     const summary = demo.stdout.slice(demo.stdout.lastIndexOf('Summary'));
     const window = Number(/auth switched off again after (\d+) ms/.exec(summary)?.[1]);
     assert.ok(window > 0 && window < 5_000, summary);
+    assert.match(summary, /a write on each primary read back from its replica: alpha \(alpha-\d → alpha-\d, \d+ ms\), beta \(beta-\d → beta-\d, \d+ ms\), gamma \(gamma-\d → gamma-\d, \d+ ms\)/);
     assert.match(summary, /tenants isolated \(3\/3\)/);
     assert.match(summary, /applications: \d+ writes, 0 failed; 0 demotions, 0 leader changes/);
     assert.match(summary, /lab stopped and removed/);

@@ -26,7 +26,9 @@ export interface TestLabOptions {
 /**
  * An isolated lab for one integration test file: its own free port range
  * and its own directory, so tests run beside any other lab. It is taken down
- * by `down()` (call it in `after`), on SIGINT/SIGTERM, and at exit.
+ * by `down()` (call it in `after`), on SIGINT/SIGTERM, and at exit, also
+ * while it is still starting (the start is interrupted, which stops what it
+ * had started). Proven by test/integration/lab-fixture-cleanup.test.ts.
  */
 export async function startTestLab(options: TestLabOptions = {}): Promise<TestLab> {
   const shape = { clusters: options.clusters ?? 2, nodes: options.nodes ?? 2, etcdMembers: options.etcdMembers ?? 1 };
@@ -34,17 +36,24 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   // mkdtemp makes a 0700 directory; the postgres user must be able to reach the lab inside it.
   await chmod(parent, 0o755);
   const dir = join(parent, 'lab');
-  let done = false;
-  const down = async (): Promise<void> => {
-    if (done) return;
-    done = true;
-    await labDown(dir).catch(() => undefined);
-    await rm(parent, { recursive: true, force: true });
-  };
+  const interrupt = new AbortController();
+  let starting: Promise<LabUpResult> | undefined;
+  let stopping: Promise<void> | undefined;
+  // One teardown, which every caller waits for: a start interrupted by a signal must not fail its test (and let the
+  // process end) before the teardown the signal began is over.
+  const down = (): Promise<void> =>
+    (stopping ??= (async () => {
+      // A start under way would go on starting processes behind labDown's back: interrupt it and let it undo itself first.
+      interrupt.abort();
+      await starting?.catch(() => undefined);
+      await labDown(dir).catch(() => undefined);
+      await rm(parent, { recursive: true, force: true });
+    })());
   const unregister = registerTeardown(down);
   try {
     const basePort = await findFreePortRange(labPortCount(shape));
-    const result = await labUp({ ...shape, basePort, dir, scopes: options.scopes, etcdAuthToken: options.etcdAuthToken, etcdTls: parseLabEtcdTls(options.etcdTls), timeoutMs: 120_000 });
+    starting = labUp({ ...shape, basePort, dir, scopes: options.scopes, etcdAuthToken: options.etcdAuthToken, etcdTls: parseLabEtcdTls(options.etcdTls), timeoutMs: 120_000, signal: interrupt.signal });
+    const result = await starting;
     return {
       ...result,
       dir,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { PgfleetError } from '../../core/errors.js';
 
 /** True when nothing listens on host:port (we can bind it). */
 export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -44,15 +45,36 @@ export function labPortWindow(): { min: number; max: number } {
   return { min: 10_000, max: ephemeralLow - 1 };
 }
 
-/** A base port from which `count` consecutive ports are free, chosen at random (in labPortWindow by default) to avoid other labs. */
+/**
+ * A base port from which `count` consecutive ports are free, chosen at
+ * random (in labPortWindow by default) to avoid other labs. When no try finds
+ * one (or the window is smaller than the range), LAB_NO_FREE_PORT_RANGE
+ * (exit 2): the machine's ports, not pgfleet, are the problem.
+ */
 export async function findFreePortRange(count: number, options: { min?: number; max?: number; attempts?: number } = {}): Promise<number> {
   const window = labPortWindow();
   const min = options.min ?? window.min;
   const max = options.max ?? window.max;
-  for (let attempt = 0; attempt < (options.attempts ?? 50); attempt += 1) {
-    const base = min + Math.floor(Math.random() * (max - min - count));
+  const attempts = options.attempts ?? 50;
+  // Bases from min to max - count + 1: the whole range stays inside [min, max].
+  const bases = max - count + 2 - min;
+  if (bases < 1) throw noFreePortRangeError(count, min, max, 0);
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    const base = min + Math.floor(Math.random() * bases);
     const ports = Array.from({ length: count }, (_, index) => base + index);
     if ((await takenPorts(ports)).length === 0) return base;
   }
-  throw new Error(`no range of ${count} free ports found between ${min} and ${max}`);
+  throw noFreePortRangeError(count, min, max, attempts);
+}
+
+function noFreePortRangeError(count: number, min: number, max: number, attempts: number): PgfleetError {
+  const where = `between ${min} and ${max}`;
+  return new PgfleetError(
+    'LAB_NO_FREE_PORT_RANGE',
+    attempts === 0 ? `no range of ${count} consecutive ports fits ${where}` : `no range of ${count} free consecutive ports found ${where} on 127.0.0.1 (${attempts} random tries)`,
+    {
+      hint: 'pass --base-port with the first port of a free range (`ss -ltn` lists the ports in use), or stop labs you no longer need (`pgfleet lab down --dir DIR`)',
+      details: { count, min, max, attempts },
+    },
+  );
 }

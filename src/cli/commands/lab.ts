@@ -28,28 +28,41 @@ export function registerLabCommands(program: Command): void {
     .addOption(dirOption())
     .action(async (options: { clusters: number; nodes: number; etcdMembers: number; basePort?: number; scopes?: string; timeout: number; dir?: string; etcdTls?: 'https' | 'dual' }, command: Command) => {
       const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { labUp } = await import('../../lab/lab-up.js');
-        const { labPortCount } = await import('../../core/lab/lab-topology.js');
-        const { findFreePortRange } = await import('../../adapters/process/port-probe.js');
-        const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options)));
-        const result = await labUp({
-          clusters: options.clusters,
-          nodes: options.nodes,
-          etcdMembers: options.etcdMembers,
-          basePort,
-          scopes: options.scopes?.split(',').map((scope) => scope.trim()),
-          dir: options.dir,
-          etcdTls: options.etcdTls ?? 'off',
-          timeoutMs: options.timeout * 1000,
-          onProgress: (message, transient) => (transient ? output.progress(message) : output.step(message)),
+      // Ctrl-C (or SIGTERM) during the start: labUp stops what it started and removes the lab directory, then exits 130.
+      // Later signals do not cut that short: it would leave processes behind.
+      const interrupt = new AbortController();
+      const onSignal = (): void => {
+        if (!interrupt.signal.aborted) interrupt.abort();
+        else output.warn('still stopping the lab processes started so far; a moment');
+      };
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+      try {
+        await runCommand(output, async () => {
+          const { labUp } = await import('../../lab/lab-up.js');
+          const { labPortCount } = await import('../../core/lab/lab-topology.js');
+          const { findFreePortRange } = await import('../../adapters/process/port-probe.js');
+          const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options)));
+          const result = await labUp({
+            signal: interrupt.signal,
+            clusters: options.clusters,
+            nodes: options.nodes,
+            etcdMembers: options.etcdMembers,
+            basePort,
+            scopes: options.scopes?.split(',').map((scope) => scope.trim()),
+            dir: options.dir,
+            etcdTls: options.etcdTls ?? 'off',
+            timeoutMs: options.timeout * 1000,
+            onProgress: (message, transient) => (transient ? output.progress(message) : output.step(message)),
+          });
+          output.endProgress();
+          output.data(
+            { dir: result.state.dir, elapsedMs: result.elapsedMs, settingsFile: result.state.settingsFile, clusters: result.readiness.map((r) => ({ scope: r.scope, leader: r.leader, streaming: r.streaming })) },
+            () => [`lab ready in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.state.dir}`, ...result.readiness.map((r) => `  ${r.scope}: leader ${r.leader}, streaming: ${r.streaming.join(', ') || 'none'}`), `use it with: eval "$(pgfleet lab env --dir ${result.state.dir})"`].join('\n'),
+          );
         });
-        output.endProgress();
-        output.data(
-          { dir: result.state.dir, elapsedMs: result.elapsedMs, settingsFile: result.state.settingsFile, clusters: result.readiness.map((r) => ({ scope: r.scope, leader: r.leader, streaming: r.streaming })) },
-          () => [`lab ready in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.state.dir}`, ...result.readiness.map((r) => `  ${r.scope}: leader ${r.leader}, streaming: ${r.streaming.join(', ') || 'none'}`), `use it with: eval "$(pgfleet lab env --dir ${result.state.dir})"`].join('\n'),
-        );
-      });
+      } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      }
     });
 
   lab
