@@ -109,21 +109,11 @@ export function registerLabCommands(program: Command): void {
       });
     });
 
-  /** Narration on stdout: numbered steps, the command an operator would type, what happened. */
+  /** Narration on stdout (see lab-narrator): numbered steps, the command an operator would type, what happened, the summary. */
   const narratorFor = async (output: ReturnType<typeof outputFor>) => {
     const { renderLabStatus } = await import('../../lab/lab-status-table.js');
-    let stepNumber = 0;
-    return {
-      step: (title: string) => {
-        output.endProgress();
-        process.stdout.write(`\n${output.paint(`[${++stepNumber}]`, 1)} ${title}\n`);
-      },
-      command: (line: string) => process.stdout.write(`    ${output.paint(`$ ${line}`, 36)}\n`),
-      say: (line: string) => process.stdout.write(`    ${line}\n`),
-      progress: (line: string) => output.progress(`    ${line}`),
-      endProgress: () => output.endProgress(),
-      status: (status: import('../../lab/lab-status.js').LabStatus) => process.stdout.write(`${renderLabStatus(status).replace(/^/gm, '    ')}\n`),
-    };
+    const { labNarrator } = await import('../lab-narrator.js');
+    return labNarrator(output, renderLabStatus);
   };
 
   type StoryOptions = { keep: boolean; basePort?: number; dir?: string };
@@ -133,8 +123,9 @@ export function registerLabCommands(program: Command): void {
     const output = outputFor(command);
     await runCommand(output, async () => {
       const story = await load();
-      const result = await story({ ...options, narrator: await narratorFor(output) });
-      process.stdout.write(`\n${output.paint('Summary', 1)}\n${result.summary.map((line) => `  - ${line}`).join('\n')}\n  - lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}\n`);
+      const narrator = await narratorFor(output);
+      const result = await story({ ...options, narrator });
+      narrator.summary(result.summary, `lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}`);
     });
   };
 
