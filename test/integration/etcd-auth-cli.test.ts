@@ -59,6 +59,24 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   };
+  /** The phase of the first enforce run other than `previousRun` seen in etcd (read anonymously while auth is off), or 'auth on'. */
+  const newEnforceRunPhase = async (previousRun: string | undefined): Promise<string> => {
+    const observer = new EtcdClient({ endpoints: labEtcdEndpoints(lab.state.topology).slice(0, 2) });
+    try {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+        const entry = await observer.get(AUTH_MIGRATION_KEY).catch(() => 'auth on' as const);
+        if (entry === 'auth on') return entry;
+        const state = entry ? (JSON.parse(entry.value) as { id: string; phase: string; endpointsDown: string[] }) : undefined;
+        if (state && state.id !== previousRun) {
+          assert.deepEqual(state.endpointsDown, [], 'every endpoint answered at the gates');
+          return state.phase;
+        }
+      }
+      return assert.fail('no new enforce run appeared in etcd within 60 s');
+    } finally {
+      await observer.close();
+    }
+  };
   /** The coordinator, run as its own process and SIGKILLed right after auth enable, before any probe. */
   const killCoordinatorAfterEnable = () => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/enforce-child.ts', import.meta.url)), 'probing'], {
@@ -222,31 +240,18 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     const down = labEtcdEndpoints(lab.state.topology)[2]!;
     const watch = startRoleWatch(lab.state.topology);
     const running = cli('etcd', 'auth', 'enforce');
-    // The member goes once the new run has saved its first phase: its gates saw every endpoint up.
-    const observer = new EtcdClient({ endpoints: labEtcdEndpoints(lab.state.topology).slice(0, 2) });
     let phaseSeen: string | undefined;
+    let enforce: CliResult;
+    let roles: RoleWatchReport;
     try {
-      for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-        const entry = await observer.get(AUTH_MIGRATION_KEY).catch(() => 'auth-on' as const);
-        if (entry === 'auth-on') {
-          phaseSeen = 'auth on';
-          break;
-        }
-        const state = entry ? (JSON.parse(entry.value) as { id: string; phase: string; endpointsDown: string[] }) : undefined;
-        if (state && state.id !== previousRun) {
-          assert.deepEqual(state.endpointsDown, [], 'every endpoint answered at the gates');
-          phaseSeen = state.phase;
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      // The member goes once the new run has saved its first phase: its gates saw every endpoint up.
+      phaseSeen = await newEnforceRunPhase(previousRun);
+      await stopProcess(etcd3, { graceMs: 5_000 });
     } finally {
-      await observer.close();
+      // Whatever failed above, the run is waited for and the watch stopped: nothing is left polling the lab.
+      enforce = await running;
+      roles = await watch.stop();
     }
-    assert.ok(phaseSeen, 'the enforce run started');
-    await stopProcess(etcd3, { graceMs: 5_000 });
-    const enforce = await running;
-    const roles = await watch.stop();
     assert.equal(enforce.code, 0, enforce.stderr);
     assert.match(enforce.stdout, /enforced: etcd auth is on; 6 members and 3 tenants probed/);
     assert.ok(enforce.stdout.includes(`one etcd endpoint was down during the run: ${down}`), `${enforce.stdout}\n(etcd3 stopped once the run was at: ${phaseSeen})`);

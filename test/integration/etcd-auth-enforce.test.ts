@@ -161,23 +161,39 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before);
   });
 
-  it('a member with a wrong password: rolled back, and the report says authentication failed for that member', async () => {
+  it('a member with a wrong password: refused at the gates (its YAML does not hold the tenant\'s password); with --skip-gates, rolled back, and the report says authentication failed for that member', async () => {
     const wrong = new Map(tenantPasswords);
     wrong.set('beta', new Secret('not-the-beta-password'));
     const beta1 = (await localInstances()).filter((instance) => instance.node === 'beta-1');
     await applyCredentialsLocally({ instances: beta1, tenants: tenants(wrong), recordStore: admin });
+    const noPassword = (error: PgfleetError) => assert.doesNotMatch(JSON.stringify({ message: error.message, hint: error.hint, details: error.details }), /not-the-beta-password/);
+
+    // pgfleet holds the tenant's password for this member: the gate compares it with the YAML, and nothing is switched on.
+    await assert.rejects(enforceEtcdAuth({ ...connection, localInstances: await localInstances() }), (error: unknown) => {
+      assert.ok(error instanceof PgfleetError);
+      assert.equal(error.code, 'ENFORCE_GATES_REFUSED');
+      assert.match(error.message, /member \/service\/beta\/beta-1 was recorded ready, but its YAML \(.*beta-1\.yaml\) holds a password for patroni-beta other than the tenant's current one/);
+      noPassword(error);
+      return true;
+    });
+    assert.equal(await authEnabled(), false);
+
+    // A member whose password pgfleet cannot compare (another host) gets as far as the probe: the drill shows it caught there.
     const before = await leadersAndTimelines(lab.state.topology);
     const watch = startRoleWatch(lab.state.topology);
     let windowMs = Number.NaN;
-    await assert.rejects(enforceEtcdAuth({ ...connection, localInstances: await localInstances() }), (error: unknown) => {
-      assert.ok(error instanceof PgfleetError);
-      assert.equal(error.code, 'ENFORCE_ROLLED_BACK');
-      assert.match(error.message, /etcd authentication failed for \/service\/beta\/beta-1: its etcd password is wrong/);
-      assert.doesNotMatch(JSON.stringify({ message: error.message, hint: error.hint, details: error.details }), /not-the-beta-password/);
-      windowMs = Number(/auth was on for (\d+) ms/.exec(error.message)?.[1]);
-      return true;
-    });
-    assert.deepEqual((await watch.stop()).demotions, [], 'no demotion');
+    try {
+      await assert.rejects(enforceEtcdAuth({ ...connection, localInstances: await localInstances() }, { skipGates: true }), (error: unknown) => {
+        assert.ok(error instanceof PgfleetError);
+        assert.equal(error.code, 'ENFORCE_ROLLED_BACK');
+        assert.match(error.message, /etcd authentication failed for \/service\/beta\/beta-1: its etcd password is wrong/);
+        noPassword(error);
+        windowMs = Number(/auth was on for (\d+) ms/.exec(error.message)?.[1]);
+        return true;
+      });
+    } finally {
+      assert.deepEqual((await watch.stop()).demotions, [], 'no demotion');
+    }
     assert.ok(windowMs < 5_000, `auth was on for ${windowMs} ms`);
     assert.equal(await authEnabled(), false);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before);
