@@ -19,7 +19,7 @@ import type { AuthPlan } from '../../src/core/migration/auth-plan.js';
 import type { EtcdAuthStatus } from '../../src/migration/etcd-auth/auth-status.js';
 import type { RoleWatchReport } from '../../src/lab/role-watch.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
-import { type WriterTally, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
+import { type WriterTally, assertEveryWriteLanded, assertNoRoleChange, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
 import { startProcessTextRecorder } from '../support/process-text-recorder.js';
@@ -129,13 +129,9 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     assert.equal(migrate.code, 0, migrate.stderr);
     assert.match(migrate.stdout, /enforced: etcd auth is on; 6 members and 3 tenants probed/);
     assert.equal(await authEnabled(), true);
-    for (const tally of tallies) {
-      assert.equal(tally.failed, 0, `${tally.scope}: failed writes`);
-      assert.ok(tally.ok > 0, `${tally.scope} wrote during the migration`);
-    }
-    assert.ok(roles && roles.samples > 0);
-    assert.deepEqual(roles.demotions, [], 'no demotion');
-    assert.deepEqual(roles.leaderChanges, [], 'no leader change');
+    assertEveryWriteLanded(tallies);
+    assert.ok(roles);
+    assertNoRoleChange(roles);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before, 'same leaders, same timelines');
 
     // Checked here, not taken from the tool's report: each YAML holds its own cluster's tenant, each member writes to the DCS now that auth is on.

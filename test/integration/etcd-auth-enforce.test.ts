@@ -15,7 +15,7 @@ import { applyCredentialsLocally } from '../../src/migration/etcd-auth/apply-cre
 import { type FleetConnection, enforceEtcdAuth, rollbackEtcdAuth } from '../../src/migration/etcd-auth/enforce-run.js';
 import type { TenantDirectory } from '../../src/migration/etcd-auth/tenant-directory.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
-import { leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
+import { assertEveryWriteLanded, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
 
 const rootPassword = new Secret('enforce-test-root-pw');
 
@@ -146,10 +146,7 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
       tallies = await writers.stop();
     }
     assert.equal(await authEnabled(), true);
-    for (const tally of tallies) {
-      assert.equal(tally.failed, 0, `${tally.scope}: failed writes`);
-      assert.ok(tally.ok > 0, `${tally.scope} wrote during the migration`);
-    }
+    assertEveryWriteLanded(tallies);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before, 'no leader change, no new timeline');
   });
 

@@ -18,7 +18,7 @@ import { labStatus } from '../../src/lab/lab-status.js';
 import type { RoleWatchReport } from '../../src/lab/role-watch.js';
 import type { EtcdAuthStatus } from '../../src/migration/etcd-auth/auth-status.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
-import { type WriterTally, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
+import { type WriterTally, assertEveryWriteLanded, assertNoRoleChange, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
 
@@ -125,13 +125,8 @@ describe('lab up --etcd-tls: etcd on https only with client certificates, 2 clus
     assert.match(migrate.stdout, /enforced: etcd auth is on; 4 members and 2 tenants probed/);
     assert.doesNotMatch(`${migrate.stdout}${migrate.stderr}`, /token type .*could not be determined/);
     assert.equal(await authEnabledOverTls(), true);
-    for (const tally of tallies) {
-      assert.equal(tally.failed, 0, `${tally.scope}: failed writes`);
-      assert.ok(tally.ok > 0, `${tally.scope} wrote during the migration`);
-    }
-    assert.ok(roles.samples > 0);
-    assert.deepEqual(roles.demotions, [], 'no demotion');
-    assert.deepEqual(roles.leaderChanges, [], 'no leader change');
+    assertEveryWriteLanded(tallies);
+    assertNoRoleChange(roles);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before, 'same leaders, same timelines');
 
     // Checked here, not taken from the tool's report: each YAML holds its own cluster's tenant beside the client certificate, and each member writes to the DCS with it.

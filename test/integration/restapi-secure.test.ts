@@ -17,7 +17,7 @@ import { clusterReadiness } from '../../src/lab/fleet-readiness.js';
 import { labNodeConfigFile, labNodeRestClient } from '../../src/lab/lab-rest-client.js';
 import { type LabRestApiTls, prepareLabRestApiTls } from '../../src/lab/lab-restapi-tls.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
-import { leadersAndTimelines, startFleetWriters } from '../support/fleet-writers.js';
+import { assertEveryWriteLanded, leadersAndTimelines, startFleetWriters } from '../support/fleet-writers.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
 
@@ -186,10 +186,7 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
     assert.equal(report.outcome, 'applied');
     assert.equal(report.applied.length, 16);
     assert.ok(report.applied.every((step) => step.peersChecked.length === 1), 'each step checked the peer in both directions');
-    for (const tally of tallies) {
-      assert.equal(tally.failed, 0, `${tally.scope}: failed writes`);
-      assert.ok(tally.ok > 50, `${tally.scope}: the writer kept writing (${tally.ok})`);
-    }
+    assertEveryWriteLanded(tallies, 50);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology, lab.dir), before, 'same leaders, same timelines');
     const again = await cli('restapi', 'secure', 'plan');
     assert.equal(again.code, 0, again.stderr);
