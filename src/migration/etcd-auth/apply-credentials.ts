@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mapWithConcurrency } from '../../core/bounded-concurrency.js';
 import { PgfleetError } from '../../core/errors.js';
 import { readinessKey, type ReadinessRecord } from '../../core/migration/readiness-record.js';
+import { reloadAppliedWithinMs } from '../../core/migration/reload-applied.js';
 import { renderPatroniYaml } from '../../core/patroni-config/render-yaml.js';
 import { deepMerge } from '../../core/patroni-config/deep-merge.js';
 import type { EtcdClient, EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
@@ -23,8 +25,9 @@ export interface ApplyOutcome {
 /**
  * `etcd auth apply` on this host: write each local member's tenant
  * credentials into its Patroni YAML (atomic, 0600, same owner), make Patroni
- * re-read it (POST /reload: etcd credentials are re-read on reload), and
- * record in etcd that the member is ready — user name and file hash only.
+ * re-read it (POST /reload: etcd credentials are re-read on reload), wait for
+ * the HA cycle that applies the reload, and only then record in etcd that the
+ * member is ready — user name and file hash only.
  */
 export async function applyCredentialsLocally(options: {
   instances: LocalInstance[];
@@ -45,6 +48,10 @@ async function applyOne(instance: LocalInstance, options: { tenants: TenantDirec
   try {
     const answer = await rest.reload();
     if (answer.status !== 202 && answer.status !== 200) return { ...base, status: 'reload-failed', username: credentials.username, detail: `POST /reload answered HTTP ${answer.status}` };
+    // 202 only schedules the reload: the member is ready once its next HA cycle has read the file.
+    const settleMs = reloadAppliedWithinMs(await rest.dynamicConfig().catch(() => ({})));
+    options.onProgress?.(`${instance.namespace}${instance.scope}/${instance.node}: reload scheduled; waiting ${settleMs / 1000} s for Patroni's next HA cycle to apply it`);
+    await sleep(settleMs);
   } catch (error) {
     if (!(error instanceof PgfleetError)) throw error;
     return { ...base, status: 'reload-failed', username: credentials.username, detail: error.message };
