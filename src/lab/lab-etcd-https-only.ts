@@ -6,11 +6,14 @@ import { resolveSitePaths } from '../core/settings/site-paths.js';
 import { stopProcess } from '../adapters/process/daemon.js';
 import { takenPorts } from '../adapters/process/port-probe.js';
 import { isRoot } from '../adapters/process/os-user.js';
-import { readLocalInstance } from '../instance/local-instances.js';
+import { type LocalInstance, readLocalInstance } from '../instance/local-instances.js';
+import type { FleetMember } from '../core/migration/fleet-member.js';
+import { pauseClusters, resumeClusters } from '../migration/etcd-auth/cluster-pause.js';
+import { FleetRestClients, clusterKey } from '../migration/etcd-auth/fleet-rest.js';
 import { startEtcdMember, waitForEtcdHealthy } from './etcd-cluster.js';
 import { labEtcdTlsPaths } from './lab-etcd-pki.js';
 import { labStateSettings } from './lab-settings.js';
-import { loadLabState, saveLabState } from './lab-state.js';
+import { type LabState, loadLabState, saveLabState } from './lab-state.js';
 import { labEtcdClusterSpec } from './lab-up.js';
 
 export interface LabHttpsOnlyResult {
@@ -38,8 +41,10 @@ export async function labEtcdHttpsOnly(dir: string, options: { onProgress?: (mes
   }
   const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   const onHttp: string[] = [];
+  const instances: LocalInstance[] = [];
   for (const node of state.topology.clusters.flatMap((cluster) => cluster.nodes)) {
     const instance = await readLocalInstance(instanceLayout(paths, node.name).configFile);
+    instances.push(instance);
     if ((instance.config[instance.dcsSection] as Record<string, unknown> | undefined)?.protocol !== 'https') onHttp.push(node.name);
   }
   if (onHttp.length > 0) {
@@ -48,6 +53,21 @@ export async function labEtcdHttpsOnly(dir: string, options: { onProgress?: (mes
     });
   }
 
+  // Each restart makes etcd elect a leader again, and Patroni 3.0.2 demotes a primary whose leader-key update
+  // fails then: the clusters stay paused (no demotion on DCS errors) while the members restart.
+  const fleet = instances.map((instance): FleetMember => ({ namespace: instance.namespace, scope: instance.scope, name: instance.node, apiUrl: instance.restUrl, role: undefined, managedHere: true }));
+  const rest = new FleetRestClients(instances);
+  progress(`pause ${new Set(fleet.map(clusterKey)).size} cluster(s) while etcd members restart`);
+  const { pausedByUs } = await pauseClusters(fleet, rest);
+  try {
+    return await restartWithoutHttp(dir, state, progress);
+  } finally {
+    progress(`resume ${pausedByUs.join(', ') || 'no cluster (none was paused by this step)'}`);
+    await resumeClusters(pausedByUs, fleet, rest).finally(() => rest.close());
+  }
+}
+
+async function restartWithoutHttp(dir: string, state: LabState, progress: (message: string) => void): Promise<LabHttpsOnlyResult> {
   const spec = labEtcdClusterSpec({ ...state, etcdTls: 'https' });
   const client = labEtcdTlsPaths(dir).client;
   const members: LabHttpsOnlyResult['members'] = [];
