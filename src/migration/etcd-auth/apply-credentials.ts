@@ -36,25 +36,32 @@ export async function applyCredentialsLocally(options: {
   onProgress?: ((message: string) => void) | undefined;
 }): Promise<ApplyOutcome[]> {
   // Each member is independent (its own file, its own Patroni): a few at a time keeps a large host quick.
-  return mapWithConcurrency(options.instances, 8, (instance) => applyOne(instance, options));
+  const reloaded = await mapWithConcurrency(options.instances, 8, (instance) => writeAndReload(instance, options));
+  // 202 only schedules a reload: a member is ready once its next HA cycle has read the file. One wait covers them all.
+  const settleMs = Math.max(0, ...reloaded.flatMap((step) => ('settleMs' in step ? [step.settleMs] : [])));
+  if (settleMs > 0) {
+    options.onProgress?.(`reloads scheduled; waiting ${settleMs / 1000} s for Patroni's next HA cycle to apply them before recording readiness`);
+    await sleep(settleMs);
+  }
+  return mapWithConcurrency(reloaded, 8, async (step) => ('record' in step ? recordReady(step.instance, step.record, options) : step.outcome));
 }
 
-async function applyOne(instance: LocalInstance, options: { tenants: TenantDirectory; recordStore: EtcdClient; onProgress?: ((message: string) => void) | undefined }): Promise<ApplyOutcome> {
+type ReloadStep = { outcome: ApplyOutcome } | { instance: string; record: ReadinessRecord; settleMs: number };
+
+async function writeAndReload(instance: LocalInstance, options: { tenants: TenantDirectory }): Promise<ReloadStep> {
   const base = { instance: instance.name, scope: instance.scope, member: instance.node };
   const credentials = await options.tenants.credentialsFor(instance.namespace, instance.scope);
-  if (!credentials) return { ...base, status: 'no-tenant', detail: `no tenant credentials for ${instance.namespace}${instance.scope} on this host` };
+  if (!credentials) return { outcome: { ...base, status: 'no-tenant', detail: `no tenant credentials for ${instance.namespace}${instance.scope} on this host` } };
   const text = await writeCredentialsIntoConfig(instance, credentials);
   const rest = patroniRestClientFor(instance);
+  let settleMs: number;
   try {
     const answer = await rest.reload();
-    if (answer.status !== 202 && answer.status !== 200) return { ...base, status: 'reload-failed', username: credentials.username, detail: `POST /reload answered HTTP ${answer.status}` };
-    // 202 only schedules the reload: the member is ready once its next HA cycle has read the file.
-    const settleMs = reloadAppliedWithinMs(await rest.dynamicConfig().catch(() => ({})));
-    options.onProgress?.(`${instance.namespace}${instance.scope}/${instance.node}: reload scheduled; waiting ${settleMs / 1000} s for Patroni's next HA cycle to apply it`);
-    await sleep(settleMs);
+    if (answer.status !== 202 && answer.status !== 200) return { outcome: { ...base, status: 'reload-failed', username: credentials.username, detail: `POST /reload answered HTTP ${answer.status}` } };
+    settleMs = reloadAppliedWithinMs(await rest.dynamicConfig().catch(() => ({})));
   } catch (error) {
     if (!(error instanceof PgfleetError)) throw error;
-    return { ...base, status: 'reload-failed', username: credentials.username, detail: error.message };
+    return { outcome: { ...base, status: 'reload-failed', username: credentials.username, detail: error.message } };
   } finally {
     await rest.close();
   }
@@ -67,9 +74,14 @@ async function applyOne(instance: LocalInstance, options: { tenants: TenantDirec
     host: hostname(),
     appliedAt: new Date().toISOString(),
   };
-  await options.recordStore.put(readinessKey({ namespace: instance.namespace, scope: instance.scope, name: instance.node }), JSON.stringify(record));
-  options.onProgress?.(`${instance.namespace}${instance.scope}/${instance.node}: credentials of ${credentials.username} written and reloaded`);
-  return { ...base, status: 'applied', username: credentials.username, detail: 'credentials written, Patroni reloaded, readiness recorded' };
+  return { instance: instance.name, record, settleMs };
+}
+
+async function recordReady(instance: string, record: ReadinessRecord, options: { recordStore: EtcdClient; onProgress?: ((message: string) => void) | undefined }): Promise<ApplyOutcome> {
+  await options.recordStore.put(readinessKey({ namespace: record.namespace, scope: record.scope, name: record.member }), JSON.stringify(record));
+  const member = `${record.namespace}${record.scope}/${record.member}`;
+  options.onProgress?.(`${member}: credentials of ${record.username} written and reloaded`);
+  return { instance, scope: record.scope, member: record.member, status: 'applied', username: record.username, detail: 'credentials written, Patroni reloaded, readiness recorded' };
 }
 
 /** Writes etcd credentials into an instance's Patroni YAML (atomic, 0600, same owner); returns the text written. Patroni is not told. */
