@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../../core/errors.js';
 import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
+import type { PatroniNodeStatus } from '../../adapters/patroni/rest-client.js';
 import { type FleetRestClients, clusterKey, groupByCluster } from './fleet-rest.js';
 
 /**
@@ -93,20 +94,71 @@ async function patchViaAnyMember(members: FleetMember[], rest: FleetRestClients,
   return last;
 }
 
+/** How long a member may show an old pause state before pgfleet nudges it (a few HA loops of a default loop_wait of 10 s). */
+export const NUDGE_AFTER_MS = 8_000;
+
 async function waitForPause(members: FleetMember[], rest: FleetRestClients, paused: boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(members);
+  // What each pending member last answered: the error says whether it was unreachable or answered with an old view.
+  const lastAnswer = new Map<FleetMember, string>();
+  const nudges = new Map<FleetMember, number>();
+  let nextNudge = Date.now() + NUDGE_AFTER_MS;
   while (pending.size > 0) {
+    const oldView: FleetMember[] = [];
     await Promise.all(
       [...pending].map(async (member) => {
-        const status = await rest.for(member).nodeStatus().catch(() => undefined);
-        if (status && Boolean(status.pause) === paused) pending.delete(member);
+        const asked = Date.now();
+        try {
+          const status = await rest.for(member).nodeStatus();
+          if (Boolean(status.pause) === paused) pending.delete(member);
+          else {
+            oldView.push(member);
+            lastAnswer.set(member, describeStaleAnswer(status, asked));
+          }
+        } catch (error) {
+          lastAnswer.set(member, `no answer from its REST API: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }),
     );
     if (pending.size === 0) return;
     if (Date.now() > deadline) {
-      throw new PgfleetError(paused ? 'PAUSE_TIMEOUT' : 'RESUME_TIMEOUT', `${[...pending].map(memberId).join(', ')} did not report pause=${paused} within ${timeoutMs / 1000} s`, { exitCode: 4, details: { pending: [...pending].map(memberId) } });
+      const named = [...pending].map((member) => `${memberId(member)} (${lastAnswer.get(member) ?? 'not asked'}${nudges.has(member) ? `; nudged ${nudges.get(member)} time(s)` : ''})`);
+      throw new PgfleetError(paused ? 'PAUSE_TIMEOUT' : 'RESUME_TIMEOUT', `${named.join(', ')} did not report pause=${paused} within ${timeoutMs / 1000} s`, {
+        exitCode: 4,
+        hint: 'a member that answers with an old view is not reading the DCS: check its Patroni log (a restart of that Patroni renews its watch); one that does not answer is down or unreachable',
+        details: { pending: [...pending].map(memberId), lastAnswers: Object.fromEntries([...pending].map((member) => [memberId(member), lastAnswer.get(member)])) },
+      });
+    }
+    if (Date.now() >= nextNudge && oldView.length > 0) {
+      await Promise.all(oldView.map((member) => nudgeOldView(member, rest, paused).then(() => nudges.set(member, (nudges.get(member) ?? 0) + 1))));
+      nextNudge = Date.now() + NUDGE_AFTER_MS;
     }
     await sleep(100);
   }
+}
+
+/**
+ * A member that keeps answering with an old view may read a watch that etcd
+ * cancelled but left open. Patroni 3.0.2 opens its watch with the token it
+ * holds; when etcd auth was switched off between Patroni's read and its
+ * watch, etcd answers that watch "created, canceled: invalid auth token" on
+ * a stream it keeps open, and Patroni waits on it for ever, serving GET
+ * /patroni from what it read before. Its next DCS write with that token
+ * fails "invalid auth token", which makes it re-authenticate and open a new
+ * watch. `PATCH /config` through that member's own REST API is such a write,
+ * and the patch is the one wanted anyway: against an up-to-date view it
+ * changes nothing, against an old one compare-and-set refuses it (409).
+ */
+async function nudgeOldView(member: FleetMember, rest: FleetRestClients, paused: boolean): Promise<void> {
+  await rest
+    .for(member)
+    .patchConfig({ pause: paused })
+    .catch(() => undefined);
+}
+
+/** A member's GET /patroni that does not show the pause state yet: its state, role and how old its DCS view is. */
+export function describeStaleAnswer(status: Pick<PatroniNodeStatus, 'state' | 'role' | 'pause' | 'dcs_last_seen'>, askedAtMs: number): string {
+  const seen = status.dcs_last_seen === undefined ? 'dcs_last_seen not reported' : `DCS last seen ${Math.max(0, Math.round(askedAtMs / 1000 - status.dcs_last_seen))} s before`;
+  return `answered pause=${Boolean(status.pause)}, ${status.role} ${status.state}, ${seen}`;
 }
