@@ -22,7 +22,7 @@ import { takenPorts } from '../adapters/process/port-probe.js';
 import type { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import type { EtcdTlsFiles } from '../adapters/etcd/gateway-transport.js';
-import { writeInstanceConfig } from '../instance/instance-config-file.js';
+import { writePatroniConfigFile } from '../adapters/patroni/config-file.js';
 import { startPatroni, stopOrphanedPostmaster, tailFile } from '../instance/patroni-process.js';
 import { type EtcdClusterSpec, startEtcdMembers, waitForEtcdHealthy } from './etcd-cluster.js';
 import { currentLabProcesses } from './lab-processes.js';
@@ -134,14 +134,28 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
     const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: runAs?.home ?? process.env.HOME ?? '/', env: {} });
     await prepareInstanceDirectories(paths, owner);
     const template = parseYaml(LAB_PATRONI_TEMPLATE) as Record<string, unknown>;
+    // Every node's YAML first, through the same writer as `instance create` (checked by `patroni --validate-config`,
+    // which the lab settings enforce), all at once: a bad one fails the start before any Patroni runs.
+    const patroni = nodeSettings.patroni!;
+    progress(`writing ${topology.clusters.reduce((sum, cluster) => sum + cluster.nodes.length, 0)} Patroni configurations (checked by patroni --validate-config)`, false);
+    await Promise.all(
+      topology.clusters.map(async (cluster) => {
+        const roles = await ensureClusterRoles(dir, cluster.scope);
+        await Promise.all(
+          cluster.nodes.map(async (node) => {
+            const layout = instanceLayout(paths, node.name);
+            await prepareInstance(layout, owner);
+            const config = buildPatroniConfig({ settings: patroni, instance: labInstanceSpec(node, layout, settings, roles), template, features });
+            await writePatroniConfigFile(layout.configFile, config, { owner, validation: { execpath: patroni.execpath, enforce: patroni.enforce_config_validation } });
+          }),
+        );
+      }),
+    );
+    checkpoint();
     for (const cluster of topology.clusters) {
       progress(`starting cluster ${cluster.scope}: ${cluster.nodes.length} node(s)`, false);
-      const roles = await ensureClusterRoles(dir, cluster.scope);
       for (const node of cluster.nodes) {
         const layout = instanceLayout(paths, node.name);
-        const spec = labInstanceSpec(node, layout, settings, roles);
-        await prepareInstance(layout, owner);
-        await writeInstanceConfig(layout.configFile, buildPatroniConfig({ settings: nodeSettings.patroni!, instance: spec, template, features }), { owner });
         const handle = await startPatroni(layout, { patroniBinary: BINARIES.patroni, runAs });
         state.processes.push({ kind: 'patroni', name: node.name, ...handle });
         await saveLabState(state);
