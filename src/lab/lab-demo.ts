@@ -16,6 +16,7 @@ import { labStateSettings } from './lab-settings.js';
 import { labStatus, type LabStatus } from './lab-status.js';
 import { type LabState, defaultLabDir } from './lab-state.js';
 import { labUp } from './lab-up.js';
+import { isStoryInterruption, narratorUntil, untilInterrupted } from './story-interrupt.js';
 import { type ReplicationCheck, checkWriteReplicates } from './replication-check.js';
 import { type RoleWatchReport, leadersAndTimelines, startRoleWatch } from './role-watch.js';
 
@@ -37,6 +38,8 @@ export interface LabDemoOptions {
   basePort?: number | undefined;
   keep?: boolean | undefined;
   narrator: DemoNarrator;
+  /** Aborted on Ctrl-C (SIGINT/SIGTERM): the demo stops where it is, takes its lab down and throws LAB_STORY_INTERRUPTED (exit 130). */
+  signal?: AbortSignal | undefined;
 }
 
 /** One tenant's live isolation proof, as the demo tells it. */
@@ -78,17 +81,17 @@ const SHAPE = { clusters: 3, nodes: 2, etcdMembers: 3 };
  * are isolated. The lab goes down at the end unless kept.
  */
 export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
-  const say = options.narrator;
+  const say = narratorUntil(options.narrator, options.signal);
   const dir = options.dir ?? defaultLabDir();
   const basePort = options.basePort ?? (await findFreePortRange(labPortCount(SHAPE)));
 
   say.step('Start a lab: 3 etcd members, open (no auth, no TLS), and 3 Patroni clusters of 2 nodes (alpha, beta, gamma), on 127.0.0.1');
   say.command(`pgfleet lab up --clusters 3 --nodes 2 --etcd-members 3 --dir ${dir}`);
-  const up = await labUp({ ...SHAPE, basePort, dir, onProgress: (message, transient) => (transient ? say.progress(message) : say.say(message)) });
+  const up = await labUp({ ...SHAPE, basePort, dir, signal: options.signal, onProgress: (message, transient) => (transient ? say.progress(message) : say.say(message)) });
   say.endProgress();
   say.say(`lab ready in ${(up.elapsedMs / 1000).toFixed(1)} s, in ${dir}`);
   let kept = false;
-  try {
+  const tell = async (): Promise<LabDemoResult> => {
     const topology = up.state.topology;
     const connection = await fleetConnectionFromSettings(labStateSettings(up.state), {});
     const leftOut = topology.clusters.at(-1)!.scope;
@@ -215,14 +218,18 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
       say.say(`stop it with: pgfleet lab down --dir ${dir}`);
     }
     return { dir, labUpMs: up.elapsedMs, replication, ...story, writers: tallies, roles, leadersKept, kept, summary };
+  };
+  try {
+    return await untilInterrupted(tell(), options.signal, 'lab demo');
   } catch (error) {
     if (error instanceof PgfleetError && error.code === 'DEMO_UNEXPECTED') kept = true;
+    if (isStoryInterruption(error)) kept = false;
     throw error;
   } finally {
     if (!kept) {
-      say.step('Stop the lab and remove its directory');
+      options.narrator.step('Stop the lab and remove its directory');
       const down = await labDown(dir);
-      say.say(`stopped ${down.stopped.length} processes; ${dir} removed`);
+      options.narrator.say(`stopped ${down.stopped.length} processes; ${dir} removed`);
     }
   }
 }

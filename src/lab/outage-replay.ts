@@ -25,6 +25,7 @@ import { ensureClusterRoles, etcdRootPasswordFile, labSecretsDir } from './lab-s
 import { labStateSettings } from './lab-settings.js';
 import { defaultLabDir, type LabState, loadLabState } from './lab-state.js';
 import { labUp } from './lab-up.js';
+import { isStoryInterruption, narratorUntil, untilInterrupted } from './story-interrupt.js';
 import { startFleetWriters } from './fleet-writers.js';
 import { leadersAndTimelines } from './role-watch.js';
 
@@ -33,6 +34,8 @@ export interface OutageReplayOptions {
   basePort?: number | undefined;
   keep?: boolean | undefined;
   narrator: DemoNarrator;
+  /** Aborted on Ctrl-C: the replay stops, switches etcd auth off and starts every node again (emergency restore), takes down a lab it started, and throws LAB_STORY_INTERRUPTED (exit 130). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface OutageReplayResult {
@@ -65,7 +68,7 @@ const NAIVE = { user: 'patroni_user', role: 'patroni_role' };
  * etcdctl with a password on its command line.
  */
 export async function replayOutage(options: OutageReplayOptions): Promise<OutageReplayResult> {
-  const say = options.narrator;
+  const say = narratorUntil(options.narrator, options.signal);
   const dir = options.dir ?? defaultLabDir();
   let state = await loadLabState(dir).catch(() => undefined);
   const startedLab = state === undefined;
@@ -76,7 +79,7 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
     say.step('Start a lab: 3 etcd members, open (no auth), and 2 Patroni clusters of 2 nodes (alpha, beta), on 127.0.0.1');
     say.command(`pgfleet lab up --clusters 2 --nodes 2 --etcd-members 3 --dir ${dir}`);
     const basePort = options.basePort ?? (await findFreePortRange(labPortCount(SHAPE)));
-    const up = await labUp({ ...SHAPE, basePort, dir, onProgress: (message, transient) => (transient ? say.progress(message) : say.say(message)) });
+    const up = await labUp({ ...SHAPE, basePort, dir, signal: options.signal, onProgress: (message, transient) => (transient ? say.progress(message) : say.say(message)) });
     say.endProgress();
     say.say(`lab ready in ${(up.elapsedMs / 1000).toFixed(1)} s`);
     state = up.state;
@@ -97,7 +100,7 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
   const rootExisted = (await auth.getUser('root')) !== undefined;
   let kept = false;
   let restoredFully = false;
-  try {
+  const tell = async (): Promise<OutageReplayResult> => {
     say.step('The runbook of the outage report, as written (seed 000)');
     for (const line of [
       'etcdctl user add patroni_user; etcdctl user passwd patroni_user',
@@ -246,13 +249,19 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
       say.say(`use it with:  eval "$(pgfleet lab env --dir ${dir})"`);
     }
     return { dir, prepared: preparedCluster.scope, forgotten: forgottenCluster.scope, looksHealthy, dcsWrite, failover, restored, startedLab, kept, summary };
+  };
+  try {
+    return await untilInterrupted(tell(), options.signal, 'lab replay-outage');
+  } catch (error) {
+    if (isStoryInterruption(error)) kept = false;
+    throw error;
   } finally {
-    if (!restoredFully) await emergencyRestore(auth, state, say).catch(() => undefined);
+    if (!restoredFully) await emergencyRestore(auth, state, options.narrator).catch(() => undefined);
     await admin.close();
     if (startedLab && !kept) {
-      say.step('Stop the lab and remove its directory');
+      options.narrator.step('Stop the lab and remove its directory');
       const down = await labDown(dir);
-      say.say(`stopped ${down.stopped.length} processes; ${dir} removed`);
+      options.narrator.say(`stopped ${down.stopped.length} processes; ${dir} removed`);
     }
   }
 }

@@ -40,26 +40,28 @@ async function recordedState(dir: string): Promise<LabState | undefined> {
   return readFile(join(dir, 'lab.json'), 'utf8').then((text) => JSON.parse(text) as LabState, () => undefined);
 }
 
+/** Whatever a failed case left: each CLI still running interrupted (it cleans up), then each lab taken down, then anything still there killed. */
+async function cleanUpAfter(clis: RunningCli[], dirs: string[], parent: string | undefined): Promise<void> {
+  for (const cli of clis) {
+    if (cli.result) continue;
+    cli.child.kill('SIGINT');
+    const timer = setTimeout(() => cli.child.kill('SIGKILL'), 60_000);
+    await cli.exited;
+    clearTimeout(timer);
+  }
+  for (const dir of dirs) {
+    await labDown(dir).catch(() => undefined);
+    killLabLeftovers(dir);
+  }
+  if (parent) await rm(parent, { recursive: true, force: true });
+}
+
 describe('lab up interrupted (Ctrl-C, SIGTERM) stops every process it started, removes its directory and exits 130', () => {
   let parent: string;
   const clis: RunningCli[] = [];
   const dirs: string[] = [];
 
-  /** Whatever a failed case left: the CLI interrupted (it cleans up), then the lab taken down, then anything still there killed. */
-  const cleanUp = async (): Promise<void> => {
-    for (const cli of clis) {
-      if (cli.result) continue;
-      cli.child.kill('SIGINT');
-      const timer = setTimeout(() => cli.child.kill('SIGKILL'), 60_000);
-      await cli.exited;
-      clearTimeout(timer);
-    }
-    for (const dir of dirs) {
-      await labDown(dir).catch(() => undefined);
-      killLabLeftovers(dir);
-    }
-    if (parent) await rm(parent, { recursive: true, force: true });
-  };
+  const cleanUp = (): Promise<void> => cleanUpAfter(clis, dirs, parent);
   let unregister: () => void;
 
   before(async () => {
@@ -128,5 +130,50 @@ describe('lab up interrupted (Ctrl-C, SIGTERM) stops every process it started, r
     assert.deepEqual(stillRunning(run.seen).map((process) => process.cmdline), []);
     assert.deepEqual(processesMentioning(run.dir), [], 'no process names the lab directory: none was started after the signal either');
     await assert.rejects(stat(run.dir), 'the lab directory is removed');
+  });
+});
+
+describe('lab demo interrupted (Ctrl-C) in the middle of its story takes its lab down and exits 130', () => {
+  let parent: string;
+  let dir: string;
+  const clis: RunningCli[] = [];
+  const cleanUp = (): Promise<void> => cleanUpAfter(clis, dir ? [dir] : [], parent);
+  let unregister: () => void;
+
+  before(async () => {
+    ensureBuiltCli();
+    unregister = registerTeardown(cleanUp);
+    parent = await mkdtemp(join(tmpdir(), 'pgfleet-demo-interrupt-'));
+    await chmod(parent, 0o755);
+    dir = join(parent, 'lab');
+  });
+  after(async () => {
+    await cleanUp();
+    unregister?.();
+  });
+
+  it('Ctrl-C while applications write: every etcd, Patroni and PostgreSQL process stopped, the directory removed, nothing said after the interruption but the clean-up', async () => {
+    const running = startCli(['lab', 'demo', '--dir', dir]);
+    clis.push(running);
+    const seen = await pollFor('the demo\'s applications writing', 180_000, async () => {
+      if (running.result) throw new Error(`the demo ended (exit ${running.result.code}) before it could be interrupted\n${running.stdout}\n${running.stderr}`);
+      return /Applications write on every primary/.test(running.stdout) ? labProcessTree(dir) : undefined;
+    }, 50);
+    const signalledAt = Date.now();
+    running.child.kill('SIGINT');
+    const { code, signal } = await running.exited;
+
+    assert.equal(code, 130, `exit 130 (interrupted)\n${running.stdout}\n${running.stderr}`);
+    assert.equal(signal, null, 'pgfleet handled the signal itself');
+    assert.match(running.stderr, /warning: interrupted: stopping the story and cleaning up/);
+    assert.match(running.stderr, /error: lab demo interrupted \[LAB_STORY_INTERRUPTED\]/);
+    const afterSignal = running.stdout.slice(running.stdout.lastIndexOf('Applications write on every primary'));
+    assert.match(afterSignal, /Stop the lab and remove its directory\n\s+stopped \d+ processes; .* removed/);
+    assert.doesNotMatch(afterSignal, /Summary/, 'no summary for a story that did not end');
+    assert.ok(seen.some((process) => process.cmdline.includes('patroni ')), 'Patroni was running when the signal came');
+    assert.deepEqual(stillRunning(seen).map((process) => process.cmdline), [], 'every process seen before Ctrl-C is gone');
+    assert.deepEqual(processesMentioning(dir), [], 'no process names the lab directory');
+    await assert.rejects(stat(dir), 'the lab directory is removed');
+    assert.ok(Date.now() - signalledAt < 60_000, 'stopped within a minute');
   });
 });

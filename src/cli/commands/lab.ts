@@ -117,16 +117,35 @@ export function registerLabCommands(program: Command): void {
   };
 
   type StoryOptions = { keep: boolean; basePort?: number; dir?: string };
-  type Story = (options: StoryOptions & { narrator: Awaited<ReturnType<typeof narratorFor>> }) => Promise<{ summary: string[]; kept: boolean; dir: string }>;
-  /** A narrated story on a lab (demo, replay-outage), ending with its summary. */
+  type Story = (options: StoryOptions & { narrator: Awaited<ReturnType<typeof narratorFor>>; signal: AbortSignal }) => Promise<{ summary: string[]; kept: boolean; dir: string }>;
+  /**
+   * A narrated story on a lab (demo, replay-outage), ending with its summary.
+   * Ctrl-C (or SIGTERM) stops it and cleans up (the story takes down a lab it
+   * started), then exits 130 at once: the step that was under way is
+   * abandoned. Later signals do not cut the cleanup short.
+   */
   const storyAction = (load: () => Promise<Story>) => async (options: StoryOptions, command: Command) => {
     const output = outputFor(command);
-    await runCommand(output, async () => {
-      const story = await load();
-      const narrator = await narratorFor(output);
-      const result = await story({ ...options, narrator });
-      narrator.summary(result.summary, `lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}`);
-    });
+    const interrupt = new AbortController();
+    const onSignal = (): void => {
+      if (!interrupt.signal.aborted) {
+        output.warn('interrupted: stopping the story and cleaning up');
+        interrupt.abort();
+      } else output.warn('still cleaning up; a moment');
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    try {
+      await runCommand(output, async () => {
+        const story = await load();
+        const narrator = await narratorFor(output);
+        const result = await story({ ...options, narrator, signal: interrupt.signal });
+        narrator.summary(result.summary, `lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}`);
+      });
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+    // The abandoned step may still hold timers or sockets: do not wait for them.
+    if (interrupt.signal.aborted) process.exit(process.exitCode ?? 130);
   };
 
   lab
