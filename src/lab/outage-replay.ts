@@ -1,5 +1,5 @@
 import { readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../core/errors.js';
 import { prefixRange } from '../core/etcd/key-range.js';
@@ -100,6 +100,7 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
   const rootExisted = (await auth.getUser('root')) !== undefined;
   let kept = false;
   let restoredFully = false;
+  const runbook: RunbookChanges = { auth, snapshot, instances, rootExisted, naiveSecretsDir: dirname(naivePasswordFile) };
   const tell = async (): Promise<OutageReplayResult> => {
     say.step('The runbook of the outage report, as written (seed 000)');
     for (const line of [
@@ -120,6 +121,12 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
       await auth.addUser('root', root.password);
       await auth.grantRole('root', 'root');
       say.say('created user root with the root role');
+    }
+    if ((await auth.getUser(NAIVE.user)) !== undefined) {
+      // Left by a replay that was killed part-way: start from the lab as it was.
+      await auth.deleteUser(NAIVE.user);
+      await auth.deleteRole(NAIVE.role).catch(() => undefined);
+      say.say(`${NAIVE.user} was left by an earlier replay stopped part-way: deleted, with ${NAIVE.role}`);
     }
     const naivePassword = generatePassword();
     await writeSecretFile(naivePasswordFile, naivePassword);
@@ -215,16 +222,8 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
     await auth.disable();
     say.say('auth disabled (as root)');
     await startLabNode(state, forgottenLeader.name);
-    for (const [file, original] of snapshot) {
-      const instance = instances.find((candidate) => candidate.configFile === file)!;
-      await writeFileAtomic(file, original.text, { mode: original.mode, owner: instance.owner });
-      await reload(instance);
-    }
+    await undoRunbook(runbook, 'strict');
     say.say(`${preparedCluster.scope}'s YAML files restored and reloaded`);
-    await auth.deleteUser(NAIVE.user);
-    await auth.deleteRole(NAIVE.role);
-    if (!rootExisted) await auth.deleteUser('root');
-    await rm(join(labSecretsDir(dir), 'naive-runbook'), { recursive: true, force: true });
     say.say(`${NAIVE.user}, ${NAIVE.role}${rootExisted ? '' : ' and root'} deleted`);
     const back = await waitForClusters(dir, topology, topology.clusters.map((cluster) => cluster.scope), {
       timeoutMs: 90_000,
@@ -256,7 +255,7 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
     if (isStoryInterruption(error)) kept = false;
     throw error;
   } finally {
-    if (!restoredFully) await emergencyRestore(auth, state, options.narrator).catch(() => undefined);
+    if (!restoredFully) await emergencyRestore(runbook, state, options.narrator).catch(() => undefined);
     await admin.close();
     if (startedLab && !kept) {
       options.narrator.step('Stop the lab and remove its directory');
@@ -266,13 +265,53 @@ export async function replayOutage(options: OutageReplayOptions): Promise<Outage
   }
 }
 
-/** On a failure part-way, at least etcd auth goes off again and every node runs, so the lab is usable or can be taken down. */
-async function emergencyRestore(auth: EtcdAuthApi, state: LabState, say: DemoNarrator): Promise<void> {
-  await auth.disable().catch(() => undefined);
+/** What the runbook changes on the lab, for undoing it. */
+interface RunbookChanges {
+  auth: EtcdAuthApi;
+  /** The prepared cluster's YAML files as they were before credentials were written into them. */
+  snapshot: Map<string, { text: string; mode: number }>;
+  instances: LocalInstance[];
+  rootExisted: boolean;
+  naiveSecretsDir: string;
+}
+
+/**
+ * Undoes the runbook once auth is off: the prepared cluster's YAML files
+ * back as they were (Patroni reloaded), the shared user and role deleted,
+ * root too if the runbook created it, its password file removed. `strict`
+ * stops at the first failure; `best-effort` (a replay stopped part-way,
+ * where some steps never happened) goes through every step.
+ */
+async function undoRunbook(changes: RunbookChanges, mode: 'strict' | 'best-effort'): Promise<void> {
+  const step = async (work: () => Promise<unknown>): Promise<void> => {
+    if (mode === 'strict') await work();
+    else await work().catch(() => undefined);
+  };
+  for (const [file, original] of changes.snapshot) {
+    const instance = changes.instances.find((candidate) => candidate.configFile === file)!;
+    await step(async () => {
+      await writeFileAtomic(file, original.text, { mode: original.mode, owner: instance.owner });
+      await reload(instance);
+    });
+  }
+  await step(() => changes.auth.deleteUser(NAIVE.user));
+  await step(() => changes.auth.deleteRole(NAIVE.role));
+  if (!changes.rootExisted) await step(() => changes.auth.deleteUser('root'));
+  await step(() => rm(changes.naiveSecretsDir, { recursive: true, force: true }));
+}
+
+/**
+ * On a failure or Ctrl-C part-way: etcd auth off again, every node running,
+ * and what the runbook had changed undone, so the lab is as it was (a replay
+ * can run on it again) or can be taken down.
+ */
+async function emergencyRestore(changes: RunbookChanges, state: LabState, say: DemoNarrator): Promise<void> {
+  await changes.auth.disable().catch(() => undefined);
   for (const cluster of state.topology.clusters) {
     for (const node of cluster.nodes) await startLabNode(state, node.name).catch(() => undefined);
   }
-  say.say('the replay stopped part-way: etcd auth was switched off again and every node started');
+  await undoRunbook(changes, 'best-effort');
+  say.say('the replay stopped part-way: etcd auth was switched off again, every node started, and the runbook\'s user, role and YAML changes undone');
 }
 
 function checkUsableLab(state: LabState): void {

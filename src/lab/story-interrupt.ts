@@ -33,9 +33,10 @@ export function isStoryInterruption(error: unknown): boolean {
 }
 
 /**
- * The story's narrator, silent once interrupted: the step under way goes on
- * in the background while the lab is taken down, and what it would still
- * say is no longer true.
+ * The story's narrator once it may be interrupted: silent after the
+ * interruption (the step under way goes on in the background while the lab
+ * is cleaned up, and what it would still say is no longer true), and no new
+ * step starts: `step` throws, which ends the abandoned story there.
  */
 export function narratorUntil(narrator: DemoNarrator, signal: AbortSignal | undefined): DemoNarrator {
   if (!signal) return narrator;
@@ -43,7 +44,10 @@ export function narratorUntil(narrator: DemoNarrator, signal: AbortSignal | unde
     if (!signal.aborted) say(...args);
   };
   return {
-    step: live((title: string) => narrator.step(title)),
+    step: (title: string) => {
+      if (signal.aborted) throw storyInterrupted('the story');
+      narrator.step(title);
+    },
     command: live((line: string) => narrator.command(line)),
     say: live((line: string) => narrator.say(line)),
     progress: live((line: string) => narrator.progress(line)),

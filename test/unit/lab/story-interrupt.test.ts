@@ -42,4 +42,12 @@ describe('a lab story interrupted by Ctrl-C', () => {
     quiet.command('pgfleet etcd auth status');
     assert.deepEqual(said, ['step Enforce', 'pause 3 clusters']);
   });
+  it('starts no new step once interrupted: the abandoned story ends at its next step', () => {
+    const narrator: DemoNarrator = { step: () => undefined, command: () => undefined, say: () => undefined, progress: () => undefined, endProgress: () => undefined, status: () => undefined };
+    const abort = new AbortController();
+    const quiet = narratorUntil(narrator, abort.signal);
+    quiet.step('Enforce');
+    abort.abort();
+    assert.throws(() => quiet.step('Tenants verify'), (error: unknown) => isStoryInterruption(error));
+  });
 });
