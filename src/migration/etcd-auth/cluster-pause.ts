@@ -4,13 +4,20 @@ import { type FleetMember, memberId } from '../../core/migration/fleet-member.js
 import type { PatroniNodeStatus } from '../../adapters/patroni/rest-client.js';
 import { type FleetRestClients, clusterKey, groupByCluster } from './fleet-rest.js';
 
+export interface PauseWaitOptions {
+  /** How long every member has to show the new pause state (default 30 s). */
+  timeoutMs?: number | undefined;
+  /** Told when members still showing the old state are nudged (see nudgeOldView). */
+  onNudge?: ((message: string) => void) | undefined;
+}
+
 /**
  * Pauses clusters (`PATCH /config {"pause": true}`) and waits until every
  * member reports `pause: true`, so no member demotes while the DCS is out of
  * its reach. Returns the clusters it paused; clusters an operator had
  * already paused are left alone (and are not resumed later).
  */
-export async function pauseClusters(members: FleetMember[], rest: FleetRestClients, timeoutMs = 30_000): Promise<{ pausedByUs: string[]; alreadyPaused: string[] }> {
+export async function pauseClusters(members: FleetMember[], rest: FleetRestClients, options: PauseWaitOptions = {}): Promise<{ pausedByUs: string[]; alreadyPaused: string[] }> {
   const pausedByUs: string[] = [];
   const alreadyPaused: string[] = [];
   // Clusters are independent: pause them all at once, so the whole fleet is paused in about the time of one.
@@ -29,16 +36,16 @@ export async function pauseClusters(members: FleetMember[], rest: FleetRestClien
   );
   const failure = (await pausing).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure) {
-    await resumeClusters(pausedByUs, members, rest, timeoutMs).catch(() => undefined);
+    await resumeClusters(pausedByUs, members, rest, options).catch(() => undefined);
     throw failure.reason;
   }
   pausedByUs.sort();
   alreadyPaused.sort();
   try {
-    await waitForPause(members.filter((member) => pausedByUs.includes(clusterKey(member))), rest, true, timeoutMs);
+    await waitForPause(members.filter((member) => pausedByUs.includes(clusterKey(member))), rest, true, options);
   } catch (error) {
     // Leave the fleet as it was found: resume what this call paused, then report.
-    await resumeClusters(pausedByUs, members, rest, timeoutMs).catch(() => undefined);
+    await resumeClusters(pausedByUs, members, rest, options).catch(() => undefined);
     throw error;
   }
   return { pausedByUs, alreadyPaused };
@@ -51,7 +58,7 @@ export async function pauseClusters(members: FleetMember[], rest: FleetRestClien
  * (not thrown): the clusters are resumed, that member lags, and the caller
  * says so.
  */
-export async function resumeClusters(clusters: string[], members: FleetMember[], rest: FleetRestClients, timeoutMs = 30_000): Promise<{ lagging: string[] }> {
+export async function resumeClusters(clusters: string[], members: FleetMember[], rest: FleetRestClients, options: PauseWaitOptions = {}): Promise<{ lagging: string[] }> {
   const grouped = groupByCluster(members);
   await Promise.all(
     clusters.map(async (cluster) => {
@@ -62,7 +69,7 @@ export async function resumeClusters(clusters: string[], members: FleetMember[],
     }),
   );
   try {
-    await waitForPause(members.filter((member) => clusters.includes(clusterKey(member))), rest, false, timeoutMs);
+    await waitForPause(members.filter((member) => clusters.includes(clusterKey(member))), rest, false, options);
     return { lagging: [] };
   } catch (error) {
     if (error instanceof PgfleetError && error.code === 'RESUME_TIMEOUT') return { lagging: (error.details?.pending as string[] | undefined) ?? [] };
@@ -94,10 +101,15 @@ async function patchViaAnyMember(members: FleetMember[], rest: FleetRestClients,
   return last;
 }
 
-/** How long a member may show an old pause state before pgfleet nudges it (a few HA loops of a default loop_wait of 10 s). */
+/**
+ * How long a member may show the old pause state before pgfleet nudges it.
+ * Less than one HA loop at the default loop_wait of 10 s, which is fine: a
+ * nudge to a member that is merely slow changes nothing and wakes its HA loop.
+ */
 export const NUDGE_AFTER_MS = 8_000;
 
-async function waitForPause(members: FleetMember[], rest: FleetRestClients, paused: boolean, timeoutMs: number): Promise<void> {
+async function waitForPause(members: FleetMember[], rest: FleetRestClients, paused: boolean, options: PauseWaitOptions): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(members);
   // What each pending member last answered: the error says whether it was unreachable or answered with an old view.
@@ -131,6 +143,7 @@ async function waitForPause(members: FleetMember[], rest: FleetRestClients, paus
       });
     }
     if (Date.now() >= nextNudge && oldView.length > 0) {
+      options.onNudge?.(`${oldView.map(memberId).join(', ')} still show${oldView.length === 1 ? 's' : ''} pause=${!paused}: nudged with PATCH /config {"pause": ${paused}} through ${oldView.length === 1 ? 'its' : 'their'} own REST API (renews a watch etcd cancelled)`);
       await Promise.all(oldView.map((member) => nudgeOldView(member, rest, paused).then(() => nudges.set(member, (nudges.get(member) ?? 0) + 1))));
       nextNudge = Date.now() + NUDGE_AFTER_MS;
     }

@@ -144,7 +144,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     await save(state);
     let paused: Awaited<ReturnType<typeof pauseClusters>>;
     try {
-      paused = await pauseClusters(members, rest);
+      paused = await pauseClusters(members, rest, { onNudge: progress });
     } catch (error) {
       // pauseClusters resumed what it had paused: nothing changed, the run ends here.
       await save({ ...transition(transition(state, 'rolling-back'), 'rolled-back'), failures: [...state.failures, `pause failed: ${error instanceof Error ? error.message : String(error)}`] });
@@ -184,7 +184,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
       progress(`probe failed for ${failedMembers.length} member(s) and ${failedTenants.length} tenant(s): auth switched off again after ${disabledAt - enabledAt} ms`);
       await save({ ...transition(state, 'rolling-back'), probes, failures, disabledAt: new Date(disabledAt).toISOString(), exposureWindowMs: disabledAt - enabledAt });
       const after = await probeMemberWrites(members, rest);
-      const { lagging } = await resumeClusters(state.pausedByUs, members, rest);
+      const { lagging } = await resumeClusters(state.pausedByUs, members, rest, { onNudge: progress });
       await save({ ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'rolled-back'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}), failures: [...state.failures, ...after.filter((p) => !p.ok).map((p) => `after rollback: ${p.member}: ${p.detail}`)] });
       const report = await keepReport(connection, { outcome: 'rolled-back', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
       throw new PgfleetError('ENFORCE_ROLLED_BACK', `enforce rolled back: ${state.failures.join('; ')}; auth was on for ${state.exposureWindowMs} ms`, {
@@ -196,7 +196,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
 
     progress('resume the clusters');
     await save({ ...transition(state, 'resuming'), probes });
-    const { lagging } = await resumeClusters(state.pausedByUs, members, rest);
+    const { lagging } = await resumeClusters(state.pausedByUs, members, rest, { onNudge: progress });
     if (lagging.length > 0) progress(`warning: ${describeLaggingResume(lagging)}`);
     await save({ ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'enforced'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}) });
     return keepReport(connection, { outcome: 'enforced', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
@@ -261,7 +261,7 @@ async function performRollback(connection: FleetConnection, admin: EtcdClient, r
     } else {
       const members: FleetMember[] = await discoverPatroniMembers(admin, connection.namespaces);
       progress(`resume ${step.clusters.join(', ')}`);
-      const { lagging } = await resumeClusters(step.clusters, members, rest);
+      const { lagging } = await resumeClusters(step.clusters, members, rest, { onNudge: progress });
       done.push(`resumed ${step.clusters.join(', ')}`);
       if (lagging.length > 0) done.push(`warning: ${describeLaggingResume(lagging)}`);
     }

@@ -166,7 +166,7 @@ async function migrateCluster(
 ): Promise<EtcdTlsMemberResult | undefined> {
   const clusterMembers = facts.members.filter((member) => clusterKey(member) === cluster.cluster);
   progress(`${cluster.cluster}: pause, so that no member acts on its own while Patroni daemons restart`);
-  const paused = await pauseClusters(clusterMembers, rest);
+  const paused = await pauseClusters(clusterMembers, rest, { onNudge: progress });
   await save({ pausedByUs: paused.pausedByUs });
   let stop: EtcdTlsMemberResult | undefined;
   for (const planned of cluster.members) {
@@ -200,7 +200,7 @@ async function migrateCluster(
   }
   if (paused.pausedByUs.length > 0) {
     progress(`${cluster.cluster}: resume`);
-    await resumeClusters(paused.pausedByUs, clusterMembers, rest);
+    await resumeClusters(paused.pausedByUs, clusterMembers, rest, { onNudge: progress });
   }
   await save({ pausedByUs: current().pausedByUs.filter((key) => !paused.pausedByUs.includes(key)) });
   return stop;
@@ -292,7 +292,7 @@ async function finishRun(state: EtcdTlsRunState, fleet: EtcdTlsFleet, store: Etc
     } else {
       const members: FleetMember[] = await discoverPatroniMembers(store, fleet.namespaces);
       progress(`resume ${step.clusters.join(', ')}`);
-      await resumeClusters(step.clusters, members, rest);
+      await resumeClusters(step.clusters, members, rest, { onNudge: progress });
     }
   }
   const next: EtcdTlsRunState = { ...state, phase: 'stopped', inFlight: undefined, pausedByUs: [], updatedAt: new Date().toISOString(), failures: [...failures, note] };
