@@ -278,6 +278,9 @@ function describeReadiness(cluster: ClusterReadiness): string {
  * orphaned postmasters, then etcd. A Patroni restarted since `lab up` (by
  * `etcd tls migrate`) is found through its instance's pid file.
  */
+/** How long a lab's etcd member gets to stop on SIGTERM before SIGKILL. */
+const ETCD_STOP_GRACE_MS = 2_000;
+
 export async function stopLabProcesses(state: LabState, graceMs = 30_000): Promise<void> {
   const processes = await currentLabProcesses(state);
   const patronis = processes.filter((process) => process.kind === 'patroni');
@@ -285,7 +288,9 @@ export async function stopLabProcesses(state: LabState, graceMs = 30_000): Promi
   const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   await Promise.all(state.topology.clusters.flatMap((cluster) => cluster.nodes.map((node) => stopOrphanedPostmaster(instanceLayout(paths, node.name).dataDir))));
   const etcds = state.processes.filter((process) => process.kind === 'etcd');
-  await Promise.all(etcds.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs: 10_000 })));
+  // Stopped together, the etcd leader first tries to hand leadership to a member that is stopping too, and waits
+  // out the request timeout (about 7 s) before it gives up: a short grace, then SIGKILL, for data that goes away with the lab.
+  await Promise.all(etcds.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs: ETCD_STOP_GRACE_MS })));
 }
 
 async function prepareInstanceDirectories(paths: SitePaths, owner: FileOwner | undefined): Promise<void> {
