@@ -83,7 +83,7 @@ export function describeLaggingResume(lagging: string[]): string {
 }
 
 /** PATCH /config through the first member that accepts it (leader first). */
-async function patchViaAnyMember(members: FleetMember[], rest: FleetRestClients, patch: Record<string, unknown>): Promise<number> {
+export async function patchViaAnyMember(members: FleetMember[], rest: FleetRestClients, patch: Record<string, unknown>): Promise<number> {
   const ordered = [...members].sort((a, b) => Number(b.role === 'master' || b.role === 'primary' || b.role === 'leader') - Number(a.role === 'master' || a.role === 'primary' || a.role === 'leader'));
   let last = 0;
   for (const member of ordered) {

@@ -17,6 +17,7 @@ import { describeDcsLogCause, diagnoseDcsLog } from '../../core/migration/dcs-lo
 import { ensureAdminIdentity } from './admin-identity.js';
 import { writeEnforceReportFiles } from './enforce-report-file.js';
 import { describeLaggingResume, pauseClusters, resumeClusters } from './cluster-pause.js';
+import { type PatroniDaemonAccess, membersWithFrozenView, restartFrozenMembers } from './frozen-view.js';
 import { type FleetFacts, collectFleetFacts, probeEtcdEndpoints } from './fleet-facts.js';
 import { FleetRestClients, clusterKey } from './fleet-rest.js';
 import { logRefusalSince } from './member-log-refusal.js';
@@ -36,6 +37,8 @@ export interface FleetConnection {
   tenants: TenantDirectory;
   /** Where enforce keeps its reports (JSON + text); none are written without it. */
   reportDir?: string | undefined;
+  /** How to restart a local Patroni daemon (a rollback restarts one whose view of the DCS froze); without it, such a member is only reported. */
+  patroniDaemon?: PatroniDaemonAccess | undefined;
 }
 
 export interface EnforceOptions {
@@ -184,8 +187,12 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
       progress(`probe failed for ${failedMembers.length} member(s) and ${failedTenants.length} tenant(s): auth switched off again after ${disabledAt - enabledAt} ms`);
       await save({ ...transition(state, 'rolling-back'), probes, failures, disabledAt: new Date(disabledAt).toISOString(), exposureWindowMs: disabledAt - enabledAt });
       const after = await probeMemberWrites(members, rest);
+      // Still paused: the moment to find (and restart) a Patroni whose view of the DCS froze while auth went off.
+      const frozen = await restartFrozenMembers(await membersWithFrozenView(members, rest), connection.localInstances, connection.patroniDaemon, rest);
+      for (const restart of frozen) progress(`${restart.member}: ${restart.detail}`);
       const { lagging } = await resumeClusters(state.pausedByUs, members, rest, { onNudge: progress });
-      await save({ ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'rolled-back'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}), failures: [...state.failures, ...after.filter((p) => !p.ok).map((p) => `after rollback: ${p.member}: ${p.detail}`)] });
+      const afterRollback = [...after.filter((p) => !p.ok).map((p) => `${p.member}: ${p.detail}`), ...frozen.map((restart) => `${restart.member}: ${restart.detail}`)];
+      await save({ ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'rolled-back'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}), failures: [...state.failures, ...afterRollback.map((line) => `after rollback: ${line}`)] });
       const report = await keepReport(connection, { outcome: 'rolled-back', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
       throw new PgfleetError('ENFORCE_ROLLED_BACK', `enforce rolled back: ${state.failures.join('; ')}; auth was on for ${state.exposureWindowMs} ms`, {
         exitCode: ExitCode.rolledBack,
@@ -260,6 +267,15 @@ async function performRollback(connection: FleetConnection, admin: EtcdClient, r
       done.push('auth disabled');
     } else {
       const members: FleetMember[] = await discoverPatroniMembers(admin, connection.namespaces);
+      if (done.includes('auth disabled')) {
+        // As after an automatic rollback: a Patroni whose view froze while auth went off is restarted while still paused.
+        const paused = members.filter((member) => step.clusters.includes(clusterKey(member)));
+        const frozen = await restartFrozenMembers(await membersWithFrozenView(paused, rest), connection.localInstances, connection.patroniDaemon, rest);
+        for (const restart of frozen) {
+          progress(`${restart.member}: ${restart.detail}`);
+          done.push(`${restart.member}: ${restart.detail}`);
+        }
+      }
       progress(`resume ${step.clusters.join(', ')}`);
       const { lagging } = await resumeClusters(step.clusters, members, rest, { onNudge: progress });
       done.push(`resumed ${step.clusters.join(', ')}`);
