@@ -67,7 +67,12 @@ Before you start
       a neighbour's prefix and outside).
    e. If a probe fails: auth disable at once, resume the clusters, and
       report which member failed and why (exit code 3). The time auth was
-      on is measured and reported.
+      on is measured and reported. Before resuming, every member must show
+      a fresh marker in its view of the DCS: Patroni 3.0.2 can be left
+      reading a watch etcd cancelled when auth goes off while it
+      re-authenticates. Such a member managed on this host has its Patroni
+      daemon restarted while paused (PostgreSQL keeps running); any other
+      is named, with the command to run.
    f. Otherwise resumes every cluster and reports what was done.
    The run's state lives in etcd, so an interrupted enforce can be inspected
    (pgfleet etcd auth status) and rolled back (pgfleet etcd auth rollback)
