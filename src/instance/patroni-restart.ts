@@ -1,8 +1,23 @@
 import { open, stat } from 'node:fs/promises';
-import type { InstanceLayout } from '../core/instance/instance-layout.js';
+import { type InstanceLayout, instanceLayout } from '../core/instance/instance-layout.js';
+import type { SitePaths } from '../core/settings/site-paths.js';
+import type { PatroniSettings } from '../core/settings/site-settings.js';
 import { type ProcessHandle, type StopOutcome, isRunning, stopProcess } from '../adapters/process/daemon.js';
-import type { OsUser } from '../adapters/process/os-user.js';
+import { type OsUser, isRoot, serviceUser } from '../adapters/process/os-user.js';
 import { postmasterHandle, readPatroniPid, startPatroni } from './patroni-process.js';
+
+/** What pgfleet needs to restart a Patroni daemon of this host. */
+export interface PatroniDaemonAccess {
+  binary: string;
+  /** The user Patroni runs as (when pgfleet runs as root). */
+  runAs?: OsUser | undefined;
+  layoutOf: (instanceName: string) => InstanceLayout;
+}
+
+/** The daemon access the site settings describe: Patroni's executable, its user when pgfleet runs as root, the instance layout. */
+export function patroniDaemonAccess(patroni: Pick<PatroniSettings, 'execpath' | 'user'>, paths: SitePaths): PatroniDaemonAccess {
+  return { binary: patroni.execpath, runAs: isRoot() ? serviceUser(patroni.user) : undefined, layoutOf: (name) => instanceLayout(paths, name) };
+}
 
 export interface PatroniDaemonRestart {
   /** The daemon stopped; undefined when none was running (recovery after a crash: only started). */

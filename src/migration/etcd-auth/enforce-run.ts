@@ -17,7 +17,8 @@ import { describeDcsLogCause, diagnoseDcsLog } from '../../core/migration/dcs-lo
 import { ensureAdminIdentity } from './admin-identity.js';
 import { writeEnforceReportFiles } from './enforce-report-file.js';
 import { describeLaggingResume, pauseClusters, resumeClusters } from './cluster-pause.js';
-import { type PatroniDaemonAccess, membersWithFrozenView, restartFrozenMembers } from './frozen-view.js';
+import { restartFrozenViews } from './frozen-view.js';
+import type { PatroniDaemonAccess } from '../../instance/patroni-restart.js';
 import { type FleetFacts, collectFleetFacts, probeEtcdEndpoints } from './fleet-facts.js';
 import { FleetRestClients, clusterKey } from './fleet-rest.js';
 import { logRefusalSince } from './member-log-refusal.js';
@@ -188,8 +189,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
       await save({ ...transition(state, 'rolling-back'), probes, failures, disabledAt: new Date(disabledAt).toISOString(), exposureWindowMs: disabledAt - enabledAt });
       const after = await probeMemberWrites(members, rest);
       // Still paused: the moment to find (and restart) a Patroni whose view of the DCS froze while auth went off.
-      const frozen = await restartFrozenMembers(await membersWithFrozenView(members, rest), connection.localInstances, connection.patroniDaemon, rest);
-      for (const restart of frozen) progress(`${restart.member}: ${restart.detail}`);
+      const frozen = await restartFrozenViews(members, connection.localInstances, connection.patroniDaemon, rest, progress);
       const { lagging } = await resumeClusters(state.pausedByUs, members, rest, { onNudge: progress });
       const afterRollback = [...after.filter((p) => !p.ok).map((p) => `${p.member}: ${p.detail}`), ...frozen.map((restart) => `${restart.member}: ${restart.detail}`)];
       await save({ ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'rolled-back'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}), failures: [...state.failures, ...afterRollback.map((line) => `after rollback: ${line}`)] });
@@ -270,11 +270,8 @@ async function performRollback(connection: FleetConnection, admin: EtcdClient, r
       if (done.includes('auth disabled')) {
         // As after an automatic rollback: a Patroni whose view froze while auth went off is restarted while still paused.
         const paused = members.filter((member) => step.clusters.includes(clusterKey(member)));
-        const frozen = await restartFrozenMembers(await membersWithFrozenView(paused, rest), connection.localInstances, connection.patroniDaemon, rest);
-        for (const restart of frozen) {
-          progress(`${restart.member}: ${restart.detail}`);
-          done.push(`${restart.member}: ${restart.detail}`);
-        }
+        const frozen = await restartFrozenViews(paused, connection.localInstances, connection.patroniDaemon, rest, progress);
+        done.push(...frozen.map((restart) => `${restart.member}: ${restart.detail}`));
       }
       progress(`resume ${step.clusters.join(', ')}`);
       const { lagging } = await resumeClusters(step.clusters, members, rest, { onNudge: progress });

@@ -3,8 +3,8 @@ import { resolveSitePaths } from '../../core/settings/site-paths.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
 import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import { etcdAccessFromSettings } from '../../adapters/settings/etcd-access.js';
-import { isRoot, serviceUser } from '../../adapters/process/os-user.js';
-import { instanceLayout } from '../../core/instance/instance-layout.js';
+import { isRoot } from '../../adapters/process/os-user.js';
+import { patroniDaemonAccess } from '../../instance/patroni-restart.js';
 import { listLocalInstances } from '../../instance/local-instances.js';
 import { type SettingsTenantDirectory, tenantDirectoryFromSettings } from '../../tenancy/settings-tenant-directory.js';
 import type { FleetConnection } from './enforce-run.js';
@@ -20,7 +20,7 @@ export async function fleetConnectionFromSettings(settings: SiteSettings, env: N
     restCredentials: patroni.ctl ? { cafile: patroni.ctl.cacert, certfile: patroni.ctl.certfile, keyfile: patroni.ctl.keyfile, insecure: patroni.ctl.insecure } : {},
     tenants: await tenantDirectoryFromSettings(settings, paths.secretsDir),
     reportDir: join(paths.prefix, 'reports'),
-    patroniDaemon: { binary: patroni.execpath, runAs: isRoot() ? serviceUser(patroni.user) : undefined, layoutOf: (name) => instanceLayout(paths, name) },
+    patroniDaemon: patroniDaemonAccess(patroni, paths),
   };
 }
 

@@ -60,18 +60,19 @@ export async function probeMemberWrites(members: FleetMember[], rest: FleetRestC
  * without credentials still receives watch events, so this converges for
  * it too, and its 409 that follows is a real refusal.
  */
-async function awaitCachedMarker(member: FleetMember, rest: FleetRestClients, expected: unknown, timeoutMs = 2_000): Promise<void> {
+export async function awaitCachedMarker(member: FleetMember, rest: FleetRestClients, expected: unknown, timeoutMs = 2_000, key = 'pgfleet_probe'): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
       await rest.for(member).cluster();
       const config = await rest.for(member).dynamicConfig();
-      if ((config.pgfleet_probe ?? null) === (expected ?? null)) return;
+      if ((config[key] ?? null) === (expected ?? null)) return true;
     } catch {
       // Busy or not answering: the write itself will tell.
     }
     await sleep(50);
   }
+  return false;
 }
 
 /** A PATCH /config may legitimately take Patroni's retry_timeout (it retries etcd that long): wait a little more than that. */

@@ -13,7 +13,7 @@ import { writePatroniConfigFile } from '../../adapters/patroni/config-file.js';
 import { type ProcessHandle, isRunning } from '../../adapters/process/daemon.js';
 import type { LocalInstance } from '../../instance/local-instances.js';
 import { readPatroniPid } from '../../instance/patroni-process.js';
-import { logLinesSince, postmasterKept, restartPatroniDaemon } from '../../instance/patroni-restart.js';
+import { type PatroniDaemonAccess, logLinesSince, postmasterKept, restartPatroniDaemon } from '../../instance/patroni-restart.js';
 import type { FleetRestClients } from '../etcd-auth/fleet-rest.js';
 import { probeMemberWrites } from '../etcd-auth/member-write-probe.js';
 import type { LocalTlsMember } from './tls-gate-facts.js';
@@ -65,7 +65,7 @@ export async function switchMemberToTls(entry: LocalTlsMember, context: MemberSw
 
   context.progress(`${id}: YAML on https, restarting its Patroni (PostgreSQL keeps running)`);
   await context.onStep('restarting', backupFile);
-  const attempt = await restartAndVerify(instance, context);
+  const attempt = await restartAndVerify(instance, context.fleet.patroni, context.rest, context.memberTimeoutMs);
   if (attempt.ok) {
     await recordReadiness(entry, await readFile(instance.configFile, 'utf8'), context.recordStore);
     await rm(backupFile, { force: true });
@@ -82,7 +82,7 @@ export async function switchMemberToTls(entry: LocalTlsMember, context: MemberSw
   context.progress(`${id}: ${attempt.reason}; restoring its previous YAML`);
   await context.onStep('restoring', backupFile);
   await writeFileAtomic(instance.configFile, previous, { mode: 0o600, owner: instance.owner });
-  const restored = await restartAndVerify(instance, context);
+  const restored = await restartAndVerify(instance, context.fleet.patroni, context.rest, context.memberTimeoutMs);
   const kept = postmasterKept(attempt.postmasterBefore);
   if (restored.ok) {
     await rm(backupFile, { force: true });
@@ -99,41 +99,44 @@ export async function switchMemberToTls(entry: LocalTlsMember, context: MemberSw
 
 export type Verification = { ok: true; backAfterMs: number; postmasterBefore: ProcessHandle | undefined } | { ok: false; reason: string; postmasterBefore: ProcessHandle | undefined };
 
-/** Restarts the member's Patroni and waits until it answers "running" and its DCS write probe passes. */
-export async function restartAndVerify(instance: LocalInstance, context: MemberSwitchContext): Promise<Verification> {
+/**
+ * Restarts the member's Patroni (only while its cluster is paused) and waits
+ * until it answers "running" within `timeoutMs` and its DCS write probe passes.
+ */
+export async function restartAndVerify(instance: LocalInstance, daemon: PatroniDaemonAccess, rest: FleetRestClients, timeoutMs: number): Promise<Verification> {
   const member = { namespace: instance.namespace, scope: instance.scope, name: instance.node, apiUrl: undefined, role: undefined, managedHere: true };
   const id = memberId(member);
-  const layout = context.fleet.patroni.layoutOf(instance.name);
+  const layout = daemon.layoutOf(instance.name);
   const dataDir = String((instance.config.postgresql as Record<string, unknown> | undefined)?.data_dir ?? layout.dataDir);
   // Outside a pause, a stopping Patroni stops PostgreSQL (and a leader's cluster fails over): never restart one then.
   const running = await readPatroniPid(layout);
   if (running && isRunning(running)) {
-    const status = await context.rest.for(member).nodeStatus().catch(() => undefined);
+    const status = await rest.for(member).nodeStatus().catch(() => undefined);
     if (status && status.pause !== true) return { ok: false, reason: 'its cluster is not paused: restarting its Patroni would stop PostgreSQL', postmasterBefore: undefined };
   }
   let restart;
   try {
-    restart = await restartPatroniDaemon(layout, dataDir, { patroniBinary: context.fleet.patroni.binary, runAs: context.fleet.patroni.runAs });
+    restart = await restartPatroniDaemon(layout, dataDir, { patroniBinary: daemon.binary, runAs: daemon.runAs });
   } catch (error) {
     return { ok: false, reason: `its Patroni could not be restarted: ${error instanceof Error ? error.message : String(error)}`, postmasterBefore: undefined };
   }
   const postmasterBefore = restart.postmasterBefore;
   const restartedAt = Date.now();
-  const deadline = restartedAt + context.memberTimeoutMs;
+  const deadline = restartedAt + timeoutMs;
   const explain = async (what: string): Promise<string> => {
     const cause = describeEtcdTlsLogCause(diagnoseEtcdTlsLog(await logLinesSince(layout.logFile, restart.logOffset)), id);
     return cause ? `${what}: ${cause}` : what;
   };
   for (;;) {
     if (!isRunning(restart.started)) return { ok: false, reason: await explain(`its Patroni exited after the restart (log: ${layout.logFile})`), postmasterBefore };
-    const status = await context.rest.for(member).nodeStatus().catch(() => undefined);
+    const status = await rest.for(member).nodeStatus().catch(() => undefined);
     if (status?.state === 'running') break;
     if (Date.now() > deadline) {
-      return { ok: false, reason: await explain(`not back within ${Math.round(context.memberTimeoutMs / 1000)} s${status ? ` (state ${status.state})` : ' (its REST API does not answer)'}`), postmasterBefore };
+      return { ok: false, reason: await explain(`not back within ${Math.round(timeoutMs / 1000)} s${status ? ` (state ${status.state})` : ' (its REST API does not answer)'}`), postmasterBefore };
     }
     await sleep(300);
   }
-  const [probe] = await probeMemberWrites([member], context.rest);
+  const [probe] = await probeMemberWrites([member], rest);
   if (!probe?.ok) return { ok: false, reason: await explain(`back, but its DCS write probe failed (${probe?.detail ?? 'no answer'})`), postmasterBefore };
   return { ok: true, backAfterMs: Date.now() - restartedAt, postmasterBefore };
 }

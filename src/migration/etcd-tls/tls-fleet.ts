@@ -1,5 +1,4 @@
 import { PgfleetError } from '../../core/errors.js';
-import { instanceLayout, type InstanceLayout } from '../../core/instance/instance-layout.js';
 import { type EtcdTlsTarget, etcdTlsTargetFromSettings } from '../../core/migration/etcd-tls-target.js';
 import { resolveSitePaths } from '../../core/settings/site-paths.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
@@ -8,8 +7,9 @@ import type { EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
 import type { EtcdTlsFiles } from '../../adapters/etcd/gateway-transport.js';
 import { readSecretFile } from '../../adapters/fs/secret-file.js';
 import type { PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
-import { isRoot, serviceUser, type OsUser } from '../../adapters/process/os-user.js';
+import { isRoot } from '../../adapters/process/os-user.js';
 import { type LocalInstance, listLocalInstances, readLocalInstance } from '../../instance/local-instances.js';
+import { type PatroniDaemonAccess, patroniDaemonAccess } from '../../instance/patroni-restart.js';
 
 /** Everything `etcd tls migrate` needs to know about the fleet and this host. */
 export interface EtcdTlsFleet {
@@ -23,11 +23,7 @@ export interface EtcdTlsFleet {
   namespaces: string[];
   localInstances: LocalInstance[];
   restCredentials?: PatroniRestCredentials | undefined;
-  patroni: {
-    binary: string;
-    /** The user Patroni runs as (when pgfleet runs as root). */
-    runAs?: OsUser | undefined;
-    layoutOf: (instanceName: string) => InstanceLayout;
+  patroni: PatroniDaemonAccess & {
     /** `patroni --validate-config` on each new YAML before it replaces the old one (when enforce_config_validation is on). */
     validation: { execpath: string; enforce: boolean } | false;
   };
@@ -53,9 +49,7 @@ export async function etcdTlsFleetFromSettings(settings: SiteSettings, options: 
     localInstances: await listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir),
     restCredentials: patroni.ctl ? { cafile: patroni.ctl.cacert, certfile: patroni.ctl.certfile, keyfile: patroni.ctl.keyfile, insecure: patroni.ctl.insecure } : {},
     patroni: {
-      binary: patroni.execpath,
-      runAs: isRoot() ? serviceUser(patroni.user) : undefined,
-      layoutOf: (name) => instanceLayout(paths, name),
+      ...patroniDaemonAccess(patroni, paths),
       validation: patroni.enforce_config_validation ? { execpath: patroni.execpath, enforce: true } : false,
     },
   };

@@ -286,7 +286,7 @@ async function finishRun(state: EtcdTlsRunState, fleet: EtcdTlsFleet, store: Etc
       }
       progress(`${step.member}: restoring its previous YAML and restarting its Patroni`);
       await writeFileAtomic(step.configFile, previous, { mode: 0o600, owner: instance.owner });
-      const verified = await restartAndVerify(instance, { fleet, rest, recordStore: store, memberTimeoutMs: 60_000, progress, onStep: async () => undefined });
+      const verified = await restartAndVerify(instance, fleet.patroni, rest, 60_000);
       if (verified.ok) await rm(step.backupFile, { force: true });
       else failures.push(`${step.member}: after restoring its previous YAML: ${verified.reason}`);
     } else {
