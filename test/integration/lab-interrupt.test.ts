@@ -56,25 +56,32 @@ async function cleanUpAfter(clis: RunningCli[], dirs: string[], parent: string |
   if (parent) await rm(parent, { recursive: true, force: true });
 }
 
-describe('lab up interrupted (Ctrl-C, SIGTERM) stops every process it started, removes its directory and exits 130', () => {
-  let parent: string;
+/**
+ * For one describe: a parent directory the postgres user that runs Patroni
+ * can reach, and the CLIs and labs its cases start, all cleaned up after it
+ * (or when the test file is interrupted).
+ */
+function interruptedRuns(prefix: string): { clis: RunningCli[]; dirs: string[]; parent: () => string } {
+  let parent: string | undefined;
   const clis: RunningCli[] = [];
   const dirs: string[] = [];
-
   const cleanUp = (): Promise<void> => cleanUpAfter(clis, dirs, parent);
-  let unregister: () => void;
-
+  let unregister: (() => void) | undefined;
   before(async () => {
     ensureBuiltCli();
     unregister = registerTeardown(cleanUp);
-    parent = await mkdtemp(join(tmpdir(), 'pgfleet-interrupt-'));
-    // The postgres user that runs Patroni must reach the lab inside it.
+    parent = await mkdtemp(join(tmpdir(), prefix));
     await chmod(parent, 0o755);
   });
   after(async () => {
     await cleanUp();
     unregister?.();
   });
+  return { clis, dirs, parent: () => parent! };
+}
+
+describe('lab up interrupted (Ctrl-C, SIGTERM) stops every process it started, removes its directory and exits 130', () => {
+  const { clis, dirs, parent } = interruptedRuns('pgfleet-interrupt-');
 
   /**
    * Starts `lab up` for a 1-etcd, 1 × 1 lab, waits until `ready` finds the
@@ -82,7 +89,7 @@ describe('lab up interrupted (Ctrl-C, SIGTERM) stops every process it started, r
    * `signal` and returns what the CLI did.
    */
   const interruptLabUp = async (name: string, signal: NodeJS.Signals, ready: (dir: string) => Promise<SeenProcess[] | undefined>) => {
-    const dir = join(parent, name);
+    const dir = join(parent(), name);
     dirs.push(dir);
     const basePort = await findFreePortRange(labPortCount(SHAPE));
     const cli = startCli(['lab', 'up', '--clusters', '1', '--nodes', '1', '--etcd-members', '1', '--dir', dir, '--base-port', String(basePort)]);
@@ -134,25 +141,11 @@ describe('lab up interrupted (Ctrl-C, SIGTERM) stops every process it started, r
 });
 
 describe('lab demo interrupted (Ctrl-C) in the middle of its story takes its lab down and exits 130', () => {
-  let parent: string;
-  let dir: string;
-  const clis: RunningCli[] = [];
-  const cleanUp = (): Promise<void> => cleanUpAfter(clis, dir ? [dir] : [], parent);
-  let unregister: () => void;
-
-  before(async () => {
-    ensureBuiltCli();
-    unregister = registerTeardown(cleanUp);
-    parent = await mkdtemp(join(tmpdir(), 'pgfleet-demo-interrupt-'));
-    await chmod(parent, 0o755);
-    dir = join(parent, 'lab');
-  });
-  after(async () => {
-    await cleanUp();
-    unregister?.();
-  });
+  const { clis, dirs, parent } = interruptedRuns('pgfleet-demo-interrupt-');
 
   it('Ctrl-C while applications write: every etcd, Patroni and PostgreSQL process stopped, the directory removed, nothing said after the interruption but the clean-up', async () => {
+    const dir = join(parent(), 'lab');
+    dirs.push(dir);
     const running = startCli(['lab', 'demo', '--dir', dir]);
     clis.push(running);
     const seen = await pollFor('the demo\'s applications writing', 180_000, async () => {

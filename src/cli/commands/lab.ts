@@ -29,21 +29,14 @@ export function registerLabCommands(program: Command): void {
     .action(async (options: { clusters: number; nodes: number; etcdMembers: number; basePort?: number; scopes?: string; timeout: number; dir?: string; etcdTls?: 'https' | 'dual' }, command: Command) => {
       const output = outputFor(command);
       // Ctrl-C (or SIGTERM) during the start: labUp stops what it started and removes the lab directory, then exits 130.
-      // Later signals do not cut that short: it would leave processes behind.
-      const interrupt = new AbortController();
-      const onSignal = (): void => {
-        if (!interrupt.signal.aborted) interrupt.abort();
-        else output.warn('still stopping the lab processes started so far; a moment');
-      };
-      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-      try {
-        await runCommand(output, async () => {
+      await whileInterruptible(output, { later: 'still stopping the lab processes started so far; a moment' }, (signal) =>
+        runCommand(output, async () => {
           const { labUp } = await import('../../lab/lab-up.js');
           const { labPortCount } = await import('../../core/lab/lab-topology.js');
           const { findFreePortRange } = await import('../../adapters/process/port-probe.js');
           const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options)));
           const result = await labUp({
-            signal: interrupt.signal,
+            signal,
             clusters: options.clusters,
             nodes: options.nodes,
             etcdMembers: options.etcdMembers,
@@ -59,10 +52,8 @@ export function registerLabCommands(program: Command): void {
             { dir: result.state.dir, elapsedMs: result.elapsedMs, settingsFile: result.state.settingsFile, clusters: result.readiness.map((r) => ({ scope: r.scope, leader: r.leader, streaming: r.streaming })) },
             () => [`lab ready in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.state.dir}`, ...result.readiness.map((r) => `  ${r.scope}: leader ${r.leader}, streaming: ${r.streaming.join(', ') || 'none'}`), `use it with: eval "$(pgfleet lab env --dir ${result.state.dir})"`].join('\n'),
           );
-        });
-      } finally {
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      }
+        }),
+      );
     });
 
   lab
@@ -126,26 +117,16 @@ export function registerLabCommands(program: Command): void {
    */
   const storyAction = (load: () => Promise<Story>) => async (options: StoryOptions, command: Command) => {
     const output = outputFor(command);
-    const interrupt = new AbortController();
-    const onSignal = (): void => {
-      if (!interrupt.signal.aborted) {
-        output.warn('interrupted: stopping the story and cleaning up');
-        interrupt.abort();
-      } else output.warn('still cleaning up; a moment');
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-    try {
-      await runCommand(output, async () => {
+    const interrupted = await whileInterruptible(output, { first: 'interrupted: stopping the story and cleaning up', later: 'still cleaning up; a moment' }, (signal) =>
+      runCommand(output, async () => {
         const story = await load();
         const narrator = await narratorFor(output);
-        const result = await story({ ...options, narrator, signal: interrupt.signal });
+        const result = await story({ ...options, narrator, signal });
         narrator.summary(result.summary, `lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}`);
-      });
-    } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    }
+      }),
+    );
     // The abandoned step may still hold timers or sockets: do not wait for them.
-    if (interrupt.signal.aborted) process.exit(process.exitCode ?? 130);
+    if (interrupted) process.exit(process.exitCode ?? 130);
   };
 
   lab
@@ -233,4 +214,28 @@ export function registerLabCommands(program: Command): void {
     { command: 'pgfleet lab demo', description: 'the whole story, step by step, then the lab is removed' },
     { command: 'pgfleet lab demo --keep', description: 'the same, leaving the lab running to explore it (pgfleet lab down when done)' },
   ]);
+}
+
+/**
+ * Runs `work` with a signal that the first Ctrl-C (SIGINT) or SIGTERM aborts;
+ * later ones only say the clean-up goes on (cutting it short would leave
+ * processes behind). Returns whether it was interrupted.
+ */
+async function whileInterruptible(output: ReturnType<typeof outputFor>, say: { first?: string; later: string }, work: (signal: AbortSignal) => Promise<void>): Promise<boolean> {
+  const interrupt = new AbortController();
+  const onSignal = (): void => {
+    if (interrupt.signal.aborted) {
+      output.warn(say.later);
+      return;
+    }
+    if (say.first) output.warn(say.first);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    await work(interrupt.signal);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+  return interrupt.signal.aborted;
 }
