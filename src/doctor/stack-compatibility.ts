@@ -1,5 +1,5 @@
-import { etcdVersionSupportsPatroni30Auth } from '../core/migration/enforce-gates.js';
-import { compareVersions } from '../core/patroni-config/patroni-features.js';
+import { etcdVersionSupportsPatroni30Auth } from '../core/versions/stack-version-facts.js';
+import { compareVersions } from '../core/versions/version-compare.js';
 
 /**
  * What `pgfleet doctor` judges, without I/O: which programs pgfleet needs,

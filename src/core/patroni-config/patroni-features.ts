@@ -1,4 +1,5 @@
 import { PgfleetError } from '../errors.js';
+import { compareVersions } from '../versions/version-compare.js';
 
 /** What the installed Patroni accepts, derived from its version. */
 export interface PatroniFeatures {
@@ -17,16 +18,6 @@ export function parsePatroniVersion(output: string): string {
     });
   }
   return match[1]!;
-}
-
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let index = 0; index < Math.max(pa.length, pb.length); index += 1) {
-    const diff = (pa[index] ?? 0) - (pb[index] ?? 0);
-    if (diff !== 0) return diff;
-  }
-  return 0;
 }
 
 export function patroniFeatures(version: string): PatroniFeatures {

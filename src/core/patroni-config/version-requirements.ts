@@ -2,7 +2,8 @@ import { PgfleetError } from '../errors.js';
 import type { PatroniSettings } from '../settings/site-settings.js';
 import type { ConfigTree } from './deep-merge.js';
 import { getPath } from './config-path.js';
-import { compareVersions, type PatroniFeatures } from './patroni-features.js';
+import { compareVersions } from '../versions/version-compare.js';
+import type { PatroniFeatures } from './patroni-features.js';
 
 /** A Patroni YAML key that only some Patroni versions accept, and the settings field that asks for it. */
 export interface VersionRequirement {

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { etcdVersionSupportsPatroni30Auth, evaluateEnforceGates, type GateInput } from '../../../src/core/migration/enforce-gates.js';
+import { evaluateEnforceGates, type GateInput } from '../../../src/core/migration/enforce-gates.js';
+import { etcdVersionSupportsPatroni30Auth } from '../../../src/core/versions/stack-version-facts.js';
 import type { FleetMember } from '../../../src/core/migration/fleet-member.js';
 import type { ReadinessRecord } from '../../../src/core/migration/readiness-record.js';
 

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PgfleetError } from '../../../src/core/errors.js';
-import { compareVersions, parsePatroniVersion, patroniFeatures } from '../../../src/core/patroni-config/patroni-features.js';
+import { parsePatroniVersion, patroniFeatures } from '../../../src/core/patroni-config/patroni-features.js';
+import { compareVersions } from '../../../src/core/versions/version-compare.js';
 
 describe('Patroni version features', () => {
   it('reads the version from `patroni --version` output', () => {

@@ -1,4 +1,4 @@
-import { etcdVersionSupportsPatroni30Auth, isPatroniBefore32 } from '../../migration/enforce-gates.js';
+import { etcdVersionSupportsPatroni30Auth, isPatroniBefore32 } from '../../versions/stack-version-facts.js';
 import { type AuditRule, findingOf } from '../audit-rule.js';
 import { patroniVersionsSeen } from '../fleet-view.js';
 

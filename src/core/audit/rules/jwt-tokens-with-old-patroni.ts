@@ -1,4 +1,4 @@
-import { isPatroniBefore32 } from '../../migration/enforce-gates.js';
+import { isPatroniBefore32 } from '../../versions/stack-version-facts.js';
 import { type AuditRule, findingOf } from '../audit-rule.js';
 import { patroniVersionsSeen } from '../fleet-view.js';
 
