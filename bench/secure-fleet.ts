@@ -24,7 +24,7 @@ import { prefixRange } from '../src/core/etcd/key-range.js';
 import { labEtcdEndpoints, labPortCount } from '../src/core/lab/lab-topology.js';
 import { resolveSitePaths } from '../src/core/settings/site-paths.js';
 import { textTable } from '../src/core/text-table.js';
-import { listLocalInstances } from '../src/instance/local-instances.js';
+import { listLocalInstances } from '../src/node/local-instances.js';
 import { waitForClusters } from '../src/lab/cluster-wait.js';
 import { startFleetWriters } from '../src/lab/fleet-writers.js';
 import { labDown } from '../src/lab/lab-down.js';
@@ -34,7 +34,7 @@ import { etcdRootPasswordFile } from '../src/lab/lab-secrets.js';
 import { labSiteSettings } from '../src/lab/lab-settings.js';
 import { labUp, type LabUpResult } from '../src/lab/lab-up.js';
 import { leadersAndTimelines, startRoleWatch } from '../src/lab/role-watch.js';
-import { writeCredentialsIntoConfig } from '../src/migration/etcd-auth/apply-credentials.js';
+import { writeCredentialsIntoConfig } from '../src/node/patroni-credentials.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

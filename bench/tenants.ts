@@ -26,7 +26,7 @@ import { EtcdClient } from '../src/adapters/etcd/etcd-client.js';
 import { findFreePortRange } from '../src/adapters/process/port-probe.js';
 import { stopProcess } from '../src/adapters/process/daemon.js';
 import { type StartedEtcdMember, startEtcdMembers, waitForEtcdHealthy } from '../src/lab/etcd-cluster.js';
-import { SettingsTenantDirectory } from '../src/tenancy/settings-tenant-directory.js';
+import { SettingsTenantDirectory } from '../src/fleet/settings-tenant-directory.js';
 import { applyTenancy } from '../src/tenancy/tenancy-apply.js';
 import type { TenancyTarget } from '../src/tenancy/tenancy-target.js';
 import { verifyTenancy } from '../src/tenancy/tenancy-verify.js';

@@ -39,23 +39,23 @@ export { tenancyTargetFromSettings, type TenancyTarget } from './tenancy/tenancy
 export { readTenancyState, planTenancyFromEtcd } from './tenancy/tenancy-state.js';
 export { applyTenancy, applyTenancyPlan, type TenancyApplyReport } from './tenancy/tenancy-apply.js';
 export { verifyTenancy, type TenancyVerifyReport } from './tenancy/tenancy-verify.js';
-export { probeTenantIsolation, type TenantIsolationResult } from './tenancy/tenant-isolation-probe.js';
+export { probeTenantIsolation, type TenantIsolationResult } from './fleet/tenant-isolation-probe.js';
 
 // Guarded etcd auth migration
-export { enforceEtcdAuth, rollbackEtcdAuth, readEnforceState, type FleetConnection, type EnforceReport } from './migration/etcd-auth/enforce-run.js';
+export { enforceEtcdAuth, rollbackEtcdAuth, readEnforceState, applyFleetCredentials, prepareFleetTenants, type EnforceReport } from './migration/etcd-auth/index.js';
 export { evaluateEnforceGates, type GateFailure } from './core/migration/enforce-gates.js';
 export type { EnforcePhase, EnforceState } from './core/migration/enforce-state.js';
 export { planEtcdAuthMigration } from './migration/etcd-auth/migration-plan.js';
 export { planAuthMigration, type AuthPlan } from './core/migration/auth-plan.js';
 export { etcdAuthStatus, type EtcdAuthStatus } from './migration/etcd-auth/auth-status.js';
-export { fleetConnectionFromSettings } from './migration/etcd-auth/fleet-connection.js';
+export { fleetConnectionFromSettings, withFleetClients, type FleetConnection } from './fleet/fleet-connection.js';
 
 // Patroni REST API protection
 export { planRestApiSecuring, SECURE_PHASES, type SecurePlan, type SecureStep, type SecurePhase } from './core/restapi/secure-plan.js';
 export { expectedMatrix, compareProbeMatrix, type RestApiProtection, type ProbeClient, type ProbeOutcome } from './core/restapi/probe-matrix.js';
 export { restAccessFromPatroniConfig, restAccessFromSettings, type RestClientAccess } from './core/restapi/rest-client-access.js';
 export { probeRestApi, probeRestApiMatrix, type RestProbeReport } from './adapters/patroni/rest-probe.js';
-export { patroniRestClientFor } from './restapi/member-rest-client.js';
+export { patroniRestClientFor } from './fleet/member-rest-client.js';
 export { prepareRestApiSecuring, type PreparedSecurePlan } from './restapi/secure-inputs.js';
 export { applyRestApiSecuring, type SecureApplyReport } from './restapi/secure-apply.js';
 export { restApiStatus, probeMembers } from './restapi/restapi-status.js';

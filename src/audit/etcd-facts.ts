@@ -9,7 +9,7 @@ import { etcdCommandLineFromDebugVars, tokenTypeFromCommandLine, tokenTypeFromTo
 import { EtcdClient, type EtcdCredentials } from '../adapters/etcd/etcd-client.js';
 import type { EtcdTlsFiles } from '../adapters/etcd/gateway-transport.js';
 import { readPatroniDcs } from '../adapters/etcd/patroni-members.js';
-import { readReadinessRecords } from '../migration/etcd-auth/readiness-records.js';
+import { readReadinessRecords } from '../fleet/readiness-records.js';
 import { mapBounded } from './bounded-map.js';
 
 export interface EtcdAuditTarget {

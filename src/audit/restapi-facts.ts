@@ -7,7 +7,7 @@ import type { ObservedCell } from '../core/restapi/probe-matrix.js';
 import type { CtlSettings } from '../core/settings/site-settings.js';
 import type { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { probeRestApi } from '../adapters/patroni/rest-probe.js';
-import { patroniRestClientFor } from '../restapi/member-rest-client.js';
+import { patroniRestClientFor } from '../fleet/member-rest-client.js';
 import { mapBounded } from './bounded-map.js';
 
 /** A member whose REST API the audit probes, from the DCS (any host) or a local YAML. */

@@ -1,4 +1,4 @@
-import type { DemoNarrator } from '../lab/lab-demo.js';
+import type { DemoNarrator } from '../lab/demo-narrator.js';
 import type { LabStatus } from '../lab/lab-status.js';
 import type { CliOutput } from './cli-output.js';
 

@@ -19,7 +19,7 @@ try {
     // Actions report their own errors (runCommand); this is a failure outside any action.
     const { CliOutput } = await import('./cli-output.js');
     const { reportError } = await import('./run-command.js');
-    const { globalOptions } = await import('./program.js');
+    const { globalOptions } = await import('./command-kit.js');
     process.exitCode = reportError(new CliOutput(globalOptions(program)), error);
   }
 }

@@ -1,6 +1,6 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../core/errors.js';
-import { CliOutput, type GlobalOptions, type OutputFormat, colorMode } from './cli-output.js';
+import { VERSION } from './command-kit.js';
 import { withExamples } from './command-examples.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerDoctorCommand } from './commands/doctor.js';
@@ -17,7 +17,7 @@ import { registerRestApiCommands } from './commands/restapi.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { registerAuditCommand } from './commands/audit.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './command-kit.js';
 
 /** Builds the whole command tree. Command modules load their heavy dependencies only when run. */
 export function buildProgram(): Command {
@@ -60,35 +60,6 @@ export function buildProgram(): Command {
   ]);
   program.addHelpText('after', helpTopicsText);
   return program;
-}
-
-/** The global options as seen from any subcommand. */
-export function globalOptions(command: Command): GlobalOptions {
-  const raw = command.optsWithGlobals() as Record<string, unknown>;
-  return {
-    settings: raw.settings as string | undefined,
-    // sarif (audit only) is JSON: errors are printed as JSON documents too.
-    output: raw.output === 'sarif' ? 'json' : ((raw.output as OutputFormat | undefined) ?? 'text'),
-    quiet: Boolean(raw.quiet),
-    verbose: Boolean(raw.verbose),
-    // Decided for each stream by CliOutput: whether stdout or stderr is a terminal.
-    color: colorMode(raw.color !== false, process.env),
-    debug: Boolean(raw.debug),
-  };
-}
-
-export function outputFor(command: Command): CliOutput {
-  return new CliOutput(globalOptions(command));
-}
-
-/** Option parser for whole numbers, with the option's name in the message. */
-export function integerOption(min: number, max: number): (value: string) => number {
-  return (value: string) => {
-    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    const parsed = Number(value);
-    if (parsed < min || parsed > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    return parsed;
-  };
 }
 
 /**

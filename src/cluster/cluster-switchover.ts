@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, PgfleetError } from '../core/errors.js';
 import { restAccessFromPatroniConfig } from '../core/restapi/rest-client-access.js';
 import type { PatroniClusterStatus } from '../adapters/patroni/rest-client.js';
-import type { LocalInstance } from '../instance/local-instances.js';
-import { restClientWithAccess } from '../restapi/member-rest-client.js';
+import type { LocalInstance } from '../node/local-instances.js';
+import { restClientWithAccess } from '../fleet/member-rest-client.js';
 
 export interface SwitchoverRequest {
   /** Members managed on this host: one of the cluster gives the credentials, as patronictl's YAML does. */

@@ -21,10 +21,10 @@ import { checkListenAddresses } from './listen-address-check.js';
 import { pathExists, prepareInstanceDirectories, removeInstanceFiles } from './instance-files.js';
 import { readInstanceRecord, writeInstanceRecord } from './instance-record-file.js';
 import { type InstanceSite, siteInstanceLayout } from './instance-site.js';
-import { readLocalInstance } from './local-instances.js';
+import { readLocalInstance } from '../node/local-instances.js';
 import { patroniStartError, waitForPatroniReadiness } from './patroni-readiness.js';
 import { type PatroniService, enablePatroniUnit, installPatroniUnit, patroniService } from './patroni-service.js';
-import { isPrimaryRole } from './member-role.js';
+import { isPrimaryRole } from '../fleet/member-role.js';
 
 export interface CreateInstanceRequest {
   site: InstanceSite;

@@ -5,7 +5,7 @@ import { decideDrop } from '../core/instance/drop-decision.js';
 import { clusterRolePasswordFile } from '../core/instance/instance-layout.js';
 import type { EtcdCredentials } from '../adapters/etcd/etcd-client.js';
 import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-access.js';
-import { tenantDirectoryFromSettings } from '../tenancy/settings-tenant-directory.js';
+import { tenantDirectoryFromSettings } from '../fleet/settings-tenant-directory.js';
 import { type InstanceDcs, configDcs, dcsClient, readClusterMembers } from './instance-dcs.js';
 import { pathExists, removeInstanceFiles } from './instance-files.js';
 import { serviceOf } from './instance-lifecycle.js';

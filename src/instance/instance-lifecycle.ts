@@ -3,7 +3,7 @@ import { ExitCode, PgfleetError } from '../core/errors.js';
 import { passwordValuesIn } from '../core/patroni-config/config-secrets.js';
 import { type PatroniNodeStatus, PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import type { InstanceSite, ManagedInstance } from './instance-site.js';
-import { displayRole, isPrimaryRole } from './member-role.js';
+import { displayRole, isPrimaryRole } from '../fleet/member-role.js';
 import { patroniStartError, waitForPatroniReadiness } from './patroni-readiness.js';
 import { type PatroniService, patroniService } from './patroni-service.js';
 

@@ -11,7 +11,7 @@ import { type OsUser, isRoot, serviceUser } from '../adapters/process/os-user.js
 import { patroniSettingsOf } from '../adapters/settings/instance-config-inputs.js';
 import type { LoadedSettings } from '../adapters/settings/site-settings-file.js';
 import { readInstanceRecord } from './instance-record-file.js';
-import { type LocalInstance, readLocalInstance } from './local-instances.js';
+import { type LocalInstance, readLocalInstance } from '../node/local-instances.js';
 
 /** The site as `pgfleet instance` sees it: settings with a patroni section, resolved paths, who owns and runs Patroni. */
 export interface InstanceSite {

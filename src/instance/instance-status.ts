@@ -2,8 +2,8 @@ import { postgresqlPort } from '../core/instance/instance-environment.js';
 import type { InstanceService } from '../core/instance/instance-record.js';
 import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { type InstanceSite, type ManagedInstance, loadManagedInstance, siteInstanceLayout } from './instance-site.js';
-import { listLocalInstances } from './local-instances.js';
-import { displayRole } from './member-role.js';
+import { listLocalInstances } from '../node/local-instances.js';
+import { displayRole } from '../fleet/member-role.js';
 import { patroniService } from './patroni-service.js';
 
 export interface ClusterMemberView {

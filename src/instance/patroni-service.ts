@@ -9,7 +9,7 @@ import { isRunning } from '../adapters/process/daemon.js';
 import { isRoot, lookupOsGroupName } from '../adapters/process/os-user.js';
 import { journalTail, systemctl, systemctlOrFail } from '../adapters/process/systemctl.js';
 import type { InstanceSite } from './instance-site.js';
-import { readPatroniPid, startPatroni, stopOrphanedPostmaster, stopPatroni, tailFile } from './patroni-process.js';
+import { readPatroniPid, startPatroni, stopOrphanedPostmaster, stopPatroni, tailFile } from '../node/patroni-process.js';
 
 /**
  * The Patroni daemon of one instance, however it runs: a background process

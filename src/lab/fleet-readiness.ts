@@ -1,6 +1,6 @@
 import type { LabCluster, LabNode } from '../core/lab/lab-topology.js';
 import type { PatroniNodeStatus, PatroniRestClient } from '../adapters/patroni/rest-client.js';
-import { isPrimaryRole } from '../instance/member-role.js';
+import { isPrimaryRole } from '../fleet/member-role.js';
 
 export interface ClusterReadiness {
   scope: string;

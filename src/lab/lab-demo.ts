@@ -1,37 +1,20 @@
 import { PgfleetError } from '../core/errors.js';
 import { findFreePortRange } from '../adapters/process/port-probe.js';
 import { labPortCount } from '../core/lab/lab-topology.js';
-import { applyCredentialsLocally } from '../migration/etcd-auth/apply-credentials.js';
-import { etcdAuthStatus } from '../migration/etcd-auth/auth-status.js';
-import { type EnforceReport, enforceEtcdAuth } from '../migration/etcd-auth/enforce-run.js';
-import { etcdAuthEnabled, fleetConnectionFromSettings, withAdminClient as withAdmin } from '../migration/etcd-auth/fleet-connection.js';
-import { planEtcdAuthMigration } from '../migration/etcd-auth/migration-plan.js';
-import { prepareTenants } from '../migration/etcd-auth/prepare-tenants.js';
-import { tenancyTargetFromSettings } from '../tenancy/tenancy-target.js';
-import { verifyTenancy } from '../tenancy/tenancy-verify.js';
+import { type EnforceReport, applyFleetCredentials, enforceEtcdAuth, etcdAuthStatus, planEtcdAuthMigration, prepareFleetTenants } from '../migration/etcd-auth/index.js';
+import { etcdAuthEnabled, fleetConnectionFromSettings, withAdminClient as withAdmin } from '../fleet/fleet-connection.js';
+import { tenancyTargetFromSettings, verifyTenancy } from '../tenancy/index.js';
 import { type WriterTally, startFleetWriters } from './fleet-writers.js';
 import { labDown } from './lab-down.js';
 import { ensureClusterRoles } from './lab-secrets.js';
 import { labStateSettings } from './lab-settings.js';
-import { labStatus, type LabStatus } from './lab-status.js';
+import { labStatus } from './lab-status.js';
 import { type LabState, defaultLabDir } from './lab-state.js';
 import { labUp } from './lab-up.js';
 import { isStoryInterruption, narratorUntil, untilInterrupted } from './story-interrupt.js';
 import { type ReplicationCheck, checkWriteReplicates } from './replication-check.js';
 import { type RoleWatchReport, leadersAndTimelines, startRoleWatch } from './role-watch.js';
-
-export interface DemoNarrator {
-  /** A numbered step of the story. */
-  step(title: string): void;
-  /** The pgfleet command an operator would type for this step. */
-  command(line: string): void;
-  /** What happened, under the current step. */
-  say(line: string): void;
-  /** Transient progress (a TTY line). */
-  progress(line: string): void;
-  endProgress(): void;
-  status(status: LabStatus): void;
-}
+import type { DemoNarrator } from './demo-narrator.js';
 
 export interface LabDemoOptions {
   dir?: string | undefined;
@@ -127,15 +110,13 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
 
       say.step('Prepare: root, and per cluster one etcd user and role with readwrite on its own prefix only (auth stays off)');
       say.command('pgfleet etcd auth prepare');
-      const prepared = await withAdmin(connection, (admin) => prepareTenants({ admin, adminCredentials: connection.admin, namespaces: connection.namespaces, tenants: connection.tenants }));
+      const prepared = await prepareFleetTenants(connection);
       say.say(`${prepared.length} changes: ${prepared.filter((action) => action.startsWith('grant readwrite')).join('; ')}`);
       say.say('passwords are generated into 0600 files; none is printed');
 
       say.step(`Apply, but leave cluster ${leftOut} out, as if its host had been forgotten`);
       say.command('pgfleet etcd auth apply   # on every host but the one running ' + leftOut);
-      const applied = await withAdmin(connection, (admin) =>
-        applyCredentialsLocally({ instances: connection.localInstances.filter((instance) => instance.scope !== leftOut), tenants: connection.tenants, recordStore: admin }),
-      );
+      const applied = await applyFleetCredentials(connection, { instances: connection.localInstances.filter((instance) => instance.scope !== leftOut) });
       for (const outcome of applied) say.say(`${outcome.scope}/${outcome.member}: ${outcome.detail}`);
 
       say.step('Enforce: the gates refuse, naming the members that are not ready; nothing is changed');
@@ -157,9 +138,7 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
 
       say.step(`Apply the missing cluster ${leftOut}`);
       say.command(`pgfleet etcd auth apply   # on the host running ${leftOut}`);
-      const appliedLate = await withAdmin(connection, (admin) =>
-        applyCredentialsLocally({ instances: connection.localInstances.filter((instance) => instance.scope === leftOut), tenants: connection.tenants, recordStore: admin }),
-      );
+      const appliedLate = await applyFleetCredentials(connection, { instances: connection.localInstances.filter((instance) => instance.scope === leftOut) });
       for (const outcome of appliedLate) say.say(`${outcome.scope}/${outcome.member}: ${outcome.detail}`);
 
       say.step('Enforce: gates pass, pause, auth enable, every member writes to the DCS with its own credentials, resume');

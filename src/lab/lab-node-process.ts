@@ -2,7 +2,7 @@ import { instanceLayout, type InstanceLayout } from '../core/instance/instance-l
 import { PgfleetError } from '../core/errors.js';
 import { resolveSitePaths } from '../core/settings/site-paths.js';
 import { isRoot, serviceUser } from '../adapters/process/os-user.js';
-import { startPatroni, stopPatroni } from '../instance/patroni-process.js';
+import { startPatroni, stopPatroni } from '../node/patroni-process.js';
 import { labStateSettings } from './lab-settings.js';
 import { type LabState, saveLabState } from './lab-state.js';
 import { BINARIES } from './lab-up.js';

@@ -2,7 +2,7 @@ import { instanceLayout } from '../core/instance/instance-layout.js';
 import { resolveSitePaths } from '../core/settings/site-paths.js';
 import { isRunning } from '../adapters/process/daemon.js';
 import { isRoot } from '../adapters/process/os-user.js';
-import { readPatroniPid } from '../instance/patroni-process.js';
+import { readPatroniPid } from '../node/patroni-process.js';
 import { labStateSettings } from './lab-settings.js';
 import type { LabProcess, LabState } from './lab-state.js';
 

@@ -3,8 +3,8 @@ import type { LabNode, LabTopology } from '../core/lab/lab-topology.js';
 import { resolveSitePaths } from '../core/settings/site-paths.js';
 import type { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { isRoot } from '../adapters/process/os-user.js';
-import { readLocalInstance } from '../instance/local-instances.js';
-import { patroniRestClientFor } from '../restapi/member-rest-client.js';
+import { readLocalInstance } from '../node/local-instances.js';
+import { patroniRestClientFor } from '../fleet/member-rest-client.js';
 import { labSiteSettings } from './lab-settings.js';
 
 /** The Patroni YAML of a lab node. */

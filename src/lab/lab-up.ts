@@ -23,7 +23,7 @@ import type { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import type { EtcdTlsFiles } from '../adapters/etcd/gateway-transport.js';
 import { writePatroniConfigFile } from '../adapters/patroni/config-file.js';
-import { startPatroni, stopOrphanedPostmaster, tailFile } from '../instance/patroni-process.js';
+import { startPatroni, stopOrphanedPostmaster, tailFile } from '../node/patroni-process.js';
 import { type EtcdClusterSpec, startEtcdMembers, waitForEtcdHealthy } from './etcd-cluster.js';
 import { currentLabProcesses } from './lab-processes.js';
 import { issueLabEtcdCertificates, labEtcdMemberCertificate, labEtcdTlsPaths } from './lab-etcd-pki.js';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabNode, LabTopology } from '../core/lab/lab-topology.js';
-import { patroniRestClientFor } from '../restapi/member-rest-client.js';
+import { patroniRestClientFor } from '../fleet/member-rest-client.js';
 import type { PatroniRestClient } from '../adapters/patroni/rest-client.js';
-import { isPrimaryRole as isPrimary } from '../instance/member-role.js';
+import { isPrimaryRole as isPrimary } from '../fleet/member-role.js';
 import { labNodeRestClient } from './lab-rest-client.js';
 
 export interface LeaderAndTimeline {

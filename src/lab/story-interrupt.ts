@@ -1,5 +1,5 @@
 import { ExitCode, PgfleetError } from '../core/errors.js';
-import type { DemoNarrator } from './lab-demo.js';
+import type { DemoNarrator } from './demo-narrator.js';
 
 /**
  * Settles with `story`, or with a LAB_STORY_INTERRUPTED error (exit 130) as

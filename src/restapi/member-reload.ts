@@ -1,7 +1,7 @@
 import { PgfleetError } from '../core/errors.js';
 import type { RestClientAccess } from '../core/restapi/rest-client-access.js';
 import { findPatroniProcess } from '../adapters/patroni/patroni-process-lookup.js';
-import { restClientWithAccess } from './member-rest-client.js';
+import { restClientWithAccess } from '../fleet/member-rest-client.js';
 
 export type ReloadChannel = 'rest' | 'sighup';
 

@@ -4,7 +4,7 @@ import { type MatrixMismatch, type RestApiProtection, describeCell } from '../co
 import type { RestClientAccess } from '../core/restapi/rest-client-access.js';
 import type { PatroniClusterStatus, PatroniNodeStatus } from '../adapters/patroni/rest-client.js';
 import { type RestProbeReport, probeRestApiMatrix } from '../adapters/patroni/rest-probe.js';
-import { restClientWithAccess } from './member-rest-client.js';
+import { restClientWithAccess } from '../fleet/member-rest-client.js';
 
 /** What is known of a member before a step changes it. */
 export interface MemberBaseline {

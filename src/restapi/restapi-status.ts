@@ -6,8 +6,8 @@ import type { SiteSettings } from '../core/settings/site-settings.js';
 import { type RestProbeReport, probeRestApiMatrix } from '../adapters/patroni/rest-probe.js';
 import { isRoot } from '../adapters/process/os-user.js';
 import { patroniSettingsOf } from '../adapters/settings/instance-config-inputs.js';
-import { type LocalInstance, listLocalInstances } from '../instance/local-instances.js';
-import { patroniRestClientFor } from './member-rest-client.js';
+import { type LocalInstance, listLocalInstances } from '../node/local-instances.js';
+import { patroniRestClientFor } from '../fleet/member-rest-client.js';
 
 /** The members whose YAML pgfleet manages on this host (patroni.configdir). */
 export async function localMembers(settings: SiteSettings, env: NodeJS.ProcessEnv = process.env): Promise<LocalInstance[]> {

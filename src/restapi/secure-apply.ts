@@ -6,8 +6,8 @@ import { restAccessFromPatroniConfig, type RestClientAccess } from '../core/rest
 import { type SecureStep, SECURE_PHASE_DESCRIPTIONS } from '../core/restapi/secure-plan.js';
 import { writeFileAtomic } from '../adapters/fs/atomic-file.js';
 import { writePatroniConfigFile } from '../adapters/patroni/config-file.js';
-import { restClientWithAccess } from './member-rest-client.js';
-import { type LocalInstance, readLocalInstance } from '../instance/local-instances.js';
+import { restClientWithAccess } from '../fleet/member-rest-client.js';
+import { type LocalInstance, readLocalInstance } from '../node/local-instances.js';
 import { type MemberBaseline, memberBaseline, verifyMemberAfterReload } from './member-verification.js';
 import { reloadMember } from './member-reload.js';
 import type { PreparedSecurePlan } from './secure-inputs.js';

@@ -10,8 +10,8 @@ import { findPatroniProcess } from '../adapters/patroni/patroni-process-lookup.j
 import { checkTlsLoadAs } from '../adapters/patroni/tls-load-check.js';
 import { type CertificateCheck, assertCertificateChecks, checkCertificateFiles } from '../adapters/pki/certificate-checks.js';
 import { patroniSettingsOf } from '../adapters/settings/instance-config-inputs.js';
-import type { LocalInstance } from '../instance/local-instances.js';
-import { patroniRestClientFor } from './member-rest-client.js';
+import type { LocalInstance } from '../node/local-instances.js';
+import { patroniRestClientFor } from '../fleet/member-rest-client.js';
 import { localMembers } from './restapi-status.js';
 
 export interface SecurePlanRequest {

@@ -4,8 +4,8 @@ import type { SiteSettings } from '../core/settings/site-settings.js';
 import type { ClusterRef } from '../core/tenancy/tenant.js';
 import { isRoot } from '../adapters/process/os-user.js';
 import { type EtcdAccess, etcdAccessFromSettings } from '../adapters/settings/etcd-access.js';
-import { listLocalInstances } from '../instance/local-instances.js';
-import { type SettingsTenantDirectory, tenantDirectoryFromSettings } from './settings-tenant-directory.js';
+import { listLocalInstances } from '../node/local-instances.js';
+import { type SettingsTenantDirectory, tenantDirectoryFromSettings } from '../fleet/settings-tenant-directory.js';
 
 /** What `etcd tenants` works on: the shared etcd, the tenants' names and secrets, the clusters managed here. */
 export interface TenancyTarget {

@@ -4,7 +4,7 @@ import { formatRange, prefixRange } from '../core/etcd/key-range.js';
 import { nameList } from '../core/name-list.js';
 import { tenantId } from '../core/tenancy/desired-tenants.js';
 import { type TenancyPlan, describeAction } from '../core/tenancy/tenancy-plan.js';
-import type { TenantIsolationResult } from './tenant-isolation-probe.js';
+import type { TenantIsolationResult } from '../fleet/tenant-isolation-probe.js';
 import type { TenancyApplyReport } from './tenancy-apply.js';
 import type { TenancyVerifyReport } from './tenancy-verify.js';
 

@@ -5,7 +5,7 @@ import { tenantId } from '../core/tenancy/desired-tenants.js';
 import { type IsolationFinding, checkIsolation } from '../core/tenancy/isolation-check.js';
 import type { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import { readSecretFile } from '../adapters/fs/secret-file.js';
-import { type TenantIsolationResult, probeTenantIsolation } from './tenant-isolation-probe.js';
+import { type TenantIsolationResult, probeTenantIsolation } from '../fleet/tenant-isolation-probe.js';
 import { readTenants } from './tenancy-state.js';
 import type { TenancyTarget } from './tenancy-target.js';
 

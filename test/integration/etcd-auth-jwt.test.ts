@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOpenssl } from '../../src/adapters/pki/openssl.js';
-import { etcdAuthEnabled } from '../../src/migration/etcd-auth/fleet-connection.js';
+import { etcdAuthEnabled } from '../../src/fleet/fleet-connection.js';
 import { labEtcdEndpoints } from '../../src/core/lab/lab-topology.js';
 import type { AuthPlan } from '../../src/core/migration/auth-plan.js';
 import { labEnv } from '../../src/lab/lab-env.js';

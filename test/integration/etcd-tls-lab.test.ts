@@ -10,7 +10,7 @@ import { instanceLayout } from '../../src/core/instance/instance-layout.js';
 import { labEtcdEndpoints } from '../../src/core/lab/lab-topology.js';
 import { checkEtcdAuthMethods } from '../../src/core/patroni-config/etcd-auth-methods.js';
 import { resolveSitePaths } from '../../src/core/settings/site-paths.js';
-import { listLocalInstances } from '../../src/instance/local-instances.js';
+import { listLocalInstances } from '../../src/node/local-instances.js';
 import { labEnv } from '../../src/lab/lab-env.js';
 import { etcdRootPasswordFile } from '../../src/lab/lab-secrets.js';
 import { labStateSettings } from '../../src/lab/lab-settings.js';

@@ -8,7 +8,7 @@ import { isRunning } from '../../src/adapters/process/daemon.js';
 import { findFreePortRange } from '../../src/adapters/process/port-probe.js';
 import { instanceLayout } from '../../src/core/instance/instance-layout.js';
 import { resolveSitePaths } from '../../src/core/settings/site-paths.js';
-import { postmasterHandle } from '../../src/instance/patroni-process.js';
+import { postmasterHandle } from '../../src/node/patroni-process.js';
 import { ensureClusterRoles } from '../../src/lab/lab-secrets.js';
 import { labSiteSettings } from '../../src/lab/lab-settings.js';
 import { labStatus } from '../../src/lab/lab-status.js';

@@ -7,7 +7,7 @@
  */
 import type { EnforcePhase } from '../../src/core/migration/enforce-state.js';
 import { loadSiteSettings } from '../../src/adapters/settings/site-settings-file.js';
-import { fleetConnectionFromSettings } from '../../src/migration/etcd-auth/fleet-connection.js';
+import { fleetConnectionFromSettings } from '../../src/fleet/fleet-connection.js';
 import { enforceEtcdAuth } from '../../src/migration/etcd-auth/enforce-run.js';
 
 const killAfter = process.argv[2] as EnforcePhase;

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { SEVERITIES } from '../../core/audit/severity.js';
 import { withExamples } from '../command-examples.js';
-import { VERSION, globalOptions, outputFor } from '../program.js';
+import { VERSION, globalOptions, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 
 /**

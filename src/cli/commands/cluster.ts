@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { globalOptions, integerOption, outputFor } from '../program.js';
+import { globalOptions, integerOption, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import { withArgumentHelp, withSubcommandExamples } from '../command-examples.js';
 

@@ -1,7 +1,7 @@
 import { Argument, type Command } from 'commander';
 import { withExamples } from '../command-examples.js';
 import { runCommand } from '../run-command.js';
-import { outputFor } from '../program.js';
+import { outputFor } from '../command-kit.js';
 
 /** `pgfleet completion bash|zsh`: a completion script generated from the command tree. */
 export function registerCompletionCommand(program: Command): void {

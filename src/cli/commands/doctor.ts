@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withExamples } from '../command-examples.js';
-import { globalOptions, outputFor } from '../program.js';
+import { globalOptions, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 
 /** `pgfleet doctor`: settings file in effect, programs and versions, compatibility, what to install. */

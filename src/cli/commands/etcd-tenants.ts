@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
-import { integerOption, outputFor } from '../program.js';
+import { integerOption, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import { withSubcommandExamples } from '../command-examples.js';
 

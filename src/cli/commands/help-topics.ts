@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withExamples } from '../command-examples.js';
 import { withArgumentWords } from '../command-tree.js';
 import { HELP_TOPICS, findHelpTopic } from '../help-topics/topic-list.js';
-import { outputFor } from '../program.js';
+import { outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 
 /**

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { integerOption, outputFor } from '../program.js';
+import { integerOption, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import { withSubcommandExamples } from '../command-examples.js';
 

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { globalOptions, integerOption, outputFor } from '../program.js';
+import { globalOptions, integerOption, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import type { PatroniInstanceOptions } from '../../core/patroni-config/instance-options.js';
 import { withSubcommandExamples } from '../command-examples.js';

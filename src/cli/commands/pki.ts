@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import type { CliOutput } from '../cli-output.js';
-import { globalOptions, integerOption, outputFor } from '../program.js';
+import { globalOptions, integerOption, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import { subcommandAt, withArgumentHelp, withSubcommandExamples } from '../command-examples.js';
 

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../core/errors.js';
-import { globalOptions, integerOption, outputFor } from '../program.js';
+import { globalOptions, integerOption, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import { withSubcommandExamples } from '../command-examples.js';
 

@@ -1,3 +1,5 @@
+import type { RunEnvelope } from './run-envelope.js';
+
 /**
  * The state of an `etcd auth enforce` run, kept in etcd (AUTH_MIGRATION_KEY)
  * so that an interrupted run can be inspected and finished or rolled back
@@ -12,24 +14,14 @@ export interface MemberProbeResult {
   detail: string;
 }
 
-export interface EnforceState {
-  id: string;
-  phase: EnforcePhase;
-  coordinator: { host: string; pid: number };
-  startedAt: string;
-  updatedAt: string;
-  /** Clusters this run paused (keys `<namespace><scope>`); clusters already paused by an operator are not listed and stay paused. */
-  pausedByUs: string[];
+export interface EnforceState extends RunEnvelope<EnforcePhase> {
   enabledAt?: string | undefined;
   disabledAt?: string | undefined;
   /** Milliseconds between auth enable and auth disable, when rolled back. */
   exposureWindowMs?: number | undefined;
   probes: MemberProbeResult[];
-  failures: string[];
   /** etcd endpoints that did not answer during the run. */
   endpointsDown: string[];
-  /** What went wrong without failing the run (e.g. a member slow to show the resume). */
-  warnings?: string[] | undefined;
 }
 
 const ORDER: EnforcePhase[] = ['gates', 'pausing', 'enabling', 'probing', 'resuming', 'enforced'];

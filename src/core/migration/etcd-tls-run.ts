@@ -1,4 +1,5 @@
 import type { FleetMember } from './fleet-member.js';
+import type { RunEnvelope } from './run-envelope.js';
 import { PGFLEET_PREFIX } from './readiness-record.js';
 
 /**
@@ -42,17 +43,9 @@ export interface EtcdTlsInFlight {
   step: EtcdTlsMemberStep;
 }
 
-export interface EtcdTlsRunState {
-  id: string;
-  phase: EtcdTlsRunPhase;
-  coordinator: { host: string; pid: number };
-  startedAt: string;
-  updatedAt: string;
-  /** Clusters this run holds paused right now (one at a time); operator-paused clusters are never listed. */
-  pausedByUs: string[];
+export interface EtcdTlsRunState extends RunEnvelope<EtcdTlsRunPhase> {
   inFlight?: EtcdTlsInFlight | undefined;
   members: EtcdTlsMemberResult[];
-  failures: string[];
 }
 
 export const ETCD_TLS_MIGRATION_KEY = `${PGFLEET_PREFIX}migrations/etcd-tls`;

@@ -1,6 +1,6 @@
 import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
 import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
-import type { FleetConnection } from './enforce-run.js';
+import type { FleetConnection } from '../../fleet/fleet-connection.js';
 
 export interface AdminCheck {
   works: boolean;

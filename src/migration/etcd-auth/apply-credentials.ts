@@ -5,13 +5,11 @@ import { mapWithConcurrency } from '../../core/bounded-concurrency.js';
 import { PgfleetError } from '../../core/errors.js';
 import { readinessKey, type ReadinessRecord } from '../../core/migration/readiness-record.js';
 import { reloadAppliedWithinMs } from '../../core/migration/reload-applied.js';
-import { renderPatroniYaml } from '../../core/patroni-config/render-yaml.js';
-import { deepMerge } from '../../core/patroni-config/deep-merge.js';
-import type { EtcdClient, EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
-import { writeFileAtomic } from '../../adapters/fs/atomic-file.js';
-import type { LocalInstance } from '../../instance/local-instances.js';
-import { patroniRestClientFor } from '../../restapi/member-rest-client.js';
-import type { TenantDirectory } from './tenant-directory.js';
+import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
+import type { LocalInstance } from '../../node/local-instances.js';
+import { writeCredentialsIntoConfig } from '../../node/patroni-credentials.js';
+import { patroniRestClientFor } from '../../fleet/member-rest-client.js';
+import type { TenantDirectory } from '../../fleet/tenant-directory.js';
 
 export interface ApplyOutcome {
   instance: string;
@@ -82,12 +80,4 @@ async function recordReady(instance: string, record: ReadinessRecord, options: {
   const member = `${record.namespace}${record.scope}/${record.member}`;
   options.onProgress?.(`${member}: credentials of ${record.username} written and reloaded`);
   return { instance, scope: record.scope, member: record.member, status: 'applied', username: record.username, detail: 'credentials written, Patroni reloaded, readiness recorded' };
-}
-
-/** Writes etcd credentials into an instance's Patroni YAML (atomic, 0600, same owner); returns the text written. Patroni is not told. */
-export async function writeCredentialsIntoConfig(instance: LocalInstance, credentials: EtcdCredentials): Promise<string> {
-  const config = deepMerge(instance.config, { [instance.dcsSection]: { username: credentials.username, password: credentials.password } });
-  const text = renderPatroniYaml(config, { revealSecrets: true });
-  await writeFileAtomic(instance.configFile, text, { mode: 0o600, dirMode: 0o750, owner: instance.owner });
-  return text;
 }

@@ -4,9 +4,10 @@ import { type EnforceState, isTerminal } from '../../core/migration/enforce-stat
 import { memberId } from '../../core/migration/fleet-member.js';
 import { type MigrationStanding, migrationStanding } from '../../core/migration/migration-standing.js';
 import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
-import { type FleetConnection, readEnforceState } from './enforce-run.js';
+import type { FleetConnection } from '../../fleet/fleet-connection.js';
+import { readEnforceState } from './enforce-state-store.js';
 import { type EtcdEndpointFacts, collectFleetFacts } from './fleet-facts.js';
-import { FleetRestClients, clusterKey } from './fleet-rest.js';
+import { FleetRestClients, clusterKey } from '../../fleet/fleet-rest.js';
 
 export interface MemberAuthStatus {
   member: string;

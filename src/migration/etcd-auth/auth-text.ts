@@ -1,7 +1,7 @@
 import type { AuthPlan } from '../../core/migration/auth-plan.js';
 import { textTable } from '../../core/text-table.js';
 import type { EtcdAuthStatus } from './auth-status.js';
-import type { EnforceReport } from './enforce-run.js';
+import type { EnforceReport } from './enforce-report.js';
 
 /** Text of `etcd auth status`. */
 export function renderAuthStatus(status: EtcdAuthStatus): string {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../adapters/fs/atomic-file.js';
 import { renderEnforceReport } from './auth-text.js';
-import type { EnforceReport } from './enforce-run.js';
+import type { EnforceReport } from './enforce-report.js';
 
 /**
  * Keeps the report of an enforce run on disk, as JSON and as text

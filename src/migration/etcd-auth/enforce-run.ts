@@ -1,101 +1,28 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { ExitCode, PgfleetError } from '../../core/errors.js';
-import { Secret } from '../../core/secret.js';
-import { evaluateEnforceGates, type GateFailure, type GateInput, type TokenType } from '../../core/migration/enforce-gates.js';
-import { type EnforcePhase, type EnforceState, type MemberProbeResult, interruptedRun, rollbackSteps, transition, withEndpointsDown } from '../../core/migration/enforce-state.js';
-import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
+import { evaluateEnforceGates } from '../../core/migration/enforce-gates.js';
+import { type EnforceState, type MemberProbeResult, interruptedRun, rollbackSteps, transition, withEndpointsDown } from '../../core/migration/enforce-state.js';
+import { type FleetMember } from '../../core/migration/fleet-member.js';
+import { memberId } from '../../core/migration/fleet-member.js';
 import { AUTH_MIGRATION_KEY } from '../../core/migration/readiness-record.js';
-import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
-import { EtcdClient, type EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
-import type { EtcdTlsFiles } from '../../adapters/etcd/gateway-transport.js';
-import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
-import type { PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
-import { type LocalInstance, readLocalInstance } from '../../instance/local-instances.js';
-import { tailFile } from '../../instance/patroni-process.js';
+import { openRunEnvelope, skipGatesNotice } from '../../core/migration/run-envelope.js';
 import { describeDcsLogCause, diagnoseDcsLog } from '../../core/migration/dcs-log-diagnosis.js';
-import { ensureAdminIdentity } from './admin-identity.js';
+import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
+import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
+import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
+import type { LocalInstance } from '../../node/local-instances.js';
+import { tailFile } from '../../node/patroni-process.js';
+import { describeLaggingResume, pauseClusters, resumeClusters } from '../../fleet/cluster-pause.js';
+import { type FleetConnection, etcdAuthEnabled, withFleetClients } from '../../fleet/fleet-connection.js';
+import { type FleetRestClients, clusterKey } from '../../fleet/fleet-rest.js';
+import { restartFrozenViews } from '../../fleet/frozen-view.js';
+import { logRefusalSince } from '../../fleet/member-log-refusal.js';
+import { probeMemberWrites } from '../../fleet/member-write-probe.js';
+import { RunStateStore, newRunIdentity } from '../../fleet/run-state-store.js';
+import type { EnforceOptions, EnforceReport } from './enforce-report.js';
 import { writeEnforceReportFiles } from './enforce-report-file.js';
-import { describeLaggingResume, pauseClusters, resumeClusters } from './cluster-pause.js';
-import { restartFrozenViews } from './frozen-view.js';
-import type { PatroniDaemonAccess } from '../../instance/patroni-restart.js';
-import { type FleetFacts, collectFleetFacts, probeEtcdEndpoints } from './fleet-facts.js';
-import { FleetRestClients, clusterKey } from './fleet-rest.js';
-import { logRefusalSince } from './member-log-refusal.js';
-import { probeMemberWrites } from './member-write-probe.js';
-import type { TenantDirectory } from './tenant-directory.js';
+import { probeEtcdEndpoints } from './fleet-facts.js';
+import { collectGateInput } from './gate-input.js';
 import { probeTenantCredentials, type TenantProbeResult } from './tenant-probe.js';
-
-export interface FleetConnection {
-  endpoints: string[];
-  tls?: EtcdTlsFiles | undefined;
-  namespaces: string[];
-  admin: EtcdCredentials;
-  /** Declared by the operator when etcd's token type cannot be read (ETCD_AUTH_TOKEN in its environment). */
-  declaredTokenType?: TokenType | undefined;
-  localInstances: LocalInstance[];
-  restCredentials?: PatroniRestCredentials | undefined;
-  tenants: TenantDirectory;
-  /** Where enforce keeps its reports (JSON + text); none are written without it. */
-  reportDir?: string | undefined;
-  /** How to restart a local Patroni daemon (a rollback restarts one whose view of the DCS froze); without it, such a member is only reported. */
-  patroniDaemon?: PatroniDaemonAccess | undefined;
-}
-
-export interface EnforceOptions {
-  /** For drills only: go on although gates failed, to see the probes catch it. */
-  skipGates?: boolean | undefined;
-  onProgress?: ((message: string) => void) | undefined;
-  /** Test hook: called after each persisted phase (e.g. to kill the coordinator between enable and probes). */
-  afterPhase?: ((phase: EnforcePhase) => Promise<void>) | undefined;
-}
-
-export interface EnforceReport {
-  outcome: 'enforced' | 'rolled-back';
-  state: EnforceState;
-  gateFailures: GateFailure[];
-  tenantProbes: TenantProbeResult[];
-  recoveredInterruptedRun?: string | undefined;
-  /** The report files, when the connection has a reportDir. */
-  reportFiles?: { json: string; text: string } | undefined;
-}
-
-/** The gate inputs, read live from etcd and the members' REST APIs (and root's password set while auth is off: see checkAdmin). */
-export async function collectGateInput(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients): Promise<{ authEnabled: boolean; endpointsDown: string[]; facts: FleetFacts; gate: GateInput }> {
-  const facts = await collectFleetFacts(connection, admin, rest);
-  const { works, problem } = await ensureAdminIdentity(connection, admin, facts.authEnabled);
-  const gate = { ...gateInputFromFacts(facts, works, problem), localCredentialDrift: await localCredentialDrift(connection) };
-  return { authEnabled: facts.authEnabled, endpointsDown: facts.endpointsDown, facts, gate };
-}
-
-/** Local members whose YAML does not hold their tenant's current user and password (the password is compared, never shown). */
-async function localCredentialDrift(connection: FleetConnection): Promise<Map<string, string>> {
-  const drift = new Map<string, string>();
-  for (const known of connection.localInstances) {
-    const tenant = await connection.tenants.credentialsFor(known.namespace, known.scope).catch(() => undefined);
-    if (!tenant) continue;
-    // Read now, not when the connection was made: `migrate` applies the credentials after that.
-    const instance = await readLocalInstance(known.configFile);
-    const dcs = (instance.config[instance.dcsSection] ?? {}) as { username?: unknown; password?: unknown };
-    const id = `${instance.namespace}${instance.scope}/${instance.node}`;
-    if (dcs.username !== tenant.username) {
-      drift.set(id, `its YAML (${instance.configFile}) now names ${typeof dcs.username === 'string' ? `user ${dcs.username}` : 'no etcd user'} instead of ${tenant.username}`);
-    } else if (typeof dcs.password !== 'string' || !tenant.password.equals(new Secret(dcs.password))) {
-      drift.set(id, `its YAML (${instance.configFile}) holds a password for ${tenant.username} other than the tenant's current one`);
-    }
-  }
-  return drift;
-}
-
-export function gateInputFromFacts(facts: FleetFacts, adminCredentialsWork: boolean, adminProblem?: string): GateInput {
-  const { members, tenantUsers, readiness, unreachable, patroniVersions, tokenType, etcdVersions } = facts;
-  return { members, tenantUsers, readiness, unreachable, patroniVersions, tokenType, etcdVersions, adminCredentialsWork, adminProblem };
-}
-
-export async function readEnforceState(admin: EtcdClient): Promise<EnforceState | undefined> {
-  const entry = await admin.get(AUTH_MIGRATION_KEY);
-  return entry ? (JSON.parse(entry.value) as EnforceState) : undefined;
-}
 
 /**
  * prepare → apply → **enforce**: gates, pause every cluster, auth enable,
@@ -104,9 +31,8 @@ export async function readEnforceState(admin: EtcdClient): Promise<EnforceState 
  */
 export async function enforceEtcdAuth(connection: FleetConnection, options: EnforceOptions = {}): Promise<EnforceReport> {
   const progress = options.onProgress ?? (() => undefined);
-  const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
-  const rest = new FleetRestClients(connection.localInstances, connection.restCredentials);
-  try {
+  return withFleetClients(connection, async ({ admin, rest }) => {
+    const store = new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY);
     const recovered = await recoverInterruptedRun(connection, admin, rest, progress);
 
     progress('gates: readiness of every member, reachability, token type, etcd version, admin credentials');
@@ -121,23 +47,12 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
         details: { gateFailures },
       });
     }
-    if (gateFailures.length > 0) progress(`gates failed (${gateFailures.length}) but --skip-gates was given: going on for the drill`);
+    if (gateFailures.length > 0) progress(skipGatesNotice(gateFailures.length));
     const members = collected.gate.members.filter((member) => !collected.gate.unreachable.has(memberId(member)));
 
-    let state: EnforceState = {
-      id: randomBytes(6).toString('hex'),
-      phase: 'gates',
-      coordinator: { host: hostname(), pid: process.pid },
-      startedAt: new Date().toISOString(),
-      updatedAt: new Date().toISOString(),
-      pausedByUs: [],
-      probes: [],
-      failures: gateFailures.map((f) => f.message),
-      endpointsDown: collected.endpointsDown,
-    };
+    let state: EnforceState = { ...openRunEnvelope('gates', newRunIdentity()), probes: [], failures: gateFailures.map((f) => f.message), endpointsDown: collected.endpointsDown };
     const save = async (next: EnforceState): Promise<EnforceState> => {
-      state = next;
-      await admin.put(AUTH_MIGRATION_KEY, JSON.stringify(state));
+      state = await store.save(next);
       await options.afterPhase?.(state.phase);
       return state;
     };
@@ -207,10 +122,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     if (lagging.length > 0) progress(`warning: ${describeLaggingResume(lagging)}`);
     await save({ ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'enforced'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}) });
     return keepReport(connection, { outcome: 'enforced', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
-  } finally {
-    await rest.close();
-    await admin.close();
-  }
+  });
 }
 
 /** Endpoints down at the end of the run: one that died after the gates is reported too. */
@@ -237,18 +149,14 @@ async function explainFromLogs(failed: MemberProbeResult[], instances: LocalInst
 
 /** `etcd auth rollback`: auth disable (as admin) if on, resume the clusters a run paused; users and roles stay. */
 export async function rollbackEtcdAuth(connection: FleetConnection, onProgress: (message: string) => void = () => undefined): Promise<{ steps: string[]; state: EnforceState | undefined }> {
-  const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
-  const rest = new FleetRestClients(connection.localInstances, connection.restCredentials);
-  try {
-    return await performRollback(connection, admin, rest, await readEnforceState(admin).catch(() => undefined), onProgress);
-  } finally {
-    await rest.close();
-    await admin.close();
-  }
+  return withFleetClients(connection, async ({ admin, rest }) => {
+    const recorded = await new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY).read().catch(() => undefined);
+    return performRollback(connection, admin, rest, recorded, onProgress);
+  });
 }
 
 async function recoverInterruptedRun(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients, progress: (message: string) => void): Promise<string | undefined> {
-  const previous = interruptedRun(await readEnforceState(admin).catch(() => undefined));
+  const previous = interruptedRun(await new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY).read().catch(() => undefined));
   if (!previous) return undefined;
   progress(`an enforce run (${previous.id}) was interrupted in phase ${previous.phase}: rolling it back first`);
   await performRollback(connection, admin, rest, previous, progress);
@@ -256,8 +164,7 @@ async function recoverInterruptedRun(connection: FleetConnection, admin: EtcdCli
 }
 
 async function performRollback(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients, state: EnforceState | undefined, progress: (message: string) => void): Promise<{ steps: string[]; state: EnforceState | undefined }> {
-  const anonymous = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls });
-  const authEnabled = await anonymous.isAuthEnabled().finally(() => anonymous.close());
+  const authEnabled = await etcdAuthEnabled(connection);
   const steps = rollbackSteps(state, authEnabled);
   const done: string[] = [];
   for (const step of steps) {
@@ -282,7 +189,7 @@ async function performRollback(connection: FleetConnection, admin: EtcdClient, r
   let next = state;
   if (state && state.phase !== 'enforced' && state.phase !== 'rolled-back') {
     next = { ...state, phase: 'rolled-back', updatedAt: new Date().toISOString(), failures: [...state.failures, 'rolled back by `etcd auth rollback` or a later enforce'] };
-    await admin.put(AUTH_MIGRATION_KEY, JSON.stringify(next));
+    await new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY).save(next);
   }
   return { steps: done, state: next };
 }

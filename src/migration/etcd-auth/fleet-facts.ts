@@ -2,11 +2,11 @@ import type { TokenType } from '../../core/migration/enforce-gates.js';
 import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
 import type { ReadinessRecord } from '../../core/migration/readiness-record.js';
 import { tokenTypeFromDebugVars, tokenTypeFromToken } from '../../adapters/etcd/auth-token-type.js';
-import { readReadinessRecords } from './readiness-records.js';
+import { readReadinessRecords } from '../../fleet/readiness-records.js';
 import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
-import type { FleetConnection } from './enforce-run.js';
-import { type FleetRestClients, clusterKey } from './fleet-rest.js';
+import type { FleetConnection } from '../../fleet/fleet-connection.js';
+import { type FleetRestClients, clusterKey } from '../../fleet/fleet-rest.js';
 
 /** What one member's REST API says about itself (GET /patroni). */
 export interface MemberLiveStatus {

@@ -5,12 +5,14 @@ import { interruptedRun } from '../../core/migration/enforce-state.js';
 import { formatRange, prefixRange } from '../../core/etcd/key-range.js';
 import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
 import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
-import type { LocalInstance } from '../../instance/local-instances.js';
+import type { LocalInstance } from '../../node/local-instances.js';
 import { inspectAdminIdentity } from './admin-identity.js';
-import { type FleetConnection, gateInputFromFacts, readEnforceState } from './enforce-run.js';
+import type { FleetConnection } from '../../fleet/fleet-connection.js';
+import { readEnforceState } from './enforce-state-store.js';
+import { gateInputFromFacts } from './gate-input.js';
 import { collectFleetFacts } from './fleet-facts.js';
-import { FleetRestClients } from './fleet-rest.js';
-import type { TenantDirectory } from './tenant-directory.js';
+import { FleetRestClients } from '../../fleet/fleet-rest.js';
+import type { TenantDirectory } from '../../fleet/tenant-directory.js';
 
 /** The tenancy naming `plan` needs beyond the credentials (SettingsTenantDirectory has it). */
 export interface PlanTenantDirectory extends TenantDirectory {

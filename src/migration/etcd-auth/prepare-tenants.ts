@@ -1,7 +1,7 @@
 import { describeAction } from '../../core/tenancy/tenancy-plan.js';
 import type { EtcdClient, EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
-import type { SettingsTenantDirectory } from '../../tenancy/settings-tenant-directory.js';
-import { applyTenancy } from '../../tenancy/tenancy-apply.js';
+import type { SettingsTenantDirectory } from '../../fleet/settings-tenant-directory.js';
+import { applyTenancy } from '../../tenancy/index.js';
 
 /**
  * `etcd auth prepare`: `etcd tenants apply` for the clusters found in the

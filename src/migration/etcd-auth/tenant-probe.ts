@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type TenantIsolationResult, probeTenantIsolation } from '../../tenancy/tenant-isolation-probe.js';
-import type { FleetConnection } from './enforce-run.js';
+import { type TenantIsolationResult, probeTenantIsolation } from '../../fleet/tenant-isolation-probe.js';
+import type { FleetConnection } from '../../fleet/fleet-connection.js';
 
 export interface TenantProbeResult {
   cluster: string;

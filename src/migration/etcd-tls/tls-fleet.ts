@@ -8,8 +8,8 @@ import type { EtcdTlsFiles } from '../../adapters/etcd/gateway-transport.js';
 import { readSecretFile } from '../../adapters/fs/secret-file.js';
 import type { PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
 import { isRoot } from '../../adapters/process/os-user.js';
-import { type LocalInstance, listLocalInstances, readLocalInstance } from '../../instance/local-instances.js';
-import { type PatroniDaemonAccess, patroniDaemonAccess } from '../../instance/patroni-restart.js';
+import { type LocalInstance, listLocalInstances, readLocalInstance } from '../../node/local-instances.js';
+import { type PatroniDaemonAccess, patroniDaemonAccess } from '../../node/patroni-restart.js';
 
 /** Everything `etcd tls migrate` needs to know about the fleet and this host. */
 export interface EtcdTlsFleet {

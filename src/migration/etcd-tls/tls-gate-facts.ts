@@ -9,9 +9,9 @@ import { readableByUid } from '../../adapters/fs/file-access.js';
 import type { PatroniNodeStatus } from '../../adapters/patroni/rest-client.js';
 import { type CertificateCheck, checkCertificateFiles, checkValidity } from '../../adapters/pki/certificate-checks.js';
 import { isRunning } from '../../adapters/process/daemon.js';
-import type { LocalInstance } from '../../instance/local-instances.js';
-import { readPatroniPid } from '../../instance/patroni-process.js';
-import { type FleetRestClients, clusterKey } from '../etcd-auth/fleet-rest.js';
+import type { LocalInstance } from '../../node/local-instances.js';
+import { readPatroniPid } from '../../node/patroni-process.js';
+import { type FleetRestClients, clusterKey } from '../../fleet/fleet-rest.js';
 import { type EtcdTlsFleet, etcdEndpointsOf } from './tls-fleet.js';
 
 /** A member pgfleet manages here, with what it will be moved to. */

@@ -18,9 +18,10 @@ import { type EtcdAuthMethodsWarning, checkEtcdAuthMethods } from '../../core/pa
 import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
 import { writeFileAtomic } from '../../adapters/fs/atomic-file.js';
-import { pauseClusters, resumeClusters } from '../etcd-auth/cluster-pause.js';
-import { FleetRestClients, clusterKey, groupByCluster } from '../etcd-auth/fleet-rest.js';
-import { restartAndVerify, switchMemberToTls } from './member-tls-switch.js';
+import { pauseClusters, resumeClusters } from '../../fleet/cluster-pause.js';
+import { FleetRestClients, clusterKey, groupByCluster } from '../../fleet/fleet-rest.js';
+import { switchMemberToTls } from './member-tls-switch.js';
+import { restartAndVerify } from '../../fleet/member-restart.js';
 import { type EtcdTlsFacts, type MemberTlsFiles, collectEtcdTlsFacts } from './tls-gate-facts.js';
 import { type EtcdTlsFleet, withCurrentInstances } from './tls-fleet.js';
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../../../src/core/errors.js';
-import type { DemoNarrator } from '../../../src/lab/lab-demo.js';
+import type { DemoNarrator } from '../../../src/lab/demo-narrator.js';
 import { isStoryInterruption, narratorUntil, untilInterrupted } from '../../../src/lab/story-interrupt.js';
 
 describe('a lab story interrupted by Ctrl-C', () => {

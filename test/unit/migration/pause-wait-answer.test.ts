@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStaleAnswer } from '../../../src/migration/etcd-auth/cluster-pause.js';
+import { describeStaleAnswer } from '../../../src/fleet/cluster-pause.js';
 
 describe('a member that has not shown the pause yet, as PAUSE_TIMEOUT names it', () => {
   it('says what it answered and how old its view of the DCS is, so an old view is told from a slow one', () => {

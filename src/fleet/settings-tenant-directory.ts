@@ -5,7 +5,7 @@ import type { ListedTenant } from '../core/tenancy/tenants-file.js';
 import type { SiteSettings } from '../core/settings/site-settings.js';
 import { readSecretFile } from '../adapters/fs/secret-file.js';
 import type { EtcdCredentials } from '../adapters/etcd/etcd-client.js';
-import type { TenantDirectory } from '../migration/etcd-auth/tenant-directory.js';
+import type { TenantDirectory } from './tenant-directory.js';
 import { loadTenantsFile } from './tenants-file-loader.js';
 
 /**

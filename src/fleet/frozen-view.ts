@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
-import type { LocalInstance } from '../../instance/local-instances.js';
-import { type PatroniDaemonAccess, postmasterKept } from '../../instance/patroni-restart.js';
-import { restartAndVerify } from '../etcd-tls/member-tls-switch.js';
+import { type FleetMember, memberId } from '../core/migration/fleet-member.js';
+import type { LocalInstance } from '../node/local-instances.js';
+import { type PatroniDaemonAccess, postmasterKept } from '../node/patroni-restart.js';
+import { restartAndVerify } from './member-restart.js';
 import { patchViaAnyMember } from './cluster-pause.js';
 import { type FleetRestClients, groupByCluster } from './fleet-rest.js';
 import { awaitCachedMarker } from './member-write-probe.js';

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
-import { definiteDcsRefusal, describeDcsLogCause } from '../../core/migration/dcs-log-diagnosis.js';
-import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
-import type { LocalInstance } from '../../instance/local-instances.js';
+import { definiteDcsRefusal, describeDcsLogCause } from '../core/migration/dcs-log-diagnosis.js';
+import { type FleetMember, memberId } from '../core/migration/fleet-member.js';
+import type { LocalInstance } from '../node/local-instances.js';
 
 /** At most this much of a log is read per look: the probes last seconds. */
 const MAX_READ_BYTES = 256 * 1024;

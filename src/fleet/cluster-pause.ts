@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PgfleetError } from '../../core/errors.js';
-import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
-import type { PatroniNodeStatus } from '../../adapters/patroni/rest-client.js';
+import { PgfleetError } from '../core/errors.js';
+import { type FleetMember, memberId } from '../core/migration/fleet-member.js';
+import type { PatroniNodeStatus } from '../adapters/patroni/rest-client.js';
 import { type FleetRestClients, clusterKey, groupByCluster } from './fleet-rest.js';
 
 export interface PauseWaitOptions {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PgfleetError } from '../../core/errors.js';
-import { classifyPatchConfig, probeWriteSequence } from '../../core/migration/dcs-write-probe.js';
-import type { MemberProbeResult } from '../../core/migration/enforce-state.js';
-import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
+import { PgfleetError } from '../core/errors.js';
+import { classifyPatchConfig, probeWriteSequence } from '../core/migration/dcs-write-probe.js';
+import type { MemberProbeResult } from '../core/migration/enforce-state.js';
+import { type FleetMember, memberId } from '../core/migration/fleet-member.js';
 import { type FleetRestClients, groupByCluster } from './fleet-rest.js';
 
 /** Patroni's default; a PATCH /config may wait this long on etcd before it answers. */

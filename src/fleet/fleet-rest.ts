@@ -1,8 +1,8 @@
-import type { FleetMember } from '../../core/migration/fleet-member.js';
-import { memberId } from '../../core/migration/fleet-member.js';
-import type { PatroniRestClient, PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
-import type { LocalInstance } from '../../instance/local-instances.js';
-import { patroniRestClientFor, restClientWithAccess } from '../../restapi/member-rest-client.js';
+import type { FleetMember } from '../core/migration/fleet-member.js';
+import { memberId } from '../core/migration/fleet-member.js';
+import type { PatroniRestClient, PatroniRestCredentials } from '../adapters/patroni/rest-client.js';
+import type { LocalInstance } from '../node/local-instances.js';
+import { patroniRestClientFor, restClientWithAccess } from './member-rest-client.js';
 
 /**
  * REST clients for every member: a member managed on this host is reached

@@ -1,4 +1,4 @@
-import type { EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
+import type { EtcdCredentials } from '../adapters/etcd/etcd-client.js';
 
 /** Which etcd user each cluster uses, and its credentials where this host has them (tenancy). */
 export interface TenantDirectory {

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { OperationOutcome } from '../core/operation-outcome.js';
+import type { SiteSettings } from '../core/settings/site-settings.js';
+import { CliOutput, type GlobalOptions, type OutputFormat, colorMode } from './cli-output.js';
+import { runCommand } from './run-command.js';
+
+/** What every command file shares: the global options, the output, option parsers, and how an action runs a library operation. */
+export const VERSION = '0.1.0';
+
+/** The global options as seen from any subcommand. */
+export function globalOptions(command: Command): GlobalOptions {
+  const raw = command.optsWithGlobals() as Record<string, unknown>;
+  return {
+    settings: raw.settings as string | undefined,
+    // sarif (audit only) is JSON: errors are printed as JSON documents too.
+    output: raw.output === 'sarif' ? 'json' : ((raw.output as OutputFormat | undefined) ?? 'text'),
+    quiet: Boolean(raw.quiet),
+    verbose: Boolean(raw.verbose),
+    // Decided for each stream by CliOutput: whether stdout or stderr is a terminal.
+    color: colorMode(raw.color !== false, process.env),
+    debug: Boolean(raw.debug),
+  };
+}
+
+export function outputFor(command: Command): CliOutput {
+  return new CliOutput(globalOptions(command));
+}
+
+/** Option parser for whole numbers, with the option's name in the message. */
+export function integerOption(min: number, max: number): (value: string) => number {
+  return (value: string) => {
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    const parsed = Number(value);
+    if (parsed < min || parsed > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return parsed;
+  };
+}
+
+/** The site settings named by --settings (or found in the default places), loaded when an action needs them. */
+export async function siteSettingsOf(command: Command): Promise<SiteSettings> {
+  const { loadSiteSettings } = await import('../adapters/settings/site-settings-file.js');
+  return loadSiteSettings(globalOptions(command).settings).settings;
+}
+
+/**
+ * Runs one library operation for a command: its progress on stderr, its
+ * outcome printed as text or JSON, its exit code; a failure becomes one
+ * clear error line and hint.
+ */
+export async function runOperation(command: Command, operation: (output: CliOutput) => Promise<OperationOutcome>): Promise<void> {
+  const output = outputFor(command);
+  await runCommand(output, async () => {
+    const outcome = await operation(output);
+    output.data(outcome.data, outcome.text);
+    return outcome.exitCode;
+  });
+}
+
+/** Asks the operator on the terminal; refuses (with the flag to use) when stdin is not one. */
+export function terminalConfirmation(assumeYes: boolean | undefined): (question: string) => Promise<boolean> {
+  return async (question) => {
+    if (assumeYes) return true;
+    const { PgfleetError } = await import('../core/errors.js');
+    if (!process.stdin.isTTY) throw new PgfleetError('CONFIRMATION_NEEDED', 'this command asks for confirmation and stdin is not a terminal', { hint: 'add --yes to go on without asking' });
+    const { createInterface } = await import('node:readline/promises');
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await prompt.question(`${question} [y/N] `);
+    prompt.close();
+    return /^y(es)?$/i.test(answer.trim());
+  };
+}

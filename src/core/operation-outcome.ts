@@ -1,0 +1,21 @@
+/**
+ * What a library operation gives back to its caller (the CLI, a script, the
+ * lab): the data (printed as JSON with `--output json`), its text rendering,
+ * and the exit code it stands for. One shape for every operation keeps each
+ * CLI action one call.
+ */
+export interface OperationOutcome<T = unknown> {
+  data: T;
+  text: () => string;
+  exitCode?: number | undefined;
+}
+
+/** How an operation tells its caller what it is doing (the CLI prints steps and details on stderr). */
+export interface OperationProgress {
+  step(message: string): void;
+  detail(message: string): void;
+  warn(message: string): void;
+}
+
+/** The operator's answer to a confirmation before the first change: false stops the operation, changing nothing. */
+export type Confirmation = (question: string) => Promise<boolean>;

@@ -1,0 +1,105 @@
+import { ExitCode, PgfleetError } from '../../core/errors.js';
+import { pendingOnOtherHosts } from '../../core/migration/auth-plan.js';
+import type { Confirmation, OperationOutcome, OperationProgress } from '../../core/operation-outcome.js';
+import type { SiteSettings } from '../../core/settings/site-settings.js';
+import { type FleetConnection, fleetConnectionFromSettings, withAdminClient } from '../../fleet/fleet-connection.js';
+import type { SettingsTenantDirectory } from '../../fleet/settings-tenant-directory.js';
+import type { LocalInstance } from '../../node/local-instances.js';
+import { type ApplyOutcome, applyCredentialsLocally } from './apply-credentials.js';
+import { etcdAuthStatus } from './auth-status.js';
+import { renderAuthPlan, renderAuthStatus, renderEnforceReport } from './auth-text.js';
+import { enforceEtcdAuth, rollbackEtcdAuth } from './enforce-run.js';
+import type { EnforceReport } from './enforce-report.js';
+import { planEtcdAuthMigration } from './migration-plan.js';
+import { prepareTenants } from './prepare-tenants.js';
+
+/**
+ * The guarded auth migration's operations as the CLI (and any caller) runs
+ * them: each takes the site settings and reports progress; each returns its
+ * outcome. The sequence of `migrate` lives here, not in the command line.
+ */
+export type AuthFleet = FleetConnection & { tenants: SettingsTenantDirectory };
+
+const connect = (settings: SiteSettings): Promise<AuthFleet> => fleetConnectionFromSettings(settings);
+
+export async function showEtcdAuthStatus(settings: SiteSettings): Promise<OperationOutcome> {
+  const status = await etcdAuthStatus(await connect(settings));
+  return { data: status, text: () => renderAuthStatus(status) };
+}
+
+export async function showEtcdAuthPlan(settings: SiteSettings): Promise<OperationOutcome> {
+  const plan = await planEtcdAuthMigration(await connect(settings));
+  return { data: plan, text: () => renderAuthPlan(plan), exitCode: plan.blocked ? ExitCode.findings : ExitCode.ok };
+}
+
+/** prepare: root, then one user and role per cluster found in the DCS; the changes made, one line each. */
+export async function prepareFleetTenants(fleet: AuthFleet): Promise<string[]> {
+  return withAdminClient(fleet, (admin) => prepareTenants({ admin, adminCredentials: fleet.admin, namespaces: fleet.namespaces, tenants: fleet.tenants }));
+}
+
+export async function prepareEtcdAuth(settings: SiteSettings): Promise<OperationOutcome> {
+  const actions = await prepareFleetTenants(await connect(settings));
+  return { data: { actions }, text: () => (actions.length ? actions.map((a) => `  ${a}`).join('\n') : 'nothing to do: every cluster has its tenant') };
+}
+
+/** apply on this host: each local member's tenant credentials into its YAML, reload, readiness recorded. */
+export async function applyFleetCredentials(fleet: AuthFleet, options: { instances?: LocalInstance[] | undefined; onProgress?: ((message: string) => void) | undefined } = {}): Promise<ApplyOutcome[]> {
+  return withAdminClient(fleet, (admin) => applyCredentialsLocally({ instances: options.instances ?? fleet.localInstances, tenants: fleet.tenants, recordStore: admin, onProgress: options.onProgress }));
+}
+
+export async function applyEtcdAuth(settings: SiteSettings, options: { hostOnly?: boolean | undefined; progress: OperationProgress }): Promise<OperationOutcome> {
+  const fleet = await connect(settings);
+  const outcomes = await applyFleetCredentials(fleet, { onProgress: (m) => options.progress.step(m) });
+  const exitCode = outcomes.some((o) => o.status !== 'applied') ? ExitCode.findings : ExitCode.ok;
+  const applied = outcomes.map((o) => `  ${o.scope}/${o.member}: ${o.status} (${o.detail})`).join('\n') || 'no local member';
+  if (options.hostOnly) return { data: { outcomes }, text: () => applied, exitCode };
+  // The coordinator's view: which members elsewhere still lack their readiness record.
+  // The members of this host are applied by now: a fleet that cannot be read is a warning, not a failure of apply.
+  const pendingElsewhere = await planEtcdAuthMigration(fleet).then(pendingOnOtherHosts, (error: unknown) => {
+    options.progress.warn(`could not read the rest of the fleet: ${error instanceof Error ? error.message : String(error)} (\`pgfleet etcd auth plan\` shows it)`);
+    return [];
+  });
+  return {
+    data: { outcomes, pendingElsewhere },
+    text: () =>
+      [applied, ...(pendingElsewhere.length > 0 ? [`${pendingElsewhere.length} member(s) on other hosts are not ready yet:`, ...pendingElsewhere.map((p) => `  ${p.subject}: ${p.message}\n    → ${p.hint}`)] : [])].join('\n'),
+    exitCode,
+  };
+}
+
+function enforceOutcome(report: EnforceReport): OperationOutcome {
+  return { data: report, text: () => `${renderEnforceReport(report)}${report.reportFiles ? `\nreport: ${report.reportFiles.text}` : ''}` };
+}
+
+export async function enforceEtcdAuthFromSettings(settings: SiteSettings, options: { skipGates?: boolean | undefined; progress: OperationProgress }): Promise<OperationOutcome> {
+  return enforceOutcome(await enforceEtcdAuth(await connect(settings), { skipGates: options.skipGates, onProgress: (m) => options.progress.step(m) }));
+}
+
+/** migrate: plan (refused when blocked), the operator's confirmation, prepare, apply on this host, enforce. */
+export async function migrateEtcdAuth(settings: SiteSettings, options: { confirm: Confirmation; skipGates?: boolean | undefined; progress: OperationProgress }): Promise<OperationOutcome> {
+  const { progress } = options;
+  const fleet = await connect(settings);
+  const plan = await planEtcdAuthMigration(fleet);
+  if (plan.authEnabled) throw new PgfleetError('AUTH_ALREADY_ENABLED', 'etcd authentication is already on: nothing to migrate', { hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off' });
+  progress.step(renderAuthPlan(plan));
+  if (plan.blocked) {
+    throw new PgfleetError('MIGRATE_PLAN_BLOCKED', 'the plan is blocked (see above): nothing was changed', { hint: 'fix each blocker, or run prepare and apply step by step; `pgfleet etcd auth plan` shows it again', exitCode: ExitCode.findings });
+  }
+  if (!(await options.confirm('prepare tenants, apply credentials on this host, then enforce auth on etcd?'))) {
+    return { data: { outcome: 'declined', plan }, text: () => 'nothing was changed', exitCode: ExitCode.findings };
+  }
+  progress.step('prepare: tenants');
+  for (const action of await prepareFleetTenants(fleet)) progress.detail(`  ${action}`);
+  progress.step('apply: credentials on this host');
+  const applied = await applyFleetCredentials(fleet, { onProgress: (m) => progress.detail(`  ${m}`) });
+  const failed = applied.filter((outcome) => outcome.status !== 'applied');
+  if (failed.length > 0) {
+    throw new PgfleetError('MIGRATE_APPLY_FAILED', `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.detail})`).join(', ')}: auth was not enabled`, { hint: 'fix those members and run `pgfleet etcd auth apply`, then `pgfleet etcd auth enforce`', exitCode: ExitCode.failed });
+  }
+  return enforceOutcome(await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => progress.step(m) }));
+}
+
+export async function rollbackEtcdAuthFromSettings(settings: SiteSettings, options: { progress: OperationProgress }): Promise<OperationOutcome> {
+  const result = await rollbackEtcdAuth(await connect(settings), (m) => options.progress.step(m));
+  return { data: result, text: () => (result.steps.length ? result.steps.join('\n') : 'nothing to roll back') };
+}

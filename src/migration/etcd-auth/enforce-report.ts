@@ -1,0 +1,22 @@
+import type { GateFailure } from '../../core/migration/enforce-gates.js';
+import type { EnforcePhase, EnforceState } from '../../core/migration/enforce-state.js';
+import type { TenantProbeResult } from './tenant-probe.js';
+
+export interface EnforceOptions {
+  /** For drills only: go on although gates failed, to see the probes catch it. */
+  skipGates?: boolean | undefined;
+  onProgress?: ((message: string) => void) | undefined;
+  /** Test hook: called after each persisted phase (e.g. to kill the coordinator between enable and probes). */
+  afterPhase?: ((phase: EnforcePhase) => Promise<void>) | undefined;
+}
+
+export interface EnforceReport {
+  outcome: 'enforced' | 'rolled-back';
+  state: EnforceState;
+  gateFailures: GateFailure[];
+  tenantProbes: TenantProbeResult[];
+  recoveredInterruptedRun?: string | undefined;
+  /** The report files, when the connection has a reportDir. */
+  reportFiles?: { json: string; text: string } | undefined;
+}
+
