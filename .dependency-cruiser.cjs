@@ -13,7 +13,7 @@ module.exports = {
       comment: 'core/ is pure logic: it imports only core/ and no I/O module',
       severity: 'error',
       from: { path: '^src/core/' },
-      to: { pathNot: ['^src/core/', '^node:(path|url)$', '^(path|url)$', 'node_modules'] },
+      to: { pathNot: ['^src/core/', '^(path|url)$', 'node_modules'] },
     },
     { name: 'core-no-io-packages', severity: 'error', from: { path: '^src/core/' }, to: { path: 'node_modules/(undici|pg)/' } },
     { name: 'adapters-import-down', comment: 'adapters/ import only core/ and adapters/', severity: 'error', from: { path: '^src/adapters/' }, to: { path: '^src/', pathNot: '^src/(core|adapters)/' } },

@@ -3,11 +3,11 @@ import type { TokenType } from '../../core/migration/enforce-gates.js';
 import { type EnforceState, isTerminal } from '../../core/migration/enforce-state.js';
 import { memberId } from '../../core/migration/fleet-member.js';
 import { type MigrationStanding, migrationStanding } from '../../core/migration/migration-standing.js';
-import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import type { FleetConnection } from '../../fleet/fleet-connection.js';
 import { readEnforceState } from './enforce-state-store.js';
 import { type EtcdEndpointFacts, collectFleetFacts } from './fleet-facts.js';
-import { FleetRestClients, clusterKey } from '../../fleet/fleet-rest.js';
+import { clusterKey } from '../../fleet/fleet-rest.js';
+import { withFleetClients } from '../../fleet/fleet-connection.js';
 
 export interface MemberAuthStatus {
   member: string;
@@ -43,9 +43,7 @@ export interface EtcdAuthStatus {
  * a run interrupted on any host). Reads only.
  */
 export async function etcdAuthStatus(connection: FleetConnection): Promise<EtcdAuthStatus> {
-  const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
-  const rest = new FleetRestClients(connection.localInstances, connection.restCredentials);
-  try {
+  return withFleetClients(connection, async ({ admin, rest }) => {
     const facts = await collectFleetFacts(connection, admin, rest);
     const lastRun = await readEnforceState(admin);
     const probes = new Map((lastRun?.probes ?? []).map((probe) => [probe.member, probe]));
@@ -85,10 +83,7 @@ export async function etcdAuthStatus(connection: FleetConnection): Promise<EtcdA
       }),
       lastRun: lastRun ?? null,
     };
-  } finally {
-    await rest.close();
-    await admin.close();
-  }
+  });
 }
 
 /** Known only on the coordinator's own host. */

@@ -4,14 +4,13 @@ import { type AuthPlan, type LocalMemberView, type TenantView, planAuthMigration
 import { interruptedRun } from '../../core/migration/enforce-state.js';
 import { formatRange, prefixRange } from '../../core/etcd/key-range.js';
 import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
-import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import type { LocalInstance } from '../../node/local-instances.js';
 import { inspectAdminIdentity } from './admin-identity.js';
 import type { FleetConnection } from '../../fleet/fleet-connection.js';
 import { readEnforceState } from './enforce-state-store.js';
 import { gateInputFromFacts } from './gate-input.js';
 import { collectFleetFacts } from './fleet-facts.js';
-import { FleetRestClients } from '../../fleet/fleet-rest.js';
+import { withFleetClients } from '../../fleet/fleet-connection.js';
 import type { TenantDirectory } from '../../fleet/tenant-directory.js';
 
 /** The tenancy naming `plan` needs beyond the credentials (SettingsTenantDirectory has it). */
@@ -26,9 +25,7 @@ export interface PlanTenantDirectory extends TenantDirectory {
  * what prepare → apply → enforce will do and what blocks it. Changes nothing.
  */
 export async function planEtcdAuthMigration(connection: FleetConnection & { tenants: PlanTenantDirectory }): Promise<AuthPlan> {
-  const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
-  const rest = new FleetRestClients(connection.localInstances, connection.restCredentials);
-  try {
+  return withFleetClients(connection, async ({ admin, rest }) => {
     const facts = await collectFleetFacts(connection, admin, rest);
     const auth = new EtcdAuthApi(admin);
     const adminCheck = await inspectAdminIdentity(connection, admin, facts.authEnabled);
@@ -58,10 +55,7 @@ export async function planEtcdAuthMigration(connection: FleetConnection & { tena
       roles: new Map([...facts.live].map(([id, live]) => [id, live.role])),
       interruptedRun: previous ? { id: previous.id, phase: previous.phase } : undefined,
     });
-  } finally {
-    await rest.close();
-    await admin.close();
-  }
+  });
 }
 
 async function inspectTenant(auth: EtcdAuthApi, directory: PlanTenantDirectory, cluster: string, namespace: string, scope: string, user: string): Promise<TenantView> {

@@ -1,15 +1,13 @@
 import { PgfleetError } from '../../core/errors.js';
 import { type EtcdTlsTarget, etcdTlsTargetFromSettings } from '../../core/migration/etcd-tls-target.js';
-import { resolveSitePaths } from '../../core/settings/site-paths.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
-import { Secret } from '../../core/secret.js';
 import type { EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
 import type { EtcdTlsFiles } from '../../adapters/etcd/gateway-transport.js';
-import { readSecretFile } from '../../adapters/fs/secret-file.js';
+import { readEtcdAdminCredentials } from '../../adapters/settings/etcd-access.js';
 import type { PatroniRestCredentials } from '../../adapters/patroni/rest-client.js';
-import { isRoot } from '../../adapters/process/os-user.js';
-import { type LocalInstance, listLocalInstances, readLocalInstance } from '../../node/local-instances.js';
-import { type PatroniDaemonAccess, patroniDaemonAccess } from '../../node/patroni-restart.js';
+import { type LocalInstance, readLocalInstance } from '../../node/local-instances.js';
+import type { PatroniDaemonAccess } from '../../node/patroni-restart.js';
+import { sitePathsOf, thisHostFromSettings } from '../../fleet/fleet-connection.js';
 
 /** Everything `etcd tls migrate` needs to know about the fleet and this host. */
 export interface EtcdTlsFleet {
@@ -39,28 +37,26 @@ export async function etcdTlsFleetFromSettings(settings: SiteSettings, options: 
   const patroni = settings.patroni;
   if (!patroni) throw new PgfleetError('SETTINGS_NO_PATRONI', `${options.source ?? 'the settings'} has no patroni section`, { hint: 'describe your etcd under patroni.etcd' });
   const target = etcdTlsTargetFromSettings(patroni.etcd, options.source);
-  const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: env.HOME ?? '/', env });
+  const paths = sitePathsOf(settings, env);
+  const thisHost = await thisHostFromSettings(settings, paths);
   return {
     target,
     endpoints: etcdEndpointsOf(target),
     tls: { cacert: target.cacert, cert: target.cert, key: target.key },
     admin: await optionalAdmin(settings, env),
     namespaces: [...new Set([patroni.etcd.namespace, ...settings.tenancy.namespaces])],
-    localInstances: await listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir),
-    restCredentials: patroni.ctl ? { cafile: patroni.ctl.cacert, certfile: patroni.ctl.certfile, keyfile: patroni.ctl.keyfile, insecure: patroni.ctl.insecure } : {},
+    localInstances: thisHost.localInstances,
+    restCredentials: thisHost.restCredentials,
     patroni: {
-      ...patroniDaemonAccess(patroni, paths),
+      ...thisHost.patroniDaemon,
       validation: patroni.enforce_config_validation ? { execpath: patroni.execpath, enforce: true } : false,
     },
   };
 }
 
-/** The admin identity when one is configured: $PGFLEET_ETCD_ADMIN_PASSWORD or etcd_admin.password_file. */
+/** The admin identity when one is configured ($PGFLEET_ETCD_ADMIN_PASSWORD or etcd_admin.password_file); a configured file that cannot be read is an error. */
 async function optionalAdmin(settings: SiteSettings, env: NodeJS.ProcessEnv): Promise<EtcdCredentials | undefined> {
-  const username = settings.etcd_admin.username;
-  if (env.PGFLEET_ETCD_ADMIN_PASSWORD) return { username, password: new Secret(env.PGFLEET_ETCD_ADMIN_PASSWORD) };
-  const file = settings.etcd_admin.password_file;
-  return file ? { username, password: await readSecretFile(file, 'etcd admin password') } : undefined;
+  return env.PGFLEET_ETCD_ADMIN_PASSWORD || settings.etcd_admin.password_file ? readEtcdAdminCredentials(settings, env) : undefined;
 }
 
 /** The fleet with its members' YAMLs read again: a run must judge each member by its file as it is now. */

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { ExitCode, PgfleetError } from '../../core/errors.js';
 import { type EtcdTlsGateFailure, evaluateEtcdTlsGates } from '../../core/migration/etcd-tls-gates.js';
 import {
@@ -15,11 +13,14 @@ import {
 import { applyEtcdTlsTarget } from '../../core/migration/etcd-tls-target.js';
 import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
 import { type EtcdAuthMethodsWarning, checkEtcdAuthMethods } from '../../core/patroni-config/etcd-auth-methods.js';
-import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
+import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
+import { openRunEnvelope, skipGatesNotice } from '../../core/migration/run-envelope.js';
+import { withFleetClients } from '../../fleet/fleet-connection.js';
+import { RunStateStore, newRunIdentity } from '../../fleet/run-state-store.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
 import { writeFileAtomic } from '../../adapters/fs/atomic-file.js';
 import { pauseClusters, resumeClusters } from '../../fleet/cluster-pause.js';
-import { FleetRestClients, clusterKey, groupByCluster } from '../../fleet/fleet-rest.js';
+import { type FleetRestClients, clusterKey, groupByCluster } from '../../fleet/fleet-rest.js';
 import { switchMemberToTls } from './member-tls-switch.js';
 import { restartAndVerify } from '../../fleet/member-restart.js';
 import { type EtcdTlsFacts, type MemberTlsFiles, collectEtcdTlsFacts } from './tls-gate-facts.js';
@@ -70,9 +71,7 @@ export const HTTPS_ONLY_STEP =
 export async function migrateEtcdTls(given: EtcdTlsFleet, options: MigrateEtcdTlsOptions = {}): Promise<EtcdTlsMigrationReport> {
   const fleet = await withCurrentInstances(given);
   const progress = options.onProgress ?? (() => undefined);
-  const store = new EtcdClient({ endpoints: fleet.endpoints, tls: fleet.tls, credentials: fleet.admin });
-  const rest = new FleetRestClients(fleet.localInstances, fleet.restCredentials);
-  try {
+  return withFleetClients(fleet, async ({ admin: store, rest }) => {
     const recovered = options.dryRun ? undefined : await recoverInterruptedTlsRun(fleet, store, rest, progress);
 
     progress('gates: every member answers, every cluster has its leader, Patroni under pgfleet, certificate files valid and readable by Patroni, etcd answers over https');
@@ -89,22 +88,13 @@ export async function migrateEtcdTls(given: EtcdTlsFleet, options: MigrateEtcdTl
         details: { gateFailures, plan },
       });
     }
-    if (gateFailures.length > 0) progress(`gates failed (${gateFailures.length}) but --skip-gates was given: going on for the drill`);
+    if (gateFailures.length > 0) progress(skipGatesNotice(gateFailures.length));
     if (moving.length === 0) return { ...base, outcome: 'nothing-to-do', members: resultsWithoutMoves(plan) };
 
-    let state: EtcdTlsRunState = {
-      id: randomBytes(6).toString('hex'),
-      phase: 'gates',
-      coordinator: { host: hostname(), pid: process.pid },
-      startedAt: new Date().toISOString(),
-      updatedAt: new Date().toISOString(),
-      pausedByUs: [],
-      members: [],
-      failures: gateFailures.map((failure) => failure.message),
-    };
+    const runState = new RunStateStore<EtcdTlsRunState>(store, ETCD_TLS_MIGRATION_KEY);
+    let state: EtcdTlsRunState = { ...openRunEnvelope<EtcdTlsRunState['phase']>('gates', newRunIdentity()), members: [], failures: gateFailures.map((failure) => failure.message) };
     const save = async (next: Partial<EtcdTlsRunState>): Promise<void> => {
-      state = { ...state, ...next, updatedAt: new Date().toISOString() };
-      await store.put(ETCD_TLS_MIGRATION_KEY, JSON.stringify(state));
+      state = await runState.save({ ...state, ...next, updatedAt: new Date().toISOString() });
     };
     await save({ phase: 'migrating' });
     try {
@@ -146,10 +136,7 @@ export async function migrateEtcdTls(given: EtcdTlsFleet, options: MigrateEtcdTl
       await finishRun(state, fleet, store, rest, progress, 'failed part-way; the member in flight was restored and its cluster resumed').catch(() => undefined);
       throw error;
     }
-  } finally {
-    await rest.close();
-    await store.close();
-  }
+  });
 }
 
 /** Pause, move each member (replicas first), resume. Returns the result that stopped the run, if any. */
@@ -249,8 +236,7 @@ function authMethodWarnings(facts: EtcdTlsFacts): EtcdAuthMethodsWarning[] {
 }
 
 export async function readEtcdTlsRunState(store: EtcdClient): Promise<EtcdTlsRunState | undefined> {
-  const entry = await store.get(ETCD_TLS_MIGRATION_KEY);
-  return entry ? (JSON.parse(entry.value) as EtcdTlsRunState) : undefined;
+  return new RunStateStore<EtcdTlsRunState>(store, ETCD_TLS_MIGRATION_KEY).read();
 }
 
 /** A run left unfinished (coordinator killed): restore its member in flight, resume its cluster, mark it stopped. */
@@ -297,5 +283,5 @@ async function finishRun(state: EtcdTlsRunState, fleet: EtcdTlsFleet, store: Etc
     }
   }
   const next: EtcdTlsRunState = { ...state, phase: 'stopped', inFlight: undefined, pausedByUs: [], updatedAt: new Date().toISOString(), failures: [...failures, note] };
-  await store.put(ETCD_TLS_MIGRATION_KEY, JSON.stringify(next));
+  await new RunStateStore<EtcdTlsRunState>(store, ETCD_TLS_MIGRATION_KEY).save(next);
 }

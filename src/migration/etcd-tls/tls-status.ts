@@ -1,7 +1,7 @@
 import { ETCD_TLS_READINESS_PREFIX, type EtcdTlsReadinessRecord, type EtcdTlsRunState } from '../../core/migration/etcd-tls-run.js';
 import { describeEtcdConnection } from '../../core/migration/etcd-tls-target.js';
 import { memberId } from '../../core/migration/fleet-member.js';
-import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
+import { withAdminClient } from '../../fleet/fleet-connection.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
 import { readEtcdTlsRunState } from './tls-migrate-run.js';
 import { type EtcdTlsFleet, withCurrentInstances } from './tls-fleet.js';
@@ -31,8 +31,7 @@ export interface EtcdTlsStatus {
  */
 export async function etcdTlsStatus(given: EtcdTlsFleet): Promise<EtcdTlsStatus> {
   const fleet = await withCurrentInstances(given);
-  const store = new EtcdClient({ endpoints: fleet.endpoints, tls: fleet.tls, credentials: fleet.admin });
-  try {
+  return withAdminClient(fleet, async (store) => {
     const endpoints = await Promise.all(
       fleet.endpoints.map(async (endpoint) => {
         try {
@@ -61,7 +60,5 @@ export async function etcdTlsStatus(given: EtcdTlsFleet): Promise<EtcdTlsStatus>
       };
     });
     return { endpoints, members, pending: members.filter((member) => member.onHttps !== true).map((member) => member.member), lastRun: await readEtcdTlsRunState(store).catch(() => undefined) };
-  } finally {
-    await store.close();
-  }
+  });
 }
