@@ -20,6 +20,10 @@ export const EXIT_CODE_MEANINGS: Record<keyof typeof ExitCode, { meaning: string
     meaning: 'the operation failed part-way and could not be rolled back automatically, or pgfleet met an unexpected error',
     examples: '`lab up` with a node that did not start (the message names its log); a cluster that could not be paused or resumed; an internal error (run again with `--debug`)',
   },
+  busy: {
+    meaning: 'another coordinator is running a guarded run on this fleet (it holds the run lock in etcd): nothing was changed; run again once it is over',
+    examples: 'a second `etcd auth enforce` or `etcd tls migrate` started while one runs; the message names the holder (host, pid, run id, phase, since when)',
+  },
   interrupted: { meaning: 'interrupted by SIGINT or SIGTERM (Ctrl-C)', examples: 'the shell reports 128 + the signal number' },
 };
 

@@ -15,6 +15,8 @@ export const ExitCode = {
   rolledBack: 3,
   /** The operation failed part-way and could not be rolled back automatically. */
   failed: 4,
+  /** Another coordinator holds the run lock; nothing was changed. */
+  busy: 5,
   /** Interrupted (SIGINT/SIGTERM). */
   interrupted: 130,
 } as const;

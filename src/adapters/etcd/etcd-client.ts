@@ -49,6 +49,35 @@ export interface EtcdMember {
   peerUrls: string[];
 }
 
+/** One condition of a transaction; all of a transaction's conditions must hold. */
+export type TxnCompare =
+  | { key: string; target: 'createRevision' | 'modRevision' | 'version'; result?: TxnCompareResult; value: number }
+  | { key: string; target: 'value'; result?: TxnCompareResult; value: string }
+  /** The lease the key is attached to ('0' for none). */
+  | { key: string; target: 'lease'; result?: TxnCompareResult; value: string };
+
+export type TxnCompareResult = 'equal' | 'notEqual' | 'greater' | 'less';
+
+export type TxnOperation =
+  | { put: { key: string; value: string; lease?: string } }
+  | { get: { key: string; prefix?: boolean } }
+  | { delete: { key: string; prefix?: boolean } };
+
+export type TxnOperationResult = { kind: 'put' } | { kind: 'get'; kvs: KeyValue[] } | { kind: 'delete'; deleted: number };
+
+export interface TxnResult {
+  succeeded: boolean;
+  revision: number;
+  /** One per operation of the branch that ran (success or failure), in order. */
+  responses: TxnOperationResult[];
+}
+
+export interface LeaseGrant {
+  id: string;
+  /** The TTL etcd granted, which may be longer than asked (etcd's minimum TTL). */
+  ttlSeconds: number;
+}
+
 const b64 = (value: string | Buffer): string => Buffer.from(value).toString('base64');
 const unb64 = (value: string | undefined): string => (value ? Buffer.from(value, 'base64').toString('utf8') : '');
 
@@ -197,6 +226,59 @@ export class EtcdClient {
     }
   }
 
+  /** One atomic transaction: when every compare holds, the success operations run, else the failure ones. */
+  async txn(request: { compare: TxnCompare[]; success: TxnOperation[]; failure?: TxnOperation[] }): Promise<TxnResult> {
+    const answer = await this.call<{ header: { revision: string }; succeeded?: boolean; responses?: RawResponseOp[] }>('/v3/kv/txn', {
+      compare: request.compare.map(toRawCompare),
+      success: request.success.map(toRawOperation),
+      failure: (request.failure ?? []).map(toRawOperation),
+    });
+    return {
+      // proto3 JSON leaves false out.
+      succeeded: answer.succeeded === true,
+      revision: Number(answer.header.revision),
+      responses: (answer.responses ?? []).map(fromRawResponse),
+    };
+  }
+
+  async leaseGrant(ttlSeconds: number): Promise<LeaseGrant> {
+    const answer = await this.call<{ ID: string; TTL?: string; error?: string }>('/v3/lease/grant', { TTL: ttlSeconds });
+    if (answer.error) throw new EtcdError('other', `lease grant failed: ${answer.error}`);
+    return { id: answer.ID, ttlSeconds: Number(answer.TTL ?? 0) };
+  }
+
+  /**
+   * Renews a lease once and returns the TTL etcd now gives it; 0 when etcd no
+   * longer knows the lease (expired or revoked). LeaseKeepAlive is a
+   * bidirectional stream: etcd 3.4's gateway reads newline-separated JSON
+   * requests from the body and writes one `{"result": ...}` line per answer,
+   * so a body of one request gets one answer and the call ends.
+   */
+  async leaseKeepAlive(id: string): Promise<number> {
+    const answer = await this.call<{ result?: { TTL?: string }; error?: unknown }>('/v3/lease/keepalive', { ID: id });
+    if (!answer.result) throw new EtcdError('other', `lease keepalive got no answer${answer.error ? `: ${JSON.stringify(answer.error)}` : ''}`);
+    return Number(answer.result.TTL ?? 0);
+  }
+
+  /** Revokes a lease, deleting every key attached to it; false when etcd no longer knew it. */
+  async leaseRevoke(id: string): Promise<boolean> {
+    try {
+      await this.call('/v3/lease/revoke', { ID: id });
+      return true;
+    } catch (error) {
+      if (isLeaseNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The remaining and granted TTL of a lease; undefined when etcd no longer knows it. */
+  async leaseTimeToLive(id: string): Promise<{ ttlSeconds: number; grantedTtlSeconds: number } | undefined> {
+    const answer = await this.call<{ TTL?: string; grantedTTL?: string }>('/v3/lease/timetolive', { ID: id });
+    const ttlSeconds = Number(answer.TTL ?? 0);
+    if (ttlSeconds < 0) return undefined;
+    return { ttlSeconds, grantedTtlSeconds: Number(answer.grantedTTL ?? 0) };
+  }
+
   async memberList(): Promise<EtcdMember[]> {
     const answer = await this.call<{ members?: Array<{ ID: string; name?: string; clientURLs?: string[]; peerURLs?: string[] }> }>('/v3/cluster/member/list', {});
     return (answer.members ?? []).map((member) => ({
@@ -210,6 +292,44 @@ export class EtcdClient {
   async close(): Promise<void> {
     await this.#transport.close();
   }
+}
+
+interface RawResponseOp {
+  response_range?: { kvs?: RawKeyValue[] };
+  response_put?: unknown;
+  response_delete_range?: { deleted?: string };
+}
+
+const COMPARE_TARGET = { createRevision: 'CREATE', modRevision: 'MOD', version: 'VERSION', value: 'VALUE', lease: 'LEASE' } as const;
+const COMPARE_FIELD = { createRevision: 'create_revision', modRevision: 'mod_revision', version: 'version', value: 'value', lease: 'lease' } as const;
+const COMPARE_RESULT = { equal: 'EQUAL', notEqual: 'NOT_EQUAL', greater: 'GREATER', less: 'LESS' } as const;
+
+function toRawCompare(compare: TxnCompare): Record<string, unknown> {
+  const value = compare.target === 'value' ? b64(compare.value) : String(compare.value);
+  return { key: b64(compare.key), target: COMPARE_TARGET[compare.target], result: COMPARE_RESULT[compare.result ?? 'equal'], [COMPARE_FIELD[compare.target]]: value };
+}
+
+function toRawOperation(operation: TxnOperation): Record<string, unknown> {
+  if ('put' in operation) {
+    const { key, value, lease } = operation.put;
+    return { request_put: { key: b64(key), value: b64(value), ...(lease ? { lease } : {}) } };
+  }
+  if ('get' in operation) {
+    const { key, prefix } = operation.get;
+    return { request_range: { key: b64(key), ...(prefix ? { range_end: b64(prefixRangeEnd(key)) } : {}) } };
+  }
+  const { key, prefix } = operation.delete;
+  return { request_delete_range: { key: b64(key), ...(prefix ? { range_end: b64(prefixRangeEnd(key)) } : {}) } };
+}
+
+function fromRawResponse(raw: RawResponseOp): TxnOperationResult {
+  if (raw.response_range) return { kind: 'get', kvs: (raw.response_range.kvs ?? []).map(toKeyValue) };
+  if (raw.response_delete_range) return { kind: 'delete', deleted: Number(raw.response_delete_range.deleted ?? 0) };
+  return { kind: 'put' };
+}
+
+function isLeaseNotFound(error: unknown): boolean {
+  return error instanceof EtcdError && error.message.includes('requested lease not found');
 }
 
 function isStaleAuth(error: EtcdError): boolean {

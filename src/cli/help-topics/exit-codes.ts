@@ -13,6 +13,14 @@ export function exitCodesText(): string {
     'Other errors print one line and a hint on stderr; with --output json the',
     'error is also printed on stdout as {"error": {"code", "message", "hint"}};',
     'a stack trace only with --debug.',
+    '',
+    'Exit 5 (busy): guarded runs (etcd auth enforce and rollback, etcd tls',
+    'migrate) take one run lock in etcd, a key under /pgfleet/ held by a lease',
+    'its coordinator renews. While another run holds it, the command changes',
+    'nothing and names the holder: host, pid, run id, phase, since when. A',
+    'killed or stopped coordinator stops renewing; its lock expires by itself',
+    'after the lease TTL (10 s), and only then does its run count as',
+    'interrupted. A run that finds it lost the lock stops (exit 4).',
   );
   return `${lines.join('\n')}\n`;
 }
