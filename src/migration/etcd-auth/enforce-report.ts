@@ -1,3 +1,4 @@
+import type { RunLock } from '../../adapters/etcd/run-lock.js';
 import type { GateFailure } from '../../core/migration/enforce-gates.js';
 import type { EnforcePhase, EnforceState } from '../../core/migration/enforce-state.js';
 import type { TenantProbeResult } from './tenant-probe.js';
@@ -8,6 +9,8 @@ export interface EnforceOptions {
   onProgress?: ((message: string) => void) | undefined;
   /** Test hook: called after each persisted phase (e.g. to kill the coordinator between enable and probes). */
   afterPhase?: ((phase: EnforcePhase) => Promise<void>) | undefined;
+  /** The run lock a caller already holds (`migrate` holds one across prepare, apply and enforce); without it, enforce takes its own. */
+  lock?: RunLock | undefined;
 }
 
 export interface EnforceReport {

@@ -17,7 +17,8 @@ import { type FleetRestClients, clusterKey } from '../../fleet/fleet-rest.js';
 import { restartFrozenViews } from '../../fleet/frozen-view.js';
 import { logRefusalSince } from '../../fleet/member-log-refusal.js';
 import { probeMemberWrites } from '../../fleet/member-write-probe.js';
-import { RunStateStore, newRunIdentity } from '../../fleet/run-state-store.js';
+import { RunStateStore, asGuardedRun } from '../../fleet/run-state-store.js';
+import type { RunLock } from '../../adapters/etcd/run-lock.js';
 import type { EnforceOptions, EnforceReport } from './enforce-report.js';
 import { writeEnforceReportFiles } from './enforce-report-file.js';
 import { probeEtcdEndpoints } from './fleet-facts.js';
@@ -31,9 +32,10 @@ import { probeTenantCredentials, type TenantProbeResult } from './tenant-probe.j
  */
 export async function enforceEtcdAuth(connection: FleetConnection, options: EnforceOptions = {}): Promise<EnforceReport> {
   const progress = options.onProgress ?? (() => undefined);
-  return withFleetClients(connection, async ({ admin, rest }) => {
-    const store = new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY);
-    const recovered = await recoverInterruptedRun(connection, admin, rest, progress);
+  return withFleetClients(connection, ({ admin, rest }) => asGuardedRun(admin, 'etcd-auth-enforce', options.lock, async (lock, identity) => {
+    const store = new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY, lock);
+    // Holding the lock, a recorded run that did not finish is truly interrupted: its coordinator's lease expired.
+    const recovered = await recoverInterruptedRun(connection, admin, rest, store, progress);
 
     progress('gates: readiness of every member, reachability, token type, etcd version, admin credentials');
     const collected = await collectGateInput(connection, admin, rest);
@@ -50,7 +52,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     if (gateFailures.length > 0) progress(skipGatesNotice(gateFailures.length));
     const members = collected.gate.members.filter((member) => !collected.gate.unreachable.has(memberId(member)));
 
-    let state: EnforceState = { ...openRunEnvelope('gates', newRunIdentity()), probes: [], failures: gateFailures.map((f) => f.message), endpointsDown: collected.endpointsDown };
+    let state: EnforceState = { ...openRunEnvelope('gates', identity), probes: [], failures: gateFailures.map((f) => f.message), endpointsDown: collected.endpointsDown };
     const save = async (next: EnforceState): Promise<EnforceState> => {
       state = await store.save(next);
       await options.afterPhase?.(state.phase);
@@ -76,6 +78,8 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     const refusalFromLog = await logRefusalSince(connection.localInstances);
     // Recorded before the call, so that a coordinator killed right after enabling leaves a state that says auth may be on.
     await save({ ...transition(state, 'enabling'), enabledAt: new Date().toISOString() });
+    // The one step that must not run twice: ask etcd once more that this run still holds the lock.
+    await lock.confirm();
     await new EtcdAuthApi(admin).enable();
     const enabledAt = Date.now();
 
@@ -122,7 +126,7 @@ export async function enforceEtcdAuth(connection: FleetConnection, options: Enfo
     if (lagging.length > 0) progress(`warning: ${describeLaggingResume(lagging)}`);
     await save({ ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'enforced'), ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}) });
     return keepReport(connection, { outcome: 'enforced', state, gateFailures, tenantProbes, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) });
-  });
+  }));
 }
 
 /** Endpoints down at the end of the run: one that died after the gates is reported too. */
@@ -148,22 +152,24 @@ async function explainFromLogs(failed: MemberProbeResult[], instances: LocalInst
 }
 
 /** `etcd auth rollback`: auth disable (as admin) if on, resume the clusters a run paused; users and roles stay. */
-export async function rollbackEtcdAuth(connection: FleetConnection, onProgress: (message: string) => void = () => undefined): Promise<{ steps: string[]; state: EnforceState | undefined }> {
-  return withFleetClients(connection, async ({ admin, rest }) => {
-    const recorded = await new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY).read().catch(() => undefined);
-    return performRollback(connection, admin, rest, recorded, onProgress);
-  });
+export async function rollbackEtcdAuth(connection: FleetConnection, onProgress: (message: string) => void = () => undefined, held?: RunLock): Promise<{ steps: string[]; state: EnforceState | undefined }> {
+  return withFleetClients(connection, ({ admin, rest }) =>
+    asGuardedRun(admin, 'etcd-auth-rollback', held, async (lock) => {
+      const store = new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY, lock);
+      return performRollback(connection, admin, rest, store, await store.read().catch(() => undefined), onProgress);
+    }),
+  );
 }
 
-async function recoverInterruptedRun(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients, progress: (message: string) => void): Promise<string | undefined> {
-  const previous = interruptedRun(await new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY).read().catch(() => undefined));
+async function recoverInterruptedRun(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients, store: RunStateStore<EnforceState>, progress: (message: string) => void): Promise<string | undefined> {
+  const previous = interruptedRun(await store.read().catch(() => undefined));
   if (!previous) return undefined;
   progress(`an enforce run (${previous.id}) was interrupted in phase ${previous.phase}: rolling it back first`);
-  await performRollback(connection, admin, rest, previous, progress);
+  await performRollback(connection, admin, rest, store, previous, progress);
   return previous.id;
 }
 
-async function performRollback(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients, state: EnforceState | undefined, progress: (message: string) => void): Promise<{ steps: string[]; state: EnforceState | undefined }> {
+async function performRollback(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients, store: RunStateStore<EnforceState>, state: EnforceState | undefined, progress: (message: string) => void): Promise<{ steps: string[]; state: EnforceState | undefined }> {
   const authEnabled = await etcdAuthEnabled(connection);
   const steps = rollbackSteps(state, authEnabled);
   const done: string[] = [];
@@ -189,7 +195,7 @@ async function performRollback(connection: FleetConnection, admin: EtcdClient, r
   let next = state;
   if (state && state.phase !== 'enforced' && state.phase !== 'rolled-back') {
     next = { ...state, phase: 'rolled-back', updatedAt: new Date().toISOString(), failures: [...state.failures, 'rolled back by `etcd auth rollback` or a later enforce'] };
-    await new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY).save(next);
+    await store.save(next);
   }
   return { steps: done, state: next };
 }

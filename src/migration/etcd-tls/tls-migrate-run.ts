@@ -16,7 +16,8 @@ import { type EtcdAuthMethodsWarning, checkEtcdAuthMethods } from '../../core/pa
 import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import { openRunEnvelope, skipGatesNotice } from '../../core/migration/run-envelope.js';
 import { withFleetClients } from '../../fleet/fleet-connection.js';
-import { RunStateStore, newRunIdentity } from '../../fleet/run-state-store.js';
+import { type RunIdentity, RunStateStore, asGuardedRun } from '../../fleet/run-state-store.js';
+import type { RunLock } from '../../adapters/etcd/run-lock.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
 import { writeFileAtomic } from '../../adapters/fs/atomic-file.js';
 import { pauseClusters, resumeClusters } from '../../fleet/cluster-pause.js';
@@ -71,7 +72,8 @@ export const HTTPS_ONLY_STEP =
 export async function migrateEtcdTls(given: EtcdTlsFleet, options: MigrateEtcdTlsOptions = {}): Promise<EtcdTlsMigrationReport> {
   const fleet = await withCurrentInstances(given);
   const progress = options.onProgress ?? (() => undefined);
-  return withFleetClients(fleet, async ({ admin: store, rest }) => {
+  return withFleetClients(fleet, ({ admin: store, rest }) => guardedUnlessDryRun(store, options.dryRun, async (lock, identity) => {
+    // Holding the lock, a recorded run that did not finish is truly interrupted: its coordinator's lease expired.
     const recovered = options.dryRun ? undefined : await recoverInterruptedTlsRun(fleet, store, rest, progress);
 
     progress('gates: every member answers, every cluster has its leader, Patroni under pgfleet, certificate files valid and readable by Patroni, etcd answers over https');
@@ -91,8 +93,8 @@ export async function migrateEtcdTls(given: EtcdTlsFleet, options: MigrateEtcdTl
     if (gateFailures.length > 0) progress(skipGatesNotice(gateFailures.length));
     if (moving.length === 0) return { ...base, outcome: 'nothing-to-do', members: resultsWithoutMoves(plan) };
 
-    const runState = new RunStateStore<EtcdTlsRunState>(store, ETCD_TLS_MIGRATION_KEY);
-    let state: EtcdTlsRunState = { ...openRunEnvelope<EtcdTlsRunState['phase']>('gates', newRunIdentity()), members: [], failures: gateFailures.map((failure) => failure.message) };
+    const runState = new RunStateStore<EtcdTlsRunState>(store, ETCD_TLS_MIGRATION_KEY, lock);
+    let state: EtcdTlsRunState = { ...openRunEnvelope<EtcdTlsRunState['phase']>('gates', identity), members: [], failures: gateFailures.map((failure) => failure.message) };
     const save = async (next: Partial<EtcdTlsRunState>): Promise<void> => {
       state = await runState.save({ ...state, ...next, updatedAt: new Date().toISOString() });
     };
@@ -136,7 +138,12 @@ export async function migrateEtcdTls(given: EtcdTlsFleet, options: MigrateEtcdTl
       await finishRun(state, fleet, store, rest, progress, 'failed part-way; the member in flight was restored and its cluster resumed').catch(() => undefined);
       throw error;
     }
-  });
+  }));
+}
+
+/** A dry run changes nothing and takes no lock; a real run is the fleet's one guarded run. */
+function guardedUnlessDryRun<T>(store: EtcdClient, dryRun: boolean | undefined, work: (lock: RunLock | undefined, identity: RunIdentity) => Promise<T>): Promise<T> {
+  return dryRun ? work(undefined, { id: 'dry-run', coordinator: { host: 'none', pid: 0 } }) : asGuardedRun(store, 'etcd-tls-migrate', undefined, work);
 }
 
 /** Pause, move each member (replicas first), resume. Returns the result that stopped the run, if any. */
