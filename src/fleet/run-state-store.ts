@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PgfleetError } from '../core/errors.js';
+import { staleHolderAction } from '../core/migration/run-lock-record.js';
 import type { RunCoordinator, RunEnvelope } from '../core/migration/run-envelope.js';
 import type { EtcdClient } from '../adapters/etcd/etcd-client.js';
-import { type RunLock, withRunLock } from '../adapters/etcd/run-lock.js';
+import { type RunLock, readRunLock, withRunLock } from '../adapters/etcd/run-lock.js';
 
 /**
  * Where a guarded run keeps its state in etcd, so that any host can inspect,
@@ -46,7 +50,36 @@ export interface RunIdentity {
  */
 export async function asGuardedRun<T>(admin: EtcdClient, kind: string, held: RunLock | undefined, work: (lock: RunLock, identity: RunIdentity) => Promise<T>): Promise<T> {
   if (held) return work(held, identityOf(held));
-  return withRunLock(admin, { kind, runId: randomBytes(6).toString('hex'), phase: 'gates' }, (lock) => work(lock, identityOf(lock)));
+  const request = { kind, runId: randomBytes(6).toString('hex'), phase: 'gates' };
+  try {
+    return await withRunLock(admin, request, (lock) => work(lock, identityOf(lock)));
+  } catch (error) {
+    if (!(error instanceof PgfleetError && error.code === 'RUN_BUSY') || !(await clearStaleHolder(admin))) throw error;
+    return withRunLock(admin, request, (lock) => work(lock, identityOf(lock)));
+  }
+}
+
+/**
+ * A coordinator killed on this host leaves its lease for up to its TTL; one
+ * on another host that stopped renewing is waited out. Returns whether the
+ * lock is free to take again; a live holder keeps it.
+ */
+async function clearStaleHolder(admin: EtcdClient): Promise<boolean> {
+  const held = await readRunLock(admin);
+  if (!held) return true;
+  const action = staleHolderAction(held, { host: hostname(), pidAlive });
+  if (action.kind === 'revoke') await admin.leaseRevoke(held.leaseId);
+  else if (action.kind === 'wait') await sleep(action.ms);
+  return action.kind !== 'busy';
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function identityOf(lock: RunLock): RunIdentity {

@@ -167,3 +167,20 @@ export function judgeRecordedRun(recordedRunId: string, lock: { holder: RunLockH
   if (lock.holder?.runId === recordedRunId) return { standing: 'running', holder: lock.holder };
   return { standing: 'other-run-holds-lock', holder: lock.holder };
 }
+
+/**
+ * What a coordinator refused with RUN_BUSY may do about the holder:
+ * - `revoke`: the holder ran on this host and its process is gone (killed), so its lease only outlives it by the TTL;
+ * - `wait`: the holder missed a renewal (renewals come every third of the TTL, so a live holder's lease never drops to
+ *   half of it): wait for the lease to expire, then take the lock;
+ * - `busy`: a live coordinator holds it.
+ */
+export type StaleHolderAction = { kind: 'revoke' } | { kind: 'wait'; ms: number } | { kind: 'busy' };
+
+export function staleHolderAction(held: { holder: RunLockHolder | undefined; leaseTtlSeconds: number }, here: { host: string; pidAlive: (pid: number) => boolean }): StaleHolderAction {
+  const holder = held.holder;
+  if (!holder) return { kind: 'busy' };
+  if (holder.host === here.host && !here.pidAlive(holder.pid)) return { kind: 'revoke' };
+  if (held.leaseTtlSeconds > 0 && held.leaseTtlSeconds <= holder.ttlSeconds / 2) return { kind: 'wait', ms: (held.leaseTtlSeconds + 1) * 1000 };
+  return { kind: 'busy' };
+}

@@ -2,11 +2,14 @@ import { ExitCode, PgfleetError } from '../../core/errors.js';
 import { pendingOnOtherHosts } from '../../core/migration/auth-plan.js';
 import type { Confirmation, OperationOutcome, OperationProgress } from '../../core/operation-outcome.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
+import { interruptedRun } from '../../core/migration/enforce-state.js';
+import { asGuardedRun } from '../../fleet/run-state-store.js';
 import { type FleetConnection, fleetConnectionFromSettings, withAdminClient } from '../../fleet/fleet-connection.js';
 import type { SettingsTenantDirectory } from '../../fleet/settings-tenant-directory.js';
 import type { LocalInstance } from '../../node/local-instances.js';
 import { type ApplyOutcome, applyCredentialsLocally } from './apply-credentials.js';
 import { etcdAuthStatus } from './auth-status.js';
+import { readEnforceState } from './enforce-state-store.js';
 import { renderAuthPlan, renderAuthStatus, renderEnforceReport } from './auth-text.js';
 import { enforceEtcdAuth, rollbackEtcdAuth } from './enforce-run.js';
 import type { EnforceReport } from './enforce-report.js';
@@ -75,28 +78,54 @@ export async function enforceEtcdAuthFromSettings(settings: SiteSettings, option
   return enforceOutcome(await enforceEtcdAuth(await connect(settings), { skipGates: options.skipGates, onProgress: (m) => options.progress.step(m) }));
 }
 
-/** migrate: plan (refused when blocked), the operator's confirmation, prepare, apply on this host, enforce. */
+/**
+ * migrate: plan (refused when blocked), the operator's confirmation, prepare,
+ * apply on this host, enforce — all under one run lock, so no other
+ * coordinator acts in between. A fleet left with an interrupted enforce run
+ * is finished: the plan says so, the run is rolled back (auth off, clusters
+ * resumed) after the confirmation, and the migration runs again. A fleet a
+ * completed run already enforced is a no-op.
+ */
 export async function migrateEtcdAuth(settings: SiteSettings, options: { confirm: Confirmation; skipGates?: boolean | undefined; progress: OperationProgress }): Promise<OperationOutcome> {
   const { progress } = options;
   const fleet = await connect(settings);
-  const plan = await planEtcdAuthMigration(fleet);
-  if (plan.authEnabled) throw new PgfleetError('AUTH_ALREADY_ENABLED', 'etcd authentication is already on: nothing to migrate', { hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off' });
-  progress.step(renderAuthPlan(plan));
-  if (plan.blocked) {
-    throw new PgfleetError('MIGRATE_PLAN_BLOCKED', 'the plan is blocked (see above): nothing was changed', { hint: 'fix each blocker, or run prepare and apply step by step; `pgfleet etcd auth plan` shows it again', exitCode: ExitCode.findings });
-  }
-  if (!(await options.confirm('prepare tenants, apply credentials on this host, then enforce auth on etcd?'))) {
-    return { data: { outcome: 'declined', plan }, text: () => 'nothing was changed', exitCode: ExitCode.findings };
-  }
-  progress.step('prepare: tenants');
-  for (const action of await prepareFleetTenants(fleet)) progress.detail(`  ${action}`);
-  progress.step('apply: credentials on this host');
-  const applied = await applyFleetCredentials(fleet, { onProgress: (m) => progress.detail(`  ${m}`) });
-  const failed = applied.filter((outcome) => outcome.status !== 'applied');
-  if (failed.length > 0) {
-    throw new PgfleetError('MIGRATE_APPLY_FAILED', `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.detail})`).join(', ')}: auth was not enabled`, { hint: 'fix those members and run `pgfleet etcd auth apply`, then `pgfleet etcd auth enforce`', exitCode: ExitCode.failed });
-  }
-  return enforceOutcome(await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => progress.step(m) }));
+  return withAdminClient(fleet, (admin) =>
+    asGuardedRun(admin, 'etcd-auth-migrate', undefined, async (lock) => {
+      let plan = await planEtcdAuthMigration(fleet);
+      const recorded = await readEnforceState(admin).catch(() => undefined);
+      const unfinished = interruptedRun(recorded);
+      if (plan.authEnabled && !unfinished) {
+        if (recorded?.phase === 'enforced') {
+          return { data: { outcome: 'already-enforced', run: recorded.id, plan }, text: () => `nothing to do: etcd auth is on, enforced by run ${recorded.id} (${recorded.updatedAt})`, exitCode: ExitCode.ok };
+        }
+        throw new PgfleetError('AUTH_ALREADY_ENABLED', 'etcd authentication is already on, and no pgfleet run enforced it: nothing to migrate', { hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off' });
+      }
+      if (unfinished) {
+        progress.step(`an enforce run (${unfinished.id}, coordinator ${unfinished.coordinator.host} pid ${unfinished.coordinator.pid}) was interrupted in phase ${unfinished.phase}: migrate will roll it back (auth off, the clusters it paused resumed), then prepare, apply and enforce again`);
+        if (!(await options.confirm('roll back the interrupted run, then prepare, apply and enforce?'))) return declined(plan);
+        await rollbackEtcdAuth(fleet, (m) => progress.step(m), lock);
+        plan = await planEtcdAuthMigration(fleet);
+      }
+      progress.step(renderAuthPlan(plan));
+      if (plan.blocked) {
+        throw new PgfleetError('MIGRATE_PLAN_BLOCKED', 'the plan is blocked (see above): nothing was changed', { hint: 'fix each blocker, or run prepare and apply step by step; `pgfleet etcd auth plan` shows it again', exitCode: ExitCode.findings });
+      }
+      if (!unfinished && !(await options.confirm('prepare tenants, apply credentials on this host, then enforce auth on etcd?'))) return declined(plan);
+      progress.step('prepare: tenants');
+      for (const action of await prepareFleetTenants(fleet)) progress.detail(`  ${action}`);
+      progress.step('apply: credentials on this host');
+      const applied = await applyFleetCredentials(fleet, { onProgress: (m) => progress.detail(`  ${m}`) });
+      const failed = applied.filter((outcome) => outcome.status !== 'applied');
+      if (failed.length > 0) {
+        throw new PgfleetError('MIGRATE_APPLY_FAILED', `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.detail})`).join(', ')}: auth was not enabled`, { hint: 'fix those members and run `pgfleet etcd auth apply`, then `pgfleet etcd auth enforce`', exitCode: ExitCode.failed });
+      }
+      return enforceOutcome(await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => progress.step(m), lock }));
+    }),
+  );
+}
+
+function declined(plan: unknown): OperationOutcome {
+  return { data: { outcome: 'declined', plan }, text: () => 'nothing was changed', exitCode: ExitCode.findings };
 }
 
 export async function rollbackEtcdAuthFromSettings(settings: SiteSettings, options: { progress: OperationProgress }): Promise<OperationOutcome> {
