@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 import module from 'node:module';
+import { dropOutputOfGoneReaders } from './closed-output.js';
+
+// Before anything is written: a closed stdout or stderr (`pgfleet --help | head -1`) ends nothing and prints no stack trace.
+dropOutputOfGoneReaders();
 
 // Node 22.1+ caches compiled code between runs (faster cold start); Node 20 has no such API.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();

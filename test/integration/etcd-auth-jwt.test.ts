@@ -63,10 +63,16 @@ describe('etcd with JWT tokens and Patroni 3.0.2: the migration refuses and expl
   it('enforce after prepare and apply refuses at the gates with the same explanation, and auth stays off', async () => {
     assert.equal((await cli('etcd', 'auth', 'prepare')).code, 0);
     assert.equal((await cli('etcd', 'auth', 'apply')).code, 0);
-    const enforce = await cli('etcd', 'auth', 'enforce');
+    const enforce = await cli('--output', 'json', 'etcd', 'auth', 'enforce');
     assert.equal(enforce.code, 2, enforce.stderr);
-    assert.match(enforce.stderr, /enforce refused at the gates:\n {2}- etcd uses JWT tokens and 1 member\(s\) run Patroni < 3\.2 \(3\.0\.2\): Patroni 3\.0\.2 does not re-authenticate when JWT tokens go stale, so its primaries would demote/);
     assert.match(enforce.stderr, /\[ENFORCE_GATES_REFUSED\]/);
+    // The gate failures as data: the JWT one is among them, whatever other gate may also refuse.
+    const { error } = JSON.parse(enforce.stdout) as { error: { code: string; details?: { gateFailures?: Array<{ gate: string; subject: string; message: string }> } } };
+    assert.equal(error.code, 'ENFORCE_GATES_REFUSED');
+    const jwt = error.details?.gateFailures?.find((failure) => failure.gate === 'token-type');
+    assert.ok(jwt, JSON.stringify(error));
+    assert.equal(jwt.subject, '/service/alpha/alpha-1');
+    assert.match(jwt.message, /^etcd uses JWT tokens and 1 member\(s\) run Patroni < 3\.2 \(3\.0\.2\): Patroni 3\.0\.2 does not re-authenticate when JWT tokens go stale, so its primaries would demote/);
     assert.equal(await authEnabled(), false);
   });
 });

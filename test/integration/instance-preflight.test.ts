@@ -141,10 +141,13 @@ describe('pgfleet instance with etcd auth on and a tenant per cluster: the pre-f
   });
 
   it('--skip-preflight is loud', async () => {
-    const result = await site.pgfleet(['instance', 'alter', 'main', '--patroni-etcd-username', 'patroni-alpha', '--patroni-etcd-password-file', files.wrong!, '--skip-preflight', '--dry-run']);
+    const result = await site.pgfleet(['--output', 'json', 'instance', 'alter', 'main', '--patroni-etcd-username', 'patroni-alpha', '--patroni-etcd-password-file', files.wrong!, '--skip-preflight', '--dry-run']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /warning: PRE-FLIGHT SKIPPED \(--skip-preflight\): the etcd credentials of this instance were NOT checked/);
-    assert.match(result.stdout, /would change:\n {2}~ etcd3\.password: \[redacted\] → \[redacted\]/);
+    // The dry run's changes, as data: the password change among them, redacted; nothing checked, nothing written.
+    const alter = JSON.parse(result.stdout) as { dryRun: boolean; written: boolean; preflight: unknown; localChanges: Array<{ path: string; before?: unknown; after?: unknown; secret?: boolean }> };
+    assert.deepEqual(alter.localChanges.find((change) => change.path === 'etcd3.password'), { path: 'etcd3.password', before: '[redacted]', after: '[redacted]', secret: true });
+    assert.deepEqual({ dryRun: alter.dryRun, written: alter.written, preflight: alter.preflight }, { dryRun: true, written: false, preflight: null });
   });
 
   it("drop --force of the last member removes the cluster's keys with the tenant's credentials", async () => {
