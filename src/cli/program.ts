@@ -9,6 +9,7 @@ import { registerEtcdAuthCommands } from './commands/etcd-auth.js';
 import { registerInstanceCommands } from './commands/instance.js';
 import { registerEtcdTenantsCommands } from './commands/etcd-tenants.js';
 import { registerEtcdTlsCommands } from './commands/etcd-tls.js';
+import { registerEtcdUpgradeCommands } from './commands/etcd-upgrade.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerPatroniConfigCommands } from './commands/patroni-config.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerEtcdAuthCommands(etcd);
   registerEtcdTenantsCommands(etcd);
   registerEtcdTlsCommands(etcd);
+  registerEtcdUpgradeCommands(etcd);
   registerSettingsCommands(program);
   registerPatroniConfigCommands(program);
   registerPkiCommands(program);

@@ -1,4 +1,5 @@
-import { etcdVersionSupportsPatroni30Auth, isPatroniBefore32 } from '../versions/stack-version-facts.js';
+import { authSafetyOf, blocksAuthSwitch, describeAuthSafety } from '../versions/auth-safety.js';
+import { isPatroniBefore32 } from '../versions/stack-version-facts.js';
 import { type FleetMember, memberId } from './fleet-member.js';
 import type { ReadinessRecord } from './readiness-record.js';
 
@@ -75,14 +76,26 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
   if (input.tokenType === 'unknown') {
     failures.push({ gate: 'token-type', subject: 'etcd', message: 'the etcd token type (simple or JWT) could not be determined', hint: 'declare it in the settings (etcd_admin.auth_token: simple) after checking etcd\'s --auth-token flag' });
   }
-  const anyOldPatroni = oldPatroni.length > 0;
+  // Per member, from the version its own REST API reports, against every etcd version the fleet runs.
   for (const version of new Set(input.etcdVersions)) {
-    if (anyOldPatroni && !etcdVersionSupportsPatroni30Auth(version)) {
-      failures.push({ gate: 'etcd-version', subject: `etcd ${version}`, message: `etcd ${version} auth-checks lease and member-list calls that Patroni < 3.2 makes without a token`, hint: 'keep etcd within 3.4.0–3.4.41 for this Patroni, or upgrade Patroni first' });
+    const blocked = [...input.patroniVersions.entries()].map(([id, patroni]) => ({ id, patroni, safety: authSafetyOf(patroni, version) })).filter((entry) => blocksAuthSwitch(entry.safety));
+    for (const [patroni, entries] of groupBy(blocked, (entry) => entry.patroni)) {
+      failures.push({
+        gate: 'etcd-version',
+        subject: `etcd ${version}`,
+        message: `Patroni ${patroni} (${entries.map((entry) => entry.id).join(', ')}) with etcd ${version}: ${describeAuthSafety(entries[0]!.safety)}`,
+        hint: 'run a Patroni and etcd pair the compatibility matrix knows as safe (`pgfleet etcd upgrade check --to VERSION` judges a target etcd), or upgrade Patroni first',
+      });
     }
   }
   if (!input.adminCredentialsWork) {
     failures.push({ gate: 'admin', subject: 'etcd admin', message: `the etcd admin credentials do not work${input.adminProblem ? `: ${input.adminProblem}` : ''}`, hint: 'check etcd_admin.password_file (or PGFLEET_ETCD_ADMIN_PASSWORD); `pgfleet etcd auth prepare` creates root' });
   }
   return failures;
+}
+
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+  return groups;
 }

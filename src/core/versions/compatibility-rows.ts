@@ -328,14 +328,14 @@ export const COMPATIBILITY_ROWS = [
 
   // --- Clearances from upstream notes ------------------------------------------------------------
   {
-    id: 'patroni-3.0-before-etcd-auth-checks',
-    patroni: [{ from: '3.0.0', to: '3.1.0' }],
+    id: 'patroni-before-etcd-auth-checks',
+    patroni: [{ from: '3.0.0' }],
     etcd: [{ from: '3.4.0', to: '3.4.42' }],
     tokenType: 'simple',
     operations: ['per-cluster-users', 'enable-auth-live', 'upgrade-etcd'],
     verdict: 'safe',
     reason:
-      'etcd 3.4 before 3.4.42 does not auth-check member list, lease grant and lease keepalive, the calls Patroni 3.0 makes without a token; with simple tokens the behaviour tested on etcd 3.4.23 holds',
+      'etcd 3.4 before 3.4.42 does not auth-check member list, lease grant and lease keepalive, the calls Patroni before 3.3.9/4.0.8/4.1.1 makes without a token; with simple tokens the behaviour tested on etcd 3.4.23 with Patroni 3.0.2 holds for every Patroni from 3.0',
     citations: [ETCD_AUTH_CHECK_NOTES[0]!, patroniIssue(3573), localTest('Patroni 3.0.2 and etcd credentials')],
     evidence: 'upstream-notes',
   },

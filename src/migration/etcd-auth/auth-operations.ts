@@ -15,6 +15,7 @@ import { enforceEtcdAuth, rollbackEtcdAuth } from './enforce-run.js';
 import type { EnforceReport } from './enforce-report.js';
 import { planEtcdAuthMigration } from './migration-plan.js';
 import { prepareTenants } from './prepare-tenants.js';
+import { checkFleetEtcdUpgrade } from './upgrade-check.js';
 
 /**
  * The guarded auth migration's operations as the CLI (and any caller) runs
@@ -131,4 +132,8 @@ function declined(plan: unknown): OperationOutcome {
 export async function rollbackEtcdAuthFromSettings(settings: SiteSettings, options: { progress: OperationProgress }): Promise<OperationOutcome> {
   const result = await rollbackEtcdAuth(await connect(settings), (m) => options.progress.step(m));
   return { data: result, text: () => (result.steps.length ? result.steps.join('\n') : 'nothing to roll back') };
+}
+
+export async function checkEtcdUpgradeFromSettings(settings: SiteSettings, targetEtcdVersion: string): Promise<OperationOutcome> {
+  return checkFleetEtcdUpgrade(await connect(settings), targetEtcdVersion);
 }

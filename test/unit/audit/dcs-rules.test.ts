@@ -175,14 +175,14 @@ describe('dcs.etcd-version-breaks-patroni-auth', () => {
     const off = check(etcdVersionBreaksPatroniAuthRule, snapshot({ live: live({ authEnabled: false, versions: [{ endpoint: 'e1', version: '3.5.17' }] }) }));
     assert.equal(off[0]!.severity, 'warning');
   });
-  it('stays quiet on etcd 3.4.23, or when no Patroni older than 3.2 is seen', () => {
+  it('stays quiet on etcd 3.4.23, and on a pair the matrix knows as safe (Patroni 4.0.8 with the 2026 fixes on etcd 3.5.30)', () => {
     assert.deepEqual(check(etcdVersionBreaksPatroniAuthRule, snapshot({ live: live() })), []);
-    const etcd = etcdFacts({ versions: [{ endpoint: 'e1', version: '3.5.17' }] });
-    etcd.clusters[0]!.members[0]!.patroniVersion = '4.0.4';
+    const etcd = etcdFacts({ versions: [{ endpoint: 'e1', version: '3.5.30' }] });
+    etcd.clusters[0]!.members[0]!.patroniVersion = '4.0.8';
     assert.deepEqual(check(etcdVersionBreaksPatroniAuthRule, snapshot({ live: { etcd, restApis: [restApiFor()] } })), []);
   });
 });
 
 function restApiFor() {
-  return { member: '/service/alpha/alpha-1', url: 'https://127.0.0.1:8008', safe: { outcome: 'allowed' as const }, unsafe: { outcome: 'forbidden-403' as const }, patroniVersion: '4.0.4' };
+  return { member: '/service/alpha/alpha-1', url: 'https://127.0.0.1:8008', safe: { outcome: 'allowed' as const }, unsafe: { outcome: 'forbidden-403' as const }, patroniVersion: '4.0.8' };
 }

@@ -174,8 +174,15 @@ const ROW_CASES: RowCase[] = [
   },
   {
     name: 'Patroni 3.0.4 with per-cluster users and simple tokens on etcd 3.4.41 is safe: no auth checks on its tokenless calls yet (etcd 3.4.42 notes)',
-    row: 'patroni-3.0-before-etcd-auth-checks',
+    row: 'patroni-before-etcd-auth-checks',
     query: q('3.0.4', '3.4.41', 'simple', 'per-cluster-users'),
+    verdict: 'safe',
+    cites: 'etcd 3.4.42 changelog',
+  },
+  {
+    name: 'Patroni 3.3.0 with per-cluster users and simple tokens on etcd 3.4.23 is safe: etcd 3.4 before 3.4.42 checks none of its tokenless calls',
+    row: 'patroni-before-etcd-auth-checks',
+    query: q('3.3.0', '3.4.23', 'simple', 'per-cluster-users'),
     verdict: 'safe',
     cites: 'etcd 3.4.42 changelog',
   },

@@ -1,4 +1,4 @@
-import { etcdVersionSupportsPatroni30Auth, isPatroniBefore32 } from '../../versions/stack-version-facts.js';
+import { authSafetyOf, blocksAuthSwitch, describeAuthSafety } from '../../versions/auth-safety.js';
 import { type AuditRule, findingOf } from '../audit-rule.js';
 import { patroniVersionsSeen } from '../fleet-view.js';
 
@@ -11,25 +11,25 @@ import { patroniVersionsSeen } from '../fleet-view.js';
 export const etcdVersionBreaksPatroniAuthRule: AuditRule = {
   id: 'dcs.etcd-version-breaks-patroni-auth',
   category: 'dcs',
-  title: 'etcd version on which Patroni < 3.2 does not survive auth',
+  title: 'etcd version on which the fleet\'s Patroni does not survive auth',
   severity: 'high',
-  why: 'This etcd version auth-checks lease and member-list calls that Patroni before 3.2 makes without a token, so those members lose the DCS once auth is on.',
-  fix: 'keep etcd within 3.4.0–3.4.41 while Patroni is older than 3.2, or upgrade Patroni first',
+  why: 'The compatibility matrix says this Patroni and etcd pair is unsafe with auth and per-cluster users (etcd 3.4.42+, 3.5.28+ and 3.6.9+ auth-check calls older Patroni makes without a token) or knows no verified fact for it, so those members may lose the DCS once auth is on.',
+  fix: 'run a pair the matrix knows as safe (`pgfleet etcd upgrade check --to VERSION`), or upgrade Patroni first',
   needs: 'live',
   check(snapshot) {
     const etcd = snapshot.live?.etcd;
     if (!etcd) return [];
-    const old = patroniVersionsSeen(snapshot).filter((entry) => isPatroniBefore32(entry.version));
-    if (old.length === 0) return [];
-    const oldVersions = [...new Set(old.map((entry) => entry.version))].join(', ');
-    return etcd.versions
-      .filter((entry) => !etcdVersionSupportsPatroni30Auth(entry.version))
-      .map((entry) =>
+    const patroniVersions = [...new Set(patroniVersionsSeen(snapshot).map((entry) => entry.version))];
+    return etcd.versions.flatMap((entry) => {
+      const blocked = patroniVersions.map((patroni) => ({ patroni, safety: authSafetyOf(patroni, entry.version) })).filter((pair) => blocksAuthSwitch(pair.safety));
+      if (blocked.length === 0) return [];
+      return [
         findingOf(this, {
           severity: etcd.authEnabled ? 'high' : 'warning',
           object: { kind: 'etcd', name: entry.endpoint },
-          evidence: `etcd ${entry.version} at ${entry.endpoint}, with Patroni ${oldVersions} in the fleet${etcd.authEnabled ? ' and auth on' : '; enabling auth would break them'}`,
+          evidence: `etcd ${entry.version} at ${entry.endpoint}${etcd.authEnabled ? ', auth on' : '; enabling auth would break these members'}: ${blocked.map((pair) => `Patroni ${pair.patroni}: ${describeAuthSafety(pair.safety)}`).join('; ')}`,
         }),
-      );
+      ];
+    });
   },
 };
