@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, chown, lstat, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { prefixRange } from '../../src/core/etcd/key-range.js';
 import { type ReloadProof, reloadDeadlineSeconds } from '../../src/core/instance/reload-proof.js';
@@ -59,10 +60,12 @@ describe('adopting a Patroni fleet built from Debian\'s own template (2 clusters
   after(async () => {
     const pids = fleet?.members.map((member) => member.handle) ?? [];
     const dir = fleet?.dir;
+    const etcdDir = etcd?.dir;
     await fleet?.stop();
     await etcd?.stop();
     assert.deepEqual(pids.filter(isRunning), [], 'no Patroni left running');
     if (dir) assert.deepEqual(processesMentioning(dir), [], 'no PostgreSQL left running');
+    if (etcdDir) assert.deepEqual(processesMentioning(etcdDir), [], 'no etcd left running');
   });
 
   /** The discovered member that is this fleet member's running Patroni. */
@@ -222,19 +225,35 @@ describe('adopting a Patroni fleet built from Debian\'s own template (2 clusters
     await admin.enable();
     try {
       for (const member of fleet!.members) {
-        const rest = new PatroniRestClient(member.restUrl);
-        const marker = `adoption-${member.name}`;
-        // A real change written by the member itself: 200 only when its own credentials work (409 when refused; retry once).
-        let answer = await rest.patchConfig({ pgfleet_probe: marker });
-        if (answer.status === 409) answer = await rest.patchConfig({ pgfleet_probe: marker });
-        assert.equal(answer.status, 200, `${member.name} wrote with its credentials`);
-        const reset = await rest.patchConfig({ pgfleet_probe: null });
-        assert.equal(reset.status, 200);
+        // A real change written by the member itself: 200 only when its own credentials work, 409 while refused.
+        assert.equal(await writeThroughMember(member, `adoption-${member.name}`), 200, `${member.name} wrote with its credentials`);
+        assert.equal(await writeThroughMember(member, null), 200);
       }
     } finally {
       await new EtcdAuthApi(new EtcdClient({ endpoints: etcd!.endpoints, credentials: { username: 'root', password: rootPassword } })).disable();
     }
   });
+
+  /**
+   * PATCH /config through the member until it answers 200, for up to a minute: right after auth goes on, every
+   * member re-authenticates at once (bcrypt, 2 cores shared with other tests), so a first write may time out or
+   * conflict. A member without working credentials never answers 200.
+   */
+  async function writeThroughMember(member: DebianFleetMember, marker: string | null): Promise<number | string> {
+    const rest = new PatroniRestClient(member.restUrl, {}, 20_000);
+    const deadline = Date.now() + 60_000;
+    let last: number | string = 'no answer';
+    while (Date.now() < deadline) {
+      try {
+        last = (await rest.patchConfig({ pgfleet_probe: marker })).status;
+        if (last === 200) return last;
+      } catch (error) {
+        last = error instanceof Error ? error.message : String(error);
+      }
+      await sleep(1_000);
+    }
+    return last;
+  }
 
   async function prove(member: DebianFleetMember, realPath?: string): Promise<ReloadProof> {
     const found = discovered(member);
