@@ -16,7 +16,7 @@ import { type DiscoveredMember, discoverLocalMembers, type MemberDiscovery } fro
 import { reloadAndProve } from '../../src/adapters/patroni/reload-and-prove.js';
 import { PatroniRestClient } from '../../src/adapters/patroni/rest-client.js';
 import { isRunning } from '../../src/adapters/process/daemon.js';
-import { adoptedLocalInstance } from '../../src/instance/adopted-local-instance.js';
+import { adoptedLocalInstance } from '../../src/node/adopted-local-instance.js';
 import { type DebianFleet, type DebianFleetMember, startDebianFleet } from '../support/debian-fleet.js';
 import { startTestEtcd, type TestEtcd } from '../support/etcd-fixture.js';
 import { processesMentioning } from '../support/process-scan.js';

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { labPortWindow, findFreePortRange, takenPorts } from '../../src/adapters/process/port-probe.js';
 import { type ProcessHandle, isRunning, startDaemon, stopProcess } from '../../src/adapters/process/daemon.js';
 import { type OsUser, serviceUser } from '../../src/adapters/process/os-user.js';
-import { stopOrphanedPostmaster, tailFile } from '../../src/instance/patroni-process.js';
+import { stopOrphanedPostmaster, tailFile } from '../../src/node/patroni-process.js';
 import { adjustForLab, readDebianTemplate, renderDebianTemplate } from './debian-patroni-template.js';
 import type { TestEtcd } from './etcd-fixture.js';
 import { registerTeardown } from './process-cleanup.js';
