@@ -51,7 +51,10 @@ try {
   const { state } = await labUp({ ...shape, basePort, dir });
   const endpoints = labEtcdEndpoints(state.topology);
   const realNodes = state.topology.clusters.flatMap((cluster) => cluster.nodes);
-  const synthetic = Array.from({ length: CLUSTERS - state.topology.clusters.length }, (_, index) => `synth-${String(index + 3).padStart(3, '0')}`);
+  const synthetic = Array.from(
+    { length: CLUSTERS - state.topology.clusters.length },
+    (_, index) => `synth-${String(index + 3).padStart(3, '0')}`,
+  );
   const configDir = join(dir, 'patroni');
   const env = { ...process.env, ...(await labEnv(dir)) };
 
@@ -67,21 +70,49 @@ try {
   }
 
   /** The synthetic members, in the DCS and as YAMLs, each pointing at one of the lab's real REST APIs; `protection` as secure apply writes it. */
-  const writeSyntheticMembers = async (protection?: { restapi: Record<string, unknown>; ctl: Record<string, unknown> }) => {
+  const writeSyntheticMembers = async (protection?: {
+    restapi: Record<string, unknown>;
+    ctl: Record<string, unknown>;
+  }) => {
     for (const [index, scope] of synthetic.entries()) {
-      await etcd.put(`/service/${scope}/config`, JSON.stringify({ ttl: 30, loop_wait: 10, postgresql: { use_pg_rewind: true } }));
+      await etcd.put(
+        `/service/${scope}/config`,
+        JSON.stringify({ ttl: 30, loop_wait: 10, postgresql: { use_pg_rewind: true } }),
+      );
       for (const member of [1, 2]) {
         const node = realNodes[(index * 2 + member) % realNodes.length]!;
         const name = `${scope}-${member}`;
-        await etcd.put(`/service/${scope}/members/${name}`, JSON.stringify({ api_url: `${protection ? 'https' : 'http'}://127.0.0.1:${node.restPort}/patroni`, conn_url: `postgres://127.0.0.1:${node.pgPort}/postgres`, role: member === 1 ? 'master' : 'replica', version: '3.0.2', state: 'running' }));
+        await etcd.put(
+          `/service/${scope}/members/${name}`,
+          JSON.stringify({
+            api_url: `${protection ? 'https' : 'http'}://127.0.0.1:${node.restPort}/patroni`,
+            conn_url: `postgres://127.0.0.1:${node.pgPort}/postgres`,
+            role: member === 1 ? 'master' : 'replica',
+            version: '3.0.2',
+            state: 'running',
+          }),
+        );
         const document = {
           scope,
           namespace: '/service/',
           name,
-          etcd3: { hosts: endpoints.map((url) => url.replace(/^https?:\/\//, '')), protocol: 'http', username: `patroni-${scope}`, password: `${SYNTHETIC_PASSWORD}-${scope}` },
-          restapi: { listen: `127.0.0.1:${node.restPort}`, connect_address: `127.0.0.1:${node.restPort}`, ...protection?.restapi },
+          etcd3: {
+            hosts: endpoints.map((url) => url.replace(/^https?:\/\//, '')),
+            protocol: 'http',
+            username: `patroni-${scope}`,
+            password: `${SYNTHETIC_PASSWORD}-${scope}`,
+          },
+          restapi: {
+            listen: `127.0.0.1:${node.restPort}`,
+            connect_address: `127.0.0.1:${node.restPort}`,
+            ...protection?.restapi,
+          },
           ...(protection ? { ctl: protection.ctl } : {}),
-          postgresql: { use_pg_rewind: true, data_dir: `/nonexistent/${name}`, authentication: { superuser: { username: 'postgres', password: SYNTHETIC_PASSWORD } } },
+          postgresql: {
+            use_pg_rewind: true,
+            data_dir: `/nonexistent/${name}`,
+            authentication: { superuser: { username: 'postgres', password: SYNTHETIC_PASSWORD } },
+          },
           watchdog: { mode: 'off' },
         };
         await writeFileAtomic(join(configDir, `${name}.yaml`), stringify(document), { mode: 0o600 });
@@ -89,7 +120,9 @@ try {
     }
   };
   await writeSyntheticMembers();
-  console.log(`setup: ${CLUSTERS} tenants through the auth API, ${synthetic.length * 2} synthetic members and YAMLs in ${seconds(performance.now() - setupStarted)}`);
+  console.log(
+    `setup: ${CLUSTERS} tenants through the auth API, ${synthetic.length * 2} synthetic members and YAMLs in ${seconds(performance.now() - setupStarted)}`,
+  );
 
   const measure = async (label: string) => {
     const loaded = loadSiteSettings(undefined, env);
@@ -99,18 +132,36 @@ try {
     for (let index = 1; index <= runs; index += 1) {
       const phases: string[] = [];
       for (const live of [false, true]) {
-        const result = await auditFleet({ settings: loaded.settings, settingsSource: loaded.source, live, minSeverity: 'info', toolVersion: 'bench', env, onPhase: (phase, ms) => live && phases.push(`${phase} ${seconds(ms)}`) });
+        const result = await auditFleet({
+          settings: loaded.settings,
+          settingsSource: loaded.source,
+          live,
+          minSeverity: 'info',
+          toolVersion: 'bench',
+          env,
+          onPhase: (phase, ms) => live && phases.push(`${phase} ${seconds(ms)}`),
+        });
         times[live ? 'live' : 'static'].push(result.elapsedMs);
-        if (live) summary = `${result.report.summary.listed} findings (${Object.entries(result.report.summary.bySeverity).map(([severity, count]) => `${count} ${severity}`).join(', ')})`;
+        if (live)
+          summary = `${result.report.summary.listed} findings (${Object.entries(result.report.summary.bySeverity)
+            .map(([severity, count]) => `${count} ${severity}`)
+            .join(', ')})`;
       }
       const started = performance.now();
-      await run(process.execPath, [cli, '--output', 'json', 'audit', '--live'], { env, maxBuffer: 64 * 1024 * 1024 }).catch((error: { code?: number }) => {
+      await run(process.execPath, [cli, '--output', 'json', 'audit', '--live'], {
+        env,
+        maxBuffer: 64 * 1024 * 1024,
+      }).catch((error: { code?: number }) => {
         if (error.code !== 1) throw error;
       });
       times.cli.push(performance.now() - started);
-      console.log(`  run ${index}: static ${seconds(times.static.at(-1)!)}, live ${seconds(times.live.at(-1)!)} (${phases.join(', ')}), \`pgfleet --output json audit --live\` process ${seconds(times.cli.at(-1)!)}`);
+      console.log(
+        `  run ${index}: static ${seconds(times.static.at(-1)!)}, live ${seconds(times.live.at(-1)!)} (${phases.join(', ')}), \`pgfleet --output json audit --live\` process ${seconds(times.cli.at(-1)!)}`,
+      );
     }
-    console.log(`  median of ${runs}: static ${seconds(median(times.static))} + live ${seconds(median(times.live))} = ${seconds(median(times.static) + median(times.live))} (target ≤ 5 s); CLI process with --live ${seconds(median(times.cli))}`);
+    console.log(
+      `  median of ${runs}: static ${seconds(median(times.static))} + live ${seconds(median(times.live))} = ${seconds(median(times.static) + median(times.live))} (target ≤ 5 s); CLI process with --live ${seconds(median(times.cli))}`,
+    );
     console.log(`  live report: ${summary}`);
   };
 
@@ -123,13 +174,29 @@ try {
   await run(process.execPath, [cli, 'restapi', 'secure', 'apply'], { env });
   const protectedSettings = loadSiteSettings(undefined, env).settings.patroni!;
   await writeSyntheticMembers({
-    restapi: { certfile: protectedSettings.restapi.certfile, keyfile: protectedSettings.restapi.keyfile, cafile: protectedSettings.restapi.cafile, verify_client: protectedSettings.restapi.verify_client, authentication: { username: 'patroni', password: SYNTHETIC_PASSWORD } },
-    ctl: { cacert: protectedSettings.ctl?.cacert, certfile: protectedSettings.ctl?.certfile, keyfile: protectedSettings.ctl?.keyfile },
+    restapi: {
+      certfile: protectedSettings.restapi.certfile,
+      keyfile: protectedSettings.restapi.keyfile,
+      cafile: protectedSettings.restapi.cafile,
+      verify_client: protectedSettings.restapi.verify_client,
+      authentication: { username: 'patroni', password: SYNTHETIC_PASSWORD },
+    },
+    ctl: {
+      cacert: protectedSettings.ctl?.cacert,
+      certfile: protectedSettings.ctl?.certfile,
+      keyfile: protectedSettings.ctl?.keyfile,
+    },
   });
-  console.log(`protected the lab (lab restapi-tls, restapi secure apply) and rewrote the synthetic members in ${seconds(performance.now() - protectStarted)}`);
+  console.log(
+    `protected the lab (lab restapi-tls, restapi secure apply) and rewrote the synthetic members in ${seconds(performance.now() - protectStarted)}`,
+  );
   await measure(`the same fleet with REST APIs protected (https, verify_client optional, basic auth)`);
   await etcd.close();
-  console.log(`load average during the runs (2 cores, shared with other labs): ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
+  console.log(
+    `load average during the runs (2 cores, shared with other labs): ${loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ')}`,
+  );
 } finally {
   await labDown(dir).catch(() => undefined);
   await rm(parent, { recursive: true, force: true });

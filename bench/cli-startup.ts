@@ -34,7 +34,10 @@ const subjects: Subject[] = [
 for (let run = 0; run < runs; run += 1) {
   for (const subject of subjects) {
     const started = performance.now();
-    const result = spawnSync(subject.command, subject.args, { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+    const result = spawnSync(subject.command, subject.args, {
+      stdio: 'ignore',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const elapsed = performance.now() - started;
     if (result.error) {
       process.stderr.write(`${subject.label}: ${result.error.message}\n`);
@@ -54,7 +57,9 @@ const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
 process.stdout.write(`cold start, ${runs} runs each (Node ${process.versions.node})\n`);
 process.stdout.write(`${'command'.padEnd(34)}${'median'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}\n`);
 for (const subject of subjects) {
-  process.stdout.write(`${subject.label.padEnd(34)}${ms(median(subject.times))}${ms(Math.min(...subject.times))}${ms(Math.max(...subject.times))}\n`);
+  process.stdout.write(
+    `${subject.label.padEnd(34)}${ms(median(subject.times))}${ms(Math.min(...subject.times))}${ms(Math.max(...subject.times))}\n`,
+  );
 }
 const patronictl = median(subjects[3]!.times);
 for (const subject of subjects.slice(1, 3)) {

@@ -28,7 +28,9 @@ for (let run = 1; run <= runs; run += 1) {
     const downStarted = performance.now();
     await labDown(dir);
     downTimes.push(performance.now() - downStarted);
-    console.log(`run ${run}: lab up ${(upTimes.at(-1)! / 1000).toFixed(2)} s, lab down ${(downTimes.at(-1)! / 1000).toFixed(2)} s`);
+    console.log(
+      `run ${run}: lab up ${(upTimes.at(-1)! / 1000).toFixed(2)} s, lab down ${(downTimes.at(-1)! / 1000).toFixed(2)} s`,
+    );
   } finally {
     await labDown(dir).catch(() => undefined);
     await rm(parent, { recursive: true, force: true });
@@ -40,5 +42,7 @@ const median = (values: number[]): number => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
-console.log(`lab up (3 etcd, 2 clusters × 2 nodes), ${runs} runs: median ${(median(upTimes) / 1000).toFixed(2)} s, max ${(Math.max(...upTimes) / 1000).toFixed(2)} s (target ≤ 45 s)`);
+console.log(
+  `lab up (3 etcd, 2 clusters × 2 nodes), ${runs} runs: median ${(median(upTimes) / 1000).toFixed(2)} s, max ${(Math.max(...upTimes) / 1000).toFixed(2)} s (target ≤ 45 s)`,
+);
 console.log(`lab down: median ${(median(downTimes) / 1000).toFixed(2)} s`);

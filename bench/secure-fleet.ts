@@ -68,14 +68,26 @@ for (const clusters of sizes) {
   for (const way of ways) {
     const row = await onFreshLab(clusters, way);
     rows.push(row);
-    console.log(`${clusters} cluster(s), ${way}: ${(row.wallMs / 1000).toFixed(1)} s, ${row.failedWrites}/${row.writes} failed writes, ${row.leaderChanges} leader changes, ${row.demotions} demotions${row.note ? ` (${row.note})` : ''}`);
+    console.log(
+      `${clusters} cluster(s), ${way}: ${(row.wallMs / 1000).toFixed(1)} s, ${row.failedWrites}/${row.writes} failed writes, ${row.leaderChanges} leader changes, ${row.demotions} demotions${row.note ? ` (${row.note})` : ''}`,
+    );
   }
 }
 
 console.log('');
 console.log(
   textTable(
-    ['CLUSTERS', 'WAY', 'WALL TIME', 'FAILED WRITES', 'LONGEST WRITE OUTAGE', 'LEADER CHANGES', 'DEMOTIONS', 'LOAD (1 min)', 'RESULT'],
+    [
+      'CLUSTERS',
+      'WAY',
+      'WALL TIME',
+      'FAILED WRITES',
+      'LONGEST WRITE OUTAGE',
+      'LEADER CHANGES',
+      'DEMOTIONS',
+      'LOAD (1 min)',
+      'RESULT',
+    ],
     rows.map((row) => [
       `${row.clusters} × 2`,
       row.way === 'pgfleet' ? 'pgfleet etcd auth migrate --yes' : 'naive runbook (restart per node)',
@@ -90,7 +102,10 @@ console.log(
   ),
 );
 const ten = rows.find((row) => row.clusters === 10 && row.way === 'pgfleet');
-if (ten) console.log(`\ntarget (10 clusters by pgfleet: ≤ 15 s, 0 failed writes, 0 leader changes): ${(ten.wallMs / 1000).toFixed(1)} s, ${ten.failedWrites} failed writes, ${ten.leaderChanges} leader changes → ${ten.ok && ten.wallMs <= 15_000 && ten.failedWrites === 0 && ten.leaderChanges === 0 ? 'met' : 'NOT met'}`);
+if (ten)
+  console.log(
+    `\ntarget (10 clusters by pgfleet: ≤ 15 s, 0 failed writes, 0 leader changes): ${(ten.wallMs / 1000).toFixed(1)} s, ${ten.failedWrites} failed writes, ${ten.leaderChanges} leader changes → ${ten.ok && ten.wallMs <= 15_000 && ten.failedWrites === 0 && ten.leaderChanges === 0 ? 'met' : 'NOT met'}`,
+  );
 
 function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
@@ -106,7 +121,11 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
     const before = await leadersAndTimelines(lab.state.topology);
     // One sample a second: every GET /patroni queries PostgreSQL, and 20 nodes sampled faster would load the box being measured.
     const watch = startRoleWatch(lab.state.topology, 1_000);
-    const writers = startFleetWriters(dir, lab.state.topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
+    const writers = startFleetWriters(
+      dir,
+      lab.state.topology,
+      new Map([...before].map(([scope, v]) => [scope, v.leader])),
+    );
     // Writers connected and writing before the clock starts.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const loadBefore = loadAverage();
@@ -124,7 +143,9 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
     const tallies = await writers.stop();
     const roles = await watch.stop();
     const after = await leadersAndTimelines(lab.state.topology).catch(() => new Map());
-    const changedByCompare = [...before].filter(([scope, v]) => after.get(scope)?.leader !== v.leader || after.get(scope)?.timeline !== v.timeline).length;
+    const changedByCompare = [...before].filter(
+      ([scope, v]) => after.get(scope)?.leader !== v.leader || after.get(scope)?.timeline !== v.timeline,
+    ).length;
     return {
       clusters,
       way,
@@ -151,7 +172,10 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
  * taken below Linux's ephemeral range, and a failed start is retried on a
  * new range.
  */
-async function labUpWithRetries(shape: { clusters: number; nodes: number; etcdMembers: number }, dir: string): Promise<LabUpResult> {
+async function labUpWithRetries(
+  shape: { clusters: number; nodes: number; etcdMembers: number },
+  dir: string,
+): Promise<LabUpResult> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await labUp({ ...shape, basePort: await findFreePortRange(labPortCount(shape)), dir, timeoutMs: 600_000 });
@@ -166,10 +190,15 @@ async function labUpWithRetries(shape: { clusters: number; nodes: number; etcdMe
 async function securedByPgfleet(dir: string): Promise<void> {
   const env = { ...process.env, ...(await labEnv(dir)), NO_COLOR: '1' };
   try {
-    await promisify(execFile)(process.execPath, [CLI_PATH, 'etcd', 'auth', 'migrate', '--yes'], { env, timeout: 300_000 });
+    await promisify(execFile)(process.execPath, [CLI_PATH, 'etcd', 'auth', 'migrate', '--yes'], {
+      env,
+      timeout: 300_000,
+    });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`migrate failed: ${stderr.split('\n').find((line) => line.startsWith('error:')) ?? stderr.slice(-200)}`);
+    throw new Error(
+      `migrate failed: ${stderr.split('\n').find((line) => line.startsWith('error:')) ?? stderr.slice(-200)}`,
+    );
   }
 }
 
@@ -191,12 +220,19 @@ async function securedByNaiveRunbook(lab: LabUpResult): Promise<void> {
       await auth.grantPermission(user, { ...prefixRange(`/service/${cluster.scope}/`), permType: 'READWRITE' });
       await auth.grantRole(user, user);
     }
-    const paths = resolveSitePaths(labSiteSettings(dir, topology).settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} });
+    const paths = resolveSitePaths(labSiteSettings(dir, topology).settings, {
+      isRoot: process.getuid?.() === 0,
+      home: '/',
+      env: {},
+    });
     const instances = await listLocalInstances(paths.patroniConfigDir);
     for (const cluster of topology.clusters) {
       for (const node of cluster.nodes) {
         const instance = instances.find((candidate) => candidate.node === node.name)!;
-        await writeCredentialsIntoConfig(instance, { username: `patroni_${cluster.scope}`, password: passwords.get(cluster.scope)! });
+        await writeCredentialsIntoConfig(instance, {
+          username: `patroni_${cluster.scope}`,
+          password: passwords.get(cluster.scope)!,
+        });
         await restartLabNode(lab.state, node.name);
         // A careful operator waits for the cluster to be whole again before the next node.
         await waitForClusters(dir, topology, [cluster.scope], { timeoutMs: 120_000 });

@@ -39,9 +39,13 @@ export async function renderCliReference(program: Command): Promise<string> {
     '- [Global options](#global-options)',
     '- [Exit codes](#exit-codes)',
     '- [Commands](#commands)',
-    ...commands.map((spec) => `${'  '.repeat(spec.path.length)}- [${title(root, spec)}](#${anchor(title(root, spec))})`),
+    ...commands.map(
+      (spec) => `${'  '.repeat(spec.path.length)}- [${title(root, spec)}](#${anchor(title(root, spec))})`,
+    ),
     '- [Help topics](#help-topics)',
-    ...HELP_TOPICS.map((topic) => `  - [${root.name} help ${topic.name}](#${anchor(`${root.name} help ${topic.name}`)})`),
+    ...HELP_TOPICS.map(
+      (topic) => `  - [${root.name} help ${topic.name}](#${anchor(`${root.name} help ${topic.name}`)})`,
+    ),
     '',
     '## Conventions',
     '',
@@ -61,7 +65,9 @@ export async function renderCliReference(program: Command): Promise<string> {
     '',
     '| Code | Name | Meaning | Examples |',
     '| ---: | --- | --- | --- |',
-    ...exitCodeTable().map((row) => `| ${row.code} | \`${row.name}\` | ${cell(row.meaning)} | ${cell(row.examples, true)} |`),
+    ...exitCodeTable().map(
+      (row) => `| ${row.code} | \`${row.name}\` | ${cell(row.meaning)} | ${cell(row.examples, true)} |`,
+    ),
     '',
     '## Commands',
     '',
@@ -69,19 +75,39 @@ export async function renderCliReference(program: Command): Promise<string> {
   for (const spec of commands) out.push(...commandSection(root, spec));
   out.push('## Help topics', '', `\`${root.name} help TOPIC\` prints these texts.`, '');
   for (const topic of HELP_TOPICS) {
-    out.push(`### ${root.name} help ${topic.name}`, '', cell(topic.summary, true), '', '```text', (await topic.load()).trimEnd(), '```', '');
+    out.push(
+      `### ${root.name} help ${topic.name}`,
+      '',
+      cell(topic.summary, true),
+      '',
+      '```text',
+      (await topic.load()).trimEnd(),
+      '```',
+      '',
+    );
   }
   return `${out.join('\n').trimEnd()}\n`;
 }
 
 function commandSection(root: CommandSpec, spec: CommandSpec): string[] {
-  const lines = [`${'#'.repeat(Math.min(3 + spec.path.length - 1, 6))} ${title(root, spec)}`, '', cell(spec.description, true) || '_(no description)_', '', '```', spec.usage, '```', ''];
+  const lines = [
+    `${'#'.repeat(Math.min(3 + spec.path.length - 1, 6))} ${title(root, spec)}`,
+    '',
+    cell(spec.description, true) || '_(no description)_',
+    '',
+    '```',
+    spec.usage,
+    '```',
+    '',
+  ];
   if (spec.aliases.length > 0) lines.push(`Aliases: ${spec.aliases.map((alias) => `\`${alias}\``).join(', ')}`, '');
   if (spec.arguments.length > 0) {
     lines.push('| Argument | Description |', '| --- | --- |');
     for (const argument of spec.arguments) {
       const name = `${argument.required ? '<' : '['}${argument.name}${argument.variadic ? '...' : ''}${argument.required ? '>' : ']'}`;
-      const choices = argument.choices ? ` (one of: ${argument.choices.map((choice) => `\`${choice}\``).join(', ')})` : '';
+      const choices = argument.choices
+        ? ` (one of: ${argument.choices.map((choice) => `\`${choice}\``).join(', ')})`
+        : '';
       lines.push(`| \`${name}\` | ${cell(argument.description)}${choices} |`);
     }
     lines.push('');
@@ -89,7 +115,8 @@ function commandSection(root: CommandSpec, spec: CommandSpec): string[] {
   if (spec.options.length > 0) lines.push(...optionsTable(spec.options));
   if (spec.subcommands.length > 0) {
     lines.push('| Subcommand | Description |', '| --- | --- |');
-    for (const sub of spec.subcommands) lines.push(`| [${sub.name}](#${anchor(title(root, sub))}) | ${cell(sub.description)} |`);
+    for (const sub of spec.subcommands)
+      lines.push(`| [${sub.name}](#${anchor(title(root, sub))}) | ${cell(sub.description)} |`);
     lines.push('');
   }
   lines.push(...examplesBlock(spec));
@@ -102,7 +129,9 @@ function optionsTable(options: OptionSpec[]): string[] {
   for (const option of options) {
     const choices = option.choices ? ` (one of: ${option.choices.map((choice) => `\`${choice}\``).join(', ')})` : '';
     const required = option.mandatory ? ' **Required.**' : '';
-    lines.push(`| \`${option.flags}\` | ${cell(option.description)}${choices}${required} | ${option.defaultText === undefined ? '' : `\`${option.defaultText}\``} |`);
+    lines.push(
+      `| \`${option.flags}\` | ${cell(option.description)}${choices}${required} | ${option.defaultText === undefined ? '' : `\`${option.defaultText}\``} |`,
+    );
   }
   lines.push('');
   return lines;
@@ -110,7 +139,14 @@ function optionsTable(options: OptionSpec[]): string[] {
 
 function examplesBlock(spec: CommandSpec): string[] {
   if (spec.examples.length === 0) return [];
-  return ['Examples:', '', '```sh', ...spec.examples.flatMap((example) => [`# ${example.description}`, example.command]), '```', ''];
+  return [
+    'Examples:',
+    '',
+    '```sh',
+    ...spec.examples.flatMap((example) => [`# ${example.description}`, example.command]),
+    '```',
+    '',
+  ];
 }
 
 function title(root: CommandSpec, spec: CommandSpec): string {

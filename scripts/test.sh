@@ -19,9 +19,11 @@ else
   esac
 fi
 
-# Sources, tests and benchmarks are type-checked first (tsx runs tests without checking types).
+# Sources, tests and benchmarks are type-checked and format-checked first (tsx runs tests without checking types).
+# The layer rules (.dependency-cruiser.cjs) run as test/unit/architecture/layer-rules.test.ts.
 if [ $# -eq 0 ] && [ "$which" = all ]; then
   npx --no-install tsc -p tsconfig.json --noEmit
+  npx --no-install prettier --check --log-level warn "src/**/*.ts" "test/**/*.ts" "bench/**/*.ts" "scripts/**/*.ts" .dependency-cruiser.cjs
 fi
 
 # Two files at a time: integration files spend most of their time waiting on

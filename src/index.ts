@@ -8,17 +8,35 @@ export { ExitCode, PgfleetError, isPgfleetError, type ExitCodeValue } from './co
 export { Secret } from './core/secret.js';
 
 // Site settings
-export { SiteSettingsSchema, type SiteSettings, type PatroniSettings, defaultPatroniSettings } from './core/settings/site-settings.js';
-export { loadSiteSettings, parseSiteSettings, settingsCandidates, type LoadedSettings } from './adapters/settings/site-settings-file.js';
+export {
+  SiteSettingsSchema,
+  type SiteSettings,
+  type PatroniSettings,
+  defaultPatroniSettings,
+} from './core/settings/site-settings.js';
+export {
+  loadSiteSettings,
+  parseSiteSettings,
+  settingsCandidates,
+  type LoadedSettings,
+} from './adapters/settings/site-settings-file.js';
 export { resolveSitePaths, type SitePaths } from './core/settings/site-paths.js';
 export { settingsJsonSchema } from './core/settings/settings-json-schema.js';
 
 // Patroni configuration generation
-export { buildPatroniConfig, type PatroniConfig, type BuildPatroniConfigInput } from './core/patroni-config/build-config.js';
+export {
+  buildPatroniConfig,
+  type PatroniConfig,
+  type BuildPatroniConfigInput,
+} from './core/patroni-config/build-config.js';
 export { renderPatroniYaml } from './core/patroni-config/render-yaml.js';
 export { patroniFeatures, parsePatroniVersion, type PatroniFeatures } from './core/patroni-config/patroni-features.js';
 export type { InstanceSpec } from './core/patroni-config/instance-spec.js';
-export { instanceConfig, type InstanceConfig, type InstanceConfigRequest } from './adapters/settings/instance-config-inputs.js';
+export {
+  instanceConfig,
+  type InstanceConfig,
+  type InstanceConfigRequest,
+} from './adapters/settings/instance-config-inputs.js';
 export { writePatroniConfigFile } from './adapters/patroni/config-file.js';
 
 // etcd and Patroni clients
@@ -33,7 +51,13 @@ export type { AuthSnapshot, EtcdRole, EtcdUser, RolePermission } from './core/et
 export type { Tenant, ClusterRef } from './core/tenancy/tenant.js';
 export { desiredTenants, tenantId, type TenantNaming, type TenantSources } from './core/tenancy/desired-tenants.js';
 export { parseTenantsFile, type ListedTenant } from './core/tenancy/tenants-file.js';
-export { planTenancy, describeAction, type TenancyPlan, type TenancyAction, type PasswordFacts } from './core/tenancy/tenancy-plan.js';
+export {
+  planTenancy,
+  describeAction,
+  type TenancyPlan,
+  type TenancyAction,
+  type PasswordFacts,
+} from './core/tenancy/tenancy-plan.js';
 export { checkIsolation, type IsolationFinding, type IsolationFindingKind } from './core/tenancy/isolation-check.js';
 export { tenancyTargetFromSettings, type TenancyTarget } from './tenancy/tenancy-target.js';
 export { readTenancyState, planTenancyFromEtcd } from './tenancy/tenancy-state.js';
@@ -42,7 +66,14 @@ export { verifyTenancy, type TenancyVerifyReport } from './tenancy/tenancy-verif
 export { probeTenantIsolation, type TenantIsolationResult } from './fleet/tenant-isolation-probe.js';
 
 // Guarded etcd auth migration
-export { enforceEtcdAuth, rollbackEtcdAuth, readEnforceState, applyFleetCredentials, prepareFleetTenants, type EnforceReport } from './migration/etcd-auth/index.js';
+export {
+  enforceEtcdAuth,
+  rollbackEtcdAuth,
+  readEnforceState,
+  applyFleetCredentials,
+  prepareFleetTenants,
+  type EnforceReport,
+} from './migration/etcd-auth/index.js';
 export { evaluateEnforceGates, type GateFailure } from './core/migration/enforce-gates.js';
 export type { EnforcePhase, EnforceState } from './core/migration/enforce-state.js';
 export { planEtcdAuthMigration } from './migration/etcd-auth/migration-plan.js';
@@ -51,9 +82,25 @@ export { etcdAuthStatus, type EtcdAuthStatus } from './migration/etcd-auth/auth-
 export { fleetConnectionFromSettings, withFleetClients, type FleetConnection } from './fleet/fleet-connection.js';
 
 // Patroni REST API protection
-export { planRestApiSecuring, SECURE_PHASES, type SecurePlan, type SecureStep, type SecurePhase } from './core/restapi/secure-plan.js';
-export { expectedMatrix, compareProbeMatrix, type RestApiProtection, type ProbeClient, type ProbeOutcome } from './core/restapi/probe-matrix.js';
-export { restAccessFromPatroniConfig, restAccessFromSettings, type RestClientAccess } from './core/restapi/rest-client-access.js';
+export {
+  planRestApiSecuring,
+  SECURE_PHASES,
+  type SecurePlan,
+  type SecureStep,
+  type SecurePhase,
+} from './core/restapi/secure-plan.js';
+export {
+  expectedMatrix,
+  compareProbeMatrix,
+  type RestApiProtection,
+  type ProbeClient,
+  type ProbeOutcome,
+} from './core/restapi/probe-matrix.js';
+export {
+  restAccessFromPatroniConfig,
+  restAccessFromSettings,
+  type RestClientAccess,
+} from './core/restapi/rest-client-access.js';
 export { probeRestApi, probeRestApiMatrix, type RestProbeReport } from './adapters/patroni/rest-probe.js';
 export { patroniRestClientFor } from './fleet/member-rest-client.js';
 export { prepareRestApiSecuring, type PreparedSecurePlan } from './restapi/secure-inputs.js';
@@ -61,7 +108,12 @@ export { applyRestApiSecuring, type SecureApplyReport } from './restapi/secure-a
 export { restApiStatus, probeMembers } from './restapi/restapi-status.js';
 export { switchoverCluster, type SwitchoverResult } from './cluster/cluster-switchover.js';
 // Guarded etcd TLS migration (http to https)
-export { migrateEtcdTls, readEtcdTlsRunState, type MigrateEtcdTlsOptions, type EtcdTlsMigrationReport } from './migration/etcd-tls/tls-migrate-run.js';
+export {
+  migrateEtcdTls,
+  readEtcdTlsRunState,
+  type MigrateEtcdTlsOptions,
+  type EtcdTlsMigrationReport,
+} from './migration/etcd-tls/tls-migrate-run.js';
 export { etcdTlsStatus, type EtcdTlsStatus } from './migration/etcd-tls/tls-status.js';
 export { etcdTlsFleetFromSettings, type EtcdTlsFleet } from './migration/etcd-tls/tls-fleet.js';
 export { evaluateEtcdTlsGates, type EtcdTlsGateFailure } from './core/migration/etcd-tls-gates.js';
@@ -77,10 +129,26 @@ export { labDemo } from './lab/lab-demo.js';
 export { replayOutage } from './lab/outage-replay.js';
 
 // Patroni-managed instances
-export { openInstanceSite, loadManagedInstance, type InstanceSite, type ManagedInstance } from './instance/instance-site.js';
+export {
+  openInstanceSite,
+  loadManagedInstance,
+  type InstanceSite,
+  type ManagedInstance,
+} from './instance/instance-site.js';
 export { createInstance, type CreateInstanceRequest, type CreatedInstance } from './instance/instance-create.js';
-export { instanceStatus, listInstances, type InstanceStatus, type InstanceListEntry } from './instance/instance-status.js';
-export { startInstance, stopInstance, reloadInstance, restartPostgresql, restartPatroniDaemon } from './instance/instance-lifecycle.js';
+export {
+  instanceStatus,
+  listInstances,
+  type InstanceStatus,
+  type InstanceListEntry,
+} from './instance/instance-status.js';
+export {
+  startInstance,
+  stopInstance,
+  reloadInstance,
+  restartPostgresql,
+  restartPatroniDaemon,
+} from './instance/instance-lifecycle.js';
 export { alterInstance, type AlterInstanceRequest, type AlterResult } from './instance/instance-alter.js';
 export { dropInstance, type DroppedInstance } from './instance/instance-drop.js';
 export { planInstanceAlter, type AlterPlan, type InstanceAlterRequest } from './core/instance/alter-plan.js';

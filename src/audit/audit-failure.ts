@@ -4,7 +4,16 @@ import { ExitCode, PgfleetError, describeError } from '../core/errors.js';
 export function auditCouldNotRun(error: unknown): PgfleetError {
   if (error instanceof PgfleetError) {
     if (error.exitCode === ExitCode.usage) return error;
-    return new PgfleetError(error.code, error.message, { exitCode: ExitCode.usage, ...(error.hint ? { hint: error.hint } : {}), ...(error.details ? { details: error.details } : {}), cause: error });
+    return new PgfleetError(error.code, error.message, {
+      exitCode: ExitCode.usage,
+      ...(error.hint ? { hint: error.hint } : {}),
+      ...(error.details ? { details: error.details } : {}),
+      cause: error,
+    });
   }
-  return new PgfleetError('AUDIT_FAILED', `the audit could not run: ${describeError(error)}`, { exitCode: ExitCode.usage, hint: 'run again with --debug for details', cause: error });
+  return new PgfleetError('AUDIT_FAILED', `the audit could not run: ${describeError(error)}`, {
+    exitCode: ExitCode.usage,
+    hint: 'run again with --debug for details',
+    cause: error,
+  });
 }

@@ -26,7 +26,24 @@ export interface AuditFleetResult {
 /** `pgfleet audit` as a library call: collect the snapshot, run every rule, build the report. */
 export async function auditFleet(options: AuditFleetOptions): Promise<AuditFleetResult> {
   const started = performance.now();
-  const snapshot = await collectFleetSnapshot({ settings: options.settings, settingsSource: options.settingsSource, configFiles: options.configFiles, live: options.live, env: options.env, concurrency: options.concurrency, onPhase: options.onPhase });
-  const report = buildAuditReport(runAuditRules(snapshot), { live: options.live, minSeverity: options.minSeverity, toolVersion: options.toolVersion, generatedAt: new Date() });
-  return { report, exitCode: report.summary.listed > 0 ? ExitCode.findings : ExitCode.ok, elapsedMs: performance.now() - started };
+  const snapshot = await collectFleetSnapshot({
+    settings: options.settings,
+    settingsSource: options.settingsSource,
+    configFiles: options.configFiles,
+    live: options.live,
+    env: options.env,
+    concurrency: options.concurrency,
+    onPhase: options.onPhase,
+  });
+  const report = buildAuditReport(runAuditRules(snapshot), {
+    live: options.live,
+    minSeverity: options.minSeverity,
+    toolVersion: options.toolVersion,
+    generatedAt: new Date(),
+  });
+  return {
+    report,
+    exitCode: report.summary.listed > 0 ? ExitCode.findings : ExitCode.ok,
+    elapsedMs: performance.now() - started,
+  };
 }

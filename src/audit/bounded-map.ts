@@ -9,7 +9,12 @@ export interface Spread<T> {
  * `spread`, also at most `spread.perKey` in flight per key (per server).
  * Rejects with the first error, after starting nothing more.
  */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>, spread?: Spread<T>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+  spread?: Spread<T>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   const waiting = items.map((_, index) => index);
   const inFlight = new Map<string, number>();
@@ -25,7 +30,7 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, work:
         resolve(results);
         return;
       }
-      for (let position = 0; position < waiting.length && running < limit; ) {
+      for (let position = 0; position < waiting.length && running < limit;) {
         const index = waiting[position]!;
         const key = keyOf(index);
         if ((inFlight.get(key) ?? 0) >= perKey) {

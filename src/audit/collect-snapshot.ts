@@ -9,7 +9,13 @@ import { detectPatroniFeatures } from '../adapters/patroni/patroni-binary.js';
 import { isRoot, lookupOsUser, osUserNames } from '../adapters/process/os-user.js';
 import { adminPassword } from '../adapters/settings/etcd-access.js';
 import { collectEtcdFacts } from './etcd-facts.js';
-import { type SecretFileReference, managedPatroniYamls, passwordFilesIn, secretFileFacts, yamlDocumentFacts } from './file-facts.js';
+import {
+  type SecretFileReference,
+  managedPatroniYamls,
+  passwordFilesIn,
+  secretFileFacts,
+  yamlDocumentFacts,
+} from './file-facts.js';
 import { scanProcesses } from './process-facts.js';
 import { collectRestApiFacts, restApiTargets } from './restapi-facts.js';
 
@@ -49,7 +55,12 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
   const names = osUserNames();
   const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: env.HOME ?? '/', env });
   // `patroni --version` (a Python start, about a second) and the /proc scan run while the files are read.
-  const installedPatroniVersion = settings.patroni ? detectPatroniFeatures(settings.patroni.execpath).then((features) => features.version, () => undefined) : Promise.resolve(undefined);
+  const installedPatroniVersion = settings.patroni
+    ? detectPatroniFeatures(settings.patroni.execpath).then(
+        (features) => features.version,
+        () => undefined,
+      )
+    : Promise.resolve(undefined);
   const scannedProcesses = scanProcesses(request.procDir ?? '/proc').catch((error: unknown) => {
     gaps.push({ what: 'processes of this host', reason: `cannot be listed: ${describeError(error)}` });
     return [];
@@ -60,19 +71,28 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     try {
       patroniFiles.push(...(await managedPatroniYamls(paths.patroniConfigDir, names)));
     } catch (error) {
-      gaps.push({ what: `Patroni configuration directory ${paths.patroniConfigDir}`, reason: `cannot be listed: ${describeError(error)}` });
+      gaps.push({
+        what: `Patroni configuration directory ${paths.patroniConfigDir}`,
+        reason: `cannot be listed: ${describeError(error)}`,
+      });
     }
   }
   for (const given of request.configFiles ?? []) {
     const path = resolve(given);
     if (patroniFiles.some((file) => file.path === path)) continue;
     const facts = await yamlDocumentFacts(path, names).catch((error: unknown) => {
-      throw new PgfleetError('AUDIT_CONFIG_UNREADABLE', `--config ${given}: cannot be read (${describeError(error)})`, { hint: 'give the path of a Patroni YAML this user can read' });
+      throw new PgfleetError('AUDIT_CONFIG_UNREADABLE', `--config ${given}: cannot be read (${describeError(error)})`, {
+        hint: 'give the path of a Patroni YAML this user can read',
+      });
     });
-    if (!facts) throw new PgfleetError('AUDIT_CONFIG_MISSING', `--config ${given}: no such file`, { hint: 'give the path of an existing Patroni YAML' });
+    if (!facts)
+      throw new PgfleetError('AUDIT_CONFIG_MISSING', `--config ${given}: no such file`, {
+        hint: 'give the path of an existing Patroni YAML',
+      });
     patroniFiles.push({ ...facts, origin: 'argument' });
   }
-  for (const file of patroniFiles) if (file.problem) gaps.push({ what: `Patroni YAML ${file.path}`, reason: file.problem });
+  for (const file of patroniFiles)
+    if (file.problem) gaps.push({ what: `Patroni YAML ${file.path}`, reason: file.problem });
 
   const templatePath = settings.patroni?.template;
   const template = templatePath ? await yamlDocumentFacts(templatePath, names).catch(() => undefined) : undefined;
@@ -96,7 +116,12 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
   if (!request.live) return { ...snapshot, installedPatroniVersion: await installedPatroniVersion };
 
   const patroni = settings.patroni;
-  if (!patroni) throw new PgfleetError('SETTINGS_NO_PATRONI', '--live: the settings have no patroni section, so pgfleet does not know where etcd is', { hint: 'add "patroni: {}" (etcd on 127.0.0.1:2379) or describe your etcd under patroni.etcd' });
+  if (!patroni)
+    throw new PgfleetError(
+      'SETTINGS_NO_PATRONI',
+      '--live: the settings have no patroni section, so pgfleet does not know where etcd is',
+      { hint: 'add "patroni: {}" (etcd on 127.0.0.1:2379) or describe your etcd under patroni.etcd' },
+    );
   let admin: { username: string; password: Awaited<ReturnType<typeof adminPassword>> } | undefined;
   let adminProblem: string | undefined;
   try {
@@ -104,10 +129,16 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
   } catch (error) {
     adminProblem = describeError(error);
   }
-  const namespaces = [...new Set([patroni.etcd.namespace, ...settings.tenancy.namespaces, ...patroniFiles.flatMap((file) => {
-      const namespace = file.document && clusterOfDocument(file.document)?.namespace;
-      return namespace ? [namespace] : [];
-    })])];
+  const namespaces = [
+    ...new Set([
+      patroni.etcd.namespace,
+      ...settings.tenancy.namespaces,
+      ...patroniFiles.flatMap((file) => {
+        const namespace = file.document && clusterOfDocument(file.document)?.namespace;
+        return namespace ? [namespace] : [];
+      }),
+    ]),
+  ];
   const etcd = await collectEtcdFacts(
     {
       endpoints: patroni.etcd.hosts.map((host) => `${patroni.etcd.protocol}://${host}`),
@@ -121,8 +152,14 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     gaps,
   );
   phaseDone('etcd');
-  const documents = new Map(patroniFiles.flatMap((file) => (file.document ? [[file.path, file.document] as const] : [])));
-  const restApis = await collectRestApiFacts(restApiTargets(etcd.clusters, patroniFiles), gaps, { ctl: patroni.ctl, documents, ...(request.concurrency ? { concurrency: request.concurrency } : {}) });
+  const documents = new Map(
+    patroniFiles.flatMap((file) => (file.document ? [[file.path, file.document] as const] : [])),
+  );
+  const restApis = await collectRestApiFacts(restApiTargets(etcd.clusters, patroniFiles), gaps, {
+    ctl: patroni.ctl,
+    documents,
+    ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+  });
   phaseDone('restapi');
   return { ...snapshot, installedPatroniVersion: await installedPatroniVersion, live: { etcd, restApis } };
 }
@@ -139,14 +176,19 @@ function patroniUser(settings: SiteSettings): FleetSnapshot['patroniUser'] {
 }
 
 /** Every file holding a secret the settings and the Patroni YAMLs name. */
-async function secretReferences(settings: SiteSettings, secretsDir: string, files: readonly PatroniYamlFile[]): Promise<SecretFileReference[]> {
+async function secretReferences(
+  settings: SiteSettings,
+  secretsDir: string,
+  files: readonly PatroniYamlFile[],
+): Promise<SecretFileReference[]> {
   const references: SecretFileReference[] = [];
   const add = (path: unknown, kind: SecretFileReference['kind'], referencedBy: string, readByPatroni: boolean) => {
     const value = text(path);
     if (value) references.push({ path: resolve(value), kind, referencedBy, readByPatroni });
   };
   add(settings.etcd_admin.password_file, 'etcd-admin-password', 'settings etcd_admin.password_file', false);
-  for (const file of await passwordFilesIn(secretsDir)) add(file, 'tenant-password', `secrets directory ${secretsDir}`, false);
+  for (const file of await passwordFilesIn(secretsDir))
+    add(file, 'tenant-password', `secrets directory ${secretsDir}`, false);
   const patroni = settings.patroni;
   add(patroni?.etcd.key, 'private-key', 'settings patroni.etcd.key', true);
   add(patroni?.restapi.keyfile, 'private-key', 'settings patroni.restapi.keyfile', true);

@@ -1,6 +1,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FileFacts, PatroniYamlFile, SecretFileFacts, SecretFileKind, YamlDocumentFacts } from '../core/audit/fleet-snapshot.js';
+import type {
+  FileFacts,
+  PatroniYamlFile,
+  SecretFileFacts,
+  SecretFileKind,
+  YamlDocumentFacts,
+} from '../core/audit/fleet-snapshot.js';
 import { parseAuditedYaml } from '../core/audit/yaml-key-lines.js';
 
 /** Mode and owner of a file; undefined when it does not exist. Other errors are the caller's gap. */
@@ -15,7 +21,10 @@ export async function fileFacts(path: string, names: ReadonlyMap<number, string>
 }
 
 /** A YAML file's facts and its parsed document, passwords already Secrets (see parseAuditedYaml). */
-export async function yamlDocumentFacts(path: string, names: ReadonlyMap<number, string>): Promise<YamlDocumentFacts | undefined> {
+export async function yamlDocumentFacts(
+  path: string,
+  names: ReadonlyMap<number, string>,
+): Promise<YamlDocumentFacts | undefined> {
   const facts = await fileFacts(path, names);
   if (!facts) return undefined;
   let text: string;
@@ -28,7 +37,10 @@ export async function yamlDocumentFacts(path: string, names: ReadonlyMap<number,
 }
 
 /** Every `*.yaml` of the Patroni configuration directory pgfleet manages. */
-export async function managedPatroniYamls(configDir: string, names: ReadonlyMap<number, string>): Promise<PatroniYamlFile[]> {
+export async function managedPatroniYamls(
+  configDir: string,
+  names: ReadonlyMap<number, string>,
+): Promise<PatroniYamlFile[]> {
   const entries = await readdir(configDir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [] as string[];
     throw error;
@@ -51,16 +63,28 @@ export interface SecretFileReference {
 }
 
 /** Stats every referenced secret file (never reads one); missing files are skipped, duplicates merged. */
-export async function secretFileFacts(references: readonly SecretFileReference[], names: ReadonlyMap<number, string>): Promise<SecretFileFacts[]> {
+export async function secretFileFacts(
+  references: readonly SecretFileReference[],
+  names: ReadonlyMap<number, string>,
+): Promise<SecretFileFacts[]> {
   const merged = new Map<string, SecretFileReference>();
   for (const reference of references) {
     const existing = merged.get(reference.path);
-    merged.set(reference.path, existing ? { ...existing, readByPatroni: existing.readByPatroni || reference.readByPatroni } : reference);
+    merged.set(
+      reference.path,
+      existing ? { ...existing, readByPatroni: existing.readByPatroni || reference.readByPatroni } : reference,
+    );
   }
   const facts: SecretFileFacts[] = [];
   for (const reference of merged.values()) {
     const file = await fileFacts(reference.path, names);
-    if (file) facts.push({ ...file, kind: reference.kind, referencedBy: reference.referencedBy, readByPatroni: reference.readByPatroni });
+    if (file)
+      facts.push({
+        ...file,
+        kind: reference.kind,
+        referencedBy: reference.referencedBy,
+        readByPatroni: reference.readByPatroni,
+      });
   }
   return facts;
 }
@@ -68,5 +92,8 @@ export async function secretFileFacts(references: readonly SecretFileReference[]
 /** The `*.password` files of a secrets directory (one per tenant). */
 export async function passwordFilesIn(directory: string): Promise<string[]> {
   const entries = await readdir(directory).catch(() => [] as string[]);
-  return entries.filter((entry) => entry.endsWith('.password')).sort().map((entry) => join(directory, entry));
+  return entries
+    .filter((entry) => entry.endsWith('.password'))
+    .sort()
+    .map((entry) => join(directory, entry));
 }

@@ -4,7 +4,12 @@ import type { AuditedProgram, ProcessFacts } from '../core/audit/fleet-snapshot.
 import { redactCommandLine } from '../core/audit/redaction.js';
 
 /** The ETCD_* variables the rules read; nothing else of a process environment is kept. */
-const ETCD_ENVIRONMENT = ['ETCD_CLIENT_CERT_AUTH', 'ETCD_TRUSTED_CA_FILE', 'ETCD_AUTH_TOKEN', 'ETCD_LISTEN_CLIENT_URLS'];
+const ETCD_ENVIRONMENT = [
+  'ETCD_CLIENT_CERT_AUTH',
+  'ETCD_TRUSTED_CA_FILE',
+  'ETCD_AUTH_TOKEN',
+  'ETCD_LISTEN_CLIENT_URLS',
+];
 
 /**
  * The etcd, etcdctl, patroni, patronictl and pgfleet processes running on

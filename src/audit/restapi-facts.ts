@@ -1,5 +1,11 @@
 import { describeError } from '../core/errors.js';
-import type { AuditGap, DiscoveredCluster, PatroniYamlFile, RestApiFacts, RestProbeResult } from '../core/audit/fleet-snapshot.js';
+import type {
+  AuditGap,
+  DiscoveredCluster,
+  PatroniYamlFile,
+  RestApiFacts,
+  RestProbeResult,
+} from '../core/audit/fleet-snapshot.js';
 import { clusterOfDocument, memberOfDocument, restapiOf, text } from '../core/audit/patroni-document.js';
 import type { ConfigTree } from '../core/patroni-config/deep-merge.js';
 import { classifyProbeAttempt } from '../core/restapi/probe-classification.js';
@@ -21,14 +27,26 @@ export interface RestApiTarget {
 }
 
 /** Members from the DCS first (their api_url is what the fleet uses), then local YAMLs the DCS does not list. */
-export function restApiTargets(clusters: readonly DiscoveredCluster[], files: readonly PatroniYamlFile[]): RestApiTarget[] {
+export function restApiTargets(
+  clusters: readonly DiscoveredCluster[],
+  files: readonly PatroniYamlFile[],
+): RestApiTarget[] {
   const targets = new Map<string, RestApiTarget>();
-  const fileOf = new Map(files.filter((file) => file.document).map((file) => [memberOfDocument(file.document!) ?? file.path, file]));
+  const fileOf = new Map(
+    files.filter((file) => file.document).map((file) => [memberOfDocument(file.document!) ?? file.path, file]),
+  );
   for (const cluster of clusters) {
     for (const member of cluster.members) {
       if (!member.apiUrl) continue;
       const id = `${cluster.namespace}${cluster.scope}/${member.name}`;
-      targets.set(id, { member: id, url: new URL(member.apiUrl).origin, namespace: cluster.namespace, scope: cluster.scope, configFile: fileOf.get(id)?.path, patroniVersion: member.patroniVersion });
+      targets.set(id, {
+        member: id,
+        url: new URL(member.apiUrl).origin,
+        namespace: cluster.namespace,
+        scope: cluster.scope,
+        configFile: fileOf.get(id)?.path,
+        patroniVersion: member.patroniVersion,
+      });
     }
   }
   for (const file of files) {
@@ -38,7 +56,13 @@ export function restApiTargets(clusters: readonly DiscoveredCluster[], files: re
     const address = text(restapi.connect_address) ?? text(restapi.listen);
     if (targets.has(id) || !address) continue;
     const cluster = clusterOfDocument(file.document);
-    targets.set(id, { member: id, url: `${text(restapi.certfile) ? 'https' : 'http'}://${address}`, namespace: cluster?.namespace, scope: cluster?.scope, configFile: file.path });
+    targets.set(id, {
+      member: id,
+      url: `${text(restapi.certfile) ? 'https' : 'http'}://${address}`,
+      namespace: cluster?.namespace,
+      scope: cluster?.scope,
+      configFile: file.path,
+    });
   }
   return [...targets.values()].sort((a, b) => a.member.localeCompare(b.member));
 }
@@ -78,20 +102,42 @@ const MEMBERS_PER_SERVER = 3;
  * someone edited without meaning it to apply yet. A member that answers
  * neither anonymous probe is a gap, not a finding.
  */
-export async function collectRestApiFacts(targets: readonly RestApiTarget[], gaps: AuditGap[], options: RestApiProbeOptions = {}): Promise<RestApiFacts[]> {
+export async function collectRestApiFacts(
+  targets: readonly RestApiTarget[],
+  gaps: AuditGap[],
+  options: RestApiProbeOptions = {},
+): Promise<RestApiFacts[]> {
   const timeoutMs = options.timeoutMs ?? 3_000;
-  const spread = { keyOf: (target: RestApiTarget) => new URL(target.url).host, perKey: options.perServer ?? MEMBERS_PER_SERVER };
+  const spread = {
+    keyOf: (target: RestApiTarget) => new URL(target.url).host,
+    perKey: options.perServer ?? MEMBERS_PER_SERVER,
+  };
   return mapBounded(
     targets,
     options.concurrency ?? 32,
     async (target): Promise<RestApiFacts> => {
       const client = pgfleetClient(target, options, timeoutMs);
-      const sameAsAnonymous = !(client instanceof Error) && client.baseUrl === target.url && target.url.startsWith('http://');
-      const [cells, pgfleet] = await Promise.all([probeRestApi(target.url, {}, { clients: ['anonymous'], timeoutMs }), sameAsAnonymous ? undefined : readAsPgfleet(client)]).finally(() => (client instanceof Error ? undefined : client.close()));
+      const sameAsAnonymous =
+        !(client instanceof Error) && client.baseUrl === target.url && target.url.startsWith('http://');
+      const [cells, pgfleet] = await Promise.all([
+        probeRestApi(target.url, {}, { clients: ['anonymous'], timeoutMs }),
+        sameAsAnonymous ? undefined : readAsPgfleet(client),
+      ]).finally(() => (client instanceof Error ? undefined : client.close()));
       const [safe, unsafe] = [cellOf(cells, 'safe'), cellOf(cells, 'unsafe')];
-      if (safe.outcome === 'unreachable' && unsafe.outcome === 'unreachable') gaps.push({ what: `REST API of ${target.member}`, reason: `${target.url} did not answer (${safe.detail ?? 'unreachable'})` });
-      if (client instanceof Error) gaps.push({ what: `pgfleet's own access to the REST API of ${target.member}`, reason: describeError(client) });
-      return { ...target, ...(pgfleet?.version && !target.patroniVersion ? { patroniVersion: pgfleet.version } : {}), safe, unsafe, pgfleet: pgfleet?.result ?? safe };
+      if (safe.outcome === 'unreachable' && unsafe.outcome === 'unreachable')
+        gaps.push({
+          what: `REST API of ${target.member}`,
+          reason: `${target.url} did not answer (${safe.detail ?? 'unreachable'})`,
+        });
+      if (client instanceof Error)
+        gaps.push({ what: `pgfleet's own access to the REST API of ${target.member}`, reason: describeError(client) });
+      return {
+        ...target,
+        ...(pgfleet?.version && !target.patroniVersion ? { patroniVersion: pgfleet.version } : {}),
+        safe,
+        unsafe,
+        pgfleet: pgfleet?.result ?? safe,
+      };
     },
     spread,
   );
@@ -103,7 +149,11 @@ export async function collectRestApiFacts(targets: readonly RestApiTarget[], gap
  * the settings' patroni.ctl. An Error when it cannot be built (a certificate
  * file this user cannot read): a gap of the audit, not the member's doing.
  */
-function pgfleetClient(target: RestApiTarget, options: RestApiProbeOptions, timeoutMs: number): PatroniRestClient | Error {
+function pgfleetClient(
+  target: RestApiTarget,
+  options: RestApiProbeOptions,
+  timeoutMs: number,
+): PatroniRestClient | Error {
   const config = target.configFile ? options.documents?.get(target.configFile) : undefined;
   try {
     return patroniRestClientFor(config ? { config } : { apiUrl: target.url }, { ctl: options.ctl, timeoutMs });
@@ -113,14 +163,21 @@ function pgfleetClient(target: RestApiTarget, options: RestApiProbeOptions, time
 }
 
 /** GET /patroni with pgfleet's own client; the member's Patroni version when it answers. */
-async function readAsPgfleet(client: PatroniRestClient | Error): Promise<{ result: RestProbeResult; version?: string | undefined }> {
+async function readAsPgfleet(
+  client: PatroniRestClient | Error,
+): Promise<{ result: RestProbeResult; version?: string | undefined }> {
   if (client instanceof Error) return { result: { outcome: 'skipped', detail: describeError(client) } };
   try {
     const answer = await client.send<{ patroni?: { version?: unknown } }>('GET', '/patroni');
-    const version = answer.body && typeof answer.body === 'object' && typeof answer.body.patroni?.version === 'string' ? answer.body.patroni.version : undefined;
+    const version =
+      answer.body && typeof answer.body === 'object' && typeof answer.body.patroni?.version === 'string'
+        ? answer.body.patroni.version
+        : undefined;
     return { result: classifyProbeAttempt({ kind: 'response', status: answer.status, body: answer.text }), version };
   } catch (error) {
-    return { result: classifyProbeAttempt({ kind: 'error', codes: transportCodes(error), message: describeError(error) }) };
+    return {
+      result: classifyProbeAttempt({ kind: 'error', codes: transportCodes(error), message: describeError(error) }),
+    };
   }
 }
 

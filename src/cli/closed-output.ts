@@ -12,7 +12,9 @@
  * SIGPIPE: pgfleet's codes carry the outcome (1 findings, 3 rolled back...)
  * and it was not killed part-way.
  */
-export function dropOutputOfGoneReaders(streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr]): void {
+export function dropOutputOfGoneReaders(
+  streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr],
+): void {
   for (const stream of streams) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;

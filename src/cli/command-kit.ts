@@ -48,7 +48,10 @@ export async function siteSettingsOf(command: Command): Promise<SiteSettings> {
  * outcome printed as text or JSON, its exit code; a failure becomes one
  * clear error line and hint.
  */
-export async function runOperation(command: Command, operation: (output: CliOutput) => Promise<OperationOutcome>): Promise<void> {
+export async function runOperation(
+  command: Command,
+  operation: (output: CliOutput) => Promise<OperationOutcome>,
+): Promise<void> {
   const output = outputFor(command);
   await runCommand(output, async () => {
     const outcome = await operation(output);
@@ -62,7 +65,10 @@ export function terminalConfirmation(assumeYes: boolean | undefined): (question:
   return async (question) => {
     if (assumeYes) return true;
     const { PgfleetError } = await import('../core/errors.js');
-    if (!process.stdin.isTTY) throw new PgfleetError('CONFIRMATION_NEEDED', 'this command asks for confirmation and stdin is not a terminal', { hint: 'add --yes to go on without asking' });
+    if (!process.stdin.isTTY)
+      throw new PgfleetError('CONFIRMATION_NEEDED', 'this command asks for confirmation and stdin is not a terminal', {
+        hint: 'add --yes to go on without asking',
+      });
     const { createInterface } = await import('node:readline/promises');
     const prompt = createInterface({ input: process.stdin, output: process.stderr });
     const answer = await prompt.question(`${question} [y/N] `);

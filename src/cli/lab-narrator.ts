@@ -27,6 +27,7 @@ export function labNarrator(output: CliOutput, renderStatus: (status: LabStatus)
     progress: (line) => output.progress(`    ${line}`),
     endProgress: () => output.endProgress(),
     status: (status) => print(`${renderStatus(status).replace(/^/gm, '    ')}\n`),
-    summary: (lines, ending) => print(`\n${output.paintStdout('Summary', 1)}\n${lines.map((line) => `  - ${line}`).join('\n')}\n  - ${ending}\n`),
+    summary: (lines, ending) =>
+      print(`\n${output.paintStdout('Summary', 1)}\n${lines.map((line) => `  - ${line}`).join('\n')}\n  - ${ending}\n`),
   };
 }

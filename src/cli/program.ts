@@ -23,10 +23,22 @@ export { VERSION } from './command-kit.js';
 /** Builds the whole command tree. Command modules load their heavy dependencies only when run. */
 export function buildProgram(): Command {
   const program = new Command('pgfleet')
-    .description('Secure PostgreSQL/Patroni fleets on a shared etcd: instances, tenancy, guarded migrations, audit, lab.')
+    .description(
+      'Secure PostgreSQL/Patroni fleets on a shared etcd: instances, tenancy, guarded migrations, audit, lab.',
+    )
     .version(VERSION, '-V, --version', 'print the pgfleet version')
-    .option('--settings <file>', 'site settings file (default: the first of $PGFLEET_CONFIG_DIR/settings.yaml, $XDG_CONFIG_HOME/pgfleet/settings.yaml, /etc/pgfleet/settings.yaml)')
-    .addOption(new Option('-o, --output <format>', 'format of the data on stdout (sarif: `audit` only); diagnostics always go to stderr').choices(['text', 'json', 'sarif']).default('text'))
+    .option(
+      '--settings <file>',
+      'site settings file (default: the first of $PGFLEET_CONFIG_DIR/settings.yaml, $XDG_CONFIG_HOME/pgfleet/settings.yaml, /etc/pgfleet/settings.yaml)',
+    )
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        'format of the data on stdout (sarif: `audit` only); diagnostics always go to stderr',
+      )
+        .choices(['text', 'json', 'sarif'])
+        .default('text'),
+    )
     .option('-q, --quiet', 'print only data and errors: no steps or progress on stderr')
     .option('-v, --verbose', 'print more detail on stderr')
     .option('--no-color', 'no colors on stderr (also when NO_COLOR is set or stderr is not a terminal)')
@@ -35,7 +47,11 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(usageErrorText(text)) })
     .exitOverride()
     .hook('preAction', (_program, action) => {
-      if ((action.optsWithGlobals() as { output?: string }).output === 'sarif' && action.name() !== 'audit') action.error('error: --output sarif is only for `pgfleet audit`', { exitCode: ExitCode.usage, code: 'pgfleet.sarifNotSupported' });
+      if ((action.optsWithGlobals() as { output?: string }).output === 'sarif' && action.name() !== 'audit')
+        action.error('error: --output sarif is only for `pgfleet audit`', {
+          exitCode: ExitCode.usage,
+          code: 'pgfleet.sarifNotSupported',
+        });
     });
   registerLabCommands(program);
   registerInstanceCommands(program);
@@ -56,9 +72,18 @@ export function buildProgram(): Command {
   registerHelpCommand(program);
   withExamples(program, [
     { command: 'pgfleet doctor', description: 'check the settings file and the programs installed on this host' },
-    { command: 'pgfleet lab demo', description: 'watch the whole story on a real etcd and real Patroni clusters on 127.0.0.1' },
-    { command: 'pgfleet --output json etcd auth status', description: 'any data command prints JSON on stdout with --output json' },
-    { command: 'pgfleet help secure-existing-fleet', description: 'the guarded switch of a live fleet to etcd authentication' },
+    {
+      command: 'pgfleet lab demo',
+      description: 'watch the whole story on a real etcd and real Patroni clusters on 127.0.0.1',
+    },
+    {
+      command: 'pgfleet --output json etcd auth status',
+      description: 'any data command prints JSON on stdout with --output json',
+    },
+    {
+      command: 'pgfleet help secure-existing-fleet',
+      description: 'the guarded switch of a live fleet to etcd authentication',
+    },
   ]);
   program.addHelpText('after', helpTopicsText);
   return program;

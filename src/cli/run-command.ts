@@ -25,9 +25,14 @@ export function reportError(output: CliOutput, error: unknown): number {
     if (output.options.debug && error.stack) stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
-  if (output.json) process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: describeError(error), hint: 'run again with --debug for details' } }, null, 2)}\n`);
+  if (output.json)
+    process.stdout.write(
+      `${JSON.stringify({ error: { code: 'INTERNAL', message: describeError(error), hint: 'run again with --debug for details' } }, null, 2)}\n`,
+    );
   stderr.write(`${output.paint('error:', 31)} ${describeError(error)} [INTERNAL]\n`);
-  stderr.write(`${output.paint('hint:', 36)} this is a pgfleet bug or an unexpected environment; run again with --debug for details\n`);
+  stderr.write(
+    `${output.paint('hint:', 36)} this is a pgfleet bug or an unexpected environment; run again with --debug for details\n`,
+  );
   if (output.options.debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
   return ExitCode.failed;
 }

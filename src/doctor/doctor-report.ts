@@ -3,7 +3,14 @@ import { isPgfleetError } from '../core/errors.js';
 import type { SiteSettings } from '../core/settings/site-settings.js';
 import { defaultSiteSettings, loadSiteSettings, settingsCandidates } from '../adapters/settings/site-settings-file.js';
 import { type ProgramProbe, probeProgram } from './installed-programs.js';
-import { type CompatibilityCheck, PROGRAM_REQUIREMENTS, type ProgramName, compatibilityChecks, debianPackageOf, installCommand } from './stack-compatibility.js';
+import {
+  type CompatibilityCheck,
+  PROGRAM_REQUIREMENTS,
+  type ProgramName,
+  compatibilityChecks,
+  debianPackageOf,
+  installCommand,
+} from './stack-compatibility.js';
 
 export interface DoctorReport {
   node: { version: string; supported: boolean };
@@ -27,7 +34,11 @@ export interface DoctorReport {
  * command), the programs pgfleet runs with their versions, whether those
  * versions work together, and how to install what is missing.
  */
-export async function doctorReport(options: { explicitSettings?: string | undefined; env?: NodeJS.ProcessEnv; asRoot: boolean }): Promise<DoctorReport> {
+export async function doctorReport(options: {
+  explicitSettings?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  asRoot: boolean;
+}): Promise<DoctorReport> {
   const env = options.env ?? process.env;
   const searched = options.explicitSettings ? [options.explicitSettings] : settingsCandidates(env);
   let settings: SiteSettings;
@@ -63,9 +74,17 @@ export async function doctorReport(options: { explicitSettings?: string | undefi
     })),
   );
   const versionOf = (name: ProgramName) => programs.find((program) => program.name === name)?.version ?? undefined;
-  const compatibility = compatibilityChecks({ etcd: versionOf('etcd'), patroni: versionOf('patroni'), postgres: versionOf('postgres') });
-  const missing = programs.filter((program) => !program.found).map((program) => ({ name: program.name, required: program.required, package: program.package }));
-  const nodeSupported = Number(process.versions.node.split('.')[0]) > 20 || (Number(process.versions.node.split('.')[0]) === 20 && Number(process.versions.node.split('.')[1]) >= 10);
+  const compatibility = compatibilityChecks({
+    etcd: versionOf('etcd'),
+    patroni: versionOf('patroni'),
+    postgres: versionOf('postgres'),
+  });
+  const missing = programs
+    .filter((program) => !program.found)
+    .map((program) => ({ name: program.name, required: program.required, package: program.package }));
+  const nodeSupported =
+    Number(process.versions.node.split('.')[0]) > 20 ||
+    (Number(process.versions.node.split('.')[0]) === 20 && Number(process.versions.node.split('.')[1]) >= 10);
   const ok =
     error === null &&
     nodeSupported &&
@@ -78,24 +97,38 @@ export async function doctorReport(options: { explicitSettings?: string | undefi
     programs,
     compatibility,
     missing,
-    install: installCommand(missing.map((program) => program.package), options.asRoot) ?? null,
+    install:
+      installCommand(
+        missing.map((program) => program.package),
+        options.asRoot,
+      ) ?? null,
     ok,
   };
 }
 
 export function renderDoctorReport(report: DoctorReport): string {
   const lines: string[] = [];
-  if (report.settings.error) lines.push(`settings   INVALID ${report.settings.error.message}`, ...(report.settings.error.hint ? [`           hint: ${report.settings.error.hint}`] : []));
+  if (report.settings.error)
+    lines.push(
+      `settings   INVALID ${report.settings.error.message}`,
+      ...(report.settings.error.hint ? [`           hint: ${report.settings.error.hint}`] : []),
+    );
   else if (report.settings.file) lines.push(`settings   ${report.settings.file}`);
   else lines.push('settings   no file found: every default applies (an open etcd on 127.0.0.1:2379)');
   lines.push(`           looked up in order: ${report.settings.searched.join(', ')}`);
-  lines.push(`node       ${report.node.version}${report.node.supported ? '' : '  UNSUPPORTED: pgfleet needs Node.js 20.10 or later'}`);
+  lines.push(
+    `node       ${report.node.version}${report.node.supported ? '' : '  UNSUPPORTED: pgfleet needs Node.js 20.10 or later'}`,
+  );
   lines.push('', 'programs');
   const nameWidth = Math.max(...report.programs.map((program) => program.name.length));
   for (const program of report.programs) {
     const status = !program.found ? (program.required ? 'MISSING' : 'missing') : program.version ? 'ok' : 'UNKNOWN';
     const version = program.version ?? '-';
-    const note = !program.found ? `  (${program.required ? 'required' : 'optional'}: ${program.neededFor}; package ${program.package})` : program.problem ? `  (${program.problem})` : '';
+    const note = !program.found
+      ? `  (${program.required ? 'required' : 'optional'}: ${program.neededFor}; package ${program.package})`
+      : program.problem
+        ? `  (${program.problem})`
+        : '';
     lines.push(`  ${status.padEnd(8)} ${program.name.padEnd(nameWidth)}  ${version.padEnd(8)} ${program.path}${note}`);
   }
   if (report.compatibility.length > 0) {
@@ -106,6 +139,11 @@ export function renderDoctorReport(report: DoctorReport): string {
     }
   }
   if (report.install) lines.push('', `install what is missing: ${report.install}`);
-  lines.push('', report.ok ? 'everything pgfleet needs is here' : 'pgfleet cannot run everything here: see the lines in capitals above');
+  lines.push(
+    '',
+    report.ok
+      ? 'everything pgfleet needs is here'
+      : 'pgfleet cannot run everything here: see the lines in capitals above',
+  );
   return lines.join('\n');
 }

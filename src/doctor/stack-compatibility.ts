@@ -109,7 +109,11 @@ function etcdWithPatroni(etcd: string, patroni: string): CompatibilityCheck {
   // The same rule `etcd auth enforce` gates on: it concerns Patroni before 3.2.
   if (compareVersions(patroni, '3.2.0') < 0) {
     if (etcdVersionSupportsPatroni30Auth(etcd)) {
-      return { check: 'etcd-patroni', status: 'ok', message: `${pair}: supported, also once etcd authentication is on (etcd 3.4.0 to 3.4.41)` };
+      return {
+        check: 'etcd-patroni',
+        status: 'ok',
+        message: `${pair}: supported, also once etcd authentication is on (etcd 3.4.0 to 3.4.41)`,
+      };
     }
     return {
       check: 'etcd-patroni',
@@ -131,10 +135,20 @@ function postgresWithPatroni(postgres: string, patroni: string): CompatibilityCh
   const pair = `PostgreSQL ${major} with Patroni ${patroni}`;
   const newest = newestPostgresMajorFor(patroni);
   if (newest === undefined) {
-    return { check: 'postgresql-patroni', status: 'unknown', message: `${pair}: Patroni older than 2.0 is not known to pgfleet`, hint: 'upgrade Patroni (Debian bookworm ships 3.0.2)' };
+    return {
+      check: 'postgresql-patroni',
+      status: 'unknown',
+      message: `${pair}: Patroni older than 2.0 is not known to pgfleet`,
+      hint: 'upgrade Patroni (Debian bookworm ships 3.0.2)',
+    };
   }
   if (compareVersions(major, OLDEST_POSTGRES) < 0) {
-    return { check: 'postgresql-patroni', status: 'unsupported', message: `${pair}: Patroni supports PostgreSQL ${OLDEST_POSTGRES} and later`, hint: 'upgrade PostgreSQL' };
+    return {
+      check: 'postgresql-patroni',
+      status: 'unsupported',
+      message: `${pair}: Patroni supports PostgreSQL ${OLDEST_POSTGRES} and later`,
+      hint: 'upgrade PostgreSQL',
+    };
   }
   if (compareVersions(major, String(newest)) > 0) {
     return {
@@ -144,5 +158,9 @@ function postgresWithPatroni(postgres: string, patroni: string): CompatibilityCh
       hint: `upgrade Patroni, or set postgresql.bin_dir to a PostgreSQL ${newest} or older (e.g. /usr/lib/postgresql/${newest}/bin)`,
     };
   }
-  return { check: 'postgresql-patroni', status: 'ok', message: `${pair}: supported (Patroni ${patroni} runs PostgreSQL ${OLDEST_POSTGRES} to ${newest})` };
+  return {
+    check: 'postgresql-patroni',
+    status: 'ok',
+    message: `${pair}: supported (Patroni ${patroni} runs PostgreSQL ${OLDEST_POSTGRES} to ${newest})`,
+  };
 }

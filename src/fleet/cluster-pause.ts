@@ -17,7 +17,11 @@ export interface PauseWaitOptions {
  * its reach. Returns the clusters it paused; clusters an operator had
  * already paused are left alone (and are not resumed later).
  */
-export async function pauseClusters(members: FleetMember[], rest: FleetRestClients, options: PauseWaitOptions = {}): Promise<{ pausedByUs: string[]; alreadyPaused: string[] }> {
+export async function pauseClusters(
+  members: FleetMember[],
+  rest: FleetRestClients,
+  options: PauseWaitOptions = {},
+): Promise<{ pausedByUs: string[]; alreadyPaused: string[] }> {
   const pausedByUs: string[] = [];
   const alreadyPaused: string[] = [];
   // Clusters are independent: pause them all at once, so the whole fleet is paused in about the time of one.
@@ -31,7 +35,11 @@ export async function pauseClusters(members: FleetMember[], rest: FleetRestClien
       const answer = await patchViaAnyMember(clusterMembers, rest, { pause: true });
       // Recorded even when the answer is unclear, so a rollback resumes it.
       pausedByUs.push(cluster);
-      if (answer !== 200) throw new PgfleetError('PAUSE_FAILED', `could not pause cluster ${cluster}: HTTP ${answer}`, { hint: 'check the REST API credentials pgfleet uses (patroni.ctl, restapi.authentication)', exitCode: 4 });
+      if (answer !== 200)
+        throw new PgfleetError('PAUSE_FAILED', `could not pause cluster ${cluster}: HTTP ${answer}`, {
+          hint: 'check the REST API credentials pgfleet uses (patroni.ctl, restapi.authentication)',
+          exitCode: 4,
+        });
     }),
   );
   const failure = (await pausing).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -42,7 +50,12 @@ export async function pauseClusters(members: FleetMember[], rest: FleetRestClien
   pausedByUs.sort();
   alreadyPaused.sort();
   try {
-    await waitForPause(members.filter((member) => pausedByUs.includes(clusterKey(member))), rest, true, options);
+    await waitForPause(
+      members.filter((member) => pausedByUs.includes(clusterKey(member))),
+      rest,
+      true,
+      options,
+    );
   } catch (error) {
     // Leave the fleet as it was found: resume what this call paused, then report.
     await resumeClusters(pausedByUs, members, rest, options).catch(() => undefined);
@@ -58,21 +71,36 @@ export async function pauseClusters(members: FleetMember[], rest: FleetRestClien
  * (not thrown): the clusters are resumed, that member lags, and the caller
  * says so.
  */
-export async function resumeClusters(clusters: string[], members: FleetMember[], rest: FleetRestClients, options: PauseWaitOptions = {}): Promise<{ lagging: string[] }> {
+export async function resumeClusters(
+  clusters: string[],
+  members: FleetMember[],
+  rest: FleetRestClients,
+  options: PauseWaitOptions = {},
+): Promise<{ lagging: string[] }> {
   const grouped = groupByCluster(members);
   await Promise.all(
     clusters.map(async (cluster) => {
       const clusterMembers = grouped.get(cluster) ?? [];
       if (clusterMembers.length === 0) return;
       const answer = await patchViaAnyMember(clusterMembers, rest, { pause: false });
-      if (answer !== 200) throw new PgfleetError('RESUME_FAILED', `could not resume cluster ${cluster}: HTTP ${answer}`, { hint: `resume it by hand: patronictl resume ${cluster.split('/').at(-1)}`, exitCode: 4 });
+      if (answer !== 200)
+        throw new PgfleetError('RESUME_FAILED', `could not resume cluster ${cluster}: HTTP ${answer}`, {
+          hint: `resume it by hand: patronictl resume ${cluster.split('/').at(-1)}`,
+          exitCode: 4,
+        });
     }),
   );
   try {
-    await waitForPause(members.filter((member) => clusters.includes(clusterKey(member))), rest, false, options);
+    await waitForPause(
+      members.filter((member) => clusters.includes(clusterKey(member))),
+      rest,
+      false,
+      options,
+    );
     return { lagging: [] };
   } catch (error) {
-    if (error instanceof PgfleetError && error.code === 'RESUME_TIMEOUT') return { lagging: (error.details?.pending as string[] | undefined) ?? [] };
+    if (error instanceof PgfleetError && error.code === 'RESUME_TIMEOUT')
+      return { lagging: (error.details?.pending as string[] | undefined) ?? [] };
     throw error;
   }
 }
@@ -83,8 +111,16 @@ export function describeLaggingResume(lagging: string[]): string {
 }
 
 /** PATCH /config through the first member that accepts it (leader first). */
-export async function patchViaAnyMember(members: FleetMember[], rest: FleetRestClients, patch: Record<string, unknown>): Promise<number> {
-  const ordered = [...members].sort((a, b) => Number(b.role === 'master' || b.role === 'primary' || b.role === 'leader') - Number(a.role === 'master' || a.role === 'primary' || a.role === 'leader'));
+export async function patchViaAnyMember(
+  members: FleetMember[],
+  rest: FleetRestClients,
+  patch: Record<string, unknown>,
+): Promise<number> {
+  const ordered = [...members].sort(
+    (a, b) =>
+      Number(b.role === 'master' || b.role === 'primary' || b.role === 'leader') -
+      Number(a.role === 'master' || a.role === 'primary' || a.role === 'leader'),
+  );
   let last = 0;
   for (const member of ordered) {
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -108,7 +144,12 @@ export async function patchViaAnyMember(members: FleetMember[], rest: FleetRestC
  */
 export const NUDGE_AFTER_MS = 8_000;
 
-async function waitForPause(members: FleetMember[], rest: FleetRestClients, paused: boolean, options: PauseWaitOptions): Promise<void> {
+async function waitForPause(
+  members: FleetMember[],
+  rest: FleetRestClients,
+  paused: boolean,
+  options: PauseWaitOptions,
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(members);
@@ -129,22 +170,41 @@ async function waitForPause(members: FleetMember[], rest: FleetRestClients, paus
             lastAnswer.set(member, describeStaleAnswer(status, asked));
           }
         } catch (error) {
-          lastAnswer.set(member, `no answer from its REST API: ${error instanceof Error ? error.message : String(error)}`);
+          lastAnswer.set(
+            member,
+            `no answer from its REST API: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }),
     );
     if (pending.size === 0) return;
     if (Date.now() > deadline) {
-      const named = [...pending].map((member) => `${memberId(member)} (${lastAnswer.get(member) ?? 'not asked'}${nudges.has(member) ? `; nudged ${nudges.get(member)} time(s)` : ''})`);
-      throw new PgfleetError(paused ? 'PAUSE_TIMEOUT' : 'RESUME_TIMEOUT', `${named.join(', ')} did not report pause=${paused} within ${timeoutMs / 1000} s`, {
-        exitCode: 4,
-        hint: 'a member that answers with an old view is not reading the DCS: check its Patroni log (a restart of that Patroni renews its watch); one that does not answer is down or unreachable',
-        details: { pending: [...pending].map(memberId), lastAnswers: Object.fromEntries([...pending].map((member) => [memberId(member), lastAnswer.get(member)])) },
-      });
+      const named = [...pending].map(
+        (member) =>
+          `${memberId(member)} (${lastAnswer.get(member) ?? 'not asked'}${nudges.has(member) ? `; nudged ${nudges.get(member)} time(s)` : ''})`,
+      );
+      throw new PgfleetError(
+        paused ? 'PAUSE_TIMEOUT' : 'RESUME_TIMEOUT',
+        `${named.join(', ')} did not report pause=${paused} within ${timeoutMs / 1000} s`,
+        {
+          exitCode: 4,
+          hint: 'a member that answers with an old view is not reading the DCS: check its Patroni log (a restart of that Patroni renews its watch); one that does not answer is down or unreachable',
+          details: {
+            pending: [...pending].map(memberId),
+            lastAnswers: Object.fromEntries([...pending].map((member) => [memberId(member), lastAnswer.get(member)])),
+          },
+        },
+      );
     }
     if (Date.now() >= nextNudge && oldView.length > 0) {
-      options.onNudge?.(`${oldView.map(memberId).join(', ')} still show${oldView.length === 1 ? 's' : ''} pause=${!paused}: nudged with PATCH /config {"pause": ${paused}} through ${oldView.length === 1 ? 'its' : 'their'} own REST API (renews a watch etcd cancelled)`);
-      await Promise.all(oldView.map((member) => nudgeOldView(member, rest, paused).then(() => nudges.set(member, (nudges.get(member) ?? 0) + 1))));
+      options.onNudge?.(
+        `${oldView.map(memberId).join(', ')} still show${oldView.length === 1 ? 's' : ''} pause=${!paused}: nudged with PATCH /config {"pause": ${paused}} through ${oldView.length === 1 ? 'its' : 'their'} own REST API (renews a watch etcd cancelled)`,
+      );
+      await Promise.all(
+        oldView.map((member) =>
+          nudgeOldView(member, rest, paused).then(() => nudges.set(member, (nudges.get(member) ?? 0) + 1)),
+        ),
+      );
       nextNudge = Date.now() + NUDGE_AFTER_MS;
     }
     await sleep(100);
@@ -171,7 +231,13 @@ async function nudgeOldView(member: FleetMember, rest: FleetRestClients, paused:
 }
 
 /** A member's GET /patroni that does not show the pause state yet: its state, role and how old its DCS view is. */
-export function describeStaleAnswer(status: Pick<PatroniNodeStatus, 'state' | 'role' | 'pause' | 'dcs_last_seen'>, askedAtMs: number): string {
-  const seen = status.dcs_last_seen === undefined ? 'dcs_last_seen not reported' : `DCS last seen ${Math.max(0, Math.round(askedAtMs / 1000 - status.dcs_last_seen))} s before`;
+export function describeStaleAnswer(
+  status: Pick<PatroniNodeStatus, 'state' | 'role' | 'pause' | 'dcs_last_seen'>,
+  askedAtMs: number,
+): string {
+  const seen =
+    status.dcs_last_seen === undefined
+      ? 'dcs_last_seen not reported'
+      : `DCS last seen ${Math.max(0, Math.round(askedAtMs / 1000 - status.dcs_last_seen))} s before`;
   return `answered pause=${Boolean(status.pause)}, ${status.role} ${status.state}, ${seen}`;
 }

@@ -44,13 +44,23 @@ export async function thisHostFromSettings(settings: SiteSettings, paths: SitePa
   const patroni = settings.patroni!;
   return {
     localInstances: await listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir),
-    restCredentials: patroni.ctl ? { cafile: patroni.ctl.cacert, certfile: patroni.ctl.certfile, keyfile: patroni.ctl.keyfile, insecure: patroni.ctl.insecure } : {},
+    restCredentials: patroni.ctl
+      ? {
+          cafile: patroni.ctl.cacert,
+          certfile: patroni.ctl.certfile,
+          keyfile: patroni.ctl.keyfile,
+          insecure: patroni.ctl.insecure,
+        }
+      : {},
     patroniDaemon: patroniDaemonAccess(patroni, paths),
   };
 }
 
 /** The fleet from the site settings: etcd, admin identity, tenants, local members, where reports go. */
-export async function fleetConnectionFromSettings(settings: SiteSettings, env: NodeJS.ProcessEnv = process.env): Promise<FleetConnection & { tenants: SettingsTenantDirectory }> {
+export async function fleetConnectionFromSettings(
+  settings: SiteSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<FleetConnection & { tenants: SettingsTenantDirectory }> {
   const access = await etcdAccessFromSettings(settings, env);
   const paths = sitePathsOf(settings, env);
   return {
@@ -69,7 +79,9 @@ export interface FleetClients {
 
 /** Runs `work` with the admin etcd client and the members' REST clients, always closing both. */
 export async function withFleetClients<T>(
-  connection: Pick<FleetConnection, 'endpoints' | 'tls' | 'localInstances' | 'restCredentials'> & { admin?: EtcdCredentials | undefined },
+  connection: Pick<FleetConnection, 'endpoints' | 'tls' | 'localInstances' | 'restCredentials'> & {
+    admin?: EtcdCredentials | undefined;
+  },
   work: (clients: FleetClients) => Promise<T>,
 ): Promise<T> {
   const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
@@ -83,7 +95,10 @@ export async function withFleetClients<T>(
 }
 
 /** Runs `work` with an etcd client holding the admin identity, always closed. */
-export async function withAdminClient<T>(connection: Pick<FleetConnection, 'endpoints' | 'tls'> & { admin?: EtcdCredentials | undefined }, work: (admin: EtcdClient) => Promise<T>): Promise<T> {
+export async function withAdminClient<T>(
+  connection: Pick<FleetConnection, 'endpoints' | 'tls'> & { admin?: EtcdCredentials | undefined },
+  work: (admin: EtcdClient) => Promise<T>,
+): Promise<T> {
   const admin = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls, credentials: connection.admin });
   try {
     return await work(admin);
@@ -94,5 +109,7 @@ export async function withAdminClient<T>(connection: Pick<FleetConnection, 'endp
 
 /** Whether etcd auth is on right now (an anonymous probe: see EtcdClient.isAuthEnabled). */
 export async function etcdAuthEnabled(connection: Pick<FleetConnection, 'endpoints' | 'tls'>): Promise<boolean> {
-  return withAdminClient({ endpoints: connection.endpoints, tls: connection.tls }, (anonymous) => anonymous.isAuthEnabled());
+  return withAdminClient({ endpoints: connection.endpoints, tls: connection.tls }, (anonymous) =>
+    anonymous.isAuthEnabled(),
+  );
 }

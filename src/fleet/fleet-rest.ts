@@ -22,9 +22,17 @@ export class FleetRestClients {
     const key = `${memberId(member)} ${timeoutMs}`;
     let client = this.#clients.get(key);
     if (!client) {
-      const local = this.localInstances.find((instance) => instance.scope === member.scope && instance.namespace === member.namespace && instance.node === member.name);
+      const local = this.localInstances.find(
+        (instance) =>
+          instance.scope === member.scope && instance.namespace === member.namespace && instance.node === member.name,
+      );
       const url = local?.restUrl ?? member.apiUrl?.replace(/\/patroni$/, '') ?? '';
-      client = local ? patroniRestClientFor(local, { timeoutMs }) : restClientWithAccess({ ...this.defaultCredentials, baseUrl: url, insecure: this.defaultCredentials.insecure === true }, timeoutMs);
+      client = local
+        ? patroniRestClientFor(local, { timeoutMs })
+        : restClientWithAccess(
+            { ...this.defaultCredentials, baseUrl: url, insecure: this.defaultCredentials.insecure === true },
+            timeoutMs,
+          );
       this.#clients.set(key, client);
     }
     return client;

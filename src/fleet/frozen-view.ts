@@ -20,13 +20,19 @@ const MARKER = 'pgfleet_view';
  * /config does not show it within `withinMs` has a frozen view. The marker is
  * removed afterwards.
  */
-export async function membersWithFrozenView(members: FleetMember[], rest: FleetRestClients, withinMs = 10_000): Promise<FleetMember[]> {
+export async function membersWithFrozenView(
+  members: FleetMember[],
+  rest: FleetRestClients,
+  withinMs = 10_000,
+): Promise<FleetMember[]> {
   const frozen = await Promise.all(
     [...groupByCluster(members).values()].map(async (clusterMembers) => {
       const nonce = randomBytes(4).toString('hex');
       if ((await patchViaAnyMember(clusterMembers, rest, { [MARKER]: nonce })) !== 200) return [];
       try {
-        const seen = await Promise.all(clusterMembers.map((member) => awaitCachedMarker(member, rest, nonce, withinMs, MARKER)));
+        const seen = await Promise.all(
+          clusterMembers.map((member) => awaitCachedMarker(member, rest, nonce, withinMs, MARKER)),
+        );
         return clusterMembers.filter((_, index) => !seen[index]);
       } finally {
         await patchViaAnyMember(clusterMembers, rest, { [MARKER]: null });
@@ -49,18 +55,47 @@ export interface FrozenViewRestart {
  * says its cluster is paused: a Patroni that believes it is paused leaves
  * PostgreSQL running when it stops. Any other is reported, with what to do.
  */
-export async function restartFrozenViews(members: FleetMember[], localInstances: LocalInstance[], daemon: PatroniDaemonAccess | undefined, rest: FleetRestClients, progress: (message: string) => void): Promise<FrozenViewRestart[]> {
+export async function restartFrozenViews(
+  members: FleetMember[],
+  localInstances: LocalInstance[],
+  daemon: PatroniDaemonAccess | undefined,
+  rest: FleetRestClients,
+  progress: (message: string) => void,
+): Promise<FrozenViewRestart[]> {
   const restarts = await Promise.all(
     (await membersWithFrozenView(members, rest)).map(async (member): Promise<FrozenViewRestart> => {
       const id = memberId(member);
-      const instance = localInstances.find((candidate) => candidate.scope === member.scope && candidate.namespace === member.namespace && candidate.node === member.name);
+      const instance = localInstances.find(
+        (candidate) =>
+          candidate.scope === member.scope &&
+          candidate.namespace === member.namespace &&
+          candidate.node === member.name,
+      );
       const byHand = `restart its Patroni daemon while its cluster is paused (\`pgfleet instance restart ${instance?.name ?? member.name} --patroni\` on its host)`;
-      if (!instance || !daemon) return { member: id, restarted: false, detail: `its view of the DCS is frozen; it is not managed on this host: ${byHand}` };
-      const status = await rest.for(member).nodeStatus().catch(() => undefined);
-      if (status?.pause !== true) return { member: id, restarted: false, detail: `its view of the DCS is frozen and it does not see its cluster paused, so a restart would stop PostgreSQL: ${byHand}` };
+      if (!instance || !daemon)
+        return {
+          member: id,
+          restarted: false,
+          detail: `its view of the DCS is frozen; it is not managed on this host: ${byHand}`,
+        };
+      const status = await rest
+        .for(member)
+        .nodeStatus()
+        .catch(() => undefined);
+      if (status?.pause !== true)
+        return {
+          member: id,
+          restarted: false,
+          detail: `its view of the DCS is frozen and it does not see its cluster paused, so a restart would stop PostgreSQL: ${byHand}`,
+        };
       const verified = await restartAndVerify(instance, daemon, rest, 60_000);
-      if (!verified.ok) return { member: id, restarted: false, detail: `its view of the DCS is frozen; ${verified.reason}: ${byHand}` };
-      return { member: id, restarted: true, detail: `its view of the DCS was frozen: Patroni restarted${postmasterKept(verified.postmasterBefore) !== false ? ', PostgreSQL kept running' : ''}` };
+      if (!verified.ok)
+        return { member: id, restarted: false, detail: `its view of the DCS is frozen; ${verified.reason}: ${byHand}` };
+      return {
+        member: id,
+        restarted: true,
+        detail: `its view of the DCS was frozen: Patroni restarted${postmasterKept(verified.postmasterBefore) !== false ? ', PostgreSQL kept running' : ''}`,
+      };
     }),
   );
   for (const restart of restarts) progress(`${restart.member}: ${restart.detail}`);

@@ -12,12 +12,17 @@ const MAX_READ_BYTES = 256 * 1024;
  * (wrong password, no credentials, role without the prefix). Members on
  * other hosts, or without a log, have no answer.
  */
-export async function logRefusalSince(instances: readonly LocalInstance[]): Promise<(member: FleetMember) => Promise<string | undefined>> {
+export async function logRefusalSince(
+  instances: readonly LocalInstance[],
+): Promise<(member: FleetMember) => Promise<string | undefined>> {
   const marks = new Map<string, { file: string; offset: number }>();
   await Promise.all(
     instances.map(async (instance) => {
       if (!instance.logFile) return;
-      const size = await stat(instance.logFile).then((info) => info.size, () => 0);
+      const size = await stat(instance.logFile).then(
+        (info) => info.size,
+        () => 0,
+      );
       marks.set(`${instance.namespace}${instance.scope}/${instance.node}`, { file: instance.logFile, offset: size });
     }),
   );

@@ -1,5 +1,9 @@
 import { PgfleetError } from '../core/errors.js';
-import { type RestClientAccess, restAccessFromPatroniConfig, restAccessFromSettings } from '../core/restapi/rest-client-access.js';
+import {
+  type RestClientAccess,
+  restAccessFromPatroniConfig,
+  restAccessFromSettings,
+} from '../core/restapi/rest-client-access.js';
 import type { Secret } from '../core/secret.js';
 import type { CtlSettings } from '../core/settings/site-settings.js';
 import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
@@ -28,9 +32,13 @@ export interface RestClientOptions {
 export function restAccessFor(member: RestMemberSource, options: RestClientOptions = {}): RestClientAccess {
   if (member.config) return restAccessFromPatroniConfig(member.config, options.ctl);
   if (member.apiUrl) return restAccessFromSettings(member.apiUrl, options.ctl, options.authentication);
-  throw new PgfleetError('REST_MEMBER_UNKNOWN', 'a member with neither a Patroni YAML on this host nor an api_url in the DCS cannot be reached', {
-    hint: 'check that the member is running (it publishes api_url in the DCS)',
-  });
+  throw new PgfleetError(
+    'REST_MEMBER_UNKNOWN',
+    'a member with neither a Patroni YAML on this host nor an api_url in the DCS cannot be reached',
+    {
+      hint: 'check that the member is running (it publishes api_url in the DCS)',
+    },
+  );
 }
 
 /** Every PatroniRestClient pgfleet opens on a member is built here. */

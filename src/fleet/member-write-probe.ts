@@ -25,7 +25,11 @@ export interface MemberWriteProbeOptions {
   refusalFromLog?: ((member: FleetMember) => Promise<string | undefined>) | undefined;
 }
 
-export async function probeMemberWrites(members: FleetMember[], rest: FleetRestClients, options: MemberWriteProbeOptions = {}): Promise<MemberProbeResult[]> {
+export async function probeMemberWrites(
+  members: FleetMember[],
+  rest: FleetRestClients,
+  options: MemberWriteProbeOptions = {},
+): Promise<MemberProbeResult[]> {
   // While auth is on and a member cannot write, every second counts: stop probing at the first failure.
   let failed = false;
   const perCluster = await Promise.all(
@@ -36,7 +40,11 @@ export async function probeMemberWrites(members: FleetMember[], rest: FleetRestC
       for (const { member, patch } of probeWriteSequence(clusterMembers, randomBytes(4).toString('hex'))) {
         if (results.get(member)?.ok === false) continue;
         if (failed && options.stopAtFirstFailure) {
-          results.set(member, { member: memberId(member), ok: false, detail: 'not probed: another member failed first' });
+          results.set(member, {
+            member: memberId(member),
+            ok: false,
+            detail: 'not probed: another member failed first',
+          });
           continue;
         }
         if (previous && previous.member !== member) await awaitCachedMarker(member, rest, previous.value);
@@ -60,7 +68,13 @@ export async function probeMemberWrites(members: FleetMember[], rest: FleetRestC
  * without credentials still receives watch events, so this converges for
  * it too, and its 409 that follows is a real refusal.
  */
-export async function awaitCachedMarker(member: FleetMember, rest: FleetRestClients, expected: unknown, timeoutMs = 2_000, key = 'pgfleet_probe'): Promise<boolean> {
+export async function awaitCachedMarker(
+  member: FleetMember,
+  rest: FleetRestClients,
+  expected: unknown,
+  timeoutMs = 2_000,
+  key = 'pgfleet_probe',
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
@@ -78,14 +92,23 @@ export async function awaitCachedMarker(member: FleetMember, rest: FleetRestClie
 /** A PATCH /config may legitimately take Patroni's retry_timeout (it retries etcd that long): wait a little more than that. */
 async function probeTimeoutMs(members: FleetMember[], rest: FleetRestClients): Promise<number> {
   for (const member of members) {
-    const config = await rest.for(member).dynamicConfig().catch(() => undefined);
+    const config = await rest
+      .for(member)
+      .dynamicConfig()
+      .catch(() => undefined);
     const retryTimeout = Number(config?.retry_timeout);
     if (Number.isFinite(retryTimeout) && retryTimeout > 0) return (retryTimeout + 2) * 1000;
   }
   return (DEFAULT_RETRY_TIMEOUT_S + 2) * 1000;
 }
 
-async function writeOnce(member: FleetMember, rest: FleetRestClients, patch: Record<string, unknown>, timeoutMs: number, refusalFromLog: MemberWriteProbeOptions['refusalFromLog']): Promise<MemberProbeResult> {
+async function writeOnce(
+  member: FleetMember,
+  rest: FleetRestClients,
+  patch: Record<string, unknown>,
+  timeoutMs: number,
+  refusalFromLog: MemberWriteProbeOptions['refusalFromLog'],
+): Promise<MemberProbeResult> {
   const id = memberId(member);
   const answer = await patchUntilAnswered(member, rest, patch, timeoutMs, refusalFromLog);
   const verdict = typeof answer === 'string' ? answer : 'refused';
@@ -102,11 +125,23 @@ async function writeOnce(member: FleetMember, rest: FleetRestClients, patch: Rec
             : `its DCS write (PATCH /config) was refused (HTTP 409) ${MAX_CONFLICTS} times: Patroni on ${member.name} cannot write to etcd with its credentials`,
       };
     case 'rest-auth':
-      return { member: id, ok: false, detail: 'the REST API refused pgfleet (401/403): the DCS write could not be tried' };
+      return {
+        member: id,
+        ok: false,
+        detail: 'the REST API refused pgfleet (401/403): the DCS write could not be tried',
+      };
     case 'timeout':
-      return { member: id, ok: false, detail: `its DCS write (PATCH /config) got no answer for ${UNANSWERED_BUDGET_MS / 1000} s (each try waited ${Math.round(timeoutMs / 1000)} s): Patroni on ${member.name} is stuck talking to etcd` };
+      return {
+        member: id,
+        ok: false,
+        detail: `its DCS write (PATCH /config) got no answer for ${UNANSWERED_BUDGET_MS / 1000} s (each try waited ${Math.round(timeoutMs / 1000)} s): Patroni on ${member.name} is stuck talking to etcd`,
+      };
     default:
-      return { member: id, ok: false, detail: `its REST API kept answering an error to PATCH /config for ${UNANSWERED_BUDGET_MS / 1000} s (last: ${verdict.slice('error: '.length)})` };
+      return {
+        member: id,
+        ok: false,
+        detail: `its REST API kept answering an error to PATCH /config for ${UNANSWERED_BUDGET_MS / 1000} s (last: ${verdict.slice('error: '.length)})`,
+      };
   }
 }
 

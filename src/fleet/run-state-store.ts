@@ -48,7 +48,12 @@ export interface RunIdentity {
  * new one taken for `kind`. RUN_BUSY (exit "busy") names the holder when
  * another coordinator runs.
  */
-export async function asGuardedRun<T>(admin: EtcdClient, kind: string, held: RunLock | undefined, work: (lock: RunLock, identity: RunIdentity) => Promise<T>): Promise<T> {
+export async function asGuardedRun<T>(
+  admin: EtcdClient,
+  kind: string,
+  held: RunLock | undefined,
+  work: (lock: RunLock, identity: RunIdentity) => Promise<T>,
+): Promise<T> {
   if (held) return work(held, identityOf(held));
   const request = { kind, runId: randomBytes(6).toString('hex'), phase: 'gates' };
   try {

@@ -37,7 +37,10 @@ export class SettingsTenantDirectory implements TenantDirectory {
   async credentialsFor(namespace: string, scope: string): Promise<EtcdCredentials | undefined> {
     const username = this.userFor(namespace, scope);
     try {
-      return { username, password: await readSecretFile(this.passwordFile(username), `password of etcd user ${username}`) };
+      return {
+        username,
+        password: await readSecretFile(this.passwordFile(username), `password of etcd user ${username}`),
+      };
     } catch {
       return undefined;
     }
@@ -55,6 +58,14 @@ export function tenantNamingFromSettings(settings: SiteSettings): TenantNaming {
 }
 
 /** The directory of the settings, with the tenants file read (`tenantsFile` overrides tenancy.tenants_file). */
-export async function tenantDirectoryFromSettings(settings: SiteSettings, secretsDir: string, tenantsFile: string | undefined = settings.tenancy.tenants_file): Promise<SettingsTenantDirectory> {
-  return new SettingsTenantDirectory(tenantNamingFromSettings(settings), secretsDir, await loadTenantsFile(tenantsFile));
+export async function tenantDirectoryFromSettings(
+  settings: SiteSettings,
+  secretsDir: string,
+  tenantsFile: string | undefined = settings.tenancy.tenants_file,
+): Promise<SettingsTenantDirectory> {
+  return new SettingsTenantDirectory(
+    tenantNamingFromSettings(settings),
+    secretsDir,
+    await loadTenantsFile(tenantsFile),
+  );
 }

@@ -52,7 +52,16 @@ export interface TenantIsolationResult {
  * ("permission denied"), and so are both outside every prefix.
  */
 export async function probeTenantIsolation(probe: TenantIsolationProbe): Promise<TenantIsolationResult> {
-  const result: TenantIsolationResult = { tenant: probe.tenant.tenant, user: probe.credentials.username, ok: false, ownPrefix: { ok: false, detail: 'not probed' }, deniedIn: [], outsideDenied: false, breaches: [], errors: [] };
+  const result: TenantIsolationResult = {
+    tenant: probe.tenant.tenant,
+    user: probe.credentials.username,
+    ok: false,
+    ownPrefix: { ok: false, detail: 'not probed' },
+    deniedIn: [],
+    outsideDenied: false,
+    breaches: [],
+    errors: [],
+  };
   const client = new EtcdClient({ endpoints: probe.endpoints, tls: probe.tls, credentials: probe.credentials });
   const token = randomBytes(6).toString('hex');
   const probeKey = (prefix: string): string => `${prefix}pgfleet-verify-${token}`;
@@ -67,14 +76,22 @@ export async function probeTenantIsolation(probe: TenantIsolationProbe): Promise
     const outsideRead = await denied(client, 'read', probe.outsideKey, result, probe.cleanUp);
     const outsideWrite = await denied(client, 'write', probe.outsideKey, result, probe.cleanUp);
     result.outsideDenied = outsideRead && outsideWrite;
-    result.ok = result.breaches.length === 0 && result.errors.length === 0 && result.deniedIn.length === probe.others.length && result.outsideDenied;
+    result.ok =
+      result.breaches.length === 0 &&
+      result.errors.length === 0 &&
+      result.deniedIn.length === probe.others.length &&
+      result.outsideDenied;
     return result;
   } finally {
     await client.close();
   }
 }
 
-async function ownPrefixWorks(client: EtcdClient, key: string, token: string): Promise<{ ok: boolean; detail: string }> {
+async function ownPrefixWorks(
+  client: EtcdClient,
+  key: string,
+  token: string,
+): Promise<{ ok: boolean; detail: string }> {
   try {
     await client.put(key, token);
     const read = await client.get(key);
@@ -82,13 +99,24 @@ async function ownPrefixWorks(client: EtcdClient, key: string, token: string): P
     if (read?.value !== token) return { ok: false, detail: `read back a different value from ${key}` };
     return { ok: true, detail: 'put, get and delete in its own prefix work' };
   } catch (error) {
-    if (error instanceof EtcdError && error.kind === 'authentication-failed') return { ok: false, detail: 'etcd refused its password: the password file does not match the user (run `pgfleet etcd tenants apply`)' };
+    if (error instanceof EtcdError && error.kind === 'authentication-failed')
+      return {
+        ok: false,
+        detail:
+          'etcd refused its password: the password file does not match the user (run `pgfleet etcd tenants apply`)',
+      };
     return { ok: false, detail: `its own prefix: ${describeError(error)}` };
   }
 }
 
 /** True when etcd denied the operation; a success is recorded as a breach, anything else as an error. */
-async function denied(client: EtcdClient, op: 'read' | 'write', key: string, result: TenantIsolationResult, cleanUp: TenantIsolationProbe['cleanUp']): Promise<boolean> {
+async function denied(
+  client: EtcdClient,
+  op: 'read' | 'write',
+  key: string,
+  result: TenantIsolationResult,
+  cleanUp: TenantIsolationProbe['cleanUp'],
+): Promise<boolean> {
   try {
     if (op === 'read') await client.get(key);
     else await client.put(key, 'pgfleet verify: this write should have been denied');
@@ -98,6 +126,9 @@ async function denied(client: EtcdClient, op: 'read' | 'write', key: string, res
     return false;
   }
   result.breaches.push({ op, key });
-  if (op === 'write') await cleanUp?.(key).catch((error: unknown) => result.errors.push(`could not remove ${key}: ${describeError(error)}`));
+  if (op === 'write')
+    await cleanUp?.(key).catch((error: unknown) =>
+      result.errors.push(`could not remove ${key}: ${describeError(error)}`),
+    );
   return false;
 }

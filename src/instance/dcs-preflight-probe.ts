@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type AdminView, type PreflightReport, type ProbeOutcome, clusterPrefix, diagnosePreflight } from '../core/instance/dcs-preflight.js';
+import {
+  type AdminView,
+  type PreflightReport,
+  type ProbeOutcome,
+  clusterPrefix,
+  diagnosePreflight,
+} from '../core/instance/dcs-preflight.js';
 import { coversWholeKeyspace, type KeyRange } from '../core/etcd/key-range.js';
 import { EtcdAuthApi } from '../adapters/etcd/auth-api.js';
 import { EtcdClient, type EtcdCredentials } from '../adapters/etcd/etcd-client.js';
@@ -25,9 +31,19 @@ export async function runDcsPreflight(target: PreflightTarget): Promise<Prefligh
   const anonymous = new EtcdClient({ endpoints: target.endpoints, tls: target.tls });
   try {
     const authEnabled = await anonymous.isAuthEnabled();
-    const admin = target.credentials ? await readAdminView(target, target.credentials.username, authEnabled ? target.admin : undefined, authEnabled) : undefined;
-    const probe = authEnabled && target.credentials ? await probeWithCredentials(target, target.credentials) : undefined;
-    return diagnosePreflight({ namespace: target.namespace, scope: target.scope, username: target.credentials?.username, authEnabled, probe, admin });
+    const admin = target.credentials
+      ? await readAdminView(target, target.credentials.username, authEnabled ? target.admin : undefined, authEnabled)
+      : undefined;
+    const probe =
+      authEnabled && target.credentials ? await probeWithCredentials(target, target.credentials) : undefined;
+    return diagnosePreflight({
+      namespace: target.namespace,
+      scope: target.scope,
+      username: target.credentials?.username,
+      authEnabled,
+      probe,
+      admin,
+    });
   } finally {
     await anonymous.close();
   }
@@ -41,7 +57,8 @@ async function probeWithCredentials(target: PreflightTarget, credentials: EtcdCr
     await client.put(key, 'pgfleet pre-flight');
     step = 'get';
     const read = await client.get(key);
-    if (read?.value !== 'pgfleet pre-flight') return { kind: 'other', message: 'the probe key read back differs from what was written' };
+    if (read?.value !== 'pgfleet pre-flight')
+      return { kind: 'other', message: 'the probe key read back differs from what was written' };
     step = 'delete';
     await client.delete(key);
     return { kind: 'ok' };
@@ -61,7 +78,12 @@ async function probeWithCredentials(target: PreflightTarget, credentials: EtcdCr
  * Users and roles are readable by anyone while auth is off, and by root once
  * it is on; without that access the admin part is skipped.
  */
-async function readAdminView(target: PreflightTarget, username: string, admin: EtcdCredentials | undefined, authEnabled: boolean): Promise<AdminView | undefined> {
+async function readAdminView(
+  target: PreflightTarget,
+  username: string,
+  admin: EtcdCredentials | undefined,
+  authEnabled: boolean,
+): Promise<AdminView | undefined> {
   if (authEnabled && !admin) return undefined;
   const client = new EtcdClient({ endpoints: target.endpoints, tls: target.tls, credentials: admin });
   try {
@@ -76,9 +98,17 @@ async function readAdminView(target: PreflightTarget, username: string, admin: E
         if (permission.permType !== 'READ') writableRanges.push(permission);
       }
     }
-    return { userExists: true, writableRanges, holdsRoot: user.roles.includes('root') || writableRanges.some(coversWholeKeyspace) };
+    return {
+      userExists: true,
+      writableRanges,
+      holdsRoot: user.roles.includes('root') || writableRanges.some(coversWholeKeyspace),
+    };
   } catch (error) {
-    if (error instanceof EtcdError && (error.kind === 'authentication-failed' || error.kind === 'permission-denied' || error.kind === 'user-name-empty')) return undefined;
+    if (
+      error instanceof EtcdError &&
+      (error.kind === 'authentication-failed' || error.kind === 'permission-denied' || error.kind === 'user-name-empty')
+    )
+      return undefined;
     throw error;
   } finally {
     await client.close();

@@ -18,7 +18,11 @@ export interface InstanceDcs {
 }
 
 /** The DCS of the site settings, for an instance about to be created. */
-export function settingsDcs(patroni: PatroniSettings, scope: string, credentials: EtcdCredentials | undefined): InstanceDcs {
+export function settingsDcs(
+  patroni: PatroniSettings,
+  scope: string,
+  credentials: EtcdCredentials | undefined,
+): InstanceDcs {
   const etcd = patroni.etcd;
   return {
     endpoints: etcd.hosts.map((host) => `${etcd.protocol}://${host}`),
@@ -32,9 +36,15 @@ export function settingsDcs(patroni: PatroniSettings, scope: string, credentials
 
 /** The DCS as an instance's YAML describes it (what its Patroni uses). */
 export function configDcs(config: ConfigTree, namespace: string, scope: string): InstanceDcs {
-  const section = ((config.etcd3 ?? config.etcd) ?? {}) as Record<string, unknown>;
+  const section = (config.etcd3 ?? config.etcd ?? {}) as Record<string, unknown>;
   const protocol = typeof section.protocol === 'string' ? section.protocol : 'http';
-  const hosts = Array.isArray(section.hosts) ? section.hosts.map(String) : typeof section.hosts === 'string' ? section.hosts.split(',') : typeof section.host === 'string' ? [section.host] : ['127.0.0.1:2379'];
+  const hosts = Array.isArray(section.hosts)
+    ? section.hosts.map(String)
+    : typeof section.hosts === 'string'
+      ? section.hosts.split(',')
+      : typeof section.host === 'string'
+        ? [section.host]
+        : ['127.0.0.1:2379'];
   const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
   const username = str(section.username);
   const password = section.password === undefined || section.password === null ? undefined : String(section.password);
@@ -55,7 +65,9 @@ export function dcsClient(dcs: InstanceDcs, credentials: EtcdCredentials | undef
 /** Member names registered under `<prefix>members/`. */
 export async function readClusterMembers(client: EtcdClient, prefix: string): Promise<string[]> {
   const keys = await client.getPrefix(`${prefix}members/`, { keysOnly: true });
-  return keys.map((entry) => entry.key.slice(`${prefix}members/`.length)).filter((name) => name.length > 0 && !name.includes('/'));
+  return keys
+    .map((entry) => entry.key.slice(`${prefix}members/`.length))
+    .filter((name) => name.length > 0 && !name.includes('/'));
 }
 
 /** True when a cluster was bootstrapped under the prefix (its `initialize` key exists). */
@@ -73,7 +85,8 @@ export async function forgetMember(dcs: InstanceDcs, node: string, bootstrapping
   const client = dcsClient(dcs);
   try {
     await client.delete(`${dcs.prefix}members/${node}`);
-    if (bootstrapping && (await readClusterMembers(client, dcs.prefix)).length === 0) await client.delete(dcs.prefix, { prefix: true });
+    if (bootstrapping && (await readClusterMembers(client, dcs.prefix)).length === 0)
+      await client.delete(dcs.prefix, { prefix: true });
   } finally {
     await client.close();
   }
@@ -85,7 +98,12 @@ export async function forgetMember(dcs: InstanceDcs, node: string, bootstrapping
  * sets even when its first take_leader write did not land; the key follows
  * at a later HA loop. True when the key names it within the bound.
  */
-export async function waitForDcsLeader(dcs: InstanceDcs, node: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+export async function waitForDcsLeader(
+  dcs: InstanceDcs,
+  node: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const client = dcsClient(dcs);
   const deadline = Date.now() + timeoutMs;
   try {

@@ -33,18 +33,31 @@ export interface DroppedInstance {
  * own (tenant) credentials first and pgfleet's admin identity as a fallback.
  * Keys go before files: if etcd refuses, the files stay and drop can run again.
  */
-export async function dropInstance(site: InstanceSite, instance: ManagedInstance, options: { force: boolean; onStep: (message: string) => void; onWarning: (message: string) => void }): Promise<DroppedInstance> {
+export async function dropInstance(
+  site: InstanceSite,
+  instance: ManagedInstance,
+  options: { force: boolean; onStep: (message: string) => void; onWarning: (message: string) => void },
+): Promise<DroppedInstance> {
   const { local } = instance;
   const dcs = configDcs(local.config, local.namespace, local.scope);
   const members = await readMembers(dcs, options.onWarning);
-  const decision = decideDrop({ instance: instance.name, scope: local.scope, node: local.node, members, force: options.force });
+  const decision = decideDrop({
+    instance: instance.name,
+    scope: local.scope,
+    node: local.node,
+    members,
+    force: options.force,
+  });
   if (!decision.allowed) throw new PgfleetError(decision.code, decision.message, { hint: decision.hint });
 
   const service = serviceOf(site, instance);
   const wasRunning = (await service.runningPid()) !== undefined;
   options.onStep(`stopping Patroni of ${instance.name}${wasRunning ? '' : ' (not running)'}`);
   await service.stop();
-  if (service.kind === 'systemd') await enablePatroniUnit(instance.name, false).catch((error: unknown) => options.onWarning(error instanceof Error ? error.message : String(error)));
+  if (service.kind === 'systemd')
+    await enablePatroniUnit(instance.name, false).catch((error: unknown) =>
+      options.onWarning(error instanceof Error ? error.message : String(error)),
+    );
 
   let clusterKeysRemoved: number | null = null;
   let clusterKeysRemovedAs: string | null = null;
@@ -52,7 +65,9 @@ export async function dropInstance(site: InstanceSite, instance: ManagedInstance
     const removal = await removeClusterKeys(site, dcs, instance.name);
     clusterKeysRemoved = removal.deleted;
     clusterKeysRemovedAs = removal.as;
-    options.onStep(`removed ${removal.deleted} key(s) of cluster ${local.scope} under ${dcs.prefix} (as ${removal.as})`);
+    options.onStep(
+      `removed ${removal.deleted} key(s) of cluster ${local.scope} under ${dcs.prefix} (as ${removal.as})`,
+    );
   } else {
     // Its member key would expire after ttl; removing it now lets the leader drop its replication slot at once.
     const client = dcsClient(dcs);
@@ -70,7 +85,17 @@ export async function dropInstance(site: InstanceSite, instance: ManagedInstance
       removedFiles.push(roleDirectory);
     }
   }
-  return { name: instance.name, scope: local.scope, node: local.node, lastMember: decision.lastMember, otherMembers: decision.otherMembers, wasRunning, removedFiles, clusterKeysRemoved, clusterKeysRemovedAs };
+  return {
+    name: instance.name,
+    scope: local.scope,
+    node: local.node,
+    lastMember: decision.lastMember,
+    otherMembers: decision.otherMembers,
+    wasRunning,
+    removedFiles,
+    clusterKeysRemoved,
+    clusterKeysRemovedAs,
+  };
 }
 
 async function readMembers(dcs: InstanceDcs, onWarning: (message: string) => void): Promise<string[] | undefined> {
@@ -78,19 +103,33 @@ async function readMembers(dcs: InstanceDcs, onWarning: (message: string) => voi
   try {
     return await readClusterMembers(client, dcs.prefix);
   } catch (error) {
-    onWarning(`cannot read the members of cluster ${dcs.scope} from etcd: ${error instanceof Error ? error.message : String(error)}`);
+    onWarning(
+      `cannot read the members of cluster ${dcs.scope} from etcd: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return undefined;
   } finally {
     await client.close();
   }
 }
 
-async function removeClusterKeys(site: InstanceSite, dcs: InstanceDcs, instance: string): Promise<{ deleted: number; as: string }> {
+async function removeClusterKeys(
+  site: InstanceSite,
+  dcs: InstanceDcs,
+  instance: string,
+): Promise<{ deleted: number; as: string }> {
   const tenants = await tenantDirectoryFromSettings(site.settings, site.paths.secretsDir);
   const candidates: Array<{ label: string; credentials: EtcdCredentials | undefined }> = [
-    { label: dcs.credentials ? `${dcs.credentials.username}, the instance's etcd user` : 'no credentials (etcd auth off)', credentials: dcs.credentials },
+    {
+      label: dcs.credentials
+        ? `${dcs.credentials.username}, the instance's etcd user`
+        : 'no credentials (etcd auth off)',
+      credentials: dcs.credentials,
+    },
     { label: 'the tenant user of the settings', credentials: await tenants.credentialsFor(dcs.namespace, dcs.scope) },
-    { label: 'the etcd admin of the settings', credentials: await optionalEtcdAdminCredentials(site.settings, site.env) },
+    {
+      label: 'the etcd admin of the settings',
+      credentials: await optionalEtcdAdminCredentials(site.settings, site.env),
+    },
   ];
   const failures: string[] = [];
   const tried = new Set<string>();
@@ -108,8 +147,12 @@ async function removeClusterKeys(site: InstanceSite, dcs: InstanceDcs, instance:
       await client.close();
     }
   }
-  throw new PgfleetError('INSTANCE_DCS_KEYS_NOT_REMOVED', `could not remove the keys of cluster ${dcs.scope} under ${dcs.prefix}: ${failures.join('; ')}`, {
-    hint: `Patroni of ${instance} is stopped and its files are kept: fix etcd access (the tenant or admin credentials in the settings) and run \`pgfleet instance drop ${instance} --force\` again`,
-    exitCode: ExitCode.failed,
-  });
+  throw new PgfleetError(
+    'INSTANCE_DCS_KEYS_NOT_REMOVED',
+    `could not remove the keys of cluster ${dcs.scope} under ${dcs.prefix}: ${failures.join('; ')}`,
+    {
+      hint: `Patroni of ${instance} is stopped and its files are kept: fix etcd access (the tenant or admin credentials in the settings) and run \`pgfleet instance drop ${instance} --force\` again`,
+      exitCode: ExitCode.failed,
+    },
+  );
 }

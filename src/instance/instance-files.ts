@@ -6,7 +6,12 @@ import type { InstanceSite } from './instance-site.js';
 
 /** The site's directories and the instance's own, owned by the Patroni user; the instance directory is 0700 (PostgreSQL's data lives there). */
 export async function prepareInstanceDirectories(site: InstanceSite, layout: InstanceLayout): Promise<void> {
-  for (const directory of [site.paths.patroniConfigDir, site.paths.patroniLogDir, site.paths.dataDir, site.paths.runDir]) {
+  for (const directory of [
+    site.paths.patroniConfigDir,
+    site.paths.patroniLogDir,
+    site.paths.dataDir,
+    site.paths.runDir,
+  ]) {
     // Parents pgfleet creates on the way (the prefix) must let the Patroni user through.
     await mkdir(dirname(directory), { recursive: true, mode: 0o755 });
     await ensureDirectory(directory, 0o750, site.owner);
@@ -22,7 +27,12 @@ export async function prepareInstanceDirectories(site: InstanceSite, layout: Ins
  */
 export async function removeInstanceFiles(layout: InstanceLayout, options: { keepLog: boolean }): Promise<string[]> {
   const removed: string[] = [];
-  for (const path of [layout.configFile, layout.instanceDir, layout.socketDir, ...(options.keepLog ? [] : [layout.logFile])]) {
+  for (const path of [
+    layout.configFile,
+    layout.instanceDir,
+    layout.socketDir,
+    ...(options.keepLog ? [] : [layout.logFile]),
+  ]) {
     if (await stat(path).catch(() => undefined)) {
       await rm(path, { recursive: true, force: true });
       removed.push(path);

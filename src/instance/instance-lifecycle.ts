@@ -24,14 +24,23 @@ export interface StartedInstance {
 }
 
 /** Starts Patroni and waits (bounded) for GET /readiness; on failure, the last lines of its log. */
-export async function startInstance(site: InstanceSite, instance: ManagedInstance, options: { timeoutMs: number; onState?: (state: string) => void }): Promise<StartedInstance> {
+export async function startInstance(
+  site: InstanceSite,
+  instance: ManagedInstance,
+  options: { timeoutMs: number; onState?: (state: string) => void },
+): Promise<StartedInstance> {
   const service = serviceOf(site, instance);
   const alreadyRunning = (await service.runningPid()) !== undefined;
   const logMark = await service.logMark();
   if (!alreadyRunning) await service.start();
   const rest = restClientOf(instance, 3_000);
   try {
-    const outcome = await waitForPatroniReadiness({ rest, timeoutMs: options.timeoutMs, running: async () => (await service.runningPid()) !== undefined, onState: options.onState });
+    const outcome = await waitForPatroniReadiness({
+      rest,
+      timeoutMs: options.timeoutMs,
+      running: async () => (await service.runningPid()) !== undefined,
+      onState: options.onState,
+    });
     if (!outcome.ready) {
       throw await patroniStartError({
         instance: instance.name,
@@ -39,18 +48,30 @@ export async function startInstance(site: InstanceSite, instance: ManagedInstanc
         service,
         logMark,
         secrets: passwordValuesIn(instance.local.config),
-        aftermath: outcome.reason === 'exited' ? 'fix the cause and start it again' : `Patroni keeps running: see \`pgfleet instance status ${instance.name}\`, or stop it`,
+        aftermath:
+          outcome.reason === 'exited'
+            ? 'fix the cause and start it again'
+            : `Patroni keeps running: see \`pgfleet instance status ${instance.name}\`, or stop it`,
         exitCode: ExitCode.failed,
       });
     }
-    return { name: instance.name, alreadyRunning, role: displayRole(outcome.status.role), state: outcome.status.state, elapsedMs: outcome.elapsedMs };
+    return {
+      name: instance.name,
+      alreadyRunning,
+      role: displayRole(outcome.status.role),
+      state: outcome.status.state,
+      elapsedMs: outcome.elapsedMs,
+    };
   } finally {
     await rest.close();
   }
 }
 
 /** Stops Patroni, which stops PostgreSQL (a leader hands over to a replica). */
-export async function stopInstance(site: InstanceSite, instance: ManagedInstance): Promise<{ name: string; wasRunning: boolean }> {
+export async function stopInstance(
+  site: InstanceSite,
+  instance: ManagedInstance,
+): Promise<{ name: string; wasRunning: boolean }> {
   const service = serviceOf(site, instance);
   const wasRunning = (await service.runningPid()) !== undefined;
   await service.stop();
@@ -58,11 +79,14 @@ export async function stopInstance(site: InstanceSite, instance: ManagedInstance
 }
 
 /** POST /reload: Patroni re-reads its YAML at its next cycle. */
-export async function reloadInstance(instance: ManagedInstance): Promise<{ name: string; status: number; answer: string }> {
+export async function reloadInstance(
+  instance: ManagedInstance,
+): Promise<{ name: string; status: number; answer: string }> {
   const rest = restClientOf(instance);
   try {
     const answer = await rest.reload();
-    if (answer.status !== 200 && answer.status !== 202) throw unsafeCallError(instance, 'POST /reload', answer.status, answer.text);
+    if (answer.status !== 200 && answer.status !== 202)
+      throw unsafeCallError(instance, 'POST /reload', answer.status, answer.text);
     return { name: instance.name, status: answer.status, answer: answer.text.trim() };
   } finally {
     await rest.close();
@@ -71,10 +95,16 @@ export async function reloadInstance(instance: ManagedInstance): Promise<{ name:
 
 export function unsafeCallError(instance: ManagedInstance, call: string, status: number, text: string): PgfleetError {
   const auth = status === 401 || status === 403;
-  return new PgfleetError('PATRONI_CALL_REFUSED', `${call} on ${instance.local.restUrl} answered HTTP ${status}${text.trim() ? `: ${text.trim().split('\n')[0]}` : ''}`, {
-    hint: auth ? "pgfleet uses the REST API credentials of the instance's YAML (restapi.authentication) and the ctl certificates of the settings: check them" : `see \`pgfleet instance logs ${instance.name}\``,
-    exitCode: ExitCode.failed,
-  });
+  return new PgfleetError(
+    'PATRONI_CALL_REFUSED',
+    `${call} on ${instance.local.restUrl} answered HTTP ${status}${text.trim() ? `: ${text.trim().split('\n')[0]}` : ''}`,
+    {
+      hint: auth
+        ? "pgfleet uses the REST API credentials of the instance's YAML (restapi.authentication) and the ctl certificates of the settings: check them"
+        : `see \`pgfleet instance logs ${instance.name}\``,
+      exitCode: ExitCode.failed,
+    },
+  );
 }
 
 export interface RestartedMember {
@@ -91,7 +121,10 @@ export interface RestartedMember {
  * is set, replicas first and the leader last, each back to running before
  * the next one.
  */
-export async function restartPostgresql(instance: ManagedInstance, options: { pending: boolean; timeoutMs: number; onStep?: (message: string) => void }): Promise<RestartedMember[]> {
+export async function restartPostgresql(
+  instance: ManagedInstance,
+  options: { pending: boolean; timeoutMs: number; onStep?: (message: string) => void },
+): Promise<RestartedMember[]> {
   const own = restClientOf(instance);
   try {
     if (!options.pending) {
@@ -100,22 +133,51 @@ export async function restartPostgresql(instance: ManagedInstance, options: { pe
     }
     const cluster = await own.cluster();
     const members = cluster.members.filter((member) => member.api_url);
-    const clients = new Map(members.map((member) => [member.name, new PatroniRestClient(member.api_url!.replace(/\/patroni$/, ''), instance.local.restCredentials, 5_000)]));
+    const clients = new Map(
+      members.map((member) => [
+        member.name,
+        new PatroniRestClient(member.api_url!.replace(/\/patroni$/, ''), instance.local.restCredentials, 5_000),
+      ]),
+    );
     try {
-      const statuses = await Promise.all(members.map(async (member) => ({ member, status: await clients.get(member.name)!.nodeStatus().catch(() => undefined) })));
-      const ordered = statuses.sort((a, b) => Number(isPrimaryRole(a.member.role)) - Number(isPrimaryRole(b.member.role)));
+      const statuses = await Promise.all(
+        members.map(async (member) => ({
+          member,
+          status: await clients
+            .get(member.name)!
+            .nodeStatus()
+            .catch(() => undefined),
+        })),
+      );
+      const ordered = statuses.sort(
+        (a, b) => Number(isPrimaryRole(a.member.role)) - Number(isPrimaryRole(b.member.role)),
+      );
       const results: RestartedMember[] = [];
       for (const { member, status } of ordered) {
         if (!status) {
-          results.push({ name: member.name, role: displayRole(member.role), restarted: false, pendingRestartAfter: false, detail: 'REST API did not answer' });
+          results.push({
+            name: member.name,
+            role: displayRole(member.role),
+            restarted: false,
+            pendingRestartAfter: false,
+            detail: 'REST API did not answer',
+          });
           continue;
         }
         if (!status.pending_restart) {
-          results.push({ name: member.name, role: displayRole(status.role), restarted: false, pendingRestartAfter: false, detail: 'no restart pending' });
+          results.push({
+            name: member.name,
+            role: displayRole(status.role),
+            restarted: false,
+            pendingRestartAfter: false,
+            detail: 'no restart pending',
+          });
           continue;
         }
         options.onStep?.(`restarting PostgreSQL of ${member.name} (${displayRole(status.role)})`);
-        results.push(await restartMember(instance, clients.get(member.name)!, member.name, status, options.timeoutMs, true));
+        results.push(
+          await restartMember(instance, clients.get(member.name)!, member.name, status, options.timeoutMs, true),
+        );
       }
       return results;
     } finally {
@@ -126,19 +188,37 @@ export async function restartPostgresql(instance: ManagedInstance, options: { pe
   }
 }
 
-async function restartMember(instance: ManagedInstance, rest: PatroniRestClient, name: string, before: PatroniNodeStatus, timeoutMs: number, pendingOnly: boolean): Promise<RestartedMember> {
+async function restartMember(
+  instance: ManagedInstance,
+  rest: PatroniRestClient,
+  name: string,
+  before: PatroniNodeStatus,
+  timeoutMs: number,
+  pendingOnly: boolean,
+): Promise<RestartedMember> {
   const startTime = before.postmaster_start_time;
   const answer = await rest.restart(pendingOnly ? { restart_pending: true } : {});
-  if (answer.status !== 200) throw unsafeCallError(instance, `POST /restart (member ${name})`, answer.status, answer.text);
+  if (answer.status !== 200)
+    throw unsafeCallError(instance, `POST /restart (member ${name})`, answer.status, answer.text);
   // POST /restart answers once PostgreSQL is back; wait for Patroni to report it running with a new start time.
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await rest.nodeStatus().catch(() => undefined);
     if (status?.state === 'running' && status.postmaster_start_time !== startTime) {
-      return { name, role: displayRole(status.role), restarted: true, pendingRestartAfter: status.pending_restart === true, detail: answer.text.trim() };
+      return {
+        name,
+        role: displayRole(status.role),
+        restarted: true,
+        pendingRestartAfter: status.pending_restart === true,
+        detail: answer.text.trim(),
+      };
     }
     if (Date.now() > deadline) {
-      throw new PgfleetError('PATRONI_RESTART_TIMEOUT', `PostgreSQL of member ${name} was not running again within ${Math.round(timeoutMs / 1000)} s after POST /restart`, { hint: `see \`pgfleet instance status ${instance.name}\``, exitCode: ExitCode.failed });
+      throw new PgfleetError(
+        'PATRONI_RESTART_TIMEOUT',
+        `PostgreSQL of member ${name} was not running again within ${Math.round(timeoutMs / 1000)} s after POST /restart`,
+        { hint: `see \`pgfleet instance status ${instance.name}\``, exitCode: ExitCode.failed },
+      );
     }
     await sleep(500);
   }
@@ -149,7 +229,11 @@ async function restartMember(instance: ManagedInstance, rest: PatroniRestClient,
  * changed etcd hosts, protocol or certificates need. PostgreSQL stops with
  * it, so a leader hands over to a replica.
  */
-export async function restartPatroniDaemon(site: InstanceSite, instance: ManagedInstance, options: { timeoutMs: number; onState?: (state: string) => void }): Promise<StartedInstance> {
+export async function restartPatroniDaemon(
+  site: InstanceSite,
+  instance: ManagedInstance,
+  options: { timeoutMs: number; onState?: (state: string) => void },
+): Promise<StartedInstance> {
   await stopInstance(site, instance);
   return startInstance(site, instance, options);
 }

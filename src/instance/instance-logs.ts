@@ -9,7 +9,11 @@ import { serviceOf } from './instance-lifecycle.js';
 import type { InstanceSite, ManagedInstance } from './instance-site.js';
 
 /** The last lines of an instance's Patroni log (its file, or its unit's journal), etcd tokens redacted. */
-export async function instanceLogTail(site: InstanceSite, instance: ManagedInstance, lines: number): Promise<{ source: string; lines: string[] }> {
+export async function instanceLogTail(
+  site: InstanceSite,
+  instance: ManagedInstance,
+  lines: number,
+): Promise<{ source: string; lines: string[] }> {
   const service = serviceOf(site, instance);
   const text = await service.logTail(lines);
   const all = text.split('\n');
@@ -18,7 +22,12 @@ export async function instanceLogTail(site: InstanceSite, instance: ManagedInsta
 }
 
 /** Follows the log as it grows until `signal` aborts (Ctrl-C): the file, or `journalctl -f`; whole lines, etcd tokens redacted. */
-export async function followInstanceLog(site: InstanceSite, instance: ManagedInstance, write: (text: string) => void, signal: AbortSignal): Promise<void> {
+export async function followInstanceLog(
+  site: InstanceSite,
+  instance: ManagedInstance,
+  write: (text: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
   const lines = new RedactedLogLines();
   try {
     await followRaw(instance, (chunk) => write(lines.push(chunk)), signal);
@@ -29,7 +38,21 @@ export async function followInstanceLog(site: InstanceSite, instance: ManagedIns
 
 async function followRaw(instance: ManagedInstance, write: (text: string) => void, signal: AbortSignal): Promise<void> {
   if (instance.record?.service === 'systemd') {
-    const child = spawn('journalctl', [...(isRoot() ? [] : ['--user']), '-u', patroniUnitName(instance.name), '-f', '-n', '0', '--no-pager', '-o', 'cat'], { stdio: ['ignore', 'pipe', 'inherit'], signal, env: childEnvironment() });
+    const child = spawn(
+      'journalctl',
+      [
+        ...(isRoot() ? [] : ['--user']),
+        '-u',
+        patroniUnitName(instance.name),
+        '-f',
+        '-n',
+        '0',
+        '--no-pager',
+        '-o',
+        'cat',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], signal, env: childEnvironment() },
+    );
     child.stdout.on('data', (chunk: Buffer) => write(chunk.toString('utf8')));
     await new Promise<void>((resolve) => child.once('close', () => resolve()));
     return;

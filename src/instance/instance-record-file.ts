@@ -11,6 +11,14 @@ export async function readInstanceRecord(file: string): Promise<InstanceRecord |
   return text === undefined ? undefined : parseInstanceRecord(text, file);
 }
 
-export async function writeInstanceRecord(file: string, record: InstanceRecord, owner: FileOwner | undefined): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o640, dirMode: 0o700, ...(owner ? { owner } : {}) });
+export async function writeInstanceRecord(
+  file: string,
+  record: InstanceRecord,
+  owner: FileOwner | undefined,
+): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, {
+    mode: 0o640,
+    dirMode: 0o700,
+    ...(owner ? { owner } : {}),
+  });
 }

@@ -29,12 +29,24 @@ export interface InstanceSite {
 export function openInstanceSite(loaded: LoadedSettings, env: NodeJS.ProcessEnv = process.env): InstanceSite {
   const patroni = patroniSettingsOf(loaded.settings, loaded.source);
   const paths = resolveSitePaths(loaded.settings, { isRoot: isRoot(), home: env.HOME || homedir(), env });
-  return { settings: loaded.settings, source: loaded.source, patroni, paths, owner: patroniFileOwner(patroni), runAs: serviceUser(patroni.user), env };
+  return {
+    settings: loaded.settings,
+    source: loaded.source,
+    patroni,
+    paths,
+    owner: patroniFileOwner(patroni),
+    runAs: serviceUser(patroni.user),
+    env,
+  };
 }
 
 export function siteInstanceLayout(site: InstanceSite, name: string): InstanceLayout {
   if (!INSTANCE_NAME_PATTERN.test(name)) {
-    throw new PgfleetError('INSTANCE_NAME_INVALID', `"${name}" is not an instance name: letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit`, { hint: 'see the names with `pgfleet instance list`' });
+    throw new PgfleetError(
+      'INSTANCE_NAME_INVALID',
+      `"${name}" is not an instance name: letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit`,
+      { hint: 'see the names with `pgfleet instance list`' },
+    );
   }
   return instanceLayout(site.paths, name);
 }
@@ -59,6 +71,9 @@ export async function loadManagedInstance(site: InstanceSite, name: string): Pro
       hint: `see the instances of this host with \`pgfleet instance list\`${site.source ? ` (settings: ${site.source})` : ''}`,
     });
   }
-  const [local, record] = await Promise.all([readLocalInstance(layout.configFile), readInstanceRecord(layout.recordFile)]);
+  const [local, record] = await Promise.all([
+    readLocalInstance(layout.configFile),
+    readInstanceRecord(layout.recordFile),
+  ]);
   return { name, layout, local, record };
 }

@@ -46,10 +46,17 @@ export interface InstanceStatus {
 }
 
 /** A live look at one instance: its process, its member (GET /patroni) and its cluster (GET /cluster). */
-export async function instanceStatus(site: InstanceSite, instance: ManagedInstance, timeoutMs = 3_000): Promise<InstanceStatus> {
+export async function instanceStatus(
+  site: InstanceSite,
+  instance: ManagedInstance,
+  timeoutMs = 3_000,
+): Promise<InstanceStatus> {
   const { local, layout, record } = instance;
   const serviceKind = record?.service ?? 'background';
-  const pid = (await patroniService(site, layout, serviceKind).runningPid().catch(() => undefined)) ?? null;
+  const pid =
+    (await patroniService(site, layout, serviceKind)
+      .runningPid()
+      .catch(() => undefined)) ?? null;
   const base = {
     name: instance.name,
     scope: local.scope,
@@ -87,11 +94,23 @@ export async function instanceStatus(site: InstanceSite, instance: ManagedInstan
         serverVersion: status.server_version ?? null,
       },
       lag: members.find((member) => member.name === local.node)?.lag ?? null,
-      cluster: cluster ? { leader: members.find((member) => member.role === 'leader' || member.role === 'standby_leader')?.name ?? null, members } : null,
+      cluster: cluster
+        ? {
+            leader:
+              members.find((member) => member.role === 'leader' || member.role === 'standby_leader')?.name ?? null,
+            members,
+          }
+        : null,
       error: null,
     };
   } catch (error) {
-    return { ...base, patroni: null, lag: null, cluster: null, error: error instanceof Error ? error.message : String(error) };
+    return {
+      ...base,
+      patroni: null,
+      lag: null,
+      cluster: null,
+      error: error instanceof Error ? error.message : String(error),
+    };
   } finally {
     await rest.close();
   }
@@ -115,7 +134,12 @@ export async function listInstances(site: InstanceSite): Promise<InstanceListEnt
   return Promise.all(
     locals.map(async (local) => {
       // One unreadable record must not hide the other instances: that one is then taken as a background instance.
-      const instance = await loadManagedInstance(site, local.name).catch(() => ({ name: local.name, layout: siteInstanceLayout(site, local.name), local, record: undefined }));
+      const instance = await loadManagedInstance(site, local.name).catch(() => ({
+        name: local.name,
+        layout: siteInstanceLayout(site, local.name),
+        local,
+        record: undefined,
+      }));
       const status = await instanceStatus(site, instance, 1_500);
       return {
         name: status.name,
@@ -131,4 +155,3 @@ export async function listInstances(site: InstanceSite): Promise<InstanceListEnt
     }),
   );
 }
-

@@ -18,7 +18,9 @@ export function renderCreated(created: CreatedInstance): string {
     `  service   ${created.service}`,
   ];
   if (created.generated.length > 0) {
-    lines.push(`  generated passwords of ${created.generated.join(', ')} (0600): ${created.generated.map((role) => created.rolePasswordFiles[role]).join(', ')}`);
+    lines.push(
+      `  generated passwords of ${created.generated.join(', ')} (0600): ${created.generated.map((role) => created.rolePasswordFiles[role]).join(', ')}`,
+    );
     lines.push(`  members of ${created.scope} on other hosts need them: --${created.generated[0]}-password-file ...`);
   }
   lines.push(`  shell: eval "$(pgfleet instance env ${created.name})"`);
@@ -29,16 +31,29 @@ export function renderList(entries: InstanceListEntry[]): string {
   if (entries.length === 0) return 'no instance on this host (pgfleet instance create NAME makes one)';
   return textTable(
     ['INSTANCE', 'CLUSTER', 'MEMBER', 'PORT', 'PATRONI', 'ROLE', 'STATE', 'REST URL'],
-    entries.map((entry) => [entry.name, entry.scope, entry.node, entry.port === null ? '-' : String(entry.port), entry.running ? `running (${entry.service})` : 'stopped', entry.role ?? '-', entry.state ?? '-', entry.restUrl]),
+    entries.map((entry) => [
+      entry.name,
+      entry.scope,
+      entry.node,
+      entry.port === null ? '-' : String(entry.port),
+      entry.running ? `running (${entry.service})` : 'stopped',
+      entry.role ?? '-',
+      entry.state ?? '-',
+      entry.restUrl,
+    ]),
   );
 }
 
 export function renderStatus(status: InstanceStatus): string {
   const lines = [`${status.name}: member ${status.node} of cluster ${status.scope} (namespace ${status.namespace})`];
-  lines.push(`  Patroni          ${status.process.running ? `running, pid ${status.process.pid} (${status.service})` : `stopped (${status.service})`}; REST API ${status.restUrl}`);
+  lines.push(
+    `  Patroni          ${status.process.running ? `running, pid ${status.process.pid} (${status.service})` : `stopped (${status.service})`}; REST API ${status.restUrl}`,
+  );
   if (status.patroni) {
     const p = status.patroni;
-    lines.push(`  PostgreSQL       ${p.role}, ${p.state}, port ${status.port ?? '-'}, timeline ${p.timeline ?? '-'}, lag ${status.lag ?? '-'}`);
+    lines.push(
+      `  PostgreSQL       ${p.role}, ${p.state}, port ${status.port ?? '-'}, timeline ${p.timeline ?? '-'}, lag ${status.lag ?? '-'}`,
+    );
     lines.push(`  pending restart  ${p.pendingRestart ? 'yes' : 'no'}`);
     lines.push(`  paused           ${p.paused ? 'yes' : 'no'}`);
   } else lines.push(`  REST API         no answer${status.error ? `: ${status.error}` : ''}`);
@@ -47,7 +62,16 @@ export function renderStatus(status: InstanceStatus): string {
     lines.push(
       textTable(
         ['MEMBER', 'ROLE', 'STATE', 'HOST', 'PORT', 'TL', 'LAG', 'PENDING RESTART'],
-        status.cluster.members.map((m) => [m.name, m.role, m.state, m.host ?? '-', m.port === null ? '-' : String(m.port), m.timeline === null ? '-' : String(m.timeline), m.lag === null ? '-' : String(m.lag), m.pendingRestart ? 'yes' : '']),
+        status.cluster.members.map((m) => [
+          m.name,
+          m.role,
+          m.state,
+          m.host ?? '-',
+          m.port === null ? '-' : String(m.port),
+          m.timeline === null ? '-' : String(m.timeline),
+          m.lag === null ? '-' : String(m.lag),
+          m.pendingRestart ? 'yes' : '',
+        ]),
       ),
     );
   }
@@ -57,16 +81,33 @@ export function renderStatus(status: InstanceStatus): string {
 export function renderAlter(result: AlterResult): string {
   const lines: string[] = [];
   const verb = result.dryRun ? 'would change' : 'changed';
-  if (result.localChanges.length > 0) lines.push(`${result.configFile} ${verb}:`, ...renderConfigChanges(result.localChanges).map((line) => `  ${line}`));
-  if (result.dynamicChanges.length > 0) lines.push(`dynamic configuration (DCS) ${verb}:`, ...renderConfigChanges(result.dynamicChanges).map((line) => `  ${line}`));
+  if (result.localChanges.length > 0)
+    lines.push(`${result.configFile} ${verb}:`, ...renderConfigChanges(result.localChanges).map((line) => `  ${line}`));
+  if (result.dynamicChanges.length > 0)
+    lines.push(
+      `dynamic configuration (DCS) ${verb}:`,
+      ...renderConfigChanges(result.dynamicChanges).map((line) => `  ${line}`),
+    );
   if (lines.length === 0) lines.push('nothing changed: every value was already as asked');
   if (!result.dryRun) {
-    const applied = [result.patched ? 'PATCH /config' : '', result.written ? 'YAML rewritten' : '', result.reloaded ? 'POST /reload' : ''].filter(Boolean);
+    const applied = [
+      result.patched ? 'PATCH /config' : '',
+      result.written ? 'YAML rewritten' : '',
+      result.reloaded ? 'POST /reload' : '',
+    ].filter(Boolean);
     if (applied.length > 0) lines.push(`applied: ${applied.join(', ')}`);
   }
-  if (result.patroniRestart.needed) lines.push(`Patroni restart needed: ${result.patroniRestart.reasons.join('; ')}`, `  run: pgfleet instance restart ${result.name} --patroni`);
+  if (result.patroniRestart.needed)
+    lines.push(
+      `Patroni restart needed: ${result.patroniRestart.reasons.join('; ')}`,
+      `  run: pgfleet instance restart ${result.name} --patroni`,
+    );
   if (result.pendingRestart !== null) {
-    lines.push(result.pendingRestart.length > 0 ? `pending restart: ${result.pendingRestart.join(', ')}\n  run: pgfleet instance restart ${result.name} --pending` : 'pending restart: none');
+    lines.push(
+      result.pendingRestart.length > 0
+        ? `pending restart: ${result.pendingRestart.join(', ')}\n  run: pgfleet instance restart ${result.name} --pending`
+        : 'pending restart: none',
+    );
   }
   return lines.join('\n');
 }
@@ -81,7 +122,11 @@ export function renderRestarted(name: string, members: RestartedMember[]): strin
 
 export function renderDropped(dropped: DroppedInstance): string {
   const lines = [`instance ${dropped.name} dropped (member ${dropped.node} of cluster ${dropped.scope})`];
-  lines.push(dropped.lastMember ? `  it was the last member: ${dropped.clusterKeysRemoved ?? 0} key(s) of cluster ${dropped.scope} removed from etcd (as ${dropped.clusterKeysRemovedAs})` : `  cluster ${dropped.scope} goes on with ${dropped.otherMembers.join(', ')}`);
+  lines.push(
+    dropped.lastMember
+      ? `  it was the last member: ${dropped.clusterKeysRemoved ?? 0} key(s) of cluster ${dropped.scope} removed from etcd (as ${dropped.clusterKeysRemovedAs})`
+      : `  cluster ${dropped.scope} goes on with ${dropped.otherMembers.join(', ')}`,
+  );
   for (const file of dropped.removedFiles) lines.push(`  removed ${file}`);
   return lines.join('\n');
 }

@@ -53,17 +53,27 @@ export async function patroniStartError(options: {
   exitCode: (typeof ExitCode)['rolledBack' | 'failed'];
 }): Promise<PgfleetError> {
   const { outcome } = options;
-  const tail = redactSecrets(startFailureExcerpt(await options.service.logTail(300, options.logMark).catch(() => '')).join('\n'), [...options.secrets]);
+  const tail = redactSecrets(
+    startFailureExcerpt(await options.service.logTail(300, options.logMark).catch(() => '')).join('\n'),
+    [...options.secrets],
+  );
   const message =
     outcome.reason === 'exited'
       ? `Patroni of instance ${options.instance} exited during start-up`
       : outcome.reason === 'interrupted'
         ? `interrupted while waiting for Patroni of instance ${options.instance}`
         : `Patroni of instance ${options.instance} was not ready after ${Math.round(outcome.elapsedMs / 1000)} s${outcome.lastState ? ` (state: ${outcome.lastState})` : ''}`;
-  const code = { exited: 'PATRONI_EXITED', timeout: 'PATRONI_START_TIMEOUT', interrupted: 'INTERRUPTED' }[outcome.reason];
+  const code = { exited: 'PATRONI_EXITED', timeout: 'PATRONI_START_TIMEOUT', interrupted: 'INTERRUPTED' }[
+    outcome.reason
+  ];
   return new PgfleetError(code, message, {
     hint: `${options.aftermath}; its log: ${options.service.logSource}${tail ? `\n--- from ${options.service.logSource} ---\n${tail}` : ''}`,
     exitCode: outcome.reason === 'interrupted' ? ExitCode.interrupted : options.exitCode,
-    details: { reason: outcome.reason, lastState: outcome.lastState ?? null, elapsedMs: outcome.elapsedMs, log: options.service.logSource },
+    details: {
+      reason: outcome.reason,
+      lastState: outcome.lastState ?? null,
+      elapsedMs: outcome.elapsedMs,
+      log: options.service.logSource,
+    },
   });
 }

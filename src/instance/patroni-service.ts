@@ -9,7 +9,13 @@ import { isRunning } from '../adapters/process/daemon.js';
 import { isRoot, lookupOsGroupName } from '../adapters/process/os-user.js';
 import { journalTail, systemctl, systemctlOrFail } from '../adapters/process/systemctl.js';
 import type { InstanceSite } from './instance-site.js';
-import { readPatroniPid, startPatroni, stopOrphanedPostmaster, stopPatroni, tailFile } from '../node/patroni-process.js';
+import {
+  readPatroniPid,
+  startPatroni,
+  stopOrphanedPostmaster,
+  stopPatroni,
+  tailFile,
+} from '../node/patroni-process.js';
 
 /**
  * The Patroni daemon of one instance, however it runs: a background process
@@ -58,7 +64,11 @@ function backgroundService(site: InstanceSite, layout: InstanceLayout): PatroniS
       try {
         const buffer = Buffer.alloc(size - since.offset);
         await handle.read(buffer, 0, buffer.length, since.offset);
-        return buffer.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+        return buffer
+          .toString('utf8')
+          .split('\n')
+          .slice(-lines - 1)
+          .join('\n');
       } finally {
         await handle.close();
       }
@@ -93,7 +103,8 @@ function systemdService(site: InstanceSite, layout: InstanceLayout): PatroniServ
       return result.code === 0 && pid > 0 ? pid : undefined;
     },
     logSource: `journal of ${unit}`,
-    logTail: (lines, since) => journalTail(unit, lines, { user, since: since && 'time' in since ? since.time : undefined }),
+    logTail: (lines, since) =>
+      journalTail(unit, lines, { user, since: since && 'time' in since ? since.time : undefined }),
     logMark: async () => ({ time: new Date() }),
   };
 }
@@ -104,7 +115,9 @@ export async function installPatroniUnit(site: InstanceSite): Promise<string> {
   const text = renderPatroniUnit({
     execpath: site.patroni.execpath,
     configDir: site.paths.patroniConfigDir,
-    user: site.runAs ? { name: site.runAs.name, group: lookupOsGroupName(site.runAs.gid) ?? site.runAs.name } : undefined,
+    user: site.runAs
+      ? { name: site.runAs.name, group: lookupOsGroupName(site.runAs.gid) ?? site.runAs.name }
+      : undefined,
   });
   const current = await readFile(path, 'utf8').catch(() => undefined);
   if (current !== text) {

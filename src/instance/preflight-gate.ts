@@ -12,24 +12,36 @@ export const SKIPPED_PREFLIGHT_WARNING =
  */
 export async function preflightGate(
   target: PreflightTarget,
-  options: { skip: boolean; nothingDone: string; onStep: (message: string) => void; onWarning: (message: string) => void },
+  options: {
+    skip: boolean;
+    nothingDone: string;
+    onStep: (message: string) => void;
+    onWarning: (message: string) => void;
+  },
 ): Promise<PreflightReport | null> {
   if (options.skip) {
     options.onWarning(SKIPPED_PREFLIGHT_WARNING);
     return null;
   }
-  options.onStep(`pre-flight: etcd credentials of ${target.credentials?.username ?? '(none)'} on ${target.namespace}${target.scope}/`);
+  options.onStep(
+    `pre-flight: etcd credentials of ${target.credentials?.username ?? '(none)'} on ${target.namespace}${target.scope}/`,
+  );
   const report = await runDcsPreflight(target);
   for (const check of report.checks) {
-    if (check.status === 'warn') options.onWarning(`pre-flight: ${check.message}${check.hint ? ` (${check.hint})` : ''}`);
+    if (check.status === 'warn')
+      options.onWarning(`pre-flight: ${check.message}${check.hint ? ` (${check.hint})` : ''}`);
     if (check.status === 'pass') options.onStep(`  pre-flight: ${check.message}`);
   }
   if (!report.ok) {
     const failed = report.checks.filter((check) => check.status === 'fail');
-    throw new PgfleetError('PREFLIGHT_FAILED', `pre-flight failed (etcd auth ${report.authEnabled ? 'on' : 'off'}): ${failed.map((check) => check.message).join('; ')}`, {
-      hint: `${[...new Set(failed.map((check) => check.hint).filter((hint): hint is string => Boolean(hint)))].join('; ') || 'fix the etcd credentials'}; ${options.nothingDone}`,
-      details: { checks: report.checks },
-    });
+    throw new PgfleetError(
+      'PREFLIGHT_FAILED',
+      `pre-flight failed (etcd auth ${report.authEnabled ? 'on' : 'off'}): ${failed.map((check) => check.message).join('; ')}`,
+      {
+        hint: `${[...new Set(failed.map((check) => check.hint).filter((hint): hint is string => Boolean(hint)))].join('; ') || 'fix the etcd credentials'}; ${options.nothingDone}`,
+        details: { checks: report.checks },
+      },
+    );
   }
   return report;
 }

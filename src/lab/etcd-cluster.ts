@@ -51,43 +51,68 @@ export function etcdMemberArgs(spec: EtcdClusterSpec, member: LabEtcdMember): st
   const clients = etcdClientUrls(spec, member).join(',');
   const certificate = tls?.memberCertificate(member.name);
   return [
-    '--name', member.name,
-    '--data-dir', join(spec.dir, member.name, 'data'),
-    '--listen-client-urls', clients,
-    '--advertise-client-urls', clients,
-    '--listen-peer-urls', peer(member),
-    '--initial-advertise-peer-urls', peer(member),
-    '--initial-cluster', spec.members.map((m) => `${m.name}=${peer(m)}`).join(','),
-    '--initial-cluster-state', 'new',
-    '--initial-cluster-token', spec.clusterToken,
-    '--auth-token', spec.authToken ?? 'simple',
+    '--name',
+    member.name,
+    '--data-dir',
+    join(spec.dir, member.name, 'data'),
+    '--listen-client-urls',
+    clients,
+    '--advertise-client-urls',
+    clients,
+    '--listen-peer-urls',
+    peer(member),
+    '--initial-advertise-peer-urls',
+    peer(member),
+    '--initial-cluster',
+    spec.members.map((m) => `${m.name}=${peer(m)}`).join(','),
+    '--initial-cluster-state',
+    'new',
+    '--initial-cluster-token',
+    spec.clusterToken,
+    '--auth-token',
+    spec.authToken ?? 'simple',
     ...(tls && certificate
       ? [
-          '--cert-file', certificate.certFile,
-          '--key-file', certificate.keyFile,
+          '--cert-file',
+          certificate.certFile,
+          '--key-file',
+          certificate.keyFile,
           '--client-cert-auth',
-          '--trusted-ca-file', tls.caFile,
-          '--peer-cert-file', certificate.certFile,
-          '--peer-key-file', certificate.keyFile,
+          '--trusted-ca-file',
+          tls.caFile,
+          '--peer-cert-file',
+          certificate.certFile,
+          '--peer-key-file',
+          certificate.keyFile,
           '--peer-client-cert-auth',
-          '--peer-trusted-ca-file', tls.caFile,
+          '--peer-trusted-ca-file',
+          tls.caFile,
         ]
       : []),
     // Small, quick elections on loopback; defaults are for real networks.
-    '--heartbeat-interval', '100',
-    '--election-timeout', '1000',
-    '--logger', 'zap',
-    '--log-outputs', 'stderr',
+    '--heartbeat-interval',
+    '100',
+    '--election-timeout',
+    '1000',
+    '--logger',
+    'zap',
+    '--log-outputs',
+    'stderr',
   ];
 }
 
 /** A member's client URLs, https last: http on clientPort, https on clientTlsPort. */
 export function etcdClientUrls(spec: Pick<EtcdClusterSpec, 'host' | 'clientSchemes'>, member: LabEtcdMember): string[] {
-  return (spec.clientSchemes ?? ['http']).map((scheme) => `${scheme}://${spec.host}:${scheme === 'https' ? member.clientTlsPort : member.clientPort}`);
+  return (spec.clientSchemes ?? ['http']).map(
+    (scheme) => `${scheme}://${spec.host}:${scheme === 'https' ? member.clientTlsPort : member.clientPort}`,
+  );
 }
 
 /** Starts every member of a new etcd cluster (not waiting for health). */
-export async function startEtcdMembers(spec: EtcdClusterSpec, onStarted: (member: StartedEtcdMember) => Promise<void> | void): Promise<StartedEtcdMember[]> {
+export async function startEtcdMembers(
+  spec: EtcdClusterSpec,
+  onStarted: (member: StartedEtcdMember) => Promise<void> | void,
+): Promise<StartedEtcdMember[]> {
   const started: StartedEtcdMember[] = [];
   for (const member of spec.members) {
     await ensureDirectory(join(spec.dir, member.name), 0o700);
@@ -101,8 +126,18 @@ export async function startEtcdMembers(spec: EtcdClusterSpec, onStarted: (member
 /** Starts one member with the spec's listeners; its data directory decides whether it joins anew or restarts. */
 export function startEtcdMember(spec: EtcdClusterSpec, member: LabEtcdMember): StartedEtcdMember {
   const logFile = join(spec.dir, member.name, 'etcd.log');
-  const handle = startDaemon({ command: spec.etcdBinary ?? '/usr/bin/etcd', args: etcdMemberArgs(spec, member), logFile });
-  return { name: member.name, process: handle, clientUrl: etcdClientUrls(spec, member).at(-1)!, logFile, tls: spec.tls?.client };
+  const handle = startDaemon({
+    command: spec.etcdBinary ?? '/usr/bin/etcd',
+    args: etcdMemberArgs(spec, member),
+    logFile,
+  });
+  return {
+    name: member.name,
+    process: handle,
+    clientUrl: etcdClientUrls(spec, member).at(-1)!,
+    logFile,
+    tls: spec.tls?.client,
+  };
 }
 
 /** Waits until every member answers /health with "true"; points at the failing member's log on timeout. */
@@ -112,14 +147,21 @@ export async function waitForEtcdHealthy(members: StartedEtcdMember[], timeoutMs
   while (pending.size > 0) {
     for (const member of [...pending]) {
       if (!isRunning(member.process)) {
-        throw new PgfleetError('LAB_ETCD_EXITED', `etcd member ${member.name} exited during start-up`, { hint: `see its log: ${member.logFile}`, exitCode: 4 });
+        throw new PgfleetError('LAB_ETCD_EXITED', `etcd member ${member.name} exited during start-up`, {
+          hint: `see its log: ${member.logFile}`,
+          exitCode: 4,
+        });
       }
       if (await etcdHealthy(member.clientUrl, member.tls)) pending.delete(member);
     }
     if (pending.size === 0) return;
     if (Date.now() > deadline) {
       const first = [...pending][0]!;
-      throw new PgfleetError('LAB_ETCD_TIMEOUT', `etcd member ${first.name} not healthy after ${Math.round(timeoutMs / 1000)} s`, { hint: `see its log: ${first.logFile}`, exitCode: 4 });
+      throw new PgfleetError(
+        'LAB_ETCD_TIMEOUT',
+        `etcd member ${first.name} not healthy after ${Math.round(timeoutMs / 1000)} s`,
+        { hint: `see its log: ${first.logFile}`, exitCode: 4 },
+      );
     }
     await sleep(200);
   }
@@ -129,7 +171,11 @@ export async function waitForEtcdHealthy(members: StartedEtcdMember[], timeoutMs
 export async function etcdHealthy(clientUrl: string, tls?: EtcdTlsFiles): Promise<boolean> {
   const dispatcher = clientUrl.startsWith('https:') ? tlsAgent(tls) : undefined;
   try {
-    const response = await request(`${clientUrl}/health`, { headersTimeout: 1_000, bodyTimeout: 1_000, ...(dispatcher ? { dispatcher } : {}) });
+    const response = await request(`${clientUrl}/health`, {
+      headersTimeout: 1_000,
+      bodyTimeout: 1_000,
+      ...(dispatcher ? { dispatcher } : {}),
+    });
     const body = (await response.body.json()) as { health?: string };
     return response.statusCode === 200 && body.health === 'true';
   } catch {

@@ -13,9 +13,11 @@ export interface ClusterReadiness {
   nodes: Array<{ name: string; role?: string; state?: string; timeline?: number; error?: string }>;
 }
 
-
 /** One look at a cluster: every member's GET /patroni; the leader's carries pg_stat_replication. */
-export async function clusterReadiness(cluster: LabCluster, clientFor: (node: LabNode) => Promise<PatroniRestClient>): Promise<ClusterReadiness> {
+export async function clusterReadiness(
+  cluster: LabCluster,
+  clientFor: (node: LabNode) => Promise<PatroniRestClient>,
+): Promise<ClusterReadiness> {
   const statuses = await Promise.all(
     cluster.nodes.map(async (node) => {
       try {
@@ -26,9 +28,14 @@ export async function clusterReadiness(cluster: LabCluster, clientFor: (node: La
       }
     }),
   );
-  const leaderEntry = statuses.find((entry) => 'status' in entry && entry.status && isPrimaryRole(entry.status.role) && entry.status.state === 'running');
+  const leaderEntry = statuses.find(
+    (entry) =>
+      'status' in entry && entry.status && isPrimaryRole(entry.status.role) && entry.status.state === 'running',
+  );
   const leaderStatus = leaderEntry && 'status' in leaderEntry ? (leaderEntry.status as PatroniNodeStatus) : undefined;
-  const streaming = (leaderStatus?.replication ?? []).filter((row) => row.state === 'streaming').map((row) => row.application_name);
+  const streaming = (leaderStatus?.replication ?? [])
+    .filter((row) => row.state === 'streaming')
+    .map((row) => row.application_name);
   const expectedReplicas = cluster.nodes.length - 1;
   return {
     scope: cluster.scope,
@@ -42,7 +49,12 @@ export async function clusterReadiness(cluster: LabCluster, clientFor: (node: La
       statuses.every((entry) => 'status' in entry && entry.status?.state === 'running'),
     nodes: statuses.map((entry) =>
       'status' in entry && entry.status
-        ? { name: entry.name, role: entry.status.role, state: entry.status.state, ...(entry.status.timeline === undefined ? {} : { timeline: entry.status.timeline }) }
+        ? {
+            name: entry.name,
+            role: entry.status.role,
+            state: entry.status.state,
+            ...(entry.status.timeline === undefined ? {} : { timeline: entry.status.timeline }),
+          }
         : { name: entry.name, error: 'error' in entry ? entry.error : 'no answer' },
     ),
   };
@@ -51,5 +63,6 @@ export async function clusterReadiness(cluster: LabCluster, clientFor: (node: La
 /** A node that holds a cluster back from being ready: the one whose log to show. */
 export function laggingNode(readiness: ClusterReadiness): string | undefined {
   if (!readiness.leader) return readiness.nodes[0]?.name;
-  return readiness.nodes.find((node) => node.name !== readiness.leader && !readiness.streaming.includes(node.name))?.name;
+  return readiness.nodes.find((node) => node.name !== readiness.leader && !readiness.streaming.includes(node.name))
+    ?.name;
 }

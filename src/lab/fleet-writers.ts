@@ -22,9 +22,16 @@ export interface FleetWriters {
  * finds the current leader again (REST API) and reconnects. Every failed
  * attempt counts.
  */
-export function startFleetWriters(labDir: string, topology: LabTopology, leaders: Map<string, string>, intervalMs = 50): FleetWriters {
+export function startFleetWriters(
+  labDir: string,
+  topology: LabTopology,
+  leaders: Map<string, string>,
+  intervalMs = 50,
+): FleetWriters {
   let running = true;
-  const loops = topology.clusters.map((cluster) => writeUntilStopped(labDir, topology, cluster, leaders.get(cluster.scope), intervalMs, () => running));
+  const loops = topology.clusters.map((cluster) =>
+    writeUntilStopped(labDir, topology, cluster, leaders.get(cluster.scope), intervalMs, () => running),
+  );
   return {
     async stop() {
       running = false;
@@ -33,7 +40,14 @@ export function startFleetWriters(labDir: string, topology: LabTopology, leaders
   };
 }
 
-async function writeUntilStopped(labDir: string, topology: LabTopology, cluster: LabCluster, firstLeader: string | undefined, intervalMs: number, running: () => boolean): Promise<WriterTally> {
+async function writeUntilStopped(
+  labDir: string,
+  topology: LabTopology,
+  cluster: LabCluster,
+  firstLeader: string | undefined,
+  intervalMs: number,
+  running: () => boolean,
+): Promise<WriterTally> {
   const tally: WriterTally = { scope: cluster.scope, ok: 0, failed: 0, longestOutageMs: 0 };
   const roles = await ensureClusterRoles(labDir, cluster.scope);
   let client: pg.Client | undefined;
@@ -43,10 +57,21 @@ async function writeUntilStopped(labDir: string, topology: LabTopology, cluster:
     leader ??= await currentLeader(topology, cluster);
     const node = cluster.nodes.find((candidate) => candidate.name === leader);
     if (!node) throw new Error(`no leader in ${cluster.scope}`);
-    const fresh = new pg.Client({ host: topology.host, port: node.pgPort, user: roles.superuser.username, password: roles.superuser.password.reveal(), database: 'postgres', connectionTimeoutMillis: 2_000, query_timeout: 2_000, application_name: 'pgfleet-writer' });
+    const fresh = new pg.Client({
+      host: topology.host,
+      port: node.pgPort,
+      user: roles.superuser.username,
+      password: roles.superuser.password.reveal(),
+      database: 'postgres',
+      connectionTimeoutMillis: 2_000,
+      query_timeout: 2_000,
+      application_name: 'pgfleet-writer',
+    });
     fresh.on('error', () => undefined);
     await fresh.connect();
-    await fresh.query('CREATE TABLE IF NOT EXISTS pgfleet_writer (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())');
+    await fresh.query(
+      'CREATE TABLE IF NOT EXISTS pgfleet_writer (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())',
+    );
     return fresh;
   };
   try {
@@ -55,7 +80,8 @@ async function writeUntilStopped(labDir: string, topology: LabTopology, cluster:
         client ??= await connect();
         await client.query('INSERT INTO pgfleet_writer DEFAULT VALUES');
         tally.ok += 1;
-        if (failingSince !== undefined) tally.longestOutageMs = Math.max(tally.longestOutageMs, Date.now() - failingSince);
+        if (failingSince !== undefined)
+          tally.longestOutageMs = Math.max(tally.longestOutageMs, Date.now() - failingSince);
         failingSince = undefined;
       } catch {
         tally.failed += 1;

@@ -1,8 +1,19 @@
 import { PgfleetError } from '../core/errors.js';
 import { findFreePortRange } from '../adapters/process/port-probe.js';
 import { labPortCount } from '../core/lab/lab-topology.js';
-import { type EnforceReport, applyFleetCredentials, enforceEtcdAuth, etcdAuthStatus, planEtcdAuthMigration, prepareFleetTenants } from '../migration/etcd-auth/index.js';
-import { etcdAuthEnabled, fleetConnectionFromSettings, withAdminClient as withAdmin } from '../fleet/fleet-connection.js';
+import {
+  type EnforceReport,
+  applyFleetCredentials,
+  enforceEtcdAuth,
+  etcdAuthStatus,
+  planEtcdAuthMigration,
+  prepareFleetTenants,
+} from '../migration/etcd-auth/index.js';
+import {
+  etcdAuthEnabled,
+  fleetConnectionFromSettings,
+  withAdminClient as withAdmin,
+} from '../fleet/fleet-connection.js';
 import { tenancyTargetFromSettings, verifyTenancy } from '../tenancy/index.js';
 import { type WriterTally, startFleetWriters } from './fleet-writers.js';
 import { labDown } from './lab-down.js';
@@ -68,9 +79,17 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
   const dir = options.dir ?? defaultLabDir();
   const basePort = options.basePort ?? (await findFreePortRange(labPortCount(SHAPE)));
 
-  say.step('Start a lab: 3 etcd members, open (no auth, no TLS), and 3 Patroni clusters of 2 nodes (alpha, beta, gamma), on 127.0.0.1');
+  say.step(
+    'Start a lab: 3 etcd members, open (no auth, no TLS), and 3 Patroni clusters of 2 nodes (alpha, beta, gamma), on 127.0.0.1',
+  );
   say.command(`pgfleet lab up --clusters 3 --nodes 2 --etcd-members 3 --dir ${dir}`);
-  const up = await labUp({ ...SHAPE, basePort, dir, signal: options.signal, onProgress: (message, transient) => (transient ? say.progress(message) : say.say(message)) });
+  const up = await labUp({
+    ...SHAPE,
+    basePort,
+    dir,
+    signal: options.signal,
+    onProgress: (message, transient) => (transient ? say.progress(message) : say.say(message)),
+  });
   say.endProgress();
   say.say(`lab ready in ${(up.elapsedMs / 1000).toFixed(1)} s, in ${dir}`);
   let kept = false;
@@ -79,81 +98,129 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
     const connection = await fleetConnectionFromSettings(labStateSettings(up.state), {});
     const leftOut = topology.clusters.at(-1)!.scope;
 
-    say.step('The fleet as it is: any client can read and write every cluster\'s keys in etcd');
+    say.step("The fleet as it is: any client can read and write every cluster's keys in etcd");
     say.command('pgfleet lab status');
     say.status(await labStatus(dir));
 
     say.step('A write on each primary, read back from its replica');
     const replication = await Promise.all(
       topology.clusters.map(async (cluster) => {
-        const leader = up.readiness.find((readiness) => readiness.scope === cluster.scope)?.leader ?? cluster.nodes[0]!.name;
+        const leader =
+          up.readiness.find((readiness) => readiness.scope === cluster.scope)?.leader ?? cluster.nodes[0]!.name;
         return checkWriteReplicates(topology, cluster, leader, await ensureClusterRoles(dir, cluster.scope));
       }),
     );
-    for (const check of replication) say.say(`${check.scope}: row ${check.marker} written on ${check.primary}, read back on ${check.replica} after ${check.visibleAfterMs} ms`);
+    for (const check of replication)
+      say.say(
+        `${check.scope}: row ${check.marker} written on ${check.primary}, read back on ${check.replica} after ${check.visibleAfterMs} ms`,
+      );
 
-    say.step('Applications write on every primary (every 50 ms) for the whole story; every node\'s role is sampled');
+    say.step("Applications write on every primary (every 50 ms) for the whole story; every node's role is sampled");
     const before = await leadersAndTimelines(topology);
     const writers = startFleetWriters(dir, topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
     const watch = startRoleWatch(topology, 500);
     let tallies: WriterTally[] = [];
     let roles: RoleWatchReport = { samples: 0, demotions: [], leaderChanges: [] };
-    let story: Omit<LabDemoResult, 'dir' | 'labUpMs' | 'replication' | 'writers' | 'roles' | 'leadersKept' | 'kept' | 'summary'>;
+    let story: Omit<
+      LabDemoResult,
+      'dir' | 'labUpMs' | 'replication' | 'writers' | 'roles' | 'leadersKept' | 'kept' | 'summary'
+    >;
     try {
-      say.say(`leaders: ${[...before].map(([scope, v]) => `${scope} → ${v.leader} (timeline ${v.timeline})`).join(', ')}`);
+      say.say(
+        `leaders: ${[...before].map(([scope, v]) => `${scope} → ${v.leader} (timeline ${v.timeline})`).join(', ')}`,
+      );
 
       say.step('Plan: every member found in the DCS, joined with tenancy and the instances on this host');
       say.command('pgfleet etcd auth plan');
       const plan = await planEtcdAuthMigration(connection);
-      say.say(`${plan.members.length} members in ${plan.clusters.length} clusters, all managed here; blocked: ${plan.blocked ? 'yes' : 'no'}`);
-      for (const cluster of plan.clusters) say.say(`${cluster.cluster}: tenant ${cluster.tenantUser} (${cluster.actions.length} prepare steps)`);
+      say.say(
+        `${plan.members.length} members in ${plan.clusters.length} clusters, all managed here; blocked: ${plan.blocked ? 'yes' : 'no'}`,
+      );
+      for (const cluster of plan.clusters)
+        say.say(`${cluster.cluster}: tenant ${cluster.tenantUser} (${cluster.actions.length} prepare steps)`);
 
-      say.step('Prepare: root, and per cluster one etcd user and role with readwrite on its own prefix only (auth stays off)');
+      say.step(
+        'Prepare: root, and per cluster one etcd user and role with readwrite on its own prefix only (auth stays off)',
+      );
       say.command('pgfleet etcd auth prepare');
       const prepared = await prepareFleetTenants(connection);
-      say.say(`${prepared.length} changes: ${prepared.filter((action) => action.startsWith('grant readwrite')).join('; ')}`);
+      say.say(
+        `${prepared.length} changes: ${prepared.filter((action) => action.startsWith('grant readwrite')).join('; ')}`,
+      );
       say.say('passwords are generated into 0600 files; none is printed');
 
       say.step(`Apply, but leave cluster ${leftOut} out, as if its host had been forgotten`);
       say.command('pgfleet etcd auth apply   # on every host but the one running ' + leftOut);
-      const applied = await applyFleetCredentials(connection, { instances: connection.localInstances.filter((instance) => instance.scope !== leftOut) });
+      const applied = await applyFleetCredentials(connection, {
+        instances: connection.localInstances.filter((instance) => instance.scope !== leftOut),
+      });
       for (const outcome of applied) say.say(`${outcome.scope}/${outcome.member}: ${outcome.detail}`);
 
       say.step('Enforce: the gates refuse, naming the members that are not ready; nothing is changed');
       say.command('pgfleet etcd auth enforce');
-      const refusal = await expectFailure(() => enforceEtcdAuth(connection), 'ENFORCE_GATES_REFUSED', 'enforce should have been refused at the gates');
-      const gateRefused = (refusal.details?.gateFailures as Array<{ subject: string; message: string }>).map((failure) => failure.subject);
-      for (const failure of refusal.details?.gateFailures as Array<{ message: string; hint: string }>) say.say(`refused: ${failure.message}`);
+      const refusal = await expectFailure(
+        () => enforceEtcdAuth(connection),
+        'ENFORCE_GATES_REFUSED',
+        'enforce should have been refused at the gates',
+      );
+      const gateRefused = (refusal.details?.gateFailures as Array<{ subject: string; message: string }>).map(
+        (failure) => failure.subject,
+      );
+      for (const failure of refusal.details?.gateFailures as Array<{ message: string; hint: string }>)
+        say.say(`refused: ${failure.message}`);
       say.say(`auth is still ${(await etcdAuthEnabled(connection)) ? 'ON (unexpected)' : 'off'}`);
 
       say.step('Drill: enforce --skip-gates lets the unprepared cluster through, to watch the live probe catch it');
       say.command('pgfleet etcd auth enforce --skip-gates');
       say.say('every cluster is paused first, so no member demotes while the DCS refuses it');
-      const rolledBack = await expectFailure(() => enforceEtcdAuth(connection, { skipGates: true, onProgress: (m) => say.say(`… ${m}`) }), 'ENFORCE_ROLLED_BACK', 'the drill should have rolled back');
+      const rolledBack = await expectFailure(
+        () => enforceEtcdAuth(connection, { skipGates: true, onProgress: (m) => say.say(`… ${m}`) }),
+        'ENFORCE_ROLLED_BACK',
+        'the drill should have rolled back',
+      );
       const drillReport = rolledBack.details?.report as EnforceReport;
-      const caught = drillReport.state.probes.filter((probe) => !probe.ok && !probe.detail.startsWith('not probed')).map((probe) => probe.member);
-      for (const failure of drillReport.state.failures.filter((f) => !f.startsWith('after rollback') && !f.includes('readiness record'))) say.say(`caught: ${failure}`);
-      say.say(`auth was switched off again automatically: it was on for ${drillReport.state.exposureWindowMs} ms; clusters resumed`);
+      const caught = drillReport.state.probes
+        .filter((probe) => !probe.ok && !probe.detail.startsWith('not probed'))
+        .map((probe) => probe.member);
+      for (const failure of drillReport.state.failures.filter(
+        (f) => !f.startsWith('after rollback') && !f.includes('readiness record'),
+      ))
+        say.say(`caught: ${failure}`);
+      say.say(
+        `auth was switched off again automatically: it was on for ${drillReport.state.exposureWindowMs} ms; clusters resumed`,
+      );
       say.say('(GET /cluster and dcs_last_seen would have shown that member healthy: only a DCS write tells)');
 
       say.step(`Apply the missing cluster ${leftOut}`);
       say.command(`pgfleet etcd auth apply   # on the host running ${leftOut}`);
-      const appliedLate = await applyFleetCredentials(connection, { instances: connection.localInstances.filter((instance) => instance.scope === leftOut) });
+      const appliedLate = await applyFleetCredentials(connection, {
+        instances: connection.localInstances.filter((instance) => instance.scope === leftOut),
+      });
       for (const outcome of appliedLate) say.say(`${outcome.scope}/${outcome.member}: ${outcome.detail}`);
 
-      say.step('Enforce: gates pass, pause, auth enable, every member writes to the DCS with its own credentials, resume');
+      say.step(
+        'Enforce: gates pass, pause, auth enable, every member writes to the DCS with its own credentials, resume',
+      );
       say.command('pgfleet etcd auth enforce');
       const enforceStarted = Date.now();
       const report = await enforceEtcdAuth(connection, { onProgress: (m) => say.say(`… ${m}`) });
       const enforceMs = Date.now() - enforceStarted;
-      say.say(`enforced in ${(enforceMs / 1000).toFixed(1)} s: ${report.state.probes.filter((p) => p.ok).length}/${report.state.probes.length} members wrote to the DCS with their own tenant`);
+      say.say(
+        `enforced in ${(enforceMs / 1000).toFixed(1)} s: ${report.state.probes.filter((p) => p.ok).length}/${report.state.probes.length} members wrote to the DCS with their own tenant`,
+      );
 
-      say.step('Tenants verify: no role range reaches beyond its cluster, and each tenant reads and writes its own prefix and is denied every other tenant\'s and everything outside');
+      say.step(
+        "Tenants verify: no role range reaches beyond its cluster, and each tenant reads and writes its own prefix and is denied every other tenant's and everything outside",
+      );
       say.command('pgfleet etcd tenants verify');
       const verified = await verifyLabTenants(up.state);
-      say.say(`static check over every role range: ${verified.findings === 0 ? 'no finding' : `${verified.findings} finding(s)`}`);
-      for (const probe of verified.probes) say.say(`${probe.user}: ${probe.ok ? probe.detail : `FAILED: ${probe.detail}`}`);
-      const isolation = verified.findings === 0 ? verified.probes : verified.probes.map((probe) => ({ ...probe, ok: false }));
+      say.say(
+        `static check over every role range: ${verified.findings === 0 ? 'no finding' : `${verified.findings} finding(s)`}`,
+      );
+      for (const probe of verified.probes)
+        say.say(`${probe.user}: ${probe.ok ? probe.detail : `FAILED: ${probe.detail}`}`);
+      const isolation =
+        verified.findings === 0 ? verified.probes : verified.probes.map((probe) => ({ ...probe, ok: false }));
 
       story = {
         leftOut,
@@ -171,10 +238,14 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
 
     say.step('What the applications saw, and where the fleet stands');
     for (const tally of tallies) say.say(`${tally.scope}: ${tally.ok} writes, ${tally.failed} failed`);
-    say.say(`${roles.samples} role samples: ${roles.demotions.length} demotions, ${roles.leaderChanges.length} leader changes; leaders and timelines ${leadersKept ? 'unchanged' : 'CHANGED'}`);
+    say.say(
+      `${roles.samples} role samples: ${roles.demotions.length} demotions, ${roles.leaderChanges.length} leader changes; leaders and timelines ${leadersKept ? 'unchanged' : 'CHANGED'}`,
+    );
     say.command('pgfleet etcd auth status');
     const status = await etcdAuthStatus(connection);
-    say.say(`etcd ${status.etcdVersion}: auth ${status.authEnabled ? 'ON' : 'off'}, ${status.tokenType} tokens; migration ${status.standing.stage}`);
+    say.say(
+      `etcd ${status.etcdVersion}: auth ${status.authEnabled ? 'ON' : 'off'}, ${status.tokenType} tokens; migration ${status.standing.stage}`,
+    );
 
     const failedWrites = tallies.reduce((sum, tally) => sum + tally.failed, 0);
     const isolated = story.isolation.length > 0 && story.isolation.every((probe) => probe.ok);
@@ -188,7 +259,10 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
       `applications: ${tallies.reduce((sum, tally) => sum + tally.ok, 0)} writes, ${failedWrites} failed; ${roles.demotions.length} demotions, ${roles.leaderChanges.length} leader changes`,
     ];
     if (failedWrites > 0 || roles.demotions.length > 0 || !leadersKept || !isolated) {
-      throw new PgfleetError('DEMO_UNEXPECTED', `the demo did not end as it should: ${summary.join('; ')}`, { hint: `the lab is kept for inspection in ${dir}; pgfleet lab down --dir ${dir} when done`, exitCode: 4 });
+      throw new PgfleetError('DEMO_UNEXPECTED', `the demo did not end as it should: ${summary.join('; ')}`, {
+        hint: `the lab is kept for inspection in ${dir}; pgfleet lab down --dir ${dir} when done`,
+        exitCode: 4,
+      });
     }
     if (options.keep) {
       kept = true;
@@ -224,7 +298,15 @@ async function verifyLabTenants(state: LabState): Promise<{ findings: number; pr
   const probes = (report.live ?? []).map((probe) => ({
     user: probe.user,
     ok: probe.ok,
-    detail: probe.ok ? `own prefix read/write; denied in ${probe.deniedIn.length} other tenant prefix(es) and outside` : [probe.ownPrefix.ok ? '' : probe.ownPrefix.detail, ...probe.breaches.map((breach) => `could ${breach.op} ${breach.key}`), ...probe.errors].filter(Boolean).join('; '),
+    detail: probe.ok
+      ? `own prefix read/write; denied in ${probe.deniedIn.length} other tenant prefix(es) and outside`
+      : [
+          probe.ownPrefix.ok ? '' : probe.ownPrefix.detail,
+          ...probe.breaches.map((breach) => `could ${breach.op} ${breach.key}`),
+          ...probe.errors,
+        ]
+          .filter(Boolean)
+          .join('; '),
   }));
   return { findings: report.findings.length, probes };
 }
@@ -239,4 +321,3 @@ async function expectFailure(step: () => Promise<unknown>, code: string, expecta
   }
   throw new PgfleetError('DEMO_UNEXPECTED', `${expectation}, but it succeeded`, { exitCode: 4 });
 }
-

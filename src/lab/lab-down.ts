@@ -30,10 +30,14 @@ export async function labDown(dir: string, options: { graceMs?: number } = {}): 
   await stopLabProcesses(state, options.graceMs);
   const survivors = processes.filter((process) => isRunning(process));
   if (survivors.length > 0) {
-    throw new PgfleetError('LAB_STOP_FAILED', `could not stop ${survivors.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`, {
-      hint: 'kill them by hand, then run `pgfleet lab down` again',
-      exitCode: 4,
-    });
+    throw new PgfleetError(
+      'LAB_STOP_FAILED',
+      `could not stop ${survivors.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`,
+      {
+        hint: 'kill them by hand, then run `pgfleet lab down` again',
+        exitCode: 4,
+      },
+    );
   }
   await rm(dir, { recursive: true, force: true });
   return { dir, existed: true, stopped: alive };

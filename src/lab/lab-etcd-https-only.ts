@@ -30,14 +30,26 @@ export interface LabHttpsOnlyResult {
  * again (over https, with a leader) before the next: a 3-member etcd keeps
  * its quorum throughout. Refused while a node's YAML still says http.
  */
-export async function labEtcdHttpsOnly(dir: string, options: { onProgress?: (message: string) => void } = {}): Promise<LabHttpsOnlyResult> {
+export async function labEtcdHttpsOnly(
+  dir: string,
+  options: { onProgress?: (message: string) => void } = {},
+): Promise<LabHttpsOnlyResult> {
   const progress = options.onProgress ?? (() => undefined);
   const state = await loadLabState(dir);
   const mode = state.etcdTls ?? 'off';
   if (mode !== 'dual') {
-    throw new PgfleetError('LAB_ETCD_NOT_DUAL', mode === 'https' ? `the etcd of the lab in ${dir} already serves https only` : `the etcd of the lab in ${dir} has no https listener`, {
-      hint: mode === 'https' ? 'nothing to do' : 'start a lab with `pgfleet lab up --etcd-tls dual` to drill the migration',
-    });
+    throw new PgfleetError(
+      'LAB_ETCD_NOT_DUAL',
+      mode === 'https'
+        ? `the etcd of the lab in ${dir} already serves https only`
+        : `the etcd of the lab in ${dir} has no https listener`,
+      {
+        hint:
+          mode === 'https'
+            ? 'nothing to do'
+            : 'start a lab with `pgfleet lab up --etcd-tls dual` to drill the migration',
+      },
+    );
   }
   const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   const onHttp: string[] = [];
@@ -45,17 +57,29 @@ export async function labEtcdHttpsOnly(dir: string, options: { onProgress?: (mes
   for (const node of state.topology.clusters.flatMap((cluster) => cluster.nodes)) {
     const instance = await readLocalInstance(instanceLayout(paths, node.name).configFile);
     instances.push(instance);
-    if ((instance.config[instance.dcsSection] as Record<string, unknown> | undefined)?.protocol !== 'https') onHttp.push(node.name);
+    if ((instance.config[instance.dcsSection] as Record<string, unknown> | undefined)?.protocol !== 'https')
+      onHttp.push(node.name);
   }
   if (onHttp.length > 0) {
-    throw new PgfleetError('LAB_ETCD_HTTP_IN_USE', `${onHttp.join(', ')} still reach etcd over http: removing the http listener would cut them off`, {
-      hint: `move them first: eval "$(pgfleet lab env --dir ${dir})" && pgfleet etcd tls migrate`,
-    });
+    throw new PgfleetError(
+      'LAB_ETCD_HTTP_IN_USE',
+      `${onHttp.join(', ')} still reach etcd over http: removing the http listener would cut them off`,
+      {
+        hint: `move them first: eval "$(pgfleet lab env --dir ${dir})" && pgfleet etcd tls migrate`,
+      },
+    );
   }
 
   // Each restart makes etcd elect a leader again, and Patroni 3.0.2 demotes a primary whose leader-key update
   // fails then: the clusters stay paused (no demotion on DCS errors) while the members restart.
-  const fleet = instances.map((instance): FleetMember => ({ namespace: instance.namespace, scope: instance.scope, name: instance.node, apiUrl: instance.restUrl, role: undefined, managedHere: true }));
+  const fleet = instances.map((instance): FleetMember => ({
+    namespace: instance.namespace,
+    scope: instance.scope,
+    name: instance.node,
+    apiUrl: instance.restUrl,
+    role: undefined,
+    managedHere: true,
+  }));
   const rest = new FleetRestClients(instances);
   progress(`pause ${new Set(fleet.map(clusterKey)).size} cluster(s) while etcd members restart`);
   const { pausedByUs } = await pauseClusters(fleet, rest);
@@ -67,7 +91,11 @@ export async function labEtcdHttpsOnly(dir: string, options: { onProgress?: (mes
   }
 }
 
-async function restartWithoutHttp(dir: string, state: LabState, progress: (message: string) => void): Promise<LabHttpsOnlyResult> {
+async function restartWithoutHttp(
+  dir: string,
+  state: LabState,
+  progress: (message: string) => void,
+): Promise<LabHttpsOnlyResult> {
   const spec = labEtcdClusterSpec({ ...state, etcdTls: 'https' });
   const client = labEtcdTlsPaths(dir).client;
   const members: LabHttpsOnlyResult['members'] = [];
@@ -100,7 +128,11 @@ async function restartWithoutHttp(dir: string, state: LabState, progress: (messa
   const httpPorts = state.topology.etcd.map((member) => member.clientPort);
   const stillOpen = await takenPorts(httpPorts, state.topology.host);
   if (stillOpen.length > 0) {
-    throw new PgfleetError('LAB_ETCD_HTTP_STILL_OPEN', `something still listens on the former etcd http ports ${stillOpen.join(', ')}`, { hint: 'check with ss -ltnp', exitCode: 4 });
+    throw new PgfleetError(
+      'LAB_ETCD_HTTP_STILL_OPEN',
+      `something still listens on the former etcd http ports ${stillOpen.join(', ')}`,
+      { hint: 'check with ss -ltnp', exitCode: 4 },
+    );
   }
   return { dir, members, closedHttpPorts: httpPorts };
 }

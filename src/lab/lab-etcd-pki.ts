@@ -28,7 +28,11 @@ export function labEtcdTlsPaths(labDir: string): LabEtcdTlsPaths {
   return {
     pkiDir,
     ca: caFiles(pkiDir),
-    client: { cacert: join(installed, 'ca.crt'), cert: join(installed, `${LAB_ETCD_CLIENT_NAME}.crt`), key: join(installed, `${LAB_ETCD_CLIENT_NAME}.key`) },
+    client: {
+      cacert: join(installed, 'ca.crt'),
+      cert: join(installed, `${LAB_ETCD_CLIENT_NAME}.crt`),
+      key: join(installed, `${LAB_ETCD_CLIENT_NAME}.key`),
+    },
   };
 }
 
@@ -49,13 +53,25 @@ export function labEtcdMemberCertificate(labDir: string, memberName: string): Ce
  * certificate per member (SANs 127.0.0.1 and localhost) and one client
  * certificate, then installs the client files for the Patroni user.
  */
-export async function issueLabEtcdCertificates(labDir: string, topology: LabTopology, owner: FileOwner | undefined): Promise<LabEtcdTlsPaths> {
+export async function issueLabEtcdCertificates(
+  labDir: string,
+  topology: LabTopology,
+  owner: FileOwner | undefined,
+): Promise<LabEtcdTlsPaths> {
   const paths = labEtcdTlsPaths(labDir);
   await initCertificateAuthority(paths.pkiDir, caRequest({ commonName: 'pgfleet lab CA' }));
   await Promise.all([
-    ...topology.etcd.map((member) => issueCertificate(paths.pkiDir, { ...leafRequest({ kind: 'peer', name: member.name, sans: [topology.host, 'localhost'] }), kind: 'peer' })),
+    ...topology.etcd.map((member) =>
+      issueCertificate(paths.pkiDir, {
+        ...leafRequest({ kind: 'peer', name: member.name, sans: [topology.host, 'localhost'] }),
+        kind: 'peer',
+      }),
+    ),
     // No CN: etcd 3.4's gateway refuses client certificates with a CN once auth is on (see leafRequest).
-    issueCertificate(paths.pkiDir, { ...leafRequest({ kind: 'client', name: LAB_ETCD_CLIENT_NAME, withoutCommonName: true }), kind: 'client' }),
+    issueCertificate(paths.pkiDir, {
+      ...leafRequest({ kind: 'client', name: LAB_ETCD_CLIENT_NAME, withoutCommonName: true }),
+      kind: 'client',
+    }),
   ]);
   const client = leafFiles(paths.pkiDir, 'client', LAB_ETCD_CLIENT_NAME);
   await ensureDirectory(join(labDir, 'etcd-tls'), 0o750, owner);

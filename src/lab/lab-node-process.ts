@@ -10,7 +10,9 @@ import { BINARIES } from './lab-up.js';
 /** The instance layout of one lab node. */
 export function labNodeLayout(state: LabState, node: string): InstanceLayout {
   if (!state.topology.clusters.some((cluster) => cluster.nodes.some((candidate) => candidate.name === node))) {
-    throw new PgfleetError('LAB_NO_SUCH_NODE', `the lab has no node ${node}`, { hint: '`pgfleet lab status` lists the nodes' });
+    throw new PgfleetError('LAB_NO_SUCH_NODE', `the lab has no node ${node}`, {
+      hint: '`pgfleet lab status` lists the nodes',
+    });
   }
   const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   return instanceLayout(paths, node);
@@ -23,8 +25,14 @@ export async function stopLabNode(state: LabState, node: string, graceMs = 60_00
 
 /** Starts a lab node's Patroni again and records its new process, so `lab down` stops it. */
 export async function startLabNode(state: LabState, node: string): Promise<void> {
-  const handle = await startPatroni(labNodeLayout(state, node), { patroniBinary: BINARIES.patroni, runAs: serviceUser() });
-  state.processes = [...state.processes.filter((process) => !(process.kind === 'patroni' && process.name === node)), { kind: 'patroni', name: node, ...handle }];
+  const handle = await startPatroni(labNodeLayout(state, node), {
+    patroniBinary: BINARIES.patroni,
+    runAs: serviceUser(),
+  });
+  state.processes = [
+    ...state.processes.filter((process) => !(process.kind === 'patroni' && process.name === node)),
+    { kind: 'patroni', name: node, ...handle },
+  ];
   await saveLabState(state);
 }
 

@@ -19,7 +19,12 @@ export function labNodeConfigFile(dir: string, topology: LabTopology, node: stri
  * the URL it uses. Falls back to plain http on the node's port when the YAML
  * cannot be read.
  */
-export async function labNodeRestClient(dir: string, topology: LabTopology, node: LabNode, timeoutMs: number): Promise<{ client: PatroniRestClient; url: string }> {
+export async function labNodeRestClient(
+  dir: string,
+  topology: LabTopology,
+  node: LabNode,
+  timeoutMs: number,
+): Promise<{ client: PatroniRestClient; url: string }> {
   const instance = await readLocalInstance(labNodeConfigFile(dir, topology, node.name)).catch(() => undefined);
   if (instance) return { client: patroniRestClientFor(instance, { timeoutMs }), url: instance.restUrl };
   const url = `http://${topology.host}:${node.restPort}`;

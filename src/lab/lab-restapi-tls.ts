@@ -44,11 +44,17 @@ const CLIENT_NAME = 'patroni';
 export async function prepareLabRestApiTls(dir: string, options: LabRestApiTlsOptions): Promise<LabRestApiTls> {
   const state = await loadLabState(dir);
   const pkiDir = join(state.dir, 'pki');
-  if (!(await exists(caFiles(pkiDir).certFile))) await initCertificateAuthority(pkiDir, caRequest({ commonName: 'pgfleet lab CA' }));
+  if (!(await exists(caFiles(pkiDir).certFile)))
+    await initCertificateAuthority(pkiDir, caRequest({ commonName: 'pgfleet lab CA' }));
   const server = leafFiles(pkiDir, 'server', SERVER_NAME);
   const client = leafFiles(pkiDir, 'client', CLIENT_NAME);
-  if (!(await exists(server.certFile))) await issueCertificate(pkiDir, { ...leafRequest({ kind: 'server', name: SERVER_NAME, sans: [state.topology.host, 'localhost'] }), kind: 'server' });
-  if (!(await exists(client.certFile))) await issueCertificate(pkiDir, { ...leafRequest({ kind: 'client', name: CLIENT_NAME }), kind: 'client' });
+  if (!(await exists(server.certFile)))
+    await issueCertificate(pkiDir, {
+      ...leafRequest({ kind: 'server', name: SERVER_NAME, sans: [state.topology.host, 'localhost'] }),
+      kind: 'server',
+    });
+  if (!(await exists(client.certFile)))
+    await issueCertificate(pkiDir, { ...leafRequest({ kind: 'client', name: CLIENT_NAME }), kind: 'client' });
 
   const runAs = serviceUser();
   const owner = runAs ? { uid: runAs.uid, gid: runAs.gid } : undefined;
@@ -96,7 +102,10 @@ export async function prepareLabRestApiTls(dir: string, options: LabRestApiTlsOp
 }
 
 /** Sets patroni.restapi and patroni.ctl in the lab settings, keeping the rest (and its comments); checked before it replaces the file. */
-async function declareInSettings(settingsFile: string, sections: { restapi: Record<string, unknown>; ctl: Record<string, unknown> }): Promise<void> {
+async function declareInSettings(
+  settingsFile: string,
+  sections: { restapi: Record<string, unknown>; ctl: Record<string, unknown> },
+): Promise<void> {
   const document = parseDocument(await readFile(settingsFile, 'utf8'));
   document.setIn(['patroni', 'restapi'], document.createNode(sections.restapi));
   document.setIn(['patroni', 'ctl'], document.createNode(sections.ctl));

@@ -17,7 +17,6 @@ export function labSecretsDir(labDir: string): string {
   return join(labDir, 'secrets');
 }
 
-
 export function etcdRootPasswordFile(labDir: string): string {
   return join(labSecretsDir(labDir), 'etcd-root.password');
 }

@@ -15,7 +15,11 @@ export const LAB_TEMPLATE_FILE = 'patroni-template.yaml';
  * the lab's own node configuration) reads the fleet from them, exactly as on
  * a real fleet described by a settings file.
  */
-export function labSiteSettingsDocument(dir: string, topology: LabTopology, etcdScheme: 'http' | 'https' = 'http'): Record<string, unknown> {
+export function labSiteSettingsDocument(
+  dir: string,
+  topology: LabTopology,
+  etcdScheme: 'http' | 'https' = 'http',
+): Record<string, unknown> {
   const client = labEtcdTlsPaths(dir).client;
   return {
     prefix: dir,
@@ -48,9 +52,16 @@ export function labSiteSettingsDocument(dir: string, topology: LabTopology, etcd
   };
 }
 
-export function labSiteSettings(dir: string, topology: LabTopology, etcdScheme: 'http' | 'https' = 'http'): { settings: SiteSettings; yaml: string } {
+export function labSiteSettings(
+  dir: string,
+  topology: LabTopology,
+  etcdScheme: 'http' | 'https' = 'http',
+): { settings: SiteSettings; yaml: string } {
   const document = labSiteSettingsDocument(dir, topology, etcdScheme);
-  return { settings: SiteSettingsSchema.parse(document), yaml: `# Site settings of a pgfleet lab; point pgfleet at them with: eval "$(pgfleet lab env --dir ${dir})"\n${stringify(document)}` };
+  return {
+    settings: SiteSettingsSchema.parse(document),
+    yaml: `# Site settings of a pgfleet lab; point pgfleet at them with: eval "$(pgfleet lab env --dir ${dir})"\n${stringify(document)}`,
+  };
 }
 
 /** The settings of an existing lab, as `lab up` wrote them for its etcd mode. */

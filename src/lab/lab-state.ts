@@ -57,21 +57,32 @@ export async function saveLabState(state: LabState): Promise<void> {
 export async function loadLabState(dir: string): Promise<LabState> {
   const text = await readFile(join(dir, LAB_STATE_FILE), 'utf8').catch(() => undefined);
   if (text === undefined) {
-    const exists = await stat(dir).then(() => true, () => false);
+    const exists = await stat(dir).then(
+      () => true,
+      () => false,
+    );
     throw new PgfleetError(
       exists ? 'LAB_NOT_A_LAB' : 'LAB_NOT_FOUND',
       exists ? `${dir} is not a pgfleet lab (no ${LAB_STATE_FILE})` : `no lab at ${dir}`,
-      { hint: exists ? 'pgfleet only touches directories it created; check --dir' : 'start one with `pgfleet lab up`, or pass --dir' },
+      {
+        hint: exists
+          ? 'pgfleet only touches directories it created; check --dir'
+          : 'start one with `pgfleet lab up`, or pass --dir',
+      },
     );
   }
   let state: LabState;
   try {
     state = JSON.parse(text) as LabState;
   } catch {
-    throw new PgfleetError('LAB_STATE_CORRUPT', `${join(dir, LAB_STATE_FILE)} is not valid JSON`, { hint: 'stop its processes by hand and remove the directory' });
+    throw new PgfleetError('LAB_STATE_CORRUPT', `${join(dir, LAB_STATE_FILE)} is not valid JSON`, {
+      hint: 'stop its processes by hand and remove the directory',
+    });
   }
   if (state.marker !== MARKER) {
-    throw new PgfleetError('LAB_NOT_A_LAB', `${dir} is not a pgfleet lab (unknown marker in ${LAB_STATE_FILE})`, { hint: 'pgfleet only touches directories it created; check --dir' });
+    throw new PgfleetError('LAB_NOT_A_LAB', `${dir} is not a pgfleet lab (unknown marker in ${LAB_STATE_FILE})`, {
+      hint: 'pgfleet only touches directories it created; check --dir',
+    });
   }
   return state;
 }

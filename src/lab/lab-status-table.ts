@@ -6,17 +6,35 @@ export function renderLabStatus(status: LabStatus): string {
   const lines: string[] = [];
   lines.push(`lab ${status.id} in ${status.dir} (${status.phase})`);
   lines.push('');
-  lines.push(textTable(['ETCD MEMBER', 'ENDPOINT', 'HEALTH', 'LEADER', 'VERSION'], status.etcd.map((m) => [m.name, m.endpoint, m.healthy ? 'healthy' : m.running ? 'unhealthy' : 'stopped', m.leader ? '*' : '', m.version ?? '-'])));
+  lines.push(
+    textTable(
+      ['ETCD MEMBER', 'ENDPOINT', 'HEALTH', 'LEADER', 'VERSION'],
+      status.etcd.map((m) => [
+        m.name,
+        m.endpoint,
+        m.healthy ? 'healthy' : m.running ? 'unhealthy' : 'stopped',
+        m.leader ? '*' : '',
+        m.version ?? '-',
+      ]),
+    ),
+  );
   for (const cluster of status.clusters) {
     lines.push('');
     lines.push(`cluster ${cluster.scope} (leader: ${cluster.leader ?? 'none'})`);
     lines.push(
       textTable(
         ['MEMBER', 'ROLE', 'STATE', 'TL', 'LAG', 'PG PORT', 'REST URL'],
-        cluster.nodes.map((n) => [n.name, n.role ?? (n.running ? '?' : 'stopped'), n.state ?? (n.error ? 'unreachable' : '-'), n.timeline === undefined ? '-' : String(n.timeline), n.lag === undefined ? '-' : String(n.lag), String(n.pgPort), n.restUrl]),
+        cluster.nodes.map((n) => [
+          n.name,
+          n.role ?? (n.running ? '?' : 'stopped'),
+          n.state ?? (n.error ? 'unreachable' : '-'),
+          n.timeline === undefined ? '-' : String(n.timeline),
+          n.lag === undefined ? '-' : String(n.lag),
+          String(n.pgPort),
+          n.restUrl,
+        ]),
       ),
     );
   }
   return lines.join('\n');
 }
-

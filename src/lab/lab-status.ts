@@ -52,9 +52,22 @@ export async function labStatus(dir: string): Promise<LabStatus> {
       const client = new EtcdClient({ endpoints: [endpoint], tls, timeoutMs: 1_500 });
       try {
         const status = await client.status(endpoint);
-        return { name: member.name, endpoint, running: process ? isRunning(process) : false, healthy: true, leader: status.leader === status.memberId, version: status.version };
+        return {
+          name: member.name,
+          endpoint,
+          running: process ? isRunning(process) : false,
+          healthy: true,
+          leader: status.leader === status.memberId,
+          version: status.version,
+        };
       } catch {
-        return { name: member.name, endpoint, running: process ? isRunning(process) : false, healthy: false, leader: false };
+        return {
+          name: member.name,
+          endpoint,
+          running: process ? isRunning(process) : false,
+          healthy: false,
+          leader: false,
+        };
       } finally {
         await client.close();
       }
@@ -73,7 +86,13 @@ export async function labStatus(dir: string): Promise<LabStatus> {
             const status = await client.nodeStatus();
             const clusterView = await client.cluster().catch(() => undefined);
             const lag = clusterView?.members.find((member) => member.name === node.name)?.lag;
-            return { ...base, role: status.role, state: status.state, ...(status.timeline === undefined ? {} : { timeline: status.timeline }), ...(lag === undefined ? {} : { lag }) };
+            return {
+              ...base,
+              role: status.role,
+              state: status.state,
+              ...(status.timeline === undefined ? {} : { timeline: status.timeline }),
+              ...(lag === undefined ? {} : { lag }),
+            };
           } catch (error) {
             return { ...base, error: error instanceof Error ? error.message : String(error) };
           } finally {

@@ -7,7 +7,13 @@ import { ExitCode, PgfleetError } from '../core/errors.js';
 import { defaultPgHba } from '../core/instance/default-pg-hba.js';
 import { instanceLayout, type InstanceLayout } from '../core/instance/instance-layout.js';
 import { type LabEtcdTls, labEtcdClientSchemes, labNodeScheme, labSettingsScheme } from '../core/lab/lab-etcd-tls.js';
-import { type LabNode, type LabTopology, type LabTopologyInput, labEtcdEndpoints, planLabTopology } from '../core/lab/lab-topology.js';
+import {
+  type LabNode,
+  type LabTopology,
+  type LabTopologyInput,
+  labEtcdEndpoints,
+  planLabTopology,
+} from '../core/lab/lab-topology.js';
 import { buildPatroniConfig } from '../core/patroni-config/build-config.js';
 import type { InstanceSpec } from '../core/patroni-config/instance-spec.js';
 import { parsePatroniVersion, patroniFeatures, type PatroniFeatures } from '../core/patroni-config/patroni-features.js';
@@ -76,10 +82,14 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   const dir = options.dir ?? defaultLabDir();
   const signal = options.signal;
   const interruption = (): PgfleetError =>
-    new PgfleetError('LAB_UP_INTERRUPTED', `lab up interrupted: every process it had started is stopped and ${dir} is removed`, {
-      hint: 'run `pgfleet lab up` again to start a lab',
-      exitCode: ExitCode.interrupted,
-    });
+    new PgfleetError(
+      'LAB_UP_INTERRUPTED',
+      `lab up interrupted: every process it had started is stopped and ${dir} is removed`,
+      {
+        hint: 'run `pgfleet lab up` again to start a lab',
+        exitCode: ExitCode.interrupted,
+      },
+    );
   const checkpoint = (): void => {
     if (signal?.aborted) throw interruption();
   };
@@ -87,9 +97,13 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   await checkLabDirUsable(dir);
   const busy = await takenPorts(topology.ports, topology.host);
   if (busy.length > 0) {
-    throw new PgfleetError('LAB_PORTS_TAKEN', `ports ${formatPorts(busy)} in the lab's range ${topology.basePort}-${topology.ports.at(-1)} are already in use`, {
-      hint: 'choose another --base-port (or stop what listens there)',
-    });
+    throw new PgfleetError(
+      'LAB_PORTS_TAKEN',
+      `ports ${formatPorts(busy)} in the lab's range ${topology.basePort}-${topology.ports.at(-1)} are already in use`,
+      {
+        hint: 'choose another --base-port (or stop what listens there)',
+      },
+    );
   }
   await checkBinaries();
   const runAs = serviceUser();
@@ -98,7 +112,10 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   const features = await detectPatroniFeatures(BINARIES.patroni);
 
   // Interrupted during the checks: nothing exists yet, nothing to undo.
-  if (signal?.aborted) throw new PgfleetError('LAB_UP_INTERRUPTED', 'lab up interrupted before it started anything', { exitCode: ExitCode.interrupted });
+  if (signal?.aborted)
+    throw new PgfleetError('LAB_UP_INTERRUPTED', 'lab up interrupted before it started anything', {
+      exitCode: ExitCode.interrupted,
+    });
 
   // From here on the lab exists: every process is recorded as soon as it starts.
   await ensureDirectory(dir, 0o755);
@@ -106,7 +123,13 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   const { settings, yaml } = labSiteSettings(dir, topology, labSettingsScheme(etcdTls));
   // In dual mode the nodes start on http, as a fleet does before `pgfleet etcd tls migrate`.
   const nodeSettings = labSiteSettings(dir, topology, labNodeScheme(etcdTls)).settings;
-  const state = newLabState({ id: randomBytes(4).toString('hex'), dir, topology, settingsFile: join(dir, LAB_SETTINGS_FILE), etcdTls });
+  const state = newLabState({
+    id: randomBytes(4).toString('hex'),
+    dir,
+    topology,
+    settingsFile: join(dir, LAB_SETTINGS_FILE),
+    etcdTls,
+  });
   await saveLabState(state);
   try {
     await writeFileAtomic(join(dir, LAB_SETTINGS_FILE), yaml, { mode: 0o644 });
@@ -118,7 +141,10 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
     }
     checkpoint();
 
-    progress(`starting etcd: ${topology.etcd.length} member(s)${etcdTls === 'off' ? '' : etcdTls === 'dual' ? ' on http and https' : ' on https'}`, false);
+    progress(
+      `starting etcd: ${topology.etcd.length} member(s)${etcdTls === 'off' ? '' : etcdTls === 'dual' ? ' on http and https' : ' on https'}`,
+      false,
+    );
     await ensureDirectory(join(dir, 'etcd'), 0o700);
     const etcdSpec = labEtcdClusterSpec(state, options.etcdAuthToken);
     const members = await startEtcdMembers(etcdSpec, async (member) => {
@@ -131,13 +157,20 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
     if (etcdTls !== 'off') await checkEtcdTlsGateway(topology, labEtcdTlsPaths(dir).client);
     checkpoint();
 
-    const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: runAs?.home ?? process.env.HOME ?? '/', env: {} });
+    const paths = resolveSitePaths(settings, {
+      isRoot: isRoot(),
+      home: runAs?.home ?? process.env.HOME ?? '/',
+      env: {},
+    });
     await prepareInstanceDirectories(paths, owner);
     const template = parseYaml(LAB_PATRONI_TEMPLATE) as Record<string, unknown>;
     // Every node's YAML first, through the same writer as `instance create` (checked by `patroni --validate-config`,
     // which the lab settings enforce), all at once: a bad one fails the start before any Patroni runs.
     const patroni = nodeSettings.patroni!;
-    progress(`writing ${topology.clusters.reduce((sum, cluster) => sum + cluster.nodes.length, 0)} Patroni configurations (checked by patroni --validate-config)`, false);
+    progress(
+      `writing ${topology.clusters.reduce((sum, cluster) => sum + cluster.nodes.length, 0)} Patroni configurations (checked by patroni --validate-config)`,
+      false,
+    );
     await Promise.all(
       topology.clusters.map(async (cluster) => {
         const roles = await ensureClusterRoles(dir, cluster.scope);
@@ -145,8 +178,16 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
           cluster.nodes.map(async (node) => {
             const layout = instanceLayout(paths, node.name);
             await prepareInstance(layout, owner);
-            const config = buildPatroniConfig({ settings: patroni, instance: labInstanceSpec(node, layout, settings, roles), template, features });
-            await writePatroniConfigFile(layout.configFile, config, { owner, validation: { execpath: patroni.execpath, enforce: patroni.enforce_config_validation } });
+            const config = buildPatroniConfig({
+              settings: patroni,
+              instance: labInstanceSpec(node, layout, settings, roles),
+              template,
+              features,
+            });
+            await writePatroniConfigFile(layout.configFile, config, {
+              owner,
+              validation: { execpath: patroni.execpath, enforce: patroni.enforce_config_validation },
+            });
           }),
         );
       }),
@@ -163,7 +204,15 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
       }
     }
 
-    const readiness = await waitForFleetReady(state, paths, started, started + timeoutMs, progress, signal, interruption);
+    const readiness = await waitForFleetReady(
+      state,
+      paths,
+      started,
+      started + timeoutMs,
+      progress,
+      signal,
+      interruption,
+    );
     checkpoint();
     state.phase = 'ready';
     await saveLabState(state);
@@ -176,14 +225,21 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
       throw error;
     }
     // Interrupted: whatever the step was doing, undo the whole start, as `lab down` would.
-    progress(`interrupted: stopping the ${state.processes.length} process(es) started so far and removing ${dir}`, false);
+    progress(
+      `interrupted: stopping the ${state.processes.length} process(es) started so far and removing ${dir}`,
+      false,
+    );
     await stopLabProcesses(state).catch(() => undefined);
     const survivors = (await currentLabProcesses(state)).filter((process) => isRunning(process));
     if (survivors.length > 0) {
-      throw new PgfleetError('LAB_UP_INTERRUPTED', `lab up interrupted, but ${survivors.map((p) => `${p.name} (pid ${p.pid})`).join(', ')} could not be stopped`, {
-        hint: `kill them by hand, then run \`pgfleet lab down --dir ${dir}\``,
-        exitCode: ExitCode.interrupted,
-      });
+      throw new PgfleetError(
+        'LAB_UP_INTERRUPTED',
+        `lab up interrupted, but ${survivors.map((p) => `${p.name} (pid ${p.pid})`).join(', ')} could not be stopped`,
+        {
+          hint: `kill them by hand, then run \`pgfleet lab down --dir ${dir}\``,
+          exitCode: ExitCode.interrupted,
+        },
+      );
     }
     await rm(dir, { recursive: true, force: true });
     throw interruption();
@@ -195,7 +251,11 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
  * `interruption()` at once. `work` goes on by itself (a health poll that ends
  * when the processes it watches are stopped); its outcome is ignored.
  */
-function unlessInterrupted<T>(work: Promise<T>, signal: AbortSignal | undefined, interruption: () => Error): Promise<T> {
+function unlessInterrupted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  interruption: () => Error,
+): Promise<T> {
   if (!signal) return work;
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(interruption());
@@ -205,7 +265,12 @@ function unlessInterrupted<T>(work: Promise<T>, signal: AbortSignal | undefined,
   });
 }
 
-export function labInstanceSpec(node: LabNode, layout: InstanceLayout, settings: SiteSettings, roles: Awaited<ReturnType<typeof ensureClusterRoles>>): InstanceSpec {
+export function labInstanceSpec(
+  node: LabNode,
+  layout: InstanceLayout,
+  settings: SiteSettings,
+  roles: Awaited<ReturnType<typeof ensureClusterRoles>>,
+): InstanceSpec {
   return {
     name: node.name,
     scope: node.scope,
@@ -240,24 +305,35 @@ async function waitForFleetReady(
   const clients = new Map<string, PatroniRestClient>();
   const clientFor = async (node: LabNode): Promise<PatroniRestClient> => {
     let client = clients.get(node.name);
-    if (!client) clients.set(node.name, (client = (await labNodeRestClient(state.dir, state.topology, node, 2_000)).client));
+    if (!client)
+      clients.set(node.name, (client = (await labNodeRestClient(state.dir, state.topology, node, 2_000)).client));
     return client;
   };
   try {
     for (;;) {
-      const readiness = await Promise.all(state.topology.clusters.map((cluster) => clusterReadiness(cluster, clientFor)));
+      const readiness = await Promise.all(
+        state.topology.clusters.map((cluster) => clusterReadiness(cluster, clientFor)),
+      );
       if (signal?.aborted) throw interruption();
       progress(`waiting for leaders and streaming replicas: ${readiness.map(describeReadiness).join('  ')}`, true);
       if (readiness.every((cluster) => cluster.ready)) return readiness;
       const dead = state.processes.find((process) => process.kind === 'patroni' && !isRunning(process));
       if (dead || Date.now() > deadline) {
-        const culprit = dead?.name ?? readiness.map(laggingNode).find((name) => name !== undefined) ?? state.topology.clusters[0]!.nodes[0]!.name;
+        const culprit =
+          dead?.name ??
+          readiness.map(laggingNode).find((name) => name !== undefined) ??
+          state.topology.clusters[0]!.nodes[0]!.name;
         const log = instanceLayout(paths, culprit).logFile;
         const tail = await tailFile(log, 8);
         throw new PgfleetError(
           dead ? 'LAB_PATRONI_EXITED' : 'LAB_START_TIMEOUT',
-          dead ? `Patroni of node ${culprit} exited during start-up` : `lab not ready after ${Math.round((Date.now() - startedAt) / 1000)} s: node ${culprit} has no leader or is not streaming`,
-          { hint: `see its log: ${log}${tail.trim() ? `\n--- last lines of ${log} ---\n${tail.trimEnd()}` : ''}`, exitCode: 4 },
+          dead
+            ? `Patroni of node ${culprit} exited during start-up`
+            : `lab not ready after ${Math.round((Date.now() - startedAt) / 1000)} s: node ${culprit} has no leader or is not streaming`,
+          {
+            hint: `see its log: ${log}${tail.trim() ? `\n--- last lines of ${log} ---\n${tail.trimEnd()}` : ''}`,
+            exitCode: 4,
+          },
         );
       }
       await sleep(500, undefined, signal ? { signal } : {}).catch(() => undefined);
@@ -286,7 +362,11 @@ export async function stopLabProcesses(state: LabState, graceMs = 30_000): Promi
   const patronis = processes.filter((process) => process.kind === 'patroni');
   await Promise.all(patronis.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs })));
   const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
-  await Promise.all(state.topology.clusters.flatMap((cluster) => cluster.nodes.map((node) => stopOrphanedPostmaster(instanceLayout(paths, node.name).dataDir))));
+  await Promise.all(
+    state.topology.clusters.flatMap((cluster) =>
+      cluster.nodes.map((node) => stopOrphanedPostmaster(instanceLayout(paths, node.name).dataDir)),
+    ),
+  );
   const etcds = state.processes.filter((process) => process.kind === 'etcd');
   // Stopped together, the etcd leader first tries to hand leadership to a member that is stopping too, and waits
   // out the request timeout (about 7 s) before it gives up: a short grace, then SIGKILL, for data that goes away with the lab.
@@ -307,13 +387,18 @@ async function prepareInstance(layout: InstanceLayout, owner: FileOwner | undefi
 async function checkLabDirUsable(dir: string): Promise<void> {
   const info = await stat(dir).catch(() => undefined);
   if (!info) return;
-  if (!info.isDirectory()) throw new PgfleetError('LAB_DIR_INVALID', `${dir} exists and is not a directory`, { hint: 'choose another --dir' });
+  if (!info.isDirectory())
+    throw new PgfleetError('LAB_DIR_INVALID', `${dir} exists and is not a directory`, { hint: 'choose another --dir' });
   const entries = await readdir(dir);
   if (entries.includes(LAB_STATE_FILE)) {
-    throw new PgfleetError('LAB_EXISTS', `a lab already exists in ${dir}`, { hint: `see it with \`pgfleet lab status --dir ${dir}\`, or remove it with \`pgfleet lab down --dir ${dir}\`` });
+    throw new PgfleetError('LAB_EXISTS', `a lab already exists in ${dir}`, {
+      hint: `see it with \`pgfleet lab status --dir ${dir}\`, or remove it with \`pgfleet lab down --dir ${dir}\``,
+    });
   }
   if (entries.length > 0) {
-    throw new PgfleetError('LAB_DIR_NOT_A_LAB', `${dir} exists, is not empty and is not a pgfleet lab`, { hint: 'choose another --dir; pgfleet never writes into a directory it did not create' });
+    throw new PgfleetError('LAB_DIR_NOT_A_LAB', `${dir} exists, is not empty and is not a pgfleet lab`, {
+      hint: 'choose another --dir; pgfleet never writes into a directory it did not create',
+    });
   }
 }
 
@@ -321,16 +406,22 @@ async function checkLabDirUsable(dir: string): Promise<void> {
 async function checkReachableBy(dir: string, user: OsUser): Promise<void> {
   const blocking = await firstUntraversableAncestor(dir, user);
   if (blocking) {
-    throw new PgfleetError('LAB_DIR_UNREACHABLE', `the ${user.name} user that runs Patroni cannot reach ${dir}: ${blocking.path} has mode ${blocking.mode.toString(8).padStart(4, '0')}`, {
-      hint: `choose a --dir it can reach (e.g. under /var/lib or /tmp), or chmod o+x ${blocking.path}`,
-    });
+    throw new PgfleetError(
+      'LAB_DIR_UNREACHABLE',
+      `the ${user.name} user that runs Patroni cannot reach ${dir}: ${blocking.path} has mode ${blocking.mode.toString(8).padStart(4, '0')}`,
+      {
+        hint: `choose a --dir it can reach (e.g. under /var/lib or /tmp), or chmod o+x ${blocking.path}`,
+      },
+    );
   }
 }
 
 async function checkBinaries(): Promise<void> {
   for (const binary of [BINARIES.etcd, BINARIES.patroni, '/usr/lib/postgresql/15/bin/postgres']) {
     await access(binary).catch(() => {
-      throw new PgfleetError('LAB_BINARY_MISSING', `${binary} not found`, { hint: 'install the stack: bash scripts/setup.sh (or apt-get install -y etcd-server etcd-client patroni postgresql)' });
+      throw new PgfleetError('LAB_BINARY_MISSING', `${binary} not found`, {
+        hint: 'install the stack: bash scripts/setup.sh (or apt-get install -y etcd-server etcd-client patroni postgresql)',
+      });
     });
   }
 }
@@ -341,7 +432,10 @@ async function detectPatroniFeatures(binary: string): Promise<PatroniFeatures> {
 }
 
 /** How the lab's etcd members run: listeners for its TLS mode, and their certificates. */
-export function labEtcdClusterSpec(state: Pick<LabState, 'dir' | 'topology' | 'id' | 'etcdTls'>, authToken?: string): EtcdClusterSpec {
+export function labEtcdClusterSpec(
+  state: Pick<LabState, 'dir' | 'topology' | 'id' | 'etcdTls'>,
+  authToken?: string,
+): EtcdClusterSpec {
   const etcdTls = state.etcdTls ?? 'off';
   const tlsPaths = labEtcdTlsPaths(state.dir);
   return {
@@ -351,7 +445,15 @@ export function labEtcdClusterSpec(state: Pick<LabState, 'dir' | 'topology' | 'i
     clusterToken: `pgfleet-lab-${state.id}`,
     authToken,
     clientSchemes: labEtcdClientSchemes(etcdTls),
-    ...(etcdTls === 'off' ? {} : { tls: { caFile: tlsPaths.ca.certFile, memberCertificate: (name: string) => labEtcdMemberCertificate(state.dir, name), client: tlsPaths.client } }),
+    ...(etcdTls === 'off'
+      ? {}
+      : {
+          tls: {
+            caFile: tlsPaths.ca.certFile,
+            memberCertificate: (name: string) => labEtcdMemberCertificate(state.dir, name),
+            client: tlsPaths.client,
+          },
+        }),
   };
 }
 
@@ -365,10 +467,14 @@ async function checkEtcdTlsGateway(topology: LabTopology, tls: EtcdTlsFiles): Pr
   try {
     for (const endpoint of endpoints) {
       await client.status(endpoint).catch((error: unknown) => {
-        throw new PgfleetError('LAB_ETCD_TLS_BROKEN', `etcd at ${endpoint} answers /health over https but not its v3 API: ${error instanceof Error ? error.message : String(error)}`, {
-          hint: "the member certificate needs clientAuth as well as serverAuth (etcd's gateway dials itself with it)",
-          exitCode: 4,
-        });
+        throw new PgfleetError(
+          'LAB_ETCD_TLS_BROKEN',
+          `etcd at ${endpoint} answers /health over https but not its v3 API: ${error instanceof Error ? error.message : String(error)}`,
+          {
+            hint: "the member certificate needs clientAuth as well as serverAuth (etcd's gateway dials itself with it)",
+            exitCode: 4,
+          },
+        );
       });
     }
   } finally {

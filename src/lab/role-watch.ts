@@ -24,7 +24,10 @@ export interface RoleWatchReport {
  * lab directory, each node is reached with the credentials of its YAML (a lab
  * whose REST API is protected); without it, over plain http.
  */
-export async function leadersAndTimelines(topology: LabTopology, labDir?: string): Promise<Map<string, LeaderAndTimeline>> {
+export async function leadersAndTimelines(
+  topology: LabTopology,
+  labDir?: string,
+): Promise<Map<string, LeaderAndTimeline>> {
   const result = new Map<string, LeaderAndTimeline>();
   await Promise.all(
     topology.clusters.flatMap((cluster) =>
@@ -42,7 +45,12 @@ export async function leadersAndTimelines(topology: LabTopology, labDir?: string
   return new Map([...result].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-async function nodeClient(topology: LabTopology, node: LabNode, labDir: string | undefined, timeoutMs: number): Promise<PatroniRestClient> {
+async function nodeClient(
+  topology: LabTopology,
+  node: LabNode,
+  labDir: string | undefined,
+  timeoutMs: number,
+): Promise<PatroniRestClient> {
   if (labDir) return (await labNodeRestClient(labDir, topology, node, timeoutMs)).client;
   return patroniRestClientFor({ apiUrl: `http://${topology.host}:${node.restPort}` }, { timeoutMs });
 }
@@ -53,10 +61,18 @@ async function nodeClient(topology: LabTopology, node: LabNode, labDir: string |
  * miss (a demoted primary that was promoted again). A node that does not
  * answer a sample is skipped, not counted as demoted.
  */
-export function startRoleWatch(topology: LabTopology, intervalMs = 250, labDir?: string): { stop(): Promise<RoleWatchReport> } {
+export function startRoleWatch(
+  topology: LabTopology,
+  intervalMs = 250,
+  labDir?: string,
+): { stop(): Promise<RoleWatchReport> } {
   let running = true;
   const started = Date.now();
-  const clients = new Map<string, Promise<PatroniRestClient>>(topology.clusters.flatMap((cluster) => cluster.nodes.map((node) => [node.name, nodeClient(topology, node, labDir, 2_000)] as const)));
+  const clients = new Map<string, Promise<PatroniRestClient>>(
+    topology.clusters.flatMap((cluster) =>
+      cluster.nodes.map((node) => [node.name, nodeClient(topology, node, labDir, 2_000)] as const),
+    ),
+  );
   const lastRole = new Map<string, string>();
   const lastLeader = new Map<string, string>();
   const report: RoleWatchReport = { samples: 0, demotions: [], leaderChanges: [] };
@@ -65,14 +81,24 @@ export function startRoleWatch(topology: LabTopology, intervalMs = 250, labDir?:
       await Promise.all(
         topology.clusters.map(async (cluster) => {
           for (const node of cluster.nodes) {
-            const role = await (await clients.get(node.name)!).nodeStatus().then((status) => status.role, () => undefined);
+            const role = await (await clients.get(node.name)!).nodeStatus().then(
+              (status) => status.role,
+              () => undefined,
+            );
             if (role === undefined) continue;
             const previous = lastRole.get(node.name);
-            if (isPrimary(previous) && !isPrimary(role)) report.demotions.push({ node: node.name, from: previous!, to: role, atMs: Date.now() - started });
+            if (isPrimary(previous) && !isPrimary(role))
+              report.demotions.push({ node: node.name, from: previous!, to: role, atMs: Date.now() - started });
             lastRole.set(node.name, role);
             if (isPrimary(role)) {
               const leader = lastLeader.get(cluster.scope);
-              if (leader !== undefined && leader !== node.name) report.leaderChanges.push({ scope: cluster.scope, from: leader, to: node.name, atMs: Date.now() - started });
+              if (leader !== undefined && leader !== node.name)
+                report.leaderChanges.push({
+                  scope: cluster.scope,
+                  from: leader,
+                  to: node.name,
+                  atMs: Date.now() - started,
+                });
               lastLeader.set(cluster.scope, node.name);
             }
           }

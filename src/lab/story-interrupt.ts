@@ -7,7 +7,11 @@ import type { DemoNarrator } from './demo-narrator.js';
  * a step may be a 30 s wait, and the caller's cleanup (stop the lab, switch
  * auth off) must not wait behind it.
  */
-export async function untilInterrupted<T>(story: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+export async function untilInterrupted<T>(
+  story: Promise<T>,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<T> {
   if (!signal) return story;
   // The story keeps running in the background until the process exits; its own failure then means nothing.
   story.catch(() => undefined);
@@ -25,11 +29,16 @@ export async function untilInterrupted<T>(story: Promise<T>, signal: AbortSignal
 }
 
 export function storyInterrupted(what: string): PgfleetError {
-  return new PgfleetError('LAB_STORY_INTERRUPTED', `${what} interrupted`, { exitCode: ExitCode.interrupted, hint: 'run it again when you like; `pgfleet lab status` shows any lab left running' });
+  return new PgfleetError('LAB_STORY_INTERRUPTED', `${what} interrupted`, {
+    exitCode: ExitCode.interrupted,
+    hint: 'run it again when you like; `pgfleet lab status` shows any lab left running',
+  });
 }
 
 export function isStoryInterruption(error: unknown): boolean {
-  return error instanceof PgfleetError && (error.code === 'LAB_STORY_INTERRUPTED' || error.code === 'LAB_UP_INTERRUPTED');
+  return (
+    error instanceof PgfleetError && (error.code === 'LAB_STORY_INTERRUPTED' || error.code === 'LAB_UP_INTERRUPTED')
+  );
 }
 
 /**
@@ -40,9 +49,11 @@ export function isStoryInterruption(error: unknown): boolean {
  */
 export function narratorUntil(narrator: DemoNarrator, signal: AbortSignal | undefined): DemoNarrator {
   if (!signal) return narrator;
-  const live = <A extends unknown[]>(say: (...args: A) => void) => (...args: A): void => {
-    if (!signal.aborted) say(...args);
-  };
+  const live =
+    <A extends unknown[]>(say: (...args: A) => void) =>
+    (...args: A): void => {
+      if (!signal.aborted) say(...args);
+    };
   return {
     step: (title: string) => {
       if (signal.aborted) throw storyInterrupted('the story');

@@ -21,9 +21,13 @@ export interface AdoptedLocalInstance extends LocalInstance {
  */
 export async function adoptedLocalInstance(member: DiscoveredMember): Promise<AdoptedLocalInstance> {
   if (member.problem || !member.realConfigFile || !member.scope || !member.name || !member.namespace) {
-    throw new PgfleetError('ADOPTED_MEMBER_UNUSABLE', `${member.configFile}: ${member.problem ?? 'scope, name or configuration file unknown'}`, {
-      hint: 'fix that member\'s configuration, or leave it out of the operation',
-    });
+    throw new PgfleetError(
+      'ADOPTED_MEMBER_UNUSABLE',
+      `${member.configFile}: ${member.problem ?? 'scope, name or configuration file unknown'}`,
+      {
+        hint: "fix that member's configuration, or leave it out of the operation",
+      },
+    );
   }
   const instance = await readLocalInstance(member.realConfigFile);
   return {

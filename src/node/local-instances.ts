@@ -45,7 +45,11 @@ export async function readLocalInstance(configFile: string): Promise<LocalInstan
   try {
     config = parse(text, { version: '1.1' }) as PatroniConfig;
   } catch (error) {
-    throw new PgfleetError('INSTANCE_CONFIG_INVALID', `${configFile}: not valid YAML (${error instanceof Error ? error.message.split('\n')[0] : 'parse error'})`, { hint: 'restore it or recreate the instance' });
+    throw new PgfleetError(
+      'INSTANCE_CONFIG_INVALID',
+      `${configFile}: not valid YAML (${error instanceof Error ? error.message.split('\n')[0] : 'parse error'})`,
+      { hint: 'restore it or recreate the instance' },
+    );
   }
   const restapi = (config.restapi ?? {}) as Record<string, unknown>;
   const dcsSection = config.etcd3 ? 'etcd3' : 'etcd';
@@ -54,10 +58,17 @@ export async function readLocalInstance(configFile: string): Promise<LocalInstan
   const { baseUrl, ...restCredentials } = restAccessFromPatroniConfig(config);
   const name = String(config.name ?? '');
   if (!config.scope || !name || !connectAddress) {
-    throw new PgfleetError('INSTANCE_CONFIG_INVALID', `${configFile}: scope, name and restapi.connect_address are required`, { hint: 'restore it or recreate the instance' });
+    throw new PgfleetError(
+      'INSTANCE_CONFIG_INVALID',
+      `${configFile}: scope, name and restapi.connect_address are required`,
+      { hint: 'restore it or recreate the instance' },
+    );
   }
   return {
-    name: configFile.split('/').pop()!.replace(/\.yaml$/, ''),
+    name: configFile
+      .split('/')
+      .pop()!
+      .replace(/\.yaml$/, ''),
     configFile,
     config,
     scope: String(config.scope),

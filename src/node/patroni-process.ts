@@ -4,7 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../core/errors.js';
 import type { InstanceLayout } from '../core/instance/instance-layout.js';
 import { ensureDirectory, writeFileAtomic, type FileOwner } from '../adapters/fs/atomic-file.js';
-import { type ProcessHandle, isRunning, processStartTicks, startDaemon, stopProcess } from '../adapters/process/daemon.js';
+import {
+  type ProcessHandle,
+  isRunning,
+  processStartTicks,
+  startDaemon,
+  stopProcess,
+} from '../adapters/process/daemon.js';
 import type { OsUser } from '../adapters/process/os-user.js';
 
 /**
@@ -12,12 +18,19 @@ import type { OsUser } from '../adapters/process/os-user.js';
  * process with a pid file and a log file. Patroni gets its configuration from
  * the YAML file only: nothing secret is ever on its command line.
  */
-export async function startPatroni(layout: InstanceLayout, options: { patroniBinary: string; runAs?: OsUser | undefined }): Promise<ProcessHandle> {
+export async function startPatroni(
+  layout: InstanceLayout,
+  options: { patroniBinary: string; runAs?: OsUser | undefined },
+): Promise<ProcessHandle> {
   const running = await readPatroniPid(layout);
   if (running && isRunning(running)) {
-    throw new PgfleetError('PATRONI_ALREADY_RUNNING', `Patroni of instance ${layout.name} already runs (pid ${running.pid})`, {
-      hint: `stop it first: pgfleet instance stop ${layout.name}`,
-    });
+    throw new PgfleetError(
+      'PATRONI_ALREADY_RUNNING',
+      `Patroni of instance ${layout.name} already runs (pid ${running.pid})`,
+      {
+        hint: `stop it first: pgfleet instance stop ${layout.name}`,
+      },
+    );
   }
   const home = options.runAs?.home ?? process.env.HOME ?? '/';
   const owner: FileOwner | undefined = options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : undefined;
@@ -40,7 +53,11 @@ export async function startPatroni(layout: InstanceLayout, options: { patroniBin
       PYTHONUNBUFFERED: '1',
     },
   });
-  await writeFileAtomic(layout.pidFile, `${handle.pid} ${handle.startTicks}\n`, { mode: 0o644, dirMode: 0o750, ...(owner ? { owner } : {}) });
+  await writeFileAtomic(layout.pidFile, `${handle.pid} ${handle.startTicks}\n`, {
+    mode: 0o644,
+    dirMode: 0o750,
+    ...(owner ? { owner } : {}),
+  });
   return handle;
 }
 
@@ -83,7 +100,10 @@ export async function postmasterHandle(dataDir: string): Promise<ProcessHandle |
 /** Last lines of a log file, for error messages that point at the cause. */
 export async function tailFile(path: string, lines = 15): Promise<string> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  return text.split('\n').slice(-lines - 1).join('\n');
+  return text
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n');
 }
 
 export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<boolean> {

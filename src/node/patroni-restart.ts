@@ -15,8 +15,15 @@ export interface PatroniDaemonAccess {
 }
 
 /** The daemon access the site settings describe: Patroni's executable, its user when pgfleet runs as root, the instance layout. */
-export function patroniDaemonAccess(patroni: Pick<PatroniSettings, 'execpath' | 'user'>, paths: SitePaths): PatroniDaemonAccess {
-  return { binary: patroni.execpath, runAs: isRoot() ? serviceUser(patroni.user) : undefined, layoutOf: (name) => instanceLayout(paths, name) };
+export function patroniDaemonAccess(
+  patroni: Pick<PatroniSettings, 'execpath' | 'user'>,
+  paths: SitePaths,
+): PatroniDaemonAccess {
+  return {
+    binary: patroni.execpath,
+    runAs: isRoot() ? serviceUser(patroni.user) : undefined,
+    layoutOf: (name) => instanceLayout(paths, name),
+  };
 }
 
 export interface PatroniDaemonRestart {
@@ -40,11 +47,17 @@ export interface PatroniDaemonRestart {
  * Outside a pause, stopping Patroni stops PostgreSQL: callers pause first.
  * A Patroni that is not running is only started.
  */
-export async function restartPatroniDaemon(layout: InstanceLayout, dataDir: string, options: { patroniBinary: string; runAs?: OsUser | undefined; graceMs?: number | undefined }): Promise<PatroniDaemonRestart> {
+export async function restartPatroniDaemon(
+  layout: InstanceLayout,
+  dataDir: string,
+  options: { patroniBinary: string; runAs?: OsUser | undefined; graceMs?: number | undefined },
+): Promise<PatroniDaemonRestart> {
   const recorded = await readPatroniPid(layout);
   const running = recorded && isRunning(recorded) ? recorded : undefined;
   const postmasterBefore = await postmasterHandle(dataDir);
-  const stopOutcome = running ? await stopProcess(running, { signal: 'SIGTERM', graceMs: options.graceMs ?? 30_000 }) : 'not-running';
+  const stopOutcome = running
+    ? await stopProcess(running, { signal: 'SIGTERM', graceMs: options.graceMs ?? 30_000 })
+    : 'not-running';
   const logOffset = (await stat(layout.logFile).catch(() => undefined))?.size ?? 0;
   const started = await startPatroni(layout, { patroniBinary: options.patroniBinary, runAs: options.runAs });
   return { stopped: running, stopOutcome, started, postmasterBefore, logOffset };
@@ -65,7 +78,10 @@ export async function logLinesSince(path: string, offset: number, maxBytes = 256
     if (size <= start) return [];
     const buffer = Buffer.alloc(size - start);
     await handle.read(buffer, 0, buffer.length, start);
-    return buffer.toString('utf8').split('\n').filter((line) => line.length > 0);
+    return buffer
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.length > 0);
   } finally {
     await handle.close();
   }

@@ -17,7 +17,11 @@ export interface ReloadOutcome {
  * command line), which does the same without the REST API. The fallback is
  * for restoring a member whose REST API no longer answers as expected.
  */
-export async function reloadMember(configFile: string, accesses: readonly RestClientAccess[], options: { allowSignal: boolean; timeoutMs?: number }): Promise<ReloadOutcome> {
+export async function reloadMember(
+  configFile: string,
+  accesses: readonly RestClientAccess[],
+  options: { allowSignal: boolean; timeoutMs?: number },
+): Promise<ReloadOutcome> {
   const refusals: string[] = [];
   for (const access of accesses) {
     const client = restClientWithAccess(access, options.timeoutMs ?? 5_000);
@@ -39,8 +43,12 @@ export async function reloadMember(configFile: string, accesses: readonly RestCl
     }
     refusals.push(`no running Patroni process found for ${configFile}`);
   }
-  throw new PgfleetError('REST_SECURE_RELOAD_FAILED', `could not make the Patroni of ${configFile} reload: ${refusals.join('; ')}`, {
-    hint: 'reload it by hand (kill -HUP the Patroni process, or restart it)',
-    exitCode: 4,
-  });
+  throw new PgfleetError(
+    'REST_SECURE_RELOAD_FAILED',
+    `could not make the Patroni of ${configFile} reload: ${refusals.join('; ')}`,
+    {
+      hint: 'reload it by hand (kill -HUP the Patroni process, or restart it)',
+      exitCode: 4,
+    },
+  );
 }

@@ -42,7 +42,13 @@ export async function memberBaseline(access: RestClientAccess, scope: string, no
   try {
     const status = await client.nodeStatus();
     const cluster = await client.cluster();
-    return { scope, node, leader: isLeaderRole(status.role), clusterLeader: leaderOf(cluster), timeline: status.timeline };
+    return {
+      scope,
+      node,
+      leader: isLeaderRole(status.role),
+      clusterLeader: leaderOf(cluster),
+      timeline: status.timeline,
+    };
   } finally {
     await client.close();
   }
@@ -63,18 +69,38 @@ export async function verifyMemberAfterReload(options: VerifyOptions): Promise<M
   try {
     const status = await waitForTwoLoops(client, deadline);
     if (!status) {
-      return { problems: [`${options.access.baseUrl} did not answer with the new credentials within ${Math.round(options.timeoutMs / 1000)} s (or its Patroni loop did not run)`], probe: undefined, peersChecked: [] };
+      return {
+        problems: [
+          `${options.access.baseUrl} did not answer with the new credentials within ${Math.round(options.timeoutMs / 1000)} s (or its Patroni loop did not run)`,
+        ],
+        probe: undefined,
+        peersChecked: [],
+      };
     }
     if (status.state !== 'running') problems.push(`state is ${status.state}, not running`);
-    if (isLeaderRole(status.role) !== options.baseline.leader) problems.push(`role changed: it was ${options.baseline.leader ? 'the leader' : 'a replica'}, it is now ${status.role}`);
-    if (options.baseline.timeline !== undefined && status.timeline !== undefined && status.timeline !== options.baseline.timeline) problems.push(`timeline changed from ${options.baseline.timeline} to ${status.timeline}`);
+    if (isLeaderRole(status.role) !== options.baseline.leader)
+      problems.push(
+        `role changed: it was ${options.baseline.leader ? 'the leader' : 'a replica'}, it is now ${status.role}`,
+      );
+    if (
+      options.baseline.timeline !== undefined &&
+      status.timeline !== undefined &&
+      status.timeline !== options.baseline.timeline
+    )
+      problems.push(`timeline changed from ${options.baseline.timeline} to ${status.timeline}`);
 
     const cluster = await waitForPublishedUrl(client, options, deadline);
     const self = cluster?.members.find((member) => member.name === options.baseline.node);
     const scheme = new URL(options.access.baseUrl).protocol;
     if (!cluster) problems.push('GET /cluster did not answer');
-    else if (!self?.api_url?.startsWith(scheme)) problems.push(`its api_url in the DCS is still ${self?.api_url ?? 'missing'}, not ${scheme}//…: peers and patronictl would call the old address`);
-    if (cluster && leaderOf(cluster) !== options.baseline.clusterLeader) problems.push(`the cluster leader changed from ${options.baseline.clusterLeader ?? 'none'} to ${leaderOf(cluster) ?? 'none'}`);
+    else if (!self?.api_url?.startsWith(scheme))
+      problems.push(
+        `its api_url in the DCS is still ${self?.api_url ?? 'missing'}, not ${scheme}//…: peers and patronictl would call the old address`,
+      );
+    if (cluster && leaderOf(cluster) !== options.baseline.clusterLeader)
+      problems.push(
+        `the cluster leader changed from ${options.baseline.clusterLeader ?? 'none'} to ${leaderOf(cluster) ?? 'none'}`,
+      );
 
     const peersChecked = await checkPeers(cluster, options, problems);
     const probe = await probeRestApiMatrix(options.access.baseUrl, options.protection, options.access);
@@ -86,7 +112,10 @@ export async function verifyMemberAfterReload(options: VerifyOptions): Promise<M
 }
 
 /** Waits until the member answers through the new access and two more HA loops have run. */
-async function waitForTwoLoops(client: ReturnType<typeof restClientWithAccess>, deadline: number): Promise<PatroniNodeStatus | undefined> {
+async function waitForTwoLoops(
+  client: ReturnType<typeof restClientWithAccess>,
+  deadline: number,
+): Promise<PatroniNodeStatus | undefined> {
   const seen = new Set<number>();
   let last: PatroniNodeStatus | undefined;
   while (Date.now() < deadline) {
@@ -103,7 +132,11 @@ async function waitForTwoLoops(client: ReturnType<typeof restClientWithAccess>, 
   return undefined;
 }
 
-async function waitForPublishedUrl(client: ReturnType<typeof restClientWithAccess>, options: VerifyOptions, deadline: number): Promise<PatroniClusterStatus | undefined> {
+async function waitForPublishedUrl(
+  client: ReturnType<typeof restClientWithAccess>,
+  options: VerifyOptions,
+  deadline: number,
+): Promise<PatroniClusterStatus | undefined> {
   const scheme = new URL(options.access.baseUrl).protocol;
   let cluster: PatroniClusterStatus | undefined;
   do {
@@ -116,13 +149,18 @@ async function waitForPublishedUrl(client: ReturnType<typeof restClientWithAcces
 }
 
 /** Each peer with this member's credentials (what its Patroni and patronictl use), and this member with each local peer's. */
-async function checkPeers(cluster: PatroniClusterStatus | undefined, options: VerifyOptions, problems: string[]): Promise<string[]> {
+async function checkPeers(
+  cluster: PatroniClusterStatus | undefined,
+  options: VerifyOptions,
+  problems: string[],
+): Promise<string[]> {
   const checked: string[] = [];
   for (const peer of cluster?.members ?? []) {
     if (peer.name === options.baseline.node || !peer.api_url) continue;
     const peerBase = peer.api_url.replace(/\/patroni\/?$/, '');
     const outward = await reachable({ ...options.access, baseUrl: peerBase });
-    if (outward) problems.push(`cannot reach peer ${peer.name} (${peerBase}) with this member's credentials: ${outward}`);
+    if (outward)
+      problems.push(`cannot reach peer ${peer.name} (${peerBase}) with this member's credentials: ${outward}`);
     const local = options.localPeers.find((candidate) => candidate.node === peer.name);
     if (local) {
       const inward = await reachable({ ...local.access, baseUrl: options.access.baseUrl });

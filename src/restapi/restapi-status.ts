@@ -10,7 +10,10 @@ import { type LocalInstance, listLocalInstances } from '../node/local-instances.
 import { patroniRestClientFor } from '../fleet/member-rest-client.js';
 
 /** The members whose YAML pgfleet manages on this host (patroni.configdir). */
-export async function localMembers(settings: SiteSettings, env: NodeJS.ProcessEnv = process.env): Promise<LocalInstance[]> {
+export async function localMembers(
+  settings: SiteSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LocalInstance[]> {
   patroniSettingsOf(settings, undefined);
   const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: env.HOME || homedir(), env });
   return listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir);
@@ -32,7 +35,13 @@ export interface MemberRestStatus {
 export async function restApiStatus(instances: readonly LocalInstance[]): Promise<MemberRestStatus[]> {
   return Promise.all(
     instances.map(async (instance) => {
-      const base = { instance: instance.name, scope: instance.scope, node: instance.node, url: instance.restUrl, protection: restApiProtectionOf(instance.config.restapi as Record<string, unknown> | undefined) };
+      const base = {
+        instance: instance.name,
+        scope: instance.scope,
+        node: instance.node,
+        url: instance.restUrl,
+        protection: restApiProtectionOf(instance.config.restapi as Record<string, unknown> | undefined),
+      };
       const client = patroniRestClientFor(instance, { timeoutMs: 3_000 });
       try {
         const status = await client.nodeStatus();
@@ -62,7 +71,12 @@ export async function probeMembers(instances: readonly LocalInstance[]): Promise
   const probes: MemberProbe[] = [];
   for (const instance of instances) {
     const protection = restApiProtectionOf(instance.config.restapi as Record<string, unknown> | undefined);
-    probes.push({ instance: instance.name, scope: instance.scope, node: instance.node, report: await probeRestApiMatrix(instance.restUrl, protection, instance.restCredentials) });
+    probes.push({
+      instance: instance.name,
+      scope: instance.scope,
+      node: instance.node,
+      report: await probeRestApiMatrix(instance.restUrl, protection, instance.restCredentials),
+    });
   }
   return probes;
 }

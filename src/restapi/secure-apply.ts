@@ -46,22 +46,31 @@ export interface SecureApplyReport {
  * SIGHUP), checked again with its old access, and apply stops: the steps
  * already done stay (each left the fleet working), the rest is not started.
  */
-export async function applyRestApiSecuring(prepared: PreparedSecurePlan, options: SecureApplyOptions = {}): Promise<SecureApplyReport> {
+export async function applyRestApiSecuring(
+  prepared: PreparedSecurePlan,
+  options: SecureApplyOptions = {},
+): Promise<SecureApplyReport> {
   const progress = options.onProgress ?? (() => undefined);
   const applied: AppliedStep[] = [];
   if (prepared.plan.steps.length === 0) return { outcome: 'nothing-to-do', applied };
   const total = prepared.plan.steps.length;
   for (const step of prepared.plan.steps) {
     if (options.signal?.aborted) {
-      throw new PgfleetError('REST_SECURE_INTERRUPTED', `interrupted after ${applied.length} of ${total} steps; every member is as its YAML says`, {
-        hint: 'run pgfleet restapi secure plan to see what is left, and apply again to go on',
-        exitCode: ExitCode.interrupted,
-        details: { applied: applied.map((done) => done.number) },
-      });
+      throw new PgfleetError(
+        'REST_SECURE_INTERRUPTED',
+        `interrupted after ${applied.length} of ${total} steps; every member is as its YAML says`,
+        {
+          hint: 'run pgfleet restapi secure plan to see what is left, and apply again to go on',
+          exitCode: ExitCode.interrupted,
+          details: { applied: applied.map((done) => done.number) },
+        },
+      );
     }
     const started = Date.now();
     const member = `${step.scope}/${step.node}`;
-    progress(`[${step.number}/${total}] ${member}: ${step.phase} (${SECURE_PHASE_DESCRIPTIONS[step.phase]}): ${step.changes.join(', ')}`);
+    progress(
+      `[${step.number}/${total}] ${member}: ${step.phase} (${SECURE_PHASE_DESCRIPTIONS[step.phase]}): ${step.changes.join(', ')}`,
+    );
     const previousText = await readFile(step.configFile, 'utf8');
     const previous = await readLocalInstance(step.configFile);
     const before = restAccessFromPatroniConfig(previous.config);
@@ -75,10 +84,26 @@ export async function applyRestApiSecuring(prepared: PreparedSecurePlan, options
       await reloadMember(step.configFile, [before], { allowSignal: false });
       const next = await readLocalInstance(step.configFile);
       const access = restAccessFromPatroniConfig(next.config);
-      const verification = await verifyMemberAfterReload({ access, protection: step.after, baseline, localPeers: await localPeers(prepared, step), timeoutMs });
+      const verification = await verifyMemberAfterReload({
+        access,
+        protection: step.after,
+        baseline,
+        localPeers: await localPeers(prepared, step),
+        timeoutMs,
+      });
       if (verification.problems.length === 0) {
-        applied.push({ number: step.number, phase: step.phase, member, changes: step.changes, protection: step.after, peersChecked: verification.peersChecked, elapsedMs: Date.now() - started });
-        progress(`    verified: ${describeVerified(step.after, verification.peersChecked)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        applied.push({
+          number: step.number,
+          phase: step.phase,
+          member,
+          changes: step.changes,
+          protection: step.after,
+          peersChecked: verification.peersChecked,
+          elapsedMs: Date.now() - started,
+        });
+        progress(
+          `    verified: ${describeVerified(step.after, verification.peersChecked)} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+        );
         continue;
       }
       cause = verification.problems;
@@ -109,7 +134,12 @@ async function writeStepConfig(previous: LocalInstance, step: SecureStep, prepar
   });
 }
 
-function insertAfter(config: Record<string, unknown>, after: string, key: string, value: unknown): Record<string, unknown> {
+function insertAfter(
+  config: Record<string, unknown>,
+  after: string,
+  key: string,
+  value: unknown,
+): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [name, item] of Object.entries(config)) {
     result[name] = item;
@@ -132,13 +162,30 @@ async function restoreMember(
   const failedAccess = restAccessFromPatroniConfig((await readLocalInstance(step.configFile)).config);
   const previousAccess = restAccessFromPatroniConfig(previous.config);
   await writeFileAtomic(step.configFile, previousText, { mode: 0o600, dirMode: 0o750, owner: previous.owner });
-  const details = { step: step.number, phase: step.phase, member, configFile: step.configFile, cause, applied: applied.map((done) => done.number) };
+  const details = {
+    step: step.number,
+    phase: step.phase,
+    member,
+    configFile: step.configFile,
+    cause,
+    applied: applied.map((done) => done.number),
+  };
   try {
     // The member may serve either protection now (or none): whichever access it accepts, else a signal.
-    const reload = await reloadMember(step.configFile, uniqueAccesses([failedAccess, previousAccess]), { allowSignal: true });
-    const check = await verifyMemberAfterReload({ access: previousAccess, protection: step.before, baseline, localPeers: [], timeoutMs });
+    const reload = await reloadMember(step.configFile, uniqueAccesses([failedAccess, previousAccess]), {
+      allowSignal: true,
+    });
+    const check = await verifyMemberAfterReload({
+      access: previousAccess,
+      protection: step.before,
+      baseline,
+      localPeers: [],
+      timeoutMs,
+    });
     if (check.problems.length > 0) throw new Error(check.problems.join('; '));
-    progress(`    ${member} restored (reloaded through ${reload.channel === 'rest' ? `POST /reload at ${reload.via}` : 'SIGHUP'}) and verified with its previous protection`);
+    progress(
+      `    ${member} restored (reloaded through ${reload.channel === 'rest' ? `POST /reload at ${reload.via}` : 'SIGHUP'}) and verified with its previous protection`,
+    );
   } catch (error) {
     throw new PgfleetError(
       'REST_SECURE_RESTORE_FAILED',
@@ -150,11 +197,15 @@ async function restoreMember(
       },
     );
   }
-  throw new PgfleetError('REST_SECURE_STEP_FAILED', `step ${step.number} (${step.phase}) failed on ${member}: ${cause.join('; ')}`, {
-    hint: `${member} has its previous YAML back and works as before; steps ${applied.map((done) => done.number).join(', ') || 'none'} stay applied and the fleet works. Fix the cause, then run pgfleet restapi secure plan again: it starts from where the fleet is`,
-    exitCode: ExitCode.rolledBack,
-    details,
-  });
+  throw new PgfleetError(
+    'REST_SECURE_STEP_FAILED',
+    `step ${step.number} (${step.phase}) failed on ${member}: ${cause.join('; ')}`,
+    {
+      hint: `${member} has its previous YAML back and works as before; steps ${applied.map((done) => done.number).join(', ') || 'none'} stay applied and the fleet works. Fix the cause, then run pgfleet restapi secure plan again: it starts from where the fleet is`,
+      exitCode: ExitCode.rolledBack,
+      details,
+    },
+  );
 }
 
 function uniqueAccesses(accesses: RestClientAccess[]): RestClientAccess[] {
@@ -168,7 +219,10 @@ function uniqueAccesses(accesses: RestClientAccess[]): RestClientAccess[] {
 }
 
 /** The other members of the step's cluster on this host, each with the access of its current YAML. */
-async function localPeers(prepared: PreparedSecurePlan, step: SecureStep): Promise<Array<{ node: string; access: RestClientAccess }>> {
+async function localPeers(
+  prepared: PreparedSecurePlan,
+  step: SecureStep,
+): Promise<Array<{ node: string; access: RestClientAccess }>> {
   const peers: Array<{ node: string; access: RestClientAccess }> = [];
   for (const instance of prepared.instances) {
     if (instance.scope !== step.scope || instance.node === step.node) continue;
@@ -193,7 +247,10 @@ async function stepBudget(access: RestClientAccess): Promise<number> {
 }
 
 function describeVerified(protection: RestApiProtection, peers: string[]): string {
-  const parts = [`${protection.tls ? 'https' : 'http'}${protection.tls ? `, verify_client ${protection.verifyClient}` : ''}${protection.basicAuth ? ', basic auth' : ''}`, 'probe matrix as expected'];
+  const parts = [
+    `${protection.tls ? 'https' : 'http'}${protection.tls ? `, verify_client ${protection.verifyClient}` : ''}${protection.basicAuth ? ', basic auth' : ''}`,
+    'probe matrix as expected',
+  ];
   if (peers.length > 0) parts.push(`talks to ${peers.join(', ')} both ways`);
   return parts.join('; ');
 }

@@ -10,15 +10,26 @@ import { ensureDirectory } from '../adapters/fs/atomic-file.js';
 export async function checkSecretsDirectory(dir: string): Promise<'present' | 'missing'> {
   const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
-    throw new PgfleetError('SECRETS_DIR_UNREADABLE', `secrets directory ${dir}: cannot read it (${error.code ?? 'error'})`, { hint: 'check its permissions, or choose another one with --secrets-dir or tenancy.secrets_dir' });
+    throw new PgfleetError(
+      'SECRETS_DIR_UNREADABLE',
+      `secrets directory ${dir}: cannot read it (${error.code ?? 'error'})`,
+      { hint: 'check its permissions, or choose another one with --secrets-dir or tenancy.secrets_dir' },
+    );
   });
   if (!info) return 'missing';
-  if (!info.isDirectory()) throw new PgfleetError('SECRETS_DIR_INVALID', `secrets directory ${dir} is not a directory`, { hint: 'choose another path with --secrets-dir or tenancy.secrets_dir' });
+  if (!info.isDirectory())
+    throw new PgfleetError('SECRETS_DIR_INVALID', `secrets directory ${dir} is not a directory`, {
+      hint: 'choose another path with --secrets-dir or tenancy.secrets_dir',
+    });
   if ((info.mode & 0o077) !== 0) {
     const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-    throw new PgfleetError('SECRETS_DIR_OPEN', `secrets directory ${dir} has mode ${mode}: group or others can reach the tenants' password files in it; nothing was changed`, {
-      hint: `chmod 700 ${dir} (and chmod 600 each file in it), then run the command again`,
-    });
+    throw new PgfleetError(
+      'SECRETS_DIR_OPEN',
+      `secrets directory ${dir} has mode ${mode}: group or others can reach the tenants' password files in it; nothing was changed`,
+      {
+        hint: `chmod 700 ${dir} (and chmod 600 each file in it), then run the command again`,
+      },
+    );
   }
   return 'present';
 }
@@ -33,7 +44,13 @@ export async function existingFiles(files: readonly string[]): Promise<Set<strin
   const present = new Set<string>();
   await Promise.all(
     files.map(async (file) => {
-      if (await stat(file).then(() => true, () => false)) present.add(file);
+      if (
+        await stat(file).then(
+          () => true,
+          () => false,
+        )
+      )
+        present.add(file);
     }),
   );
   return present;

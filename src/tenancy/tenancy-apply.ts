@@ -30,7 +30,11 @@ export interface TenancyApplyReport {
 }
 
 /** `etcd tenants apply`: plan, then carry the plan out. A second run plans nothing. */
-export async function applyTenancy(target: TenancyTarget, admin: EtcdClient, options: TenancyApplyOptions = {}): Promise<TenancyApplyReport> {
+export async function applyTenancy(
+  target: TenancyTarget,
+  admin: EtcdClient,
+  options: TenancyApplyOptions = {},
+): Promise<TenancyApplyReport> {
   const plan = await planTenancyFromEtcd(target, admin, { prune: options.prune });
   return applyTenancyPlan(plan, target, admin, options);
 }
@@ -44,23 +48,34 @@ export async function applyTenancy(target: TenancyTarget, admin: EtcdClient, opt
  * holds a token). Refuses, before any change, to reset with auth on the
  * password of a user whose file is missing here.
  */
-export async function applyTenancyPlan(plan: TenancyPlan, target: TenancyTarget, admin: EtcdClient, options: TenancyApplyOptions = {}): Promise<TenancyApplyReport> {
+export async function applyTenancyPlan(
+  plan: TenancyPlan,
+  target: TenancyTarget,
+  admin: EtcdClient,
+  options: TenancyApplyOptions = {},
+): Promise<TenancyApplyReport> {
   const directory = target.directory;
   const resets = plan.actions.filter((action) => action.kind === 'set-password' && action.disruptive);
   if (resets.length > 0 && !options.resetMissingPasswords) {
     const users = resets.map((action) => (action as { user: string }).user);
-    throw new PgfleetError('TENANCY_PASSWORD_RESET_REFUSED', `etcd auth is on and user(s) ${users.join(', ')} have no password file in ${directory.secretsDir}: new passwords would cut their clusters' members off the DCS; nothing was changed`, {
-      hint: `copy their password files (0600) from the host that created them into ${directory.secretsDir}, or run apply --reset-missing-passwords and then \`pgfleet etcd auth apply\` on every host running their members`,
-    });
+    throw new PgfleetError(
+      'TENANCY_PASSWORD_RESET_REFUSED',
+      `etcd auth is on and user(s) ${users.join(', ')} have no password file in ${directory.secretsDir}: new passwords would cut their clusters' members off the DCS; nothing was changed`,
+      {
+        hint: `copy their password files (0600) from the host that created them into ${directory.secretsDir}, or run apply --reset-missing-passwords and then \`pgfleet etcd auth apply\` on every host running their members`,
+      },
+    );
   }
-  if (plan.actions.length === 0 && plan.unverifiedPasswords.length === 0) return { plan, done: [], passwordsSynced: [] };
+  if (plan.actions.length === 0 && plan.unverifiedPasswords.length === 0)
+    return { plan, done: [], passwordsSynced: [] };
   await prepareSecretsDirectory(directory.secretsDir);
 
   const auth = new EtcdAuthApi(admin);
   const done: TenancyAction[] = [];
   const passwordOf = async (user: string, mayGenerate: boolean): Promise<Secret> => {
     const file = directory.passwordFile(user);
-    if (!mayGenerate || (await existingFiles([file])).has(file)) return readSecretFile(file, `password of etcd user ${user}`);
+    if (!mayGenerate || (await existingFiles([file])).has(file))
+      return readSecretFile(file, `password of etcd user ${user}`);
     const fresh = generatePassword();
     await writeSecretFile(file, fresh);
     return fresh;
@@ -76,7 +91,11 @@ export async function applyTenancyPlan(plan: TenancyPlan, target: TenancyTarget,
       await perform(action).catch(async (error: unknown) => {
         if (!alreadyDone(action, error)) throw error;
         // A request retried on another endpoint after a timeout may have been carried out the first time.
-        if (action.kind === 'create-user') await auth.changePassword(action.user, action.password === 'admin' ? target.access.admin.password : await passwordOf(action.user, false));
+        if (action.kind === 'create-user')
+          await auth.changePassword(
+            action.user,
+            action.password === 'admin' ? target.access.admin.password : await passwordOf(action.user, false),
+          );
       });
     } catch (error) {
       throw stopped(describeAction(action), error);
@@ -87,7 +106,12 @@ export async function applyTenancyPlan(plan: TenancyPlan, target: TenancyTarget,
   const perform = async (action: TenancyAction): Promise<void> => {
     switch (action.kind) {
       case 'create-user':
-        return auth.addUser(action.user, action.password === 'admin' ? target.access.admin.password : await passwordOf(action.user, action.password === 'generated'));
+        return auth.addUser(
+          action.user,
+          action.password === 'admin'
+            ? target.access.admin.password
+            : await passwordOf(action.user, action.password === 'generated'),
+        );
       case 'set-password':
         return auth.changePassword(action.user, await passwordOf(action.user, action.reason === 'file-missing'));
       case 'grant-role':
@@ -107,10 +131,14 @@ export async function applyTenancyPlan(plan: TenancyPlan, target: TenancyTarget,
     }
   };
 
-  const first = plan.actions.filter((action) => !('tenant' in action && action.tenant) && action.kind !== 'delete-user' && action.kind !== 'delete-role');
+  const first = plan.actions.filter(
+    (action) =>
+      !('tenant' in action && action.tenant) && action.kind !== 'delete-user' && action.kind !== 'delete-role',
+  );
   const byTenant = new Map<string, TenancyAction[]>();
   for (const action of plan.actions) {
-    if ('tenant' in action && action.tenant) byTenant.set(action.tenant, [...(byTenant.get(action.tenant) ?? []), action]);
+    if ('tenant' in action && action.tenant)
+      byTenant.set(action.tenant, [...(byTenant.get(action.tenant) ?? []), action]);
   }
   const prunes = plan.actions.filter((action) => action.kind === 'delete-user' || action.kind === 'delete-role');
 

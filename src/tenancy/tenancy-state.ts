@@ -29,13 +29,18 @@ export async function readTenancyState(target: TenancyTarget, admin: EtcdClient)
   const directory = target.directory;
   const { tenants, snapshot } = await readTenants(target, admin);
   const files = await existingFiles(tenants.map((tenant) => directory.passwordFile(tenant.user)));
-  const withFile = new Set(tenants.filter((tenant) => files.has(directory.passwordFile(tenant.user))).map((tenant) => tenant.user));
+  const withFile = new Set(
+    tenants.filter((tenant) => files.has(directory.passwordFile(tenant.user))).map((tenant) => tenant.user),
+  );
   const rejected = new Set<string>();
   if (snapshot.authEnabled) {
     const existing = new Set(snapshot.users.map((user) => user.name));
     const candidates = tenants.filter((tenant) => withFile.has(tenant.user) && existing.has(tenant.user));
     await mapWithConcurrency(candidates, AUTH_READ_CONCURRENCY, async (tenant) => {
-      const password = await readSecretFile(directory.passwordFile(tenant.user), `password of etcd user ${tenant.user}`);
+      const password = await readSecretFile(
+        directory.passwordFile(tenant.user),
+        `password of etcd user ${tenant.user}`,
+      );
       try {
         await admin.authenticate({ username: tenant.user, password });
       } catch (error) {
@@ -48,16 +53,32 @@ export async function readTenancyState(target: TenancyTarget, admin: EtcdClient)
 }
 
 /** The desired tenants and etcd's auth store, after refusing an open secrets directory. */
-export async function readTenants(target: TenancyTarget, admin: EtcdClient): Promise<{ tenants: Tenant[]; snapshot: AuthSnapshot }> {
+export async function readTenants(
+  target: TenancyTarget,
+  admin: EtcdClient,
+): Promise<{ tenants: Tenant[]; snapshot: AuthSnapshot }> {
   const directory = target.directory;
   await checkSecretsDirectory(directory.secretsDir);
   const snapshot = await readAuthSnapshot(admin, target.access);
   const discovered = await discoverClusters(admin, target.access.namespaces);
-  return { tenants: desiredTenants({ managed: target.managed, discovered, listed: directory.listed }, directory.naming), snapshot };
+  return {
+    tenants: desiredTenants({ managed: target.managed, discovered, listed: directory.listed }, directory.naming),
+    snapshot,
+  };
 }
 
 /** `etcd tenants plan`: the changes that would bring etcd to the desired tenants. */
-export async function planTenancyFromEtcd(target: TenancyTarget, admin: EtcdClient, options: { prune?: boolean } = {}): Promise<TenancyPlan> {
+export async function planTenancyFromEtcd(
+  target: TenancyTarget,
+  admin: EtcdClient,
+  options: { prune?: boolean } = {},
+): Promise<TenancyPlan> {
   const state = await readTenancyState(target, admin);
-  return planTenancy({ tenants: state.tenants, actual: state.snapshot, naming: target.directory.naming, passwords: state.passwords, prune: options.prune ?? false });
+  return planTenancy({
+    tenants: state.tenants,
+    actual: state.snapshot,
+    naming: target.directory.naming,
+    passwords: state.passwords,
+    prune: options.prune ?? false,
+  });
 }

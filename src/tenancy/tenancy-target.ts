@@ -22,10 +22,26 @@ export interface TenancyTargetOverrides {
   tenantsFile?: string | undefined;
 }
 
-export async function tenancyTargetFromSettings(settings: SiteSettings, overrides: TenancyTargetOverrides = {}, env: NodeJS.ProcessEnv = process.env): Promise<TenancyTarget> {
+export async function tenancyTargetFromSettings(
+  settings: SiteSettings,
+  overrides: TenancyTargetOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TenancyTarget> {
   const access = await etcdAccessFromSettings(settings, env);
   const paths = resolveSitePaths(settings, { isRoot: isRoot(), home: env.HOME ?? homedir(), env });
-  const directory = await tenantDirectoryFromSettings(settings, overrides.secretsDir ?? paths.secretsDir, overrides.tenantsFile ?? settings.tenancy.tenants_file);
+  const directory = await tenantDirectoryFromSettings(
+    settings,
+    overrides.secretsDir ?? paths.secretsDir,
+    overrides.tenantsFile ?? settings.tenancy.tenants_file,
+  );
   const instances = await listLocalInstances(paths.patroniConfigDir);
-  return { access, directory, managed: instances.map((instance) => ({ namespace: instance.namespace, scope: instance.scope, origin: instance.configFile })) };
+  return {
+    access,
+    directory,
+    managed: instances.map((instance) => ({
+      namespace: instance.namespace,
+      scope: instance.scope,
+      origin: instance.configFile,
+    })),
+  };
 }

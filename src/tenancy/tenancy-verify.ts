@@ -36,36 +36,65 @@ export interface TenancyVerifyReport {
  * auth off), then, with auth on, the live proof for each tenant with its
  * own credentials, tenants side by side up to a bound.
  */
-export async function verifyTenancy(target: TenancyTarget, admin: EtcdClient, options: TenancyVerifyOptions = {}): Promise<TenancyVerifyReport> {
+export async function verifyTenancy(
+  target: TenancyTarget,
+  admin: EtcdClient,
+  options: TenancyVerifyOptions = {},
+): Promise<TenancyVerifyReport> {
   const { tenants, snapshot } = await readTenants(target, admin);
   const findings = checkIsolation(tenants, snapshot);
   const report = { authEnabled: snapshot.authEnabled, tenants: tenants.map(tenantId), findings };
-  if (options.staticOnly) return { ...report, live: null, liveSkipped: 'only the static check was asked for (--static-only)', isolated: findings.length === 0 };
+  if (options.staticOnly)
+    return {
+      ...report,
+      live: null,
+      liveSkipped: 'only the static check was asked for (--static-only)',
+      isolated: findings.length === 0,
+    };
   if (!snapshot.authEnabled) {
-    return { ...report, live: null, liveSkipped: 'etcd auth is off: every client may read and write every key, so isolation can only be proven live once auth is on (`pgfleet etcd auth enforce`)', isolated: false };
+    return {
+      ...report,
+      live: null,
+      liveSkipped:
+        'etcd auth is off: every client may read and write every key, so isolation can only be proven live once auth is on (`pgfleet etcd auth enforce`)',
+      isolated: false,
+    };
   }
   // Tenant prefixes start with "/": a key without one is outside all of them.
   const outsideKey = `pgfleet-verify-outside-${randomBytes(6).toString('hex')}`;
   const targets = tenants.map((tenant) => ({ tenant: tenantId(tenant), prefix: tenant.prefix }));
-  const live = await mapWithConcurrency(tenants, options.concurrency ?? VERIFY_CONCURRENCY, async (tenant, index): Promise<TenantIsolationResult> => {
-    const file = target.directory.passwordFile(tenant.user);
-    let password;
-    try {
-      password = await readSecretFile(file, `password of etcd user ${tenant.user}`);
-    } catch (error) {
-      return { tenant: tenantId(tenant), user: tenant.user, ok: false, ownPrefix: { ok: false, detail: 'not probed: no usable password file on this host' }, deniedIn: [], outsideDenied: false, breaches: [], errors: [describeError(error)] };
-    }
-    return probeTenantIsolation({
-      endpoints: target.access.endpoints,
-      tls: target.access.tls,
-      tenant: targets[index]!,
-      credentials: { username: tenant.user, password },
-      others: targets.filter((_, other) => other !== index),
-      outsideKey,
-      cleanUp: async (key) => {
-        await admin.delete(key);
-      },
-    });
-  });
+  const live = await mapWithConcurrency(
+    tenants,
+    options.concurrency ?? VERIFY_CONCURRENCY,
+    async (tenant, index): Promise<TenantIsolationResult> => {
+      const file = target.directory.passwordFile(tenant.user);
+      let password;
+      try {
+        password = await readSecretFile(file, `password of etcd user ${tenant.user}`);
+      } catch (error) {
+        return {
+          tenant: tenantId(tenant),
+          user: tenant.user,
+          ok: false,
+          ownPrefix: { ok: false, detail: 'not probed: no usable password file on this host' },
+          deniedIn: [],
+          outsideDenied: false,
+          breaches: [],
+          errors: [describeError(error)],
+        };
+      }
+      return probeTenantIsolation({
+        endpoints: target.access.endpoints,
+        tls: target.access.tls,
+        tenant: targets[index]!,
+        credentials: { username: tenant.user, password },
+        others: targets.filter((_, other) => other !== index),
+        outsideKey,
+        cleanUp: async (key) => {
+          await admin.delete(key);
+        },
+      });
+    },
+  );
   return { ...report, live, liveSkipped: null, isolated: findings.length === 0 && live.every((result) => result.ok) };
 }

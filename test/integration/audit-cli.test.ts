@@ -23,16 +23,35 @@ describe('pgfleet audit, static, on files and processes of this host', () => {
     ensureBuiltCli();
     dir = await mkdtemp(join(tmpdir(), 'pgfleet-audit-'));
     settings = join(dir, 'settings.yaml');
-    await writeFile(settings, [`prefix: ${join(dir, 'prefix')}`, 'patroni:', '  etcd:', "    hosts: ['127.0.0.1:1']", ''].join('\n'));
+    await writeFile(
+      settings,
+      [`prefix: ${join(dir, 'prefix')}`, 'patroni:', '  etcd:', "    hosts: ['127.0.0.1:1']", ''].join('\n'),
+    );
     await mkdir(join(dir, 'prefix', 'patroni'), { recursive: true });
-    const yaml = (scope: string, extra: string) => `scope: ${scope}\nname: ${scope}-1\nrestapi:\n  listen: 127.0.0.1:8008\n  connect_address: 127.0.0.1:8008\n${extra}`;
-    await writeFile(join(dir, 'prefix', 'patroni', 'alpha-1.yaml'), yaml('alpha', `postgresql:\n  use_pg_rewind: true\n  authentication:\n    superuser:\n      username: postgres\n      password: ${PASSWORDS[0]}\n`), { mode: 0o644 });
+    const yaml = (scope: string, extra: string) =>
+      `scope: ${scope}\nname: ${scope}-1\nrestapi:\n  listen: 127.0.0.1:8008\n  connect_address: 127.0.0.1:8008\n${extra}`;
+    await writeFile(
+      join(dir, 'prefix', 'patroni', 'alpha-1.yaml'),
+      yaml(
+        'alpha',
+        `postgresql:\n  use_pg_rewind: true\n  authentication:\n    superuser:\n      username: postgres\n      password: ${PASSWORDS[0]}\n`,
+      ),
+      { mode: 0o644 },
+    );
     await chmod(join(dir, 'prefix', 'patroni', 'alpha-1.yaml'), 0o644);
-    await writeFile(join(dir, 'other.yaml'), yaml('other', `etcd3:\n  hosts: 127.0.0.1:1\n  username: root\n  password: ${PASSWORDS[1]}\n`), { mode: 0o640 });
+    await writeFile(
+      join(dir, 'other.yaml'),
+      yaml('other', `etcd3:\n  hosts: 127.0.0.1:1\n  username: root\n  password: ${PASSWORDS[1]}\n`),
+      { mode: 0o640 },
+    );
     await chmod(join(dir, 'other.yaml'), 0o640);
     // A process that looks like etcdctl and carries a password on its command line, as `ps` shows it to everyone.
     await symlink(process.execPath, join(dir, 'etcdctl'));
-    leaky = spawn(join(dir, 'etcdctl'), ['-e', 'setTimeout(() => {}, 120000)', '--', '--user', `root:${PASSWORDS[2]}`], { stdio: 'ignore' });
+    leaky = spawn(
+      join(dir, 'etcdctl'),
+      ['-e', 'setTimeout(() => {}, 120000)', '--', '--user', `root:${PASSWORDS[2]}`],
+      { stdio: 'ignore' },
+    );
   });
   after(async () => {
     leaky?.kill('SIGKILL');
@@ -40,20 +59,37 @@ describe('pgfleet audit, static, on files and processes of this host', () => {
   });
 
   it('reports the world-readable YAML, the group-readable --config file, the root etcd user and the password on a command line, and no password', async () => {
-    const result = await runCli(['--settings', settings, '--output', 'json', 'audit', '--config', join(dir, 'other.yaml'), '--min-severity', 'info']);
+    const result = await runCli([
+      '--settings',
+      settings,
+      '--output',
+      'json',
+      'audit',
+      '--config',
+      join(dir, 'other.yaml'),
+      '--min-severity',
+      'info',
+    ]);
     assert.equal(result.code, 1, result.stderr);
     const report = JSON.parse(result.stdout) as AuditReport;
     const check = validateAuditJson(report);
     assert.ok(check.valid, check.errors);
     const found = report.findings.map((finding) => `${finding.ruleId} ${finding.object.name}`);
-    assert.ok(found.includes(`files.password-world-readable ${join(dir, 'prefix', 'patroni', 'alpha-1.yaml')}`), found.join('\n'));
+    assert.ok(
+      found.includes(`files.password-world-readable ${join(dir, 'prefix', 'patroni', 'alpha-1.yaml')}`),
+      found.join('\n'),
+    );
     assert.ok(found.includes(`files.mode-not-0600 ${join(dir, 'other.yaml')}`), found.join('\n'));
     assert.ok(found.includes('dcs.patroni-uses-root /service/other/other-1'), found.join('\n'));
-    const argv = report.findings.find((finding) => finding.ruleId === 'operations.password-in-command-line' && finding.object.name === `etcdctl[${leaky!.pid}]`);
+    const argv = report.findings.find(
+      (finding) =>
+        finding.ruleId === 'operations.password-in-command-line' && finding.object.name === `etcdctl[${leaky!.pid}]`,
+    );
     assert.ok(argv, found.join('\n'));
     assert.match(argv.evidence, /--user root:\[redacted\]/);
     assert.equal(report.live, false);
-    for (const password of PASSWORDS) assert.equal(result.stdout.includes(password) || result.stderr.includes(password), false, `${password} leaked`);
+    for (const password of PASSWORDS)
+      assert.equal(result.stdout.includes(password) || result.stderr.includes(password), false, `${password} leaked`);
   });
 
   it('exits 0 when nothing is at or above --min-severity', async () => {

@@ -37,7 +37,11 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
     return { code: result.code, report };
   };
   const ruleOf = (id: string) => id.split(' ')[0]!;
-  const ids = (report: AuditReport, category?: string) => report.findings.filter((f) => !category || f.category === category).map((f) => `${f.ruleId} ${f.object.name}`).sort();
+  const ids = (report: AuditReport, category?: string) =>
+    report.findings
+      .filter((f) => !category || f.category === category)
+      .map((f) => `${f.ruleId} ${f.object.name}`)
+      .sort();
   const members = ['/service/alpha/alpha-1', '/service/alpha/alpha-2', '/service/beta/beta-1', '/service/beta/beta-2'];
 
   before(async () => {
@@ -53,9 +57,19 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
     const { code, report } = await auditJson('warning');
     assert.equal(code, 1);
     assert.equal(report.live, true);
-    assert.deepEqual(ids(report, 'dcs'), ['dcs.cluster-without-tenant /service/alpha', 'dcs.cluster-without-tenant /service/beta', `dcs.etcd-auth-off ${report.findings.find((f) => f.ruleId === 'dcs.etcd-auth-off')!.object.name}`]);
-    assert.deepEqual(ids(report, 'restapi'), members.map((member) => `restapi.unsafe-endpoints-open ${member}`));
-    assert.match(report.findings.find((f) => f.ruleId === 'restapi.unsafe-endpoints-open')!.evidence, /anonymous POST http:\/\/127\.0\.0\.1:\d+\/reload was accepted/);
+    assert.deepEqual(ids(report, 'dcs'), [
+      'dcs.cluster-without-tenant /service/alpha',
+      'dcs.cluster-without-tenant /service/beta',
+      `dcs.etcd-auth-off ${report.findings.find((f) => f.ruleId === 'dcs.etcd-auth-off')!.object.name}`,
+    ]);
+    assert.deepEqual(
+      ids(report, 'restapi'),
+      members.map((member) => `restapi.unsafe-endpoints-open ${member}`),
+    );
+    assert.match(
+      report.findings.find((f) => f.ruleId === 'restapi.unsafe-endpoints-open')!.evidence,
+      /anonymous POST http:\/\/127\.0\.0\.1:\d+\/reload was accepted/,
+    );
     assert.match(report.findings.find((f) => f.ruleId === 'dcs.etcd-auth-off')!.fix, /pgfleet etcd auth migrate/);
   });
 
@@ -77,10 +91,18 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
     assert.equal(migrate.code, 0, migrate.stderr);
     const { code, report } = await auditJson('warning');
     assert.deepEqual(ids(report, 'dcs'), []);
-    assert.deepEqual(ids(report), members.map((member) => `restapi.unsafe-endpoints-open ${member}`));
+    assert.deepEqual(
+      ids(report),
+      members.map((member) => `restapi.unsafe-endpoints-open ${member}`),
+    );
     assert.equal(code, 1);
     const all = (await auditJson('info')).report;
-    assert.ok(all.findings.filter((f) => f.category === 'dcs').every((f) => f.severity === 'info' && f.ruleId === 'dcs.etcd-plain-http'), 'only plain http on loopback (info) remains of the DCS rules');
+    assert.ok(
+      all.findings
+        .filter((f) => f.category === 'dcs')
+        .every((f) => f.severity === 'info' && f.ruleId === 'dcs.etcd-plain-http'),
+      'only plain http on loopback (info) remains of the DCS rules',
+    );
   });
 
   it('after `lab restapi-tls` and `restapi secure apply`, the REST API findings are gone, nothing at or above warning remains and it exits 0', async () => {
@@ -89,7 +111,14 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
     assert.equal(prepare.code, 0, prepare.stderr);
     const apply = await cli('--output', 'json', 'restapi', 'secure', 'apply');
     assert.equal(apply.code, 0, apply.stderr);
-    assert.deepEqual([...new Set((JSON.parse(apply.stdout) as { applied: Array<{ phase: string }> }).applied.map((step) => step.phase))], ['client', 'server-tls', 'verify-client', 'basic-auth']);
+    assert.deepEqual(
+      [
+        ...new Set(
+          (JSON.parse(apply.stdout) as { applied: Array<{ phase: string }> }).applied.map((step) => step.phase),
+        ),
+      ],
+      ['client', 'server-tls', 'verify-client', 'basic-auth'],
+    );
 
     const { code, report } = await auditJson('warning');
     assert.deepEqual(ids(report), []);
@@ -101,8 +130,15 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
     const remaining = (await auditJson('info')).report;
     assert.ok(remaining.findings.every((f) => f.severity === 'info'));
     // Of the REST API: health checks read GET /patroni anonymously over TLS. Of the DCS: etcd over plain http, on loopback only (`etcd tls migrate` moves it to https).
-    assert.deepEqual(ids(remaining, 'restapi'), members.map((member) => `restapi.safe-endpoints-anonymous ${member}`));
-    assert.ok(remaining.findings.filter((f) => f.ruleId === 'restapi.safe-endpoints-anonymous').every((f) => /^an anonymous GET https:\/\/127\.0\.0\.1:\d+\/patroni answered 200$/.test(f.evidence)));
+    assert.deepEqual(
+      ids(remaining, 'restapi'),
+      members.map((member) => `restapi.safe-endpoints-anonymous ${member}`),
+    );
+    assert.ok(
+      remaining.findings
+        .filter((f) => f.ruleId === 'restapi.safe-endpoints-anonymous')
+        .every((f) => /^an anonymous GET https:\/\/127\.0\.0\.1:\d+\/patroni answered 200$/.test(f.evidence)),
+    );
     assert.deepEqual([...new Set(ids(remaining, 'dcs').map(ruleOf))], ['dcs.etcd-plain-http']);
     assert.deepEqual([...new Set(remaining.findings.map((f) => f.category))].sort(), ['dcs', 'restapi']);
   });
@@ -122,15 +158,42 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
   it('reports restapi.pgfleet-refused, on the real stack, for a client without the certificate verify_client required asks for', async () => {
     // The collector and the rule as `audit --live` runs them, but with pgfleet given only the CA (patroni.ctl cacert, no client certificate) and no YAML.
     const gaps: AuditGap[] = [];
-    const targets = lab.state.topology.clusters.flatMap((cluster) => cluster.nodes.map((node) => ({ member: `/service/${cluster.scope}/${node.name}`, url: `https://127.0.0.1:${node.restPort}` })));
-    const restApis = await collectRestApiFacts(targets, gaps, { ctl: { cacert: join(lab.dir, 'restapi-tls', 'ca.crt'), insecure: false, restapi_credentials: false } });
+    const targets = lab.state.topology.clusters.flatMap((cluster) =>
+      cluster.nodes.map((node) => ({
+        member: `/service/${cluster.scope}/${node.name}`,
+        url: `https://127.0.0.1:${node.restPort}`,
+      })),
+    );
+    const restApis = await collectRestApiFacts(targets, gaps, {
+      ctl: { cacert: join(lab.dir, 'restapi-tls', 'ca.crt'), insecure: false, restapi_credentials: false },
+    });
     assert.deepEqual(gaps, []);
     for (const facts of restApis) {
       assert.equal(facts.safe.outcome, 'tls-handshake-refused', JSON.stringify(facts));
       // Refused for want of a certificate: the alert, or the connection closed on it (undici reports no alert code).
-      assert.ok(['tls-handshake-refused', 'connection-closed'].includes(facts.pgfleet?.outcome ?? ''), JSON.stringify(facts.pgfleet));
+      assert.ok(
+        ['tls-handshake-refused', 'connection-closed'].includes(facts.pgfleet?.outcome ?? ''),
+        JSON.stringify(facts.pgfleet),
+      );
     }
-    const findings = restapiPgfleetRefusedRule.check({ settings: SiteSettingsSchema.parse({}), patroniFiles: [], secretFiles: [], processes: [], gaps, live: { etcd: { endpoints: [], authEnabled: true, versions: [], unreachableEndpoints: [], tokenType: 'simple', clusters: [] }, restApis } });
+    const findings = restapiPgfleetRefusedRule.check({
+      settings: SiteSettingsSchema.parse({}),
+      patroniFiles: [],
+      secretFiles: [],
+      processes: [],
+      gaps,
+      live: {
+        etcd: {
+          endpoints: [],
+          authEnabled: true,
+          versions: [],
+          unreachableEndpoints: [],
+          tokenType: 'simple',
+          clusters: [],
+        },
+        restApis,
+      },
+    });
     assert.deepEqual(findings.map((f) => f.object.name).sort(), members);
   });
 
@@ -139,7 +202,11 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
     const secrets = join(lab.dir, 'secrets');
     const inDir = async (dir: string) => (await readdir(join(secrets, dir))).map((f) => join(secrets, dir, f));
     const files = [join(secrets, 'etcd-root.password'), ...(await inDir('tenants')), ...(await inDir('restapi'))];
-    assert.ok(files.some((file) => file.includes('/restapi/')), 'the REST API password files were checked');
-    for (const file of files) assert.equal(everything.includes((await readFile(file, 'utf8')).trim()), false, `a password from ${file} leaked`);
+    assert.ok(
+      files.some((file) => file.includes('/restapi/')),
+      'the REST API password files were checked',
+    );
+    for (const file of files)
+      assert.equal(everything.includes((await readFile(file, 'utf8')).trim()), false, `a password from ${file} leaked`);
   });
 });

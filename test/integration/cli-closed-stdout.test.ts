@@ -27,8 +27,15 @@ interface GoneReaderRun {
   stderr: string;
 }
 
-function runWithGoneReader(args: string[], reader: GoneReader, options: { env?: NodeJS.ProcessEnv; closeStderr?: boolean } = {}): Promise<GoneReaderRun> {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...options.env } });
+function runWithGoneReader(
+  args: string[],
+  reader: GoneReader,
+  options: { env?: NodeJS.ProcessEnv; closeStderr?: boolean } = {},
+): Promise<GoneReaderRun> {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+  });
   let read = '';
   let stderr = '';
   if (reader === 'before-output') child.stdout.destroy();
@@ -56,7 +63,7 @@ function assertQuiet(run: GoneReaderRun, what: string): void {
   assert.doesNotMatch(run.stderr, /\n\s+at .+:\d+:\d+/, `${what}: no stack trace\n${run.stderr}`);
 }
 
-describe('a reader that goes away ends pgfleet quietly, with the command\'s own exit code', () => {
+describe("a reader that goes away ends pgfleet quietly, with the command's own exit code", () => {
   before(() => {
     ensureBuiltCli();
   });
@@ -86,7 +93,10 @@ describe('a reader that goes away ends pgfleet quietly, with the command\'s own 
   }
 
   it('an error of a data command (--output json, a missing settings file) into a closed stdout: its usage exit code (2), the error on stderr, no stack trace', async () => {
-    const run = await runWithGoneReader(['--output', 'json', '--settings', '/nonexistent/pgfleet-settings.yaml', 'settings', 'show'], 'before-output');
+    const run = await runWithGoneReader(
+      ['--output', 'json', '--settings', '/nonexistent/pgfleet-settings.yaml', 'settings', 'show'],
+      'before-output',
+    );
     assertQuiet(run, 'settings show with a missing file');
     assert.match(run.stderr, /^error: .*\[SETTINGS_UNREADABLE\]$/m);
     assert.equal(run.code, ExitCode.usage);
@@ -113,7 +123,10 @@ describe('a reader that goes away does not cut a command on a live lab short (1 
   });
 
   it('etcd auth migrate --yes with stdout and stderr both closed (its first step line meets the closed pipe) runs to its end: exit 0, auth is on', async () => {
-    const run = await runWithGoneReader(['etcd', 'auth', 'migrate', '--yes'], 'before-output', { env, closeStderr: true });
+    const run = await runWithGoneReader(['etcd', 'auth', 'migrate', '--yes'], 'before-output', {
+      env,
+      closeStderr: true,
+    });
     assert.equal(run.signal, null);
     assert.equal(run.code, ExitCode.ok);
     const etcd = new EtcdClient({ endpoints: labEtcdEndpoints(lab.state.topology) });

@@ -7,14 +7,17 @@ import { join } from 'node:path';
 import { ensureBuiltCli } from '../support/built-cli.js';
 import { runCli } from '../support/run-cli.js';
 
-function shell(program: string, script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function shell(
+  program: string,
+  script: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(program, ['-c', script, '_', ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
 }
-
 
 describe('pgfleet completion, sourced by a real shell', () => {
   let dir: string;
@@ -47,12 +50,16 @@ _pgfleet
 printf '%s\\n' "\${COMPREPLY[@]}"`;
     const result = await shell('bash', script, ['pgfleet', ...words]);
     assert.equal(result.code, 0, result.stderr);
-    return result.stdout.split('\n').filter((line) => line.length > 0).sort();
+    return result.stdout
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .sort();
   };
 
   it('offers the top-level commands', async () => {
     const offered = await bashComplete('');
-    for (const command of ['lab', 'etcd', 'settings', 'doctor', 'completion', 'help']) assert.ok(offered.includes(command), command);
+    for (const command of ['lab', 'etcd', 'settings', 'doctor', 'completion', 'help'])
+      assert.ok(offered.includes(command), command);
   });
 
   it('completes a command from its first letters', async () => {
@@ -60,13 +67,23 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
   });
 
   it('offers the subcommands of a group, however deep', async () => {
-    assert.deepEqual(await bashComplete('lab', ''), ['demo', 'down', 'env', 'etcd-https-only', 'replay-outage', 'restapi-tls', 'status', 'up']);
+    assert.deepEqual(await bashComplete('lab', ''), [
+      'demo',
+      'down',
+      'env',
+      'etcd-https-only',
+      'replay-outage',
+      'restapi-tls',
+      'status',
+      'up',
+    ]);
     assert.ok((await bashComplete('etcd', 'auth', '')).includes('enforce'));
   });
 
   it("offers a command's own options and the global ones", async () => {
     const offered = await bashComplete('lab', 'up', '--');
-    for (const option of ['--clusters', '--nodes', '--dir', '--output', '--settings', '--quiet']) assert.ok(offered.includes(option), option);
+    for (const option of ['--clusters', '--nodes', '--dir', '--output', '--settings', '--quiet'])
+      assert.ok(offered.includes(option), option);
     assert.ok(!offered.includes('--keep'), '--keep belongs to lab demo');
   });
 
@@ -86,7 +103,8 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
 
   it('offers the help topics after help', async () => {
     const offered = await bashComplete('help', '');
-    for (const topic of ['secure-existing-fleet', 'create-secured-cluster', 'rotate-tenant-password']) assert.ok(offered.includes(topic), topic);
+    for (const topic of ['secure-existing-fleet', 'create-secured-cluster', 'rotate-tenant-password'])
+      assert.ok(offered.includes(topic), topic);
   });
 
   it('gives zsh a script it can parse and run, with the same tree', async () => {
@@ -105,9 +123,21 @@ _pgfleet`;
     const complete = async (...words: string[]) => {
       const result = await shell('zsh', script, words);
       assert.equal(result.code, 0, result.stderr);
-      return result.stdout.split('\n').filter((line) => line.length > 0).sort();
+      return result.stdout
+        .split('\n')
+        .filter((line) => line.length > 0)
+        .sort();
     };
-    assert.deepEqual(await complete('lab', ''), ['demo', 'down', 'env', 'etcd-https-only', 'replay-outage', 'restapi-tls', 'status', 'up']);
+    assert.deepEqual(await complete('lab', ''), [
+      'demo',
+      'down',
+      'env',
+      'etcd-https-only',
+      'replay-outage',
+      'restapi-tls',
+      'status',
+      'up',
+    ]);
     assert.deepEqual(await complete('--output', ''), ['json', 'sarif', 'text']);
     assert.ok((await complete('lab', 'up', '--')).includes('--clusters'));
     assert.deepEqual(await complete('lab', 'up', '--dir', ''), ['<files -/>']);

@@ -31,9 +31,25 @@ describe('pgfleet doctor on this machine (real etcd, Patroni and PostgreSQL inst
     const { code, report, stderr } = await doctor([]);
     assert.equal(code, ExitCode.ok, stderr);
     assert.equal(report.ok, true);
-    assert.deepEqual(report.programs.map((program) => [program.name, program.found]), [['etcd', true], ['etcdctl', true], ['patroni', true], ['patronictl', true], ['postgres', true], ['pg_ctl', true]]);
+    assert.deepEqual(
+      report.programs.map((program) => [program.name, program.found]),
+      [
+        ['etcd', true],
+        ['etcdctl', true],
+        ['patroni', true],
+        ['patronictl', true],
+        ['postgres', true],
+        ['pg_ctl', true],
+      ],
+    );
     for (const program of report.programs) assert.match(program.version ?? '', /^\d+\.\d+/, program.name);
-    assert.deepEqual(report.compatibility.map((check) => [check.check, check.status]), [['etcd-patroni', 'ok'], ['postgresql-patroni', 'ok']]);
+    assert.deepEqual(
+      report.compatibility.map((check) => [check.check, check.status]),
+      [
+        ['etcd-patroni', 'ok'],
+        ['postgresql-patroni', 'ok'],
+      ],
+    );
     assert.deepEqual(report.missing, []);
     assert.equal(report.install, null);
   });
@@ -42,7 +58,10 @@ describe('pgfleet doctor on this machine (real etcd, Patroni and PostgreSQL inst
     const { report } = await doctor([]);
     // /etc/pgfleet is the last place looked at; a machine may have one.
     assert.equal(report.settings.file, existsSync('/etc/pgfleet/settings.yaml') ? '/etc/pgfleet/settings.yaml' : null);
-    assert.deepEqual(report.settings.searched.slice(0, 2), [join(dir, 'config', 'settings.yaml'), join(dir, 'xdg', 'pgfleet', 'settings.yaml')]);
+    assert.deepEqual(report.settings.searched.slice(0, 2), [
+      join(dir, 'config', 'settings.yaml'),
+      join(dir, 'xdg', 'pgfleet', 'settings.yaml'),
+    ]);
   });
 
   it('names the settings file found first: $PGFLEET_CONFIG_DIR before $XDG_CONFIG_HOME, --settings before both', async () => {
@@ -52,19 +71,37 @@ describe('pgfleet doctor on this machine (real etcd, Patroni and PostgreSQL inst
     await writeFile(join(dir, 'xdg', 'pgfleet', 'settings.yaml'), 'patroni: {}\n');
     await writeFile(join(dir, 'explicit.yaml'), 'patroni: {}\n');
     assert.equal((await doctor([])).report.settings.file, join(dir, 'config', 'settings.yaml'));
-    assert.equal((await doctor([], { PGFLEET_CONFIG_DIR: join(dir, 'nowhere') })).report.settings.file, join(dir, 'xdg', 'pgfleet', 'settings.yaml'));
-    assert.equal((await doctor(['--settings', join(dir, 'explicit.yaml')])).report.settings.file, join(dir, 'explicit.yaml'));
+    assert.equal(
+      (await doctor([], { PGFLEET_CONFIG_DIR: join(dir, 'nowhere') })).report.settings.file,
+      join(dir, 'xdg', 'pgfleet', 'settings.yaml'),
+    );
+    assert.equal(
+      (await doctor(['--settings', join(dir, 'explicit.yaml')])).report.settings.file,
+      join(dir, 'explicit.yaml'),
+    );
     await rm(join(dir, 'config'), { recursive: true });
     await rm(join(dir, 'xdg'), { recursive: true });
   });
 
   it('reports what is missing with the apt-get command that installs it, and exits 2', async () => {
     const settings = join(dir, 'elsewhere.yaml');
-    await writeFile(settings, ['postgresql:', '  bin_dir: /usr/lib/postgresql/99/bin', 'patroni:', `  execpath: ${join(dir, 'no-patroni')}`, ''].join('\n'));
+    await writeFile(
+      settings,
+      [
+        'postgresql:',
+        '  bin_dir: /usr/lib/postgresql/99/bin',
+        'patroni:',
+        `  execpath: ${join(dir, 'no-patroni')}`,
+        '',
+      ].join('\n'),
+    );
     const { code, report } = await doctor(['--settings', settings], { PATH: join(dir, 'empty-path') });
     assert.equal(code, ExitCode.usage);
     assert.equal(report.ok, false);
-    assert.deepEqual(report.missing.map((program) => program.name), ['etcd', 'etcdctl', 'patroni', 'postgres', 'pg_ctl']);
+    assert.deepEqual(
+      report.missing.map((program) => program.name),
+      ['etcd', 'etcdctl', 'patroni', 'postgres', 'pg_ctl'],
+    );
     assert.match(report.install ?? '', /apt-get install -y etcd-server etcd-client patroni postgresql-99$/);
   });
 

@@ -37,9 +37,17 @@ describe('pgfleet help, run as a user would (the built CLI)', () => {
       assert.equal(result.code, 0, `${name} --help: ${result.stderr}`);
       assert.equal(result.stderr, '', name);
       assert.ok(result.stdout.startsWith(`Usage: ${name}`), `${name} --help starts with its usage`);
-      assert.ok(unwrapped(result.stdout).includes(firstWords(spec.description)), `${name} --help shows its description`);
-      for (const option of spec.options) assert.ok(result.stdout.includes(option.flags), `${name} --help lists ${option.flags}`);
-      for (const example of spec.examples) assert.ok(unwrapped(result.stdout).includes(`$ ${example.command}`), `${name} --help shows the example ${example.command}`);
+      assert.ok(
+        unwrapped(result.stdout).includes(firstWords(spec.description)),
+        `${name} --help shows its description`,
+      );
+      for (const option of spec.options)
+        assert.ok(result.stdout.includes(option.flags), `${name} --help lists ${option.flags}`);
+      for (const example of spec.examples)
+        assert.ok(
+          unwrapped(result.stdout).includes(`$ ${example.command}`),
+          `${name} --help shows the example ${example.command}`,
+        );
     });
   });
 
@@ -61,7 +69,13 @@ describe('pgfleet help, run as a user would (the built CLI)', () => {
       assert.equal(result.stdout, await topic.load());
     }
     const secure = results[HELP_TOPICS.findIndex((topic) => topic.name === 'secure-existing-fleet')]!.stdout;
-    for (const step of ['pgfleet etcd auth prepare', 'pgfleet etcd auth apply', 'pgfleet etcd auth enforce', 'pgfleet etcd auth rollback']) assert.ok(secure.includes(step), step);
+    for (const step of [
+      'pgfleet etcd auth prepare',
+      'pgfleet etcd auth apply',
+      'pgfleet etcd auth enforce',
+      'pgfleet etcd auth rollback',
+    ])
+      assert.ok(secure.includes(step), step);
   });
 
   it('lists the help topics at the end of `pgfleet --help`', async () => {
@@ -70,7 +84,9 @@ describe('pgfleet help, run as a user would (the built CLI)', () => {
   });
 
   it('prints the version of package.json with --version and -V', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     for (const flag of ['--version', '-V']) {
       const result = await runCli([flag]);
       assert.equal(result.code, 0);

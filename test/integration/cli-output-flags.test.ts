@@ -28,9 +28,14 @@ function runOnTerminal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
   const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
   const command = [process.execPath, CLI_PATH, ...args].map(quote).join(' ');
   return new Promise((resolve) => {
-    execFile('script', ['-qefc', command, '/dev/null'], { env: { ...process.env, ...NO_COLOR_ENV, ...env }, timeout: 60_000 }, (error, stdout) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, text: stdout });
-    });
+    execFile(
+      'script',
+      ['-qefc', command, '/dev/null'],
+      { env: { ...process.env, ...NO_COLOR_ENV, ...env }, timeout: 60_000 },
+      (error, stdout) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, text: stdout });
+      },
+    );
   });
 }
 
@@ -77,7 +82,16 @@ describe('pgfleet --quiet, --verbose, --no-color, NO_COLOR, FORCE_COLOR and term
     });
 
     it('keeps the JSON data with --output json', async () => {
-      const quiet = await cli(['--settings', settings, '-q', '--output', 'json', 'audit', '--min-severity', 'critical']);
+      const quiet = await cli([
+        '--settings',
+        settings,
+        '-q',
+        '--output',
+        'json',
+        'audit',
+        '--min-severity',
+        'critical',
+      ]);
       assert.equal(quiet.stderr, '');
       assert.equal((JSON.parse(quiet.stdout) as { live: boolean }).live, false);
     });
@@ -86,7 +100,10 @@ describe('pgfleet --quiet, --verbose, --no-color, NO_COLOR, FORCE_COLOR and term
       const quiet = await cli(['--quiet', '--settings', missingSettings(), 'settings', 'show']);
       assert.equal(quiet.code, 2);
       assert.equal(quiet.stdout, '');
-      assert.match(quiet.stderr, /^error: .*missing\.yaml: cannot read the settings file \(ENOENT\) \[SETTINGS_UNREADABLE\]\nhint: /);
+      assert.match(
+        quiet.stderr,
+        /^error: .*missing\.yaml: cannot read the settings file \(ENOENT\) \[SETTINGS_UNREADABLE\]\nhint: /,
+      );
     });
 
     it('wins over --verbose: no detail line, the data still printed', async () => {
@@ -114,7 +131,8 @@ describe('pgfleet --quiet, --verbose, --no-color, NO_COLOR, FORCE_COLOR and term
   });
 
   describe('colours on a pipe', () => {
-    const errorRun = (flags: string[], env: NodeJS.ProcessEnv) => cli([...flags, '--settings', missingSettings(), 'settings', 'show'], { ...NO_COLOR_ENV, ...env });
+    const errorRun = (flags: string[], env: NodeJS.ProcessEnv) =>
+      cli([...flags, '--settings', missingSettings(), 'settings', 'show'], { ...NO_COLOR_ENV, ...env });
 
     it('are off by default: stderr is not a terminal', async () => {
       const result = await errorRun([], {});
@@ -125,11 +143,17 @@ describe('pgfleet --quiet, --verbose, --no-color, NO_COLOR, FORCE_COLOR and term
     it('are on with FORCE_COLOR: the error and hint prefixes in red and cyan', async () => {
       const result = await errorRun([], { FORCE_COLOR: '1' });
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /^\u001b\[31merror:\u001b\[0m .*\[SETTINGS_UNREADABLE\]\n\u001b\[36mhint:\u001b\[0m /);
+      assert.match(
+        result.stderr,
+        /^\u001b\[31merror:\u001b\[0m .*\[SETTINGS_UNREADABLE\]\n\u001b\[36mhint:\u001b\[0m /,
+      );
     });
 
     it('are never there with --no-color or NO_COLOR, even with FORCE_COLOR', async () => {
-      for (const [flags, env] of [[['--no-color'], { FORCE_COLOR: '1' }], [[], { FORCE_COLOR: '1', NO_COLOR: '1' }]] as const) {
+      for (const [flags, env] of [
+        [['--no-color'], { FORCE_COLOR: '1' }],
+        [[], { FORCE_COLOR: '1', NO_COLOR: '1' }],
+      ] as const) {
         const result = await errorRun([...flags], env);
         assert.match(result.stderr, /^error: .*\nhint: /, `${flags.join(' ')} ${JSON.stringify(env)}`);
         assert.doesNotMatch(result.stderr, SGR, `${flags.join(' ')} ${JSON.stringify(env)}`);
@@ -137,7 +161,10 @@ describe('pgfleet --quiet, --verbose, --no-color, NO_COLOR, FORCE_COLOR and term
     });
 
     it('are never in the data on stdout, even forced', async () => {
-      const result = await cli(['--settings', settings, 'audit', '--min-severity', 'critical'], { ...NO_COLOR_ENV, FORCE_COLOR: '1' });
+      const result = await cli(['--settings', settings, 'audit', '--min-severity', 'critical'], {
+        ...NO_COLOR_ENV,
+        FORCE_COLOR: '1',
+      });
       assert.equal(result.code, 0, result.stderr);
       assert.doesNotMatch(result.stdout, SGR);
     });
@@ -155,11 +182,17 @@ describe('pgfleet --quiet, --verbose, --no-color, NO_COLOR, FORCE_COLOR and term
     it('colours the error and hint prefixes', async () => {
       const result = await runOnTerminal(errorArgs());
       assert.equal(result.code, 2, result.text);
-      assert.match(result.text, /\u001b\[31merror:\u001b\[0m .*\[SETTINGS_UNREADABLE\]\r?\n\u001b\[36mhint:\u001b\[0m /);
+      assert.match(
+        result.text,
+        /\u001b\[31merror:\u001b\[0m .*\[SETTINGS_UNREADABLE\]\r?\n\u001b\[36mhint:\u001b\[0m /,
+      );
     });
 
     it('colours nothing with --no-color, or with NO_COLOR set', async () => {
-      for (const [args, env] of [[['--no-color', ...errorArgs()], {}], [errorArgs(), { NO_COLOR: '1' }]] as const) {
+      for (const [args, env] of [
+        [['--no-color', ...errorArgs()], {}],
+        [errorArgs(), { NO_COLOR: '1' }],
+      ] as const) {
         const result = await runOnTerminal([...args], env);
         assert.equal(result.code, 2, result.text);
         assert.match(result.text, /error: .*\r?\nhint: /);

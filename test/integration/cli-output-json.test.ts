@@ -40,7 +40,20 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     ['lab env', ['--dir', join(dir, 'no-lab')]],
     ['lab down', ['--dir', join(dir, 'no-lab')]],
     // No etcd answers: create stops at the pre-flight, the others find no instance (list: none).
-    ['instance create', ['main', '--patroni-cluster', 'alpha', '--patroni-node', 'alpha-1', '--patroni-postgresql-listen', '127.0.0.1', '--patroni-restapi-listen', '127.0.0.1:8008']],
+    [
+      'instance create',
+      [
+        'main',
+        '--patroni-cluster',
+        'alpha',
+        '--patroni-node',
+        'alpha-1',
+        '--patroni-postgresql-listen',
+        '127.0.0.1',
+        '--patroni-restapi-listen',
+        '127.0.0.1:8008',
+      ],
+    ],
     ['instance list', []],
     ['instance status', ['main']],
     ['instance start', ['main']],
@@ -77,7 +90,19 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     ['pki issue peer', ['etcd1', '--san', '127.0.0.1', '--dir', pki]],
     ['pki show', ['--dir', pki]],
     ['audit', []],
-    ['pki check', ['--cert', join(pki, 'server', 'node1.crt'), '--ca', join(pki, 'ca.crt'), '--host', '127.0.0.1', '--usage', 'server']],
+    [
+      'pki check',
+      [
+        '--cert',
+        join(pki, 'server', 'node1.crt'),
+        '--ca',
+        join(pki, 'ca.crt'),
+        '--host',
+        '127.0.0.1',
+        '--usage',
+        'server',
+      ],
+    ],
   ];
 
   before(async () => {
@@ -87,8 +112,22 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     settings = join(dir, 'settings.yaml');
     await mkdir(join(dir, 'home'), { recursive: true });
     await writeFile(join(dir, 'admin.password'), 'not-a-real-password\n', { mode: 0o600 });
-    await writeFile(settings, [`prefix: ${join(dir, 'prefix')}`, 'patroni:', '  etcd:', "    hosts: ['127.0.0.1:1']", 'etcd_admin:', `  password_file: ${join(dir, 'admin.password')}`, ''].join('\n'));
-    await writeFile(join(dir, 'patroni.yaml'), 'scope: alpha\nname: alpha-1\nrestapi:\n  listen: 127.0.0.1:8008\n  connect_address: 127.0.0.1:8008\n');
+    await writeFile(
+      settings,
+      [
+        `prefix: ${join(dir, 'prefix')}`,
+        'patroni:',
+        '  etcd:',
+        "    hosts: ['127.0.0.1:1']",
+        'etcd_admin:',
+        `  password_file: ${join(dir, 'admin.password')}`,
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(dir, 'patroni.yaml'),
+      'scope: alpha\nname: alpha-1\nrestapi:\n  listen: 127.0.0.1:8008\n  connect_address: 127.0.0.1:8008\n',
+    );
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -97,18 +136,34 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
   it('knows, for every command, how it is checked here', () => {
     const classified = new Set([...cases().map(([path]) => path), ...Object.keys(NOT_RUN)]);
     const unknown = runnable.map((spec) => spec.path.join(' ')).filter((path) => !classified.has(path));
-    assert.deepEqual(unknown, [], 'add the new command to cases() (with arguments that are safe without a fleet) or to NOT_RUN in test/integration/cli-output-json.test.ts');
+    assert.deepEqual(
+      unknown,
+      [],
+      'add the new command to cases() (with arguments that are safe without a fleet) or to NOT_RUN in test/integration/cli-output-json.test.ts',
+    );
   });
 
   it('prints exactly one JSON document on stdout for every data command, success or failure, with a documented exit code', async () => {
     const documented = new Set<number>(Object.values(ExitCode));
-    const env = { HOME: join(dir, 'home'), XDG_CONFIG_HOME: join(dir, 'home', '.config'), XDG_STATE_HOME: join(dir, 'home', '.local', 'state'), XDG_DATA_HOME: join(dir, 'home', '.local', 'share'), PGFLEET_CONFIG_DIR: join(dir, 'config') };
+    const env = {
+      HOME: join(dir, 'home'),
+      XDG_CONFIG_HOME: join(dir, 'home', '.config'),
+      XDG_STATE_HOME: join(dir, 'home', '.local', 'state'),
+      XDG_DATA_HOME: join(dir, 'home', '.local', 'share'),
+      PGFLEET_CONFIG_DIR: join(dir, 'config'),
+    };
     const known = new Set(runnable.map((spec) => spec.path.join(' ')));
     for (const [path, args] of cases()) {
       if (!known.has(path)) continue;
-      const result = await runCli(['--settings', settings, '--output', 'json', ...path.split(' '), ...args], { env, timeoutMs: 120_000 });
+      const result = await runCli(['--settings', settings, '--output', 'json', ...path.split(' '), ...args], {
+        env,
+        timeoutMs: 120_000,
+      });
       let parsed: unknown;
-      assert.doesNotThrow(() => (parsed = JSON.parse(result.stdout)), `pgfleet ${path}: stdout is not one JSON document:\n${result.stdout}\nstderr: ${result.stderr}`);
+      assert.doesNotThrow(
+        () => (parsed = JSON.parse(result.stdout)),
+        `pgfleet ${path}: stdout is not one JSON document:\n${result.stdout}\nstderr: ${result.stderr}`,
+      );
       assert.ok(documented.has(result.code), `pgfleet ${path} exited ${result.code}`);
       const isError = typeof parsed === 'object' && parsed !== null && 'error' in parsed;
       if (isError) {
@@ -116,7 +171,10 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
         assert.match(result.stderr, /^error: /m, `pgfleet ${path}: the error is also on stderr`);
       }
       assert.doesNotMatch(result.stderr, /\n\s+at .+:\d+:\d+/, `pgfleet ${path}: no stack trace without --debug`);
-      assert.ok(!result.stdout.includes('not-a-real-password') && !result.stderr.includes('not-a-real-password'), `pgfleet ${path} printed the admin password`);
+      assert.ok(
+        !result.stdout.includes('not-a-real-password') && !result.stderr.includes('not-a-real-password'),
+        `pgfleet ${path} printed the admin password`,
+      );
     }
   });
 

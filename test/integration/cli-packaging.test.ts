@@ -24,13 +24,20 @@ describe('pgfleet as an npm package', () => {
   let dir: string;
   let tarball: string;
   let files: string[];
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; engines: { node: string }; bin: { pgfleet: string }; scripts: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    engines: { node: string };
+    bin: { pgfleet: string };
+    scripts: Record<string, string>;
+  };
 
   before(async () => {
     ensureBuiltCli();
     dir = await mkdtemp(join(tmpdir(), 'pgfleet-pack-'));
     // dist/ is already built (setup, ensureBuiltCli): packing need not run prepack again.
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT });
+    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+      cwd: ROOT,
+    });
     const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: PackedFile[] }>;
     tarball = join(dir, packed!.filename);
     files = packed!.files.map((file) => file.path);
@@ -41,9 +48,19 @@ describe('pgfleet as an npm package', () => {
 
   it('contains only what runs: the built JavaScript, its type declarations, the template and setup', () => {
     assert.ok(files.includes('dist/cli/main.js'), 'the bin entry point');
-    assert.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts'), 'the library entry point and its types');
+    assert.ok(
+      files.includes('dist/index.js') && files.includes('dist/index.d.ts'),
+      'the library entry point and its types',
+    );
     assert.ok(files.includes('templates/patroni.yaml'), 'the built-in Patroni template');
-    const unexpected = files.filter((file) => /^(src|test|bench)\//.test(file) || file.endsWith('.map') || file.endsWith('.ts') && !file.endsWith('.d.ts') || file.includes('tsbuildinfo') || file.includes('.build-stamp'));
+    const unexpected = files.filter(
+      (file) =>
+        /^(src|test|bench)\//.test(file) ||
+        file.endsWith('.map') ||
+        (file.endsWith('.ts') && !file.endsWith('.d.ts')) ||
+        file.includes('tsbuildinfo') ||
+        file.includes('.build-stamp'),
+    );
     assert.deepEqual(unexpected, []);
   });
 
@@ -53,10 +70,22 @@ describe('pgfleet as an npm package', () => {
   // prepare script (npm/cli#3692, #8440): install globally from the packed tarball (below).
   it('builds dist/ in a git install: prepare (run by npm for git installs and npx github:...) and prepack run the one build script', () => {
     assert.equal(manifest.scripts.prepare, 'bash scripts/build.sh');
-    assert.equal(manifest.scripts.prepack, 'bash scripts/build.sh', 'npm pack runs prepack and prepare: the second finds the build fresh');
+    assert.equal(
+      manifest.scripts.prepack,
+      'bash scripts/build.sh',
+      'npm pack runs prepack and prepare: the second finds the build fresh',
+    );
     const build = readFileSync(join(ROOT, 'scripts', 'build.sh'), 'utf8');
-    assert.match(build, /^node_modules\/\.bin\/tsc -p tsconfig\.build\.json\b/m, 'compiles with the project\'s own TypeScript and the build config');
-    assert.match(build, new RegExp(`^chmod \\+x ${manifest.bin.pgfleet.replaceAll('.', '\\.')}$`, 'm'), 'makes the bin executable');
+    assert.match(
+      build,
+      /^node_modules\/\.bin\/tsc -p tsconfig\.build\.json\b/m,
+      "compiles with the project's own TypeScript and the build config",
+    );
+    assert.match(
+      build,
+      new RegExp(`^chmod \\+x ${manifest.bin.pgfleet.replaceAll('.', '\\.')}$`, 'm'),
+      'makes the bin executable',
+    );
   });
 
   it('does not compile again when the build is fresh (npm ci runs prepare, then setup.sh finds nothing to do)', async () => {
@@ -73,7 +102,11 @@ describe('pgfleet as an npm package', () => {
 
   it('installs with npm install -g and runs as pgfleet, and its library imports', async () => {
     const prefix = join(dir, 'prefix');
-    await run('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: dir });
+    await run(
+      'npm',
+      ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball],
+      { cwd: dir },
+    );
     const version = await run(join(prefix, 'bin', 'pgfleet'), ['--version']);
     assert.equal(version.stdout.trim(), manifest.version);
     const help = await run(join(prefix, 'bin', 'pgfleet'), ['--help']);
@@ -85,7 +118,11 @@ describe('pgfleet as an npm package', () => {
   });
 
   it('runs with npx from the package', async () => {
-    const { stdout } = await run('npx', ['--yes', '--prefer-offline', '--package', tarball, '--', 'pgfleet', '--version'], { cwd: dir, env: { ...process.env, npm_config_cache: join(dir, 'npm-cache') } });
+    const { stdout } = await run(
+      'npx',
+      ['--yes', '--prefer-offline', '--package', tarball, '--', 'pgfleet', '--version'],
+      { cwd: dir, env: { ...process.env, npm_config_cache: join(dir, 'npm-cache') } },
+    );
     assert.equal(stdout.trim(), manifest.version);
   });
 });

@@ -24,38 +24,56 @@ describe('pgfleet usage errors and exit codes, run as a user would (the built CL
     const result = await runCli(['labb']);
     assert.equal(result.code, ExitCode.usage);
     assert.equal(result.stdout, '');
-    assert.deepEqual(lines(result.stderr), ["error: unknown command 'labb'", 'hint: did you mean lab? (--help shows the usage)']);
+    assert.deepEqual(lines(result.stderr), [
+      "error: unknown command 'labb'",
+      'hint: did you mean lab? (--help shows the usage)',
+    ]);
   });
 
   it('suggests the closest subcommand at any depth', async () => {
     const result = await runCli(['etcd', 'auth', 'enforc']);
     assert.equal(result.code, ExitCode.usage);
-    assert.deepEqual(lines(result.stderr), ["error: unknown command 'enforc'", 'hint: did you mean enforce? (--help shows the usage)']);
+    assert.deepEqual(lines(result.stderr), [
+      "error: unknown command 'enforc'",
+      'hint: did you mean enforce? (--help shows the usage)',
+    ]);
   });
 
   it('suggests the closest option for an unknown one and runs nothing', async () => {
     const result = await runCli(['lab', 'status', '--dri', dir]);
     assert.equal(result.code, ExitCode.usage);
     assert.equal(result.stdout, '');
-    assert.deepEqual(lines(result.stderr), ["error: unknown option '--dri'", 'hint: did you mean --dir? (--help shows the usage)']);
+    assert.deepEqual(lines(result.stderr), [
+      "error: unknown option '--dri'",
+      'hint: did you mean --dir? (--help shows the usage)',
+    ]);
   });
 
   it('names a missing required option', async () => {
     const result = await runCli(['patroni', 'config', 'render']);
     assert.equal(result.code, ExitCode.usage);
-    assert.deepEqual(lines(result.stderr), ["error: required option '--name <name>' not specified", 'hint: --help shows the usage']);
+    assert.deepEqual(lines(result.stderr), [
+      "error: required option '--name <name>' not specified",
+      'hint: --help shows the usage',
+    ]);
   });
 
   it('names the allowed values of an option with choices', async () => {
     const result = await runCli(['--output', 'yaml', 'doctor']);
     assert.equal(result.code, ExitCode.usage);
-    assert.match(lines(result.stderr)[0]!, /^error: option '-o, --output <format>' argument 'yaml' is invalid\. Allowed choices are text, json, sarif\.$/);
+    assert.match(
+      lines(result.stderr)[0]!,
+      /^error: option '-o, --output <format>' argument 'yaml' is invalid\. Allowed choices are text, json, sarif\.$/,
+    );
   });
 
   it('names the allowed values of an argument with choices', async () => {
     const result = await runCli(['completion', 'fish']);
     assert.equal(result.code, ExitCode.usage);
-    assert.match(result.stderr, /^error: command-argument value 'fish' is invalid for argument 'shell'\. Allowed choices are bash, zsh\.\n/);
+    assert.match(
+      result.stderr,
+      /^error: command-argument value 'fish' is invalid for argument 'shell'\. Allowed choices are bash, zsh\.\n/,
+    );
   });
 
   it('prints the group help on stderr and exits 2 for a command group run without its subcommand', async () => {
@@ -72,7 +90,10 @@ describe('pgfleet usage errors and exit codes, run as a user would (the built CL
     const plain = await runCli(['--settings', missing, 'settings', 'show']);
     assert.equal(plain.code, ExitCode.usage);
     assert.equal(plain.stdout, '');
-    assert.deepEqual(lines(plain.stderr), [`error: ${missing}: cannot read the settings file (ENOENT) [SETTINGS_UNREADABLE]`, 'hint: check the path given with --settings']);
+    assert.deepEqual(lines(plain.stderr), [
+      `error: ${missing}: cannot read the settings file (ENOENT) [SETTINGS_UNREADABLE]`,
+      'hint: check the path given with --settings',
+    ]);
 
     const debug = await runCli(['--settings', missing, '--debug', 'settings', 'show']);
     assert.equal(debug.code, ExitCode.usage);

@@ -41,7 +41,10 @@ describe('DCS pre-flight against a real etcd', () => {
     const report = await runDcsPreflight(target('alpha', 'patroni-alpha', new Secret('anything at all')));
     assert.equal(report.authEnabled, false);
     assert.equal(report.ok, true);
-    assert.deepEqual(report.checks.map((c) => `${c.id}:${c.status}`), ['password-unverifiable:warn']);
+    assert.deepEqual(
+      report.checks.map((c) => `${c.id}:${c.status}`),
+      ['password-unverifiable:warn'],
+    );
   });
 
   it('with auth off, stops on a user that does not exist', async () => {

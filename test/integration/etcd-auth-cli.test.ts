@@ -19,7 +19,14 @@ import type { AuthPlan } from '../../src/core/migration/auth-plan.js';
 import type { EtcdAuthStatus } from '../../src/migration/etcd-auth/auth-status.js';
 import type { RoleWatchReport } from '../../src/lab/role-watch.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
-import { type WriterTally, assertEveryWriteLanded, assertNoRoleChange, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
+import {
+  type WriterTally,
+  assertEveryWriteLanded,
+  assertNoRoleChange,
+  leadersAndTimelines,
+  startFleetWriters,
+  startRoleWatch,
+} from '../support/fleet-writers.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
 import { startProcessTextRecorder } from '../support/process-text-recorder.js';
@@ -48,7 +55,11 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
   };
   const authEnabled = () => etcdAuthEnabled({ endpoints: labEtcdEndpoints(lab.state.topology) });
   const localInstances = async () => {
-    const paths = resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} });
+    const paths = resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, {
+      isRoot: process.getuid?.() === 0,
+      home: '/',
+      env: {},
+    });
     return listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir);
   };
   /** PATCH /config, retried while it is a compare-and-set conflict (the member's watch cache lagging behind another member's write). */
@@ -63,10 +74,16 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
   const newEnforceRunPhase = async (previousRun: string | undefined): Promise<string> => {
     const observer = new EtcdClient({ endpoints: labEtcdEndpoints(lab.state.topology).slice(0, 2) });
     try {
-      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      for (
+        const deadline = Date.now() + 60_000;
+        Date.now() < deadline;
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      ) {
         const entry = await observer.get(AUTH_MIGRATION_KEY).catch(() => 'auth on' as const);
         if (entry === 'auth on') return entry;
-        const state = entry ? (JSON.parse(entry.value) as { id: string; phase: string; endpointsDown: string[] }) : undefined;
+        const state = entry
+          ? (JSON.parse(entry.value) as { id: string; phase: string; endpointsDown: string[] })
+          : undefined;
         if (state && state.id !== previousRun) {
           assert.deepEqual(state.endpointsDown, [], 'every endpoint answered at the gates');
           return state.phase;
@@ -79,11 +96,15 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
   };
   /** The coordinator, run as its own process and SIGKILLed right after auth enable, before any probe. */
   const killCoordinatorAfterEnable = () => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/enforce-child.ts', import.meta.url)), 'probing'], {
-      encoding: 'utf8',
-      timeout: 120_000,
-      env: { ...process.env, ...env },
-    });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('../support/enforce-child.ts', import.meta.url)), 'probing'],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, ...env },
+      },
+    );
     assert.equal(child.signal, 'SIGKILL', child.stderr);
   };
 
@@ -107,7 +128,11 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     const plan = await json<AuthPlan>('etcd', 'auth', 'plan');
     assert.equal(plan.blocked, false);
     assert.equal(plan.members.length, 6);
-    assert.ok(plan.members.every((member) => member.status === 'will-apply' && member.blockers.length === 0 && member.patroniVersion === '3.0.2'));
+    assert.ok(
+      plan.members.every(
+        (member) => member.status === 'will-apply' && member.blockers.length === 0 && member.patroniVersion === '3.0.2',
+      ),
+    );
   });
 
   it('migrate --yes secures the fleet under writers: auth on, every member writes with its own tenant, 0 failed writes, 0 leader changes, 0 demotions', async () => {
@@ -116,7 +141,11 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     let tallies: WriterTally[] = [];
     let roles: RoleWatchReport | undefined;
     const watch = startRoleWatch(lab.state.topology);
-    const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
+    const writers = startFleetWriters(
+      lab.dir,
+      lab.state.topology,
+      new Map([...before].map(([scope, v]) => [scope, v.leader])),
+    );
     const recorder = startProcessTextRecorder();
     let migrate: CliResult;
     try {
@@ -139,18 +168,30 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
       assert.equal(instance.etcdUsername, `patroni-${instance.scope}`, instance.name);
       const rest = new PatroniRestClient(instance.restUrl);
       try {
-        assert.equal(await patchUntilNoConflict(rest, { pgfleet_test_marker: instance.name }), 200, `${instance.name} writes to the DCS`);
+        assert.equal(
+          await patchUntilNoConflict(rest, { pgfleet_test_marker: instance.name }),
+          200,
+          `${instance.name} writes to the DCS`,
+        );
         assert.equal(await patchUntilNoConflict(rest, { pgfleet_test_marker: null }), 200);
       } finally {
         await rest.close();
       }
     }
     // A tenant reaches its own prefix and nothing of its neighbour's.
-    const alphaPassword = new Secret((await readFile(join(lab.dir, 'secrets', 'tenants', 'patroni-alpha.password'), 'utf8')).trim());
-    const alpha = new EtcdClient({ endpoints: labEtcdEndpoints(lab.state.topology), credentials: { username: 'patroni-alpha', password: alphaPassword } });
+    const alphaPassword = new Secret(
+      (await readFile(join(lab.dir, 'secrets', 'tenants', 'patroni-alpha.password'), 'utf8')).trim(),
+    );
+    const alpha = new EtcdClient({
+      endpoints: labEtcdEndpoints(lab.state.topology),
+      credentials: { username: 'patroni-alpha', password: alphaPassword },
+    });
     try {
       assert.ok((await alpha.getPrefix('/service/alpha/')).length > 0);
-      await assert.rejects(alpha.get('/service/beta/leader'), (error: unknown) => error instanceof EtcdError && error.kind === 'permission-denied');
+      await assert.rejects(
+        alpha.get('/service/beta/leader'),
+        (error: unknown) => error instanceof EtcdError && error.kind === 'permission-denied',
+      );
     } finally {
       await alpha.close();
     }
@@ -199,9 +240,15 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     const status = await json<EtcdAuthStatus>('etcd', 'auth', 'status');
     assert.equal(status.standing.stage, 'enforce-interrupted');
     assert.equal(status.lastRun?.phase, 'probing');
-    assert.ok(status.members.every((member) => member.paused === true), 'the run had paused every cluster');
+    assert.ok(
+      status.members.every((member) => member.paused === true),
+      'the run had paused every cluster',
+    );
     const text = await cli('etcd', 'auth', 'status');
-    assert.match(text.stdout, /interrupted in phase probing: its coordinator \(pid \d+ on .+\) is gone; auth is ON, 3 cluster\(s\) still paused/);
+    assert.match(
+      text.stdout,
+      /interrupted in phase probing: its coordinator \(pid \d+ on .+\) is gone; auth is ON, 3 cluster\(s\) still paused/,
+    );
     assert.match(text.stdout, /next: `pgfleet etcd auth rollback`/);
 
     // Its steps, as data: other steps may come between (a Patroni whose view of the DCS froze is restarted before the resume).
@@ -210,12 +257,18 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     const { steps, state } = JSON.parse(rollback.stdout) as { steps: string[]; state: { phase: string } | undefined };
     const disabled = steps.indexOf('auth disabled');
     const resumed = steps.indexOf('resumed /service/alpha, /service/beta, /service/gamma');
-    assert.ok(disabled >= 0 && resumed > disabled, `auth disabled, then the 3 clusters resumed: ${JSON.stringify(steps)}`);
+    assert.ok(
+      disabled >= 0 && resumed > disabled,
+      `auth disabled, then the 3 clusters resumed: ${JSON.stringify(steps)}`,
+    );
     assert.equal(state?.phase, 'rolled-back');
     const after = await json<EtcdAuthStatus>('etcd', 'auth', 'status');
     assert.equal(after.authEnabled, false);
     assert.equal(after.lastRun?.phase, 'rolled-back');
-    assert.ok(after.members.every((member) => member.paused === false), 'every cluster resumed');
+    assert.ok(
+      after.members.every((member) => member.paused === false),
+      'every cluster resumed',
+    );
   });
 
   it('a coordinator SIGKILLed again: a new enforce rolls the interrupted run back, then completes', async () => {
@@ -255,7 +308,10 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     }
     assert.equal(enforce.code, 0, enforce.stderr);
     assert.match(enforce.stdout, /enforced: etcd auth is on; 6 members and 3 tenants probed/);
-    assert.ok(enforce.stdout.includes(`one etcd endpoint was down during the run: ${down}`), `${enforce.stdout}\n(etcd3 stopped once the run was at: ${phaseSeen})`);
+    assert.ok(
+      enforce.stdout.includes(`one etcd endpoint was down during the run: ${down}`),
+      `${enforce.stdout}\n(etcd3 stopped once the run was at: ${phaseSeen})`,
+    );
     assert.equal(await authEnabled(), true);
     assert.deepEqual(roles.demotions, [], 'no demotion');
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before, 'same leaders, same timelines');
@@ -265,7 +321,10 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
     const reports = await readdir(join(lab.dir, 'reports'));
     assert.ok(reports.filter((file) => file.endsWith('.json')).length >= 2, reports.join(', '));
     const secretsDir = join(lab.dir, 'secrets');
-    const files = [join(secretsDir, 'etcd-root.password'), ...(await readdir(join(secretsDir, 'tenants'))).map((f) => join(secretsDir, 'tenants', f))];
+    const files = [
+      join(secretsDir, 'etcd-root.password'),
+      ...(await readdir(join(secretsDir, 'tenants'))).map((f) => join(secretsDir, 'tenants', f)),
+    ];
     assert.ok(files.length >= 4);
     const reportText = await Promise.all(reports.map((file) => readFile(join(lab.dir, 'reports', file), 'utf8')));
     const everything = [...outputs.map((o) => o.stdout + o.stderr), ...reportText].join('\n');
@@ -275,10 +334,18 @@ describe('pgfleet etcd auth on a live fleet (3 etcd, 3 clusters × 2 nodes), run
       assert.equal((await stat(file)).mode & 0o777, 0o600, `${file} is 0600`);
       assert.equal(everything.includes(secret), false, `a password from ${file} leaked into the output or a report`);
     }
-    const secrets = Object.fromEntries(await Promise.all(files.map(async (file) => [file, (await readFile(file, 'utf8')).trim()] as const)));
+    const secrets = Object.fromEntries(
+      await Promise.all(files.map(async (file) => [file, (await readFile(file, 'utf8')).trim()] as const)),
+    );
     assert.ok(processTexts.length > 0);
-    assert.deepEqual(secretsInTexts(processTexts, secrets), [], 'no password in any command line or environment seen while migrate ran');
-    const logs = (await readdir(lab.dir, { recursive: true })).filter((path) => path.endsWith('.log')).map((path) => join(lab.dir, path));
+    assert.deepEqual(
+      secretsInTexts(processTexts, secrets),
+      [],
+      'no password in any command line or environment seen while migrate ran',
+    );
+    const logs = (await readdir(lab.dir, { recursive: true }))
+      .filter((path) => path.endsWith('.log'))
+      .map((path) => join(lab.dir, path));
     assert.ok(logs.length >= 9, `etcd and Patroni logs: ${logs.join(', ')}`);
     assert.deepEqual(filesHoldingSecrets(logs, secrets), [], 'no password in the etcd, Patroni or PostgreSQL logs');
   });

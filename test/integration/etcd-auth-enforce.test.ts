@@ -16,7 +16,12 @@ import { enforceEtcdAuth, rollbackEtcdAuth } from '../../src/migration/etcd-auth
 import type { FleetConnection } from '../../src/fleet/fleet-connection.js';
 import type { TenantDirectory } from '../../src/fleet/tenant-directory.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
-import { assertEveryWriteLanded, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
+import {
+  assertEveryWriteLanded,
+  leadersAndTimelines,
+  startFleetWriters,
+  startRoleWatch,
+} from '../support/fleet-writers.js';
 
 const rootPassword = new Secret('enforce-test-root-pw');
 
@@ -34,13 +39,22 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
     },
   });
 
-  const sitePaths = () => resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} });
+  const sitePaths = () =>
+    resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, {
+      isRoot: process.getuid?.() === 0,
+      home: '/',
+      env: {},
+    });
   const localInstances = async () => listLocalInstances(sitePaths().patroniConfigDir, sitePaths().patroniLogDir);
   const authEnabled = () => etcdAuthEnabled({ endpoints: connection.endpoints });
   /** Members whose GET /patroni says their cluster is paused (resume is a DCS write: each member shows it within a loop). */
   const pausedMembers = async (): Promise<string[]> => {
     let paused: string[] = [];
-    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 500))) {
+    for (
+      const deadline = Date.now() + 15_000;
+      Date.now() < deadline;
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    ) {
       paused = [];
       for (const instance of await localInstances()) {
         const rest = new PatroniRestClient(instance.restUrl);
@@ -89,12 +103,15 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
     const instances = (await localInstances()).filter((instance) => instance.node !== 'gamma-2');
     const applied = await applyCredentialsLocally({ instances, tenants: connection.tenants, recordStore: admin });
     assert.equal(applied.filter((outcome) => outcome.status === 'applied').length, 5);
-    await assert.rejects(enforceEtcdAuth({ ...connection, localInstances: await localInstances() }), (error: unknown) => {
-      assert.ok(error instanceof PgfleetError);
-      assert.equal(error.code, 'ENFORCE_GATES_REFUSED');
-      assert.match(error.message, /\/service\/gamma\/gamma-2 has no readiness record/);
-      return true;
-    });
+    await assert.rejects(
+      enforceEtcdAuth({ ...connection, localInstances: await localInstances() }),
+      (error: unknown) => {
+        assert.ok(error instanceof PgfleetError);
+        assert.equal(error.code, 'ENFORCE_GATES_REFUSED');
+        assert.match(error.message, /\/service\/gamma\/gamma-2 has no readiness record/);
+        return true;
+      },
+    );
     assert.equal(await authEnabled(), false);
   });
 
@@ -108,8 +125,23 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
           assert.ok(error instanceof PgfleetError);
           assert.equal(error.code, 'ENFORCE_ROLLED_BACK');
           assert.equal(error.exitCode, 3);
-          assert.match(error.message, /enforce rolled back: \/service\/gamma\/gamma-2 has no etcd credentials in its Patroni configuration; its DCS write \(PATCH \/config\) was refused/);
-          const report = (error.details as { report: { state: { phase: string; exposureWindowMs: number; failures: string[]; pausedByUs: string[]; probes: Array<{ member: string; ok: boolean; detail: string }> } } }).report;
+          assert.match(
+            error.message,
+            /enforce rolled back: \/service\/gamma\/gamma-2 has no etcd credentials in its Patroni configuration; its DCS write \(PATCH \/config\) was refused/,
+          );
+          const report = (
+            error.details as {
+              report: {
+                state: {
+                  phase: string;
+                  exposureWindowMs: number;
+                  failures: string[];
+                  pausedByUs: string[];
+                  probes: Array<{ member: string; ok: boolean; detail: string }>;
+                };
+              };
+            }
+          ).report;
           // The measured window is part of what the operator is told.
           assert.match(error.message, new RegExp(`auth was on for ${report.state.exposureWindowMs} ms`));
           return report;
@@ -121,20 +153,36 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
       });
     t.diagnostic(`auth enable → disable window: ${report.state.exposureWindowMs} ms`);
     assert.ok(report.state.exposureWindowMs < 5_000, `auth was on for ${report.state.exposureWindowMs} ms`);
-    assert.deepEqual(report.state.probes.filter((p) => !p.ok && !p.detail.startsWith('not probed')).map((p) => p.member), ['/service/gamma/gamma-2'], 'only the member without credentials failed (the others passed or were not probed)');
+    assert.deepEqual(
+      report.state.probes.filter((p) => !p.ok && !p.detail.startsWith('not probed')).map((p) => p.member),
+      ['/service/gamma/gamma-2'],
+      'only the member without credentials failed (the others passed or were not probed)',
+    );
     assert.equal(await authEnabled(), false);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before, 'no leader change, no new timeline');
     // The rollback is complete: the probe after auth disable found every member writing again, and every cluster it paused is resumed.
     assert.equal(report.state.phase, 'rolled-back');
     assert.deepEqual([...report.state.pausedByUs].sort(), ['/service/alpha', '/service/beta', '/service/gamma']);
-    assert.deepEqual(report.state.failures.filter((failure) => failure.startsWith('after rollback')), [], 'every member writes to the DCS once auth is off again');
+    assert.deepEqual(
+      report.state.failures.filter((failure) => failure.startsWith('after rollback')),
+      [],
+      'every member writes to the DCS once auth is off again',
+    );
     assert.deepEqual(await pausedMembers(), [], 'every cluster resumed');
   });
 
   it('once every member is applied, enforce switches auth on with 0 failed writes and 0 leader changes', async () => {
-    await applyCredentialsLocally({ instances: await localInstances(), tenants: connection.tenants, recordStore: admin });
+    await applyCredentialsLocally({
+      instances: await localInstances(),
+      tenants: connection.tenants,
+      recordStore: admin,
+    });
     const before = await leadersAndTimelines(lab.state.topology);
-    const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...before].map(([scope, v]) => [scope, v.leader])));
+    const writers = startFleetWriters(
+      lab.dir,
+      lab.state.topology,
+      new Map([...before].map(([scope, v]) => [scope, v.leader])),
+    );
     let tallies;
     try {
       const report = await enforceEtcdAuth({ ...connection, localInstances: await localInstances() });
@@ -142,7 +190,10 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
       assert.equal(report.state.probes.length, 6);
       assert.ok(report.state.probes.every((probe) => probe.ok));
       assert.equal(report.tenantProbes.length, 3);
-      assert.ok(report.tenantProbes.every((probe) => probe.ok), JSON.stringify(report.tenantProbes));
+      assert.ok(
+        report.tenantProbes.every((probe) => probe.ok),
+        JSON.stringify(report.tenantProbes),
+      );
     } finally {
       tallies = await writers.stop();
     }
@@ -159,21 +210,31 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), before);
   });
 
-  it('a member with a wrong password: refused at the gates (its YAML does not hold the tenant\'s password); with --skip-gates, rolled back, and the report says authentication failed for that member', async () => {
+  it("a member with a wrong password: refused at the gates (its YAML does not hold the tenant's password); with --skip-gates, rolled back, and the report says authentication failed for that member", async () => {
     const wrong = new Map(tenantPasswords);
     wrong.set('beta', new Secret('not-the-beta-password'));
     const beta1 = (await localInstances()).filter((instance) => instance.node === 'beta-1');
     await applyCredentialsLocally({ instances: beta1, tenants: tenants(wrong), recordStore: admin });
-    const noPassword = (error: PgfleetError) => assert.doesNotMatch(JSON.stringify({ message: error.message, hint: error.hint, details: error.details }), /not-the-beta-password/);
+    const noPassword = (error: PgfleetError) =>
+      assert.doesNotMatch(
+        JSON.stringify({ message: error.message, hint: error.hint, details: error.details }),
+        /not-the-beta-password/,
+      );
 
     // pgfleet holds the tenant's password for this member: the gate compares it with the YAML, and nothing is switched on.
-    await assert.rejects(enforceEtcdAuth({ ...connection, localInstances: await localInstances() }), (error: unknown) => {
-      assert.ok(error instanceof PgfleetError);
-      assert.equal(error.code, 'ENFORCE_GATES_REFUSED');
-      assert.match(error.message, /member \/service\/beta\/beta-1 was recorded ready, but its YAML \(.*beta-1\.yaml\) holds a password for patroni-beta other than the tenant's current one/);
-      noPassword(error);
-      return true;
-    });
+    await assert.rejects(
+      enforceEtcdAuth({ ...connection, localInstances: await localInstances() }),
+      (error: unknown) => {
+        assert.ok(error instanceof PgfleetError);
+        assert.equal(error.code, 'ENFORCE_GATES_REFUSED');
+        assert.match(
+          error.message,
+          /member \/service\/beta\/beta-1 was recorded ready, but its YAML \(.*beta-1\.yaml\) holds a password for patroni-beta other than the tenant's current one/,
+        );
+        noPassword(error);
+        return true;
+      },
+    );
     assert.equal(await authEnabled(), false);
 
     // A member whose password pgfleet cannot compare (another host) gets as far as the probe: the drill shows it caught there.
@@ -181,14 +242,20 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
     const watch = startRoleWatch(lab.state.topology);
     let windowMs = Number.NaN;
     try {
-      await assert.rejects(enforceEtcdAuth({ ...connection, localInstances: await localInstances() }, { skipGates: true }), (error: unknown) => {
-        assert.ok(error instanceof PgfleetError);
-        assert.equal(error.code, 'ENFORCE_ROLLED_BACK');
-        assert.match(error.message, /etcd authentication failed for \/service\/beta\/beta-1: its etcd password is wrong/);
-        noPassword(error);
-        windowMs = Number(/auth was on for (\d+) ms/.exec(error.message)?.[1]);
-        return true;
-      });
+      await assert.rejects(
+        enforceEtcdAuth({ ...connection, localInstances: await localInstances() }, { skipGates: true }),
+        (error: unknown) => {
+          assert.ok(error instanceof PgfleetError);
+          assert.equal(error.code, 'ENFORCE_ROLLED_BACK');
+          assert.match(
+            error.message,
+            /etcd authentication failed for \/service\/beta\/beta-1: its etcd password is wrong/,
+          );
+          noPassword(error);
+          windowMs = Number(/auth was on for (\d+) ms/.exec(error.message)?.[1]);
+          return true;
+        },
+      );
     } finally {
       assert.deepEqual((await watch.stop()).demotions, [], 'no demotion');
     }

@@ -24,9 +24,19 @@ describe('etcd with JWT tokens and Patroni 3.0.2: the migration refuses and expl
     ensureBuiltCli();
     keys = await mkdtemp(join(tmpdir(), 'pgfleet-jwt-'));
     await chmod(keys, 0o700);
-    await runOpenssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', join(keys, 'jwt.key')], { what: 'JWT signing key' });
-    await runOpenssl(['pkey', '-in', join(keys, 'jwt.key'), '-pubout', '-out', join(keys, 'jwt.pub')], { what: 'JWT public key' });
-    lab = await startTestLab({ clusters: 1, nodes: 1, etcdMembers: 1, etcdAuthToken: `jwt,pub-key=${join(keys, 'jwt.pub')},priv-key=${join(keys, 'jwt.key')},sign-method=RS256` });
+    await runOpenssl(
+      ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', join(keys, 'jwt.key')],
+      { what: 'JWT signing key' },
+    );
+    await runOpenssl(['pkey', '-in', join(keys, 'jwt.key'), '-pubout', '-out', join(keys, 'jwt.pub')], {
+      what: 'JWT public key',
+    });
+    lab = await startTestLab({
+      clusters: 1,
+      nodes: 1,
+      etcdMembers: 1,
+      etcdAuthToken: `jwt,pub-key=${join(keys, 'jwt.pub')},priv-key=${join(keys, 'jwt.key')},sign-method=RS256`,
+    });
     env = await labEnv(lab.dir);
   });
   after(async () => {
@@ -44,11 +54,17 @@ describe('etcd with JWT tokens and Patroni 3.0.2: the migration refuses and expl
     const plan = await cli('etcd', 'auth', 'plan');
     assert.equal(plan.code, 1, plan.stderr);
     assert.match(plan.stdout, /BLOCKED/);
-    assert.match(plan.stdout, /etcd uses JWT tokens and 1 member\(s\) run Patroni < 3\.2 \(3\.0\.2\).*primaries would demote/);
+    assert.match(
+      plan.stdout,
+      /etcd uses JWT tokens and 1 member\(s\) run Patroni < 3\.2 \(3\.0\.2\).*primaries would demote/,
+    );
     assert.match(plan.stdout, /--auth-token simple, or upgrade Patroni to 3\.2/);
     const parsed = JSON.parse((await cli('--output', 'json', 'etcd', 'auth', 'plan')).stdout) as AuthPlan;
     assert.equal(parsed.blocked, true);
-    assert.deepEqual(parsed.blockers.map((blocker) => blocker.subject), ['/service/alpha/alpha-1']);
+    assert.deepEqual(
+      parsed.blockers.map((blocker) => blocker.subject),
+      ['/service/alpha/alpha-1'],
+    );
   });
 
   it('migrate --yes refuses before changing anything', async () => {
@@ -57,7 +73,10 @@ describe('etcd with JWT tokens and Patroni 3.0.2: the migration refuses and expl
     assert.match(migrate.stderr, /the plan is blocked .*nothing was changed \[MIGRATE_PLAN_BLOCKED\]/);
     assert.equal(await authEnabled(), false);
     const plan = JSON.parse((await cli('--output', 'json', 'etcd', 'auth', 'plan')).stdout) as AuthPlan;
-    assert.ok(plan.clusters[0]!.actions.some((action) => action.includes('create user patroni-alpha')), 'no tenant was created');
+    assert.ok(
+      plan.clusters[0]!.actions.some((action) => action.includes('create user patroni-alpha')),
+      'no tenant was created',
+    );
   });
 
   it('enforce after prepare and apply refuses at the gates with the same explanation, and auth stays off', async () => {
@@ -67,12 +86,17 @@ describe('etcd with JWT tokens and Patroni 3.0.2: the migration refuses and expl
     assert.equal(enforce.code, 2, enforce.stderr);
     assert.match(enforce.stderr, /\[ENFORCE_GATES_REFUSED\]/);
     // The gate failures as data: the JWT one is among them, whatever other gate may also refuse.
-    const { error } = JSON.parse(enforce.stdout) as { error: { code: string; details?: { gateFailures?: Array<{ gate: string; subject: string; message: string }> } } };
+    const { error } = JSON.parse(enforce.stdout) as {
+      error: { code: string; details?: { gateFailures?: Array<{ gate: string; subject: string; message: string }> } };
+    };
     assert.equal(error.code, 'ENFORCE_GATES_REFUSED');
     const jwt = error.details?.gateFailures?.find((failure) => failure.gate === 'token-type');
     assert.ok(jwt, JSON.stringify(error));
     assert.equal(jwt.subject, '/service/alpha/alpha-1');
-    assert.match(jwt.message, /^etcd uses JWT tokens and 1 member\(s\) run Patroni < 3\.2 \(3\.0\.2\): Patroni 3\.0\.2 does not re-authenticate when JWT tokens go stale, so its primaries would demote/);
+    assert.match(
+      jwt.message,
+      /^etcd uses JWT tokens and 1 member\(s\) run Patroni < 3\.2 \(3\.0\.2\): Patroni 3\.0\.2 does not re-authenticate when JWT tokens go stale, so its primaries would demote/,
+    );
     assert.equal(await authEnabled(), false);
   });
 });

@@ -19,8 +19,14 @@ describe('etcd gateway client on a real etcd 3.4', () => {
   it('survives auth being switched on and off under it, as Patroni does', async () => {
     const rootPassword = new Secret('root-pw-for-test');
     const tenantPassword = new Secret('tenant-pw-for-test');
-    const admin = new EtcdClient({ endpoints: etcd.endpoints, credentials: { username: 'root', password: rootPassword } });
-    const tenant = new EtcdClient({ endpoints: etcd.endpoints, credentials: { username: 'patroni-alpha', password: tenantPassword } });
+    const admin = new EtcdClient({
+      endpoints: etcd.endpoints,
+      credentials: { username: 'root', password: rootPassword },
+    });
+    const tenant = new EtcdClient({
+      endpoints: etcd.endpoints,
+      credentials: { username: 'patroni-alpha', password: tenantPassword },
+    });
     const anonymous = new EtcdClient({ endpoints: etcd.endpoints });
     try {
       // Auth off: credentials are ignored, as with Patroni ("not enabled" means no token).
@@ -41,8 +47,14 @@ describe('etcd gateway client on a real etcd 3.4', () => {
       // The same client objects now authenticate by themselves.
       await tenant.put('/service/alpha/probe', 'after');
       assert.equal((await tenant.get('/service/alpha/probe'))?.value, 'after');
-      await assert.rejects(tenant.put('/service/alpha2/probe', 'x'), (error: unknown) => error instanceof EtcdError && error.kind === 'permission-denied');
-      await assert.rejects(anonymous.get('/service/alpha/probe'), (error: unknown) => error instanceof EtcdError && error.kind === 'user-name-empty');
+      await assert.rejects(
+        tenant.put('/service/alpha2/probe', 'x'),
+        (error: unknown) => error instanceof EtcdError && error.kind === 'permission-denied',
+      );
+      await assert.rejects(
+        anonymous.get('/service/alpha/probe'),
+        (error: unknown) => error instanceof EtcdError && error.kind === 'user-name-empty',
+      );
 
       // Switched off again: the stale token is dropped and calls go on without one.
       await auth.disable();

@@ -21,7 +21,15 @@ interface PlanJson {
   authEnabled: boolean;
   pending: boolean;
   tenants: Array<{ cluster: string; user: string; role: string; range: string; sources: string[] }>;
-  actions: Array<{ kind: string; user?: string; role?: string; range?: string; reason?: string; tenant?: string; description: string }>;
+  actions: Array<{
+    kind: string;
+    user?: string;
+    role?: string;
+    range?: string;
+    reason?: string;
+    tenant?: string;
+    description: string;
+  }>;
   orphans: { users: string[]; roles: string[] };
 }
 
@@ -29,7 +37,14 @@ interface VerifyJson {
   authEnabled: boolean;
   isolated: boolean;
   findings: Array<{ kind: string; tenant: string; range?: string; reaches: string[] }>;
-  live: Array<{ tenant: string; user: string; ok: boolean; deniedIn: string[]; outsideDenied: boolean; breaches: unknown[] }> | null;
+  live: Array<{
+    tenant: string;
+    user: string;
+    ok: boolean;
+    deniedIn: string[];
+    outsideDenied: boolean;
+    breaches: unknown[];
+  }> | null;
   liveSkipped: string | null;
 }
 
@@ -59,7 +74,10 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
   };
   /** The admin identity, as the test's own etcd client (auth API through the gateway, no etcdctl). */
   const withAdmin = async <T>(work: (auth: EtcdAuthApi, client: EtcdClient) => Promise<T>): Promise<T> => {
-    const client = new EtcdClient({ endpoints: etcd.endpoints, credentials: { username: 'root', password: adminPassword } });
+    const client = new EtcdClient({
+      endpoints: etcd.endpoints,
+      credentials: { username: 'root', password: adminPassword },
+    });
     try {
       return await work(new EtcdAuthApi(client), client);
     } finally {
@@ -67,7 +85,8 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     }
   };
   const userNames = async (): Promise<string[]> => withAdmin(async (auth) => (await auth.listUsers()).sort());
-  const tenantPassword = async (user: string): Promise<Secret> => new Secret((await readFile(join(secretsDir, `${user}.password`), 'utf8')).trim());
+  const tenantPassword = async (user: string): Promise<Secret> =>
+    new Secret((await readFile(join(secretsDir, `${user}.password`), 'utf8')).trim());
 
   before(async () => {
     ensureBuiltCli();
@@ -92,7 +111,10 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     );
     anonymous = new EtcdClient({ endpoints: etcd.endpoints });
     for (const scope of ['alpha', 'alpha2', 'beta']) {
-      await anonymous.put(`/service/${scope}/members/${scope}-1`, JSON.stringify({ role: 'primary', api_url: `http://127.0.0.1:1/patroni` }));
+      await anonymous.put(
+        `/service/${scope}/members/${scope}-1`,
+        JSON.stringify({ role: 'primary', api_url: `http://127.0.0.1:1/patroni` }),
+      );
       await anonymous.put(`/service/${scope}/leader`, `${scope}-1`);
     }
   });
@@ -114,10 +136,23 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
         ['/service/beta', 'patroni-beta', 'patroni-beta', '[/service/beta/, /service/beta0)', 'dcs'],
       ],
     );
-    assert.deepEqual(data.actions.slice(0, 2).map((a) => [a.kind, a.user, a.role]), [['create-user', 'root', undefined], ['grant-role', 'root', 'root']]);
+    assert.deepEqual(
+      data.actions.slice(0, 2).map((a) => [a.kind, a.user, a.role]),
+      [
+        ['create-user', 'root', undefined],
+        ['grant-role', 'root', 'root'],
+      ],
+    );
     for (const scope of ['alpha', 'alpha2', 'beta']) {
-      const mine = data.actions.filter((a) => a.tenant === `/service/${scope}`).map((a) => `${a.kind} ${a.range ?? a.user ?? a.role}`);
-      assert.deepEqual(mine, [`create-role patroni-${scope}`, `grant-permission [/service/${scope}/, /service/${scope}0)`, `create-user patroni-${scope}`, `grant-role patroni-${scope}`]);
+      const mine = data.actions
+        .filter((a) => a.tenant === `/service/${scope}`)
+        .map((a) => `${a.kind} ${a.range ?? a.user ?? a.role}`);
+      assert.deepEqual(mine, [
+        `create-role patroni-${scope}`,
+        `grant-permission [/service/${scope}/, /service/${scope}0)`,
+        `create-user patroni-${scope}`,
+        `grant-role patroni-${scope}`,
+      ]);
     }
     const text = await cli('etcd', 'tenants', 'plan');
     assert.equal(text.code, 1);
@@ -143,7 +178,10 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     assert.equal((await stat(secretsDir)).mode & 0o777, 0o700);
     for (const file of await readdir(secretsDir)) {
       assert.equal((await stat(join(secretsDir, file))).mode & 0o777, 0o600, file);
-      assert.ok((await readFile(join(secretsDir, file), 'utf8')).trim().length >= 32, `${file} holds a long random password`);
+      assert.ok(
+        (await readFile(join(secretsDir, file), 'utf8')).trim().length >= 32,
+        `${file} holds a long random password`,
+      );
     }
     const again = await json<PlanJson>('etcd', 'tenants', 'plan');
     assert.equal(again.code, 0, again.stderr);
@@ -163,24 +201,38 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     const show = await cli('etcd', 'tenants', 'show');
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /USER\s+ROLE\s+PERMISSION\s+RANGE/);
-    assert.match(show.stdout, /patroni-alpha2\s+patroni-alpha2\s+readwrite\s+\[\/service\/alpha2\/, \/service\/alpha20\)/);
+    assert.match(
+      show.stdout,
+      /patroni-alpha2\s+patroni-alpha2\s+readwrite\s+\[\/service\/alpha2\/, \/service\/alpha20\)/,
+    );
     assert.match(show.stdout, /root\s+root\s+all/);
   });
 
   it('a role hand-granted /service/alpha (no slash): verify --static-only flags it, plan reports it too wide, apply fixes it', async () => {
-    await withAdmin((auth) => auth.grantPermission('patroni-alpha', { ...prefixRange('/service/alpha'), permType: 'READWRITE' }));
+    await withAdmin((auth) =>
+      auth.grantPermission('patroni-alpha', { ...prefixRange('/service/alpha'), permType: 'READWRITE' }),
+    );
     const flagged = await json<VerifyJson>('etcd', 'tenants', 'verify', '--static-only');
     assert.equal(flagged.code, 1);
     assert.equal(flagged.data.isolated, false);
-    assert.deepEqual(flagged.data.findings.map((f) => [f.kind, f.tenant, f.range, f.reaches]), [['no-trailing-slash', '/service/alpha', '[/service/alpha, /service/alphb)', ['/service/alpha2']]]);
+    assert.deepEqual(
+      flagged.data.findings.map((f) => [f.kind, f.tenant, f.range, f.reaches]),
+      [['no-trailing-slash', '/service/alpha', '[/service/alpha, /service/alphb)', ['/service/alpha2']]],
+    );
 
     const plan = await json<PlanJson>('etcd', 'tenants', 'plan');
     assert.equal(plan.code, 1);
-    assert.deepEqual(plan.data.actions.map((a) => [a.kind, a.role, a.range, a.reason]), [['revoke-permission', 'patroni-alpha', '[/service/alpha, /service/alphb)', 'too-wide']]);
+    assert.deepEqual(
+      plan.data.actions.map((a) => [a.kind, a.role, a.range, a.reason]),
+      [['revoke-permission', 'patroni-alpha', '[/service/alpha, /service/alphb)', 'too-wide']],
+    );
 
     const apply = await cli('etcd', 'tenants', 'apply');
     assert.equal(apply.code, 0, apply.stderr);
-    assert.match(apply.stdout, /revoke readwrite \[\/service\/alpha, \/service\/alphb\) from role patroni-alpha: too wide/);
+    assert.match(
+      apply.stdout,
+      /revoke readwrite \[\/service\/alpha, \/service\/alphb\) from role patroni-alpha: too wide/,
+    );
     assert.equal((await cli('etcd', 'tenants', 'plan')).code, 0);
     const clean = await json<VerifyJson>('etcd', 'tenants', 'verify', '--static-only');
     assert.equal(clean.code, 0);
@@ -207,12 +259,26 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     assert.deepEqual(plan.data.orphans, { users: ['patroni-gone'], roles: ['patroni-gone'] });
     const pruning = await json<PlanJson>('etcd', 'tenants', 'plan', '--prune');
     assert.equal(pruning.code, 1);
-    assert.deepEqual(pruning.data.actions.map((a) => [a.kind, a.user ?? a.role]), [['delete-user', 'patroni-gone'], ['delete-role', 'patroni-gone']]);
+    assert.deepEqual(
+      pruning.data.actions.map((a) => [a.kind, a.user ?? a.role]),
+      [
+        ['delete-user', 'patroni-gone'],
+        ['delete-role', 'patroni-gone'],
+      ],
+    );
     assert.equal((await cli('etcd', 'tenants', 'apply')).code, 0);
     assert.ok((await userNames()).includes('patroni-gone'), 'apply without --prune keeps orphans');
     assert.equal((await cli('etcd', 'tenants', 'apply', '--prune')).code, 0);
-    assert.deepEqual(await userNames(), ['patroni-alpha', 'patroni-alpha2', 'patroni-beta', 'root', 'someone-else'], 'users pgfleet did not name are left alone');
-    assert.deepEqual((await withAdmin((auth) => auth.listRoles())).sort(), ['patroni-alpha', 'patroni-alpha2', 'patroni-beta']);
+    assert.deepEqual(
+      await userNames(),
+      ['patroni-alpha', 'patroni-alpha2', 'patroni-beta', 'root', 'someone-else'],
+      'users pgfleet did not name are left alone',
+    );
+    assert.deepEqual((await withAdmin((auth) => auth.listRoles())).sort(), [
+      'patroni-alpha',
+      'patroni-alpha2',
+      'patroni-beta',
+    ]);
   });
 
   it('a tenants file adds a cluster not in the DCS with its own user name; a managed instance adds its cluster', async () => {
@@ -220,10 +286,16 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     await writeFile(tenantsFile, 'tenants:\n  - scope: gamma\n    user: app-gamma\n');
     const configDir = join(dir, 'state', 'patroni');
     await mkdir(configDir, { recursive: true });
-    await writeFile(join(configDir, 'main.yaml'), 'scope: delta\nnamespace: /service/\nname: delta-1\nrestapi:\n  connect_address: 127.0.0.1:1\netcd3:\n  hosts: 127.0.0.1:1\n', { mode: 0o600 });
+    await writeFile(
+      join(configDir, 'main.yaml'),
+      'scope: delta\nnamespace: /service/\nname: delta-1\nrestapi:\n  connect_address: 127.0.0.1:1\netcd3:\n  hosts: 127.0.0.1:1\n',
+      { mode: 0o600 },
+    );
     const plan = await json<PlanJson>('etcd', 'tenants', 'plan', '--tenants-file', tenantsFile);
     assert.equal(plan.code, 1);
-    const added = plan.data.tenants.filter((t) => ['/service/gamma', '/service/delta'].includes(t.cluster)).map((t) => [t.cluster, t.user, t.role, t.sources.join()]);
+    const added = plan.data.tenants
+      .filter((t) => ['/service/gamma', '/service/delta'].includes(t.cluster))
+      .map((t) => [t.cluster, t.user, t.role, t.sources.join()]);
     assert.deepEqual(added, [
       ['/service/delta', 'patroni-delta', 'patroni-delta', 'managed'],
       ['/service/gamma', 'app-gamma', 'patroni-gamma', 'tenants-file'],
@@ -233,7 +305,14 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     await rm(join(configDir, 'main.yaml'));
     // Without the file and the instance they are orphans (app-gamma is not named by the format: left alone).
     const pruned = await json<PlanJson>('etcd', 'tenants', 'plan', '--prune');
-    assert.deepEqual(pruned.data.actions.map((a) => [a.kind, a.user ?? a.role]), [['delete-user', 'patroni-delta'], ['delete-role', 'patroni-delta'], ['delete-role', 'patroni-gamma']]);
+    assert.deepEqual(
+      pruned.data.actions.map((a) => [a.kind, a.user ?? a.role]),
+      [
+        ['delete-user', 'patroni-delta'],
+        ['delete-role', 'patroni-delta'],
+        ['delete-role', 'patroni-gamma'],
+      ],
+    );
     assert.equal((await cli('etcd', 'tenants', 'apply', '--prune')).code, 0);
     await withAdmin((auth) => auth.deleteUser('app-gamma'));
   });
@@ -254,23 +333,41 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     assert.ok(data.live?.every((result) => result.ok));
 
     // The same fact, checked here with alpha's own credentials.
-    const asAlpha = new EtcdClient({ endpoints: etcd.endpoints, credentials: { username: 'patroni-alpha', password: await tenantPassword('patroni-alpha') } });
+    const asAlpha = new EtcdClient({
+      endpoints: etcd.endpoints,
+      credentials: { username: 'patroni-alpha', password: await tenantPassword('patroni-alpha') },
+    });
     try {
-      await assert.rejects(asAlpha.get('/service/alpha2/leader'), (error: unknown) => error instanceof EtcdError && error.kind === 'permission-denied');
+      await assert.rejects(
+        asAlpha.get('/service/alpha2/leader'),
+        (error: unknown) => error instanceof EtcdError && error.kind === 'permission-denied',
+      );
       assert.equal((await asAlpha.get('/service/alpha/leader'))?.value, 'alpha-1');
     } finally {
       await asAlpha.close();
     }
-    assert.equal((await withAdmin((_auth, client) => client.get('/service/alpha2/leader')))?.value, 'alpha2-1', 'verify left the other tenants keys alone');
+    assert.equal(
+      (await withAdmin((_auth, client) => client.get('/service/alpha2/leader')))?.value,
+      'alpha2-1',
+      'verify left the other tenants keys alone',
+    );
     const text = await cli('etcd', 'tenants', 'verify');
-    assert.match(text.stdout, /ok\s+\/service\/alpha \(patroni-alpha\): reads and writes \/service\/alpha\/; denied in \/service\/alpha2, \/service\/beta and outside every prefix/);
+    assert.match(
+      text.stdout,
+      /ok\s+\/service\/alpha \(patroni-alpha\): reads and writes \/service\/alpha\/; denied in \/service\/alpha2, \/service\/beta and outside every prefix/,
+    );
   });
 
   it('with auth on, a password file changed by hand (rotation) is found by plan and set by apply', async () => {
-    await writeFile(join(secretsDir, 'patroni-beta.password'), `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+    await writeFile(join(secretsDir, 'patroni-beta.password'), `${randomBytes(32).toString('base64url')}\n`, {
+      mode: 0o600,
+    });
     const plan = await json<PlanJson>('etcd', 'tenants', 'plan');
     assert.equal(plan.code, 1);
-    assert.deepEqual(plan.data.actions.map((a) => [a.kind, a.user, a.reason]), [['set-password', 'patroni-beta', 'rejected']]);
+    assert.deepEqual(
+      plan.data.actions.map((a) => [a.kind, a.user, a.reason]),
+      [['set-password', 'patroni-beta', 'rejected']],
+    );
     assert.equal((await cli('etcd', 'tenants', 'apply')).code, 0);
     assert.equal((await cli('etcd', 'tenants', 'plan')).code, 0);
     assert.equal((await cli('etcd', 'tenants', 'verify')).code, 0);
@@ -283,7 +380,10 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     try {
       const apply = await cli('etcd', 'tenants', 'apply');
       assert.equal(apply.code, 2);
-      assert.match(apply.stderr, /patroni-beta have no password file.*nothing was changed \[TENANCY_PASSWORD_RESET_REFUSED\]/);
+      assert.match(
+        apply.stderr,
+        /patroni-beta have no password file.*nothing was changed \[TENANCY_PASSWORD_RESET_REFUSED\]/,
+      );
       assert.match(apply.stderr, /--reset-missing-passwords/);
     } finally {
       await writeFile(file, kept, { mode: 0o600 });
@@ -296,12 +396,20 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     try {
       const wrongSettings = join(dir, 'wrong-admin.yaml');
       await writeFile(join(dir, 'wrong.password'), 'not-the-admin-password\n', { mode: 0o600 });
-      await writeFile(wrongSettings, (await readFile(settingsFile, 'utf8')).replace(join(dir, 'admin.password'), join(dir, 'wrong.password')));
+      await writeFile(
+        wrongSettings,
+        (await readFile(settingsFile, 'utf8')).replace(join(dir, 'admin.password'), join(dir, 'wrong.password')),
+      );
       const users = await userNames();
-      const apply = await runCli(['--settings', wrongSettings, 'etcd', 'tenants', 'apply'], { env: { PGFLEET_ETCD_ADMIN_PASSWORD: '' } });
+      const apply = await runCli(['--settings', wrongSettings, 'etcd', 'tenants', 'apply'], {
+        env: { PGFLEET_ETCD_ADMIN_PASSWORD: '' },
+      });
       outputs.push(apply);
       assert.equal(apply.code, 2);
-      assert.match(apply.stderr, /etcd refused the admin credentials of user root \(http:\/\/127\.0\.0\.1:\d+\): wrong password or unknown user; nothing was changed \[ETCD_ADMIN_REJECTED\]/);
+      assert.match(
+        apply.stderr,
+        /etcd refused the admin credentials of user root \(http:\/\/127\.0\.0\.1:\d+\): wrong password or unknown user; nothing was changed \[ETCD_ADMIN_REJECTED\]/,
+      );
       assert.match(apply.stderr, /hint: check the admin password in etcd_admin\.password_file \(.*wrong\.password\)/);
       assert.deepEqual(await userNames(), users);
       assert.equal((await readdir(secretsDir)).includes('patroni-omega.password'), false);
@@ -312,11 +420,19 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
 
   it('etcd unreachable: the message names every endpoint tried', async () => {
     const unreachable = join(dir, 'unreachable.yaml');
-    await writeFile(unreachable, (await readFile(settingsFile, 'utf8')).replace(/hosts: \[.*\]/, "hosts: ['127.0.0.1:1', '127.0.0.1:2']"));
-    const plan = await runCli(['--settings', unreachable, 'etcd', 'tenants', 'plan'], { env: { PGFLEET_ETCD_ADMIN_PASSWORD: '' } });
+    await writeFile(
+      unreachable,
+      (await readFile(settingsFile, 'utf8')).replace(/hosts: \[.*\]/, "hosts: ['127.0.0.1:1', '127.0.0.1:2']"),
+    );
+    const plan = await runCli(['--settings', unreachable, 'etcd', 'tenants', 'plan'], {
+      env: { PGFLEET_ETCD_ADMIN_PASSWORD: '' },
+    });
     outputs.push(plan);
     assert.equal(plan.code, 2);
-    assert.match(plan.stderr, /etcd unreachable: http:\/\/127\.0\.0\.1:1: ECONNREFUSED; http:\/\/127\.0\.0\.1:2: ECONNREFUSED/);
+    assert.match(
+      plan.stderr,
+      /etcd unreachable: http:\/\/127\.0\.0\.1:1: ECONNREFUSED; http:\/\/127\.0\.0\.1:2: ECONNREFUSED/,
+    );
     assert.match(plan.stderr, /hint: check that etcd runs/);
   });
 
@@ -335,7 +451,12 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
       const file = join(dir, 'twice.yaml');
       await writeFile(file, 'tenants:\n  - scope: gamma\n    user: shared\n  - scope: epsilon\n    user: shared\n');
       const result = await expectUnchanged(() => cli('etcd', 'tenants', 'apply', '--tenants-file', file));
-      assert.match(result.stderr, new RegExp(`${file}:5:11: tenants\\[1\\]\\.user: user "shared" is already named by tenants\\[0\\] \\(line 2\\)`));
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `${file}:5:11: tenants\\[1\\]\\.user: user "shared" is already named by tenants\\[0\\] \\(line 2\\)`,
+        ),
+      );
       assert.match(result.stderr, /\[TENANTS_FILE_INVALID\]/);
     });
 
@@ -351,7 +472,10 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
       await withAdmin((_auth, client) => client.put('/service//members/x', '{}'));
       try {
         const result = await expectUnchanged(() => cli('etcd', 'tenants', 'apply'));
-        assert.match(result.stderr, /error: \/service\/\/members\/x: empty cluster scope: its prefix would be the whole namespace \[TENANT_BAD_SCOPE\]/);
+        assert.match(
+          result.stderr,
+          /error: \/service\/\/members\/x: empty cluster scope: its prefix would be the whole namespace \[TENANT_BAD_SCOPE\]/,
+        );
       } finally {
         await withAdmin((_auth, client) => client.delete('/service//members/x'));
       }
@@ -370,7 +494,12 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
       try {
         for (const command of ['plan', 'apply', 'verify']) {
           const result = await expectUnchanged(() => cli('etcd', 'tenants', command));
-          assert.match(result.stderr, new RegExp(`secrets directory ${secretsDir} has mode 0755: group or others can reach the tenants' password files in it; nothing was changed \\[SECRETS_DIR_OPEN\\]`));
+          assert.match(
+            result.stderr,
+            new RegExp(
+              `secrets directory ${secretsDir} has mode 0755: group or others can reach the tenants' password files in it; nothing was changed \\[SECRETS_DIR_OPEN\\]`,
+            ),
+          );
           assert.match(result.stderr, new RegExp(`hint: chmod 700 ${secretsDir}`));
         }
       } finally {
@@ -402,7 +531,12 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     assert.equal(apply.code, 0, apply.stderr);
     assert.match(apply.stdout, /create user patroni-zeta/);
 
-    const passwords = [adminPassword.reveal(), ...(await Promise.all((await readdir(secretsDir)).map(async (file) => (await readFile(join(secretsDir, file), 'utf8')).trim())))];
+    const passwords = [
+      adminPassword.reveal(),
+      ...(await Promise.all(
+        (await readdir(secretsDir)).map(async (file) => (await readFile(join(secretsDir, file), 'utf8')).trim()),
+      )),
+    ];
     assert.ok(passwords.length >= 5);
     const printed = outputs.map((output) => output.stdout + output.stderr).join('\n');
     const etcdLog = (await Promise.all(etcd.members.map((member) => readFile(member.logFile, 'utf8')))).join('\n');
@@ -410,7 +544,11 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
     for (const password of passwords) {
       assert.equal(printed.includes(password), false, 'a password was printed');
       assert.equal(etcdLog.includes(password), false, "a password is in etcd's log");
-      assert.equal([...argvs].some((argv) => argv.includes(password)), false, 'a password was in a process argv');
+      assert.equal(
+        [...argvs].some((argv) => argv.includes(password)),
+        false,
+        'a password was in a process argv',
+      );
     }
   });
 
@@ -421,16 +559,30 @@ describe('pgfleet etcd tenants on a real etcd (clusters alpha, alpha2, beta in t
       await client.put('/service/eta/members/eta-1', '{}');
       await auth.grantPermission('patroni-alpha', { ...prefixRange('/service/alpha'), permType: 'READWRITE' });
       const plan = await planTenancyFromEtcd(target, client);
-      assert.deepEqual(plan.actions.map((a) => a.kind).sort(), ['create-role', 'create-user', 'grant-permission', 'grant-role', 'revoke-permission']);
+      assert.deepEqual(plan.actions.map((a) => a.kind).sort(), [
+        'create-role',
+        'create-user',
+        'grant-permission',
+        'grant-role',
+        'revoke-permission',
+      ]);
       // Someone is quicker: every change but the grants is already made.
       await auth.addRole('patroni-eta');
       await auth.addUser('patroni-eta', new Secret(randomBytes(16).toString('hex')));
       await auth.revokePermission('patroni-alpha', prefixRange('/service/alpha'));
       const report = await applyTenancyPlan(plan, target, client);
       assert.equal(report.done.length, plan.actions.length);
-      assert.deepEqual((await planTenancyFromEtcd(target, client)).actions, [], 'converged, the password of patroni-eta included');
+      assert.deepEqual(
+        (await planTenancyFromEtcd(target, client)).actions,
+        [],
+        'converged, the password of patroni-eta included',
+      );
       await client.delete('/service/eta/members/eta-1');
     });
-    assert.equal((await cli('etcd', 'tenants', 'verify')).code, 0, 'patroni-eta, an orphan now, is no tenant: verify proves the others');
+    assert.equal(
+      (await cli('etcd', 'tenants', 'verify')).code,
+      0,
+      'patroni-eta, an orphan now, is no tenant: verify proves the others',
+    );
   });
 });

@@ -18,7 +18,14 @@ import { labStatus } from '../../src/lab/lab-status.js';
 import type { RoleWatchReport } from '../../src/lab/role-watch.js';
 import type { EtcdAuthStatus } from '../../src/migration/etcd-auth/auth-status.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
-import { type WriterTally, assertEveryWriteLanded, assertNoRoleChange, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
+import {
+  type WriterTally,
+  assertEveryWriteLanded,
+  assertNoRoleChange,
+  leadersAndTimelines,
+  startFleetWriters,
+  startRoleWatch,
+} from '../support/fleet-writers.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
 
@@ -79,12 +86,22 @@ describe('lab up --etcd-tls: etcd on https only with client certificates, 2 clus
     assert.equal(etcd.protocol, 'https');
     const paths = resolveSitePaths(settings(), { isRoot: process.getuid?.() === 0, home: '/', env: {} });
     for (const node of lab.state.topology.clusters.flatMap((cluster) => cluster.nodes)) {
-      const etcd3 = (parse(await readFile(instanceLayout(paths, node.name).configFile, 'utf8')) as { etcd3: Record<string, unknown> }).etcd3;
-      assert.deepEqual(etcd3, { hosts: etcd.hosts, protocol: 'https', cacert: etcd.cacert, cert: etcd.cert, key: etcd.key }, node.name);
+      const etcd3 = (
+        parse(await readFile(instanceLayout(paths, node.name).configFile, 'utf8')) as { etcd3: Record<string, unknown> }
+      ).etcd3;
+      assert.deepEqual(
+        etcd3,
+        { hosts: etcd.hosts, protocol: 'https', cacert: etcd.cacert, cert: etcd.cert, key: etcd.key },
+        node.name,
+      );
     }
-    for (const cluster of lab.readiness) assert.ok(cluster.ready, `${cluster.scope} elected a leader and streams over an https-only etcd`);
+    for (const cluster of lab.readiness)
+      assert.ok(cluster.ready, `${cluster.scope} elected a leader and streams over an https-only etcd`);
     const status = await labStatus(lab.dir);
-    assert.deepEqual(status.etcd.map((member) => [member.endpoint.split(':')[0], member.healthy]), [['https', true]]);
+    assert.deepEqual(
+      status.etcd.map((member) => [member.endpoint.split(':')[0], member.healthy]),
+      [['https', true]],
+    );
   });
 
   it('etcd refuses plain http and a client without a certificate; pgfleet with the lab client certificate gets in', async () => {
@@ -109,7 +126,11 @@ describe('lab up --etcd-tls: etcd on https only with client certificates, 2 clus
     assert.equal(open.code, 0, open.stderr);
     assert.deepEqual(pick(JSON.parse(open.stdout) as EtcdAuthStatus), { authEnabled: false, tokenType: 'simple' });
     const watch = startRoleWatch(lab.state.topology);
-    const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...before].map(([scope, value]) => [scope, value.leader])));
+    const writers = startFleetWriters(
+      lab.dir,
+      lab.state.topology,
+      new Map([...before].map(([scope, value]) => [scope, value.leader])),
+    );
     let tallies: WriterTally[];
     let roles: RoleWatchReport;
     let migrate: CliResult;
@@ -135,11 +156,20 @@ describe('lab up --etcd-tls: etcd on https only with client certificates, 2 clus
     for (const instance of instances) {
       assert.equal(instance.etcdUsername, `patroni-${instance.scope}`, instance.name);
       const warning = checkEtcdAuthMethods(instance.config.etcd3 as Record<string, unknown>, instance.configFile);
-      assert.equal(warning?.code, 'ETCD_BASIC_AUTH_WITH_CLIENT_CERT', `${instance.name}: basic auth beside a client certificate is flagged`);
-      for (const password of await tenantPasswords()) assert.ok(!warning!.message.includes(password), 'no password in the warning');
+      assert.equal(
+        warning?.code,
+        'ETCD_BASIC_AUTH_WITH_CLIENT_CERT',
+        `${instance.name}: basic auth beside a client certificate is flagged`,
+      );
+      for (const password of await tenantPasswords())
+        assert.ok(!warning!.message.includes(password), 'no password in the warning');
       const rest = new PatroniRestClient(instance.restUrl);
       try {
-        assert.equal(await patchUntilNoConflict(rest, { pgfleet_test_marker: instance.name }), 200, `${instance.name} writes to the DCS`);
+        assert.equal(
+          await patchUntilNoConflict(rest, { pgfleet_test_marker: instance.name }),
+          200,
+          `${instance.name} writes to the DCS`,
+        );
         assert.equal(await patchUntilNoConflict(rest, { pgfleet_test_marker: null }), 200);
       } finally {
         await rest.close();
@@ -164,6 +194,7 @@ describe('lab up --etcd-tls: etcd on https only with client certificates, 2 clus
     const secrets = [(await readFile(etcdRootPasswordFile(lab.dir), 'utf8')).trim(), ...(await tenantPasswords())];
     assert.equal(secrets.length, 3);
     const everything = outputs.map((output) => output.stdout + output.stderr).join('\n');
-    for (const secret of secrets) assert.ok(secret.length >= 32 && !everything.includes(secret), 'no password in the CLI output');
+    for (const secret of secrets)
+      assert.ok(secret.length >= 32 && !everything.includes(secret), 'no password in the CLI output');
   });
 });

@@ -13,7 +13,11 @@ import { isPortFree } from '../../src/adapters/process/port-probe.js';
 import { PgfleetError } from '../../src/core/errors.js';
 import { instanceLayout } from '../../src/core/instance/instance-layout.js';
 import { labEtcdEndpoints } from '../../src/core/lab/lab-topology.js';
-import { ETCD_TLS_MIGRATION_KEY, type EtcdTlsMemberResult, type EtcdTlsRunState } from '../../src/core/migration/etcd-tls-run.js';
+import {
+  ETCD_TLS_MIGRATION_KEY,
+  type EtcdTlsMemberResult,
+  type EtcdTlsRunState,
+} from '../../src/core/migration/etcd-tls-run.js';
 import { resolveSitePaths } from '../../src/core/settings/site-paths.js';
 import { readPatroniPid } from '../../src/node/patroni-process.js';
 import { labEtcdHttpsOnly } from '../../src/lab/lab-etcd-https-only.js';
@@ -27,10 +31,21 @@ import { FleetRestClients } from '../../src/fleet/fleet-rest.js';
 import { probeMemberWrites } from '../../src/fleet/member-write-probe.js';
 import { type EtcdTlsFleet, etcdTlsFleetFromSettings } from '../../src/migration/etcd-tls/tls-fleet.js';
 import { etcdTlsBackupFile } from '../../src/migration/etcd-tls/member-tls-switch.js';
-import { type EtcdTlsMigrationReport, migrateEtcdTls, readEtcdTlsRunState } from '../../src/migration/etcd-tls/tls-migrate-run.js';
+import {
+  type EtcdTlsMigrationReport,
+  migrateEtcdTls,
+  readEtcdTlsRunState,
+} from '../../src/migration/etcd-tls/tls-migrate-run.js';
 import type { EtcdTlsStatus } from '../../src/migration/etcd-tls/tls-status.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
-import { type WriterTally, assertEveryWriteLanded, assertNoRoleChange, leadersAndTimelines, startFleetWriters, startRoleWatch } from '../support/fleet-writers.js';
+import {
+  type WriterTally,
+  assertEveryWriteLanded,
+  assertNoRoleChange,
+  leadersAndTimelines,
+  startFleetWriters,
+  startRoleWatch,
+} from '../support/fleet-writers.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
 
@@ -57,13 +72,18 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
   /** PostgreSQL role passwords of every cluster, which no output may show. */
   const rolePasswords = async () => {
     const passwords: string[] = [];
-    for (const cluster of lab.state.topology.clusters) passwords.push(...Object.values(await ensureClusterRoles(lab.dir, cluster.scope)).map((role) => role.password.reveal()));
+    for (const cluster of lab.state.topology.clusters)
+      passwords.push(
+        ...Object.values(await ensureClusterRoles(lab.dir, cluster.scope)).map((role) => role.password.reveal()),
+      );
     return passwords;
   };
 
-  const sitePaths = () => resolveSitePaths(labStateSettings(lab.state), { isRoot: process.getuid?.() === 0, home: '/', env: {} });
+  const sitePaths = () =>
+    resolveSitePaths(labStateSettings(lab.state), { isRoot: process.getuid?.() === 0, home: '/', env: {} });
   const nodes = () => lab.state.topology.clusters.flatMap((cluster) => cluster.nodes);
-  const freshFleet = async () => etcdTlsFleetFromSettings(labStateSettings(await loadLabState(lab.dir)), { env: { HOME: '/' } });
+  const freshFleet = async () =>
+    etcdTlsFleetFromSettings(labStateSettings(await loadLabState(lab.dir)), { env: { HOME: '/' } });
 
   /** What must not change unless the migration means it to: each node's YAML, Patroni pid, postmaster start, role, pause. */
   const snapshot = async (): Promise<Map<string, NodeSnapshot>> => {
@@ -89,16 +109,21 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     return result;
   };
 
-  const outcomes = (members: EtcdTlsMemberResult[]) => Object.fromEntries(members.map((member) => [member.member.split('/').at(-1)!, member.outcome]));
+  const outcomes = (members: EtcdTlsMemberResult[]) =>
+    Object.fromEntries(members.map((member) => [member.member.split('/').at(-1)!, member.outcome]));
   const replicaOf = async (scope: string) => {
     const leader = (await leadersAndTimelines(lab.state.topology)).get(scope)!.leader;
-    return lab.state.topology.clusters.find((cluster) => cluster.scope === scope)!.nodes.find((node) => node.name !== leader)!.name;
+    return lab.state.topology.clusters
+      .find((cluster) => cluster.scope === scope)!
+      .nodes.find((node) => node.name !== leader)!.name;
   };
 
   /** A program's stdout; rejects with its stderr when it fails. */
   const run = (file: string, args: string[], childEnv: NodeJS.ProcessEnv): Promise<string> =>
     new Promise((resolve, reject) => {
-      execFile(file, args, { env: childEnv, timeout: 120_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout)));
+      execFile(file, args, { env: childEnv, timeout: 120_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout),
+      );
     });
   /** Until `leader` runs as the leader of `scope` and every other member streams from it (only then is the old leader a good candidate again). */
   const settled = async (scope: string, leader: string, timeoutMs = 60_000): Promise<void> => {
@@ -135,7 +160,10 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
 
   it('starts as a fleet before its migration: etcd on both, nodes on http, the settings on https', async () => {
     const before = await snapshot();
-    assert.deepEqual([...before.values()].map((node) => node.protocol), ['http', 'http', 'http', 'http']);
+    assert.deepEqual(
+      [...before.values()].map((node) => node.protocol),
+      ['http', 'http', 'http', 'http'],
+    );
     assert.equal(fleet.target.protocol, 'https');
     assert.deepEqual(fleet.endpoints, labEtcdEndpoints(lab.state.topology, 'https'));
     const dryRun = await cli('--output', 'json', 'etcd', 'tls', 'migrate', '--dry-run');
@@ -144,11 +172,15 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     assert.equal(plan.outcome, 'planned');
     assert.deepEqual(plan.gateFailures, []);
     for (const cluster of plan.plan.clusters) {
-      assert.deepEqual(cluster.members.map((member) => member.action), ['move', 'move']);
+      assert.deepEqual(
+        cluster.members.map((member) => member.action),
+        ['move', 'move'],
+      );
       assert.equal(cluster.members.at(-1)!.role, 'master', `${cluster.cluster}: the leader is moved last`);
     }
     assert.deepEqual(await snapshot(), before, 'a dry run changes nothing');
-    for (const password of await rolePasswords()) assert.ok(!`${dryRun.stdout}${dryRun.stderr}`.includes(password), 'no password in the output');
+    for (const password of await rolePasswords())
+      assert.ok(!`${dryRun.stdout}${dryRun.stderr}`.includes(password), 'no password in the output');
   });
 
   it('refuses at the gates a member whose CA path does not exist, naming it, and changes nothing', async () => {
@@ -181,7 +213,12 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     assert.match(error.message, /cannot load its etcd CA file/);
     const report = (error.details as { report: EtcdTlsMigrationReport }).report;
     const other = nodes().find((node) => node.scope === 'alpha' && node.name !== replica)!.name;
-    assert.deepEqual(outcomes(report.members), { [replica]: 'restored', [other]: 'not-touched', 'beta-1': 'not-touched', 'beta-2': 'not-touched' });
+    assert.deepEqual(outcomes(report.members), {
+      [replica]: 'restored',
+      [other]: 'not-touched',
+      'beta-1': 'not-touched',
+      'beta-2': 'not-touched',
+    });
     assert.equal(report.state?.phase, 'stopped');
 
     const after = await snapshot();
@@ -194,7 +231,11 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
       else assert.equal(node.patroniPid, previous.patroniPid, `${name}: untouched`);
     }
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), leadersBefore);
-    assert.deepEqual((await readdir(sitePaths().patroniConfigDir)).filter((file) => file.includes('pre-etcd-tls')), [], 'no backup left behind');
+    assert.deepEqual(
+      (await readdir(sitePaths().patroniConfigDir)).filter((file) => file.includes('pre-etcd-tls')),
+      [],
+      'no backup left behind',
+    );
   });
 
   it('a run interrupted mid-member (coordinator killed) is finished by the next one: cluster paused again, previous YAML back, Patroni restarted, cluster resumed', async () => {
@@ -213,13 +254,23 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
       assert.equal((await rest.nodeStatus()).pause ?? false, false);
       const now = new Date().toISOString();
       const killed: EtcdTlsRunState = {
-        id: 'killed-run', phase: 'migrating', coordinator: { host: 'elsewhere', pid: 1 }, startedAt: now, updatedAt: now, pausedByUs: ['/service/beta'],
-        inFlight: { member: `/service/beta/${replica}`, configFile: layout.configFile, backupFile, step: 'restarting' }, members: [], failures: [],
+        id: 'killed-run',
+        phase: 'migrating',
+        coordinator: { host: 'elsewhere', pid: 1 },
+        startedAt: now,
+        updatedAt: now,
+        pausedByUs: ['/service/beta'],
+        inFlight: { member: `/service/beta/${replica}`, configFile: layout.configFile, backupFile, step: 'restarting' },
+        members: [],
+        failures: [],
       };
       await store.put(ETCD_TLS_MIGRATION_KEY, JSON.stringify(killed));
       // The next run finishes the killed one before its gates (which then refuse, leaving the fleet as recovered).
       const wrongCa = { [`/service/alpha/${await replicaOf('alpha')}`]: { cacert: join(lab.dir, 'no-such-ca.crt') } };
-      await assert.rejects(migrateEtcdTls(fleet, { memberFiles: wrongCa }), (error: unknown) => error instanceof PgfleetError && error.code === 'ETCD_TLS_GATES_REFUSED');
+      await assert.rejects(
+        migrateEtcdTls(fleet, { memberFiles: wrongCa }),
+        (error: unknown) => error instanceof PgfleetError && error.code === 'ETCD_TLS_GATES_REFUSED',
+      );
       const recorded = await readEtcdTlsRunState(store);
       assert.equal(recorded?.id, 'killed-run');
       assert.equal(recorded?.phase, 'stopped');
@@ -242,7 +293,11 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     const before = await snapshot();
     const leadersBefore = await leadersAndTimelines(lab.state.topology);
     const watch = startRoleWatch(lab.state.topology);
-    const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...leadersBefore].map(([scope, value]) => [scope, value.leader])));
+    const writers = startFleetWriters(
+      lab.dir,
+      lab.state.topology,
+      new Map([...leadersBefore].map(([scope, value]) => [scope, value.leader])),
+    );
     let tallies: WriterTally[];
     let roles: RoleWatchReport;
     let migrate: CliResult;
@@ -259,8 +314,13 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     const report = JSON.parse(migrate.stdout) as EtcdTlsMigrationReport;
     assert.equal(report.outcome, 'migrated');
     assert.deepEqual(Object.values(outcomes(report.members)), ['migrated', 'migrated', 'migrated', 'migrated']);
-    assert.ok(report.members.every((member) => member.postmasterKept === true), JSON.stringify(report.members));
-    t.diagnostic(`per member, from Patroni stop to DCS write over https: ${report.members.map((member) => `${member.member} ${member.elapsedMs} ms`).join(', ')}`);
+    assert.ok(
+      report.members.every((member) => member.postmasterKept === true),
+      JSON.stringify(report.members),
+    );
+    t.diagnostic(
+      `per member, from Patroni stop to DCS write over https: ${report.members.map((member) => `${member.member} ${member.elapsedMs} ms`).join(', ')}`,
+    );
     assertEveryWriteLanded(tallies);
     assertNoRoleChange(roles);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology), leadersBefore, 'no leader change, no new timeline');
@@ -273,7 +333,11 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
       const etcd3 = (parse(node.yaml) as { etcd3: Record<string, unknown> }).etcd3;
       assert.equal(etcd3.protocol, 'https', name);
       assert.deepEqual(etcd3.hosts, settingsEtcd.hosts, name);
-      assert.deepEqual([etcd3.cacert, etcd3.cert, etcd3.key], [settingsEtcd.cacert, settingsEtcd.cert, settingsEtcd.key], name);
+      assert.deepEqual(
+        [etcd3.cacert, etcd3.cert, etcd3.key],
+        [settingsEtcd.cacert, settingsEtcd.cert, settingsEtcd.key],
+        name,
+      );
       assert.notEqual(node.patroniPid, previous.patroniPid, `${name}: Patroni restarted`);
       assert.equal(node.postmasterStartTime, previous.postmasterStartTime, `${name}: PostgreSQL not restarted`);
       assert.equal(node.role, previous.role, name);
@@ -281,28 +345,46 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     }
     const status = await cliJson<EtcdTlsStatus>('etcd', 'tls', 'status');
     assert.deepEqual(status.pending, []);
-    assert.deepEqual(status.members.map((member) => member.onHttps), [true, true, true, true]);
+    assert.deepEqual(
+      status.members.map((member) => member.onHttps),
+      [true, true, true, true],
+    );
     assert.equal(status.lastRun?.phase, 'migrated');
     const text = await cli('etcd', 'tls', 'status');
     assert.match(text.stdout, /every member is on https: etcd's http listener may go/);
-    for (const password of await rolePasswords()) assert.ok(![migrate, text].some((output) => `${output.stdout}${output.stderr}`.includes(password)), 'no password in the output');
+    for (const password of await rolePasswords())
+      assert.ok(
+        ![migrate, text].some((output) => `${output.stdout}${output.stderr}`.includes(password)),
+        'no password in the output',
+      );
   });
 
   it('pgfleet etcd tls migrate again touches nothing once every member is on https', async () => {
     const before = await snapshot();
     const report = await cliJson<EtcdTlsMigrationReport>('etcd', 'tls', 'migrate');
     assert.equal(report.outcome, 'nothing-to-do');
-    assert.deepEqual(Object.values(outcomes(report.members)), ['already-on-https', 'already-on-https', 'already-on-https', 'already-on-https']);
+    assert.deepEqual(Object.values(outcomes(report.members)), [
+      'already-on-https',
+      'already-on-https',
+      'already-on-https',
+      'already-on-https',
+    ]);
     assert.deepEqual(await snapshot(), before);
   });
 
   it("then etcd's http listener goes, one member at a time: writers see no failure, every member writes over https, switchovers through patronictl and pgfleet work", async (t) => {
     const leadersBefore = await leadersAndTimelines(lab.state.topology);
-    const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...leadersBefore].map(([scope, value]) => [scope, value.leader])));
+    const writers = startFleetWriters(
+      lab.dir,
+      lab.state.topology,
+      new Map([...leadersBefore].map(([scope, value]) => [scope, value.leader])),
+    );
     let tallies;
     try {
       const result = await labEtcdHttpsOnly(lab.dir);
-      t.diagnostic(`etcd members healthy again after: ${result.members.map((member) => `${member.name} ${member.healthyAfterMs} ms`).join(', ')}`);
+      t.diagnostic(
+        `etcd members healthy again after: ${result.members.map((member) => `${member.name} ${member.healthyAfterMs} ms`).join(', ')}`,
+      );
       for (const port of result.closedHttpPorts) assert.equal(await isPortFree(port), true, `http port ${port} closed`);
       // A few loops of every Patroni on https only.
       await sleep(6_000);
@@ -321,7 +403,10 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
       const members = await discoverPatroniMembers(store, ['/service/']);
       assert.equal(members.length, 4);
       const probes = await probeMemberWrites(members, rest);
-      assert.ok(probes.every((probe) => probe.ok), JSON.stringify(probes));
+      assert.ok(
+        probes.every((probe) => probe.ok),
+        JSON.stringify(probes),
+      );
     } finally {
       await rest.close();
       await store.close();
@@ -332,7 +417,11 @@ describe('etcd tls migrate on a live fleet (3 etcd serving http and https, 2 clu
     const leader = leadersBefore.get('alpha')!.leader;
     const replica = alpha.nodes.find((node) => node.name !== leader)!.name;
     const patronictlEnv = await labEnv(lab.dir, replica);
-    const patronictl = await run('patronictl', ['switchover', 'alpha', '--leader', leader, '--candidate', replica, '--force'], { ...process.env, ...patronictlEnv });
+    const patronictl = await run(
+      'patronictl',
+      ['switchover', 'alpha', '--leader', leader, '--candidate', replica, '--force'],
+      { ...process.env, ...patronictlEnv },
+    );
     assert.match(patronictl, new RegExp(`Successfully switched over to "${replica}"`));
     await settled('alpha', replica);
     const viaPatronictl = await leadersAndTimelines(lab.state.topology);

@@ -41,7 +41,10 @@ describe('pgfleet etcd upgrade check on a lab secured with per-cluster users', (
       assert.equal(member.patroniVersion, '3.0.2');
       assert.equal(member.verdict, 'unsafe', member.id);
       const refs = member.citations.map((citation) => citation.ref);
-      assert.ok(refs.includes('patroni#3573') && refs.some((ref) => ref.includes('3580')), `${member.id} cites ${refs.join(', ')}`);
+      assert.ok(
+        refs.includes('patroni#3573') && refs.some((ref) => ref.includes('3580')),
+        `${member.id} cites ${refs.join(', ')}`,
+      );
     }
   });
 
@@ -50,13 +53,20 @@ describe('pgfleet etcd upgrade check on a lab secured with per-cluster users', (
     assert.equal(code, 0);
     assert.equal(report.wouldBreak, false);
     assert.deepEqual(report.unknownMembers, []);
-    assert.ok(report.members.every((member) => member.verdict === 'safe' || member.verdict === 'degraded'), JSON.stringify(report.members.map((m) => m.verdict)));
+    assert.ok(
+      report.members.every((member) => member.verdict === 'safe' || member.verdict === 'degraded'),
+      JSON.stringify(report.members.map((m) => m.verdict)),
+    );
   });
 
   it('--to 3.6.10 is unsafe for the same reason', async () => {
     const { code, report } = await check('3.6.10');
     assert.equal(code, 1);
-    assert.ok(report.members.every((member) => member.verdict === 'unsafe' && member.citations.some((citation) => citation.ref === 'patroni#3573')));
+    assert.ok(
+      report.members.every(
+        (member) => member.verdict === 'unsafe' && member.citations.some((citation) => citation.ref === 'patroni#3573'),
+      ),
+    );
   });
 
   it('a target that is not a version is refused with exit 2, naming the option', async () => {

@@ -9,7 +9,7 @@ import { registerTeardown } from '../support/process-cleanup.js';
 import { processesMentioning } from '../support/process-scan.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
 
-describe('pgfleet lab demo, the README\'s main command, run to its end', () => {
+describe("pgfleet lab demo, the README's main command, run to its end", () => {
   let parent: string;
   let dir: string;
   let demo: CliResult;
@@ -66,11 +66,14 @@ describe('pgfleet lab demo, the README\'s main command, run to its end', () => {
     }
   });
 
-  it('summarises the figures that matter: each primary\'s write read on its replica, the window under 5 s, tenants isolated, 0 failed writes, 0 demotions, 0 leader changes', () => {
+  it("summarises the figures that matter: each primary's write read on its replica, the window under 5 s, tenants isolated, 0 failed writes, 0 demotions, 0 leader changes", () => {
     const summary = demo.stdout.slice(demo.stdout.lastIndexOf('Summary'));
     const window = Number(/auth switched off again after (\d+) ms/.exec(summary)?.[1]);
     assert.ok(window > 0 && window < 5_000, summary);
-    assert.match(summary, /a write on each primary read back from its replica: alpha \(alpha-\d → alpha-\d, \d+ ms\), beta \(beta-\d → beta-\d, \d+ ms\), gamma \(gamma-\d → gamma-\d, \d+ ms\)/);
+    assert.match(
+      summary,
+      /a write on each primary read back from its replica: alpha \(alpha-\d → alpha-\d, \d+ ms\), beta \(beta-\d → beta-\d, \d+ ms\), gamma \(gamma-\d → gamma-\d, \d+ ms\)/,
+    );
     assert.match(summary, /tenants isolated \(3\/3\)/);
     assert.match(summary, /applications: \d+ writes, 0 failed; 0 demotions, 0 leader changes/);
     assert.match(summary, /lab stopped and removed/);

@@ -84,7 +84,9 @@ describe('the lab fixture takes its lab down when the test file fails or is inte
     const run: ChildRun = { runner, tmp, report, output: '', result: undefined, exited: undefined as never };
     runner.stdout!.on('data', (chunk: Buffer) => (run.output += chunk.toString()));
     runner.stderr!.on('data', (chunk: Buffer) => (run.output += chunk.toString()));
-    run.exited = new Promise((resolve) => runner.once('close', (code, signal) => resolve((run.result = { code, signal }))));
+    run.exited = new Promise((resolve) =>
+      runner.once('close', (code, signal) => resolve((run.result = { code, signal }))),
+    );
     runs.push(run);
     return run;
   };
@@ -92,7 +94,8 @@ describe('the lab fixture takes its lab down when the test file fails or is inte
   /** The lab directory the child reports once startTestLab has returned. */
   const labRunning = (run: ChildRun) =>
     pollFor('the child test file to report its lab running', 120_000, async () => {
-      if (run.result) throw new Error(`the child test run ended (exit ${run.result.code}) before its lab was up\n${run.output}`);
+      if (run.result)
+        throw new Error(`the child test run ended (exit ${run.result.code}) before its lab was up\n${run.output}`);
       const text = await readFile(run.report, 'utf8').catch(() => undefined);
       if (!text) return undefined;
       const dir = (JSON.parse(text) as { dir: string }).dir;
@@ -103,24 +106,41 @@ describe('the lab fixture takes its lab down when the test file fails or is inte
 
   /** Nothing of the lab is left: no process seen before, none naming its directory, and the fixture's directory is gone. */
   const assertLabGone = async (dir: string, seen: SeenProcess[]) => {
-    assert.deepEqual(stillRunning(seen).map((process) => process.cmdline), [], 'every process of the lab seen before is gone');
+    assert.deepEqual(
+      stillRunning(seen).map((process) => process.cmdline),
+      [],
+      'every process of the lab seen before is gone',
+    );
     assert.deepEqual(processesMentioning(dir), [], 'no process names the lab directory');
     await assert.rejects(stat(dirname(dir)), "the fixture's directory (the lab's parent) is removed");
   };
 
   /** After the runner is gone the test-file process may still be tearing down: wait (bounded) for the lab to disappear. */
   const labDisappears = (dir: string) =>
-    pollFor(`the lab in ${dir} to be taken down`, 90_000, () => (labProcessTree(dir).length === 0 && !existsSync(dirname(dir)) ? true : undefined), 200);
+    pollFor(
+      `the lab in ${dir} to be taken down`,
+      90_000,
+      () => (labProcessTree(dir).length === 0 && !existsSync(dirname(dir)) ? true : undefined),
+      200,
+    );
 
   it('a test fails while its lab runs: the lab is down by the time the test run ends', async () => {
     const run = await runChild('fail');
     const dir = await labRunning(run);
     const seen = labProcessTree(dir);
-    assert.ok(seen.some((process) => process.cmdline.includes('/usr/bin/etcd ')) && seen.some((process) => /patroni /.test(process.cmdline)), 'etcd and Patroni were running');
+    assert.ok(
+      seen.some((process) => process.cmdline.includes('/usr/bin/etcd ')) &&
+        seen.some((process) => /patroni /.test(process.cmdline)),
+      'etcd and Patroni were running',
+    );
 
     const { code } = await run.exited;
     assert.equal(code, 1, 'the test run reports the failure');
-    assert.match(run.output, /a test failing while its lab runs/, 'it failed for the reason the child gives, not another');
+    assert.match(
+      run.output,
+      /a test failing while its lab runs/,
+      'it failed for the reason the child gives, not another',
+    );
     await assertLabGone(dir, seen);
   });
 
@@ -128,7 +148,10 @@ describe('the lab fixture takes its lab down when the test file fails or is inte
     const run = await runChild('wait');
     const dir = await labRunning(run);
     const seen = labProcessTree(dir);
-    assert.ok(seen.some((process) => process.cmdline.includes(`-D ${dir}/pgsql/`)), 'PostgreSQL was running');
+    assert.ok(
+      seen.some((process) => process.cmdline.includes(`-D ${dir}/pgsql/`)),
+      'PostgreSQL was running',
+    );
 
     run.runner.kill('SIGTERM');
     await run.exited;
@@ -150,18 +173,31 @@ describe('the lab fixture takes its lab down when the test file fails or is inte
   it('SIGTERM while the lab is still starting: the start is interrupted and what it started is stopped', async () => {
     const run = await runChild('wait');
     // The child's lab, found in its TMPDIR as soon as its state records a Patroni, before startTestLab has returned.
-    const dir = await pollFor('the child test file to start Patroni', 120_000, async () => {
-      if (run.result) throw new Error(`the child test run ended (exit ${run.result.code}) early\n${run.output}`);
-      const parent = (await readdir(run.tmp).catch(() => [] as string[])).find((entry) => entry.startsWith('pgfleet-lab-'));
-      if (!parent) return undefined;
-      const dir = join(run.tmp, parent, 'lab');
-      const state = await readFile(join(dir, 'lab.json'), 'utf8').then((text) => JSON.parse(text) as LabState, () => undefined);
-      return state?.processes.some((process) => process.kind === 'patroni') ? dir : undefined;
-    }, 50);
+    const dir = await pollFor(
+      'the child test file to start Patroni',
+      120_000,
+      async () => {
+        if (run.result) throw new Error(`the child test run ended (exit ${run.result.code}) early\n${run.output}`);
+        const parent = (await readdir(run.tmp).catch(() => [] as string[])).find((entry) =>
+          entry.startsWith('pgfleet-lab-'),
+        );
+        if (!parent) return undefined;
+        const dir = join(run.tmp, parent, 'lab');
+        const state = await readFile(join(dir, 'lab.json'), 'utf8').then(
+          (text) => JSON.parse(text) as LabState,
+          () => undefined,
+        );
+        return state?.processes.some((process) => process.kind === 'patroni') ? dir : undefined;
+      },
+      50,
+    );
     labDirs.push(dir);
     const seen = labProcessTree(dir);
     assert.equal(existsSync(run.report), false, 'the lab was still starting (startTestLab had not returned)');
-    assert.ok(seen.some((process) => process.cmdline.includes('/usr/bin/etcd ')), 'etcd was running');
+    assert.ok(
+      seen.some((process) => process.cmdline.includes('/usr/bin/etcd ')),
+      'etcd was running',
+    );
 
     run.runner.kill('SIGTERM');
     await run.exited;

@@ -27,17 +27,25 @@ interface RunningCli {
 
 /** The built `pgfleet`, started as a user would start it, in the background. */
 function startCli(args: string[]): RunningCli {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const running: RunningCli = { child, result: undefined, exited: undefined as never, stdout: '', stderr: '' };
   child.stdout!.on('data', (chunk: Buffer) => (running.stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (running.stderr += chunk.toString()));
-  running.exited = new Promise((resolve) => child.once('close', (code, signal) => resolve((running.result = { code, signal }))));
+  running.exited = new Promise((resolve) =>
+    child.once('close', (code, signal) => resolve((running.result = { code, signal }))),
+  );
   return running;
 }
 
 /** The lab's recorded state, once `lab up` has written it. */
 async function recordedState(dir: string): Promise<LabState | undefined> {
-  return readFile(join(dir, 'lab.json'), 'utf8').then((text) => JSON.parse(text) as LabState, () => undefined);
+  return readFile(join(dir, 'lab.json'), 'utf8').then(
+    (text) => JSON.parse(text) as LabState,
+    () => undefined,
+  );
 }
 
 /** Whatever a failed case left: each CLI still running interrupted (it cleans up), then each lab taken down, then anything still there killed. */
@@ -88,16 +96,39 @@ describe('lab up interrupted (Ctrl-C, SIGTERM) stops every process it started, r
    * moment to interrupt (it returns the lab's processes seen then), sends
    * `signal` and returns what the CLI did.
    */
-  const interruptLabUp = async (name: string, signal: NodeJS.Signals, ready: (dir: string) => Promise<SeenProcess[] | undefined>) => {
+  const interruptLabUp = async (
+    name: string,
+    signal: NodeJS.Signals,
+    ready: (dir: string) => Promise<SeenProcess[] | undefined>,
+  ) => {
     const dir = join(parent(), name);
     dirs.push(dir);
     const basePort = await findFreePortRange(labPortCount(SHAPE));
-    const cli = startCli(['lab', 'up', '--clusters', '1', '--nodes', '1', '--etcd-members', '1', '--dir', dir, '--base-port', String(basePort)]);
+    const cli = startCli([
+      'lab',
+      'up',
+      '--clusters',
+      '1',
+      '--nodes',
+      '1',
+      '--etcd-members',
+      '1',
+      '--dir',
+      dir,
+      '--base-port',
+      String(basePort),
+    ]);
     clis.push(cli);
-    const seen = await pollFor('the moment to interrupt lab up', 90_000, async () => {
-      if (cli.result) throw new Error(`lab up ended (exit ${cli.result.code}) before it could be interrupted\n${cli.stderr}`);
-      return ready(dir);
-    }, 50);
+    const seen = await pollFor(
+      'the moment to interrupt lab up',
+      90_000,
+      async () => {
+        if (cli.result)
+          throw new Error(`lab up ended (exit ${cli.result.code}) before it could be interrupted\n${cli.stderr}`);
+        return ready(dir);
+      },
+      50,
+    );
     const signalledAt = Date.now();
     cli.child.kill(signal);
     const { code, signal: killedBy } = await cli.exited;
@@ -116,10 +147,17 @@ describe('lab up interrupted (Ctrl-C, SIGTERM) stops every process it started, r
     assert.equal(run.killedBy, null, 'pgfleet handled the signal itself instead of dying of it');
     const errors = run.cli.stderr.split('\n').filter((line) => line.startsWith('error:'));
     assert.equal(errors.length, 1, run.cli.stderr);
-    assert.match(errors[0]!, /lab up interrupted: every process it had started is stopped and .* is removed \[LAB_UP_INTERRUPTED\]/);
+    assert.match(
+      errors[0]!,
+      /lab up interrupted: every process it had started is stopped and .* is removed \[LAB_UP_INTERRUPTED\]/,
+    );
     assert.match(run.cli.stderr, /interrupted: stopping the 2 process\(es\) started so far and removing/);
 
-    assert.deepEqual(stillRunning(run.seen).map((process) => process.cmdline), [], 'every process seen before Ctrl-C is gone');
+    assert.deepEqual(
+      stillRunning(run.seen).map((process) => process.cmdline),
+      [],
+      'every process seen before Ctrl-C is gone',
+    );
     assert.deepEqual(processesMentioning(run.dir), [], 'no process names the lab directory');
     await assert.rejects(stat(run.dir), 'the lab directory is removed');
     assert.ok(run.stopMs < 60_000, `stopped within a minute (took ${run.stopMs} ms)`);
@@ -133,9 +171,19 @@ describe('lab up interrupted (Ctrl-C, SIGTERM) stops every process it started, r
 
     assert.equal(run.code, 130, `exit 130 (interrupted)\n${run.cli.stderr}`);
     assert.match(run.cli.stderr, /\[LAB_UP_INTERRUPTED\]/);
-    assert.ok(run.seen.some((process) => process.cmdline.includes('/usr/bin/etcd ')), 'etcd was running when the signal came');
-    assert.deepEqual(stillRunning(run.seen).map((process) => process.cmdline), []);
-    assert.deepEqual(processesMentioning(run.dir), [], 'no process names the lab directory: none was started after the signal either');
+    assert.ok(
+      run.seen.some((process) => process.cmdline.includes('/usr/bin/etcd ')),
+      'etcd was running when the signal came',
+    );
+    assert.deepEqual(
+      stillRunning(run.seen).map((process) => process.cmdline),
+      [],
+    );
+    assert.deepEqual(
+      processesMentioning(run.dir),
+      [],
+      'no process names the lab directory: none was started after the signal either',
+    );
     await assert.rejects(stat(run.dir), 'the lab directory is removed');
   });
 });
@@ -148,10 +196,18 @@ describe('lab demo interrupted (Ctrl-C) in the middle of its story takes its lab
     dirs.push(dir);
     const running = startCli(['lab', 'demo', '--dir', dir]);
     clis.push(running);
-    const seen = await pollFor('the demo\'s applications writing', 180_000, async () => {
-      if (running.result) throw new Error(`the demo ended (exit ${running.result.code}) before it could be interrupted\n${running.stdout}\n${running.stderr}`);
-      return /Applications write on every primary/.test(running.stdout) ? labProcessTree(dir) : undefined;
-    }, 50);
+    const seen = await pollFor(
+      "the demo's applications writing",
+      180_000,
+      async () => {
+        if (running.result)
+          throw new Error(
+            `the demo ended (exit ${running.result.code}) before it could be interrupted\n${running.stdout}\n${running.stderr}`,
+          );
+        return /Applications write on every primary/.test(running.stdout) ? labProcessTree(dir) : undefined;
+      },
+      50,
+    );
     const signalledAt = Date.now();
     running.child.kill('SIGINT');
     const { code, signal } = await running.exited;
@@ -166,8 +222,15 @@ describe('lab demo interrupted (Ctrl-C) in the middle of its story takes its lab
     assert.ok(cleanUpStep >= 0, afterSignal);
     assert.match(afterSignal.slice(cleanUpStep), /^ {4}stopped \d+ processes; .* removed$/m);
     assert.doesNotMatch(afterSignal, /Summary/, 'no summary for a story that did not end');
-    assert.ok(seen.some((process) => process.cmdline.includes('patroni ')), 'Patroni was running when the signal came');
-    assert.deepEqual(stillRunning(seen).map((process) => process.cmdline), [], 'every process seen before Ctrl-C is gone');
+    assert.ok(
+      seen.some((process) => process.cmdline.includes('patroni ')),
+      'Patroni was running when the signal came',
+    );
+    assert.deepEqual(
+      stillRunning(seen).map((process) => process.cmdline),
+      [],
+      'every process seen before Ctrl-C is gone',
+    );
     assert.deepEqual(processesMentioning(dir), [], 'no process names the lab directory');
     await assert.rejects(stat(dir), 'the lab directory is removed');
     assert.ok(Date.now() - signalledAt < 60_000, 'stopped within a minute');

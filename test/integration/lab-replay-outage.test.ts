@@ -27,12 +27,23 @@ describe('pgfleet lab replay-outage on a running lab: the naive runbook of the o
     status: () => undefined,
   };
   const instances = () => {
-    const paths = resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} });
+    const paths = resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, {
+      isRoot: process.getuid?.() === 0,
+      home: '/',
+      env: {},
+    });
     return listLocalInstances(paths.patroniConfigDir);
   };
 
   /** A first replay, interrupted (Ctrl-C) once auth is on, and what it left. */
-  let interrupted: { error: unknown; lines: string[]; authEnabled: boolean; users: string[]; yamlUnchanged: boolean; readiness: Array<{ ready: boolean }> };
+  let interrupted: {
+    error: unknown;
+    lines: string[];
+    authEnabled: boolean;
+    users: string[];
+    yamlUnchanged: boolean;
+    readiness: Array<{ ready: boolean }>;
+  };
   const authAndUsers = async (): Promise<{ authEnabled: boolean; users: string[] }> => {
     const admin = new EtcdClient({ endpoints: labEtcdEndpoints(lab.state.topology) });
     try {
@@ -43,13 +54,15 @@ describe('pgfleet lab replay-outage on a running lab: the naive runbook of the o
     }
   };
   const yamlAsBefore = async (): Promise<boolean> => {
-    for (const instance of await instances()) if ((await readFile(instance.configFile, 'utf8')) !== yamlBefore.get(instance.configFile)) return false;
+    for (const instance of await instances())
+      if ((await readFile(instance.configFile, 'utf8')) !== yamlBefore.get(instance.configFile)) return false;
     return true;
   };
 
   before(async () => {
     lab = await startTestLab({ clusters: 2, nodes: 2, etcdMembers: 3 });
-    for (const instance of await instances()) yamlBefore.set(instance.configFile, await readFile(instance.configFile, 'utf8'));
+    for (const instance of await instances())
+      yamlBefore.set(instance.configFile, await readFile(instance.configFile, 'utf8'));
     const abort = new AbortController();
     const interruptedLines: string[] = [];
     const interruptOnceAuthIsOn: DemoNarrator = {
@@ -60,9 +73,18 @@ describe('pgfleet lab replay-outage on a running lab: the naive runbook of the o
         if (line.startsWith('auth is ON')) abort.abort();
       },
     };
-    const error = await replayOutage({ dir: lab.dir, narrator: interruptOnceAuthIsOn, signal: abort.signal }).then(() => undefined, (failure: unknown) => failure);
+    const error = await replayOutage({ dir: lab.dir, narrator: interruptOnceAuthIsOn, signal: abort.signal }).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
     const readiness = await waitForClusters(lab.dir, lab.state.topology, ['alpha', 'beta'], { timeoutMs: 30_000 });
-    interrupted = { error, lines: interruptedLines, ...(await authAndUsers()), yamlUnchanged: await yamlAsBefore(), readiness };
+    interrupted = {
+      error,
+      lines: interruptedLines,
+      ...(await authAndUsers()),
+      yamlUnchanged: await yamlAsBefore(),
+      readiness,
+    };
     result = await replayOutage({ dir: lab.dir, narrator });
   });
   after(async () => {
@@ -70,20 +92,32 @@ describe('pgfleet lab replay-outage on a running lab: the naive runbook of the o
   });
 
   it('interrupted (Ctrl-C) while auth is on, leaves the lab as it was: auth off, every node running, no runbook user, YAML files unchanged', () => {
-    assert.ok(interrupted.error instanceof PgfleetError && interrupted.error.code === 'LAB_STORY_INTERRUPTED', String(interrupted.error));
+    assert.ok(
+      interrupted.error instanceof PgfleetError && interrupted.error.code === 'LAB_STORY_INTERRUPTED',
+      String(interrupted.error),
+    );
     assert.equal(interrupted.error.exitCode, 130);
-    assert.match(interrupted.lines.join('\n'), /the replay stopped part-way: etcd auth was switched off again, every node started, and the runbook's user, role and YAML changes undone/);
+    assert.match(
+      interrupted.lines.join('\n'),
+      /the replay stopped part-way: etcd auth was switched off again, every node started, and the runbook's user, role and YAML changes undone/,
+    );
     assert.doesNotMatch(interrupted.lines.join('\n'), /looks healthy/, 'no step started after the interruption');
     assert.equal(interrupted.authEnabled, false);
-    assert.deepEqual(interrupted.users.filter((user) => user === 'patroni_user' || user === 'root'), []);
+    assert.deepEqual(
+      interrupted.users.filter((user) => user === 'patroni_user' || user === 'root'),
+      [],
+    );
     assert.equal(interrupted.yamlUnchanged, true);
     assert.ok(interrupted.readiness.every((cluster) => cluster.ready));
   });
 
-  it('says the runbook\'s etcdctl line does not exist, and what the real commands are', () => {
+  it("says the runbook's etcdctl line does not exist, and what the real commands are", () => {
     const text = lines.join('\n');
     assert.match(text, /`etcdctl role add-user` does not exist/);
-    assert.match(text, /etcdctl role grant-permission patroni_role --prefix=true readwrite \/service\/ {3}and {3}etcdctl user grant-role patroni_user patroni_role/);
+    assert.match(
+      text,
+      /etcdctl role grant-permission patroni_role --prefix=true readwrite \/service\/ {3}and {3}etcdctl user grant-role patroni_user patroni_role/,
+    );
     assert.match(text, /refuses without a root user/);
   });
 
@@ -91,7 +125,10 @@ describe('pgfleet lab replay-outage on a running lab: the naive runbook of the o
     assert.equal(result.forgotten, 'beta');
     assert.equal(result.looksHealthy.clusterStatus, 200);
     assert.ok(result.looksHealthy.leader, 'GET /cluster still names a leader');
-    assert.ok(result.looksHealthy.dcsLastSeenAdvancedS > 0, `dcs_last_seen advanced by ${result.looksHealthy.dcsLastSeenAdvancedS} s`);
+    assert.ok(
+      result.looksHealthy.dcsLastSeenAdvancedS > 0,
+      `dcs_last_seen advanced by ${result.looksHealthy.dcsLastSeenAdvancedS} s`,
+    );
     assert.equal(result.looksHealthy.sqlWriteOk, true);
   });
 
@@ -100,7 +137,7 @@ describe('pgfleet lab replay-outage on a running lab: the naive runbook of the o
     assert.equal(result.dcsWrite.logCause, 'no-credentials');
   });
 
-  it('and at the next failover it gets no leader: the application\'s writes fail', () => {
+  it("and at the next failover it gets no leader: the application's writes fail", () => {
     assert.equal(result.failover.newLeader, undefined);
     assert.ok(result.failover.watchedMs >= 30_000);
     assert.ok(result.failover.failedWrites > 0);
@@ -111,7 +148,10 @@ describe('pgfleet lab replay-outage on a running lab: the naive runbook of the o
     assert.equal(result.kept, true);
     const { authEnabled, users } = await authAndUsers();
     assert.equal(authEnabled, false);
-    assert.deepEqual(users.filter((user) => user === 'patroni_user' || user === 'root'), []);
+    assert.deepEqual(
+      users.filter((user) => user === 'patroni_user' || user === 'root'),
+      [],
+    );
     const readiness = await waitForClusters(lab.dir, lab.state.topology, ['alpha', 'beta'], { timeoutMs: 30_000 });
     assert.ok(readiness.every((cluster) => cluster.ready));
     assert.equal(await yamlAsBefore(), true, 'every YAML file as it was');

@@ -37,21 +37,33 @@ describe('lab on the real stack: 3 etcd members and 2 clusters of 2 nodes', () =
     assert.equal(status.etcd.filter((member) => member.healthy).length, 3);
     assert.equal(status.etcd.filter((member) => member.leader).length, 1);
     for (const cluster of status.clusters) {
-      assert.deepEqual(cluster.nodes.map((node) => node.state), ['running', 'running']);
+      assert.deepEqual(
+        cluster.nodes.map((node) => node.state),
+        ['running', 'running'],
+      );
     }
   });
 
   it('replicates a write on each primary to its replica', async () => {
     for (const cluster of lab.state.topology.clusters) {
       const leader = lab.readiness.find((r) => r.scope === cluster.scope)!.leader!;
-      const check = await checkWriteReplicates(lab.state.topology, cluster, leader, await ensureClusterRoles(lab.dir, cluster.scope));
+      const check = await checkWriteReplicates(
+        lab.state.topology,
+        cluster,
+        leader,
+        await ensureClusterRoles(lab.dir, cluster.scope),
+      );
       assert.equal(check.primary, leader);
       assert.notEqual(check.replica, leader);
     }
   });
 
   it('keeps every generated Patroni YAML at mode 0600, owned by the Patroni user', async () => {
-    const paths = resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} });
+    const paths = resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, {
+      isRoot: process.getuid?.() === 0,
+      home: '/',
+      env: {},
+    });
     for (const file of await readdir(paths.patroniConfigDir)) {
       const info = await stat(join(paths.patroniConfigDir, file));
       assert.equal(info.mode & 0o777, 0o600, file);
@@ -60,15 +72,26 @@ describe('lab on the real stack: 3 etcd members and 2 clusters of 2 nodes', () =
   });
 
   it('lab down stops every etcd, Patroni and PostgreSQL process it started, and is safe to run twice', async () => {
-    const paths = resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, { isRoot: process.getuid?.() === 0, home: '/', env: {} });
-    const postmasters = await Promise.all(lab.state.topology.clusters.flatMap((c) => c.nodes.map((n) => postmasterHandle(instanceLayout(paths, n.name).dataDir))));
+    const paths = resolveSitePaths(labSiteSettings(lab.dir, lab.state.topology).settings, {
+      isRoot: process.getuid?.() === 0,
+      home: '/',
+      env: {},
+    });
+    const postmasters = await Promise.all(
+      lab.state.topology.clusters.flatMap((c) =>
+        c.nodes.map((n) => postmasterHandle(instanceLayout(paths, n.name).dataDir)),
+      ),
+    );
     const started = [...lab.state.processes, ...postmasters.filter((p) => p !== undefined)];
     assert.equal(started.length, 3 + 4 + 4, 'three etcd, four Patroni and four postmasters were running');
     assert.ok(started.every((handle) => isRunning(handle)));
 
     const first = await runCli(['lab', 'down', '--dir', lab.dir]);
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(started.filter((handle) => isRunning(handle)), []);
+    assert.deepEqual(
+      started.filter((handle) => isRunning(handle)),
+      [],
+    );
     assert.deepEqual(processesMentioning(lab.dir), []);
     await assert.rejects(stat(lab.dir));
 
@@ -117,7 +140,11 @@ describe('lab up refuses bad input with one clear line, starting nothing and lea
     blocker = createServer();
     await new Promise<void>((resolve) => blocker!.listen(base + 4, '127.0.0.1', resolve));
     const dir = join(parent, 'taken');
-    await expectRefusal(['--base-port', String(base), '--clusters', '1', '--etcd-members', '1'], new RegExp(`${base + 4}.*in use`), dir);
+    await expectRefusal(
+      ['--base-port', String(base), '--clusters', '1', '--etcd-members', '1'],
+      new RegExp(`${base + 4}.*in use`),
+      dir,
+    );
     await assert.rejects(stat(dir));
   });
 

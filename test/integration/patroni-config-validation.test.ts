@@ -15,7 +15,12 @@ import { PgfleetError } from '../../src/core/errors.js';
 import type { PatroniInstanceOptions } from '../../src/core/patroni-config/instance-options.js';
 import { isValidationError } from '../../src/core/patroni-config/validation-findings.js';
 import { Secret } from '../../src/core/secret.js';
-import { EXAMPLES_DIR, GOLDEN_CASES, TEST_PASSWORDS, withoutTestPasswords } from '../unit/patroni-config/golden-cases.js';
+import {
+  EXAMPLES_DIR,
+  GOLDEN_CASES,
+  TEST_PASSWORDS,
+  withoutTestPasswords,
+} from '../unit/patroni-config/golden-cases.js';
 
 /**
  * The generated Patroni YAML against the real `patroni --validate-config`
@@ -56,8 +61,18 @@ function pgfleet(args: string[]): Promise<{ code: number; stdout: string; stderr
     execFile(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', PGFLEET_CONFIG_DIR: join(work, 'no-config'), XDG_CONFIG_HOME: join(work, 'no-config') }, timeout: 120_000 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          NO_COLOR: '1',
+          PGFLEET_CONFIG_DIR: join(work, 'no-config'),
+          XDG_CONFIG_HOME: join(work, 'no-config'),
+        },
+        timeout: 120_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -76,18 +91,33 @@ describe('generated Patroni configuration against the installed Patroni', () => 
       const { findings } = await runPatroniValidateConfig(PATRONI, file, SECRETS, 300_000);
       for (const finding of findings) capture(finding.message);
       const errors = findings.filter(isValidationError);
-      assert.deepEqual(errors.map((finding) => finding.message), [], `real validation errors for ${golden.name}`);
-      assert.ok(findings.every((finding) => ['loopback-address', 'etcd-unreachable', 'port-in-use'].includes(finding.kind)));
+      assert.deepEqual(
+        errors.map((finding) => finding.message),
+        [],
+        `real validation errors for ${golden.name}`,
+      );
+      assert.ok(
+        findings.every((finding) => ['loopback-address', 'etcd-unreachable', 'port-in-use'].includes(finding.kind)),
+      );
     });
   }
 
   it('reports the loopback addresses of a lab-like configuration as loopback-address, not as errors', async () => {
-    const text = readFileSync(join(EXAMPLES_DIR, 'open-etcd-localhost', 'patroni.yaml'), 'utf8').replaceAll('198.51.100.10', '127.0.0.1');
+    const text = readFileSync(join(EXAMPLES_DIR, 'open-etcd-localhost', 'patroni.yaml'), 'utf8').replaceAll(
+      '198.51.100.10',
+      '127.0.0.1',
+    );
     const file = join(work, 'loopback.yaml');
     writeFileSync(file, text, { mode: 0o600 });
     const { findings } = await runPatroniValidateConfig(PATRONI, file, SECRETS);
     for (const finding of findings) capture(finding.message);
-    assert.deepEqual(findings.filter((finding) => finding.kind === 'loopback-address').map((finding) => finding.path).sort(), ['postgresql.connect_address', 'restapi.connect_address']);
+    assert.deepEqual(
+      findings
+        .filter((finding) => finding.kind === 'loopback-address')
+        .map((finding) => finding.path)
+        .sort(),
+      ['postgresql.connect_address', 'restapi.connect_address'],
+    );
     assert.deepEqual(findings.filter(isValidationError), []);
   });
 });
@@ -104,22 +134,39 @@ describe('writing a Patroni configuration file', () => {
     patroniEtcdUsername: 'patroni-alpha',
     patroniEtcdPasswordFile: etcdPasswordFile,
   };
-  const roleFiles = { superuser: secretFile('su.password', TEST_PASSWORDS.superuser), replication: secretFile('repl.password', TEST_PASSWORDS.replication), rewind: secretFile('rewind.password', TEST_PASSWORDS.rewind) };
+  const roleFiles = {
+    superuser: secretFile('su.password', TEST_PASSWORDS.superuser),
+    replication: secretFile('repl.password', TEST_PASSWORDS.replication),
+    rewind: secretFile('rewind.password', TEST_PASSWORDS.rewind),
+  };
 
   /** The flow `instance create` follows: settings, inputs, template, build, then the validated write. */
-  async function generate(settingsText: string, target: string, instanceOptions: PatroniInstanceOptions = options): Promise<void> {
+  async function generate(
+    settingsText: string,
+    target: string,
+    instanceOptions: PatroniInstanceOptions = options,
+  ): Promise<void> {
     const file = settingsFile(`gen-${Math.random().toString(16).slice(2)}`, settingsText);
     const { settings } = loadSiteSettings(file, {}, { fileExists: () => false });
     const result = await instanceConfig({ settings, options: instanceOptions, roleFiles, hostname: 'db1' });
-    await writePatroniConfigFile(target, result.config, { owner: patroniFileOwner(settings.patroni!), validation: { execpath: PATRONI, enforce: settings.patroni!.enforce_config_validation } });
+    await writePatroniConfigFile(target, result.config, {
+      owner: patroniFileOwner(settings.patroni!),
+      validation: { execpath: PATRONI, enforce: settings.patroni!.enforce_config_validation },
+    });
   }
 
-  async function generationError(settingsText: string, instanceOptions?: PatroniInstanceOptions): Promise<{ error: PgfleetError; target: string }> {
+  async function generationError(
+    settingsText: string,
+    instanceOptions?: PatroniInstanceOptions,
+  ): Promise<{ error: PgfleetError; target: string }> {
     const target = join(work, `never-${Math.random().toString(16).slice(2)}`, 'main.yaml');
     try {
       await generate(settingsText, target, instanceOptions);
     } catch (error) {
-      assert.ok(error instanceof PgfleetError, `expected a PgfleetError, got ${error instanceof Error ? error.message : String(error)}`);
+      assert.ok(
+        error instanceof PgfleetError,
+        `expected a PgfleetError, got ${error instanceof Error ? error.message : String(error)}`,
+      );
       capture(`${error.message}\n${error.hint ?? ''}\n${JSON.stringify(error.toJSON())}`);
       assert.equal(existsSync(target), false, 'no file may be written');
       assert.equal(existsSync(join(target, '..')), false, 'not even its directory');
@@ -137,7 +184,10 @@ describe('writing a Patroni configuration file', () => {
     if (owner) assert.equal(statSync(target).uid, owner.uid);
     const written = parse(readFileSync(target, 'utf8'), { version: '1.1' });
     assert.ok(written.etcd3.password === TEST_PASSWORDS.etcd, 'the etcd password reads back exactly');
-    assert.ok(written.postgresql.authentication.rewind.password === TEST_PASSWORDS.rewind, 'a multi-line password reads back exactly');
+    assert.ok(
+      written.postgresql.authentication.rewind.password === TEST_PASSWORDS.rewind,
+      'a multi-line password reads back exactly',
+    );
     assert.deepEqual(readdirSync(join(work, 'conf.d')), ['main.yaml'], 'no temporary file is left');
   });
 
@@ -167,7 +217,9 @@ describe('writing a Patroni configuration file', () => {
     const file = settingsFile('lenient', `patroni:\n  template: ${template}\n  enforce_config_validation: false\n`);
     const { settings } = loadSiteSettings(file, {}, { fileExists: () => false });
     const result = await instanceConfig({ settings, options, roleFiles, hostname: 'db1' });
-    const written = await writePatroniConfigFile(target, result.config, { validation: { execpath: PATRONI, enforce: false } });
+    const written = await writePatroniConfigFile(target, result.config, {
+      validation: { execpath: PATRONI, enforce: false },
+    });
     for (const finding of written.findings) capture(finding.message);
     assert.ok(existsSync(target));
     assert.ok(written.findings.some((finding) => finding.kind === 'other' && finding.path === 'bootstrap.dcs.ttl'));
@@ -184,7 +236,18 @@ describe('writing a Patroni configuration file', () => {
     assert.deepEqual(written.tags, { nofailover: true });
   });
 
-  const badSettings = ['malformed-yaml', 'unknown-key', 'wrong-type', 'etcd-cacert-without-https', 'etcd-cert-without-key', 'etcd-key-without-cert', 'verify-client-without-certfile', 'verify-client-required-without-ctl', 'watchdog-device-missing', 'not-a-mapping'];
+  const badSettings = [
+    'malformed-yaml',
+    'unknown-key',
+    'wrong-type',
+    'etcd-cacert-without-https',
+    'etcd-cert-without-key',
+    'etcd-key-without-cert',
+    'verify-client-without-certfile',
+    'verify-client-required-without-ctl',
+    'watchdog-device-missing',
+    'not-a-mapping',
+  ];
   for (const name of badSettings) {
     it(`writes nothing for bad settings: ${name}`, async () => {
       const { error } = await generationError(readFileSync(join(FIXTURES, 'bad', `${name}.yaml`), 'utf8'));
@@ -195,14 +258,20 @@ describe('writing a Patroni configuration file', () => {
   }
 
   it('writes nothing when the template is not a mapping', async () => {
-    const { error } = await generationError(`patroni:\n  template: ${join(FIXTURES, 'templates/not-a-mapping.yaml')}\n`);
+    const { error } = await generationError(
+      `patroni:\n  template: ${join(FIXTURES, 'templates/not-a-mapping.yaml')}\n`,
+    );
     assert.equal(error.code, 'PATRONI_TEMPLATE_NOT_A_MAPPING');
   });
 
   it('writes nothing when a setting needs a newer Patroni than the installed one', async (t) => {
     const features = await detectPatroniFeatures(PATRONI);
     if (features.ctlAuthentication) return t.skip(`the installed Patroni ${features.version} has ctl.authentication`);
-    const { error } = await generationError('patroni:\n  ctl:\n    restapi_credentials: true\n', { ...options, patroniRestapiAuthenticationUsername: 'api', patroniRestapiAuthenticationPasswordFile: secretFile('api.password', TEST_PASSWORDS.restapi) });
+    const { error } = await generationError('patroni:\n  ctl:\n    restapi_credentials: true\n', {
+      ...options,
+      patroniRestapiAuthenticationUsername: 'api',
+      patroniRestapiAuthenticationPasswordFile: secretFile('api.password', TEST_PASSWORDS.restapi),
+    });
     assert.equal(error.code, 'PATRONI_VERSION_TOO_OLD');
     assert.match(error.message, /needs Patroni >= 3\.1\.0/);
   });
@@ -214,15 +283,40 @@ describe('writing a Patroni configuration file', () => {
 });
 
 describe('pgfleet settings and patroni config commands', () => {
-  const settings = settingsFile('cli', 'patroni:\n  restapi:\n    certfile: /etc/pgfleet/tls/restapi.crt\n    keyfile: /etc/pgfleet/tls/restapi.key\n    verify_client: optional\n');
+  const settings = settingsFile(
+    'cli',
+    'patroni:\n  restapi:\n    certfile: /etc/pgfleet/tls/restapi.crt\n    keyfile: /etc/pgfleet/tls/restapi.key\n    verify_client: optional\n',
+  );
   const renderArgs = [
-    '--settings', settings, 'patroni', 'config', 'render', '--name', 'main', '--patroni-cluster', 'alpha', '--patroni-node', 'alpha-1',
-    '--patroni-postgresql-connect-host', '198.51.100.10', '--patroni-restapi-listen', '0.0.0.0:8008',
-    '--patroni-etcd-username', 'patroni-alpha', '--patroni-etcd-password-file', secretFile('cli-etcd.password', TEST_PASSWORDS.etcd),
-    '--patroni-restapi-authentication-username', 'api', '--patroni-restapi-authentication-password-file', secretFile('cli-api.password', TEST_PASSWORDS.restapi),
-    '--superuser-password-file', secretFile('cli-su.password', TEST_PASSWORDS.superuser),
-    '--replication-password-file', secretFile('cli-repl.password', TEST_PASSWORDS.replication),
-    '--rewind-password-file', secretFile('cli-rewind.password', TEST_PASSWORDS.rewind),
+    '--settings',
+    settings,
+    'patroni',
+    'config',
+    'render',
+    '--name',
+    'main',
+    '--patroni-cluster',
+    'alpha',
+    '--patroni-node',
+    'alpha-1',
+    '--patroni-postgresql-connect-host',
+    '198.51.100.10',
+    '--patroni-restapi-listen',
+    '0.0.0.0:8008',
+    '--patroni-etcd-username',
+    'patroni-alpha',
+    '--patroni-etcd-password-file',
+    secretFile('cli-etcd.password', TEST_PASSWORDS.etcd),
+    '--patroni-restapi-authentication-username',
+    'api',
+    '--patroni-restapi-authentication-password-file',
+    secretFile('cli-api.password', TEST_PASSWORDS.restapi),
+    '--superuser-password-file',
+    secretFile('cli-su.password', TEST_PASSWORDS.superuser),
+    '--replication-password-file',
+    secretFile('cli-repl.password', TEST_PASSWORDS.replication),
+    '--rewind-password-file',
+    secretFile('cli-rewind.password', TEST_PASSWORDS.rewind),
   ];
 
   it('renders the YAML with secrets redacted by default', async () => {
@@ -251,7 +345,11 @@ describe('pgfleet settings and patroni config commands', () => {
     assert.equal(result.code, 0, withoutTestPasswords(result.stderr));
     capture(result.stderr);
     const config = parse(result.stdout, { version: '1.1' });
-    assert.ok(config.etcd3.password === TEST_PASSWORDS.etcd && config.postgresql.authentication.rewind.password === TEST_PASSWORDS.rewind, 'passwords read back exactly');
+    assert.ok(
+      config.etcd3.password === TEST_PASSWORDS.etcd &&
+        config.postgresql.authentication.rewind.password === TEST_PASSWORDS.rewind,
+      'passwords read back exactly',
+    );
   });
 
   it('refuses --show-secrets with JSON output', async () => {
@@ -298,7 +396,11 @@ describe('pgfleet settings and patroni config commands', () => {
 describe('no test password in any output', () => {
   it('finds none of the test passwords in anything the tests captured', () => {
     assert.ok(captured.length > 0);
-    const leaks = captured.flatMap((text, index) => ALL_PASSWORDS.filter((password) => text.includes(password) || text.includes(JSON.stringify(password).slice(1, -1))).map(() => index));
+    const leaks = captured.flatMap((text, index) =>
+      ALL_PASSWORDS.filter(
+        (password) => text.includes(password) || text.includes(JSON.stringify(password).slice(1, -1)),
+      ).map(() => index),
+    );
     assert.deepEqual(leaks, [], 'captured outputs holding a test password (by index)');
   });
 });

@@ -47,7 +47,22 @@ describe('pgfleet pki with the system openssl', () => {
 
   it('init creates a CA: a 0700 directory, a 0600 key and a self-signed CA certificate, even under umask 000', async () => {
     // The key must never be wider than 0600, not even before a chmod: run under a permissive umask.
-    const { stdout, stderr } = await run('sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, CLI_PATH, 'pki', 'init', '--dir', dir, '--common-name', 'lab CA'], { env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout, stderr } = await run(
+      'sh',
+      [
+        '-c',
+        'umask 000; exec "$0" "$@"',
+        process.execPath,
+        CLI_PATH,
+        'pki',
+        'init',
+        '--dir',
+        dir,
+        '--common-name',
+        'lab CA',
+      ],
+      { env: { ...process.env, NO_COLOR: '1' } },
+    );
     outputs.push({ code: 0, stdout, stderr });
     assert.match(stdout, /created the CA in .*\(from --dir\)/);
     assert.equal(await mode(dir), 0o700);
@@ -62,7 +77,20 @@ describe('pgfleet pki with the system openssl', () => {
   });
 
   it('issues a server certificate with the SANs and serverAuth, signed by the CA, as Node reads it', async () => {
-    const result = await cli(['pki', 'issue', 'server', 'node1', '--dir', dir, '--san', '127.0.0.1', '--san', 'localhost', '--san', '::1']);
+    const result = await cli([
+      'pki',
+      'issue',
+      'server',
+      'node1',
+      '--dir',
+      dir,
+      '--san',
+      '127.0.0.1',
+      '--san',
+      'localhost',
+      '--san',
+      '::1',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const cert = new X509Certificate(await readFile(join(dir, 'server', 'node1.crt')));
     const ca = new X509Certificate(await readFile(join(dir, 'ca.crt')));
@@ -93,13 +121,22 @@ describe('pgfleet pki with the system openssl', () => {
   it('show --output json lists the CA and every certificate with subject, SANs, issuer, expiry and days left', async () => {
     const result = await cli(['--output', 'json', 'pki', 'show', '--dir', dir]);
     assert.equal(result.code, 0, result.stderr);
-    const shown = JSON.parse(result.stdout) as { dir: string; dirSource: string; ca: Record<string, unknown>; certificates: Array<Record<string, unknown>> };
+    const shown = JSON.parse(result.stdout) as {
+      dir: string;
+      dirSource: string;
+      ca: Record<string, unknown>;
+      certificates: Array<Record<string, unknown>>;
+    };
     assert.equal(shown.dir, dir);
     assert.equal(shown.dirSource, '--dir');
     assert.equal(shown.ca.subject, 'CN=lab CA');
     assert.deepEqual(
       shown.certificates.map((entry) => [entry.kind, entry.name]),
-      [['server', 'node1'], ['client', 'ctl'], ['peer', 'etcd1']],
+      [
+        ['server', 'node1'],
+        ['client', 'ctl'],
+        ['peer', 'etcd1'],
+      ],
     );
     const server = shown.certificates[0]!;
     assert.deepEqual(server.subjectAltNames, ['IP:127.0.0.1', 'DNS:localhost', 'IP:::1']);
@@ -130,7 +167,19 @@ describe('pgfleet pki with the system openssl', () => {
   });
 
   it('--dry-run shows the plan and the openssl config and writes nothing', async () => {
-    const result = await cli(['--output', 'json', 'pki', 'issue', 'server', 'dry', '--dir', dir, '--san', 'db.example.com', '--dry-run']);
+    const result = await cli([
+      '--output',
+      'json',
+      'pki',
+      'issue',
+      'server',
+      'dry',
+      '--dir',
+      dir,
+      '--san',
+      'db.example.com',
+      '--dry-run',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const shown = JSON.parse(result.stdout) as { dryRun: boolean; plan: { certFile: string }; opensslConfig: string };
     assert.equal(shown.dryRun, true);
@@ -180,15 +229,42 @@ describe('pgfleet pki with the system openssl', () => {
       // An expired certificate, signed by the lab CA: openssl 3.0 takes a negative -days.
       expiredCert = join(root, 'expired.crt');
       const csr = join(root, 'expired.csr');
-      await run('openssl', ['req', '-new', '-key', join(dir, 'server', 'node1.key'), '-subj', '/CN=expired', '-out', csr]);
-      await run('openssl', ['x509', '-req', '-in', csr, '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-set_serial', '0x42', '-days', '-1', '-out', expiredCert]);
+      await run('openssl', [
+        'req',
+        '-new',
+        '-key',
+        join(dir, 'server', 'node1.key'),
+        '-subj',
+        '/CN=expired',
+        '-out',
+        csr,
+      ]);
+      await run('openssl', [
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        join(dir, 'ca.crt'),
+        '-CAkey',
+        join(dir, 'ca.key'),
+        '-set_serial',
+        '0x42',
+        '-days',
+        '-1',
+        '-out',
+        expiredCert,
+      ]);
     });
 
     it('find a certificate that does not match its key', async () => {
       const check = await checkKeyMatch(join(dir, 'server', 'node1.crt'), join(other, 'server', 'node1.key'));
       assert.equal(check.ok, false);
       assert.equal(check.code, 'PKI_KEY_MISMATCH');
-      assert.ok(check.message.includes(join(dir, 'server', 'node1.crt')) && check.message.includes(join(other, 'server', 'node1.key')));
+      assert.ok(
+        check.message.includes(join(dir, 'server', 'node1.crt')) &&
+          check.message.includes(join(other, 'server', 'node1.key')),
+      );
     });
 
     it('find an expired certificate, and a valid one that is not valid yet at an earlier date', async () => {
@@ -214,30 +290,81 @@ describe('pgfleet pki with the system openssl', () => {
     });
 
     it('stop a plan with a PgfleetError naming the file, and report a missing file before openssl runs', async () => {
-      const checks = await checkCertificateFiles({ certFile: expiredCert, keyFile: join(dir, 'server', 'node1.key'), caFile: join(other, 'ca.crt'), hosts: ['127.0.0.1'], usage: 'serverAuth' });
+      const checks = await checkCertificateFiles({
+        certFile: expiredCert,
+        keyFile: join(dir, 'server', 'node1.key'),
+        caFile: join(other, 'ca.crt'),
+        hosts: ['127.0.0.1'],
+        usage: 'serverAuth',
+      });
       assert.deepEqual(
         checks.filter((check) => !check.ok).map((check) => check.code),
         ['PKI_CERT_EXPIRED', 'PKI_CERT_NOT_SIGNED_BY_CA', 'PKI_SAN_MISSING_HOST'],
       );
-      assert.throws(() => assertCertificateChecks(checks), (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_CERT_EXPIRED' && error.message.startsWith(expiredCert) && error.message.endsWith('(and 2 more failed certificate checks)'));
-      await assert.rejects(checkKeyMatch(join(root, 'nope.crt'), join(dir, 'ca.key')), (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_FILE_MISSING' && error.message.includes('nope.crt'));
+      assert.throws(
+        () => assertCertificateChecks(checks),
+        (error: unknown) =>
+          error instanceof PgfleetError &&
+          error.code === 'PKI_CERT_EXPIRED' &&
+          error.message.startsWith(expiredCert) &&
+          error.message.endsWith('(and 2 more failed certificate checks)'),
+      );
+      await assert.rejects(
+        checkKeyMatch(join(root, 'nope.crt'), join(dir, 'ca.key')),
+        (error: unknown) =>
+          error instanceof PgfleetError && error.code === 'PKI_FILE_MISSING' && error.message.includes('nope.crt'),
+      );
       await writeFile(join(root, 'garbage.crt'), 'not a certificate\n');
-      await assert.rejects(checkValidity(join(root, 'garbage.crt')), (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_CERT_UNREADABLE');
+      await assert.rejects(
+        checkValidity(join(root, 'garbage.crt')),
+        (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_CERT_UNREADABLE',
+      );
     });
 
     it('pki check prints every verdict, exits 1 on a failure and 0 when all pass', async () => {
-      const bad = await cli(['pki', 'check', '--cert', join(dir, 'server', 'node1.crt'), '--key', join(other, 'server', 'node1.key'), '--ca', join(other, 'ca.crt'), '--host', '127.0.0.1', '--host', 'db.example.com']);
+      const bad = await cli([
+        'pki',
+        'check',
+        '--cert',
+        join(dir, 'server', 'node1.crt'),
+        '--key',
+        join(other, 'server', 'node1.key'),
+        '--ca',
+        join(other, 'ca.crt'),
+        '--host',
+        '127.0.0.1',
+        '--host',
+        'db.example.com',
+      ]);
       assert.equal(bad.code, 1);
       assert.match(bad.stdout, /^FAIL +key-match .*\[PKI_KEY_MISMATCH\]$/m);
       assert.match(bad.stdout, /^FAIL +signed-by-ca .*\[PKI_CERT_NOT_SIGNED_BY_CA\]$/m);
       assert.match(bad.stdout, /^FAIL +host-covered .*db\.example\.com/m);
       assert.match(bad.stdout, /^ok +host-covered .*127\.0\.0\.1/m);
       assert.match(bad.stdout, /3 of \d+ checks failed/);
-      const good = await cli(['--output', 'json', 'pki', 'check', '--cert', join(dir, 'server', 'node1.crt'), '--key', join(dir, 'server', 'node1.key'), '--ca', join(dir, 'ca.crt'), '--host', 'localhost', '--usage', 'server']);
+      const good = await cli([
+        '--output',
+        'json',
+        'pki',
+        'check',
+        '--cert',
+        join(dir, 'server', 'node1.crt'),
+        '--key',
+        join(dir, 'server', 'node1.key'),
+        '--ca',
+        join(dir, 'ca.crt'),
+        '--host',
+        'localhost',
+        '--usage',
+        'server',
+      ]);
       assert.equal(good.code, 0, good.stdout);
       const report = JSON.parse(good.stdout) as { ok: boolean; checks: Array<{ check: string; ok: boolean }> };
       assert.equal(report.ok, true);
-      assert.deepEqual(report.checks.map((check) => check.check), ['validity', 'key-match', 'key-file-private', 'validity', 'signed-by-ca', 'usage', 'host-covered']);
+      assert.deepEqual(
+        report.checks.map((check) => check.check),
+        ['validity', 'key-match', 'key-file-private', 'validity', 'signed-by-ca', 'usage', 'host-covered'],
+      );
       const wrongUsage = await cli(['pki', 'check', '--cert', join(dir, 'client', 'ctl.crt'), '--usage', 'server']);
       assert.equal(wrongUsage.code, 1);
       assert.match(wrongUsage.stdout, /\[PKI_CERT_WRONG_USAGE\]/);
@@ -249,7 +376,10 @@ describe('pgfleet pki with the system openssl', () => {
       await chmod(key, 0o644);
       const result = await cli(['pki', 'check', '--cert', join(dir, 'server', 'node1.crt'), '--key', key]);
       assert.equal(result.code, 1);
-      assert.match(result.stdout, /has mode 0644: other users can read or change the private key \[PKI_KEY_FILE_READABLE\]/);
+      assert.match(
+        result.stdout,
+        /has mode 0644: other users can read or change the private key \[PKI_KEY_FILE_READABLE\]/,
+      );
     });
   });
 });

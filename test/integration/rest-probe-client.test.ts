@@ -12,7 +12,12 @@ import { type RestProbeCredentials, probeRestApi, probeRestApiMatrix } from '../
 import { restClientTlsOptions } from '../../src/adapters/patroni/rest-tls-context.js';
 import { initCertificateAuthority, issueCertificate } from '../../src/adapters/pki/certificate-issuer.js';
 import { caRequest, leafRequest } from '../../src/core/pki/certificate-request.js';
-import { PROBE_CLIENTS, type RestApiProtection, type VerifyClient, expectedMatrix } from '../../src/core/restapi/probe-matrix.js';
+import {
+  PROBE_CLIENTS,
+  type RestApiProtection,
+  type VerifyClient,
+  expectedMatrix,
+} from '../../src/core/restapi/probe-matrix.js';
 import { Secret } from '../../src/core/secret.js';
 
 /**
@@ -47,7 +52,10 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
   const servers: EmulatedServer[] = [];
   let credentials: RestProbeCredentials;
 
-  const files = async (base: string, kind: 'server' | 'client', name: string) => ({ cert: await readFile(join(base, kind, `${name}.crt`)), key: await readFile(join(base, kind, `${name}.key`)) });
+  const files = async (base: string, kind: 'server' | 'client', name: string) => ({
+    cert: await readFile(join(base, kind, `${name}.crt`)),
+    key: await readFile(join(base, kind, `${name}.key`)),
+  });
 
   function handler(protection: RestApiProtection, seen: SeenRequest[]) {
     return (request: IncomingMessage, response: ServerResponse) => {
@@ -55,7 +63,12 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
       const verified = protection.tls && socket.authorized === true;
       const peer = protection.tls && verified ? socket.getPeerCertificate() : undefined;
       const authorization = request.headers.authorization;
-      seen.push({ method: request.method ?? '', path: request.url ?? '', clientCn: peer?.subject?.CN as string | undefined, authorization: authorization !== undefined });
+      seen.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        clientCn: peer?.subject?.CN as string | undefined,
+        authorization: authorization !== undefined,
+      });
       request.resume();
       if (request.method === 'GET' && request.url === '/patroni') {
         response.writeHead(200, { 'content-type': 'application/json' }).end('{"state":"running","role":"replica"}');
@@ -77,7 +90,10 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
     };
   }
 
-  async function startServer(protection: RestApiProtection, serverFiles?: { cert: Buffer; key: Buffer; ca: Buffer }): Promise<EmulatedServer> {
+  async function startServer(
+    protection: RestApiProtection,
+    serverFiles?: { cert: Buffer; key: Buffer; ca: Buffer },
+  ): Promise<EmulatedServer> {
     const seen: SeenRequest[] = [];
     const verifyClient: VerifyClient = protection.verifyClient;
     const server: Server = protection.tls
@@ -110,10 +126,16 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
     dir = await mkdtemp(join(tmpdir(), 'pgfleet-probe-'));
     otherDir = join(dir, 'other');
     await initCertificateAuthority(join(dir, 'pki'), caRequest({ commonName: 'probe CA' }));
-    await issueCertificate(join(dir, 'pki'), { ...leafRequest({ kind: 'server', name: 'member', sans: ['127.0.0.1'] }), kind: 'server' });
+    await issueCertificate(join(dir, 'pki'), {
+      ...leafRequest({ kind: 'server', name: 'member', sans: ['127.0.0.1'] }),
+      kind: 'server',
+    });
     await issueCertificate(join(dir, 'pki'), { ...leafRequest({ kind: 'client', name: 'pgfleet' }), kind: 'client' });
     await initCertificateAuthority(otherDir, caRequest({ commonName: 'other CA' }));
-    await issueCertificate(otherDir, { ...leafRequest({ kind: 'server', name: 'member', sans: ['127.0.0.1'] }), kind: 'server' });
+    await issueCertificate(otherDir, {
+      ...leafRequest({ kind: 'server', name: 'member', sans: ['127.0.0.1'] }),
+      kind: 'server',
+    });
     credentials = {
       cafile: join(dir, 'pki', 'ca.crt'),
       certfile: join(dir, 'pki', 'client', 'pgfleet.crt'),
@@ -128,7 +150,10 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
     await rm(dir, { recursive: true, force: true });
   });
 
-  const serverFiles = async (base = join(dir, 'pki')) => ({ ...(await files(base, 'server', 'member')), ca: await readFile(join(dir, 'pki', 'ca.crt')) });
+  const serverFiles = async (base = join(dir, 'pki')) => ({
+    ...(await files(base, 'server', 'member')),
+    ca: await readFile(join(dir, 'pki', 'ca.crt')),
+  });
 
   for (const verifyClient of ['none', 'optional', 'required'] as const) {
     for (const basicAuth of [false, true]) {
@@ -166,11 +191,15 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
     assert.equal(server.seen.length, PROBE_CLIENTS.length * 2);
     const byClient = PROBE_CLIENTS.map((_, index) => server.seen.slice(index * 2, index * 2 + 2));
     const [anonymous, caOnly, clientCert, basicAuth, both] = byClient;
-    for (const request of [...anonymous!, ...caOnly!]) assert.deepEqual([request.clientCn, request.authorization], [undefined, false]);
+    for (const request of [...anonymous!, ...caOnly!])
+      assert.deepEqual([request.clientCn, request.authorization], [undefined, false]);
     for (const request of clientCert!) assert.deepEqual([request.clientCn, request.authorization], ['pgfleet', false]);
     for (const request of basicAuth!) assert.deepEqual([request.clientCn, request.authorization], [undefined, true]);
     for (const request of both!) assert.deepEqual([request.clientCn, request.authorization], ['pgfleet', true]);
-    assert.deepEqual(anonymous!.map((request) => `${request.method} ${request.path}`), ['GET /patroni', 'POST /reload']);
+    assert.deepEqual(
+      anonymous!.map((request) => `${request.method} ${request.path}`),
+      ['GET /patroni', 'POST /reload'],
+    );
     await server.close();
   });
 
@@ -188,20 +217,33 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
         ['client-cert-and-basic-auth', 'server-untrusted'],
       ],
     );
-    assert.ok(observed.filter((cell) => cell.outcome === 'server-untrusted').every((cell) => cell.detail === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'));
+    assert.ok(
+      observed
+        .filter((cell) => cell.outcome === 'server-untrusted')
+        .every((cell) => cell.detail === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
+    );
     await server.close();
   });
 
   it('tells a wrong scheme and a closed port apart from a protection verdict', async () => {
     const http = await startServer({ tls: false, verifyClient: 'none', basicAuth: false });
-    const httpsToHttp = await probeRestApi(http.url.replace('http:', 'https:'), credentials, { clients: ['ca-only'], endpoints: ['safe'] });
+    const httpsToHttp = await probeRestApi(http.url.replace('http:', 'https:'), credentials, {
+      clients: ['ca-only'],
+      endpoints: ['safe'],
+    });
     assert.equal(httpsToHttp[0]?.outcome, 'protocol-mismatch');
     const https = await startServer({ tls: true, verifyClient: 'none', basicAuth: false }, await serverFiles());
-    const httpToHttps = await probeRestApi(https.url.replace('https:', 'http:'), credentials, { clients: ['anonymous'], endpoints: ['safe'] });
+    const httpToHttps = await probeRestApi(https.url.replace('https:', 'http:'), credentials, {
+      clients: ['anonymous'],
+      endpoints: ['safe'],
+    });
     assert.equal(httpToHttps[0]?.outcome, 'connection-closed');
     const port = new URL(https.url).port;
     await https.close();
-    const closed = await probeRestApi(`https://127.0.0.1:${port}`, credentials, { clients: ['anonymous'], endpoints: ['safe'] });
+    const closed = await probeRestApi(`https://127.0.0.1:${port}`, credentials, {
+      clients: ['anonymous'],
+      endpoints: ['safe'],
+    });
     assert.deepEqual([closed[0]?.outcome, closed[0]?.detail], ['unreachable', 'ECONNREFUSED']);
     await http.close();
   });
@@ -209,7 +251,11 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
   it('skips the clients whose credentials were not given, and never puts the password in its results', async () => {
     const protection: RestApiProtection = { tls: true, verifyClient: 'optional', basicAuth: true };
     const server = await startServer(protection, await serverFiles());
-    const report = await probeRestApiMatrix(server.url, protection, { cafile: credentials.cafile, username: 'admin', password: new Secret(PASSWORD) });
+    const report = await probeRestApiMatrix(server.url, protection, {
+      cafile: credentials.cafile,
+      username: 'admin',
+      password: new Secret(PASSWORD),
+    });
     const skipped = report.observed.filter((cell) => cell.outcome === 'skipped').map((cell) => cell.client);
     assert.deepEqual([...new Set(skipped)], ['client-cert', 'client-cert-and-basic-auth']);
     assert.deepEqual(report.mismatches, []);
@@ -222,7 +268,10 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
     const server = await startServer(protection, await serverFiles());
     await probeRestApi(server.url, credentials, { clients: ['client-cert'] });
     const [safe, unsafe] = await probeRestApi(server.url, credentials, { clients: ['anonymous'] });
-    assert.deepEqual(server.seen.map((request) => request.clientCn), ['pgfleet', 'pgfleet', undefined, undefined]);
+    assert.deepEqual(
+      server.seen.map((request) => request.clientCn),
+      ['pgfleet', 'pgfleet', undefined, undefined],
+    );
     assert.deepEqual([safe?.outcome, unsafe?.outcome], ['allowed', 'forbidden-403']);
     await server.close();
   });
@@ -230,12 +279,20 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
   it("builds pgfleet's own client TLS once per set of files: shared by every client, renewed when a file is replaced", async () => {
     const protection: RestApiProtection = { tls: true, verifyClient: 'required', basicAuth: false };
     const server = await startServer(protection, await serverFiles());
-    const files = { cafile: credentials.cafile, certfile: join(dir, 'rotating.crt'), keyfile: join(dir, 'rotating.key') };
+    const files = {
+      cafile: credentials.cafile,
+      certfile: join(dir, 'rotating.crt'),
+      keyfile: join(dir, 'rotating.key'),
+    };
     await copyFile(credentials.certfile!, files.certfile);
     await copyFile(credentials.keyfile!, files.keyfile);
     const first = restClientTlsOptions(files);
     assert.ok('secureContext' in first);
-    assert.equal((restClientTlsOptions(files) as { secureContext: unknown }).secureContext, first.secureContext, 'the same files: the same context');
+    assert.equal(
+      (restClientTlsOptions(files) as { secureContext: unknown }).secureContext,
+      first.secureContext,
+      'the same files: the same context',
+    );
     const clients = [new PatroniRestClient(server.url, files), new PatroniRestClient(server.url, files)];
     for (const client of clients) assert.equal((await client.send('GET', '/patroni')).status, 200);
     // Rotated: a new client certificate in the same files.
@@ -245,19 +302,29 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
     assert.notEqual((restClientTlsOptions(files) as { secureContext: unknown }).secureContext, first.secureContext);
     const rotated = new PatroniRestClient(server.url, files);
     assert.equal((await rotated.send('GET', '/patroni')).status, 200);
-    assert.deepEqual(server.seen.map((request) => request.clientCn), ['pgfleet', 'pgfleet', 'rotated']);
+    assert.deepEqual(
+      server.seen.map((request) => request.clientCn),
+      ['pgfleet', 'pgfleet', 'rotated'],
+    );
     await Promise.all([...clients, rotated].map((client) => client.close()));
     await server.close();
   });
 
   it("leaves a key that does not match its certificate to fail at connection time, and names a file pgfleet's client cannot read", async () => {
-    const mismatched = { cafile: credentials.cafile, certfile: credentials.certfile, keyfile: join(dir, 'pki', 'server', 'member.key') };
+    const mismatched = {
+      cafile: credentials.cafile,
+      certfile: credentials.certfile,
+      keyfile: join(dir, 'pki', 'server', 'member.key'),
+    };
     assert.ok(!('secureContext' in restClientTlsOptions(mismatched)));
     const server = await startServer({ tls: true, verifyClient: 'none', basicAuth: false }, await serverFiles());
     const client = new PatroniRestClient(server.url, mismatched);
     await assert.rejects(client.send('GET', '/patroni'), { code: 'PATRONI_UNREACHABLE' });
     await client.close();
-    assert.throws(() => new PatroniRestClient(server.url, { cafile: join(dir, 'missing-ca.crt') }), { code: 'REST_CLIENT_FILE_UNREADABLE', message: /cannot read the CA certificate .*missing-ca\.crt .*\(ENOENT\)/ });
+    assert.throws(() => new PatroniRestClient(server.url, { cafile: join(dir, 'missing-ca.crt') }), {
+      code: 'REST_CLIENT_FILE_UNREADABLE',
+      message: /cannot read the CA certificate .*missing-ca\.crt .*\(ENOENT\)/,
+    });
     await server.close();
   });
 });

@@ -54,7 +54,10 @@ describe('restapi secure apply stops at a failed step and restores that member (
   it('restores the member whose step failed, keeps the steps before, and leaves the fleet working', async () => {
     const leaders = await leadersAndTimelines(lab.state.topology);
     const prepared = await prepare();
-    assert.deepEqual(prepared.plan.steps.map((step) => step.phase), ['client', 'client', 'server-tls', 'server-tls']);
+    assert.deepEqual(
+      prepared.plan.steps.map((step) => step.phase),
+      ['client', 'client', 'server-tls', 'server-tls'],
+    );
     let failedStep: SecureStep | undefined;
     const progress: string[] = [];
     const error = await applyRestApiSecuring(prepared, {
@@ -76,11 +79,17 @@ describe('restapi secure apply stops at a failed step and restores that member (
     assert.deepEqual(error.details?.applied, [1, 2], 'the client steps before stay applied');
     assert.equal(error.details?.step, 3);
     assert.match(error.message, /server-untrusted|UNABLE_TO_VERIFY|did not answer with the new credentials/);
-    assert.ok(progress.some((line) => /restored \(reloaded through SIGHUP\)/.test(line)), progress.join('\n'));
+    assert.ok(
+      progress.some((line) => /restored \(reloaded through SIGHUP\)/.test(line)),
+      progress.join('\n'),
+    );
 
     // The member: its previous YAML (client step applied, no server TLS), answering over http as before.
     const configFile = labNodeConfigFile(lab.dir, lab.state.topology, failedStep!.node);
-    const restored = parse(await readFile(configFile, 'utf8')) as { restapi: Record<string, unknown>; ctl: Record<string, unknown> };
+    const restored = parse(await readFile(configFile, 'utf8')) as {
+      restapi: Record<string, unknown>;
+      ctl: Record<string, unknown>;
+    };
     assert.equal(restored.restapi.certfile, undefined);
     assert.equal(restored.ctl.cacert, tls.files.ca);
     const instance = await readLocalInstance(configFile);
@@ -98,25 +107,40 @@ describe('restapi secure apply stops at a failed step and restores that member (
   it('after the fix, apply goes on from where it stopped and the fleet answers the seed matrix for verify_client none', async () => {
     await copyFile(join(scratch, 'lab-ca.crt'), tls.files.ca);
     const prepared = await prepare();
-    assert.deepEqual(prepared.plan.steps.map((step) => step.phase), ['server-tls', 'server-tls'], 'the client steps are not planned again');
+    assert.deepEqual(
+      prepared.plan.steps.map((step) => step.phase),
+      ['server-tls', 'server-tls'],
+      'the client steps are not planned again',
+    );
     const report = await applyRestApiSecuring(prepared);
     assert.equal(report.applied.length, 2);
 
     const members = await localMembers(loadSiteSettings(tls.settingsFile).settings);
     // No basic auth here: the clients that send a password have none to send and are skipped.
     const probed = ['anonymous', 'ca-only', 'client-cert'] as const;
-    const expected = expectedMatrix({ tls: true, verifyClient: 'none', basicAuth: false }, probed).map((cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`);
+    const expected = expectedMatrix({ tls: true, verifyClient: 'none', basicAuth: false }, probed).map(
+      (cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`,
+    );
     for (const probe of await probeMembers(members)) {
       assert.match(probe.report.url, /^https:/);
       assert.deepEqual(probe.report.mismatches, [], probe.node);
       const observed = probe.report.observed.filter((cell) => cell.outcome !== 'skipped');
-      assert.deepEqual(observed.map((cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`), expected);
-      assert.deepEqual([...new Set(probe.report.observed.filter((cell) => cell.outcome === 'skipped').map((cell) => cell.client))], ['basic-auth', 'client-cert-and-basic-auth']);
+      assert.deepEqual(
+        observed.map((cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`),
+        expected,
+      );
+      assert.deepEqual(
+        [...new Set(probe.report.observed.filter((cell) => cell.outcome === 'skipped').map((cell) => cell.client))],
+        ['basic-auth', 'client-cert-and-basic-auth'],
+      );
     }
   });
 
   it('never leaves a temporary file next to the member YAMLs', async () => {
     const dir = join(labNodeConfigFile(lab.dir, lab.state.topology, 'x'), '..');
-    assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith('.')), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((name) => name.startsWith('.')),
+      [],
+    );
   });
 });

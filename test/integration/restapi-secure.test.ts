@@ -26,7 +26,12 @@ const run = promisify(execFile);
 interface ProbeOutput {
   scope: string;
   node: string;
-  report: { url: string; observed: Array<{ client: string; endpoint: string; outcome: string; detail?: string }>; mismatches: unknown[]; expected: Array<{ client: string; endpoint: string; outcome: string }> };
+  report: {
+    url: string;
+    observed: Array<{ client: string; endpoint: string; outcome: string; detail?: string }>;
+    mismatches: unknown[];
+    expected: Array<{ client: string; endpoint: string; outcome: string }>;
+  };
 }
 
 /**
@@ -48,10 +53,20 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
     return result;
   };
   const nodes = () => lab.state.topology.clusters.flatMap((cluster) => cluster.nodes);
-  const yamlHashes = async () => Promise.all(nodes().map(async (node) => createHash('sha256').update(await readFile(labNodeConfigFile(lab.dir, lab.state.topology, node.name))).digest('hex')));
+  const yamlHashes = async () =>
+    Promise.all(
+      nodes().map(async (node) =>
+        createHash('sha256')
+          .update(await readFile(labNodeConfigFile(lab.dir, lab.state.topology, node.name)))
+          .digest('hex'),
+      ),
+    );
 
   /** The lab settings with patroni.restapi / patroni.ctl changed by `edit`, in a file of their own. */
-  const settingsVariant = async (name: string, edit: (document: ReturnType<typeof parseDocument>) => void): Promise<string> => {
+  const settingsVariant = async (
+    name: string,
+    edit: (document: ReturnType<typeof parseDocument>) => void,
+  ): Promise<string> => {
     const document = parseDocument(await readFile(tls.settingsFile, 'utf8'));
     edit(document);
     const file = join(scratch, `${name}.yaml`);
@@ -77,10 +92,18 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
     before(async () => {
       otherCa = join(scratch, 'other-pki');
       await initCertificateAuthority(otherCa, caRequest({ commonName: 'another CA' }));
-      await issueCertificate(otherCa, { ...leafRequest({ kind: 'server', name: 'restapi', sans: ['127.0.0.1'] }), kind: 'server' });
+      await issueCertificate(otherCa, {
+        ...leafRequest({ kind: 'server', name: 'restapi', sans: ['127.0.0.1'] }),
+        kind: 'server',
+      });
     });
 
-    const refused = async (settingsFile: string, code: string, mentions: string, command: 'plan' | 'apply' = 'plan') => {
+    const refused = async (
+      settingsFile: string,
+      code: string,
+      mentions: string,
+      command: 'plan' | 'apply' = 'plan',
+    ) => {
       const before = await yamlHashes();
       const result = await cli('--settings', settingsFile, 'restapi', 'secure', command);
       assert.equal(result.code, 2, `${code}: ${result.stderr}`);
@@ -91,7 +114,9 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
     };
 
     it('a certificate that does not match its key', async () => {
-      const file = await settingsVariant('key-mismatch', (document) => document.setIn(['patroni', 'restapi', 'keyfile'], tls.files.clientKey));
+      const file = await settingsVariant('key-mismatch', (document) =>
+        document.setIn(['patroni', 'restapi', 'keyfile'], tls.files.clientKey),
+      );
       await refused(file, 'PKI_KEY_MISMATCH', tls.files.serverCert);
       // apply runs the same checks first.
       await refused(file, 'PKI_KEY_MISMATCH', tls.files.clientKey, 'apply');
@@ -104,8 +129,27 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
       await writeFile(ext, 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
       await run('openssl', ['req', '-new', '-key', tls.files.serverKey, '-subj', '/CN=expired', '-out', csr]);
       // openssl 3.0 takes a negative -days: a certificate that expired yesterday, signed by the lab CA.
-      await run('openssl', ['x509', '-req', '-in', csr, '-CA', join(tls.pkiDir, 'ca.crt'), '-CAkey', join(tls.pkiDir, 'ca.key'), '-set_serial', '0x77', '-days', '-1', '-extfile', ext, '-out', expired]);
-      const file = await settingsVariant('expired', (document) => document.setIn(['patroni', 'restapi', 'certfile'], expired));
+      await run('openssl', [
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        join(tls.pkiDir, 'ca.crt'),
+        '-CAkey',
+        join(tls.pkiDir, 'ca.key'),
+        '-set_serial',
+        '0x77',
+        '-days',
+        '-1',
+        '-extfile',
+        ext,
+        '-out',
+        expired,
+      ]);
+      const file = await settingsVariant('expired', (document) =>
+        document.setIn(['patroni', 'restapi', 'certfile'], expired),
+      );
       await refused(file, 'PKI_CERT_EXPIRED', expired);
     });
 
@@ -125,18 +169,23 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
       await refused(file, 'SETTINGS_VERIFY_CLIENT_NEEDS_CERTFILE', 'verify_client');
     });
 
-    it('files the Patroni user cannot load (a failed TLS load on reload would leave it without a REST API)', { skip: process.getuid?.() !== 0 && 'Patroni runs as another user only when pgfleet runs as root' }, async () => {
-      // The PKI folder is root's (0700): pgfleet, as root, reads the files and they pass every certificate check; Patroni, as postgres, cannot.
-      const file = await settingsVariant('unreadable-by-patroni', (document) => {
-        document.setIn(['patroni', 'restapi', 'certfile'], join(tls.pkiDir, 'server', 'restapi.crt'));
-        document.setIn(['patroni', 'restapi', 'keyfile'], join(tls.pkiDir, 'server', 'restapi.key'));
-      });
-      await refused(file, 'REST_SECURE_PATRONI_CANNOT_LOAD_TLS', 'Permission denied');
-    });
+    it(
+      'files the Patroni user cannot load (a failed TLS load on reload would leave it without a REST API)',
+      { skip: process.getuid?.() !== 0 && 'Patroni runs as another user only when pgfleet runs as root' },
+      async () => {
+        // The PKI folder is root's (0700): pgfleet, as root, reads the files and they pass every certificate check; Patroni, as postgres, cannot.
+        const file = await settingsVariant('unreadable-by-patroni', (document) => {
+          document.setIn(['patroni', 'restapi', 'certfile'], join(tls.pkiDir, 'server', 'restapi.crt'));
+          document.setIn(['patroni', 'restapi', 'keyfile'], join(tls.pkiDir, 'server', 'restapi.key'));
+        });
+        await refused(file, 'REST_SECURE_PATRONI_CANNOT_LOAD_TLS', 'Permission denied');
+      },
+    );
 
     it('a password file others can read', async () => {
       const loose = join(scratch, 'loose-{scope}.password');
-      for (const cluster of lab.state.topology.clusters) await writeFile(loose.replace('{scope}', cluster.scope), 'loose-password-value\n', { mode: 0o644 });
+      for (const cluster of lab.state.topology.clusters)
+        await writeFile(loose.replace('{scope}', cluster.scope), 'loose-password-value\n', { mode: 0o644 });
       const result = await cli('restapi', 'secure', 'plan', '--password-file', loose);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /\[SECRET_FILE_PERMISSIONS\]/);
@@ -145,7 +194,10 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
 
   it('allows basic auth without TLS, with a warning at plan time', async () => {
     const file = await settingsVariant('basic-auth-only', (document) => {
-      document.setIn(['patroni', 'restapi'], document.createNode({ authentication: { password_file: tls.passwordFile } }));
+      document.setIn(
+        ['patroni', 'restapi'],
+        document.createNode({ authentication: { password_file: tls.passwordFile } }),
+      );
       document.deleteIn(['patroni', 'ctl']);
     });
     const before = await yamlHashes();
@@ -154,7 +206,9 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
     assert.match(plan.stderr, /warning: basic auth without TLS.*\[REST_SECURE_BASIC_AUTH_WITHOUT_TLS\]/);
     const parsed = JSON.parse(plan.stdout) as { steps: Array<{ phase: string; changes: string[] }> };
     assert.equal(parsed.steps.length, 4);
-    assert.ok(parsed.steps.every((step) => step.phase === 'basic-auth' && step.changes.join() === 'restapi.authentication'));
+    assert.ok(
+      parsed.steps.every((step) => step.phase === 'basic-auth' && step.changes.join() === 'restapi.authentication'),
+    );
     assert.deepEqual(await yamlHashes(), before, 'plan changes nothing');
   });
 
@@ -169,23 +223,39 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
     assert.equal(steps.length, 16);
     for (let index = 0; index < steps.length; index += 4) {
       const phase = steps.slice(index, index + 4);
-      for (const scope of ['alpha', 'beta']) assert.deepEqual(phase.filter((step) => step.member.startsWith(`${scope}/`)).map((step) => step.role), ['replica', 'leader']);
+      for (const scope of ['alpha', 'beta'])
+        assert.deepEqual(
+          phase.filter((step) => step.member.startsWith(`${scope}/`)).map((step) => step.role),
+          ['replica', 'leader'],
+        );
     }
   });
 
   it('applies TLS + verify_client optional + basic auth to the open fleet under writes: 0 failed writes, 0 leader changes', async (t) => {
     const before = await leadersAndTimelines(lab.state.topology);
-    const writers = startFleetWriters(lab.dir, lab.state.topology, new Map([...before].map(([scope, { leader }]) => [scope, leader])));
+    const writers = startFleetWriters(
+      lab.dir,
+      lab.state.topology,
+      new Map([...before].map(([scope, { leader }]) => [scope, leader])),
+    );
     const started = Date.now();
     const apply = await cli('--output', 'json', 'restapi', 'secure', 'apply');
     const elapsedMs = Date.now() - started;
     const tallies = await writers.stop();
-    t.diagnostic(`apply: ${(elapsedMs / 1000).toFixed(1)} s; writes ${tallies.map((tally) => `${tally.scope} ${tally.ok} ok / ${tally.failed} failed`).join(', ')}`);
+    t.diagnostic(
+      `apply: ${(elapsedMs / 1000).toFixed(1)} s; writes ${tallies.map((tally) => `${tally.scope} ${tally.ok} ok / ${tally.failed} failed`).join(', ')}`,
+    );
     assert.equal(apply.code, 0, apply.stderr);
-    const report = JSON.parse(apply.stdout) as { outcome: string; applied: Array<{ phase: string; peersChecked: string[] }> };
+    const report = JSON.parse(apply.stdout) as {
+      outcome: string;
+      applied: Array<{ phase: string; peersChecked: string[] }>;
+    };
     assert.equal(report.outcome, 'applied');
     assert.equal(report.applied.length, 16);
-    assert.ok(report.applied.every((step) => step.peersChecked.length === 1), 'each step checked the peer in both directions');
+    assert.ok(
+      report.applied.every((step) => step.peersChecked.length === 1),
+      'each step checked the peer in both directions',
+    );
     assertEveryWriteLanded(tallies, 50);
     assert.deepEqual(await leadersAndTimelines(lab.state.topology, lab.dir), before, 'same leaders, same timelines');
     const again = await cli('restapi', 'secure', 'plan');
@@ -198,11 +268,16 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
     assert.equal(probe.code, 0, probe.stderr);
     const members = JSON.parse(probe.stdout) as ProbeOutput[];
     assert.equal(members.length, 4);
-    const expected = expectedMatrix({ tls: true, verifyClient: 'optional', basicAuth: true }).map((cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`);
+    const expected = expectedMatrix({ tls: true, verifyClient: 'optional', basicAuth: true }).map(
+      (cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`,
+    );
     for (const member of members) {
       assert.match(member.report.url, /^https:\/\//);
       assert.deepEqual(member.report.mismatches, [], `${member.node}: ${JSON.stringify(member.report.observed)}`);
-      assert.deepEqual(member.report.observed.map((cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`), expected);
+      assert.deepEqual(
+        member.report.observed.map((cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`),
+        expected,
+      );
     }
   });
 
@@ -213,7 +288,11 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
     const replica = alpha.nodes.find((node) => node.name !== leader)!.name;
     // patronictl configured by pgfleet for the replica: its YAML (ctl certificates, restapi.authentication).
     const patronictlEnv = await labEnv(lab.dir, replica);
-    const { stdout } = await run('patronictl', ['switchover', 'alpha', '--leader', leader, '--candidate', replica, '--force'], { env: { ...process.env, ...patronictlEnv } });
+    const { stdout } = await run(
+      'patronictl',
+      ['switchover', 'alpha', '--leader', leader, '--candidate', replica, '--force'],
+      { env: { ...process.env, ...patronictlEnv } },
+    );
     assert.match(stdout, new RegExp(`Successfully switched over to "${replica}"`));
     // Settled: the new leader runs and the old one streams from it again (only then is it a good candidate).
     await waitFor(async () => {
@@ -243,26 +322,50 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
     await prepareLabRestApiTls(lab.dir, { verifyClient: 'required', basicAuth: true });
     const apply = await cli('--output', 'json', 'restapi', 'secure', 'apply');
     assert.equal(apply.code, 0, apply.stderr);
-    assert.deepEqual((JSON.parse(apply.stdout) as { applied: Array<{ phase: string }> }).applied.map((step) => step.phase), ['verify-client', 'verify-client', 'verify-client', 'verify-client']);
+    assert.deepEqual(
+      (JSON.parse(apply.stdout) as { applied: Array<{ phase: string }> }).applied.map((step) => step.phase),
+      ['verify-client', 'verify-client', 'verify-client', 'verify-client'],
+    );
 
     const probe = await cli('--output', 'json', 'restapi', 'probe');
     assert.equal(probe.code, 0, probe.stderr);
-    const expected = expectedMatrix({ tls: true, verifyClient: 'required', basicAuth: true }).map((cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`);
+    const expected = expectedMatrix({ tls: true, verifyClient: 'required', basicAuth: true }).map(
+      (cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`,
+    );
     for (const member of JSON.parse(probe.stdout) as ProbeOutput[]) {
       assert.deepEqual(member.report.mismatches, [], member.node);
-      assert.deepEqual(member.report.observed.map((cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`), expected);
+      assert.deepEqual(
+        member.report.observed.map((cell) => `${cell.client} ${cell.endpoint} ${cell.outcome}`),
+        expected,
+      );
     }
 
     for (const node of nodes()) {
-      const [anonymous] = await probeRestApi(`https://127.0.0.1:${node.restPort}`, {}, { clients: ['anonymous'], endpoints: ['safe'] });
+      const [anonymous] = await probeRestApi(
+        `https://127.0.0.1:${node.restPort}`,
+        {},
+        { clients: ['anonymous'], endpoints: ['safe'] },
+      );
       assert.equal(anonymous?.outcome, 'tls-handshake-refused', `${node.name}: ${anonymous?.detail}`);
     }
-    const curl = await run('curl', ['-sk', '--max-time', '5', `https://127.0.0.1:${nodes()[0]!.restPort}/patroni`]).then(() => 0, (error: { code: number }) => error.code);
+    const curl = await run('curl', [
+      '-sk',
+      '--max-time',
+      '5',
+      `https://127.0.0.1:${nodes()[0]!.restPort}/patroni`,
+    ]).then(
+      () => 0,
+      (error: { code: number }) => error.code,
+    );
     assert.notEqual(curl, 0, 'curl without a client certificate gets no answer');
 
     const status = await cli('--output', 'json', 'lab', 'status', '--dir', lab.dir);
     assert.equal(status.code, 0, status.stderr);
-    const clusters = (JSON.parse(status.stdout) as { clusters: Array<{ leader?: string; nodes: Array<{ role?: string; state?: string; restUrl: string }> }> }).clusters;
+    const clusters = (
+      JSON.parse(status.stdout) as {
+        clusters: Array<{ leader?: string; nodes: Array<{ role?: string; state?: string; restUrl: string }> }>;
+      }
+    ).clusters;
     for (const cluster of clusters) {
       assert.ok(cluster.leader, 'lab status sees each leader');
       for (const node of cluster.nodes) {
@@ -287,7 +390,11 @@ describe('pgfleet restapi secure on a live 2 × 2 lab', () => {
       assert.equal((await stat(file)).mode & 0o777, 0o600);
       const password = (await readFile(file, 'utf8')).trim();
       assert.ok(password.length >= 32);
-      assert.equal(everything.includes(password), false, `the REST API password of ${cluster.scope} leaked into the output`);
+      assert.equal(
+        everything.includes(password),
+        false,
+        `the REST API password of ${cluster.scope} leaked into the output`,
+      );
       assert.equal(everything.includes(Buffer.from(`patroni:${password}`).toString('base64')), false);
     }
   });

@@ -46,11 +46,17 @@ class ChildCoordinator {
   #stderr = '';
 
   constructor(endpoints: string[]) {
-    this.#child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/run-lock-child.ts', import.meta.url)), String(TTL)], {
-      env: { ...process.env, PGFLEET_TEST_ETCD_ENDPOINTS: endpoints.join(',') },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    createInterface({ input: this.#child.stdout }).on('line', (line) => this.events.push(JSON.parse(line) as Record<string, unknown>));
+    this.#child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('../support/run-lock-child.ts', import.meta.url)), String(TTL)],
+      {
+        env: { ...process.env, PGFLEET_TEST_ETCD_ENDPOINTS: endpoints.join(',') },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    createInterface({ input: this.#child.stdout }).on('line', (line) =>
+      this.events.push(JSON.parse(line) as Record<string, unknown>),
+    );
     this.#child.stderr.on('data', (chunk: Buffer) => {
       this.#stderr += chunk.toString();
     });
@@ -66,7 +72,11 @@ class ChildCoordinator {
   }
 
   async event(name: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    return waitFor(`the child's "${name}" event (stderr: ${this.#stderr.slice(-500)})`, async () => this.events.find((event) => event.event === name), timeoutMs);
+    return waitFor(
+      `the child's "${name}" event (stderr: ${this.#stderr.slice(-500)})`,
+      async () => this.events.find((event) => event.event === name),
+      timeoutMs,
+    );
   }
 
   async kill(): Promise<void> {
@@ -92,19 +102,35 @@ describe('the run lock on a real etcd 3.4 (auth off)', () => {
   });
 
   it('a second coordinator is refused while the first holds the lock, and the error names the holder', async () => {
-    const first = await acquireRunLock(admin, { kind: 'etcd-auth', runId: 'run-first', phase: 'preflight', ttlSeconds: TTL });
+    const first = await acquireRunLock(admin, {
+      kind: 'etcd-auth',
+      runId: 'run-first',
+      phase: 'preflight',
+      ttlSeconds: TTL,
+    });
     try {
       await first.update({ phase: 'probing' });
       // Held past its TTL: the renewals keep it.
       await sleep(TTL * 1000 * 1.5);
-      const error = await acquireRunLock(admin, { kind: 'etcd-tls', runId: 'run-second', phase: 'preflight', ttlSeconds: TTL }).then(
+      const error = await acquireRunLock(admin, {
+        kind: 'etcd-tls',
+        runId: 'run-second',
+        phase: 'preflight',
+        ttlSeconds: TTL,
+      }).then(
         () => assert.fail('the second coordinator took the lock'),
         (caught: unknown) => caught,
       );
       assert.ok(error instanceof PgfleetError);
       assert.equal(error.code, 'RUN_BUSY');
       assert.equal(error.exitCode, ExitCode.busy);
-      for (const part of ['etcd-auth run run-first', 'phase probing', `pid ${process.pid}`, `on ${hostname()}`, `since ${first.holder.since}`]) {
+      for (const part of [
+        'etcd-auth run run-first',
+        'phase probing',
+        `pid ${process.pid}`,
+        `on ${hostname()}`,
+        `since ${first.holder.since}`,
+      ]) {
         assert.ok(error.message.includes(part), `"${part}" missing from: ${error.message}`);
       }
       const held = await readRunLock(admin);
@@ -123,24 +149,36 @@ describe('the run lock on a real etcd 3.4 (auth off)', () => {
 
   it('withRunLock releases the lock however the run ends', async () => {
     await assert.rejects(
-      withRunLock(admin, { kind: 'etcd-auth', runId: 'run-throws', phase: 'preflight', ttlSeconds: TTL }, async (lock) => {
-        await lock.fence(STATE_KEY, 'written-by-run-throws');
-        assert.equal((await readRunLock(admin))?.holder?.runId, 'run-throws');
-        throw new Error('the run failed');
-      }),
+      withRunLock(
+        admin,
+        { kind: 'etcd-auth', runId: 'run-throws', phase: 'preflight', ttlSeconds: TTL },
+        async (lock) => {
+          await lock.fence(STATE_KEY, 'written-by-run-throws');
+          assert.equal((await readRunLock(admin))?.holder?.runId, 'run-throws');
+          throw new Error('the run failed');
+        },
+      ),
       /the run failed/,
     );
     assert.equal(await readRunLock(admin), undefined);
-    const result = await withRunLock(admin, { kind: 'etcd-auth', runId: 'run-ok', phase: 'preflight', ttlSeconds: TTL }, async () => 'done');
+    const result = await withRunLock(
+      admin,
+      { kind: 'etcd-auth', runId: 'run-ok', phase: 'preflight', ttlSeconds: TTL },
+      async () => 'done',
+    );
     assert.equal(result, 'done');
     assert.equal(await readRunLock(admin), undefined);
   });
 
   it('two coordinators racing: exactly one acquires', async () => {
     const attempts = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, index) => acquireRunLock(admin, { kind: 'etcd-auth', runId: `racer-${index}`, phase: 'preflight', ttlSeconds: TTL })),
+      Array.from({ length: 10 }, (_, index) =>
+        acquireRunLock(admin, { kind: 'etcd-auth', runId: `racer-${index}`, phase: 'preflight', ttlSeconds: TTL }),
+      ),
     );
-    const winners = attempts.filter((attempt): attempt is PromiseFulfilledResult<RunLock> => attempt.status === 'fulfilled').map((attempt) => attempt.value);
+    const winners = attempts
+      .filter((attempt): attempt is PromiseFulfilledResult<RunLock> => attempt.status === 'fulfilled')
+      .map((attempt) => attempt.value);
     try {
       assert.equal(winners.length, 1);
       const refusals = attempts.filter((attempt): attempt is PromiseRejectedResult => attempt.status === 'rejected');
@@ -158,7 +196,13 @@ describe('the run lock on a real etcd 3.4 (auth off)', () => {
 
   it('fenced writes work while held and are refused after loss', async () => {
     const lost: PgfleetError[] = [];
-    const lock = await acquireRunLock(admin, { kind: 'etcd-auth', runId: 'run-fenced', phase: 'pausing', ttlSeconds: TTL, onLost: (error) => lost.push(error) });
+    const lock = await acquireRunLock(admin, {
+      kind: 'etcd-auth',
+      runId: 'run-fenced',
+      phase: 'pausing',
+      ttlSeconds: TTL,
+      onLost: (error) => lost.push(error),
+    });
     try {
       await lock.fence(STATE_KEY, 'v1');
       await lock.confirm();
@@ -189,9 +233,19 @@ describe('the run lock on a real etcd 3.4 (auth off)', () => {
   });
 
   it('a fenced write of a run whose lock was taken over is refused, naming the new holder', async () => {
-    const lock = await acquireRunLock(admin, { kind: 'etcd-auth', runId: 'run-old', phase: 'probing', ttlSeconds: TTL });
+    const lock = await acquireRunLock(admin, {
+      kind: 'etcd-auth',
+      runId: 'run-old',
+      phase: 'probing',
+      ttlSeconds: TTL,
+    });
     await admin.leaseRevoke(lock.leaseId);
-    const next = await acquireRunLock(admin, { kind: 'etcd-auth', runId: 'run-new', phase: 'preflight', ttlSeconds: TTL });
+    const next = await acquireRunLock(admin, {
+      kind: 'etcd-auth',
+      runId: 'run-new',
+      phase: 'preflight',
+      ttlSeconds: TTL,
+    });
     try {
       await next.fence(STATE_KEY, 'by-run-new');
       const error = await lock.fence(STATE_KEY, 'by-run-old').then(
@@ -211,12 +265,20 @@ describe('the run lock on a real etcd 3.4 (auth off)', () => {
   it('a lock key written by hand, without a lease, refuses runs and says it will never expire', async () => {
     await admin.put(RUN_LOCK_KEY, 'held by hand');
     try {
-      const error = await acquireRunLock(admin, { kind: 'etcd-auth', runId: 'run-blocked', phase: 'preflight', ttlSeconds: TTL }).then(
+      const error = await acquireRunLock(admin, {
+        kind: 'etcd-auth',
+        runId: 'run-blocked',
+        phase: 'preflight',
+        ttlSeconds: TTL,
+      }).then(
         () => assert.fail('the run took a lock key it does not own'),
         (caught: unknown) => caught,
       );
       assert.ok(isCode('RUN_BUSY')(error));
-      assert.match((error as PgfleetError).message, /a holder whose record cannot be read \(the lock key does not hold JSON\)/);
+      assert.match(
+        (error as PgfleetError).message,
+        /a holder whose record cannot be read \(the lock key does not hold JSON\)/,
+      );
       assert.equal((error as PgfleetError).details?.leaseless, true);
       const held = await readRunLock(admin);
       assert.equal(held?.leaseId, '0');
@@ -241,9 +303,21 @@ describe('the run lock on a real etcd 3.4 (auth off)', () => {
 
       // Suspended, not killed: its process lives on, but it renews nothing.
       process.kill(child.pid, 'SIGSTOP');
-      await assert.rejects(acquireRunLock(admin, { kind: 'etcd-auth', runId: 'run-takeover', phase: 'preflight', ttlSeconds: TTL }), isCode('RUN_BUSY'));
-      await waitFor('the stopped child’s lock to expire', async () => ((await readRunLock(admin)) === undefined ? true : undefined), (TTL + 10) * 1000);
-      const takeover = await acquireRunLock(admin, { kind: 'etcd-auth', runId: 'run-takeover', phase: 'preflight', ttlSeconds: TTL });
+      await assert.rejects(
+        acquireRunLock(admin, { kind: 'etcd-auth', runId: 'run-takeover', phase: 'preflight', ttlSeconds: TTL }),
+        isCode('RUN_BUSY'),
+      );
+      await waitFor(
+        'the stopped child’s lock to expire',
+        async () => ((await readRunLock(admin)) === undefined ? true : undefined),
+        (TTL + 10) * 1000,
+      );
+      const takeover = await acquireRunLock(admin, {
+        kind: 'etcd-auth',
+        runId: 'run-takeover',
+        phase: 'preflight',
+        ttlSeconds: TTL,
+      });
       try {
         await takeover.fence(STATE_KEY, 'takeover');
 
@@ -252,7 +326,11 @@ describe('the run lock on a real etcd 3.4 (auth off)', () => {
         child.send(`fence ${STATE_KEY} child-after-continue`);
         const lostEvent = await child.event('lost');
         assert.equal(lostEvent.code, 'RUN_LOCK_LOST');
-        assert.ok(['lease-expired', 'lock-key-gone', 'lock-taken-over', 'renewal-deadline-passed'].includes(String(lostEvent.reason)));
+        assert.ok(
+          ['lease-expired', 'lock-key-gone', 'lock-taken-over', 'renewal-deadline-passed'].includes(
+            String(lostEvent.reason),
+          ),
+        );
         assert.deepEqual(await child.event('fence'), { event: 'fence', ok: false, code: 'RUN_LOCK_LOST' });
         assert.equal((await admin.get(STATE_KEY))?.value, 'takeover');
         assert.equal((await readRunLock(admin))?.holder?.runId, 'run-takeover');
@@ -281,7 +359,10 @@ describe('the run lock with etcd auth on', () => {
     const rootPassword = new Secret('root-pw-for-run-lock-test');
     const tenantPassword = new Secret('tenant-pw-for-run-lock-test');
     admin = new EtcdClient({ endpoints: etcd.endpoints, credentials: { username: 'root', password: rootPassword } });
-    tenant = new EtcdClient({ endpoints: etcd.endpoints, credentials: { username: 'patroni-alpha', password: tenantPassword } });
+    tenant = new EtcdClient({
+      endpoints: etcd.endpoints,
+      credentials: { username: 'patroni-alpha', password: tenantPassword },
+    });
     anonymous = new EtcdClient({ endpoints: etcd.endpoints });
     const auth = new EtcdAuthApi(admin);
     await auth.addUser('root', rootPassword);
@@ -299,23 +380,39 @@ describe('the run lock with etcd auth on', () => {
 
   it('the lock works with auth on, and only root can see or take it', async () => {
     assert.equal(await anonymous.isAuthEnabled(), true);
-    await withRunLock(admin, { kind: 'etcd-auth', runId: 'run-auth-on', phase: 'probing', ttlSeconds: TTL }, async (lock) => {
-      await lock.fence(STATE_KEY, 'with-auth');
-      await lock.update({ phase: 'resuming' });
-      // Held past its TTL: the renewals work with auth on.
-      await sleep(TTL * 1000 * 1.5);
-      lock.assertHeld();
-      await lock.confirm();
-      const held = await readRunLock(admin);
-      assert.equal(held?.holder?.runId, 'run-auth-on');
-      assert.equal(held?.holder?.phase, 'resuming');
-      await assert.rejects(acquireRunLock(admin, { kind: 'etcd-auth', runId: 'run-second', phase: 'preflight', ttlSeconds: TTL }), isCode('RUN_BUSY'));
+    await withRunLock(
+      admin,
+      { kind: 'etcd-auth', runId: 'run-auth-on', phase: 'probing', ttlSeconds: TTL },
+      async (lock) => {
+        await lock.fence(STATE_KEY, 'with-auth');
+        await lock.update({ phase: 'resuming' });
+        // Held past its TTL: the renewals work with auth on.
+        await sleep(TTL * 1000 * 1.5);
+        lock.assertHeld();
+        await lock.confirm();
+        const held = await readRunLock(admin);
+        assert.equal(held?.holder?.runId, 'run-auth-on');
+        assert.equal(held?.holder?.phase, 'resuming');
+        await assert.rejects(
+          acquireRunLock(admin, { kind: 'etcd-auth', runId: 'run-second', phase: 'preflight', ttlSeconds: TTL }),
+          isCode('RUN_BUSY'),
+        );
 
-      // pgfleet's prefix is outside every tenant role: neither a tenant nor an anonymous client sees or takes the lock.
-      await assert.rejects(readRunLock(tenant), (error: unknown) => error instanceof EtcdError && error.kind === 'permission-denied');
-      await assert.rejects(acquireRunLock(tenant, { kind: 'etcd-auth', runId: 'run-tenant', phase: 'preflight', ttlSeconds: TTL }), (error: unknown) => error instanceof EtcdError && error.kind === 'permission-denied');
-      await assert.rejects(readRunLock(anonymous), (error: unknown) => error instanceof EtcdError && error.kind === 'user-name-empty');
-    });
+        // pgfleet's prefix is outside every tenant role: neither a tenant nor an anonymous client sees or takes the lock.
+        await assert.rejects(
+          readRunLock(tenant),
+          (error: unknown) => error instanceof EtcdError && error.kind === 'permission-denied',
+        );
+        await assert.rejects(
+          acquireRunLock(tenant, { kind: 'etcd-auth', runId: 'run-tenant', phase: 'preflight', ttlSeconds: TTL }),
+          (error: unknown) => error instanceof EtcdError && error.kind === 'permission-denied',
+        );
+        await assert.rejects(
+          readRunLock(anonymous),
+          (error: unknown) => error instanceof EtcdError && error.kind === 'user-name-empty',
+        );
+      },
+    );
     assert.equal((await admin.get(STATE_KEY))?.value, 'with-auth');
     assert.equal(await readRunLock(admin), undefined);
     assert.deepEqual(await activeLeases(admin), []);

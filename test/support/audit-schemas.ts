@@ -14,7 +14,8 @@ const addFormats = addFormatsModule.default;
  * its JSON output (docs/audit-output.schema.json, draft-07) and the official
  * SARIF 2.1.0 schema (OASIS errata01, draft-04, vendored under test/fixtures).
  */
-const load = (relative: string) => JSON.parse(readFileSync(fileURLToPath(new URL(relative, import.meta.url)), 'utf8')) as Record<string, unknown>;
+const load = (relative: string) =>
+  JSON.parse(readFileSync(fileURLToPath(new URL(relative, import.meta.url)), 'utf8')) as Record<string, unknown>;
 
 export const AUDIT_OUTPUT_SCHEMA_PATH = fileURLToPath(new URL('../../docs/audit-output.schema.json', import.meta.url));
 

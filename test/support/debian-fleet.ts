@@ -75,7 +75,10 @@ export async function startDebianFleet(options: DebianFleetOptions): Promise<Deb
   const clusters = options.clusters ?? ['main', 'main2'];
   const hosts = options.hosts ?? ['host1', 'host2'];
   const viaSymlink = options.viaSymlink ?? { host: hosts[0]!, cluster: clusters[0]! };
-  const viaRelativePath = options.viaRelativePath ?? { host: hosts[hosts.length - 1]!, cluster: clusters[clusters.length - 1]! };
+  const viaRelativePath = options.viaRelativePath ?? {
+    host: hosts[hosts.length - 1]!,
+    cluster: clusters[clusters.length - 1]!,
+  };
   const runAs = serviceUser();
   const dir = await mkdtemp(join(tmpdir(), 'pgfleet-debian-'));
   const members: DebianFleetMember[] = [];
@@ -186,7 +189,13 @@ async function startMemberPatroni(member: DebianFleetMember, runAs: OsUser | und
     cwd: member.startedWith.cwd,
     logFile: member.logFile,
     runAs,
-    env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', HOME: runAs?.home ?? process.env.HOME ?? '/', PYTHONUNBUFFERED: '1' },
+    env: {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      HOME: runAs?.home ?? process.env.HOME ?? '/',
+      PYTHONUNBUFFERED: '1',
+    },
   });
 }
 
@@ -207,7 +216,8 @@ async function waitForFleet(members: readonly DebianFleetMember[], timeoutMs: nu
   let last = '';
   while (Date.now() < deadline) {
     const dead = members.find((member) => !isRunning(member.handle));
-    if (dead) throw new Error(`Patroni of ${dead.name} exited; the end of its log:\n${await tailFile(dead.logFile, 120)}`);
+    if (dead)
+      throw new Error(`Patroni of ${dead.name} exited; the end of its log:\n${await tailFile(dead.logFile, 120)}`);
     const states = await Promise.all(
       members.map(async (member) => {
         try {
@@ -219,8 +229,14 @@ async function waitForFleet(members: readonly DebianFleetMember[], timeoutMs: nu
         }
       }),
     );
-    const leaders = new Set(states.filter((state) => state.role === 'master' || state.role === 'primary').map((state) => state.member.scope));
-    if (states.every((state) => state.state === 'running') && leaders.size === new Set(members.map((member) => member.scope)).size) return;
+    const leaders = new Set(
+      states.filter((state) => state.role === 'master' || state.role === 'primary').map((state) => state.member.scope),
+    );
+    if (
+      states.every((state) => state.state === 'running') &&
+      leaders.size === new Set(members.map((member) => member.scope)).size
+    )
+      return;
     last = states.map((state) => `${state.member.name}=${state.state ?? 'down'}/${state.role ?? '-'}`).join(' ');
     await sleep(1_000);
   }

@@ -38,7 +38,13 @@ export async function startTestEtcd(options: { members?: number; authToken?: str
   const unregister = registerTeardown(stop);
   try {
     await startEtcdMembers(
-      { members: topology.etcd, host: topology.host, dir, clusterToken: `test-${randomBytes(4).toString('hex')}`, authToken: options.authToken },
+      {
+        members: topology.etcd,
+        host: topology.host,
+        dir,
+        clusterToken: `test-${randomBytes(4).toString('hex')}`,
+        authToken: options.authToken,
+      },
       (member) => {
         members.push(member);
       },

@@ -36,7 +36,11 @@ export interface TestSite {
   /** Options that put a member on loopback with its own ports. */
   memberOptions(ports: TestMemberPorts): string[];
   /** `instance create NAME` of a member of `cluster` on loopback, with the site's role passwords and REST API basic auth. */
-  createArgs(name: string, member: { cluster: string; node: string; ports: TestMemberPorts }, extra?: string[]): string[];
+  createArgs(
+    name: string,
+    member: { cluster: string; node: string; ports: TestMemberPorts },
+    extra?: string[],
+  ): string[];
   /** Writes a 0600 file in the site directory and returns its path. */
   secretFile(name: string, value: string): Promise<string>;
   stop(): Promise<void>;
@@ -106,17 +110,29 @@ export async function startTestSite(options: TestSiteOptions): Promise<TestSite>
       enforce_config_validation: true,
       ...(options.configurationMode ? { configuration_mode: options.configurationMode } : {}),
     },
-    ...(options.etcdAdmin ? { etcd_admin: { username: options.etcdAdmin.username, password_file: await secretFile('etcd-admin.password', options.etcdAdmin.password) } } : {}),
+    ...(options.etcdAdmin
+      ? {
+          etcd_admin: {
+            username: options.etcdAdmin.username,
+            password_file: await secretFile('etcd-admin.password', options.etcdAdmin.password),
+          },
+        }
+      : {}),
   };
   await writeFile(settingsFile, stringify(settings));
 
   const outputs: CliResult[] = [];
   const memberOptions = (ports: TestMemberPorts): string[] => [
-    '--port', String(ports.pg),
-    '--patroni-postgresql-listen', '127.0.0.1',
-    '--patroni-postgresql-connect-host', '127.0.0.1',
-    '--patroni-restapi-listen', `127.0.0.1:${ports.rest}`,
-    '--patroni-restapi-connect-address', `127.0.0.1:${ports.rest}`,
+    '--port',
+    String(ports.pg),
+    '--patroni-postgresql-listen',
+    '127.0.0.1',
+    '--patroni-postgresql-connect-host',
+    '127.0.0.1',
+    '--patroni-restapi-listen',
+    `127.0.0.1:${ports.rest}`,
+    '--patroni-restapi-connect-address',
+    `127.0.0.1:${ports.rest}`,
   ];
   return {
     dir,
@@ -141,16 +157,26 @@ export async function startTestSite(options: TestSiteOptions): Promise<TestSite>
     memberOptions,
     createArgs(name, member, extra = []) {
       return [
-        'instance', 'create', name,
-        '--patroni-cluster', member.cluster,
-        '--patroni-node', member.node,
+        'instance',
+        'create',
+        name,
+        '--patroni-cluster',
+        member.cluster,
+        '--patroni-node',
+        member.node,
         ...memberOptions(member.ports),
-        '--superuser-password-file', passwordFiles.superuser,
-        '--replication-password-file', passwordFiles.replication,
-        '--rewind-password-file', passwordFiles.rewind,
-        '--patroni-restapi-authentication-username', 'patroni',
-        '--patroni-restapi-authentication-password-file', passwordFiles.restapi,
-        '--timeout', '180',
+        '--superuser-password-file',
+        passwordFiles.superuser,
+        '--replication-password-file',
+        passwordFiles.replication,
+        '--rewind-password-file',
+        passwordFiles.rewind,
+        '--patroni-restapi-authentication-username',
+        'patroni',
+        '--patroni-restapi-authentication-password-file',
+        passwordFiles.restapi,
+        '--timeout',
+        '180',
         ...extra,
       ];
     },
@@ -173,10 +199,19 @@ async function killProcessesUnder(dir: string): Promise<void> {
       }
     }
   };
-  const patronis = processesMentioning(dir).filter((p) => /patroni/.test(p.cmdline)).map((p) => p.pid);
+  const patronis = processesMentioning(dir)
+    .filter((p) => /patroni/.test(p.cmdline))
+    .map((p) => p.pid);
   signal(patronis, 'SIGTERM');
-  for (let waited = 0; waited < 30_000 && processesMentioning(dir).some((p) => patronis.includes(p.pid)); waited += 200) await sleep(200);
-  signal(processesMentioning(dir).map((p) => p.pid), 'SIGQUIT');
+  for (let waited = 0; waited < 30_000 && processesMentioning(dir).some((p) => patronis.includes(p.pid)); waited += 200)
+    await sleep(200);
+  signal(
+    processesMentioning(dir).map((p) => p.pid),
+    'SIGQUIT',
+  );
   for (let waited = 0; waited < 10_000 && processesMentioning(dir).length > 0; waited += 200) await sleep(200);
-  signal(processesMentioning(dir).map((p) => p.pid), 'SIGKILL');
+  signal(
+    processesMentioning(dir).map((p) => p.pid),
+    'SIGKILL',
+  );
 }

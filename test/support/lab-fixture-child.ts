@@ -16,7 +16,8 @@ import { startTestLab } from './lab-fixture.js';
 
 const mode = process.env.PGFLEET_CHILD_MODE;
 const report = process.env.PGFLEET_CHILD_REPORT;
-if ((mode !== 'fail' && mode !== 'wait') || !report) throw new Error('set PGFLEET_CHILD_MODE (fail|wait) and PGFLEET_CHILD_REPORT');
+if ((mode !== 'fail' && mode !== 'wait') || !report)
+  throw new Error('set PGFLEET_CHILD_MODE (fail|wait) and PGFLEET_CHILD_REPORT');
 
 describe(`a test file whose lab is left to the fixture (${mode})`, () => {
   it('starts a 1-etcd, 1 × 1 lab, then fails or waits', async () => {

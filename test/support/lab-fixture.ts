@@ -52,7 +52,16 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   const unregister = registerTeardown(down);
   try {
     const basePort = await findFreePortRange(labPortCount(shape));
-    starting = labUp({ ...shape, basePort, dir, scopes: options.scopes, etcdAuthToken: options.etcdAuthToken, etcdTls: parseLabEtcdTls(options.etcdTls), timeoutMs: 120_000, signal: interrupt.signal });
+    starting = labUp({
+      ...shape,
+      basePort,
+      dir,
+      scopes: options.scopes,
+      etcdAuthToken: options.etcdAuthToken,
+      etcdTls: parseLabEtcdTls(options.etcdTls),
+      timeoutMs: 120_000,
+      signal: interrupt.signal,
+    });
     const result = await starting;
     return {
       ...result,

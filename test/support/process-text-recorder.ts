@@ -6,7 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
  * For runs whose secrets are generated while they run (tenant passwords):
  * the texts are searched once the secrets are known, with secretsInTexts.
  */
-export function startProcessTextRecorder(options: { intervalMs?: number } = {}): { stop(): { samples: number; texts: string[] } } {
+export function startProcessTextRecorder(options: { intervalMs?: number } = {}): {
+  stop(): { samples: number; texts: string[] };
+} {
   const seen = new Set<string>();
   let samples = 0;
   const sample = (): void => {

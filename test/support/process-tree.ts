@@ -35,7 +35,13 @@ export function liveProcesses(): SeenProcess[] {
  * lab, and killLabLeftovers would kill them.
  */
 function checkedLabDir(dir: string): string {
-  if (!isAbsolute(dir) || normalize(dir) !== dir || dir.endsWith('/') || dir.split('/').filter(Boolean).length < 2 || dir === tmpdir()) {
+  if (
+    !isAbsolute(dir) ||
+    normalize(dir) !== dir ||
+    dir.endsWith('/') ||
+    dir.split('/').filter(Boolean).length < 2 ||
+    dir === tmpdir()
+  ) {
     throw new Error(`refusing to look for the processes of ${JSON.stringify(dir)}: not an absolute lab directory path`);
   }
   return dir;
@@ -50,7 +56,12 @@ function names(cmdline: string, dir: string): boolean {
 function selfAndAncestors(all: SeenProcess[]): Set<number> {
   const byPid = new Map(all.map((process) => [process.pid, process]));
   const chain = new Set<number>([1]);
-  for (let pid: number | undefined = process.pid; pid !== undefined && pid > 1 && !chain.has(pid); pid = byPid.get(pid)?.ppid) chain.add(pid);
+  for (
+    let pid: number | undefined = process.pid;
+    pid !== undefined && pid > 1 && !chain.has(pid);
+    pid = byPid.get(pid)?.ppid
+  )
+    chain.add(pid);
   return chain;
 }
 
@@ -66,7 +77,7 @@ export function labProcessTree(dir: string): SeenProcess[] {
   const excluded = selfAndAncestors(all);
   const tree = all.filter((process) => !excluded.has(process.pid) && names(process.cmdline, lab));
   const inTree = new Set(tree.map((process) => process.pid));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const process of all) {
       if (!inTree.has(process.pid) && !excluded.has(process.pid) && inTree.has(process.ppid)) {
@@ -85,7 +96,12 @@ export function stillRunning<T extends ProcessHandle>(processes: T[]): T[] {
 }
 
 /** Polls `check` every `intervalMs` until it returns a value other than undefined; throws `what` after `timeoutMs`. */
-export async function pollFor<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>, intervalMs = 100): Promise<T> {
+export async function pollFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => T | undefined | Promise<T | undefined>,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -106,7 +122,8 @@ export function killLabLeftovers(dir: string, limit = 40): SeenProcess[] {
   const all = liveProcesses();
   const excluded = selfAndAncestors(all);
   const left = all.filter((process) => !excluded.has(process.pid) && names(process.cmdline, lab));
-  if (left.length > limit) throw new Error(`refusing to kill ${left.length} processes for ${lab}: more than a test lab has`);
+  if (left.length > limit)
+    throw new Error(`refusing to kill ${left.length} processes for ${lab}: more than a test lab has`);
   for (const process of left) {
     try {
       globalThis.process.kill(process.pid, 'SIGKILL');

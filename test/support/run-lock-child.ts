@@ -14,7 +14,10 @@ const report = (event: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(event)}\n`);
 };
 
-const client = new EtcdClient({ endpoints: (process.env.PGFLEET_TEST_ETCD_ENDPOINTS ?? '').split(','), timeoutMs: 2_000 });
+const client = new EtcdClient({
+  endpoints: (process.env.PGFLEET_TEST_ETCD_ENDPOINTS ?? '').split(','),
+  timeoutMs: 2_000,
+});
 const lock = await acquireRunLock(client, {
   kind: 'etcd-auth',
   runId: `child-${process.pid}`,

@@ -41,7 +41,8 @@ export function startProcessSecretSampler(
           continue;
         }
         for (const [label, secret] of Object.entries(secrets)) {
-          if (text.includes(secret)) sightings.push({ secret: label, where: `/proc/${entry}/${file} of ${programOf(entry)}` });
+          if (text.includes(secret))
+            sightings.push({ secret: label, where: `/proc/${entry}/${file} of ${programOf(entry)}` });
         }
       }
     }
@@ -72,7 +73,8 @@ export function filesHoldingSecrets(paths: string[], secrets: Record<string, str
     }
     if (!info.isFile()) return;
     const text = readFileSync(path, 'utf8');
-    for (const [label, secret] of Object.entries(secrets)) if (text.includes(secret)) sightings.push({ secret: label, where: path });
+    for (const [label, secret] of Object.entries(secrets))
+      if (text.includes(secret)) sightings.push({ secret: label, where: path });
   };
   for (const path of paths) visit(path);
   return sightings;

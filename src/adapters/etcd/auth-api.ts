@@ -66,7 +66,9 @@ export class EtcdAuthApi {
 
   async getRole(name: string): Promise<EtcdRole | undefined> {
     try {
-      const answer = await this.client.call<{ perm?: Array<{ permType?: PermissionType; key?: string; range_end?: string }> }>('/v3/auth/role/get', { role: name });
+      const answer = await this.client.call<{
+        perm?: Array<{ permType?: PermissionType; key?: string; range_end?: string }>;
+      }>('/v3/auth/role/get', { role: name });
       return {
         name,
         permissions: (answer.perm ?? []).map((perm) => ({

@@ -19,23 +19,39 @@ export function tokenTypeFromToken(token: string): TokenType {
 export function tokenTypeFromCommandLine(args: string[]): TokenType | undefined {
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index]!;
-    const value = arg.startsWith('--auth-token=') ? arg.slice('--auth-token='.length) : arg === '--auth-token' ? args[index + 1] : undefined;
+    const value = arg.startsWith('--auth-token=')
+      ? arg.slice('--auth-token='.length)
+      : arg === '--auth-token'
+        ? args[index + 1]
+        : undefined;
     if (value !== undefined) return value.startsWith('jwt') ? 'jwt' : value === 'simple' ? 'simple' : 'unknown';
   }
   return undefined;
 }
 
 /** `tls`: the CA and client certificate an https etcd (with --client-cert-auth) asks for. */
-export async function tokenTypeFromDebugVars(endpoint: string, fetchTimeoutMs = 2_000, tls?: EtcdTlsFiles): Promise<TokenType | undefined> {
+export async function tokenTypeFromDebugVars(
+  endpoint: string,
+  fetchTimeoutMs = 2_000,
+  tls?: EtcdTlsFiles,
+): Promise<TokenType | undefined> {
   const commandLine = await etcdCommandLineFromDebugVars(endpoint, fetchTimeoutMs, tls);
   return commandLine ? (tokenTypeFromCommandLine(commandLine) ?? 'simple') : undefined;
 }
 
 /** etcd's own command line from its expvar page (/debug/vars); undefined when not exposed or unreachable. Callers redact it. */
-export async function etcdCommandLineFromDebugVars(endpoint: string, fetchTimeoutMs = 2_000, tls?: EtcdTlsFiles): Promise<string[] | undefined> {
+export async function etcdCommandLineFromDebugVars(
+  endpoint: string,
+  fetchTimeoutMs = 2_000,
+  tls?: EtcdTlsFiles,
+): Promise<string[] | undefined> {
   const dispatcher = endpoint.startsWith('https:') && tls ? tlsDispatcher(tls, fetchTimeoutMs) : undefined;
   try {
-    const response = await request(`${endpoint.replace(/\/+$/, '')}/debug/vars`, { headersTimeout: fetchTimeoutMs, bodyTimeout: fetchTimeoutMs, ...(dispatcher ? { dispatcher } : {}) });
+    const response = await request(`${endpoint.replace(/\/+$/, '')}/debug/vars`, {
+      headersTimeout: fetchTimeoutMs,
+      bodyTimeout: fetchTimeoutMs,
+      ...(dispatcher ? { dispatcher } : {}),
+    });
     if (response.statusCode !== 200) {
       await response.body.dump();
       return undefined;

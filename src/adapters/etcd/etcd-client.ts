@@ -63,7 +63,8 @@ export type TxnOperation =
   | { get: { key: string; prefix?: boolean } }
   | { delete: { key: string; prefix?: boolean } };
 
-export type TxnOperationResult = { kind: 'put' } | { kind: 'get'; kvs: KeyValue[] } | { kind: 'delete'; deleted: number };
+export type TxnOperationResult =
+  { kind: 'put' } | { kind: 'get'; kvs: KeyValue[] } | { kind: 'delete'; deleted: number };
 
 export interface TxnResult {
   succeeded: boolean;
@@ -99,7 +100,11 @@ export class EtcdClient {
   #tokenTried = false;
 
   constructor(options: EtcdClientOptions) {
-    this.#transport = new GatewayTransport({ endpoints: options.endpoints, tls: options.tls, timeoutMs: options.timeoutMs });
+    this.#transport = new GatewayTransport({
+      endpoints: options.endpoints,
+      tls: options.tls,
+      timeoutMs: options.timeoutMs,
+    });
     this.#credentials = options.credentials;
     this.#tls = options.tls;
   }
@@ -120,7 +125,8 @@ export class EtcdClient {
     } catch (error) {
       // A request sent without a token, refused once auth went on: "user name is empty", or "permission
       // denied" when etcd runs --client-cert-auth (the gateway's own certificate then names the user).
-      const sentWithoutToken = this.#token === undefined && error instanceof EtcdError && error.kind === 'permission-denied';
+      const sentWithoutToken =
+        this.#token === undefined && error instanceof EtcdError && error.kind === 'permission-denied';
       if (!(error instanceof EtcdError) || !(isStaleAuth(error) || sentWithoutToken)) throw error;
       // Without credentials there is nothing to authenticate with.
       if (!this.#credentials) throw error;
@@ -167,7 +173,8 @@ export class EtcdClient {
       return true;
     } catch (error) {
       if (error instanceof EtcdError && error.kind === 'auth-not-enabled') return false;
-      if (error instanceof EtcdError && (error.kind === 'authentication-failed' || error.kind === 'user-not-found')) return true;
+      if (error instanceof EtcdError && (error.kind === 'authentication-failed' || error.kind === 'user-not-found'))
+        return true;
       throw error;
     }
   }
@@ -194,7 +201,10 @@ export class EtcdClient {
   }
 
   async put(key: string, value: string): Promise<number> {
-    const answer = await this.call<{ header: { revision: string } }>('/v3/kv/put', { key: b64(key), value: b64(value) });
+    const answer = await this.call<{ header: { revision: string } }>('/v3/kv/put', {
+      key: b64(key),
+      value: b64(value),
+    });
     return Number(answer.header.revision);
   }
 
@@ -210,9 +220,16 @@ export class EtcdClient {
   /** Status of one endpoint (version, leader). */
   async status(endpoint?: string): Promise<EtcdStatus> {
     const target = endpoint ?? this.endpoints[0]!;
-    const transport = endpoint ? new GatewayTransport({ endpoints: [endpoint], tls: this.#tls, timeoutMs: 2_000 }) : this.#transport;
+    const transport = endpoint
+      ? new GatewayTransport({ endpoints: [endpoint], tls: this.#tls, timeoutMs: 2_000 })
+      : this.#transport;
     try {
-      const answer = await transport.post<{ header: { member_id: string; raft_term?: string }; version: string; leader: string; dbSize?: string }>('/v3/maintenance/status', {});
+      const answer = await transport.post<{
+        header: { member_id: string; raft_term?: string };
+        version: string;
+        leader: string;
+        dbSize?: string;
+      }>('/v3/maintenance/status', {});
       return {
         endpoint: target,
         version: answer.version,
@@ -228,11 +245,14 @@ export class EtcdClient {
 
   /** One atomic transaction: when every compare holds, the success operations run, else the failure ones. */
   async txn(request: { compare: TxnCompare[]; success: TxnOperation[]; failure?: TxnOperation[] }): Promise<TxnResult> {
-    const answer = await this.call<{ header: { revision: string }; succeeded?: boolean; responses?: RawResponseOp[] }>('/v3/kv/txn', {
-      compare: request.compare.map(toRawCompare),
-      success: request.success.map(toRawOperation),
-      failure: (request.failure ?? []).map(toRawOperation),
-    });
+    const answer = await this.call<{ header: { revision: string }; succeeded?: boolean; responses?: RawResponseOp[] }>(
+      '/v3/kv/txn',
+      {
+        compare: request.compare.map(toRawCompare),
+        success: request.success.map(toRawOperation),
+        failure: (request.failure ?? []).map(toRawOperation),
+      },
+    );
     return {
       // proto3 JSON leaves false out.
       succeeded: answer.succeeded === true,
@@ -242,7 +262,9 @@ export class EtcdClient {
   }
 
   async leaseGrant(ttlSeconds: number): Promise<LeaseGrant> {
-    const answer = await this.call<{ ID: string; TTL?: string; error?: string }>('/v3/lease/grant', { TTL: ttlSeconds });
+    const answer = await this.call<{ ID: string; TTL?: string; error?: string }>('/v3/lease/grant', {
+      TTL: ttlSeconds,
+    });
     if (answer.error) throw new EtcdError('other', `lease grant failed: ${answer.error}`);
     return { id: answer.ID, ttlSeconds: Number(answer.TTL ?? 0) };
   }
@@ -256,7 +278,11 @@ export class EtcdClient {
    */
   async leaseKeepAlive(id: string): Promise<number> {
     const answer = await this.call<{ result?: { TTL?: string }; error?: unknown }>('/v3/lease/keepalive', { ID: id });
-    if (!answer.result) throw new EtcdError('other', `lease keepalive got no answer${answer.error ? `: ${JSON.stringify(answer.error)}` : ''}`);
+    if (!answer.result)
+      throw new EtcdError(
+        'other',
+        `lease keepalive got no answer${answer.error ? `: ${JSON.stringify(answer.error)}` : ''}`,
+      );
     return Number(answer.result.TTL ?? 0);
   }
 
@@ -280,7 +306,9 @@ export class EtcdClient {
   }
 
   async memberList(): Promise<EtcdMember[]> {
-    const answer = await this.call<{ members?: Array<{ ID: string; name?: string; clientURLs?: string[]; peerURLs?: string[] }> }>('/v3/cluster/member/list', {});
+    const answer = await this.call<{
+      members?: Array<{ ID: string; name?: string; clientURLs?: string[]; peerURLs?: string[] }>;
+    }>('/v3/cluster/member/list', {});
     return (answer.members ?? []).map((member) => ({
       id: member.ID,
       name: member.name ?? '',
@@ -300,13 +328,30 @@ interface RawResponseOp {
   response_delete_range?: { deleted?: string };
 }
 
-const COMPARE_TARGET = { createRevision: 'CREATE', modRevision: 'MOD', version: 'VERSION', value: 'VALUE', lease: 'LEASE' } as const;
-const COMPARE_FIELD = { createRevision: 'create_revision', modRevision: 'mod_revision', version: 'version', value: 'value', lease: 'lease' } as const;
+const COMPARE_TARGET = {
+  createRevision: 'CREATE',
+  modRevision: 'MOD',
+  version: 'VERSION',
+  value: 'VALUE',
+  lease: 'LEASE',
+} as const;
+const COMPARE_FIELD = {
+  createRevision: 'create_revision',
+  modRevision: 'mod_revision',
+  version: 'version',
+  value: 'value',
+  lease: 'lease',
+} as const;
 const COMPARE_RESULT = { equal: 'EQUAL', notEqual: 'NOT_EQUAL', greater: 'GREATER', less: 'LESS' } as const;
 
 function toRawCompare(compare: TxnCompare): Record<string, unknown> {
   const value = compare.target === 'value' ? b64(compare.value) : String(compare.value);
-  return { key: b64(compare.key), target: COMPARE_TARGET[compare.target], result: COMPARE_RESULT[compare.result ?? 'equal'], [COMPARE_FIELD[compare.target]]: value };
+  return {
+    key: b64(compare.key),
+    target: COMPARE_TARGET[compare.target],
+    result: COMPARE_RESULT[compare.result ?? 'equal'],
+    [COMPARE_FIELD[compare.target]]: value,
+  };
 }
 
 function toRawOperation(operation: TxnOperation): Record<string, unknown> {

@@ -52,7 +52,8 @@ const HINTS: Partial<Record<EtcdErrorKind, string>> = {
   'permission-denied': "the user's role does not grant this key: `pgfleet etcd tenants plan` shows the missing grant",
   'user-not-found': 'create the user with `pgfleet etcd tenants apply`',
   'role-not-found': 'create the role with `pgfleet etcd tenants apply`',
-  'root-user-missing': 'etcd needs a root user holding the root role before auth can be enabled: `pgfleet etcd tenants apply` creates it',
+  'root-user-missing':
+    'etcd needs a root user holding the root role before auth can be enabled: `pgfleet etcd tenants apply` creates it',
   'root-role-not-granted': 'grant the root role to the root user: `pgfleet etcd tenants apply`',
   'gateway-common-name':
     "etcd auth is on and this client certificate has a CN: etcd 3.4's JSON gateway (used by Patroni 3.0.2 and pgfleet) then refuses every request, even with a token; issue the client certificate without a CN (pgfleet pki: withoutCommonName), or drop client certificates and keep https with cacert and etcd users",
@@ -64,7 +65,11 @@ export class EtcdError extends PgfleetError {
   readonly grpcCode: number | undefined;
   readonly endpoint: string | undefined;
 
-  constructor(kind: EtcdErrorKind, message: string, options: { grpcCode?: number; endpoint?: string; cause?: unknown; hint?: string } = {}) {
+  constructor(
+    kind: EtcdErrorKind,
+    message: string,
+    options: { grpcCode?: number; endpoint?: string; cause?: unknown; hint?: string } = {},
+  ) {
     const hint = options.hint ?? HINTS[kind];
     super(`ETCD_${kind.toUpperCase().replaceAll('-', '_')}`, message, {
       ...(hint ? { hint } : {}),

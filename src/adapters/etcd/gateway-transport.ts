@@ -38,7 +38,8 @@ export class GatewayTransport {
   #preferred = 0;
 
   constructor(options: GatewayTransportOptions) {
-    if (options.endpoints.length === 0) throw new EtcdError('other', 'no etcd endpoint given', { hint: 'set patroni.etcd.hosts in the settings' });
+    if (options.endpoints.length === 0)
+      throw new EtcdError('other', 'no etcd endpoint given', { hint: 'set patroni.etcd.hosts in the settings' });
     this.endpoints = options.endpoints.map((endpoint) => endpoint.replace(/\/+$/, ''));
     this.#timeoutMs = options.timeoutMs ?? 5_000;
     const tls = options.tls;
@@ -72,17 +73,32 @@ export class GatewayTransport {
       }
       this.#preferred = index;
       const parsed = parseJson(text);
-      if (statusCode >= 200 && statusCode < 300 && parsed && typeof parsed === 'object' && !('error' in parsed && 'code' in parsed)) {
+      if (
+        statusCode >= 200 &&
+        statusCode < 300 &&
+        parsed &&
+        typeof parsed === 'object' &&
+        !('error' in parsed && 'code' in parsed)
+      ) {
         return parsed as T;
       }
-      const message = parsed && typeof parsed === 'object' && 'message' in parsed ? String((parsed as { message: unknown }).message) : `HTTP ${statusCode}: ${text.slice(0, 200)}`;
-      const grpcCode = parsed && typeof parsed === 'object' && 'code' in parsed ? Number((parsed as { code: unknown }).code) : undefined;
+      const message =
+        parsed && typeof parsed === 'object' && 'message' in parsed
+          ? String((parsed as { message: unknown }).message)
+          : `HTTP ${statusCode}: ${text.slice(0, 200)}`;
+      const grpcCode =
+        parsed && typeof parsed === 'object' && 'code' in parsed
+          ? Number((parsed as { code: unknown }).code)
+          : undefined;
       // An unavailable member (no leader, stopping) is worth trying the next endpoint.
       if (grpcCode === 14 || statusCode === 503) {
         failures.push(`${endpoint}: ${message}`);
         continue;
       }
-      throw new EtcdError(classifyEtcdMessage(message), message, { ...(grpcCode === undefined ? {} : { grpcCode }), endpoint });
+      throw new EtcdError(classifyEtcdMessage(message), message, {
+        ...(grpcCode === undefined ? {} : { grpcCode }),
+        endpoint,
+      });
     }
     throw new EtcdError('unreachable', `etcd unreachable: ${failures.join('; ')}`);
   }

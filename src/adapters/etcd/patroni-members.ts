@@ -34,7 +34,14 @@ export async function readPatroniDcs(client: EtcdClient, namespaces: string[]): 
       if (member) {
         const [, scope, name] = member as unknown as [string, string, string];
         const data = parseJsonObject(entry.value);
-        members.push({ namespace, scope, name, apiUrl: stringField(data, 'api_url'), role: stringField(data, 'role'), patroniVersion: stringField(data, 'version') });
+        members.push({
+          namespace,
+          scope,
+          name,
+          apiUrl: stringField(data, 'api_url'),
+          role: stringField(data, 'role'),
+          patroniVersion: stringField(data, 'version'),
+        });
         continue;
       }
       const config = /^([^/]+)\/config$/.exec(rest);
@@ -46,15 +53,28 @@ export async function readPatroniDcs(client: EtcdClient, namespaces: string[]): 
 }
 
 /** Every Patroni member registered in the DCS under the given namespaces. */
-export async function discoverPatroniMembers(client: EtcdClient, namespaces: string[], managedHere: (namespace: string, scope: string, name: string) => boolean = () => false): Promise<FleetMember[]> {
+export async function discoverPatroniMembers(
+  client: EtcdClient,
+  namespaces: string[],
+  managedHere: (namespace: string, scope: string, name: string) => boolean = () => false,
+): Promise<FleetMember[]> {
   const { members } = await readPatroniDcs(client, namespaces);
-  return members.map((member) => ({ namespace: member.namespace, scope: member.scope, name: member.name, apiUrl: member.apiUrl, role: member.role, managedHere: managedHere(member.namespace, member.scope, member.name) }));
+  return members.map((member) => ({
+    namespace: member.namespace,
+    scope: member.scope,
+    name: member.name,
+    apiUrl: member.apiUrl,
+    role: member.role,
+    managedHere: managedHere(member.namespace, member.scope, member.name),
+  }));
 }
 
 function parseJsonObject(value: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(value);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }

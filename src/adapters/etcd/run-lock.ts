@@ -50,7 +50,11 @@ export type RunLockRelease = 'released' | 'already-gone' | 'expires-by-itself';
  * another coordinator holds it. `run` writes its state through
  * `lock.fence(...)`, so a run that lost its lock cannot write any more.
  */
-export async function withRunLock<T>(client: EtcdClient, request: RunLockRequest, run: (lock: RunLock) => Promise<T>): Promise<T> {
+export async function withRunLock<T>(
+  client: EtcdClient,
+  request: RunLockRequest,
+  run: (lock: RunLock) => Promise<T>,
+): Promise<T> {
   const lock = await acquireRunLock(client, request);
   try {
     return await run(lock);
@@ -94,9 +98,21 @@ export async function acquireRunLock(client: EtcdClient, request: RunLockRequest
   if (!result.succeeded) {
     await client.leaseRevoke(lease.id).catch(() => undefined);
     const current = result.responses[0]?.kind === 'get' ? result.responses[0].kvs[0] : undefined;
-    throw runBusyError(current ? { ...readHolder(current), leaseless: current.lease === undefined || current.lease === '0' } : { holder: undefined, unreadableReason: 'the lock key vanished while it was read' }, new Date());
+    throw runBusyError(
+      current
+        ? { ...readHolder(current), leaseless: current.lease === undefined || current.lease === '0' }
+        : { holder: undefined, unreadableReason: 'the lock key vanished while it was read' },
+      new Date(),
+    );
   }
-  return new RunLock(client, holder, lease.id, result.revision, renewalDeadline(grantedAt, lease.ttlSeconds), request.onLost);
+  return new RunLock(
+    client,
+    holder,
+    lease.id,
+    result.revision,
+    renewalDeadline(grantedAt, lease.ttlSeconds),
+    request.onLost,
+  );
 }
 
 /** The run lock as it is in etcd now, or undefined when no run holds it. Needs the admin client once auth is on. */
@@ -112,7 +128,9 @@ export async function readRunLock(client: EtcdClient): Promise<HeldRunLock | und
 
 function readHolder(kv: KeyValue): { holder: RunLockHolder | undefined; unreadableReason: string | undefined } {
   const parsed = parseRunLockHolder(kv.value);
-  return parsed.ok ? { holder: parsed.holder, unreadableReason: undefined } : { holder: undefined, unreadableReason: parsed.reason };
+  return parsed.ok
+    ? { holder: parsed.holder, unreadableReason: undefined }
+    : { holder: undefined, unreadableReason: parsed.reason };
 }
 
 /** After a failed renewal, try again sooner than the regular interval. */
@@ -140,7 +158,14 @@ export class RunLock {
   #timer: NodeJS.Timeout | undefined;
   #renewal: Promise<void> | undefined;
 
-  constructor(client: EtcdClient, holder: RunLockHolder, leaseId: string, createRevision: number, deadline: number, onLost: ((error: PgfleetError) => void) | undefined) {
+  constructor(
+    client: EtcdClient,
+    holder: RunLockHolder,
+    leaseId: string,
+    createRevision: number,
+    deadline: number,
+    onLost: ((error: PgfleetError) => void) | undefined,
+  ) {
     this.#client = client;
     this.#holder = holder;
     this.leaseId = leaseId;
@@ -211,12 +236,17 @@ export class RunLock {
 
   async #fencedTxn(operations: TxnOperation[]): Promise<number> {
     if (this.#lostError) throw this.#lostError;
-    if (this.#released) throw new Error(`run lock of ${this.#holder.kind} run ${this.#holder.runId} used after its release`);
+    if (this.#released)
+      throw new Error(`run lock of ${this.#holder.kind} run ${this.#holder.runId} used after its release`);
     const ours: TxnCompare[] = [
       { key: RUN_LOCK_KEY, target: 'createRevision', value: this.createRevision },
       { key: RUN_LOCK_KEY, target: 'lease', value: this.leaseId },
     ];
-    const result = await this.#client.txn({ compare: ours, success: operations, failure: [{ get: { key: RUN_LOCK_KEY } }] });
+    const result = await this.#client.txn({
+      compare: ours,
+      success: operations,
+      failure: [{ get: { key: RUN_LOCK_KEY } }],
+    });
     if (result.succeeded) return result.revision;
     const current = result.responses[0]?.kind === 'get' ? result.responses[0].kvs[0] : undefined;
     this.#lose(current ? 'lock-taken-over' : 'lock-key-gone', current ? readHolder(current).holder : undefined);

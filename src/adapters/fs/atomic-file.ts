@@ -27,7 +27,11 @@ export interface AtomicWriteOptions {
  * never a half-written file: temp file in the same directory, fsync, optional
  * validation, rename, fsync of the directory.
  */
-export async function writeFileAtomic(path: string, content: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array,
+  options: AtomicWriteOptions,
+): Promise<void> {
   const directory = dirname(path);
   await ensureDirectory(directory, options.dirMode ?? 0o750, options.owner);
   const temporaryPath = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);

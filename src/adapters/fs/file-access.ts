@@ -22,7 +22,10 @@ export async function readableByUid(path: string, uid: number): Promise<ReadVerd
 /** The user's primary group (/etc/passwd) and supplementary groups (/etc/group). */
 async function accessUser(uid: number): Promise<AccessUser> {
   const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-  const entry = passwd.split('\n').map((line) => line.split(':')).find((fields) => fields.length >= 7 && Number(fields[2]) === uid);
+  const entry = passwd
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields.length >= 7 && Number(fields[2]) === uid);
   if (!entry) return { uid, gids: [] };
   const [name, , , primary] = entry as [string, string, string, string];
   const groups = await readFile('/etc/group', 'utf8').catch(() => '');

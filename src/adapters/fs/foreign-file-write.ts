@@ -37,7 +37,11 @@ export interface ForeignFileWrite {
  * file with several hard links (the rename would leave the other names with
  * the old content), or a mode change that would stop a listed reader.
  */
-export async function writeForeignFile(path: string, content: string, options: ForeignFileWriteOptions): Promise<ForeignFileWrite> {
+export async function writeForeignFile(
+  path: string,
+  content: string,
+  options: ForeignFileWriteOptions,
+): Promise<ForeignFileWrite> {
   const realPath = await realpath(path).catch((error: NodeJS.ErrnoException) => {
     throw new PgfleetError('FOREIGN_FILE_MISSING', `${path}: cannot resolve the file (${error.code ?? 'error'})`, {
       hint: 'check the path; a dangling symlink points to a file that no longer exists',
@@ -46,20 +50,31 @@ export async function writeForeignFile(path: string, content: string, options: F
   const info = await stat(realPath);
   if (!info.isFile()) throw new PgfleetError('FOREIGN_FILE_INVALID', `${realPath} is not a regular file`);
   if (info.nlink > 1) {
-    throw new PgfleetError('FOREIGN_FILE_HARD_LINKED', `${realPath} has ${info.nlink} hard links: replacing it would leave the other names with the old content`, {
-      hint: 'replace the extra hard links by symlinks to this file, then run again',
-    });
+    throw new PgfleetError(
+      'FOREIGN_FILE_HARD_LINKED',
+      `${realPath} has ${info.nlink} hard links: replacing it would leave the other names with the old content`,
+      {
+        hint: 'replace the extra hard links by symlinks to this file, then run again',
+      },
+    );
   }
   const modeBefore = info.mode & 0o7777;
   const modeAfter = options.holdsSecret ? modeBefore & ~0o007 : modeBefore;
   const owner = { uid: info.uid, gid: info.gid };
   for (const reader of options.readers ?? []) {
-    const verdict = userCanRead([{ path: realPath, mode: modeAfter, uid: owner.uid, gid: owner.gid, isDirectory: false }], reader);
+    const verdict = userCanRead(
+      [{ path: realPath, mode: modeAfter, uid: owner.uid, gid: owner.gid, isDirectory: false }],
+      reader,
+    );
     if (!verdict.ok) {
-      throw new PgfleetError('FOREIGN_FILE_READER_LOCKED_OUT', `${realPath}: removing access by others (mode ${octal(modeBefore)} → ${octal(modeAfter)}) would stop uid ${reader.uid} reading it, and it will hold a secret`, {
-        hint: `give that user access through the owner or the group first (e.g. chgrp to its group), then run again`,
-        details: { realPath, uid: reader.uid, modeBefore: octal(modeBefore), modeAfter: octal(modeAfter) },
-      });
+      throw new PgfleetError(
+        'FOREIGN_FILE_READER_LOCKED_OUT',
+        `${realPath}: removing access by others (mode ${octal(modeBefore)} → ${octal(modeAfter)}) would stop uid ${reader.uid} reading it, and it will hold a secret`,
+        {
+          hint: `give that user access through the owner or the group first (e.g. chgrp to its group), then run again`,
+          details: { realPath, uid: reader.uid, modeBefore: octal(modeBefore), modeAfter: octal(modeAfter) },
+        },
+      );
     }
   }
   await writeFileAtomic(realPath, content, {
@@ -68,15 +83,24 @@ export async function writeForeignFile(path: string, content: string, options: F
     owner,
     validate: async (temporaryPath) => {
       const written = await readFile(temporaryPath, 'utf8');
-      if (written !== content) throw new PgfleetError('FOREIGN_FILE_WRITE_MISMATCH', `${realPath}: the temporary file does not read back as written`, { exitCode: 4 });
+      if (written !== content)
+        throw new PgfleetError(
+          'FOREIGN_FILE_WRITE_MISMATCH',
+          `${realPath}: the temporary file does not read back as written`,
+          { exitCode: 4 },
+        );
       await options.validate?.(written);
     },
   }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EPERM') {
-      throw new PgfleetError('FOREIGN_FILE_OWNER_NOT_KEPT', `${realPath}: cannot give the new file its owner and group (${owner.uid}:${owner.gid}) as this user`, {
-        hint: 'run as root, or as the file\'s owner belonging to its group',
-        cause: error,
-      });
+      throw new PgfleetError(
+        'FOREIGN_FILE_OWNER_NOT_KEPT',
+        `${realPath}: cannot give the new file its owner and group (${owner.uid}:${owner.gid}) as this user`,
+        {
+          hint: "run as root, or as the file's owner belonging to its group",
+          cause: error,
+        },
+      );
     }
     throw error;
   });

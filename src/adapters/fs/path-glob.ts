@@ -28,7 +28,8 @@ async function expandOne(absolute: string): Promise<string[]> {
         const matcher = segmentMatcher(segment);
         for (const entry of entries) {
           // Intermediate segments must be directories (or symlinks, resolved by the next readdir).
-          if (matcher.test(entry.name) && (last || entry.isDirectory() || entry.isSymbolicLink())) next.push(join(base, entry.name));
+          if (matcher.test(entry.name) && (last || entry.isDirectory() || entry.isSymbolicLink()))
+            next.push(join(base, entry.name));
         }
       } else if (entries.some((entry) => entry.name === segment)) {
         next.push(join(base, segment));

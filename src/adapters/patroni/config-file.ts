@@ -26,7 +26,11 @@ export interface WrittenPatroniConfig {
  * temporary file in the same 0750 directory, validated, then renamed over
  * the old file. A failed validation leaves the old file as it was.
  */
-export async function writePatroniConfigFile(path: string, config: PatroniConfig, options: WritePatroniConfigOptions): Promise<WrittenPatroniConfig> {
+export async function writePatroniConfigFile(
+  path: string,
+  config: PatroniConfig,
+  options: WritePatroniConfigOptions,
+): Promise<WrittenPatroniConfig> {
   let findings: ValidationFinding[] = [];
   const validation = options.validation;
   await writeFileAtomic(path, renderPatroniYaml(config, { revealSecrets: true }), {
@@ -36,7 +40,12 @@ export async function writePatroniConfigFile(path: string, config: PatroniConfig
     ...(validation
       ? {
           validate: async (temporaryPath: string) => {
-            findings = await validatePatroniConfigFile(temporaryPath, { execpath: validation.execpath, enforce: validation.enforce, secrets: secretsIn(config), target: path });
+            findings = await validatePatroniConfigFile(temporaryPath, {
+              execpath: validation.execpath,
+              enforce: validation.enforce,
+              secrets: secretsIn(config),
+              target: path,
+            });
           },
         }
       : {}),
@@ -49,9 +58,13 @@ export function patroniFileOwner(settings: Pick<PatroniSettings, 'user'>): FileO
   if (!isRoot()) return undefined;
   const user = lookupOsUser(settings.user);
   if (!user) {
-    throw new PgfleetError('SERVICE_USER_MISSING', `running as root, but the Patroni user "${settings.user}" (patroni.user) does not exist`, {
-      hint: 'install the postgresql package (it creates postgres) or set patroni.user',
-    });
+    throw new PgfleetError(
+      'SERVICE_USER_MISSING',
+      `running as root, but the Patroni user "${settings.user}" (patroni.user) does not exist`,
+      {
+        hint: 'install the postgresql package (it creates postgres) or set patroni.user',
+      },
+    );
   }
   return { uid: user.uid, gid: user.gid };
 }

@@ -11,7 +11,10 @@ export const DEBIAN_PATRONI_PATTERNS = ['/etc/patroni/*.yml', '/etc/patroni/*.ya
 
 /** Debian's location next to pgfleet's own configuration directory (patroni.configdir), both extensions. */
 export function memberFilePatterns(pgfleetConfigDir?: string): string[] {
-  return [...DEBIAN_PATRONI_PATTERNS, ...(pgfleetConfigDir ? [join(pgfleetConfigDir, '*.yml'), join(pgfleetConfigDir, '*.yaml')] : [])];
+  return [
+    ...DEBIAN_PATRONI_PATTERNS,
+    ...(pgfleetConfigDir ? [join(pgfleetConfigDir, '*.yml'), join(pgfleetConfigDir, '*.yaml')] : []),
+  ];
 }
 
 /** A Patroni member of this host, from what runs and from configured locations. Never holds a secret. */
@@ -25,7 +28,18 @@ export interface DiscoveredMember {
   running: boolean;
   pid?: number;
   /** The running process's facts (for the reload proof and for file access checks). */
-  process?: Pick<PatroniProcess, 'pid' | 'startTicks' | 'uid' | 'gid' | 'groups' | 'cwd' | 'configPath' | 'configIsDirectory' | 'environmentOverrides'>;
+  process?: Pick<
+    PatroniProcess,
+    | 'pid'
+    | 'startTicks'
+    | 'uid'
+    | 'gid'
+    | 'groups'
+    | 'cwd'
+    | 'configPath'
+    | 'configIsDirectory'
+    | 'environmentOverrides'
+  >;
   scope: string | undefined;
   name: string | undefined;
   namespace: string | undefined;
@@ -109,9 +123,20 @@ async function memberOfProcess(process: PatroniProcess): Promise<DiscoveredMembe
     configIsDirectory: process.configIsDirectory,
     environmentOverrides: process.environmentOverrides,
   };
-  const base = { configFile: process.configArg ?? '(environment)', running: true, pid: process.pid, process: facts, alsoFoundAs: [] as string[] };
+  const base = {
+    configFile: process.configArg ?? '(environment)',
+    running: true,
+    pid: process.pid,
+    process: facts,
+    alsoFoundAs: [] as string[],
+  };
   if (process.problem || !process.realConfigPath) {
-    return { ...base, ...emptyIdentity(process.stderrFile), realConfigFile: process.realConfigPath, problem: process.problem ?? 'its configuration path does not resolve' };
+    return {
+      ...base,
+      ...emptyIdentity(process.stderrFile),
+      realConfigFile: process.realConfigPath,
+      problem: process.problem ?? 'its configuration path does not resolve',
+    };
   }
   if (process.configIsDirectory) {
     return {
@@ -121,13 +146,27 @@ async function memberOfProcess(process: PatroniProcess): Promise<DiscoveredMembe
       problem: `its configuration is the directory ${process.realConfigPath} (every *.yml/*.yaml in it merged): adopting such a member is not supported`,
     };
   }
-  const read = await readMemberFile(process.realConfigPath, process.realConfigPath, { environment: process.environmentIdentity, stderrFile: process.stderrFile, cwd: process.cwd });
+  const read = await readMemberFile(process.realConfigPath, process.realConfigPath, {
+    environment: process.environmentIdentity,
+    stderrFile: process.stderrFile,
+    cwd: process.cwd,
+  });
   // A file a running Patroni uses is a member's, whatever it looks like.
-  const member = read.kind === 'member' ? read.member : { ...emptyIdentity(process.stderrFile), realConfigFile: process.realConfigPath, alsoFoundAs: [], problem: read.reason };
+  const member =
+    read.kind === 'member'
+      ? read.member
+      : {
+          ...emptyIdentity(process.stderrFile),
+          realConfigFile: process.realConfigPath,
+          alsoFoundAs: [],
+          problem: read.reason,
+        };
   return { ...member, ...base };
 }
 
-type ReadResult = { kind: 'member'; member: Omit<DiscoveredMember, 'configFile' | 'running'> } | { kind: 'not-a-member'; reason: string };
+type ReadResult =
+  | { kind: 'member'; member: Omit<DiscoveredMember, 'configFile' | 'running'> }
+  | { kind: 'not-a-member'; reason: string };
 
 interface ProcessContext {
   environment?: PatroniProcess['environmentIdentity'];
@@ -136,9 +175,16 @@ interface ProcessContext {
   cwd?: string | undefined;
 }
 
-async function readMemberFile(path: string, real: string | undefined, context: ProcessContext = {}): Promise<ReadResult> {
+async function readMemberFile(
+  path: string,
+  real: string | undefined,
+  context: ProcessContext = {},
+): Promise<ReadResult> {
   const { environment = {}, stderrFile, cwd } = context;
-  const unreadable = (problem: string): ReadResult => ({ kind: 'member', member: { ...emptyIdentity(stderrFile), realConfigFile: real, alsoFoundAs: [], problem } });
+  const unreadable = (problem: string): ReadResult => ({
+    kind: 'member',
+    member: { ...emptyIdentity(stderrFile), realConfigFile: real, alsoFoundAs: [], problem },
+  });
   if (!real) return unreadable(`${path} does not resolve (a dangling symlink?)`);
   let text: string;
   let info;
@@ -148,17 +194,32 @@ async function readMemberFile(path: string, real: string | undefined, context: P
     text = await readFile(real, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return unreadable(`cannot read ${real} (${code ?? describeError(error)})${code === 'EACCES' ? ': run as root' : ''}`);
+    return unreadable(
+      `cannot read ${real} (${code ?? describeError(error)})${code === 'EACCES' ? ': run as root' : ''}`,
+    );
   }
   const file = { uid: info.uid, gid: info.gid, mode: info.mode & 0o7777 };
   let value: unknown;
   try {
     value = parseLocatedYaml(text, real, 'MEMBER_CONFIG_INVALID').value;
   } catch (error) {
-    return { kind: 'member', member: { ...emptyIdentity(stderrFile), realConfigFile: real, alsoFoundAs: [], file, problem: describeError(error) } };
+    return {
+      kind: 'member',
+      member: {
+        ...emptyIdentity(stderrFile),
+        realConfigFile: real,
+        alsoFoundAs: [],
+        file,
+        problem: describeError(error),
+      },
+    };
   }
   if (!looksLikeMemberConfig(value)) {
-    return { kind: 'not-a-member', reason: 'no scope, name, restapi or postgresql key: not a member configuration (e.g. a DCS snippet like Debian\'s dcs.yml)' };
+    return {
+      kind: 'not-a-member',
+      reason:
+        "no scope, name, restapi or postgresql key: not a member configuration (e.g. a DCS snippet like Debian's dcs.yml)",
+    };
   }
   const identity = memberIdentity(value, environment);
   return {
@@ -179,6 +240,16 @@ async function readMemberFile(path: string, real: string | undefined, context: P
   };
 }
 
-function emptyIdentity(logFile: string | undefined): Pick<DiscoveredMember, 'scope' | 'name' | 'namespace' | 'dcsSection' | 'dcsCredentials' | 'restapi' | 'logFile'> {
-  return { scope: undefined, name: undefined, namespace: undefined, dcsSection: undefined, dcsCredentials: undefined, restapi: undefined, logFile };
+function emptyIdentity(
+  logFile: string | undefined,
+): Pick<DiscoveredMember, 'scope' | 'name' | 'namespace' | 'dcsSection' | 'dcsCredentials' | 'restapi' | 'logFile'> {
+  return {
+    scope: undefined,
+    name: undefined,
+    namespace: undefined,
+    dcsSection: undefined,
+    dcsCredentials: undefined,
+    restapi: undefined,
+    logFile,
+  };
 }

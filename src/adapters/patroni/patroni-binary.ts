@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
 import { PgfleetError } from '../../core/errors.js';
 import { childEnvironment } from '../process/child-environment.js';
-import { parsePatroniVersion, patroniFeatures, type PatroniFeatures } from '../../core/patroni-config/patroni-features.js';
+import {
+  parsePatroniVersion,
+  patroniFeatures,
+  type PatroniFeatures,
+} from '../../core/patroni-config/patroni-features.js';
 
 const detected = new Map<string, Promise<PatroniFeatures>>();
 
@@ -27,8 +31,14 @@ function runVersion(execpath: string): Promise<string> {
         const code = (error as NodeJS.ErrnoException).code;
         reject(
           code === 'ENOENT' || code === 'EACCES'
-            ? new PgfleetError('PATRONI_NOT_FOUND', `cannot run ${execpath} (${code})`, { hint: 'install patroni (apt-get install patroni) or set patroni.execpath in the settings' })
-            : new PgfleetError('PATRONI_VERSION_UNKNOWN', `"${execpath} --version" failed: ${(stderr || error.message).trim().split('\n')[0]}`, { hint: 'check patroni.execpath in the settings' }),
+            ? new PgfleetError('PATRONI_NOT_FOUND', `cannot run ${execpath} (${code})`, {
+                hint: 'install patroni (apt-get install patroni) or set patroni.execpath in the settings',
+              })
+            : new PgfleetError(
+                'PATRONI_VERSION_UNKNOWN',
+                `"${execpath} --version" failed: ${(stderr || error.message).trim().split('\n')[0]}`,
+                { hint: 'check patroni.execpath in the settings' },
+              ),
         );
       } else resolve(`${stdout}${stderr}`);
     });

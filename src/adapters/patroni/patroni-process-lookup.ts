@@ -22,10 +22,15 @@ export async function findPatroniProcess(configFile: string): Promise<RunningPat
     if (!/^\d+$/.test(entry)) continue;
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
     const args = cmdline.split('\0').filter((arg) => arg.length > 0);
-    if (!args.some((arg) => /(^|\/)patroni$/.test(arg)) || !args.some((arg) => arg.startsWith('/') ? resolve(arg) === wanted : false)) continue;
+    if (
+      !args.some((arg) => /(^|\/)patroni$/.test(arg)) ||
+      !args.some((arg) => (arg.startsWith('/') ? resolve(arg) === wanted : false))
+    )
+      continue;
     const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => undefined);
     if (!status) continue;
-    const field = (name: string) => /^(\S+):\s*(.*)$/m.exec(status.split('\n').find((line) => line.startsWith(`${name}:`)) ?? '')?.[2] ?? '';
+    const field = (name: string) =>
+      /^(\S+):\s*(.*)$/m.exec(status.split('\n').find((line) => line.startsWith(`${name}:`)) ?? '')?.[2] ?? '';
     const ids = (name: string) => field(name).split(/\s+/).filter(Boolean).map(Number);
     return { pid: Number(entry), uid: ids('Uid')[1] ?? 0, gid: ids('Gid')[1] ?? 0, groups: ids('Groups') };
   }

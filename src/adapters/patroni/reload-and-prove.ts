@@ -30,7 +30,10 @@ export async function reloadAndProve(options: ReloadAndProveOptions): Promise<Re
     return {
       status: 'unproven',
       reason: `POST /reload answered HTTP ${answer.status}`,
-      hint: answer.status === 401 || answer.status === 403 ? 'the REST API needs credentials for unsafe calls (restapi.authentication / ctl)' : 'check the member',
+      hint:
+        answer.status === 401 || answer.status === 403
+          ? 'the REST API needs credentials for unsafe calls (restapi.authentication / ctl)'
+          : 'check the member',
     };
   }
   const deadline = Date.now() + options.deadlineSeconds * 1000;
@@ -38,7 +41,9 @@ export async function reloadAndProve(options: ReloadAndProveOptions): Promise<Re
     const deadlinePassed = Date.now() >= deadline;
     const processes = await listPatroniProcesses();
     // A Patroni restarted since has another pid: the one that reads the written file then.
-    const process = processes.find((candidate) => candidate.pid === options.before.pid) ?? processes.find((candidate) => candidate.realConfigPath === options.written.realPath);
+    const process =
+      processes.find((candidate) => candidate.pid === options.before.pid) ??
+      processes.find((candidate) => candidate.realConfigPath === options.written.realPath);
     const window = mark ? await linesSince(mark) : undefined;
     const proof = decideReloadProof({
       written: options.written,
@@ -52,12 +57,16 @@ export async function reloadAndProve(options: ReloadAndProveOptions): Promise<Re
   }
 }
 
-function facts(process: PatroniProcess, before: { pid: number; startTicks: number }): Parameters<typeof decideReloadProof>[0]['process'] {
+function facts(
+  process: PatroniProcess,
+  before: { pid: number; startTicks: number },
+): Parameters<typeof decideReloadProof>[0]['process'] {
   return {
     pid: process.pid,
     realConfigPath: process.realConfigPath,
     configIsDirectory: process.configIsDirectory,
     environmentOverrides: process.environmentOverrides,
-    startedAfterWrite: process.pid !== before.pid || (before.startTicks !== 0 && process.startTicks !== before.startTicks),
+    startedAfterWrite:
+      process.pid !== before.pid || (before.startTicks !== 0 && process.startTicks !== before.startTicks),
   };
 }

@@ -34,12 +34,27 @@ export interface PatroniNodeStatus {
   dcs_last_seen?: number;
   patroni: { version: string; scope: string };
   xlog?: { location?: number; received_location?: number; replayed_location?: number; paused?: boolean };
-  replication?: Array<{ usename: string; application_name: string; client_addr?: string; state: string; sync_state: string }>;
+  replication?: Array<{
+    usename: string;
+    application_name: string;
+    client_addr?: string;
+    state: string;
+    sync_state: string;
+  }>;
 }
 
 /** GET /cluster. */
 export interface PatroniClusterStatus {
-  members: Array<{ name: string; role: string; state: string; api_url?: string; host?: string; port?: number; timeline?: number; lag?: number | string }>;
+  members: Array<{
+    name: string;
+    role: string;
+    state: string;
+    api_url?: string;
+    host?: string;
+    port?: number;
+    timeline?: number;
+    lag?: number | string;
+  }>;
   pause?: boolean;
   scope?: string;
 }
@@ -71,7 +86,11 @@ export class PatroniRestClient {
         : undefined;
   }
 
-  async send<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<RestResponse<T>> {
+  async send<T = unknown>(
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<RestResponse<T>> {
     let response;
     try {
       response = await request(`${this.baseUrl}${path}`, {
@@ -133,11 +152,19 @@ export class PatroniRestClient {
   async #getOk<T>(path: string): Promise<T> {
     const answer = await this.send<T>('GET', path);
     // /patroni answers 503 on a node that is not running PostgreSQL yet, with a JSON body still.
-    if ((answer.status === 200 || answer.status === 503) && answer.body && typeof answer.body === 'object') return answer.body;
-    throw new PgfleetError('PATRONI_BAD_ANSWER', `Patroni REST API ${this.baseUrl}${path} answered HTTP ${answer.status}`, {
-      hint: answer.status === 401 || answer.status === 403 ? 'pgfleet needs the REST API credentials (patroni.ctl / restapi.authentication settings)' : undefined,
-      exitCode: 4,
-    } as never);
+    if ((answer.status === 200 || answer.status === 503) && answer.body && typeof answer.body === 'object')
+      return answer.body;
+    throw new PgfleetError(
+      'PATRONI_BAD_ANSWER',
+      `Patroni REST API ${this.baseUrl}${path} answered HTTP ${answer.status}`,
+      {
+        hint:
+          answer.status === 401 || answer.status === 403
+            ? 'pgfleet needs the REST API credentials (patroni.ctl / restapi.authentication settings)'
+            : undefined,
+        exitCode: 4,
+      } as never,
+    );
   }
 
   async close(): Promise<void> {

@@ -52,7 +52,11 @@ interface ClientMaterial {
 }
 
 /** Runs every probe, one after the other; clients whose credentials were not given are `skipped`. */
-export async function probeRestApi(baseUrl: string, credentials: RestProbeCredentials, options: RestProbeOptions = {}): Promise<ObservedCell[]> {
+export async function probeRestApi(
+  baseUrl: string,
+  credentials: RestProbeCredentials,
+  options: RestProbeOptions = {},
+): Promise<ObservedCell[]> {
   const base = baseUrl.replace(/\/+$/, '');
   const material = await loadMaterial(credentials);
   const observed: ObservedCell[] = [];
@@ -79,14 +83,32 @@ export interface RestProbeReport {
 }
 
 /** Probes and compares with the matrix expected for `protection`. */
-export async function probeRestApiMatrix(baseUrl: string, protection: RestApiProtection, credentials: RestProbeCredentials, options: RestProbeOptions = {}): Promise<RestProbeReport> {
+export async function probeRestApiMatrix(
+  baseUrl: string,
+  protection: RestApiProtection,
+  credentials: RestProbeCredentials,
+  options: RestProbeOptions = {},
+): Promise<RestProbeReport> {
   const observed = await probeRestApi(baseUrl, credentials, options);
   const probed = [...new Set(observed.map((cell) => cell.client))];
-  return { url: baseUrl, protection, expected: expectedMatrix(protection, probed), observed, mismatches: compareProbeMatrix(protection, observed) };
+  return {
+    url: baseUrl,
+    protection,
+    expected: expectedMatrix(protection, probed),
+    observed,
+    mismatches: compareProbeMatrix(protection, observed),
+  };
 }
 
 interface ClientSetup {
-  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean; secureContext?: SecureContext; checkServerIdentity?: () => undefined };
+  tls: {
+    ca?: Buffer;
+    cert?: Buffer;
+    key?: Buffer;
+    rejectUnauthorized: boolean;
+    secureContext?: SecureContext;
+    checkServerIdentity?: () => undefined;
+  };
   authorization: string | undefined;
 }
 
@@ -114,11 +136,17 @@ function clientSetup(client: ProbeClient, material: ClientMaterial): ClientSetup
     case 'ca-only':
       return { tls: { ...trust, rejectUnauthorized: true }, authorization: undefined };
     case 'client-cert':
-      return certificate ? { tls: { ...trust, ...certificate, rejectUnauthorized: true }, authorization: undefined } : undefined;
+      return certificate
+        ? { tls: { ...trust, ...certificate, rejectUnauthorized: true }, authorization: undefined }
+        : undefined;
     case 'basic-auth':
-      return material.authorization ? { tls: { ...trust, rejectUnauthorized: true }, authorization: material.authorization } : undefined;
+      return material.authorization
+        ? { tls: { ...trust, rejectUnauthorized: true }, authorization: material.authorization }
+        : undefined;
     case 'client-cert-and-basic-auth':
-      return certificate && material.authorization ? { tls: { ...trust, ...certificate, rejectUnauthorized: true }, authorization: material.authorization } : undefined;
+      return certificate && material.authorization
+        ? { tls: { ...trust, ...certificate, rejectUnauthorized: true }, authorization: material.authorization }
+        : undefined;
   }
 }
 
@@ -128,7 +156,12 @@ function missingFor(client: ProbeClient): string {
   return 'no client certificate, or no basic auth credentials, given';
 }
 
-async function attempt(base: string, endpoint: ProbeEndpoint, setup: ClientSetup, timeoutMs: number): Promise<ProbeAttempt> {
+async function attempt(
+  base: string,
+  endpoint: ProbeEndpoint,
+  setup: ClientSetup,
+  timeoutMs: number,
+): Promise<ProbeAttempt> {
   const socketCodes: string[] = [];
   const connector = buildConnector({ ...setup.tls, timeout: timeoutMs, maxCachedSessions: 0 });
   const dispatcher = new Agent({
@@ -155,7 +188,11 @@ async function attempt(base: string, endpoint: ProbeEndpoint, setup: ClientSetup
     return { kind: 'response', status: response.statusCode, body };
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause;
-    return { kind: 'error', codes: [codeOf(error), ...(cause ? [codeOf(cause)] : []), ...socketCodes], message: error instanceof Error ? error.message : String(error) };
+    return {
+      kind: 'error',
+      codes: [codeOf(error), ...(cause ? [codeOf(cause)] : []), ...socketCodes],
+      message: error instanceof Error ? error.message : String(error),
+    };
   } finally {
     await dispatcher.destroy().catch(() => undefined);
   }
@@ -178,9 +215,13 @@ async function readProbeFile(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new PgfleetError('REST_PROBE_FILE_UNREADABLE', `REST API probe: cannot read the ${what} ${path} (${codeOf(error) || 'error'})`, {
-      hint: 'give the files pgfleet uses to reach the REST API (patroni.ctl cacert/certfile/keyfile in the site settings)',
-    });
+    throw new PgfleetError(
+      'REST_PROBE_FILE_UNREADABLE',
+      `REST API probe: cannot read the ${what} ${path} (${codeOf(error) || 'error'})`,
+      {
+        hint: 'give the files pgfleet uses to reach the REST API (patroni.ctl cacert/certfile/keyfile in the site settings)',
+      },
+    );
   }
 }
 

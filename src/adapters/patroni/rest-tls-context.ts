@@ -25,7 +25,9 @@ const contexts = new Map<string, SecureContext>();
  * passed as they are, so the failure shows at connection time as before.
  */
 export function restClientTlsOptions(files: RestClientTlsFiles): RestClientTlsOptions {
-  const entries = (['cafile', 'certfile', 'keyfile'] as const).filter((name) => files[name]).map((name) => ({ name, path: files[name]!, what: WHAT[name] }));
+  const entries = (['cafile', 'certfile', 'keyfile'] as const)
+    .filter((name) => files[name])
+    .map((name) => ({ name, path: files[name]!, what: WHAT[name] }));
   if (entries.length === 0) return {};
   const key = entries.map((entry) => `${entry.name}=${entry.path}@${identity(entry.path, entry.what)}`).join('\n');
   const cached = contexts.get(key);
@@ -65,7 +67,11 @@ function readClientFile(path: string, what: string): Buffer {
 }
 
 function unreadable(path: string, what: string, error: unknown): PgfleetError {
-  return new PgfleetError('REST_CLIENT_FILE_UNREADABLE', `cannot read the ${what} ${path} for the Patroni REST API client (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-    hint: "pgfleet uses the files of the member's YAML (ctl, else restapi), as patronictl does: check they exist and this user can read them",
-  });
+  return new PgfleetError(
+    'REST_CLIENT_FILE_UNREADABLE',
+    `cannot read the ${what} ${path} for the Patroni REST API client (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    {
+      hint: "pgfleet uses the files of the member's YAML (ctl, else restapi), as patronictl does: check they exist and this user can read them",
+    },
+  );
 }

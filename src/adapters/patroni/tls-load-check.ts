@@ -45,24 +45,44 @@ print('ok')
  * through setpriv) when pgfleet is root and the identity is another user;
  * as pgfleet itself otherwise.
  */
-export async function checkTlsLoadAs(patroniExecpath: string, identity: Pick<RunningPatroni, 'uid' | 'gid' | 'groups'> | undefined, request: TlsLoadRequest): Promise<TlsLoadResult> {
+export async function checkTlsLoadAs(
+  patroniExecpath: string,
+  identity: Pick<RunningPatroni, 'uid' | 'gid' | 'groups'> | undefined,
+  request: TlsLoadRequest,
+): Promise<TlsLoadResult> {
   const python = await interpreterOf(patroniExecpath);
   const scriptArgs = ['-c', SCRIPT, request.side, request.cafile ?? '', request.certfile ?? '', request.keyfile ?? ''];
   const asOther = identity !== undefined && process.getuid?.() === 0 && identity.uid !== 0;
   const [command, args] = asOther
-    ? ['setpriv', [`--reuid=${identity.uid}`, `--regid=${identity.gid}`, identity.groups.length > 0 ? `--groups=${identity.groups.join(',')}` : '--clear-groups', '--', python, ...scriptArgs]]
+    ? [
+        'setpriv',
+        [
+          `--reuid=${identity.uid}`,
+          `--regid=${identity.gid}`,
+          identity.groups.length > 0 ? `--groups=${identity.groups.join(',')}` : '--clear-groups',
+          '--',
+          python,
+          ...scriptArgs,
+        ],
+      ]
     : [python, scriptArgs];
   return new Promise((resolve) => {
     execFile(command, args, { timeout: 30_000, env: patroniEnvironment() }, (error, stdout, stderr) => {
       if (!error) resolve({ ok: true });
-      else resolve({ ok: false, error: (stdout.trim() || stderr.trim() || error.message).split('\n').pop()!.slice(0, 300) });
+      else
+        resolve({
+          ok: false,
+          error: (stdout.trim() || stderr.trim() || error.message).split('\n').pop()!.slice(0, 300),
+        });
     });
   });
 }
 
 /** The interpreter in the patroni script's shebang (Debian: /usr/bin/python3). */
 async function interpreterOf(execpath: string): Promise<string> {
-  const head = await readFile(execpath, 'utf8').then((text) => text.slice(0, 200)).catch(() => '');
+  const head = await readFile(execpath, 'utf8')
+    .then((text) => text.slice(0, 200))
+    .catch(() => '');
   const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(head);
   if (!shebang) return 'python3';
   // "#!/usr/bin/env python3"

@@ -15,7 +15,13 @@ import {
   evaluateValidity,
 } from '../../core/pki/certificate-checks.js';
 import type { CertificateInfo } from '../../core/pki/x509-text.js';
-import { certificatePublicKey, fileMode, keyPublicKey, readCertificateInfo, verifySignedBy } from './certificate-files.js';
+import {
+  certificatePublicKey,
+  fileMode,
+  keyPublicKey,
+  readCertificateInfo,
+  verifySignedBy,
+} from './certificate-files.js';
 
 /**
  * Plan-time checks of certificate files (restapi certfile/keyfile/cafile,
@@ -37,8 +43,17 @@ export async function checkKeyMatch(certFile: string, keyFile: string): Promise<
 }
 
 /** The certificate is within its validity period at `now`. */
-export async function checkValidity(certFile: string, now: Date = new Date(), role: 'certificate' | 'ca' = 'certificate'): Promise<ValidityCheck> {
-  return evaluateValidity(certFile, role, await readCertificateInfo(certFile, role === 'ca' ? 'CA certificate' : 'certificate'), now);
+export async function checkValidity(
+  certFile: string,
+  now: Date = new Date(),
+  role: 'certificate' | 'ca' = 'certificate',
+): Promise<ValidityCheck> {
+  return evaluateValidity(
+    certFile,
+    role,
+    await readCertificateInfo(certFile, role === 'ca' ? 'CA certificate' : 'certificate'),
+    now,
+  );
 }
 
 /** `caFile` signed `certFile` (`openssl verify -CAfile`). */

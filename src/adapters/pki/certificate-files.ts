@@ -13,10 +13,16 @@ import { lastLines, runOpenssl } from './openssl.js';
 export async function assertReadableFile(path: string, what: 'certificate' | 'key' | 'CA certificate'): Promise<void> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new PgfleetError('PKI_FILE_MISSING', `${what} file ${path} does not exist (${error.code ?? 'error'})`, {
-      hint: what === 'key' ? 'give the path of the private key (keyfile)' : 'give the path of a PEM certificate; pgfleet pki show lists the ones pgfleet issued',
+      hint:
+        what === 'key'
+          ? 'give the path of the private key (keyfile)'
+          : 'give the path of a PEM certificate; pgfleet pki show lists the ones pgfleet issued',
     });
   });
-  if (!info.isFile()) throw new PgfleetError('PKI_FILE_MISSING', `${what} file ${path} is not a regular file`, { hint: 'give the path of a PEM file' });
+  if (!info.isFile())
+    throw new PgfleetError('PKI_FILE_MISSING', `${what} file ${path} is not a regular file`, {
+      hint: 'give the path of a PEM file',
+    });
   await access(path, constants.R_OK).catch(() => {
     throw new PgfleetError('PKI_FILE_UNREADABLE', `${what} file ${path} is not readable by this user`, {
       hint: what === 'key' ? 'run as the user that owns the key (or root)' : 'check the file permissions',
@@ -24,13 +30,23 @@ export async function assertReadableFile(path: string, what: 'certificate' | 'ke
   });
 }
 
-export async function readCertificateInfo(certFile: string, what: 'certificate' | 'CA certificate' = 'certificate'): Promise<CertificateInfo> {
+export async function readCertificateInfo(
+  certFile: string,
+  what: 'certificate' | 'CA certificate' = 'certificate',
+): Promise<CertificateInfo> {
   await assertReadableFile(certFile, what);
-  const result = await runOpenssl(['x509', '-in', certFile, ...X509_INFO_ARGS], { what: `read ${certFile}`, allowFailure: true });
+  const result = await runOpenssl(['x509', '-in', certFile, ...X509_INFO_ARGS], {
+    what: `read ${certFile}`,
+    allowFailure: true,
+  });
   if (result.exitCode !== 0) {
-    throw new PgfleetError('PKI_CERT_UNREADABLE', `${certFile} is not a PEM certificate openssl can read (${lastLines(result.stderr)})`, {
-      hint: 'give a PEM file starting with -----BEGIN CERTIFICATE-----',
-    });
+    throw new PgfleetError(
+      'PKI_CERT_UNREADABLE',
+      `${certFile} is not a PEM certificate openssl can read (${lastLines(result.stderr)})`,
+      {
+        hint: 'give a PEM file starting with -----BEGIN CERTIFICATE-----',
+      },
+    );
   }
   return parseX509Text(result.stdout, certFile);
 }
@@ -38,11 +54,18 @@ export async function readCertificateInfo(certFile: string, what: 'certificate' 
 /** The public key a certificate holds, PEM. */
 export async function certificatePublicKey(certFile: string): Promise<string> {
   await assertReadableFile(certFile, 'certificate');
-  const result = await runOpenssl(['x509', '-in', certFile, '-noout', '-pubkey'], { what: `read the public key of ${certFile}`, allowFailure: true });
+  const result = await runOpenssl(['x509', '-in', certFile, '-noout', '-pubkey'], {
+    what: `read the public key of ${certFile}`,
+    allowFailure: true,
+  });
   if (result.exitCode !== 0) {
-    throw new PgfleetError('PKI_CERT_UNREADABLE', `${certFile} is not a PEM certificate openssl can read (${lastLines(result.stderr)})`, {
-      hint: 'give a PEM file starting with -----BEGIN CERTIFICATE-----',
-    });
+    throw new PgfleetError(
+      'PKI_CERT_UNREADABLE',
+      `${certFile} is not a PEM certificate openssl can read (${lastLines(result.stderr)})`,
+      {
+        hint: 'give a PEM file starting with -----BEGIN CERTIFICATE-----',
+      },
+    );
   }
   return result.stdout;
 }
@@ -53,7 +76,10 @@ export async function certificatePublicKey(certFile: string): Promise<string> {
  */
 export async function keyPublicKey(keyFile: string): Promise<string> {
   await assertReadableFile(keyFile, 'key');
-  const result = await runOpenssl(['pkey', '-in', keyFile, '-pubout', '-passin', 'pass:'], { what: `read the key ${keyFile}`, allowFailure: true });
+  const result = await runOpenssl(['pkey', '-in', keyFile, '-pubout', '-passin', 'pass:'], {
+    what: `read the key ${keyFile}`,
+    allowFailure: true,
+  });
   if (result.exitCode !== 0) {
     throw new PgfleetError('PKI_KEY_UNREADABLE', `${keyFile} is not an unencrypted PEM private key openssl can read`, {
       hint: 'give the key file in PEM form; a passphrase-protected key needs keyfile_password, which these checks cannot verify',
@@ -71,7 +97,10 @@ export async function keyPublicKey(keyFile: string): Promise<string> {
 export async function verifySignedBy(certFile: string, caFile: string): Promise<VerifyVerdict> {
   await assertReadableFile(certFile, 'certificate');
   await assertReadableFile(caFile, 'CA certificate');
-  const result = await runOpenssl(['verify', '-no_check_time', '-CAfile', caFile, '-untrusted', certFile, certFile], { what: `verify ${certFile} against ${caFile}`, allowFailure: true });
+  const result = await runOpenssl(['verify', '-no_check_time', '-CAfile', caFile, '-untrusted', certFile, certFile], {
+    what: `verify ${certFile} against ${caFile}`,
+    allowFailure: true,
+  });
   return parseVerifyOutput(`${result.stdout}\n${result.stderr}`, result.exitCode);
 }
 

@@ -22,11 +22,19 @@ import { ensurePrivateDirectory } from './pki-directory.js';
  * key are both renamed into place, so a failure leaves nothing behind.
  */
 
-export async function planCertificateAuthority(dir: string, request: CertificateRequest, now: Date = new Date()): Promise<IssuePlan> {
+export async function planCertificateAuthority(
+  dir: string,
+  request: CertificateRequest,
+  now: Date = new Date(),
+): Promise<IssuePlan> {
   return planCaInit({ dir, request, existing: await existingFiles(caFiles(dir)), now });
 }
 
-export async function planCertificate(dir: string, request: CertificateRequest & { kind: LeafKind }, options: { force?: boolean; now?: Date } = {}): Promise<IssuePlan> {
+export async function planCertificate(
+  dir: string,
+  request: CertificateRequest & { kind: LeafKind },
+  options: { force?: boolean; now?: Date } = {},
+): Promise<IssuePlan> {
   const ca = caFiles(dir);
   const caPresent = await existingFiles(ca);
   const info = caPresent.certFile ? await readCertificateInfo(ca.certFile, 'CA certificate') : undefined;
@@ -55,20 +63,64 @@ export async function issueFromPlan(plan: IssuePlan): Promise<IssuedCertificate>
     const keyFile = join(staging, 'key.pem');
     const configFile = join(staging, 'openssl.cnf');
     const certFile = join(staging, 'cert.pem');
-    const generated = await runOpenssl(GENPKEY_ARGS, { what: `generate the key of ${plan.request.kind} "${plan.request.name}"` });
+    const generated = await runOpenssl(GENPKEY_ARGS, {
+      what: `generate the key of ${plan.request.kind} "${plan.request.name}"`,
+    });
     await writeFileAtomic(keyFile, generated.stdout, { mode: PKI_KEY_MODE, dirMode: 0o700 });
     await writeFileAtomic(configFile, plan.opensslConfig, { mode: 0o600, dirMode: 0o700 });
     const serial = `0x${randomBytes(16).toString('hex')}`;
     const days = String(plan.request.days);
     if (!plan.ca) {
-      await runOpenssl(['req', '-x509', '-new', '-key', keyFile, '-config', configFile, '-sha256', '-days', days, '-set_serial', serial, '-out', certFile], {
-        what: `create the CA certificate in ${plan.dir}`,
-      });
+      await runOpenssl(
+        [
+          'req',
+          '-x509',
+          '-new',
+          '-key',
+          keyFile,
+          '-config',
+          configFile,
+          '-sha256',
+          '-days',
+          days,
+          '-set_serial',
+          serial,
+          '-out',
+          certFile,
+        ],
+        {
+          what: `create the CA certificate in ${plan.dir}`,
+        },
+      );
     } else {
       const csrFile = join(staging, 'request.csr');
-      await runOpenssl(['req', '-new', '-key', keyFile, '-config', configFile, '-sha256', '-out', csrFile], { what: `create the request of ${plan.request.kind} "${plan.request.name}"` });
+      await runOpenssl(['req', '-new', '-key', keyFile, '-config', configFile, '-sha256', '-out', csrFile], {
+        what: `create the request of ${plan.request.kind} "${plan.request.name}"`,
+      });
       await runOpenssl(
-        ['x509', '-req', '-in', csrFile, '-CA', plan.ca.certFile, '-CAkey', plan.ca.keyFile, '-passin', 'pass:', '-sha256', '-days', days, '-set_serial', serial, '-extfile', configFile, '-extensions', EXTENSIONS_SECTION, '-out', certFile],
+        [
+          'x509',
+          '-req',
+          '-in',
+          csrFile,
+          '-CA',
+          plan.ca.certFile,
+          '-CAkey',
+          plan.ca.keyFile,
+          '-passin',
+          'pass:',
+          '-sha256',
+          '-days',
+          days,
+          '-set_serial',
+          serial,
+          '-extfile',
+          configFile,
+          '-extensions',
+          EXTENSIONS_SECTION,
+          '-out',
+          certFile,
+        ],
         { what: `sign ${plan.request.kind} "${plan.request.name}" with the CA ${plan.ca.certFile}` },
       );
     }
@@ -89,12 +141,21 @@ export async function initCertificateAuthority(dir: string, request: Certificate
   return issueFromPlan(await planCertificateAuthority(dir, request));
 }
 
-export async function issueCertificate(dir: string, request: CertificateRequest & { kind: LeafKind }, options: { force?: boolean } = {}): Promise<IssuedCertificate> {
+export async function issueCertificate(
+  dir: string,
+  request: CertificateRequest & { kind: LeafKind },
+  options: { force?: boolean } = {},
+): Promise<IssuedCertificate> {
   return issueFromPlan(await planCertificate(dir, request, options));
 }
 
 /** What openssl made must be what was planned: same key, every SAN, the usages. */
-async function assertIssuedAsPlanned(plan: IssuePlan, info: CertificateInfo, certFile: string, keyFile: string): Promise<void> {
+async function assertIssuedAsPlanned(
+  plan: IssuePlan,
+  info: CertificateInfo,
+  certFile: string,
+  keyFile: string,
+): Promise<void> {
   const problems: string[] = [];
   const match = evaluateKeyMatch(certFile, keyFile, await certificatePublicKey(certFile), await keyPublicKey(keyFile));
   if (!match.ok) problems.push('the certificate does not hold the generated key');
@@ -103,13 +164,19 @@ async function assertIssuedAsPlanned(plan: IssuePlan, info: CertificateInfo, cer
       problems.push(`subjectAltName ${san.type.toUpperCase()}:${san.value} is missing`);
     }
   }
-  for (const usage of plan.request.extendedKeyUsages) if (!info.extendedKeyUsages.includes(usage)) problems.push(`extendedKeyUsage ${usage} is missing`);
-  if ((plan.request.kind === 'ca') !== info.isCa) problems.push(plan.request.kind === 'ca' ? 'it is not marked CA:TRUE' : 'it is marked CA:TRUE');
+  for (const usage of plan.request.extendedKeyUsages)
+    if (!info.extendedKeyUsages.includes(usage)) problems.push(`extendedKeyUsage ${usage} is missing`);
+  if ((plan.request.kind === 'ca') !== info.isCa)
+    problems.push(plan.request.kind === 'ca' ? 'it is not marked CA:TRUE' : 'it is marked CA:TRUE');
   if (problems.length > 0) {
-    throw new PgfleetError('PKI_ISSUE_UNEXPECTED', `openssl made a ${plan.request.kind} certificate "${plan.request.name}" unlike the plan: ${problems.join('; ')}`, {
-      hint: 'nothing was written; report this with `openssl version`',
-      exitCode: ExitCode.failed,
-    });
+    throw new PgfleetError(
+      'PKI_ISSUE_UNEXPECTED',
+      `openssl made a ${plan.request.kind} certificate "${plan.request.name}" unlike the plan: ${problems.join('; ')}`,
+      {
+        hint: 'nothing was written; report this with `openssl version`',
+        exitCode: ExitCode.failed,
+      },
+    );
   }
 }
 

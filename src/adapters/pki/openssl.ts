@@ -32,16 +32,25 @@ export function runOpenssl(args: readonly string[], options: OpensslOptions): Pr
       (error, stdout, stderr) => {
         if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
           reject(
-            new PgfleetError('OPENSSL_MISSING', `cannot run ${OPENSSL} to ${options.what}: it is not installed or not on PATH`, {
-              hint: 'install it (apt-get install openssl), or set PGFLEET_OPENSSL to its path',
-              exitCode: ExitCode.usage,
-            }),
+            new PgfleetError(
+              'OPENSSL_MISSING',
+              `cannot run ${OPENSSL} to ${options.what}: it is not installed or not on PATH`,
+              {
+                hint: 'install it (apt-get install openssl), or set PGFLEET_OPENSSL to its path',
+                exitCode: ExitCode.usage,
+              },
+            ),
           );
           return;
         }
         const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         if (error && error.killed) {
-          reject(new PgfleetError('OPENSSL_TIMEOUT', `openssl did not finish in time to ${options.what}`, { hint: 'run the same openssl command by hand to see what it waits for', exitCode: ExitCode.failed }));
+          reject(
+            new PgfleetError('OPENSSL_TIMEOUT', `openssl did not finish in time to ${options.what}`, {
+              hint: 'run the same openssl command by hand to see what it waits for',
+              exitCode: ExitCode.failed,
+            }),
+          );
           return;
         }
         if (exitCode !== 0 && !options.allowFailure) {

@@ -20,7 +20,11 @@ export interface PkiDirectory {
  * the prefix from the site settings (default /var/lib/pgfleet for root,
  * ~/.local/share/pgfleet otherwise). Settings are only read when needed.
  */
-export function resolvePkiDirectory(options: { explicit?: string | undefined; settingsFile?: string | undefined; env?: NodeJS.ProcessEnv }): PkiDirectory {
+export function resolvePkiDirectory(options: {
+  explicit?: string | undefined;
+  settingsFile?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}): PkiDirectory {
   const env = options.env ?? process.env;
   if (options.explicit) return { dir: resolve(options.explicit), source: '--dir' };
   if (env.PGFLEET_PKI_DIR) return { dir: resolve(env.PGFLEET_PKI_DIR), source: '$PGFLEET_PKI_DIR' };
@@ -46,17 +50,29 @@ export async function ensurePrivateDirectory(dir: string): Promise<void> {
 export async function assertPkiDirectoryExists(dir: string): Promise<void> {
   const existing = await stat(dir).catch(() => undefined);
   if (!existing) {
-    throw new PgfleetError('PKI_DIR_MISSING', `no PKI directory at ${dir}`, { hint: `create a CA there with pgfleet pki init --dir ${dir}, or give --dir` });
+    throw new PgfleetError('PKI_DIR_MISSING', `no PKI directory at ${dir}`, {
+      hint: `create a CA there with pgfleet pki init --dir ${dir}, or give --dir`,
+    });
   }
-  if (!existing.isDirectory()) throw new PgfleetError('PATH_NOT_DIRECTORY', `${dir} exists and is not a directory`, { hint: 'give --dir a directory' });
+  if (!existing.isDirectory())
+    throw new PgfleetError('PATH_NOT_DIRECTORY', `${dir} exists and is not a directory`, {
+      hint: 'give --dir a directory',
+    });
 }
 
 function assertPrivateDirectory(dir: string, info: { isDirectory(): boolean; mode: number }): void {
-  if (!info.isDirectory()) throw new PgfleetError('PATH_NOT_DIRECTORY', `${dir} exists and is not a directory`, { hint: 'give --dir a directory' });
+  if (!info.isDirectory())
+    throw new PgfleetError('PATH_NOT_DIRECTORY', `${dir} exists and is not a directory`, {
+      hint: 'give --dir a directory',
+    });
   const mode = info.mode & 0o777;
   if ((mode & 0o007) !== 0) {
-    throw new PgfleetError('PKI_DIR_PERMISSIONS', `${dir} has mode ${mode.toString(8).padStart(4, '0')}: other users can list or enter the folder that holds private keys`, {
-      hint: `chmod 700 ${dir} (750 if a service group must read it)`,
-    });
+    throw new PgfleetError(
+      'PKI_DIR_PERMISSIONS',
+      `${dir} has mode ${mode.toString(8).padStart(4, '0')}: other users can list or enter the folder that holds private keys`,
+      {
+        hint: `chmod 700 ${dir} (750 if a service group must read it)`,
+      },
+    );
   }
 }

@@ -14,12 +14,18 @@ export type { PkiEntry, PkiInventory };
 export async function readPkiInventory(dir: string, now: Date = new Date()): Promise<PkiInventory> {
   await assertPkiDirectoryExists(dir);
   const ca = caFiles(dir);
-  const caEntry = (await exists(ca.certFile)) || (await exists(ca.keyFile)) ? await entryFor('ca', 'ca', ca, now) : undefined;
+  const caEntry =
+    (await exists(ca.certFile)) || (await exists(ca.keyFile)) ? await entryFor('ca', 'ca', ca, now) : undefined;
   const certificates: PkiEntry[] = [];
   for (const kind of LEAF_KINDS) {
     const names = await readdir(kindDirectory(dir, kind)).catch(() => [] as string[]);
-    const stems = new Set(names.filter((file) => !file.startsWith('.') && (file.endsWith('.crt') || file.endsWith('.key'))).map((file) => file.slice(0, -4)));
-    for (const name of [...stems].sort()) certificates.push(await entryFor(kind, name, leafFiles(dir, kind, name), now));
+    const stems = new Set(
+      names
+        .filter((file) => !file.startsWith('.') && (file.endsWith('.crt') || file.endsWith('.key')))
+        .map((file) => file.slice(0, -4)),
+    );
+    for (const name of [...stems].sort())
+      certificates.push(await entryFor(kind, name, leafFiles(dir, kind, name), now));
   }
   return { dir, ca: caEntry, certificates };
 }

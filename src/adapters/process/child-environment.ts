@@ -1,5 +1,6 @@
 /** Variables a child program may need to run and to find TLS trust stores; nothing else of pgfleet's environment goes down. */
-const KEPT = /^(?:PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS)$/;
+const KEPT =
+  /^(?:PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS)$/;
 
 /**
  * The environment for a program pgfleet runs (patroni --validate-config,

@@ -71,7 +71,10 @@ export type StopOutcome = 'not-running' | 'exited' | 'killed';
  * Stops a process: `signal` first, then SIGKILL to its whole process group
  * after `graceMs`. Waits until it is gone.
  */
-export async function stopProcess(handle: ProcessHandle, options: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<StopOutcome> {
+export async function stopProcess(
+  handle: ProcessHandle,
+  options: { signal?: NodeJS.Signals; graceMs?: number } = {},
+): Promise<StopOutcome> {
   if (!isRunning(handle)) return 'not-running';
   const signal = options.signal ?? 'SIGTERM';
   const graceMs = options.graceMs ?? 30_000;

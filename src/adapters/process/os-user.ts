@@ -43,9 +43,13 @@ export function serviceUser(name = 'postgres'): OsUser | undefined {
   if (!isRoot()) return undefined;
   const user = lookupOsUser(name);
   if (!user) {
-    throw new PgfleetError('SERVICE_USER_MISSING', `running as root, but the user "${name}" that Patroni and PostgreSQL must run as does not exist`, {
-      hint: 'install the postgresql package (it creates the user), or run pgfleet as a non-root user',
-    });
+    throw new PgfleetError(
+      'SERVICE_USER_MISSING',
+      `running as root, but the user "${name}" that Patroni and PostgreSQL must run as does not exist`,
+      {
+        hint: 'install the postgresql package (it creates the user), or run pgfleet as a non-root user',
+      },
+    );
   }
   return user;
 }

@@ -50,13 +50,21 @@ export async function listPatroniProcesses(): Promise<PatroniProcess[]> {
     if (argv[argv.length - 1] === '') argv.pop();
     const parsed = parsePatroniCommandLine(argv);
     if (!parsed) continue;
-    const described = await describeProcess(procRoot, Number(entry), parsed.kind === 'daemon' ? parsed.configArg : undefined);
+    const described = await describeProcess(
+      procRoot,
+      Number(entry),
+      parsed.kind === 'daemon' ? parsed.configArg : undefined,
+    );
     if (described) found.push(described);
   }
   return found.sort((a, b) => a.pid - b.pid);
 }
 
-async function describeProcess(procRoot: string, pid: number, configArg: string | undefined): Promise<PatroniProcess | undefined> {
+async function describeProcess(
+  procRoot: string,
+  pid: number,
+  configArg: string | undefined,
+): Promise<PatroniProcess | undefined> {
   const base = `${procRoot}/${pid}`;
   const status = await readFile(`${base}/status`, 'utf8').catch(() => undefined);
   // Gone since the listing (or a zombie without status): nothing to report.
@@ -68,16 +76,30 @@ async function describeProcess(procRoot: string, pid: number, configArg: string 
       .split(/\s+/)
       .filter(Boolean)
       .map(Number);
-  const cwd = await readlink(`${base}/cwd`).then(deletedSuffixRemoved).catch(() => undefined);
+  const cwd = await readlink(`${base}/cwd`)
+    .then(deletedSuffixRemoved)
+    .catch(() => undefined);
   const environ = await readFile(`${base}/environ`).catch(() => undefined);
-  const variables = environ ? environ.toString('utf8').split('\0').filter((entry) => entry.startsWith('PATRONI_')) : [];
-  const value = (name: string): string | undefined => variables.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1) || undefined;
+  const variables = environ
+    ? environ
+        .toString('utf8')
+        .split('\0')
+        .filter((entry) => entry.startsWith('PATRONI_'))
+    : [];
+  const value = (name: string): string | undefined =>
+    variables.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1) || undefined;
   const environmentIdentity: PatroniProcess['environmentIdentity'] = {};
-  for (const [key, name] of [['scope', 'PATRONI_SCOPE'], ['name', 'PATRONI_NAME'], ['namespace', 'PATRONI_NAMESPACE']] as const) {
+  for (const [key, name] of [
+    ['scope', 'PATRONI_SCOPE'],
+    ['name', 'PATRONI_NAME'],
+    ['namespace', 'PATRONI_NAMESPACE'],
+  ] as const) {
     const found = value(name);
     if (found !== undefined) environmentIdentity[key] = found;
   }
-  const stderr = await readlink(`${base}/fd/2`).then(deletedSuffixRemoved).catch(() => undefined);
+  const stderr = await readlink(`${base}/fd/2`)
+    .then(deletedSuffixRemoved)
+    .catch(() => undefined);
   let problem: string | undefined;
   let configPath: string | undefined;
   let realConfigPath: string | undefined;
@@ -106,7 +128,9 @@ async function describeProcess(procRoot: string, pid: number, configArg: string 
     configPath,
     realConfigPath,
     configIsDirectory,
-    environmentOverrides: variables.map((entry) => entry.slice(0, entry.indexOf('=') === -1 ? undefined : entry.indexOf('='))).sort(),
+    environmentOverrides: variables
+      .map((entry) => entry.slice(0, entry.indexOf('=') === -1 ? undefined : entry.indexOf('=')))
+      .sort(),
     environmentIdentity,
     stderrFile: stderr && stderr.startsWith('/') && !stderr.startsWith('/dev/') ? stderr : undefined,
     ...(problem ? { problem } : {}),

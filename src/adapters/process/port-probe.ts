@@ -15,7 +15,11 @@ export async function isPortFree(port: number, host = '127.0.0.1'): Promise<bool
 export function probeListen(port: number, host: string): Promise<'free' | 'in-use' | 'not-local' | string> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' ? 'in-use' : error.code === 'EADDRNOTAVAIL' ? 'not-local' : (error.code ?? 'error')));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(
+        error.code === 'EADDRINUSE' ? 'in-use' : error.code === 'EADDRNOTAVAIL' ? 'not-local' : (error.code ?? 'error'),
+      ),
+    );
     server.listen({ port, host, exclusive: true }, () => {
       server.close(() => resolve('free'));
     });
@@ -51,7 +55,10 @@ export function labPortWindow(): { min: number; max: number } {
  * one (or the window is smaller than the range), LAB_NO_FREE_PORT_RANGE
  * (exit 2): the machine's ports, not pgfleet, are the problem.
  */
-export async function findFreePortRange(count: number, options: { min?: number; max?: number; attempts?: number } = {}): Promise<number> {
+export async function findFreePortRange(
+  count: number,
+  options: { min?: number; max?: number; attempts?: number } = {},
+): Promise<number> {
   const window = labPortWindow();
   const min = options.min ?? window.min;
   const max = options.max ?? window.max;
@@ -71,7 +78,9 @@ function noFreePortRangeError(count: number, min: number, max: number, attempts:
   const where = `between ${min} and ${max}`;
   return new PgfleetError(
     'LAB_NO_FREE_PORT_RANGE',
-    attempts === 0 ? `no range of ${count} consecutive ports fits ${where}` : `no range of ${count} free consecutive ports found ${where} on 127.0.0.1 (${attempts} random tries)`,
+    attempts === 0
+      ? `no range of ${count} consecutive ports fits ${where}`
+      : `no range of ${count} free consecutive ports found ${where} on 127.0.0.1 (${attempts} random tries)`,
     {
       hint: 'pass --base-port with the first port of a free range (`ss -ltn` lists the ports in use), or stop labs you no longer need (`pgfleet lab down --dir DIR`)',
       details: { count, min, max, attempts },

@@ -3,7 +3,11 @@ import { PgfleetError } from '../../core/errors.js';
 import { type PatroniConfig, buildPatroniConfig } from '../../core/patroni-config/build-config.js';
 import { instanceSpecFromOptions, type PatroniInstanceOptions } from '../../core/patroni-config/instance-options.js';
 import type { InstanceSpec, ParameterValue } from '../../core/patroni-config/instance-spec.js';
-import { parsePatroniVersion, patroniFeatures, type PatroniFeatures } from '../../core/patroni-config/patroni-features.js';
+import {
+  parsePatroniVersion,
+  patroniFeatures,
+  type PatroniFeatures,
+} from '../../core/patroni-config/patroni-features.js';
 import { instanceLayout } from '../../core/instance/instance-layout.js';
 import { resolveSitePaths } from '../../core/settings/site-paths.js';
 import type { PatroniSettings, SiteSettings } from '../../core/settings/site-settings.js';
@@ -21,7 +25,8 @@ export interface InstanceConfigRequest {
   hostname?: string | undefined;
   env?: NodeJS.ProcessEnv | undefined;
   /** PostgreSQL parameters and pg_hba lines given at creation (bootstrap.dcs in dynamic mode). */
-  postgresql?: { parameters?: Record<string, ParameterValue> | undefined; extraPgHba?: string[] | undefined } | undefined;
+  postgresql?:
+    { parameters?: Record<string, ParameterValue> | undefined; extraPgHba?: string[] | undefined } | undefined;
 }
 
 export interface InstanceConfig {
@@ -55,17 +60,34 @@ export async function instanceConfig(request: InstanceConfigRequest): Promise<In
   const env = request.env ?? process.env;
   const { secrets, generated } = await readInstanceOptionSecrets(request.options, request.roleFiles, env);
   const paths = resolveSitePaths(request.settings, { isRoot: isRoot(), home: env.HOME || homedir(), env });
-  const base = instanceSpecFromOptions(request.options, { settings: request.settings, paths, hostname: request.hostname ?? hostname(), secrets });
+  const base = instanceSpecFromOptions(request.options, {
+    settings: request.settings,
+    paths,
+    hostname: request.hostname ?? hostname(),
+    secrets,
+  });
   const spec: InstanceSpec = {
     ...base,
     postgresql: {
       ...base.postgresql,
       parameters: { ...base.postgresql.parameters, ...request.postgresql?.parameters },
-      pgHba: [...base.postgresql.pgHba, ...(request.postgresql?.extraPgHba ?? []).filter((line) => !base.postgresql.pgHba.includes(line))],
+      pgHba: [
+        ...base.postgresql.pgHba,
+        ...(request.postgresql?.extraPgHba ?? []).filter((line) => !base.postgresql.pgHba.includes(line)),
+      ],
     },
   };
   const template = await loadPatroniTemplate(patroni);
-  const features = request.patroniVersion ? patroniFeatures(parsePatroniVersion(request.patroniVersion)) : await detectPatroniFeatures(patroni.execpath);
+  const features = request.patroniVersion
+    ? patroniFeatures(parsePatroniVersion(request.patroniVersion))
+    : await detectPatroniFeatures(patroni.execpath);
   const config = buildPatroniConfig({ settings: patroni, instance: spec, template: template.template, features });
-  return { config, spec, features, template, configFile: instanceLayout(paths, spec.name).configFile, generatedRoles: generated };
+  return {
+    config,
+    spec,
+    features,
+    template,
+    configFile: instanceLayout(paths, spec.name).configFile,
+    generatedRoles: generated,
+  };
 }

@@ -1,5 +1,9 @@
 import { generatePassword, readSecretFile } from '../fs/secret-file.js';
-import { checkInstanceOptions, type InstanceOptionSecrets, type PatroniInstanceOptions } from '../../core/patroni-config/instance-options.js';
+import {
+  checkInstanceOptions,
+  type InstanceOptionSecrets,
+  type PatroniInstanceOptions,
+} from '../../core/patroni-config/instance-options.js';
 import { PgfleetError } from '../../core/errors.js';
 import { Secret } from '../../core/secret.js';
 
@@ -21,7 +25,11 @@ export interface ReadInstanceSecrets {
  * readSecretFile), after checking the options themselves so a bad option is
  * reported before any file is touched.
  */
-export async function readInstanceOptionSecrets(options: PatroniInstanceOptions, roleFiles: RolePasswordFiles = {}, environment: NodeJS.ProcessEnv = process.env): Promise<ReadInstanceSecrets> {
+export async function readInstanceOptionSecrets(
+  options: PatroniInstanceOptions,
+  roleFiles: RolePasswordFiles = {},
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<ReadInstanceSecrets> {
   checkInstanceOptions(options);
   const generated: (keyof RolePasswordFiles)[] = [];
   const role = async (name: keyof RolePasswordFiles): Promise<Secret> => {
@@ -32,9 +40,16 @@ export async function readInstanceOptionSecrets(options: PatroniInstanceOptions,
   };
   return {
     secrets: {
-      etcdPassword: await readPassword({ file: options.patroniEtcdPasswordFile, env: options.patroniEtcdPasswordEnv }, 'etcd password (--patroni-etcd-password-file)', environment),
+      etcdPassword: await readPassword(
+        { file: options.patroniEtcdPasswordFile, env: options.patroniEtcdPasswordEnv },
+        'etcd password (--patroni-etcd-password-file)',
+        environment,
+      ),
       restapiPassword: await readPassword(
-        { file: options.patroniRestapiAuthenticationPasswordFile, env: options.patroniRestapiAuthenticationPasswordEnv },
+        {
+          file: options.patroniRestapiAuthenticationPasswordFile,
+          env: options.patroniRestapiAuthenticationPasswordEnv,
+        },
         'REST API password (--patroni-restapi-authentication-password-file)',
         environment,
       ),
@@ -51,12 +66,18 @@ export async function readInstanceOptionSecrets(options: PatroniInstanceOptions,
  * instead of a file (never from a command-line argument); undefined when
  * neither is given.
  */
-export async function readPassword(source: { file?: string | undefined; env?: string | undefined }, what: string, environment: NodeJS.ProcessEnv = process.env): Promise<Secret | undefined> {
+export async function readPassword(
+  source: { file?: string | undefined; env?: string | undefined },
+  what: string,
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<Secret | undefined> {
   if (source.file) return readSecretFile(source.file, what);
   if (source.env === undefined) return undefined;
   const value = environment[source.env];
   if (!value) {
-    throw new PgfleetError('SECRET_ENV_EMPTY', `${what}: $${source.env} is empty or not set`, { hint: `export ${source.env} with the password, or give the password file option` });
+    throw new PgfleetError('SECRET_ENV_EMPTY', `${what}: $${source.env} is empty or not set`, {
+      hint: `export ${source.env} with the password, or give the password file option`,
+    });
   }
   return new Secret(value);
 }

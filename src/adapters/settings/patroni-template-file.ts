@@ -22,9 +22,15 @@ export async function loadPatroniTemplate(settings: Pick<PatroniSettings, 'templ
   try {
     text = await readFile(source, 'utf8');
   } catch (error) {
-    throw new PgfleetError('PATRONI_TEMPLATE_UNREADABLE', `${source}: cannot read the Patroni template (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-      hint: settings.template ? 'check patroni.template in the settings' : 'the pgfleet installation is incomplete: reinstall it',
-    });
+    throw new PgfleetError(
+      'PATRONI_TEMPLATE_UNREADABLE',
+      `${source}: cannot read the Patroni template (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      {
+        hint: settings.template
+          ? 'check patroni.template in the settings'
+          : 'the pgfleet installation is incomplete: reinstall it',
+      },
+    );
   }
   return { template: parsePatroniTemplate(text, source), source, builtin: settings.template === undefined };
 }

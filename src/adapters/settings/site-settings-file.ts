@@ -31,7 +31,11 @@ export function defaultSiteSettings(): SiteSettings {
  * first candidate that exists, else every default. A missing explicit file
  * is an error, never a silent fallback.
  */
-export function loadSiteSettings(explicitFile?: string, env: NodeJS.ProcessEnv = process.env, context: SettingsRuleContext = { fileExists: existsSync }): LoadedSettings {
+export function loadSiteSettings(
+  explicitFile?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  context: SettingsRuleContext = { fileExists: existsSync },
+): LoadedSettings {
   const file = explicitFile ?? settingsCandidates(env).find((candidate) => existsSync(candidate));
   if (!file) return { settings: defaultSiteSettings(), source: undefined };
   let text: string;
@@ -47,6 +51,10 @@ export function loadSiteSettings(explicitFile?: string, env: NodeJS.ProcessEnv =
 }
 
 /** Parses settings text with the real filesystem for the rules that need it. */
-export function parseSiteSettings(text: string, file: string, context: SettingsRuleContext = { fileExists: existsSync }): SiteSettings {
+export function parseSiteSettings(
+  text: string,
+  file: string,
+  context: SettingsRuleContext = { fileExists: existsSync },
+): SiteSettings {
   return parseSettingsText(text, file, context);
 }

@@ -13,39 +13,72 @@ import { runCommand } from '../run-command.js';
 export function registerAuditCommand(program: Command): void {
   const audit = program
     .command('audit')
-    .description('security posture of the fleet: etcd auth and tenants, REST API protection, file modes, passwords on command lines (exit 1 on findings)')
-    .option('--live', 'also probe etcd (auth, token type, version, users, roles, ranges) and every member\'s REST API (anonymous GET /patroni and POST /reload; GET /patroni with pgfleet\'s own credentials)', false)
-    .addOption(new Option('--min-severity <level>', 'list findings at or above this level; the exit code is 1 when there is any').choices([...SEVERITIES]).default('low'))
+    .description(
+      'security posture of the fleet: etcd auth and tenants, REST API protection, file modes, passwords on command lines (exit 1 on findings)',
+    )
+    .option(
+      '--live',
+      "also probe etcd (auth, token type, version, users, roles, ranges) and every member's REST API (anonymous GET /patroni and POST /reload; GET /patroni with pgfleet's own credentials)",
+      false,
+    )
+    .addOption(
+      new Option('--min-severity <level>', 'list findings at or above this level; the exit code is 1 when there is any')
+        .choices([...SEVERITIES])
+        .default('low'),
+    )
     .option('--config <file...>', 'also audit these Patroni YAMLs (besides those pgfleet manages)')
-    .action(async (options: { live: boolean; minSeverity: (typeof SEVERITIES)[number]; config?: string[] }, command: Command) => {
-      const output = outputFor(command);
-      const format = (command.optsWithGlobals() as { output?: string }).output ?? 'text';
-      await runCommand(output, async () => {
-        const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-        const { auditFleet } = await import('../../audit/audit-fleet.js');
-        const { auditCouldNotRun } = await import('../../audit/audit-failure.js');
-        try {
-          const loaded = loadSiteSettings(globalOptions(command).settings);
-          output.step(`auditing ${options.live ? 'the fleet (static and live)' : 'this host (static; --live probes etcd and the REST APIs)'} with ${loaded.source ?? 'default settings'}`);
-          const { report, exitCode } = await auditFleet({ settings: loaded.settings, settingsSource: loaded.source, configFiles: options.config, live: options.live, minSeverity: options.minSeverity, toolVersion: VERSION });
-          if (format === 'sarif') {
-            const { renderAuditSarif } = await import('../../core/audit/render-sarif.js');
-            process.stdout.write(`${JSON.stringify(renderAuditSarif(report), null, 2)}\n`);
-          } else {
-            const { renderAuditText } = await import('../../core/audit/render-text.js');
-            output.data(report, () => renderAuditText(report));
+    .action(
+      async (
+        options: { live: boolean; minSeverity: (typeof SEVERITIES)[number]; config?: string[] },
+        command: Command,
+      ) => {
+        const output = outputFor(command);
+        const format = (command.optsWithGlobals() as { output?: string }).output ?? 'text';
+        await runCommand(output, async () => {
+          const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
+          const { auditFleet } = await import('../../audit/audit-fleet.js');
+          const { auditCouldNotRun } = await import('../../audit/audit-failure.js');
+          try {
+            const loaded = loadSiteSettings(globalOptions(command).settings);
+            output.step(
+              `auditing ${options.live ? 'the fleet (static and live)' : 'this host (static; --live probes etcd and the REST APIs)'} with ${loaded.source ?? 'default settings'}`,
+            );
+            const { report, exitCode } = await auditFleet({
+              settings: loaded.settings,
+              settingsSource: loaded.source,
+              configFiles: options.config,
+              live: options.live,
+              minSeverity: options.minSeverity,
+              toolVersion: VERSION,
+            });
+            if (format === 'sarif') {
+              const { renderAuditSarif } = await import('../../core/audit/render-sarif.js');
+              process.stdout.write(`${JSON.stringify(renderAuditSarif(report), null, 2)}\n`);
+            } else {
+              const { renderAuditText } = await import('../../core/audit/render-text.js');
+              output.data(report, () => renderAuditText(report));
+            }
+            return exitCode;
+          } catch (error) {
+            throw auditCouldNotRun(error);
           }
-          return exitCode;
-        } catch (error) {
-          throw auditCouldNotRun(error);
-        }
-      });
-    });
+        });
+      },
+    );
   withExamples(audit, [
-    { command: 'pgfleet audit', description: 'static audit of this host: settings, managed Patroni YAMLs, file modes, processes' },
-    { command: 'pgfleet audit --live', description: 'also probe etcd and every member\'s REST API' },
-    { command: 'pgfleet audit --live --min-severity warning', description: 'exit 0 only when nothing at warning or above remains (for CI or monitoring)' },
+    {
+      command: 'pgfleet audit',
+      description: 'static audit of this host: settings, managed Patroni YAMLs, file modes, processes',
+    },
+    { command: 'pgfleet audit --live', description: "also probe etcd and every member's REST API" },
+    {
+      command: 'pgfleet audit --live --min-severity warning',
+      description: 'exit 0 only when nothing at warning or above remains (for CI or monitoring)',
+    },
     { command: 'pgfleet --output sarif audit --live', description: 'SARIF 2.1.0 for code-scanning dashboards' },
-    { command: 'pgfleet --output json audit --config /etc/patroni/other.yaml', description: 'also audit a Patroni YAML pgfleet does not manage, as JSON (docs/audit-output.schema.json)' },
+    {
+      command: 'pgfleet --output json audit --config /etc/patroni/other.yaml',
+      description: 'also audit a Patroni YAML pgfleet does not manage, as JSON (docs/audit-output.schema.json)',
+    },
   ]);
 }

@@ -26,7 +26,13 @@ export function registerCompletionCommand(program: Command): void {
     });
   withExamples(completion, [
     { command: 'eval "$(pgfleet completion bash)"', description: 'enable completion in the current bash session' },
-    { command: 'pgfleet completion bash | sudo tee /etc/bash_completion.d/pgfleet >/dev/null', description: 'install it for every bash user (needs the bash-completion package)' },
-    { command: 'pgfleet completion zsh > "${fpath[1]}/_pgfleet"', description: 'install it for zsh (a directory on $fpath; restart zsh)' },
+    {
+      command: 'pgfleet completion bash | sudo tee /etc/bash_completion.d/pgfleet >/dev/null',
+      description: 'install it for every bash user (needs the bash-completion package)',
+    },
+    {
+      command: 'pgfleet completion zsh > "${fpath[1]}/_pgfleet"',
+      description: 'install it for zsh (a directory on $fpath; restart zsh)',
+    },
   ]);
 }

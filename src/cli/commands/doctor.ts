@@ -7,7 +7,9 @@ import { runCommand } from '../run-command.js';
 export function registerDoctorCommand(program: Command): void {
   const doctor = program
     .command('doctor')
-    .description('which settings file is used, which programs (etcd, patroni, postgres) are installed and in which versions, whether they work together, and what to install')
+    .description(
+      'which settings file is used, which programs (etcd, patroni, postgres) are installed and in which versions, whether they work together, and what to install',
+    )
     .action(async (_options: unknown, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
@@ -21,6 +23,9 @@ export function registerDoctorCommand(program: Command): void {
     });
   withExamples(doctor, [
     { command: 'pgfleet doctor', description: 'check this host before creating instances or a lab' },
-    { command: 'pgfleet --settings /etc/pgfleet/settings.yaml doctor --output json', description: 'the same for a given settings file, as JSON for a script' },
+    {
+      command: 'pgfleet --settings /etc/pgfleet/settings.yaml doctor --output json',
+      description: 'the same for a given settings file, as JSON for a script',
+    },
   ]);
 }

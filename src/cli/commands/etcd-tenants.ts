@@ -14,16 +14,34 @@ interface TargetOptions {
  * Patroni cluster on the shared etcd, on that cluster's prefix only.
  */
 export function registerEtcdTenantsCommands(etcd: Command): void {
-  const tenants = etcd.command('tenants').description('one etcd user and role per Patroni cluster, on its own prefix only: plan, apply, show, verify the isolation');
+  const tenants = etcd
+    .command('tenants')
+    .description(
+      'one etcd user and role per Patroni cluster, on its own prefix only: plan, apply, show, verify the isolation',
+    );
 
   /** Runs `work` with the tenancy target from the settings and an admin etcd client, always closed. */
-  const withTarget = async <T>(command: Command, options: TargetOptions, work: (target: import('../../tenancy/tenancy-target.js').TenancyTarget, admin: import('../../adapters/etcd/etcd-client.js').EtcdClient) => Promise<T>): Promise<T> => {
+  const withTarget = async <T>(
+    command: Command,
+    options: TargetOptions,
+    work: (
+      target: import('../../tenancy/tenancy-target.js').TenancyTarget,
+      admin: import('../../adapters/etcd/etcd-client.js').EtcdClient,
+    ) => Promise<T>,
+  ): Promise<T> => {
     const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
     const { tenancyTargetFromSettings } = await import('../../tenancy/tenancy-target.js');
     const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
     const settingsFile = (command.optsWithGlobals() as { settings?: string }).settings;
-    const target = await tenancyTargetFromSettings(loadSiteSettings(settingsFile).settings, { secretsDir: options.secretsDir, tenantsFile: options.tenantsFile });
-    const admin = new EtcdClient({ endpoints: target.access.endpoints, tls: target.access.tls, credentials: target.access.admin });
+    const target = await tenancyTargetFromSettings(loadSiteSettings(settingsFile).settings, {
+      secretsDir: options.secretsDir,
+      tenantsFile: options.tenantsFile,
+    });
+    const admin = new EtcdClient({
+      endpoints: target.access.endpoints,
+      tls: target.access.tls,
+      credentials: target.access.admin,
+    });
     try {
       return await work(target, admin);
     } finally {
@@ -32,13 +50,21 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
   };
   const targetOptions = (command: Command): Command =>
     command
-      .option('--secrets-dir <dir>', "directory of the tenants' password files, one 0600 file per user (default: tenancy.secrets_dir, else <prefix>/secrets)")
-      .option('--tenants-file <file>', 'YAML file listing extra tenants or overriding their names (default: tenancy.tenants_file)');
+      .option(
+        '--secrets-dir <dir>',
+        "directory of the tenants' password files, one 0600 file per user (default: tenancy.secrets_dir, else <prefix>/secrets)",
+      )
+      .option(
+        '--tenants-file <file>',
+        'YAML file listing extra tenants or overriding their names (default: tenancy.tenants_file)',
+      );
 
   targetOptions(
     tenants
       .command('plan')
-      .description('compare the desired tenants (managed clusters, clusters in the DCS, tenants file) with etcd and print the changes; exit 1 when changes are pending')
+      .description(
+        'compare the desired tenants (managed clusters, clusters in the DCS, tenants file) with etcd and print the changes; exit 1 when changes are pending',
+      )
       .option('--prune', 'also plan to delete orphan users and roles (named like tenants, no cluster uses them)'),
   ).action(async (options: TargetOptions & { prune?: boolean }, command: Command) => {
     const output = outputFor(command);
@@ -46,7 +72,9 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
       const { planTenancyFromEtcd } = await import('../../tenancy/tenancy-state.js');
       const { planView } = await import('../../core/tenancy/tenancy-plan.js');
       const { renderPlan } = await import('../../tenancy/tenancy-text.js');
-      const plan = await withTarget(command, options, (target, admin) => planTenancyFromEtcd(target, admin, { prune: options.prune }));
+      const plan = await withTarget(command, options, (target, admin) =>
+        planTenancyFromEtcd(target, admin, { prune: options.prune }),
+      );
       output.data(planView(plan), () => renderPlan(plan));
       return plan.actions.length > 0 ? ExitCode.findings : ExitCode.ok;
     });
@@ -55,9 +83,14 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
   targetOptions(
     tenants
       .command('apply')
-      .description('carry the plan out, idempotently: admin user first, then each tenant; new passwords go to 0600 files, existing files are reused, nothing is printed')
+      .description(
+        'carry the plan out, idempotently: admin user first, then each tenant; new passwords go to 0600 files, existing files are reused, nothing is printed',
+      )
       .option('--prune', 'also delete orphan users and roles')
-      .option('--reset-missing-passwords', 'with auth on, set new passwords on existing users that have no password file here (their members must then get the new files)'),
+      .option(
+        '--reset-missing-passwords',
+        'with auth on, set new passwords on existing users that have no password file here (their members must then get the new files)',
+      ),
   ).action(async (options: TargetOptions & { prune?: boolean; resetMissingPasswords?: boolean }, command: Command) => {
     const output = outputFor(command);
     await runCommand(output, async () => {
@@ -65,9 +98,16 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
       const { actionView, describeAction } = await import('../../core/tenancy/tenancy-plan.js');
       const { renderApply } = await import('../../tenancy/tenancy-text.js');
       const report = await withTarget(command, options, (target, admin) =>
-        applyTenancy(target, admin, { prune: options.prune, resetMissingPasswords: options.resetMissingPasswords, onAction: (action) => output.detail(`  ${describeAction(action)}`) }),
+        applyTenancy(target, admin, {
+          prune: options.prune,
+          resetMissingPasswords: options.resetMissingPasswords,
+          onAction: (action) => output.detail(`  ${describeAction(action)}`),
+        }),
       );
-      output.data({ applied: report.done.map(actionView), passwordsSynced: report.passwordsSynced, orphans: report.plan.orphans }, () => renderApply(report));
+      output.data(
+        { applied: report.done.map(actionView), passwordsSynced: report.passwordsSynced, orphans: report.plan.orphans },
+        () => renderApply(report),
+      );
     });
   });
 
@@ -84,7 +124,10 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
         const view = {
           authEnabled: snapshot.authEnabled,
           users: snapshot.users,
-          roles: snapshot.roles.map((role) => ({ name: role.name, permissions: role.permissions.map((p) => ({ permType: p.permType, range: formatRange(p) })) })),
+          roles: snapshot.roles.map((role) => ({
+            name: role.name,
+            permissions: role.permissions.map((p) => ({ permType: p.permType, range: formatRange(p) })),
+          })),
         };
         output.data(view, () => renderShow(snapshot));
       });
@@ -93,15 +136,22 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
   targetOptions(
     tenants
       .command('verify')
-      .description("prove the isolation: a static check over every role range, then, with auth on, each tenant with its own credentials uses its prefix and is denied in every other one and outside; exit 1 unless proven")
+      .description(
+        'prove the isolation: a static check over every role range, then, with auth on, each tenant with its own credentials uses its prefix and is denied in every other one and outside; exit 1 unless proven',
+      )
       .option('--concurrency <n>', 'tenants probed at once', integerOption(1, 64), 8)
-      .option('--static-only', 'only the static check over the role ranges (exit 0 when it finds nothing, even with auth off)'),
+      .option(
+        '--static-only',
+        'only the static check over the role ranges (exit 0 when it finds nothing, even with auth off)',
+      ),
   ).action(async (options: TargetOptions & { concurrency: number; staticOnly?: boolean }, command: Command) => {
     const output = outputFor(command);
     await runCommand(output, async () => {
       const { verifyTenancy } = await import('../../tenancy/tenancy-verify.js');
       const { renderVerify } = await import('../../tenancy/tenancy-text.js');
-      const report = await withTarget(command, options, (target, admin) => verifyTenancy(target, admin, { concurrency: options.concurrency, staticOnly: options.staticOnly }));
+      const report = await withTarget(command, options, (target, admin) =>
+        verifyTenancy(target, admin, { concurrency: options.concurrency, staticOnly: options.staticOnly }),
+      );
       output.data(report, () => renderVerify(report));
       return report.isolated ? ExitCode.ok : ExitCode.findings;
     });
@@ -109,18 +159,34 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
 
   withSubcommandExamples(tenants, 'plan', [
     { command: 'pgfleet etcd tenants plan', description: 'what apply would change; exit 1 when something is pending' },
-    { command: 'pgfleet --output json etcd tenants plan --prune', description: 'the same as JSON, orphan users and roles included' },
+    {
+      command: 'pgfleet --output json etcd tenants plan --prune',
+      description: 'the same as JSON, orphan users and roles included',
+    },
   ]);
   withSubcommandExamples(tenants, 'apply', [
-    { command: 'pgfleet etcd tenants apply', description: 'create root and every missing tenant; a second run changes nothing' },
-    { command: 'pgfleet etcd tenants apply --tenants-file ./tenants.yaml --secrets-dir /var/lib/pgfleet/secrets', description: 'with an explicit tenants file and secrets directory' },
+    {
+      command: 'pgfleet etcd tenants apply',
+      description: 'create root and every missing tenant; a second run changes nothing',
+    },
+    {
+      command: 'pgfleet etcd tenants apply --tenants-file ./tenants.yaml --secrets-dir /var/lib/pgfleet/secrets',
+      description: 'with an explicit tenants file and secrets directory',
+    },
   ]);
   withSubcommandExamples(tenants, 'show', [
     { command: 'pgfleet etcd tenants show', description: 'users, roles and decoded ranges as a table' },
     { command: 'pgfleet --output json etcd tenants show', description: 'the same as JSON' },
   ]);
   withSubcommandExamples(tenants, 'verify', [
-    { command: 'pgfleet etcd tenants verify', description: "static check, then the live proof with each tenant's own credentials (needs auth on)" },
-    { command: 'pgfleet etcd tenants verify --static-only', description: 'before auth is enabled: overlaps, missing trailing slashes, whole-keyspace ranges, tenants holding root' },
+    {
+      command: 'pgfleet etcd tenants verify',
+      description: "static check, then the live proof with each tenant's own credentials (needs auth on)",
+    },
+    {
+      command: 'pgfleet etcd tenants verify --static-only',
+      description:
+        'before auth is enabled: overlaps, missing trailing slashes, whole-keyspace ranges, tenants holding root',
+    },
   ]);
 }

@@ -28,7 +28,11 @@ API only after reaching etcd through them); all traffic is TLS once step 5 is do
  * http to https while etcd serves both.
  */
 export function registerEtcdTlsCommands(etcd: Command): void {
-  const tls = etcd.command('tls').description('switch a live fleet from etcd over http to etcd over https, one Patroni restart at a time, PostgreSQL untouched');
+  const tls = etcd
+    .command('tls')
+    .description(
+      'switch a live fleet from etcd over http to etcd over https, one Patroni restart at a time, PostgreSQL untouched',
+    );
 
   const fleetFromSettings = async (command: Command) => {
     const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
@@ -39,7 +43,9 @@ export function registerEtcdTlsCommands(etcd: Command): void {
 
   tls
     .command('status')
-    .description('etcd over https with the settings\' files, each member\'s protocol, what is still pending, the last migrate run')
+    .description(
+      "etcd over https with the settings' files, each member's protocol, what is still pending, the last migrate run",
+    )
     .action(async (_options: unknown, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
@@ -47,10 +53,19 @@ export function registerEtcdTlsCommands(etcd: Command): void {
         const status = await etcdTlsStatus(await fleetFromSettings(command));
         output.data(status, () =>
           [
-            ...status.endpoints.map((endpoint) => `${endpoint.ok ? 'ok  ' : 'FAIL'} ${endpoint.endpoint}: ${endpoint.detail}`),
-            ...status.members.map((member) => `  ${member.member}: ${member.onHttps === true ? 'https' : member.onHttps === false ? 'http' : 'unknown (another host, no record)'}${member.connection ? ` (${member.connection})` : ''}${member.migratedAt ? `, migrated ${member.migratedAt}` : ''}`),
-            status.pending.length ? `pending: ${status.pending.join(', ')} — keep etcd's http listener` : "every member is on https: etcd's http listener may go",
-            status.lastRun ? `last migrate run ${status.lastRun.id}: ${status.lastRun.phase} (started ${status.lastRun.startedAt})` : 'no migrate run recorded',
+            ...status.endpoints.map(
+              (endpoint) => `${endpoint.ok ? 'ok  ' : 'FAIL'} ${endpoint.endpoint}: ${endpoint.detail}`,
+            ),
+            ...status.members.map(
+              (member) =>
+                `  ${member.member}: ${member.onHttps === true ? 'https' : member.onHttps === false ? 'http' : 'unknown (another host, no record)'}${member.connection ? ` (${member.connection})` : ''}${member.migratedAt ? `, migrated ${member.migratedAt}` : ''}`,
+            ),
+            status.pending.length
+              ? `pending: ${status.pending.join(', ')} — keep etcd's http listener`
+              : "every member is on https: etcd's http listener may go",
+            status.lastRun
+              ? `last migrate run ${status.lastRun.id}: ${status.lastRun.phase} (started ${status.lastRun.startedAt})`
+              : 'no migrate run recorded',
           ].join('\n'),
         );
         return status.endpoints.every((endpoint) => endpoint.ok) ? 0 : 1;
@@ -59,9 +74,16 @@ export function registerEtcdTlsCommands(etcd: Command): void {
 
   tls
     .command('migrate')
-    .description('gates, then per cluster: pause, each member on this host gets https in its YAML and a Patroni restart (PostgreSQL keeps running), must write to the DCS again, resume; a member that does not come back is restored and the run stops')
+    .description(
+      'gates, then per cluster: pause, each member on this host gets https in its YAML and a Patroni restart (PostgreSQL keeps running), must write to the DCS again, resume; a member that does not come back is restored and the run stops',
+    )
     .option('--dry-run', 'show the gates and the order members would be moved in; change nothing')
-    .option('--member-timeout <seconds>', 'how long a restarted member has to answer and write to the DCS', integerOption(5, 600), 60)
+    .option(
+      '--member-timeout <seconds>',
+      'how long a restarted member has to answer and write to the DCS',
+      integerOption(5, 600),
+      60,
+    )
     .option('--skip-gates', 'DRILL ONLY: go on although gates failed, to watch a member fail and be restored')
     .addHelpText('after', FINAL_STEP_HELP)
     .action(async (options: { dryRun?: boolean; memberTimeout: number; skipGates?: boolean }, command: Command) => {
@@ -78,23 +100,43 @@ export function registerEtcdTlsCommands(etcd: Command): void {
         output.data(report, () => {
           if (report.outcome === 'planned') {
             return [
-              ...(report.gateFailures.length ? ['gates: REFUSED', ...report.gateFailures.map((failure) => `  - ${failure.message}`)] : ['gates: passed']),
-              ...report.plan.clusters.flatMap((cluster) => [`${cluster.cluster}:`, ...cluster.members.map((member) => `  ${member.member} (${member.role ?? '?'}): ${member.action}`)]),
+              ...(report.gateFailures.length
+                ? ['gates: REFUSED', ...report.gateFailures.map((failure) => `  - ${failure.message}`)]
+                : ['gates: passed']),
+              ...report.plan.clusters.flatMap((cluster) => [
+                `${cluster.cluster}:`,
+                ...cluster.members.map((member) => `  ${member.member} (${member.role ?? '?'}): ${member.action}`),
+              ]),
             ].join('\n');
           }
-          return [...report.members.map((member) => `  ${member.member}: ${member.outcome} (${member.detail})`), `next: ${report.nextStep}`].join('\n');
+          return [
+            ...report.members.map((member) => `  ${member.member}: ${member.outcome} (${member.detail})`),
+            `next: ${report.nextStep}`,
+          ].join('\n');
         });
         return report.outcome === 'planned' && report.gateFailures.length > 0 ? 1 : 0;
       });
     });
 
   withSubcommandExamples(tls, 'status', [
-    { command: 'pgfleet etcd tls status', description: 'which members are on https, which still need http, and the last run' },
+    {
+      command: 'pgfleet etcd tls status',
+      description: 'which members are on https, which still need http, and the last run',
+    },
     { command: 'pgfleet --output json etcd tls status', description: 'the same as JSON, for a script' },
   ]);
   withSubcommandExamples(tls, 'migrate', [
-    { command: 'pgfleet etcd tls migrate --dry-run', description: 'the gates and the order of the members, nothing changed' },
-    { command: 'pgfleet etcd tls migrate', description: 'move every member on this host to https, one Patroni restart at a time' },
-    { command: 'pgfleet etcd tls migrate --member-timeout 120', description: 'the same, giving each member up to 2 minutes to come back' },
+    {
+      command: 'pgfleet etcd tls migrate --dry-run',
+      description: 'the gates and the order of the members, nothing changed',
+    },
+    {
+      command: 'pgfleet etcd tls migrate',
+      description: 'move every member on this host to https, one Patroni restart at a time',
+    },
+    {
+      command: 'pgfleet etcd tls migrate --member-timeout 120',
+      description: 'the same, giving each member up to 2 minutes to come back',
+    },
   ]);
 }

@@ -14,7 +14,10 @@ export function registerHelpCommand(program: Command): void {
   const help = program
     .command('help')
     .description('explain a workflow (pgfleet help TOPIC) or show the help of a command (pgfleet help lab up)')
-    .argument('[topic-or-command...]', `a topic (${HELP_TOPICS.map((topic) => topic.name).join(', ')}) or a command path`)
+    .argument(
+      '[topic-or-command...]',
+      `a topic (${HELP_TOPICS.map((topic) => topic.name).join(', ')}) or a command path`,
+    )
     .action(async (names: string[], _options: unknown, command: Command) => {
       await runCommand(outputFor(command), async () => {
         if (names.length === 0) {
@@ -35,17 +38,30 @@ export function registerHelpCommand(program: Command): void {
         target.outputHelp();
       });
     });
-  withArgumentWords(help, () => [...HELP_TOPICS.map((topic) => topic.name), ...program.commands.map((sub) => sub.name())]);
+  withArgumentWords(help, () => [
+    ...HELP_TOPICS.map((topic) => topic.name),
+    ...program.commands.map((sub) => sub.name()),
+  ]);
   withExamples(help, [
-    { command: 'pgfleet help secure-existing-fleet', description: 'the guarded switch of a live fleet to etcd authentication, step by step' },
-    { command: 'pgfleet help etcd auth enforce', description: 'the help of one command (same as pgfleet etcd auth enforce --help)' },
+    {
+      command: 'pgfleet help secure-existing-fleet',
+      description: 'the guarded switch of a live fleet to etcd authentication, step by step',
+    },
+    {
+      command: 'pgfleet help etcd auth enforce',
+      description: 'the help of one command (same as pgfleet etcd auth enforce --help)',
+    },
   ]);
 }
 
 /** The topics list shown at the end of `pgfleet --help`. */
 export function helpTopicsText(): string {
   const width = Math.max(...HELP_TOPICS.map((topic) => topic.name.length));
-  return ['', 'Help topics (pgfleet help TOPIC):', ...HELP_TOPICS.map((topic) => `  ${topic.name.padEnd(width)}  ${topic.summary}`)].join('\n');
+  return [
+    '',
+    'Help topics (pgfleet help TOPIC):',
+    ...HELP_TOPICS.map((topic) => `  ${topic.name.padEnd(width)}  ${topic.summary}`),
+  ].join('\n');
 }
 
 async function unknownTopic(names: string[], level: Command, missing: string): Promise<Error> {
@@ -56,7 +72,9 @@ async function unknownTopic(names: string[], level: Command, missing: string): P
   const known = [...(atTop ? HELP_TOPICS.map((topic) => topic.name) : []), ...level.commands.map((sub) => sub.name())];
   const suggestion = closestName(missing, known);
   return new PgfleetError('UNKNOWN_HELP_TOPIC', `no help topic or command "${wanted}"`, {
-    hint: suggestion ? `did you mean "${[...pathOf(level), suggestion].join(' ')}"? (pgfleet help lists topics and commands)` : 'pgfleet help lists the topics and commands',
+    hint: suggestion
+      ? `did you mean "${[...pathOf(level), suggestion].join(' ')}"? (pgfleet help lists topics and commands)`
+      : 'pgfleet help lists the topics and commands',
   });
 }
 

@@ -3,7 +3,11 @@ import { globalOptions, integerOption, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import type { CliOutput } from '../cli-output.js';
 import { withSubcommandExamples } from '../command-examples.js';
-import { type PatroniInstanceOptionValues, patroniInstanceOptionList, patroniInstanceOptions } from './patroni-config.js';
+import {
+  type PatroniInstanceOptionValues,
+  patroniInstanceOptionList,
+  patroniInstanceOptions,
+} from './patroni-config.js';
 
 /** Environment variables that may hold a password instead of a file (never an argument). */
 const ETCD_PASSWORD_ENV = 'PGFLEET_PATRONI_ETCD_PASSWORD';
@@ -54,7 +58,10 @@ async function openInstance(command: Command, name: string) {
   return { site, instance: await loadManagedInstance(site, name) };
 }
 
-const progress = (output: CliOutput) => ({ onStep: (message: string) => output.step(message), onWarning: (message: string) => output.warn(message) });
+const progress = (output: CliOutput) => ({
+  onStep: (message: string) => output.step(message),
+  onWarning: (message: string) => output.warn(message),
+});
 
 /**
  * `pgfleet instance create|list|status|start|stop|restart|reload|alter|drop|logs|env`:
@@ -62,26 +69,64 @@ const progress = (output: CliOutput) => ({ onStep: (message: string) => output.s
  * pglift's instance commands with its Patroni plugin.
  */
 export function registerInstanceCommands(program: Command): void {
-  const instance = program.command('instance').description('Patroni-managed PostgreSQL instances on this host: create, operate, alter, drop');
-  const timeoutOption = (seconds: number): Option => new Option('--timeout <seconds>', 'bound on the wait for the REST API readiness (GET /readiness)').argParser(integerOption(5, 86_400)).default(seconds);
+  const instance = program
+    .command('instance')
+    .description('Patroni-managed PostgreSQL instances on this host: create, operate, alter, drop');
+  const timeoutOption = (seconds: number): Option =>
+    new Option('--timeout <seconds>', 'bound on the wait for the REST API readiness (GET /readiness)')
+      .argParser(integerOption(5, 86_400))
+      .default(seconds);
 
-  const create = instance.command('create').description('create an instance: pre-flight of its etcd credentials, Patroni YAML (0600), Patroni started; the first member of a cluster bootstraps it, the next ones join as replicas').argument('<name>', 'instance name (names its files)');
+  const create = instance
+    .command('create')
+    .description(
+      'create an instance: pre-flight of its etcd credentials, Patroni YAML (0600), Patroni started; the first member of a cluster bootstraps it, the next ones join as replicas',
+    )
+    .argument('<name>', 'instance name (names its files)');
   for (const option of patroniInstanceOptionList()) create.addOption(option);
   create
-    .option('--superuser-password-file <file>', "file (0600) with the cluster's superuser password (default: the one pgfleet keeps for the cluster, or a generated one)")
+    .option(
+      '--superuser-password-file <file>',
+      "file (0600) with the cluster's superuser password (default: the one pgfleet keeps for the cluster, or a generated one)",
+    )
     .option('--replication-password-file <file>', "file (0600) with the cluster's replication password (same default)")
     .option('--rewind-password-file <file>', "file (0600) with the cluster's pg_rewind user password (same default)")
-    .option('--parameter <name=value>', 'PostgreSQL parameter (repeatable); in dynamic mode it goes to bootstrap.dcs', collect, [])
-    .option('--hba-add <line>', 'pg_hba entry added to the defaults (repeatable); in dynamic mode it goes to bootstrap.dcs', collect, [])
-    .addOption(new Option('--service <kind>', 'how Patroni runs: a background process with a pid file and a log file, or a systemd unit (pgfleet-patroni@NAME)').choices(['background', 'systemd']).default('background'))
-    .option('--skip-preflight', 'DANGER: start Patroni without checking its etcd credentials first (loudly reported)', false)
+    .option(
+      '--parameter <name=value>',
+      'PostgreSQL parameter (repeatable); in dynamic mode it goes to bootstrap.dcs',
+      collect,
+      [],
+    )
+    .option(
+      '--hba-add <line>',
+      'pg_hba entry added to the defaults (repeatable); in dynamic mode it goes to bootstrap.dcs',
+      collect,
+      [],
+    )
+    .addOption(
+      new Option(
+        '--service <kind>',
+        'how Patroni runs: a background process with a pid file and a log file, or a systemd unit (pgfleet-patroni@NAME)',
+      )
+        .choices(['background', 'systemd'])
+        .default('background'),
+    )
+    .option(
+      '--skip-preflight',
+      'DANGER: start Patroni without checking its etcd credentials first (loudly reported)',
+      false,
+    )
     .addOption(timeoutOption(300))
-    .addHelpText('after', `\nThe etcd password may come from $${ETCD_PASSWORD_ENV} and the REST API password from $${RESTAPI_PASSWORD_ENV} instead of a file.`)
+    .addHelpText(
+      'after',
+      `\nThe etcd password may come from $${ETCD_PASSWORD_ENV} and the REST API password from $${RESTAPI_PASSWORD_ENV} instead of a file.`,
+    )
     .action(async (name: string, options: CreateOptions, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
         const { createInstance } = await import('../../instance/instance-create.js');
-        const { parseParameterAssignment, checkDistinctParameters } = await import('../../core/instance/postgresql-parameters.js');
+        const { parseParameterAssignment, checkDistinctParameters } =
+          await import('../../core/instance/postgresql-parameters.js');
         const { checkPgHbaLine } = await import('../../core/instance/pg-hba-lines.js');
         const { renderCreated } = await import('../../instance/instance-text.js');
         const parameters = options.parameter.map((text) => parseParameterAssignment(text));
@@ -96,10 +141,18 @@ export function registerInstanceCommands(program: Command): void {
           site,
           options: {
             ...patroniInstanceOptions(name, options),
-            ...(options.patroniEtcdPasswordFile === undefined && process.env[ETCD_PASSWORD_ENV] ? { patroniEtcdPasswordEnv: ETCD_PASSWORD_ENV } : {}),
-            ...(options.patroniRestapiAuthenticationPasswordFile === undefined && process.env[RESTAPI_PASSWORD_ENV] ? { patroniRestapiAuthenticationPasswordEnv: RESTAPI_PASSWORD_ENV } : {}),
+            ...(options.patroniEtcdPasswordFile === undefined && process.env[ETCD_PASSWORD_ENV]
+              ? { patroniEtcdPasswordEnv: ETCD_PASSWORD_ENV }
+              : {}),
+            ...(options.patroniRestapiAuthenticationPasswordFile === undefined && process.env[RESTAPI_PASSWORD_ENV]
+              ? { patroniRestapiAuthenticationPasswordEnv: RESTAPI_PASSWORD_ENV }
+              : {}),
           },
-          roleFiles: { superuser: options.superuserPasswordFile, replication: options.replicationPasswordFile, rewind: options.rewindPasswordFile },
+          roleFiles: {
+            superuser: options.superuserPasswordFile,
+            replication: options.replicationPasswordFile,
+            rewind: options.rewindPasswordFile,
+          },
           parameters,
           extraPgHba: options.hbaAdd.map((line) => checkPgHbaLine(line, '--hba-add')),
           service: options.service,
@@ -130,7 +183,9 @@ export function registerInstanceCommands(program: Command): void {
 
   instance
     .command('status')
-    .description('Patroni state, role, timeline, lag, pending restart and pause of an instance, and every member of its cluster')
+    .description(
+      'Patroni state, role, timeline, lag, pending restart and pause of an instance, and every member of its cluster',
+    )
     .argument('<name>', 'instance name')
     .action(async (name: string, _options: unknown, command: Command) => {
       const output = outputFor(command);
@@ -153,8 +208,14 @@ export function registerInstanceCommands(program: Command): void {
       await runCommand(output, async () => {
         const { startInstance } = await import('../../instance/instance-lifecycle.js');
         const { site, instance: target } = await openInstance(command, name);
-        const started = await startInstance(site, target, { timeoutMs: options.timeout * 1000, onState: (state) => output.step(`  Patroni: ${state}`) });
-        output.data(started, () => `${name}: ${started.alreadyRunning ? 'already running' : 'started'}, ${started.role}, ${started.state}`);
+        const started = await startInstance(site, target, {
+          timeoutMs: options.timeout * 1000,
+          onState: (state) => output.step(`  Patroni: ${state}`),
+        });
+        output.data(
+          started,
+          () => `${name}: ${started.alreadyRunning ? 'already running' : 'started'}, ${started.role}, ${started.state}`,
+        );
       });
     });
 
@@ -174,28 +235,50 @@ export function registerInstanceCommands(program: Command): void {
 
   instance
     .command('restart')
-    .description('restart PostgreSQL through Patroni (POST /restart); --pending: every member of the cluster waiting for a restart; --patroni: the Patroni daemon itself')
+    .description(
+      'restart PostgreSQL through Patroni (POST /restart); --pending: every member of the cluster waiting for a restart; --patroni: the Patroni daemon itself',
+    )
     .argument('<name>', 'instance name')
-    .option('--pending', 'restart every member of the cluster whose pending_restart is set, replicas first, leader last', false)
-    .option('--patroni', 'restart the Patroni daemon (needed after changing etcd hosts, protocol or certificates); PostgreSQL restarts with it', false)
+    .option(
+      '--pending',
+      'restart every member of the cluster whose pending_restart is set, replicas first, leader last',
+      false,
+    )
+    .option(
+      '--patroni',
+      'restart the Patroni daemon (needed after changing etcd hosts, protocol or certificates); PostgreSQL restarts with it',
+      false,
+    )
     .addOption(timeoutOption(120))
-    .action(async (name: string, options: { pending: boolean; patroni: boolean; timeout: number }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { PgfleetError } = await import('../../core/errors.js');
-        if (options.pending && options.patroni) throw new PgfleetError('USAGE', '--pending and --patroni cannot go together', { hint: 'restart the Patroni daemon, or the members with a pending restart, not both at once' });
-        const lifecycle = await import('../../instance/instance-lifecycle.js');
-        const { renderRestarted } = await import('../../instance/instance-text.js');
-        const { site, instance: target } = await openInstance(command, name);
-        if (options.patroni) {
-          const restarted = await lifecycle.restartPatroniDaemon(site, target, { timeoutMs: options.timeout * 1000, onState: (state) => output.step(`  Patroni: ${state}`) });
-          output.data(restarted, () => `${name}: Patroni restarted, ${restarted.role}, ${restarted.state}`);
-          return;
-        }
-        const members = await lifecycle.restartPostgresql(target, { pending: options.pending, timeoutMs: options.timeout * 1000, onStep: (m) => output.step(m) });
-        output.data({ name, members }, () => renderRestarted(name, members));
-      });
-    });
+    .action(
+      async (name: string, options: { pending: boolean; patroni: boolean; timeout: number }, command: Command) => {
+        const output = outputFor(command);
+        await runCommand(output, async () => {
+          const { PgfleetError } = await import('../../core/errors.js');
+          if (options.pending && options.patroni)
+            throw new PgfleetError('USAGE', '--pending and --patroni cannot go together', {
+              hint: 'restart the Patroni daemon, or the members with a pending restart, not both at once',
+            });
+          const lifecycle = await import('../../instance/instance-lifecycle.js');
+          const { renderRestarted } = await import('../../instance/instance-text.js');
+          const { site, instance: target } = await openInstance(command, name);
+          if (options.patroni) {
+            const restarted = await lifecycle.restartPatroniDaemon(site, target, {
+              timeoutMs: options.timeout * 1000,
+              onState: (state) => output.step(`  Patroni: ${state}`),
+            });
+            output.data(restarted, () => `${name}: Patroni restarted, ${restarted.role}, ${restarted.state}`);
+            return;
+          }
+          const members = await lifecycle.restartPostgresql(target, {
+            pending: options.pending,
+            timeoutMs: options.timeout * 1000,
+            onStep: (m) => output.step(m),
+          });
+          output.data({ name, members }, () => renderRestarted(name, members));
+        });
+      },
+    );
 
   instance
     .command('reload')
@@ -213,44 +296,88 @@ export function registerInstanceCommands(program: Command): void {
 
   instance
     .command('alter')
-    .description('change parameters, pg_hba, credentials or REST API addresses: local mode rewrites the YAML (0600) and reloads; dynamic mode uses PATCH /config; says when a restart is needed')
+    .description(
+      'change parameters, pg_hba, credentials or REST API addresses: local mode rewrites the YAML (0600) and reloads; dynamic mode uses PATCH /config; says when a restart is needed',
+    )
     .argument('<name>', 'instance name')
     .option('--parameter <name=value>', 'set a PostgreSQL parameter (repeatable)', collect, [])
     .option('--reset-parameter <name>', 'remove a PostgreSQL parameter, back to its default (repeatable)', collect, [])
     .option('--hba-add <line>', 'add a pg_hba entry at the end (repeatable)', collect, [])
     .option('--hba-remove <line>', 'remove a pg_hba entry (repeatable)', collect, [])
     .option('--patroni-etcd-username <name>', 'new etcd user of the instance (checked by the pre-flight first)')
-    .option('--patroni-etcd-password-file <file>', `file (0600) holding the new etcd password (or $${ETCD_PASSWORD_ENV})`)
+    .option(
+      '--patroni-etcd-password-file <file>',
+      `file (0600) holding the new etcd password (or $${ETCD_PASSWORD_ENV})`,
+    )
     .option('--patroni-restapi-authentication-username <name>', 'new REST API basic-auth user')
-    .option('--patroni-restapi-authentication-password-file <file>', `file (0600) holding the new REST API password (or $${RESTAPI_PASSWORD_ENV})`)
+    .option(
+      '--patroni-restapi-authentication-password-file <file>',
+      `file (0600) holding the new REST API password (or $${RESTAPI_PASSWORD_ENV})`,
+    )
     .option('--remove-patroni-restapi-authentication', 'remove the REST API basic auth', false)
     .option('--patroni-restapi-listen <host:port>', 'new REST API bind address (applied on reload)')
     .option('--patroni-restapi-connect-address <host:port>', 'new REST API address other members use')
-    .option('--apply-settings', 'rewrite the keys that come from the site settings (etcd hosts, protocol and TLS; REST API and ctl TLS; watchdog; use_pg_rewind) from the current settings', false)
-    .option('--skip-preflight', 'DANGER: change the etcd credentials without checking them first (loudly reported)', false)
+    .option(
+      '--apply-settings',
+      'rewrite the keys that come from the site settings (etcd hosts, protocol and TLS; REST API and ctl TLS; watchdog; use_pg_rewind) from the current settings',
+      false,
+    )
+    .option(
+      '--skip-preflight',
+      'DANGER: change the etcd credentials without checking them first (loudly reported)',
+      false,
+    )
     .option('--dry-run', 'show the changes, apply nothing', false)
     .option('--no-wait', "do not wait for Patroni's next cycle to report members with a pending restart")
     .action(async (name: string, options: AlterOptions, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
         const { PgfleetError } = await import('../../core/errors.js');
-        const { parseParameterAssignment, checkParameterName, checkDistinctParameters } = await import('../../core/instance/postgresql-parameters.js');
+        const { parseParameterAssignment, checkParameterName, checkDistinctParameters } =
+          await import('../../core/instance/postgresql-parameters.js');
         const { checkPgHbaLine } = await import('../../core/instance/pg-hba-lines.js');
         const { alterInstance } = await import('../../instance/instance-alter.js');
         const { renderAlter } = await import('../../instance/instance-text.js');
         const setParameters = options.parameter.map((text) => parseParameterAssignment(text));
         const resetParameters = options.resetParameter.map((text) => checkParameterName(text, '--reset-parameter'));
         checkDistinctParameters(setParameters, resetParameters);
-        const passwordSource = (username: string | undefined, file: string | undefined, env: string, fileOption: string, userOption: string) => {
+        const passwordSource = (
+          username: string | undefined,
+          file: string | undefined,
+          env: string,
+          fileOption: string,
+          userOption: string,
+        ) => {
           if (username === undefined) {
-            if (file !== undefined) throw new PgfleetError('INSTANCE_OPTION_MISSING_USERNAME', `${fileOption} is given without ${userOption}`, { hint: `give ${userOption} NAME as well` });
+            if (file !== undefined)
+              throw new PgfleetError(
+                'INSTANCE_OPTION_MISSING_USERNAME',
+                `${fileOption} is given without ${userOption}`,
+                { hint: `give ${userOption} NAME as well` },
+              );
             return undefined;
           }
-          if (file === undefined && !process.env[env]) throw new PgfleetError('INSTANCE_OPTION_MISSING_PASSWORD_FILE', `${userOption} is given without ${fileOption}`, { hint: `give ${fileOption} FILE (a 0600 file), or set $${env}` });
+          if (file === undefined && !process.env[env])
+            throw new PgfleetError(
+              'INSTANCE_OPTION_MISSING_PASSWORD_FILE',
+              `${userOption} is given without ${fileOption}`,
+              { hint: `give ${fileOption} FILE (a 0600 file), or set $${env}` },
+            );
           return { username, file, env: file === undefined ? env : undefined };
         };
-        const restapi = passwordSource(options.patroniRestapiAuthenticationUsername, options.patroniRestapiAuthenticationPasswordFile, RESTAPI_PASSWORD_ENV, '--patroni-restapi-authentication-password-file', '--patroni-restapi-authentication-username');
-        if (restapi && options.removePatroniRestapiAuthentication) throw new PgfleetError('USAGE', '--remove-patroni-restapi-authentication and new REST API credentials cannot go together', { hint: 'give one or the other' });
+        const restapi = passwordSource(
+          options.patroniRestapiAuthenticationUsername,
+          options.patroniRestapiAuthenticationPasswordFile,
+          RESTAPI_PASSWORD_ENV,
+          '--patroni-restapi-authentication-password-file',
+          '--patroni-restapi-authentication-username',
+        );
+        if (restapi && options.removePatroniRestapiAuthentication)
+          throw new PgfleetError(
+            'USAGE',
+            '--remove-patroni-restapi-authentication and new REST API credentials cannot go together',
+            { hint: 'give one or the other' },
+          );
         const { site, instance: target } = await openInstance(command, name);
         const result = await alterInstance(site, target, {
           changes: {
@@ -261,7 +388,13 @@ export function registerInstanceCommands(program: Command): void {
             restapiListen: options.patroniRestapiListen,
             restapiConnectAddress: options.patroniRestapiConnectAddress,
           },
-          etcd: passwordSource(options.patroniEtcdUsername, options.patroniEtcdPasswordFile, ETCD_PASSWORD_ENV, '--patroni-etcd-password-file', '--patroni-etcd-username'),
+          etcd: passwordSource(
+            options.patroniEtcdUsername,
+            options.patroniEtcdPasswordFile,
+            ETCD_PASSWORD_ENV,
+            '--patroni-etcd-password-file',
+            '--patroni-etcd-username',
+          ),
           restapiAuthentication: options.removePatroniRestapiAuthentication ? null : restapi,
           applySettings: options.applySettings,
           skipPreflight: options.skipPreflight,
@@ -275,7 +408,9 @@ export function registerInstanceCommands(program: Command): void {
 
   instance
     .command('drop')
-    .description("stop an instance and remove its files; the last member of a cluster needs --force, which also removes the cluster's keys from etcd")
+    .description(
+      "stop an instance and remove its files; the last member of a cluster needs --force, which also removes the cluster's keys from etcd",
+    )
     .argument('<name>', 'instance name')
     .option('--force', "drop the last member of a cluster too, and remove the cluster's keys from etcd", false)
     .action(async (name: string, options: { force: boolean }, command: Command) => {
@@ -291,7 +426,9 @@ export function registerInstanceCommands(program: Command): void {
 
   instance
     .command('logs')
-    .description("the last lines of an instance's Patroni log (its file, or its systemd journal); --follow to keep printing")
+    .description(
+      "the last lines of an instance's Patroni log (its file, or its systemd journal); --follow to keep printing",
+    )
     .argument('<name>', 'instance name')
     .option('-n, --lines <n>', 'how many lines', integerOption(1, 100_000), 50)
     .option('-f, --follow', 'keep printing new lines until Ctrl-C (text output only)', false)
@@ -312,7 +449,9 @@ export function registerInstanceCommands(program: Command): void {
 
   instance
     .command('env')
-    .description('print shell exports for an instance (PATRONICTL_CONFIG_FILE, PGDATA, PGHOST, PGPORT, PGUSER): eval "$(pgfleet instance env NAME)"')
+    .description(
+      'print shell exports for an instance (PATRONICTL_CONFIG_FILE, PGDATA, PGHOST, PGPORT, PGUSER): eval "$(pgfleet instance env NAME)"',
+    )
     .argument('<name>', 'instance name')
     .action(async (name: string, _options: unknown, command: Command) => {
       const output = outputFor(command);
@@ -325,45 +464,93 @@ export function registerInstanceCommands(program: Command): void {
     });
 
   withSubcommandExamples(instance, 'create', [
-    { command: 'pgfleet instance create main --patroni-cluster alpha --patroni-node alpha-1', description: 'the first member of cluster alpha: bootstraps it (open etcd from the settings)' },
     {
-      command: 'pgfleet instance create main --patroni-cluster alpha --patroni-node alpha-2 --patroni-etcd-username patroni-alpha --patroni-etcd-password-file /var/lib/pgfleet/secrets/patroni-alpha.password --replication-password-file /root/alpha-replication.password --superuser-password-file /root/alpha-superuser.password --rewind-password-file /root/alpha-rewind.password',
-      description: "a second member on another host, with the cluster's etcd tenant and role passwords: joins as a replica",
+      command: 'pgfleet instance create main --patroni-cluster alpha --patroni-node alpha-1',
+      description: 'the first member of cluster alpha: bootstraps it (open etcd from the settings)',
     },
-    { command: 'pgfleet instance create main --patroni-cluster alpha --port 5433 --parameter work_mem=16MB --service systemd', description: 'on another port, with a parameter, run by systemd (pgfleet-patroni@main)' },
+    {
+      command:
+        'pgfleet instance create main --patroni-cluster alpha --patroni-node alpha-2 --patroni-etcd-username patroni-alpha --patroni-etcd-password-file /var/lib/pgfleet/secrets/patroni-alpha.password --replication-password-file /root/alpha-replication.password --superuser-password-file /root/alpha-superuser.password --rewind-password-file /root/alpha-rewind.password',
+      description:
+        "a second member on another host, with the cluster's etcd tenant and role passwords: joins as a replica",
+    },
+    {
+      command:
+        'pgfleet instance create main --patroni-cluster alpha --port 5433 --parameter work_mem=16MB --service systemd',
+      description: 'on another port, with a parameter, run by systemd (pgfleet-patroni@main)',
+    },
   ]);
   withSubcommandExamples(instance, 'list', [
-    { command: 'pgfleet instance list', description: 'every instance of this host, with its Patroni process, role and state' },
+    {
+      command: 'pgfleet instance list',
+      description: 'every instance of this host, with its Patroni process, role and state',
+    },
     { command: 'pgfleet --output json instance list', description: 'the same as JSON' },
   ]);
   withSubcommandExamples(instance, 'status', [
-    { command: 'pgfleet instance status main', description: 'state, role, timeline, lag, pending restart, pause, and the members of its cluster' },
+    {
+      command: 'pgfleet instance status main',
+      description: 'state, role, timeline, lag, pending restart, pause, and the members of its cluster',
+    },
     { command: 'pgfleet --output json instance status main', description: 'the same as JSON' },
   ]);
-  withSubcommandExamples(instance, 'start', [{ command: 'pgfleet instance start main', description: 'start it and wait until its REST API says ready' }]);
-  withSubcommandExamples(instance, 'stop', [{ command: 'pgfleet instance stop main', description: 'stop Patroni and PostgreSQL' }]);
+  withSubcommandExamples(instance, 'start', [
+    { command: 'pgfleet instance start main', description: 'start it and wait until its REST API says ready' },
+  ]);
+  withSubcommandExamples(instance, 'stop', [
+    { command: 'pgfleet instance stop main', description: 'stop Patroni and PostgreSQL' },
+  ]);
   withSubcommandExamples(instance, 'restart', [
     { command: 'pgfleet instance restart main', description: 'restart PostgreSQL of this member through Patroni' },
-    { command: 'pgfleet instance restart main --pending', description: 'restart every member of the cluster with a pending restart (e.g. after max_connections changed)' },
-    { command: 'pgfleet instance restart main --patroni', description: 'restart the Patroni daemon (after an etcd hosts or TLS change)' },
+    {
+      command: 'pgfleet instance restart main --pending',
+      description: 'restart every member of the cluster with a pending restart (e.g. after max_connections changed)',
+    },
+    {
+      command: 'pgfleet instance restart main --patroni',
+      description: 'restart the Patroni daemon (after an etcd hosts or TLS change)',
+    },
   ]);
-  withSubcommandExamples(instance, 'reload', [{ command: 'pgfleet instance reload main', description: 'Patroni re-reads its YAML' }]);
+  withSubcommandExamples(instance, 'reload', [
+    { command: 'pgfleet instance reload main', description: 'Patroni re-reads its YAML' },
+  ]);
   withSubcommandExamples(instance, 'alter', [
-    { command: 'pgfleet instance alter main --parameter work_mem=32MB --hba-add "host app app 10.0.0.0/24 scram-sha-256"', description: 'a parameter and a pg_hba entry (YAML + reload, or PATCH /config in dynamic mode)' },
-    { command: 'pgfleet instance alter main --parameter max_connections=200', description: 'a parameter read from the DCS only: PATCH /config, then it reports the members with a pending restart' },
-    { command: 'pgfleet instance alter main --patroni-etcd-username patroni-alpha --patroni-etcd-password-file /var/lib/pgfleet/secrets/patroni-alpha.password', description: 'new etcd credentials, checked by the pre-flight before the YAML changes' },
-    { command: 'pgfleet instance alter main --apply-settings --dry-run', description: 'what the current site settings would change (etcd hosts, TLS...), without applying it' },
+    {
+      command:
+        'pgfleet instance alter main --parameter work_mem=32MB --hba-add "host app app 10.0.0.0/24 scram-sha-256"',
+      description: 'a parameter and a pg_hba entry (YAML + reload, or PATCH /config in dynamic mode)',
+    },
+    {
+      command: 'pgfleet instance alter main --parameter max_connections=200',
+      description:
+        'a parameter read from the DCS only: PATCH /config, then it reports the members with a pending restart',
+    },
+    {
+      command:
+        'pgfleet instance alter main --patroni-etcd-username patroni-alpha --patroni-etcd-password-file /var/lib/pgfleet/secrets/patroni-alpha.password',
+      description: 'new etcd credentials, checked by the pre-flight before the YAML changes',
+    },
+    {
+      command: 'pgfleet instance alter main --apply-settings --dry-run',
+      description: 'what the current site settings would change (etcd hosts, TLS...), without applying it',
+    },
   ]);
   withSubcommandExamples(instance, 'drop', [
     { command: 'pgfleet instance drop main', description: 'drop a member; refused for the last member of its cluster' },
-    { command: 'pgfleet instance drop main --force', description: "drop the last member and remove its cluster's keys from etcd" },
+    {
+      command: 'pgfleet instance drop main --force',
+      description: "drop the last member and remove its cluster's keys from etcd",
+    },
   ]);
   withSubcommandExamples(instance, 'logs', [
     { command: 'pgfleet instance logs main --lines 100', description: 'the last 100 lines of its Patroni log' },
     { command: 'pgfleet instance logs main --follow', description: 'keep printing new lines until Ctrl-C' },
   ]);
   withSubcommandExamples(instance, 'env', [
-    { command: 'eval "$(pgfleet instance env main)"', description: 'point patronictl, psql and pg_ctl at instance main in this shell' },
+    {
+      command: 'eval "$(pgfleet instance env main)"',
+      description: 'point patronictl, psql and pg_ctl at instance main in this shell',
+    },
     { command: 'pgfleet --output json instance env main', description: 'the variables as JSON' },
   ]);
 }

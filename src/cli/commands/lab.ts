@@ -9,11 +9,17 @@ export function registerLabCommands(program: Command): void {
     .command('lab')
     .description('run the real stack (etcd, Patroni, PostgreSQL) on 127.0.0.1 for demos, tests and benchmarks');
 
-  const dirOption = (): Option => new Option('--dir <dir>', 'lab directory (default: $PGFLEET_LAB_DIR, which `pgfleet lab env` exports, else $XDG_STATE_HOME/pgfleet/lab, ~/.local/state/pgfleet/lab, or /var/lib/pgfleet/lab as root)');
+  const dirOption = (): Option =>
+    new Option(
+      '--dir <dir>',
+      'lab directory (default: $PGFLEET_LAB_DIR, which `pgfleet lab env` exports, else $XDG_STATE_HOME/pgfleet/lab, ~/.local/state/pgfleet/lab, or /var/lib/pgfleet/lab as root)',
+    );
 
   lab
     .command('up')
-    .description('start etcd and Patroni clusters with PostgreSQL; returns when every cluster has a leader and streaming replicas')
+    .description(
+      'start etcd and Patroni clusters with PostgreSQL; returns when every cluster has a leader and streaming replicas',
+    )
     .option('--clusters <n>', 'number of Patroni clusters', integerOption(1, 20), 2)
     .option('--nodes <n>', 'nodes per cluster', integerOption(1, 5), 2)
     .option('--etcd-members <n>', 'etcd members', integerOption(1, 5), 3)
@@ -21,40 +27,72 @@ export function registerLabCommands(program: Command): void {
     .option('--scopes <list>', 'comma-separated cluster names (default: alpha, beta, ...)')
     .option('--timeout <seconds>', 'hard limit for the start-up', integerOption(10, 3600), 180)
     .addOption(
-      new Option('--etcd-tls [mode]', 'etcd over TLS with client certificates (issued with pgfleet pki): "https" (the default when given alone) serves https only; "dual" serves http and https with the nodes still on http, to drill `pgfleet etcd tls migrate`')
+      new Option(
+        '--etcd-tls [mode]',
+        'etcd over TLS with client certificates (issued with pgfleet pki): "https" (the default when given alone) serves https only; "dual" serves http and https with the nodes still on http, to drill `pgfleet etcd tls migrate`',
+      )
         .choices(['https', 'dual'])
         .preset('https'),
     )
     .addOption(dirOption())
-    .action(async (options: { clusters: number; nodes: number; etcdMembers: number; basePort?: number; scopes?: string; timeout: number; dir?: string; etcdTls?: 'https' | 'dual' }, command: Command) => {
-      const output = outputFor(command);
-      // Ctrl-C (or SIGTERM) during the start: labUp stops what it started and removes the lab directory, then exits 130.
-      await whileInterruptible(output, { later: 'still stopping the lab processes started so far; a moment' }, (signal) =>
-        runCommand(output, async () => {
-          const { labUp } = await import('../../lab/lab-up.js');
-          const { labPortCount } = await import('../../core/lab/lab-topology.js');
-          const { findFreePortRange } = await import('../../adapters/process/port-probe.js');
-          const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options)));
-          const result = await labUp({
-            signal,
-            clusters: options.clusters,
-            nodes: options.nodes,
-            etcdMembers: options.etcdMembers,
-            basePort,
-            scopes: options.scopes?.split(',').map((scope) => scope.trim()),
-            dir: options.dir,
-            etcdTls: options.etcdTls ?? 'off',
-            timeoutMs: options.timeout * 1000,
-            onProgress: (message, transient) => (transient ? output.progress(message) : output.step(message)),
-          });
-          output.endProgress();
-          output.data(
-            { dir: result.state.dir, elapsedMs: result.elapsedMs, settingsFile: result.state.settingsFile, clusters: result.readiness.map((r) => ({ scope: r.scope, leader: r.leader, streaming: r.streaming })) },
-            () => [`lab ready in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.state.dir}`, ...result.readiness.map((r) => `  ${r.scope}: leader ${r.leader}, streaming: ${r.streaming.join(', ') || 'none'}`), `use it with: eval "$(pgfleet lab env --dir ${result.state.dir})"`].join('\n'),
-          );
-        }),
-      );
-    });
+    .action(
+      async (
+        options: {
+          clusters: number;
+          nodes: number;
+          etcdMembers: number;
+          basePort?: number;
+          scopes?: string;
+          timeout: number;
+          dir?: string;
+          etcdTls?: 'https' | 'dual';
+        },
+        command: Command,
+      ) => {
+        const output = outputFor(command);
+        // Ctrl-C (or SIGTERM) during the start: labUp stops what it started and removes the lab directory, then exits 130.
+        await whileInterruptible(
+          output,
+          { later: 'still stopping the lab processes started so far; a moment' },
+          (signal) =>
+            runCommand(output, async () => {
+              const { labUp } = await import('../../lab/lab-up.js');
+              const { labPortCount } = await import('../../core/lab/lab-topology.js');
+              const { findFreePortRange } = await import('../../adapters/process/port-probe.js');
+              const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options)));
+              const result = await labUp({
+                signal,
+                clusters: options.clusters,
+                nodes: options.nodes,
+                etcdMembers: options.etcdMembers,
+                basePort,
+                scopes: options.scopes?.split(',').map((scope) => scope.trim()),
+                dir: options.dir,
+                etcdTls: options.etcdTls ?? 'off',
+                timeoutMs: options.timeout * 1000,
+                onProgress: (message, transient) => (transient ? output.progress(message) : output.step(message)),
+              });
+              output.endProgress();
+              output.data(
+                {
+                  dir: result.state.dir,
+                  elapsedMs: result.elapsedMs,
+                  settingsFile: result.state.settingsFile,
+                  clusters: result.readiness.map((r) => ({ scope: r.scope, leader: r.leader, streaming: r.streaming })),
+                },
+                () =>
+                  [
+                    `lab ready in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.state.dir}`,
+                    ...result.readiness.map(
+                      (r) => `  ${r.scope}: leader ${r.leader}, streaming: ${r.streaming.join(', ') || 'none'}`,
+                    ),
+                    `use it with: eval "$(pgfleet lab env --dir ${result.state.dir})"`,
+                  ].join('\n'),
+              );
+            }),
+        );
+      },
+    );
 
   lab
     .command('status')
@@ -96,7 +134,11 @@ export function registerLabCommands(program: Command): void {
         const { labDown } = await import('../../lab/lab-down.js');
         const { defaultLabDir } = await import('../../lab/lab-state.js');
         const result = await labDown(options.dir ?? defaultLabDir());
-        output.data(result, () => (result.existed ? `lab stopped (${result.stopped.length} processes) and ${result.dir} removed` : `no lab at ${result.dir}: nothing to do`));
+        output.data(result, () =>
+          result.existed
+            ? `lab stopped (${result.stopped.length} processes) and ${result.dir} removed`
+            : `no lab at ${result.dir}: nothing to do`,
+        );
       });
     });
 
@@ -108,7 +150,9 @@ export function registerLabCommands(program: Command): void {
   };
 
   type StoryOptions = { keep: boolean; basePort?: number; dir?: string };
-  type Story = (options: StoryOptions & { narrator: Awaited<ReturnType<typeof narratorFor>>; signal: AbortSignal }) => Promise<{ summary: string[]; kept: boolean; dir: string }>;
+  type Story = (
+    options: StoryOptions & { narrator: Awaited<ReturnType<typeof narratorFor>>; signal: AbortSignal },
+  ) => Promise<{ summary: string[]; kept: boolean; dir: string }>;
   /**
    * A narrated story on a lab (demo, replay-outage), ending with its summary.
    * Ctrl-C (or SIGTERM) stops it and cleans up (the story takes down a lab it
@@ -117,13 +161,16 @@ export function registerLabCommands(program: Command): void {
    */
   const storyAction = (load: () => Promise<Story>) => async (options: StoryOptions, command: Command) => {
     const output = outputFor(command);
-    const interrupted = await whileInterruptible(output, { first: 'interrupted: stopping the story and cleaning up', later: 'still cleaning up; a moment' }, (signal) =>
-      runCommand(output, async () => {
-        const story = await load();
-        const narrator = await narratorFor(output);
-        const result = await story({ ...options, narrator, signal });
-        narrator.summary(result.summary, `lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}`);
-      }),
+    const interrupted = await whileInterruptible(
+      output,
+      { first: 'interrupted: stopping the story and cleaning up', later: 'still cleaning up; a moment' },
+      (signal) =>
+        runCommand(output, async () => {
+          const story = await load();
+          const narrator = await narratorFor(output);
+          const result = await story({ ...options, narrator, signal });
+          narrator.summary(result.summary, `lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}`);
+        }),
     );
     // The abandoned step may still hold timers or sockets: do not wait for them.
     if (interrupted) process.exit(process.exitCode ?? 130);
@@ -131,21 +178,34 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('etcd-https-only')
-    .description("last step of the TLS migration drill: restart each etcd member without its plain-http listener, one at a time, keeping quorum (refused while a node still uses http)")
+    .description(
+      'last step of the TLS migration drill: restart each etcd member without its plain-http listener, one at a time, keeping quorum (refused while a node still uses http)',
+    )
     .addOption(dirOption())
     .action(async (options: { dir?: string }, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
         const { labEtcdHttpsOnly } = await import('../../lab/lab-etcd-https-only.js');
         const { defaultLabDir } = await import('../../lab/lab-state.js');
-        const result = await labEtcdHttpsOnly(options.dir ?? defaultLabDir(), { onProgress: (message) => output.step(message) });
-        output.data(result, () => [...result.members.map((member) => `  ${member.name}: https only, healthy after ${member.healthyAfterMs} ms`), `etcd serves https only; http ports ${result.closedHttpPorts.join(', ')} closed`].join('\n'));
+        const result = await labEtcdHttpsOnly(options.dir ?? defaultLabDir(), {
+          onProgress: (message) => output.step(message),
+        });
+        output.data(result, () =>
+          [
+            ...result.members.map(
+              (member) => `  ${member.name}: https only, healthy after ${member.healthyAfterMs} ms`,
+            ),
+            `etcd serves https only; http ports ${result.closedHttpPorts.join(', ')} closed`,
+          ].join('\n'),
+        );
       });
     });
 
   lab
     .command('demo')
-    .description('the main demo: secure an open fleet of 3 clusters while applications write (gate refusal, drill with automatic rollback, enforce, tenant isolation), then stop the lab')
+    .description(
+      'the main demo: secure an open fleet of 3 clusters while applications write (gate refusal, drill with automatic rollback, enforce, tenant isolation), then stop the lab',
+    )
     .option('--keep', 'leave the lab running at the end', false)
     .option('--base-port <port>', 'first port of the lab range (default: a free range)', integerOption(1024, 65535))
     .addOption(dirOption())
@@ -153,9 +213,15 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('replay-outage')
-    .description("replay the outage report's naive runbook on a lab (auth enabled before every node has credentials): the forgotten cluster looks healthy while its DCS writes fail, and has no leader at the next failover; then the lab is restored")
+    .description(
+      "replay the outage report's naive runbook on a lab (auth enabled before every node has credentials): the forgotten cluster looks healthy while its DCS writes fail, and has no leader at the next failover; then the lab is restored",
+    )
     .option('--keep', 'leave the lab running at the end (a lab that existed before is always kept)', false)
-    .option('--base-port <port>', 'first port of the lab range when it starts one (default: a free range)', integerOption(1024, 65535))
+    .option(
+      '--base-port <port>',
+      'first port of the lab range when it starts one (default: a free range)',
+      integerOption(1024, 65535),
+    )
     .addOption(dirOption())
     .addHelpText(
       'after',
@@ -165,54 +231,113 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('restapi-tls')
-    .description("issue REST API certificates for the lab's nodes (CA, server, client) and basic-auth password files, and declare them in the lab settings; `pgfleet restapi secure apply` rolls them out")
-    .addOption(new Option('--verify-client <mode>', 'client certificates the REST API asks for').choices(['none', 'optional', 'required']).default('optional'))
+    .description(
+      "issue REST API certificates for the lab's nodes (CA, server, client) and basic-auth password files, and declare them in the lab settings; `pgfleet restapi secure apply` rolls them out",
+    )
+    .addOption(
+      new Option('--verify-client <mode>', 'client certificates the REST API asks for')
+        .choices(['none', 'optional', 'required'])
+        .default('optional'),
+    )
     .option('--no-basic-auth', 'no basic auth (default: one generated password per cluster)')
     .addOption(dirOption())
-    .action(async (options: { verifyClient: 'none' | 'optional' | 'required'; basicAuth: boolean; dir?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { prepareLabRestApiTls } = await import('../../lab/lab-restapi-tls.js');
-        const { defaultLabDir } = await import('../../lab/lab-state.js');
-        const result = await prepareLabRestApiTls(options.dir ?? defaultLabDir(), { verifyClient: options.verifyClient, basicAuth: options.basicAuth });
-        output.data(result, () =>
-          [`certificates in ${result.tlsDir} (CA and keys in ${result.pkiDir})`, `${result.settingsFile}: patroni.restapi (verify_client ${options.verifyClient}${result.passwordFile ? ', basic auth' : ''}) and patroni.ctl set`, 'roll it out with: pgfleet restapi secure plan, then pgfleet restapi secure apply'].join('\n'),
-        );
-      });
-    });
+    .action(
+      async (
+        options: { verifyClient: 'none' | 'optional' | 'required'; basicAuth: boolean; dir?: string },
+        command: Command,
+      ) => {
+        const output = outputFor(command);
+        await runCommand(output, async () => {
+          const { prepareLabRestApiTls } = await import('../../lab/lab-restapi-tls.js');
+          const { defaultLabDir } = await import('../../lab/lab-state.js');
+          const result = await prepareLabRestApiTls(options.dir ?? defaultLabDir(), {
+            verifyClient: options.verifyClient,
+            basicAuth: options.basicAuth,
+          });
+          output.data(result, () =>
+            [
+              `certificates in ${result.tlsDir} (CA and keys in ${result.pkiDir})`,
+              `${result.settingsFile}: patroni.restapi (verify_client ${options.verifyClient}${result.passwordFile ? ', basic auth' : ''}) and patroni.ctl set`,
+              'roll it out with: pgfleet restapi secure plan, then pgfleet restapi secure apply',
+            ].join('\n'),
+          );
+        });
+      },
+    );
 
   withSubcommandExamples(lab, 'up', [
-    { command: 'pgfleet lab up', description: '3 etcd members and 2 clusters (alpha, beta) of 2 nodes each, on a free port range' },
-    { command: 'pgfleet lab up --clusters 3 --nodes 3 --scopes alpha,alpha2,beta --dir /tmp/lab', description: 'three named clusters of three nodes, in a chosen directory' },
-    { command: 'pgfleet lab up --etcd-tls', description: 'etcd on https only, with client certificates; every node and pgfleet use TLS' },
-    { command: 'pgfleet lab up --etcd-tls dual', description: 'etcd on http and https, nodes on http: the starting point of `pgfleet etcd tls migrate`' },
+    {
+      command: 'pgfleet lab up',
+      description: '3 etcd members and 2 clusters (alpha, beta) of 2 nodes each, on a free port range',
+    },
+    {
+      command: 'pgfleet lab up --clusters 3 --nodes 3 --scopes alpha,alpha2,beta --dir /tmp/lab',
+      description: 'three named clusters of three nodes, in a chosen directory',
+    },
+    {
+      command: 'pgfleet lab up --etcd-tls',
+      description: 'etcd on https only, with client certificates; every node and pgfleet use TLS',
+    },
+    {
+      command: 'pgfleet lab up --etcd-tls dual',
+      description: 'etcd on http and https, nodes on http: the starting point of `pgfleet etcd tls migrate`',
+    },
   ]);
   withSubcommandExamples(lab, 'status', [
     { command: 'pgfleet lab status', description: 'tables of the etcd members and of every cluster member' },
-    { command: 'pgfleet --output json lab status --dir /tmp/lab', description: 'the same as JSON, for the lab in /tmp/lab' },
+    {
+      command: 'pgfleet --output json lab status --dir /tmp/lab',
+      description: 'the same as JSON, for the lab in /tmp/lab',
+    },
   ]);
   withSubcommandExamples(lab, 'env', [
-    { command: 'eval "$(pgfleet lab env)"', description: 'point pgfleet (its settings) and patronictl at the lab in this shell' },
-    { command: 'pgfleet lab env --node beta-2', description: 'the exports, with patronictl using the YAML of node beta-2' },
+    {
+      command: 'eval "$(pgfleet lab env)"',
+      description: 'point pgfleet (its settings) and patronictl at the lab in this shell',
+    },
+    {
+      command: 'pgfleet lab env --node beta-2',
+      description: 'the exports, with patronictl using the YAML of node beta-2',
+    },
   ]);
   withSubcommandExamples(lab, 'down', [
     { command: 'pgfleet lab down', description: 'stop the default lab and remove its directory' },
     { command: 'pgfleet lab down --dir /tmp/lab', description: 'the same for the lab in /tmp/lab' },
   ]);
   withSubcommandExamples(lab, 'replay-outage', [
-    { command: 'pgfleet lab replay-outage', description: 'start a lab, replay the naive runbook, show the hidden breakage and the failed failover, restore, stop' },
-    { command: 'pgfleet lab replay-outage --dir /tmp/lab', description: 'the same on the lab already running in /tmp/lab, which is restored and kept' },
+    {
+      command: 'pgfleet lab replay-outage',
+      description:
+        'start a lab, replay the naive runbook, show the hidden breakage and the failed failover, restore, stop',
+    },
+    {
+      command: 'pgfleet lab replay-outage --dir /tmp/lab',
+      description: 'the same on the lab already running in /tmp/lab, which is restored and kept',
+    },
   ]);
   withSubcommandExamples(lab, 'restapi-tls', [
-    { command: 'pgfleet lab restapi-tls && pgfleet restapi secure apply', description: 'TLS, verify_client optional and basic auth for the lab, rolled out live (with lab env in effect)' },
-    { command: 'pgfleet lab restapi-tls --verify-client required --dir /tmp/lab', description: 'ask for client certificates on every call, for the lab in /tmp/lab' },
+    {
+      command: 'pgfleet lab restapi-tls && pgfleet restapi secure apply',
+      description: 'TLS, verify_client optional and basic auth for the lab, rolled out live (with lab env in effect)',
+    },
+    {
+      command: 'pgfleet lab restapi-tls --verify-client required --dir /tmp/lab',
+      description: 'ask for client certificates on every call, for the lab in /tmp/lab',
+    },
   ]);
   withSubcommandExamples(lab, 'etcd-https-only', [
-    { command: 'pgfleet lab etcd-https-only', description: 'after `pgfleet etcd tls migrate` on a lab started with --etcd-tls dual: etcd keeps only its https listener' },
+    {
+      command: 'pgfleet lab etcd-https-only',
+      description:
+        'after `pgfleet etcd tls migrate` on a lab started with --etcd-tls dual: etcd keeps only its https listener',
+    },
   ]);
   withSubcommandExamples(lab, 'demo', [
     { command: 'pgfleet lab demo', description: 'the whole story, step by step, then the lab is removed' },
-    { command: 'pgfleet lab demo --keep', description: 'the same, leaving the lab running to explore it (pgfleet lab down when done)' },
+    {
+      command: 'pgfleet lab demo --keep',
+      description: 'the same, leaving the lab running to explore it (pgfleet lab down when done)',
+    },
   ]);
 }
 
@@ -221,7 +346,11 @@ export function registerLabCommands(program: Command): void {
  * later ones only say the clean-up goes on (cutting it short would leave
  * processes behind). Returns whether it was interrupted.
  */
-async function whileInterruptible(output: ReturnType<typeof outputFor>, say: { first?: string; later: string }, work: (signal: AbortSignal) => Promise<void>): Promise<boolean> {
+async function whileInterruptible(
+  output: ReturnType<typeof outputFor>,
+  say: { first?: string; later: string },
+  work: (signal: AbortSignal) => Promise<void>,
+): Promise<boolean> {
   const interrupt = new AbortController();
   const onSignal = (): void => {
     if (interrupt.signal.aborted) {

@@ -14,9 +14,18 @@ export function patroniInstanceOptionList(): Option[] {
     new Option('--patroni-node <name>', 'Patroni member name; default: this host name'),
     new Option('--port <port>', 'PostgreSQL port (default 5432)').argParser(integerOption(1, 65535)),
     new Option('--patroni-restapi-listen <host:port>', 'REST API bind address; default: the connect address'),
-    new Option('--patroni-restapi-connect-address <host:port>', 'REST API address other members use; default: <connect host>:8008'),
-    new Option('--patroni-postgresql-connect-host <host>', 'host other members and clients reach PostgreSQL at; default: this host name'),
-    new Option('--patroni-postgresql-listen <hosts>', "addresses PostgreSQL listens on (listen_addresses, comma-separated); default: '*'"),
+    new Option(
+      '--patroni-restapi-connect-address <host:port>',
+      'REST API address other members use; default: <connect host>:8008',
+    ),
+    new Option(
+      '--patroni-postgresql-connect-host <host>',
+      'host other members and clients reach PostgreSQL at; default: this host name',
+    ),
+    new Option(
+      '--patroni-postgresql-listen <hosts>',
+      "addresses PostgreSQL listens on (listen_addresses, comma-separated); default: '*'",
+    ),
     new Option('--patroni-etcd-username <name>', "etcd user of the cluster's tenant"),
     new Option('--patroni-etcd-password-file <file>', 'file (0600) holding the etcd password'),
     new Option('--patroni-restapi-authentication-username <name>', 'REST API basic-auth user for unsafe calls'),
@@ -67,17 +76,26 @@ interface RenderOptions extends PatroniInstanceOptionValues {
 
 /** `pgfleet patroni config render|validate`. */
 export function registerPatroniConfigCommands(program: Command): void {
-  const patroni = program.commands.find((command) => command.name() === 'patroni') ?? program.command('patroni').description('Patroni configuration of instances');
-  const config = patroni.command('config').description('the Patroni YAML pgfleet generates: template + inputs + managed values');
+  const patroni =
+    program.commands.find((command) => command.name() === 'patroni') ??
+    program.command('patroni').description('Patroni configuration of instances');
+  const config = patroni
+    .command('config')
+    .description('the Patroni YAML pgfleet generates: template + inputs + managed values');
 
   const render = config
     .command('render')
-    .description('print the Patroni YAML that would be written for an instance (secrets redacted unless --show-secrets)')
+    .description(
+      'print the Patroni YAML that would be written for an instance (secrets redacted unless --show-secrets)',
+    )
     .requiredOption('--name <name>', 'instance name');
   for (const option of patroniInstanceOptionList()) render.addOption(option);
   render
     .option('--superuser-password-file <file>', 'file (0600) with the superuser password (default: a generated one)')
-    .option('--replication-password-file <file>', 'file (0600) with the replication password (default: a generated one)')
+    .option(
+      '--replication-password-file <file>',
+      'file (0600) with the replication password (default: a generated one)',
+    )
     .option('--rewind-password-file <file>', 'file (0600) with the rewind user password (default: a generated one)')
     .option('--patroni-version <version>', 'generate for this Patroni version instead of the installed one')
     .option('--show-secrets', 'print passwords in the YAML (never in JSON output)', false)
@@ -86,7 +104,11 @@ export function registerPatroniConfigCommands(program: Command): void {
       await runCommand(output, async () => {
         const { PgfleetError } = await import('../../core/errors.js');
         if (options.showSecrets && output.json) {
-          throw new PgfleetError('SECRETS_NOT_IN_JSON', '--show-secrets prints YAML only: JSON output never carries secrets', { hint: 'drop --output json (or --show-secrets)' });
+          throw new PgfleetError(
+            'SECRETS_NOT_IN_JSON',
+            '--show-secrets prints YAML only: JSON output never carries secrets',
+            { hint: 'drop --output json (or --show-secrets)' },
+          );
         }
         const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
         const { instanceConfig, patroniSettingsOf } = await import('../../adapters/settings/instance-config-inputs.js');
@@ -96,16 +118,31 @@ export function registerPatroniConfigCommands(program: Command): void {
         const result = await instanceConfig({
           settings: loaded.settings,
           options: patroniInstanceOptions(options.name, options),
-          roleFiles: { superuser: options.superuserPasswordFile, replication: options.replicationPasswordFile, rewind: options.rewindPasswordFile },
+          roleFiles: {
+            superuser: options.superuserPasswordFile,
+            replication: options.replicationPasswordFile,
+            rewind: options.rewindPasswordFile,
+          },
           patroniVersion: options.patroniVersion,
         });
-        if (result.generatedRoles.length > 0) output.detail(`no password file for ${result.generatedRoles.join(', ')}: generated passwords stand in`);
+        if (result.generatedRoles.length > 0)
+          output.detail(`no password file for ${result.generatedRoles.join(', ')}: generated passwords stand in`);
         const { checkEtcdAuthMethods } = await import('../../core/patroni-config/etcd-auth-methods.js');
-        const authMethods = checkEtcdAuthMethods(result.config[loaded.settings.patroni!.etcd.version] as Record<string, unknown> | undefined, `instance ${result.spec.name}`);
+        const authMethods = checkEtcdAuthMethods(
+          result.config[loaded.settings.patroni!.etcd.version] as Record<string, unknown> | undefined,
+          `instance ${result.spec.name}`,
+        );
         if (authMethods) output.warn(`${authMethods.message}\n  hint: ${authMethods.hint}`);
         output.data(
           // Secret values serialise as a placeholder: JSON never carries them.
-          { instance: result.spec.name, configFile: result.configFile, patroniVersion: result.features.version, template: result.template.source, settings: loaded.source ?? null, config: result.config },
+          {
+            instance: result.spec.name,
+            configFile: result.configFile,
+            patroniVersion: result.features.version,
+            template: result.template.source,
+            settings: loaded.source ?? null,
+            config: result.config,
+          },
           () => renderPatroniYaml(result.config, { revealSecrets: options.showSecrets }),
         );
       });
@@ -113,7 +150,9 @@ export function registerPatroniConfigCommands(program: Command): void {
 
   config
     .command('validate')
-    .description('run `patroni --validate-config` on a file and sort its findings: real errors vs loopback addresses, unreachable etcd, ports in use')
+    .description(
+      'run `patroni --validate-config` on a file and sort its findings: real errors vs loopback addresses, unreachable etcd, ports in use',
+    )
     .argument('<file>', 'Patroni YAML file')
     .action(async (file: string, _options: unknown, command: Command) => {
       const output = outputFor(command);
@@ -132,23 +171,40 @@ export function registerPatroniConfigCommands(program: Command): void {
         const passwords = await readFile(file, 'utf8')
           .then((text) => passwordValuesIn(parse(text, { version: '1.1' })))
           .catch(() => []);
-        const { findings } = await runPatroniValidateConfig(execpath, file, passwords.map((value) => new Secret(value)));
+        const { findings } = await runPatroniValidateConfig(
+          execpath,
+          file,
+          passwords.map((value) => new Secret(value)),
+        );
         const errors = findings.filter(isValidationError);
         output.data({ file, valid: errors.length === 0, findings }, () =>
-          findings.length === 0 ? `${file}: valid` : [`${file}: ${errors.length} error(s), ${findings.length - errors.length} known validator over-strictness`, ...findings.map((finding) => `  ${finding.kind.padEnd(16)} ${finding.message}`)].join('\n'),
+          findings.length === 0
+            ? `${file}: valid`
+            : [
+                `${file}: ${errors.length} error(s), ${findings.length - errors.length} known validator over-strictness`,
+                ...findings.map((finding) => `  ${finding.kind.padEnd(16)} ${finding.message}`),
+              ].join('\n'),
         );
         return errors.length > 0 ? ExitCode.findings : ExitCode.ok;
       });
     });
 
   withSubcommandExamples(config, 'render', [
-    { command: 'pgfleet patroni config render --name main --patroni-cluster alpha --patroni-node alpha-1', description: 'the YAML instance main of cluster alpha would get, secrets redacted' },
     {
-      command: 'pgfleet patroni config render --name main --patroni-cluster alpha --patroni-etcd-username patroni-alpha --patroni-etcd-password-file /var/lib/pgfleet/secrets/patroni-alpha.password',
+      command: 'pgfleet patroni config render --name main --patroni-cluster alpha --patroni-node alpha-1',
+      description: 'the YAML instance main of cluster alpha would get, secrets redacted',
+    },
+    {
+      command:
+        'pgfleet patroni config render --name main --patroni-cluster alpha --patroni-etcd-username patroni-alpha --patroni-etcd-password-file /var/lib/pgfleet/secrets/patroni-alpha.password',
       description: "the same with the cluster's etcd tenant credentials (the password comes from a 0600 file)",
     },
   ]);
   withSubcommandExamples(config, 'validate', [
-    { command: 'pgfleet patroni config validate /etc/patroni/main.yaml', description: 'run the installed Patroni validator on a file and sort real errors from loopback/unreachable-etcd findings' },
+    {
+      command: 'pgfleet patroni config validate /etc/patroni/main.yaml',
+      description:
+        'run the installed Patroni validator on a file and sort real errors from loopback/unreachable-etcd findings',
+    },
   ]);
 }

@@ -11,9 +11,13 @@ import { subcommandAt, withArgumentHelp, withSubcommandExamples } from '../comma
  * production users bring their own files and use `pki check` on them.
  */
 export function registerPkiCommands(program: Command): void {
-  const pki = program.command('pki').description('certificates for labs and small fleets: a CA, server/client/peer certificates, checks');
-  const dirOption = () => new Option('--dir <dir>', 'PKI directory (default: $PGFLEET_PKI_DIR, else <prefix>/pki from the site settings)');
-  const daysOption = (what: string) => new Option('--days <n>', `lifetime in days (default: ${what})`).argParser(integerOption(1, 36_500));
+  const pki = program
+    .command('pki')
+    .description('certificates for labs and small fleets: a CA, server/client/peer certificates, checks');
+  const dirOption = () =>
+    new Option('--dir <dir>', 'PKI directory (default: $PGFLEET_PKI_DIR, else <prefix>/pki from the site settings)');
+  const daysOption = (what: string) =>
+    new Option('--days <n>', `lifetime in days (default: ${what})`).argParser(integerOption(1, 36_500));
 
   pki
     .command('init')
@@ -28,37 +32,69 @@ export function registerPkiCommands(program: Command): void {
         const { caRequest } = await import('../../core/pki/certificate-request.js');
         const { planCertificateAuthority, issueFromPlan } = await import('../../adapters/pki/certificate-issuer.js');
         const location = await pkiDirectory(command, options.dir, output);
-        const plan = await planCertificateAuthority(location.dir, caRequest({ commonName: options.commonName, days: options.days }));
+        const plan = await planCertificateAuthority(
+          location.dir,
+          caRequest({ commonName: options.commonName, days: options.days }),
+        );
         await carryOut(output, plan, options.dryRun, issueFromPlan, location);
       });
     });
 
   const issue = pki.command('issue').description('issue a certificate signed by the CA (key 0600, never printed)');
   const kinds = [
-    { kind: 'server', description: 'a TLS server certificate (serverAuth) with the SANs clients connect to: Patroni REST API, etcd client URLs' },
+    {
+      kind: 'server',
+      description:
+        'a TLS server certificate (serverAuth) with the SANs clients connect to: Patroni REST API, etcd client URLs',
+    },
     { kind: 'client', description: 'a TLS client certificate (clientAuth): patronictl, pgfleet, etcd clients' },
     { kind: 'peer', description: 'a certificate for both ends (serverAuth + clientAuth) with SANs: etcd peer TLS' },
   ] as const;
   for (const { kind, description } of kinds) {
     const sub = issue.command(`${kind} <name>`).description(description).addOption(dirOption());
-    if (kind !== 'client') sub.option('--san <address>', 'IP address or DNS name clients use to reach it (repeat for each)', collect);
+    if (kind !== 'client')
+      sub.option('--san <address>', 'IP address or DNS name clients use to reach it (repeat for each)', collect);
     sub.option('--common-name <cn>', 'subject CN (default: the name)');
-    if (kind === 'client') sub.option('--no-common-name', "no CN in the subject (O=pgfleet instead): an etcd client certificate must have none once etcd auth is on (etcd 3.4's gateway refuses it otherwise)");
+    if (kind === 'client')
+      sub.option(
+        '--no-common-name',
+        "no CN in the subject (O=pgfleet instead): an etcd client certificate must have none once etcd auth is on (etcd 3.4's gateway refuses it otherwise)",
+      );
     sub
       .addOption(daysOption('825'))
       .option('--force', 'replace an existing certificate of that name with a new key and certificate', false)
       .option('--dry-run', 'show what would be issued, change nothing', false)
-      .action(async (name: string, options: { dir?: string; san?: string[]; commonName?: string | false; days?: number; force: boolean; dryRun: boolean }, command: Command) => {
-        const output = outputFor(command);
-        await runCommand(output, async () => {
-          const { leafRequest } = await import('../../core/pki/certificate-request.js');
-          const { planCertificate, issueFromPlan } = await import('../../adapters/pki/certificate-issuer.js');
-          const request = leafRequest({ kind, name, sans: options.san ?? [], commonName: options.commonName || undefined, withoutCommonName: options.commonName === false, days: options.days });
-          const location = await pkiDirectory(command, options.dir, output);
-          const plan = await planCertificate(location.dir, { ...request, kind }, { force: options.force });
-          await carryOut(output, plan, options.dryRun, issueFromPlan, location);
-        });
-      });
+      .action(
+        async (
+          name: string,
+          options: {
+            dir?: string;
+            san?: string[];
+            commonName?: string | false;
+            days?: number;
+            force: boolean;
+            dryRun: boolean;
+          },
+          command: Command,
+        ) => {
+          const output = outputFor(command);
+          await runCommand(output, async () => {
+            const { leafRequest } = await import('../../core/pki/certificate-request.js');
+            const { planCertificate, issueFromPlan } = await import('../../adapters/pki/certificate-issuer.js');
+            const request = leafRequest({
+              kind,
+              name,
+              sans: options.san ?? [],
+              commonName: options.commonName || undefined,
+              withoutCommonName: options.commonName === false,
+              days: options.days,
+            });
+            const location = await pkiDirectory(command, options.dir, output);
+            const plan = await planCertificate(location.dir, { ...request, kind }, { force: options.force });
+            await carryOut(output, plan, options.dryRun, issueFromPlan, location);
+          });
+        },
+      );
   }
 
   pki
@@ -75,39 +111,48 @@ export function registerPkiCommands(program: Command): void {
         output.data({ ...inventory, dirSource: location.source }, () => renderPkiInventory(inventory));
         const entries = [...(inventory.ca ? [inventory.ca] : []), ...inventory.certificates];
         for (const entry of entries) {
-          if (entry.state === 'expired' || entry.state === 'not-yet-valid') output.warn(`${entry.certFile} is ${entry.state}`);
+          if (entry.state === 'expired' || entry.state === 'not-yet-valid')
+            output.warn(`${entry.certFile} is ${entry.state}`);
           else if (entry.expiresSoon) output.warn(`${entry.certFile} expires in ${entry.daysLeft} days`);
-          if (entry.key === 'readable-by-others') output.warn(`${entry.keyFile} is readable by other users: chmod 600 it`);
+          if (entry.key === 'readable-by-others')
+            output.warn(`${entry.keyFile} is readable by other users: chmod 600 it`);
         }
       });
     });
 
   pki
     .command('check')
-    .description('check certificate files before using them: validity, key match, CA signature, SANs for each host, usage')
+    .description(
+      'check certificate files before using them: validity, key match, CA signature, SANs for each host, usage',
+    )
     .requiredOption('--cert <file>', 'certificate (PEM)')
     .option('--key <file>', 'its private key: checks the pair matches and the file is private')
     .option('--ca <file>', 'CA certificate that should have signed it')
     .option('--host <host>', 'address clients connect to, checked against the SANs (repeat for each)', collect)
     .addOption(new Option('--usage <usage>', 'how the certificate is used').choices(['server', 'client']))
-    .action(async (options: { cert: string; key?: string; ca?: string; host?: string[]; usage?: 'server' | 'client' }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { resolve } = await import('node:path');
-        const { checkCertificateFiles } = await import('../../adapters/pki/certificate-checks.js');
-        const { renderCertificateChecks } = await import('../../core/pki/pki-report.js');
-        const checks = await checkCertificateFiles({
-          certFile: resolve(options.cert),
-          keyFile: options.key === undefined ? undefined : resolve(options.key),
-          caFile: options.ca === undefined ? undefined : resolve(options.ca),
-          hosts: options.host ?? [],
-          usage: options.usage === undefined ? undefined : options.usage === 'server' ? 'serverAuth' : 'clientAuth',
+    .action(
+      async (
+        options: { cert: string; key?: string; ca?: string; host?: string[]; usage?: 'server' | 'client' },
+        command: Command,
+      ) => {
+        const output = outputFor(command);
+        await runCommand(output, async () => {
+          const { resolve } = await import('node:path');
+          const { checkCertificateFiles } = await import('../../adapters/pki/certificate-checks.js');
+          const { renderCertificateChecks } = await import('../../core/pki/pki-report.js');
+          const checks = await checkCertificateFiles({
+            certFile: resolve(options.cert),
+            keyFile: options.key === undefined ? undefined : resolve(options.key),
+            caFile: options.ca === undefined ? undefined : resolve(options.ca),
+            hosts: options.host ?? [],
+            usage: options.usage === undefined ? undefined : options.usage === 'server' ? 'serverAuth' : 'clientAuth',
+          });
+          const failed = checks.filter((check) => !check.ok);
+          output.data({ ok: failed.length === 0, checks }, () => renderCertificateChecks(checks));
+          return failed.length === 0 ? ExitCode.ok : ExitCode.findings;
         });
-        const failed = checks.filter((check) => !check.ok);
-        output.data({ ok: failed.length === 0, checks }, () => renderCertificateChecks(checks));
-        return failed.length === 0 ? ExitCode.ok : ExitCode.findings;
-      });
-    });
+      },
+    );
 
   for (const kind of ['server', 'client', 'peer']) {
     withArgumentHelp(subcommandAt(issue, kind), { name: `certificate name: files <dir>/${kind}/<name>.crt and .key` });
@@ -116,18 +161,41 @@ export function registerPkiCommands(program: Command): void {
     { command: 'pgfleet pki init --dir /etc/pgfleet/pki', description: 'create the CA in /etc/pgfleet/pki' },
     { command: 'pgfleet pki init --dry-run', description: 'show what would be created, write nothing' },
   ]);
-  withSubcommandExamples(pki, 'issue server', [{ command: 'pgfleet pki issue server node1 --san 10.0.0.11 --san node1.example.net', description: "node1's REST API certificate, valid for the addresses clients use" }]);
-  withSubcommandExamples(pki, 'issue client', [
-    { command: 'pgfleet pki issue client patronictl', description: 'a client certificate for patronictl and pgfleet (patroni.ctl certfile/keyfile)' },
-    { command: 'pgfleet pki issue client etcd-client --no-common-name', description: "an etcd client certificate (patroni.etcd cert/key) that etcd's gateway still accepts once etcd auth is on" },
+  withSubcommandExamples(pki, 'issue server', [
+    {
+      command: 'pgfleet pki issue server node1 --san 10.0.0.11 --san node1.example.net',
+      description: "node1's REST API certificate, valid for the addresses clients use",
+    },
   ]);
-  withSubcommandExamples(pki, 'issue peer', [{ command: 'pgfleet pki issue peer etcd1 --san 10.0.0.1', description: 'a certificate for etcd member etcd1, for both its clients and its peers' }]);
+  withSubcommandExamples(pki, 'issue client', [
+    {
+      command: 'pgfleet pki issue client patronictl',
+      description: 'a client certificate for patronictl and pgfleet (patroni.ctl certfile/keyfile)',
+    },
+    {
+      command: 'pgfleet pki issue client etcd-client --no-common-name',
+      description:
+        "an etcd client certificate (patroni.etcd cert/key) that etcd's gateway still accepts once etcd auth is on",
+    },
+  ]);
+  withSubcommandExamples(pki, 'issue peer', [
+    {
+      command: 'pgfleet pki issue peer etcd1 --san 10.0.0.1',
+      description: 'a certificate for etcd member etcd1, for both its clients and its peers',
+    },
+  ]);
   withSubcommandExamples(pki, 'show', [
     { command: 'pgfleet pki show', description: 'the CA and every certificate with its expiry' },
-    { command: 'pgfleet --output json pki show --dir /etc/pgfleet/pki', description: 'the same as JSON, for a given directory' },
+    {
+      command: 'pgfleet --output json pki show --dir /etc/pgfleet/pki',
+      description: 'the same as JSON, for a given directory',
+    },
   ]);
   withSubcommandExamples(pki, 'check', [
-    { command: 'pgfleet pki check --cert node1.crt --key node1.key --ca ca.crt --host 10.0.0.11 --usage server', description: 'check files brought from elsewhere before using them: validity, key pair, CA signature, SANs' },
+    {
+      command: 'pgfleet pki check --cert node1.crt --key node1.key --ca ca.crt --host 10.0.0.11 --usage server',
+      description: 'check files brought from elsewhere before using them: validity, key pair, CA signature, SANs',
+    },
   ]);
 }
 
@@ -156,13 +224,27 @@ async function carryOut(
   const summary = { ...describeIssuePlan(plan), dir: location.dir, dirSource: location.source };
   if (dryRun) {
     output.data({ dryRun: true, plan: summary, opensslConfig: plan.opensslConfig }, () =>
-      [`would create a ${plan.request.kind} certificate (dry run, nothing written):`, ...lines(summary), '# openssl config', plan.opensslConfig.trimEnd()].join('\n'),
+      [
+        `would create a ${plan.request.kind} certificate (dry run, nothing written):`,
+        ...lines(summary),
+        '# openssl config',
+        plan.opensslConfig.trimEnd(),
+      ].join('\n'),
     );
     return;
   }
   const issued = await issue(plan);
-  const result = { ...summary, notAfter: issued.info.notAfter.toISOString(), fingerprintSha256: issued.info.fingerprintSha256 ?? null };
-  output.data(result, () => [`created ${plan.request.kind === 'ca' ? 'the CA' : `${plan.request.kind} certificate "${plan.request.name}"`} in ${location.dir} (from ${location.source}):`, ...lines(result)].join('\n'));
+  const result = {
+    ...summary,
+    notAfter: issued.info.notAfter.toISOString(),
+    fingerprintSha256: issued.info.fingerprintSha256 ?? null,
+  };
+  output.data(result, () =>
+    [
+      `created ${plan.request.kind === 'ca' ? 'the CA' : `${plan.request.kind} certificate "${plan.request.name}"`} in ${location.dir} (from ${location.source}):`,
+      ...lines(result),
+    ].join('\n'),
+  );
 }
 
 function lines(values: Record<string, unknown>): string[] {

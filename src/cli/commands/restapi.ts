@@ -10,11 +10,17 @@ import { withSubcommandExamples } from '../command-examples.js';
  * certificates, basic auth) rolled out to a live fleet.
  */
 export function registerRestApiCommands(program: Command): void {
-  const restapi = program.command('restapi').description('the Patroni REST API of the members on this host: status, probes, and TLS / client certificates / basic auth rolled out safely');
+  const restapi = program
+    .command('restapi')
+    .description(
+      'the Patroni REST API of the members on this host: status, probes, and TLS / client certificates / basic auth rolled out safely',
+    );
 
   restapi
     .command('status')
-    .description("each member through pgfleet's own client (the credentials of its YAML, as patronictl): URL, protection, role, state")
+    .description(
+      "each member through pgfleet's own client (the credentials of its YAML, as patronictl): URL, protection, role, state",
+    )
     .action(async (_options: unknown, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
@@ -24,7 +30,12 @@ export function registerRestApiCommands(program: Command): void {
         output.data(statuses, () =>
           statuses.length === 0
             ? 'no Patroni member is managed on this host'
-            : statuses.map((member) => `${member.scope}/${member.node}  ${member.url}  ${describeProtection(member.protection)}  ${member.reachable ? `${member.role} ${member.state}` : `UNREACHABLE: ${member.error}`}`).join('\n'),
+            : statuses
+                .map(
+                  (member) =>
+                    `${member.scope}/${member.node}  ${member.url}  ${describeProtection(member.protection)}  ${member.reachable ? `${member.role} ${member.state}` : `UNREACHABLE: ${member.error}`}`,
+                )
+                .join('\n'),
         );
         return statuses.every((member) => member.reachable) ? ExitCode.ok : ExitCode.findings;
       });
@@ -32,17 +43,23 @@ export function registerRestApiCommands(program: Command): void {
 
   restapi
     .command('probe')
-    .description('what an anonymous client, a client with only the CA, with a client certificate, with the password, and with both can do on GET /patroni and POST /reload of each member, against what its YAML asks for')
+    .description(
+      'what an anonymous client, a client with only the CA, with a client certificate, with the password, and with both can do on GET /patroni and POST /reload of each member, against what its YAML asks for',
+    )
     .option('--member <node>', 'probe only this member (its Patroni name)')
     .action(async (options: { member?: string }, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
         const { localMembers, probeMembers } = await import('../../restapi/restapi-status.js');
         const { renderProbeReports } = await import('../../core/restapi/probe-report.js');
-        const members = (await localMembers(await settingsOf(command))).filter((member) => options.member === undefined || member.node === options.member);
+        const members = (await localMembers(await settingsOf(command))).filter(
+          (member) => options.member === undefined || member.node === options.member,
+        );
         if (options.member !== undefined && members.length === 0) {
           const { PgfleetError } = await import('../../core/errors.js');
-          throw new PgfleetError('REST_MEMBER_NOT_HERE', `no member named ${options.member} is managed on this host`, { hint: 'pgfleet restapi status lists them' });
+          throw new PgfleetError('REST_MEMBER_NOT_HERE', `no member named ${options.member} is managed on this host`, {
+            hint: 'pgfleet restapi status lists them',
+          });
         }
         const probes = await probeMembers(members);
         output.data(probes, () => renderProbeReports(probes));
@@ -50,28 +67,63 @@ export function registerRestApiCommands(program: Command): void {
       });
     });
 
-  const secure = restapi.command('secure').description('roll REST API protection out to the live members of this host: clients first, then TLS, verify_client, basic auth; member by member, verified, stopping at the first failure');
+  const secure = restapi
+    .command('secure')
+    .description(
+      'roll REST API protection out to the live members of this host: clients first, then TLS, verify_client, basic auth; member by member, verified, stopping at the first failure',
+    );
   const authOptions = (sub: Command) =>
     sub
-      .addOption(new Option('--username <name>', 'basic-auth user (default: patroni.restapi.authentication.username, else patroni)'))
-      .addOption(new Option('--password-file <file>', 'file (0600) holding the basic-auth password; {scope} is replaced by the cluster name (default: patroni.restapi.authentication.password_file)'))
-      .addOption(new Option('--through <phase>', 'stop after this phase (a cluster spread over hosts: each phase on every host before the next)').choices(['client', 'server-tls', 'verify-client', 'basic-auth']));
+      .addOption(
+        new Option(
+          '--username <name>',
+          'basic-auth user (default: patroni.restapi.authentication.username, else patroni)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--password-file <file>',
+          'file (0600) holding the basic-auth password; {scope} is replaced by the cluster name (default: patroni.restapi.authentication.password_file)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--through <phase>',
+          'stop after this phase (a cluster spread over hosts: each phase on every host before the next)',
+        ).choices(['client', 'server-tls', 'verify-client', 'basic-auth']),
+      );
 
-  authOptions(secure.command('plan').description('show the ordered steps from what each member has to what the settings ask for; checks every certificate first and changes nothing')).action(
-    async (options: SecureOptions, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const prepared = await prepare(command, options);
-        const { renderSecurePlan, securePlanData } = await import('../../core/restapi/secure-plan-report.js');
-        for (const warning of prepared.plan.warnings) output.warn(`${warning.message} [${warning.code}]\n  hint: ${warning.hint}`);
-        output.data(securePlanData(prepared.plan), () => renderSecurePlan(prepared.plan));
-        return prepared.plan.steps.length === 0 ? ExitCode.ok : ExitCode.findings;
-      });
-    },
-  );
+  authOptions(
+    secure
+      .command('plan')
+      .description(
+        'show the ordered steps from what each member has to what the settings ask for; checks every certificate first and changes nothing',
+      ),
+  ).action(async (options: SecureOptions, command: Command) => {
+    const output = outputFor(command);
+    await runCommand(output, async () => {
+      const prepared = await prepare(command, options);
+      const { renderSecurePlan, securePlanData } = await import('../../core/restapi/secure-plan-report.js');
+      for (const warning of prepared.plan.warnings)
+        output.warn(`${warning.message} [${warning.code}]\n  hint: ${warning.hint}`);
+      output.data(securePlanData(prepared.plan), () => renderSecurePlan(prepared.plan));
+      return prepared.plan.steps.length === 0 ? ExitCode.ok : ExitCode.findings;
+    });
+  });
 
-  authOptions(secure.command('apply').description('carry the plan out: each step rewrites one YAML (atomic, 0600) and reloads that member, then verifies it; a failed step is undone and apply stops'))
-    .addOption(new Option('--step-timeout <seconds>', 'how long a member may take to show its new protection (default: from the cluster loop_wait)').argParser(integerOption(5, 3600)))
+  authOptions(
+    secure
+      .command('apply')
+      .description(
+        'carry the plan out: each step rewrites one YAML (atomic, 0600) and reloads that member, then verifies it; a failed step is undone and apply stops',
+      ),
+  )
+    .addOption(
+      new Option(
+        '--step-timeout <seconds>',
+        'how long a member may take to show its new protection (default: from the cluster loop_wait)',
+      ).argParser(integerOption(5, 3600)),
+    )
     .action(async (options: SecureOptions & { stepTimeout?: number }, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
@@ -91,24 +143,47 @@ export function registerRestApiCommands(program: Command): void {
           signal: interrupt.signal,
         }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
         output.data(report, () =>
-          report.outcome === 'nothing-to-do' ? 'nothing to do: every member already has the protection the settings ask for' : `${report.applied.length} step${report.applied.length === 1 ? '' : 's'} applied and verified`,
+          report.outcome === 'nothing-to-do'
+            ? 'nothing to do: every member already has the protection the settings ask for'
+            : `${report.applied.length} step${report.applied.length === 1 ? '' : 's'} applied and verified`,
         );
       });
     });
 
-  withSubcommandExamples(restapi, 'status', [{ command: 'pgfleet restapi status', description: 'each member on this host, reached as patronictl would' }]);
+  withSubcommandExamples(restapi, 'status', [
+    { command: 'pgfleet restapi status', description: 'each member on this host, reached as patronictl would' },
+  ]);
   withSubcommandExamples(restapi, 'probe', [
-    { command: 'pgfleet restapi probe', description: 'the probe matrix of every member; exit 1 when one differs from what its YAML asks for' },
+    {
+      command: 'pgfleet restapi probe',
+      description: 'the probe matrix of every member; exit 1 when one differs from what its YAML asks for',
+    },
     { command: 'pgfleet --output json restapi probe --member alpha-1', description: 'one member, as JSON' },
   ]);
   withSubcommandExamples(restapi, 'secure plan', [
-    { command: 'pgfleet restapi secure plan', description: 'the steps to reach patroni.restapi / patroni.ctl of the settings; exit 1 when there are steps to apply' },
-    { command: 'pgfleet restapi secure plan --password-file /etc/pgfleet/restapi-{scope}.password', description: 'the same, adding basic auth with one password file per cluster' },
+    {
+      command: 'pgfleet restapi secure plan',
+      description:
+        'the steps to reach patroni.restapi / patroni.ctl of the settings; exit 1 when there are steps to apply',
+    },
+    {
+      command: 'pgfleet restapi secure plan --password-file /etc/pgfleet/restapi-{scope}.password',
+      description: 'the same, adding basic auth with one password file per cluster',
+    },
   ]);
   withSubcommandExamples(restapi, 'secure apply', [
-    { command: 'pgfleet restapi secure apply', description: 'roll the protection out, member by member, verifying each step' },
-    { command: 'pgfleet restapi secure apply --through client', description: 'only the client phase: for clusters spread over hosts, run each phase on every host first' },
-    { command: 'pgfleet --output json restapi secure apply --step-timeout 120', description: 'the same with a longer wait per member, reporting as JSON' },
+    {
+      command: 'pgfleet restapi secure apply',
+      description: 'roll the protection out, member by member, verifying each step',
+    },
+    {
+      command: 'pgfleet restapi secure apply --through client',
+      description: 'only the client phase: for clusters spread over hosts, run each phase on every host first',
+    },
+    {
+      command: 'pgfleet --output json restapi secure apply --step-timeout 120',
+      description: 'the same with a longer wait per member, reporting as JSON',
+    },
   ]);
 }
 
@@ -128,13 +203,20 @@ async function prepare(command: Command, options: SecureOptions) {
   const { prepareRestApiSecuring } = await import('../../restapi/secure-inputs.js');
   const { PgfleetError } = await import('../../core/errors.js');
   if (options.username !== undefined && options.passwordFile === undefined) {
-    throw new PgfleetError('REST_SECURE_USERNAME_WITHOUT_PASSWORD_FILE', '--username is given without --password-file', { hint: 'give --password-file FILE (0600); passwords are never command-line arguments' });
+    throw new PgfleetError(
+      'REST_SECURE_USERNAME_WITHOUT_PASSWORD_FILE',
+      '--username is given without --password-file',
+      { hint: 'give --password-file FILE (0600); passwords are never command-line arguments' },
+    );
   }
   const loaded = loadSiteSettings(globalOptions(command).settings);
   return prepareRestApiSecuring({
     settings: loaded.settings,
     settingsSource: loaded.source,
-    authentication: options.passwordFile === undefined ? undefined : { username: options.username, passwordFile: options.passwordFile },
+    authentication:
+      options.passwordFile === undefined
+        ? undefined
+        : { username: options.username, passwordFile: options.passwordFile },
     through: options.through,
   });
 }

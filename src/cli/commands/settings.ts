@@ -5,11 +5,15 @@ import { withSubcommandExamples } from '../command-examples.js';
 
 /** `pgfleet settings show|schema`: the site settings in effect, and the schema of the file. */
 export function registerSettingsCommands(program: Command): void {
-  const settings = program.command('settings').description('site settings: which file is in effect, its values, its schema');
+  const settings = program
+    .command('settings')
+    .description('site settings: which file is in effect, its values, its schema');
 
   settings
     .command('show')
-    .description('effective settings (defaults applied, secrets redacted), the file they came from and the paths they resolve to')
+    .description(
+      'effective settings (defaults applied, secrets redacted), the file they came from and the paths they resolve to',
+    )
     .action(async (_options: unknown, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
@@ -26,7 +30,9 @@ export function registerSettingsCommands(program: Command): void {
         const searched = explicit ? [explicit] : settingsCandidates();
         output.data({ source: loaded.source ?? null, searched, settings: view, paths }, () =>
           [
-            loaded.source ? `# settings from ${loaded.source}` : `# no settings file found (searched ${searched.join(', ')}): every default applies`,
+            loaded.source
+              ? `# settings from ${loaded.source}`
+              : `# no settings file found (searched ${searched.join(', ')}): every default applies`,
             stringify(view, { lineWidth: 0, version: '1.1' }).trimEnd(),
             '# resolved paths',
             stringify({ paths }, { lineWidth: 0, version: '1.1' }).trimEnd(),
@@ -48,8 +54,20 @@ export function registerSettingsCommands(program: Command): void {
     });
 
   withSubcommandExamples(settings, 'show', [
-    { command: 'pgfleet settings show', description: 'the settings in effect (YAML, secrets redacted), the file they come from and the paths they resolve to' },
-    { command: 'pgfleet --settings ./settings.yaml --output json settings show', description: 'check a settings file before installing it, as JSON' },
+    {
+      command: 'pgfleet settings show',
+      description:
+        'the settings in effect (YAML, secrets redacted), the file they come from and the paths they resolve to',
+    },
+    {
+      command: 'pgfleet --settings ./settings.yaml --output json settings show',
+      description: 'check a settings file before installing it, as JSON',
+    },
   ]);
-  withSubcommandExamples(settings, 'schema', [{ command: 'pgfleet settings schema > settings.schema.json', description: "the JSON Schema for an editor's YAML language server" }]);
+  withSubcommandExamples(settings, 'schema', [
+    {
+      command: 'pgfleet settings schema > settings.schema.json',
+      description: "the JSON Schema for an editor's YAML language server",
+    },
+  ]);
 }

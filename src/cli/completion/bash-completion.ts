@@ -12,13 +12,19 @@ export function renderBashCompletion(model: CompletionModel): string {
     .map((node) => {
       const words = node.words.map((w) => w.word).join(' ');
       const options = node.options.map((o) => o.name).join(' ');
-      const valueOptions = node.options.filter((o) => o.takesValue).map((o) => o.name).join(' ');
+      const valueOptions = node.options
+        .filter((o) => o.takesValue)
+        .map((o) => o.name)
+        .join(' ');
       return `    ${shellQuote(node.key)}) words=${shellQuote(words)}; options=${shellQuote(options)}; value_options=${shellQuote(valueOptions)}; argument_kind=${node.argumentKind} ;;`;
     })
     .join('\n');
   const valueCases = optionValueCases(model, valueAction);
   const globalNames = globalOptions.map((o) => o.name).join(' ');
-  const globalValueNames = globalOptions.filter((o) => o.takesValue).map((o) => o.name).join(' ');
+  const globalValueNames = globalOptions
+    .filter((o) => o.takesValue)
+    .map((o) => o.name)
+    .join(' ');
 
   return `# bash completion for ${program}, generated from its command definitions by \`${program} completion bash\`.
 # Install: ${program} completion bash > /etc/bash_completion.d/${program}

@@ -41,7 +41,8 @@ export function completionModel(root: CommandSpec): CompletionModel {
       }
     };
     for (const sub of spec.subcommands) for (const name of [sub.name, ...sub.aliases]) addWord(name, sub.description);
-    for (const argument of spec.arguments) for (const choice of argument.choices ?? []) addWord(choice, argument.description);
+    for (const argument of spec.arguments)
+      for (const choice of argument.choices ?? []) addWord(choice, argument.description);
     for (const word of spec.argumentWords) addWord(word, '');
     const kinds = spec.arguments.map((argument) => argument.valueKind);
     return {
@@ -58,7 +59,13 @@ function optionsOf(spec: CommandSpec): CompletionNode['options'] {
   return spec.options.flatMap((option: OptionSpec) =>
     [option.long, option.short]
       .filter((name): name is string => typeof name === 'string' && SAFE_WORD.test(name))
-      .map((name) => ({ name, description: option.description, takesValue: option.takesValue, kind: option.valueKind, choices: (option.choices ?? []).filter((choice) => SAFE_WORD.test(choice)) })),
+      .map((name) => ({
+        name,
+        description: option.description,
+        takesValue: option.takesValue,
+        kind: option.valueKind,
+        choices: (option.choices ?? []).filter((choice) => SAFE_WORD.test(choice)),
+      })),
   );
 }
 
@@ -80,10 +87,21 @@ export type CompletionOption = CompletionNode['options'][number];
  * global option valid after any path (`*|<option>`). `action` is the
  * shell's own completion command for the option.
  */
-export function optionValueCases(model: Pick<CompletionModel, 'nodes' | 'globalOptions'>, action: (option: CompletionOption) => string): string {
+export function optionValueCases(
+  model: Pick<CompletionModel, 'nodes' | 'globalOptions'>,
+  action: (option: CompletionOption) => string,
+): string {
   const completesValue = (option: CompletionOption) => option.takesValue && option.kind !== 'word';
   return model.nodes
-    .flatMap((node) => node.options.filter(completesValue).map((option) => `    ${shellQuote(`${node.key}|${option.name}`)}) ${action(option)} ;;`))
-    .concat(model.globalOptions.filter(completesValue).map((option) => `    *${shellQuote(`|${option.name}`)}) ${action(option)} ;;`))
+    .flatMap((node) =>
+      node.options
+        .filter(completesValue)
+        .map((option) => `    ${shellQuote(`${node.key}|${option.name}`)}) ${action(option)} ;;`),
+    )
+    .concat(
+      model.globalOptions
+        .filter(completesValue)
+        .map((option) => `    *${shellQuote(`|${option.name}`)}) ${action(option)} ;;`),
+    )
     .join('\n');
 }

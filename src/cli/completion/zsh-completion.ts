@@ -26,7 +26,10 @@ export function renderZshCompletion(model: CompletionModel): string {
     .join('\n');
   const valueCases = optionValueCases(model, valueAction);
   const globalOpts = globalOptions.map((o) => shellQuote(`${o.name}:${oneLine(o.description)}`)).join(' ');
-  const globalValueOpts = globalOptions.filter((o) => o.takesValue).map((o) => o.name).join(' ');
+  const globalValueOpts = globalOptions
+    .filter((o) => o.takesValue)
+    .map((o) => o.name)
+    .join(' ');
 
   return `#compdef ${program}
 # zsh completion for ${program}, generated from its command definitions by \`${program} completion zsh\`.

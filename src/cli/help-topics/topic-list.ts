@@ -21,7 +21,8 @@ export const HELP_TOPICS: readonly HelpTopic[] = [
   },
   {
     name: 'protect-rest-api',
-    summary: 'TLS, client certificates and basic auth on the Patroni REST API of a live fleet, in an order that breaks nothing',
+    summary:
+      'TLS, client certificates and basic auth on the Patroni REST API of a live fleet, in an order that breaks nothing',
     load: async () => (await import('./protect-rest-api.js')).text,
   },
   {

@@ -15,14 +15,20 @@ const SeveritySchema = z.enum(SEVERITIES).describe('info < low < warning < high 
 
 export const AuditFindingSchema = z
   .strictObject({
-    ruleId: z.string().regex(/^[a-z]+\.[a-z0-9]+(?:-[a-z0-9]+)*$/).describe('stable rule id, e.g. dcs.etcd-auth-off: scripts and suppressions match on it'),
+    ruleId: z
+      .string()
+      .regex(/^[a-z]+\.[a-z0-9]+(?:-[a-z0-9]+)*$/)
+      .describe('stable rule id, e.g. dcs.etcd-auth-off: scripts and suppressions match on it'),
     category: z.enum(['dcs', 'restapi', 'files', 'operations', 'audit']).describe('the area of the rule'),
     title: z.string().min(1).describe("the rule's title"),
     severity: SeveritySchema,
     object: z
       .strictObject({
         kind: z.enum(['etcd', 'etcd-user', 'etcd-role', 'cluster', 'member', 'file', 'process', 'settings', 'audit']),
-        name: z.string().min(1).describe('a path, a member id (/service/alpha/alpha-1), a user or role name, an etcd endpoint'),
+        name: z
+          .string()
+          .min(1)
+          .describe('a path, a member id (/service/alpha/alpha-1), a user or role name, an etcd endpoint'),
       })
       .describe('what the finding is about'),
     evidence: z.string().min(1).describe('what was observed; never a secret value'),
@@ -47,8 +53,19 @@ export const AuditReportSchema = z
     live: z.boolean().describe('true with --live: etcd and the REST APIs were probed'),
     minSeverity: SeveritySchema.describe('findings below it are counted in summary but not listed'),
     summary: z.strictObject({
-      listed: z.number().int().min(0).describe('findings at or above minSeverity: the exit code is 1 when this is not 0'),
-      bySeverity: z.strictObject(Object.fromEntries(SEVERITIES.map((severity) => [severity, z.number().int().min(0)])) as Record<Severity, z.ZodNumber>).describe('every finding, listed or not, by severity'),
+      listed: z
+        .number()
+        .int()
+        .min(0)
+        .describe('findings at or above minSeverity: the exit code is 1 when this is not 0'),
+      bySeverity: z
+        .strictObject(
+          Object.fromEntries(SEVERITIES.map((severity) => [severity, z.number().int().min(0)])) as Record<
+            Severity,
+            z.ZodNumber
+          >,
+        )
+        .describe('every finding, listed or not, by severity'),
     }),
     findings: z.array(AuditFindingSchema).describe('most severe first, then by rule id and object'),
   })

@@ -24,7 +24,10 @@ export interface AuditRule {
 }
 
 /** A finding of `rule` with the rule's own why and fix unless given. */
-export function findingOf(rule: Pick<AuditRule, 'id' | 'severity' | 'why' | 'fix'>, finding: Omit<Finding, 'ruleId' | 'severity' | 'why' | 'fix'> & Partial<Pick<Finding, 'severity' | 'why' | 'fix'>>): Finding {
+export function findingOf(
+  rule: Pick<AuditRule, 'id' | 'severity' | 'why' | 'fix'>,
+  finding: Omit<Finding, 'ruleId' | 'severity' | 'why' | 'fix'> & Partial<Pick<Finding, 'severity' | 'why' | 'fix'>>,
+): Finding {
   return {
     ruleId: rule.id,
     severity: finding.severity ?? rule.severity,

@@ -12,10 +12,14 @@ export type RolePermission = NonNullable<EtcdFacts['roles']>[number]['permission
 export const ROOT_ROLE = 'root';
 
 /** The clusters whose whole prefix the permissions let a holder both read and write. */
-export function clustersWritableWith(permissions: readonly RolePermission[], clusters: readonly KnownCluster[]): KnownCluster[] {
+export function clustersWritableWith(
+  permissions: readonly RolePermission[],
+  clusters: readonly KnownCluster[],
+): KnownCluster[] {
   const reads = permissions.filter((permission) => permission.permType !== 'WRITE');
   const writes = permissions.filter((permission) => permission.permType !== 'READ');
-  const covered = (list: readonly RolePermission[], range: KeyRange) => list.some((permission) => rangeContains(permission, range));
+  const covered = (list: readonly RolePermission[], range: KeyRange) =>
+    list.some((permission) => rangeContains(permission, range));
   return clusters.filter((cluster) => covered(reads, cluster.range) && covered(writes, cluster.range));
 }
 
@@ -28,12 +32,16 @@ export interface TenancyView {
   roleClusters: Map<string, KnownCluster[]>;
 }
 
-export function tenancyView(etcd: Pick<EtcdFacts, 'users' | 'roles'>, clusters: readonly KnownCluster[]): TenancyView | undefined {
+export function tenancyView(
+  etcd: Pick<EtcdFacts, 'users' | 'roles'>,
+  clusters: readonly KnownCluster[],
+): TenancyView | undefined {
   if (!etcd.users || !etcd.roles) return undefined;
   const roles = new Map(etcd.roles.map((role) => [role.name, role]));
   const rootUsers = new Set(etcd.users.filter((user) => user.roles.includes(ROOT_ROLE)).map((user) => user.name));
   const roleClusters = new Map<string, KnownCluster[]>();
-  for (const role of etcd.roles) if (role.name !== ROOT_ROLE) roleClusters.set(role.name, clustersWritableWith(role.permissions, clusters));
+  for (const role of etcd.roles)
+    if (role.name !== ROOT_ROLE) roleClusters.set(role.name, clustersWritableWith(role.permissions, clusters));
   const userClusters = new Map<string, { clusters: KnownCluster[]; roles: string[] }>();
   for (const user of etcd.users) {
     if (rootUsers.has(user.name)) continue;

@@ -18,19 +18,37 @@ export function auditedFiles(snapshot: FleetSnapshot): AuditedFile[] {
   for (const file of snapshot.patroniFiles) {
     // An unreadable document is still a Patroni YAML: it holds the PostgreSQL passwords.
     const secrets = file.document ? secretPaths(file.document) : ['(not parsed)'];
-    files.push({ facts: file, what: file.origin === 'argument' ? 'Patroni YAML (--config)' : 'Patroni YAML', secrets, readByPatroni: true, yaml: file });
+    files.push({
+      facts: file,
+      what: file.origin === 'argument' ? 'Patroni YAML (--config)' : 'Patroni YAML',
+      secrets,
+      readByPatroni: true,
+      yaml: file,
+    });
   }
-  for (const secret of snapshot.secretFiles) files.push({ facts: secret, what: describeSecretFile(secret.kind, secret.referencedBy), secrets: ['(whole file)'], readByPatroni: secret.readByPatroni });
+  for (const secret of snapshot.secretFiles)
+    files.push({
+      facts: secret,
+      what: describeSecretFile(secret.kind, secret.referencedBy),
+      secrets: ['(whole file)'],
+      readByPatroni: secret.readByPatroni,
+    });
   const template = snapshot.template;
   if (template?.document) {
     const secrets = secretPaths(template.document);
-    if (secrets.length > 0) files.push({ facts: template, what: 'Patroni template', secrets, readByPatroni: false, yaml: template });
+    if (secrets.length > 0)
+      files.push({ facts: template, what: 'Patroni template', secrets, readByPatroni: false, yaml: template });
   }
   return files;
 }
 
 function describeSecretFile(kind: string, referencedBy: string): string {
-  const names: Record<string, string> = { 'etcd-admin-password': 'etcd admin password file', 'tenant-password': 'tenant password file', 'private-key': 'private key', pgpass: 'pgpass file' };
+  const names: Record<string, string> = {
+    'etcd-admin-password': 'etcd admin password file',
+    'tenant-password': 'tenant password file',
+    'private-key': 'private key',
+    pgpass: 'pgpass file',
+  };
   return `${names[kind] ?? kind} (${referencedBy})`;
 }
 

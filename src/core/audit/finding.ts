@@ -1,7 +1,8 @@
 import { type Severity, severityRank } from './severity.js';
 
 /** What a finding is about. `name` identifies it for a human and for a script (a path, a member id, a role name). */
-export type FindingObjectKind = 'etcd' | 'etcd-user' | 'etcd-role' | 'cluster' | 'member' | 'file' | 'process' | 'settings' | 'audit';
+export type FindingObjectKind =
+  'etcd' | 'etcd-user' | 'etcd-role' | 'cluster' | 'member' | 'file' | 'process' | 'settings' | 'audit';
 
 export interface FindingObject {
   kind: FindingObjectKind;
@@ -37,6 +38,10 @@ export interface Finding {
 /** Most severe first, then by rule and object, so that two runs on the same fleet print the same order. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(
-    (a, b) => severityRank(b.severity) - severityRank(a.severity) || a.ruleId.localeCompare(b.ruleId) || a.object.name.localeCompare(b.object.name) || a.evidence.localeCompare(b.evidence),
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      a.object.name.localeCompare(b.object.name) ||
+      a.evidence.localeCompare(b.evidence),
   );
 }

@@ -104,7 +104,8 @@ export interface EtcdFacts {
   tokenTypeSource?: string | undefined;
   /** Users and roles; undefined when they could not be read (auth on and no working admin credentials). */
   users?: Array<{ name: string; roles: string[] }> | undefined;
-  roles?: Array<{ name: string; permissions: Array<KeyRange & { permType: 'READ' | 'WRITE' | 'READWRITE' }> }> | undefined;
+  roles?:
+    Array<{ name: string; permissions: Array<KeyRange & { permType: 'READ' | 'WRITE' | 'READWRITE' }> }> | undefined;
   /** Clusters with members registered under the audited namespaces. */
   clusters: DiscoveredCluster[];
   /** etcd's own command line (from /debug/vars), password values replaced; undefined when not exposed. */
@@ -115,7 +116,8 @@ export interface EtcdFacts {
    */
   memberCredentials?: Array<{ member: string; username: string }> | undefined;
   /** A TLS connection without a client certificate (only tried when etcd is reached over https). */
-  clientCertProbe?: { endpoint: string; outcome: 'refused' | 'accepted' | 'error'; detail?: string | undefined } | undefined;
+  clientCertProbe?:
+    { endpoint: string; outcome: 'refused' | 'accepted' | 'error'; detail?: string | undefined } | undefined;
 }
 
 export interface DiscoveredCluster {

@@ -2,7 +2,15 @@ import { type KeyRange, prefixRange } from '../etcd/key-range.js';
 import { type RestApiProtection } from '../restapi/probe-matrix.js';
 import { restApiProtectionOf } from '../restapi/restapi-protection.js';
 import type { FleetSnapshot, PatroniYamlFile, RestApiFacts } from './fleet-snapshot.js';
-import { clusterOfDocument, clusterRef, dcsOf, etcdUsernameOf, memberOfDocument, restapiOf, text } from './patroni-document.js';
+import {
+  clusterOfDocument,
+  clusterRef,
+  dcsOf,
+  etcdUsernameOf,
+  memberOfDocument,
+  restapiOf,
+  text,
+} from './patroni-document.js';
 
 /**
  * Views of the snapshot several rules share: the fleet's clusters, its REST
@@ -26,7 +34,14 @@ export function knownClusters(snapshot: FleetSnapshot): KnownCluster[] {
   const clusters = new Map<string, KnownCluster>();
   const add = (namespace: string, scope: string) => {
     const ref = clusterRef(namespace, scope);
-    if (!clusters.has(ref.id)) clusters.set(ref.id, { id: ref.id, namespace: ref.namespace, scope, prefix: `${ref.id}/`, range: prefixRange(`${ref.id}/`) });
+    if (!clusters.has(ref.id))
+      clusters.set(ref.id, {
+        id: ref.id,
+        namespace: ref.namespace,
+        scope,
+        prefix: `${ref.id}/`,
+        range: prefixRange(`${ref.id}/`),
+      });
   };
   for (const file of snapshot.patroniFiles) {
     const ref = file.document && clusterOfDocument(file.document);
@@ -54,7 +69,12 @@ export function restApiMembers(snapshot: FleetSnapshot): RestApiMember[] {
     if (!file.document) continue;
     const id = memberOfDocument(file.document) ?? file.path;
     const restapi = restapiOf(file.document);
-    members.set(id, { member: id, file, protection: restApiProtectionOf(restapi), listen: text(restapi.listen) ?? text(restapi.connect_address) });
+    members.set(id, {
+      member: id,
+      file,
+      protection: restApiProtectionOf(restapi),
+      listen: text(restapi.listen) ?? text(restapi.connect_address),
+    });
   }
   for (const live of snapshot.live?.restApis ?? []) {
     const existing = members.get(live.member);
@@ -67,12 +87,19 @@ export function restApiMembers(snapshot: FleetSnapshot): RestApiMember[] {
 export function patroniVersionsSeen(snapshot: FleetSnapshot): Array<{ where: string; version: string }> {
   const seen: Array<{ where: string; version: string }> = [];
   for (const cluster of snapshot.live?.etcd.clusters ?? []) {
-    for (const member of cluster.members) if (member.patroniVersion) seen.push({ where: `${clusterRef(cluster.namespace, cluster.scope).id}/${member.name}`, version: member.patroniVersion });
+    for (const member of cluster.members)
+      if (member.patroniVersion)
+        seen.push({
+          where: `${clusterRef(cluster.namespace, cluster.scope).id}/${member.name}`,
+          version: member.patroniVersion,
+        });
   }
   for (const api of snapshot.live?.restApis ?? []) {
-    if (api.patroniVersion && !seen.some((entry) => entry.where === api.member)) seen.push({ where: api.member, version: api.patroniVersion });
+    if (api.patroniVersion && !seen.some((entry) => entry.where === api.member))
+      seen.push({ where: api.member, version: api.patroniVersion });
   }
-  if (snapshot.installedPatroniVersion) seen.push({ where: 'patroni installed on this host', version: snapshot.installedPatroniVersion });
+  if (snapshot.installedPatroniVersion)
+    seen.push({ where: 'patroni installed on this host', version: snapshot.installedPatroniVersion });
   return seen;
 }
 
@@ -101,7 +128,12 @@ export function memberEtcdUsers(snapshot: FleetSnapshot): MemberEtcdUser[] {
   for (const record of snapshot.live?.etcd.memberCredentials ?? []) {
     if (users.has(record.member)) continue;
     const cluster = record.member.slice(0, record.member.lastIndexOf('/'));
-    users.set(record.member, { member: record.member, cluster, username: record.username, source: 'readiness record in etcd' });
+    users.set(record.member, {
+      member: record.member,
+      cluster,
+      username: record.username,
+      source: 'readiness record in etcd',
+    });
   }
   return [...users.values()].sort((a, b) => a.member.localeCompare(b.member));
 }

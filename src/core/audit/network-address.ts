@@ -15,7 +15,14 @@ export function hostOf(address: string): string {
 /** Loopback: 127.0.0.0/8, ::1, localhost. The wildcard addresses (0.0.0.0, ::, empty) listen on every interface. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || h === '0:0:0:0:0:0:0:1' || h === '::ffff:127.0.0.1';
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
+    h === '::1' ||
+    h === '0:0:0:0:0:0:0:1' ||
+    h === '::ffff:127.0.0.1'
+  );
 }
 
 export function isLoopbackAddress(address: string): boolean {

@@ -57,7 +57,13 @@ export function dcsOf(document: ConfigTree): DcsSection | undefined {
 export function etcdAddressesOf(values: ConfigTree): string[] {
   const addresses: string[] = [];
   const add = (value: unknown) => {
-    if (typeof value === 'string') addresses.push(...value.split(',').map((item) => item.trim()).filter(Boolean));
+    if (typeof value === 'string')
+      addresses.push(
+        ...value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      );
     else if (Array.isArray(value)) for (const item of value) add(item);
   };
   for (const key of ['host', 'hosts', 'url', 'urls', 'proxy']) add(values[key]);

@@ -14,7 +14,8 @@ export function redactPasswords(tree: ConfigTree): ConfigTree {
 }
 
 function redactValue(value: unknown, key?: string): unknown {
-  if (key !== undefined && SECRET_KEY.test(key) && (typeof value === 'string' || typeof value === 'number')) return new Secret(String(value));
+  if (key !== undefined && SECRET_KEY.test(key) && (typeof value === 'string' || typeof value === 'number'))
+    return new Secret(String(value));
   if (Array.isArray(value)) return value.map((item) => redactValue(item));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, k)]));
   return value;
@@ -34,7 +35,8 @@ export function secretPaths(tree: ConfigTree, prefix = ''): string[] {
     if (value instanceof Secret) {
       if (value.length > 0) paths.push(path);
     } else if (isPlainObject(value)) paths.push(...secretPaths(value, path));
-    else if (Array.isArray(value)) value.forEach((item, index) => isPlainObject(item) && paths.push(...secretPaths(item, `${path}.${index}`)));
+    else if (Array.isArray(value))
+      value.forEach((item, index) => isPlainObject(item) && paths.push(...secretPaths(item, `${path}.${index}`)));
   }
   return paths;
 }

@@ -10,13 +10,29 @@ import type { Severity } from './severity.js';
  * about a file point at it (and its line); others carry a logical location
  * (the member, role or cluster).
  */
-export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+export const SARIF_SCHEMA_URI =
+  'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
-const LEVEL: Record<Severity, 'note' | 'warning' | 'error'> = { info: 'note', low: 'note', warning: 'warning', high: 'error', critical: 'error' };
+const LEVEL: Record<Severity, 'note' | 'warning' | 'error'> = {
+  info: 'note',
+  low: 'note',
+  warning: 'warning',
+  high: 'error',
+  critical: 'error',
+};
 /** GitHub code scanning reads a CVSS-like score from properties["security-severity"]. */
-const SECURITY_SEVERITY: Record<Severity, string> = { info: '0.0', low: '3.0', warning: '5.0', high: '8.0', critical: '9.5' };
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  info: '0.0',
+  low: '3.0',
+  warning: '5.0',
+  high: '8.0',
+  critical: '9.5',
+};
 
-export function renderAuditSarif(report: AuditReport, rules: readonly AuditRule[] = AUDIT_RULES): Record<string, unknown> {
+export function renderAuditSarif(
+  report: AuditReport,
+  rules: readonly AuditRule[] = AUDIT_RULES,
+): Record<string, unknown> {
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
   return {
     $schema: SARIF_SCHEMA_URI,
@@ -35,11 +51,23 @@ export function renderAuditSarif(report: AuditReport, rules: readonly AuditRule[
               fullDescription: { text: rule.why },
               help: { text: `Fix: ${rule.fix}` },
               defaultConfiguration: { level: LEVEL[rule.severity] },
-              properties: { category: rule.category, severity: rule.severity, needs: rule.needs, tags: ['security', rule.category], 'security-severity': SECURITY_SEVERITY[rule.severity] },
+              properties: {
+                category: rule.category,
+                severity: rule.severity,
+                needs: rule.needs,
+                tags: ['security', rule.category],
+                'security-severity': SECURITY_SEVERITY[rule.severity],
+              },
             })),
           },
         },
-        invocations: [{ executionSuccessful: true, endTimeUtc: report.generatedAt, properties: { live: report.live, minSeverity: report.minSeverity } }],
+        invocations: [
+          {
+            executionSuccessful: true,
+            endTimeUtc: report.generatedAt,
+            properties: { live: report.live, minSeverity: report.minSeverity },
+          },
+        ],
         results: report.findings.map((finding) => result(finding, ruleIndex.get(finding.ruleId))),
       },
     ],
@@ -63,7 +91,12 @@ function result(finding: AuditFinding, index: number | undefined): Record<string
     message: { text: `${finding.evidence}. ${finding.why} Fix: ${finding.fix}` },
     locations: [location],
     partialFingerprints: { objectName: `${finding.ruleId}:${finding.object.kind}:${finding.object.name}` },
-    properties: { severity: finding.severity, object: finding.object, fix: finding.fix, 'security-severity': SECURITY_SEVERITY[finding.severity] },
+    properties: {
+      severity: finding.severity,
+      object: finding.object,
+      fix: finding.fix,
+      'security-severity': SECURITY_SEVERITY[finding.severity],
+    },
   };
 }
 

@@ -26,5 +26,7 @@ export function isAtLeast(severity: Severity, minimum: Severity): boolean {
 export function parseSeverity(value: string): Severity {
   const lowered = value.toLowerCase();
   if ((SEVERITIES as readonly string[]).includes(lowered)) return lowered as Severity;
-  throw new PgfleetError('AUDIT_BAD_SEVERITY', `unknown severity "${value}"`, { hint: `use one of ${SEVERITIES.join(', ')}` });
+  throw new PgfleetError('AUDIT_BAD_SEVERITY', `unknown severity "${value}"`, {
+    hint: `use one of ${SEVERITIES.join(', ')}`,
+  });
 }

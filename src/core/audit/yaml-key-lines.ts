@@ -20,7 +20,10 @@ export function parseAuditedYaml(text: string): ParsedYamlFacts {
   const parsed = parseDocument(text, { lineCounter, version: '1.1', prettyErrors: false });
   if (parsed.errors.length > 0) {
     const first = parsed.errors[0]!;
-    return { problem: `not valid YAML at line ${lineCounter.linePos(first.pos[0]).line}: ${first.message.split('\n')[0]}`, keyLines: {} };
+    return {
+      problem: `not valid YAML at line ${lineCounter.linePos(first.pos[0]).line}: ${first.message.split('\n')[0]}`,
+      keyLines: {},
+    };
   }
   const value: unknown = parsed.toJS({ maxAliasCount: 100 });
   if (value === null || value === undefined) return { document: {}, keyLines: {} };

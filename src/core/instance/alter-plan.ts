@@ -94,7 +94,10 @@ export function planInstanceAlter(input: AlterPlanInput): AlterPlan {
     if (parameterIsDynamic(name, modes)) {
       refuseLocalOverride(input.config, name);
       patchParameters[name] = value;
-      if (modes.parameters === 'local') notes.push(`${name} is read from the DCS only (Patroni ignores it in the YAML): it is set for the whole cluster with PATCH /config`);
+      if (modes.parameters === 'local')
+        notes.push(
+          `${name} is read from the DCS only (Patroni ignores it in the YAML): it is set for the whole cluster with PATCH /config`,
+        );
     } else setPath(config, ['postgresql', 'parameters', name], value);
   }
   for (const name of request.resetParameters) {
@@ -107,22 +110,38 @@ export function planInstanceAlter(input: AlterPlanInput): AlterPlan {
 
   if (request.hbaAdd.length + request.hbaRemove.length > 0) {
     const dynamic = modes.auth === 'dynamic';
-    const current = dynamic ? getPath(input.dynamicConfig ?? {}, ['postgresql', 'pg_hba']) : getPath(input.config, ['postgresql', 'pg_hba']);
+    const current = dynamic
+      ? getPath(input.dynamicConfig ?? {}, ['postgresql', 'pg_hba'])
+      : getPath(input.config, ['postgresql', 'pg_hba']);
     if (dynamic && getPath(input.config, ['postgresql', 'pg_hba']) !== undefined) {
-      throw new PgfleetError('INSTANCE_HBA_LOCAL_OVERRIDE', 'the YAML has postgresql.pg_hba, which overrides the pg_hba of the DCS: a dynamic change would not take effect', {
-        hint: 'remove postgresql.pg_hba from the YAML (the cluster was created in local mode), or set patroni.configuration_mode.auth: local',
-      });
+      throw new PgfleetError(
+        'INSTANCE_HBA_LOCAL_OVERRIDE',
+        'the YAML has postgresql.pg_hba, which overrides the pg_hba of the DCS: a dynamic change would not take effect',
+        {
+          hint: 'remove postgresql.pg_hba from the YAML (the cluster was created in local mode), or set patroni.configuration_mode.auth: local',
+        },
+      );
     }
     if (!Array.isArray(current)) {
-      throw new PgfleetError('INSTANCE_HBA_UNKNOWN', `${dynamic ? 'the dynamic configuration (GET /config)' : 'the YAML'} has no postgresql.pg_hba list: pgfleet will not replace pg_hba.conf with only the lines given`, {
-        hint: dynamic ? 'set the whole list once with patronictl edit-config, then use --hba-add/--hba-remove' : 'recreate the YAML with pgfleet, or add postgresql.pg_hba to it',
-      });
+      throw new PgfleetError(
+        'INSTANCE_HBA_UNKNOWN',
+        `${dynamic ? 'the dynamic configuration (GET /config)' : 'the YAML'} has no postgresql.pg_hba list: pgfleet will not replace pg_hba.conf with only the lines given`,
+        {
+          hint: dynamic
+            ? 'set the whole list once with patronictl edit-config, then use --hba-add/--hba-remove'
+            : 'recreate the YAML with pgfleet, or add postgresql.pg_hba to it',
+        },
+      );
     }
     const edit = editPgHba(current.map(String), { add: request.hbaAdd, remove: request.hbaRemove });
     for (const line of edit.alreadyPresent) notes.push(`pg_hba already has "${line}"`);
     for (const line of edit.notPresent) notes.push(`pg_hba has no "${line}": nothing to remove`);
     if (edit.lines.length === 0) {
-      throw new PgfleetError('INSTANCE_HBA_EMPTY', 'the change would leave pg_hba empty: every connection would be refused', { hint: 'keep at least one entry' });
+      throw new PgfleetError(
+        'INSTANCE_HBA_EMPTY',
+        'the change would leave pg_hba empty: every connection would be refused',
+        { hint: 'keep at least one entry' },
+      );
     }
     if (dynamic) patchPostgresql.pg_hba = edit.lines;
     else setPath(config, ['postgresql', 'pg_hba'], edit.lines);
@@ -136,20 +155,26 @@ export function planInstanceAlter(input: AlterPlanInput): AlterPlan {
     deletePath(config, ['restapi', 'authentication']);
     deletePath(config, ['ctl', 'authentication']);
   } else if (request.restapiAuthentication) {
-    const authentication = { username: request.restapiAuthentication.username, password: request.restapiAuthentication.password };
+    const authentication = {
+      username: request.restapiAuthentication.username,
+      password: request.restapiAuthentication.password,
+    };
     setPath(config, ['restapi', 'authentication'], authentication);
     // ctl.authentication exists only where the Patroni version has it (>= 3.1): kept in step, never added.
-    if (getPath(input.config, ['ctl', 'authentication']) !== undefined) setPath(config, ['ctl', 'authentication'], { ...authentication });
+    if (getPath(input.config, ['ctl', 'authentication']) !== undefined)
+      setPath(config, ['ctl', 'authentication'], { ...authentication });
   }
   if (request.restapiListen !== undefined) setPath(config, ['restapi', 'listen'], request.restapiListen);
-  if (request.restapiConnectAddress !== undefined) setPath(config, ['restapi', 'connect_address'], request.restapiConnectAddress);
+  if (request.restapiConnectAddress !== undefined)
+    setPath(config, ['restapi', 'connect_address'], request.restapiConnectAddress);
   for (const { path, value } of request.settingsValues ?? []) {
     if (value === undefined) deletePath(config, path);
     else setPath(config, path, value);
   }
 
   const localChanges = diffConfig(input.config, config);
-  let dynamicPatch: ConfigTree | undefined = Object.keys(patchPostgresql).length > 0 ? { postgresql: patchPostgresql } : undefined;
+  let dynamicPatch: ConfigTree | undefined =
+    Object.keys(patchPostgresql).length > 0 ? { postgresql: patchPostgresql } : undefined;
   let dynamicChanges: ConfigChange[] = [];
   if (dynamicPatch) {
     const before = input.dynamicConfig ?? {};
@@ -171,8 +196,12 @@ export function planInstanceAlter(input: AlterPlanInput): AlterPlan {
 function refuseLocalOverride(config: ConfigTree, name: string): void {
   if (isDcsOnlyParameter(name)) return;
   if (getPath(config, ['postgresql', 'parameters', name]) !== undefined) {
-    throw new PgfleetError('INSTANCE_PARAMETER_LOCAL_OVERRIDE', `the YAML sets postgresql.parameters.${name}, which overrides the DCS: a dynamic change would not take effect`, {
-      hint: `remove ${name} from the YAML's postgresql.parameters first, or set patroni.configuration_mode.parameters: local`,
-    });
+    throw new PgfleetError(
+      'INSTANCE_PARAMETER_LOCAL_OVERRIDE',
+      `the YAML sets postgresql.parameters.${name}, which overrides the DCS: a dynamic change would not take effect`,
+      {
+        hint: `remove ${name} from the YAML's postgresql.parameters first, or set patroni.configuration_mode.parameters: local`,
+      },
+    );
   }
 }

@@ -49,7 +49,12 @@ export function diffConfig(before: ConfigTree, after: ConfigTree, prefix = ''): 
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Secret || b instanceof Secret) return reveal(a) === reveal(b);
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, index) => sameValue(item, b[index]));
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, index) => sameValue(item, b[index]))
+    );
   }
   if (isPlainObject(a) || isPlainObject(b)) {
     if (!isPlainObject(a) || !isPlainObject(b)) return false;
@@ -68,7 +73,10 @@ function reveal(value: unknown): unknown {
 function plain(value: unknown): unknown {
   if (value instanceof Secret) return Secret.redacted;
   if (Array.isArray(value)) return value.map(plain);
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, SECRET_KEY.test(key) ? Secret.redacted : plain(item)]));
+  if (isPlainObject(value))
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, SECRET_KEY.test(key) ? Secret.redacted : plain(item)]),
+    );
   return value;
 }
 

@@ -60,8 +60,18 @@ export function diagnosePreflight(input: PreflightInput): PreflightReport {
   if (!user) {
     checks.push(
       input.authEnabled
-        ? { id: 'credentials-missing', status: 'fail', message: `etcd authentication is on and the instance has no etcd user: Patroni could not write to the DCS`, hint: 'give --patroni-etcd-username and --patroni-etcd-password-file (see `pgfleet etcd tenants show` for the cluster\'s user)' }
-        : { id: 'credentials-missing', status: 'warn', message: 'no etcd user configured: this instance will break when etcd authentication is switched on', hint: 'create the cluster\'s tenant with `pgfleet etcd tenants apply` and pass its user' },
+        ? {
+            id: 'credentials-missing',
+            status: 'fail',
+            message: `etcd authentication is on and the instance has no etcd user: Patroni could not write to the DCS`,
+            hint: "give --patroni-etcd-username and --patroni-etcd-password-file (see `pgfleet etcd tenants show` for the cluster's user)",
+          }
+        : {
+            id: 'credentials-missing',
+            status: 'warn',
+            message: 'no etcd user configured: this instance will break when etcd authentication is switched on',
+            hint: "create the cluster's tenant with `pgfleet etcd tenants apply` and pass its user",
+          },
     );
     return finish(input, checks);
   }
@@ -83,20 +93,42 @@ export function diagnosePreflight(input: PreflightInput): PreflightReport {
 
 function adminChecks(admin: AdminView, user: string, prefix: string): PreflightCheck[] {
   if (!admin.userExists) {
-    return [{ id: 'user-unknown', status: 'fail', message: `etcd has no user ${user}`, hint: 'create it with `pgfleet etcd tenants apply`, or fix --patroni-etcd-username' }];
+    return [
+      {
+        id: 'user-unknown',
+        status: 'fail',
+        message: `etcd has no user ${user}`,
+        hint: 'create it with `pgfleet etcd tenants apply`, or fix --patroni-etcd-username',
+      },
+    ];
   }
   const checks: PreflightCheck[] = [];
   const own = prefixRange(prefix);
   if (admin.holdsRoot) {
-    checks.push({ id: 'user-is-root', status: 'warn', message: `${user} holds the root role: the cluster could overwrite every other cluster's keys`, hint: 'use the cluster\'s own tenant user (`pgfleet etcd tenants show`)' });
+    checks.push({
+      id: 'user-is-root',
+      status: 'warn',
+      message: `${user} holds the root role: the cluster could overwrite every other cluster's keys`,
+      hint: "use the cluster's own tenant user (`pgfleet etcd tenants show`)",
+    });
   }
   const covering = admin.writableRanges.some((range) => rangeContains(range, own));
   if (!covering && !admin.holdsRoot) {
-    checks.push({ id: 'range-missing', status: 'fail', message: `no role of ${user} grants write access to ${formatRange(own)}`, hint: 'grant it with `pgfleet etcd tenants apply`' });
+    checks.push({
+      id: 'range-missing',
+      status: 'fail',
+      message: `no role of ${user} grants write access to ${formatRange(own)}`,
+      hint: 'grant it with `pgfleet etcd tenants apply`',
+    });
   }
   const tooWide = admin.writableRanges.filter((range) => rangesOverlap(range, own) && !rangeContains(own, range));
   for (const range of tooWide) {
-    checks.push({ id: 'range-too-wide', status: 'warn', message: `${user} may write ${formatRange(range)}, wider than its cluster's ${formatRange(own)}`, hint: 'narrow it with `pgfleet etcd tenants apply` (it revokes too-wide ranges)' });
+    checks.push({
+      id: 'range-too-wide',
+      status: 'warn',
+      message: `${user} may write ${formatRange(range)}, wider than its cluster's ${formatRange(own)}`,
+      hint: 'narrow it with `pgfleet etcd tenants apply` (it revokes too-wide ranges)',
+    });
   }
   return checks;
 }
@@ -106,13 +138,33 @@ function probeCheck(probe: ProbeOutcome | undefined, user: string, prefix: strin
     case 'ok':
       return { id: 'probe', status: 'pass', message: `${user} wrote, read and deleted a probe key under ${prefix}` };
     case 'authentication-failed':
-      return { id: 'probe', status: 'fail', message: `etcd rejected the credentials of ${user}: authentication failed (unknown user or wrong password)`, hint: 'check --patroni-etcd-password-file against the tenant\'s password file (`pgfleet etcd tenants show`)' };
+      return {
+        id: 'probe',
+        status: 'fail',
+        message: `etcd rejected the credentials of ${user}: authentication failed (unknown user or wrong password)`,
+        hint: "check --patroni-etcd-password-file against the tenant's password file (`pgfleet etcd tenants show`)",
+      };
     case 'permission-denied':
-      return { id: 'probe', status: 'fail', message: `${user} authenticated but was denied the ${probe.step.toUpperCase()} of a key under ${prefix}: its role lacks that prefix`, hint: 'grant the prefix with its trailing slash: `pgfleet etcd tenants apply`' };
+      return {
+        id: 'probe',
+        status: 'fail',
+        message: `${user} authenticated but was denied the ${probe.step.toUpperCase()} of a key under ${prefix}: its role lacks that prefix`,
+        hint: 'grant the prefix with its trailing slash: `pgfleet etcd tenants apply`',
+      };
     case 'user-name-empty':
-      return { id: 'probe', status: 'fail', message: 'etcd answered "user name is empty": the credentials were not used', hint: 'check the etcd user name and password file' };
+      return {
+        id: 'probe',
+        status: 'fail',
+        message: 'etcd answered "user name is empty": the credentials were not used',
+        hint: 'check the etcd user name and password file',
+      };
     case 'unreachable':
-      return { id: 'probe', status: 'fail', message: `etcd unreachable: ${probe.message}`, hint: 'check patroni.etcd.hosts in the settings and that etcd runs' };
+      return {
+        id: 'probe',
+        status: 'fail',
+        message: `etcd unreachable: ${probe.message}`,
+        hint: 'check patroni.etcd.hosts in the settings and that etcd runs',
+      };
     case 'other':
       return { id: 'probe', status: 'fail', message: `probe of ${prefix} failed: ${probe.message}` };
     default:

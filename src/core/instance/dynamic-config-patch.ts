@@ -9,7 +9,8 @@ export function applyDynamicPatch(current: ConfigTree, patch: ConfigTree): Confi
   const result: ConfigTree = { ...current };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
-    else if (isPlainObject(value) && isPlainObject(result[key])) result[key] = applyDynamicPatch(result[key] as ConfigTree, value);
+    else if (isPlainObject(value) && isPlainObject(result[key]))
+      result[key] = applyDynamicPatch(result[key] as ConfigTree, value);
     else if (isPlainObject(value)) result[key] = applyDynamicPatch({}, value);
     else if (value !== undefined) result[key] = value;
   }

@@ -24,7 +24,10 @@ export interface InstanceRecord {
   createdAt: string;
 }
 
-export function newInstanceRecord(fields: Omit<InstanceRecord, 'marker' | 'phase' | 'createdAt'>, now = new Date()): InstanceRecord {
+export function newInstanceRecord(
+  fields: Omit<InstanceRecord, 'marker' | 'phase' | 'createdAt'>,
+  now = new Date(),
+): InstanceRecord {
   return { marker: MARKER, phase: 'creating', createdAt: now.toISOString(), ...fields };
 }
 
@@ -33,7 +36,9 @@ export function parseInstanceRecord(text: string, file: string): InstanceRecord 
   try {
     value = JSON.parse(text);
   } catch {
-    throw new PgfleetError('INSTANCE_RECORD_INVALID', `${file} is not valid JSON`, { hint: 'restore it, or drop and recreate the instance' });
+    throw new PgfleetError('INSTANCE_RECORD_INVALID', `${file} is not valid JSON`, {
+      hint: 'restore it, or drop and recreate the instance',
+    });
   }
   const record = value as Partial<InstanceRecord>;
   if (
@@ -43,7 +48,11 @@ export function parseInstanceRecord(text: string, file: string): InstanceRecord 
     (record.phase !== 'creating' && record.phase !== 'ready') ||
     typeof record.creatorPid !== 'number'
   ) {
-    throw new PgfleetError('INSTANCE_RECORD_INVALID', `${file} is not a pgfleet instance record (marker ${MARKER}, name, service, phase, creatorPid)`, { hint: 'restore it, or drop and recreate the instance' });
+    throw new PgfleetError(
+      'INSTANCE_RECORD_INVALID',
+      `${file} is not a pgfleet instance record (marker ${MARKER}, name, service, phase, creatorPid)`,
+      { hint: 'restore it, or drop and recreate the instance' },
+    );
   }
   return { ...record, bootstrap: record.bootstrap === true } as InstanceRecord;
 }

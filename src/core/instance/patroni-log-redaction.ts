@@ -7,7 +7,9 @@
 const TOKEN_IN_LOG = /(Invalid auth token:\s*)(\S+)/gi;
 
 export function redactPatroniLogLine(line: string): string {
-  return line.replace(TOKEN_IN_LOG, (_, lead: string, token: string) => (token === 'None' ? `${lead}${token}` : `${lead}[redacted]`));
+  return line.replace(TOKEN_IN_LOG, (_, lead: string, token: string) =>
+    token === 'None' ? `${lead}${token}` : `${lead}[redacted]`,
+  );
 }
 
 /**

@@ -21,9 +21,13 @@ export function patroniRestartRequirement(changes: readonly Pick<ConfigChange, '
   for (const { path } of changes) {
     const [section, key] = path.split('.');
     if ((section === 'etcd' || section === 'etcd3') && key !== undefined && DCS_START_ONLY.includes(key)) {
-      reasons.push(`${section}.${key} changed: Patroni 3.0.2 reads the etcd hosts, protocol and certificates only when it starts`);
+      reasons.push(
+        `${section}.${key} changed: Patroni 3.0.2 reads the etcd hosts, protocol and certificates only when it starts`,
+      );
     } else if (path === 'namespace' || path === 'scope') {
-      reasons.push(`${path} changed: Patroni reads it only when it starts, and the member then belongs to another cluster's keys`);
+      reasons.push(
+        `${path} changed: Patroni reads it only when it starts, and the member then belongs to another cluster's keys`,
+      );
     } else if (path === 'name') {
       reasons.push('name changed: Patroni registers its member name only when it starts');
     } else if (path === 'postgresql.data_dir') {

@@ -10,7 +10,9 @@ export function normalisePgHbaLine(line: string): string {
 /** Checks one pg_hba line given on the command line: one line, a known connection type, enough fields. */
 export function checkPgHbaLine(line: string, option: string): string {
   if (/[\n\r\0]/.test(line)) {
-    throw new PgfleetError('INSTANCE_HBA_INVALID', `${option}: a pg_hba entry is one line`, { hint: `give one ${option} per line` });
+    throw new PgfleetError('INSTANCE_HBA_INVALID', `${option}: a pg_hba entry is one line`, {
+      hint: `give one ${option} per line`,
+    });
   }
   const normalised = normalisePgHbaLine(line);
   const fields = normalised.split(' ');
@@ -38,7 +40,10 @@ export interface PgHbaEdit {
  * Adds lines at the end (pg_hba is first-match: existing rules keep their
  * precedence) and removes lines, comparing whitespace-normalised text.
  */
-export function editPgHba(current: readonly string[], changes: { add: readonly string[]; remove: readonly string[] }): PgHbaEdit {
+export function editPgHba(
+  current: readonly string[],
+  changes: { add: readonly string[]; remove: readonly string[] },
+): PgHbaEdit {
   const remove = new Set(changes.remove.map(normalisePgHbaLine));
   const removed: string[] = [];
   const lines: string[] = [];

@@ -32,12 +32,16 @@ const MANAGED_ELSEWHERE: Record<string, string> = {
 export function parseParameterAssignment(text: string, option = '--parameter'): ParameterAssignment {
   const equals = text.indexOf('=');
   if (equals <= 0) {
-    throw new PgfleetError('INSTANCE_PARAMETER_INVALID', `${option} "${text}" is not valid: expected name=value`, { hint: `for example ${option} work_mem=16MB` });
+    throw new PgfleetError('INSTANCE_PARAMETER_INVALID', `${option} "${text}" is not valid: expected name=value`, {
+      hint: `for example ${option} work_mem=16MB`,
+    });
   }
   const name = checkParameterName(text.slice(0, equals).trim(), option);
   const raw = text.slice(equals + 1).trim();
   if (/[\n\r\0]/.test(raw)) {
-    throw new PgfleetError('INSTANCE_PARAMETER_INVALID', `${option} ${name}: the value contains a line break or NUL`, { hint: 'give the value on one line' });
+    throw new PgfleetError('INSTANCE_PARAMETER_INVALID', `${option} ${name}: the value contains a line break or NUL`, {
+      hint: 'give the value on one line',
+    });
   }
   const value: ParameterValue = /^-?\d{1,15}$/.test(raw) ? Number(raw) : raw;
   return { name, value };
@@ -46,12 +50,18 @@ export function parseParameterAssignment(text: string, option = '--parameter'): 
 /** Checks a parameter name (lower-cased, as PostgreSQL folds it) and refuses those managed elsewhere. */
 export function checkParameterName(name: string, option = '--parameter'): string {
   if (!NAME.test(name)) {
-    throw new PgfleetError('INSTANCE_PARAMETER_INVALID', `${option} "${name}" is not a PostgreSQL parameter name`, { hint: 'letters, digits, "_" and "." (custom.name), starting with a letter' });
+    throw new PgfleetError('INSTANCE_PARAMETER_INVALID', `${option} "${name}" is not a PostgreSQL parameter name`, {
+      hint: 'letters, digits, "_" and "." (custom.name), starting with a letter',
+    });
   }
   const folded = name.toLowerCase();
   const owner = MANAGED_ELSEWHERE[folded];
   if (owner) {
-    throw new PgfleetError('INSTANCE_PARAMETER_MANAGED', `${folded} cannot be set as a parameter: it comes from ${owner}`, { hint: `drop ${option} ${folded}` });
+    throw new PgfleetError(
+      'INSTANCE_PARAMETER_MANAGED',
+      `${folded} cannot be set as a parameter: it comes from ${owner}`,
+      { hint: `drop ${option} ${folded}` },
+    );
   }
   return folded;
 }
@@ -66,7 +76,9 @@ export function checkDistinctParameters(set: readonly ParameterAssignment[], res
   const seen = new Set<string>();
   for (const name of [...set.map((assignment) => assignment.name), ...reset]) {
     if (seen.has(name)) {
-      throw new PgfleetError('INSTANCE_PARAMETER_TWICE', `parameter ${name} is given twice`, { hint: 'give each parameter once (--parameter or --reset-parameter)' });
+      throw new PgfleetError('INSTANCE_PARAMETER_TWICE', `parameter ${name} is given twice`, {
+        hint: 'give each parameter once (--parameter or --reset-parameter)',
+      });
     }
     seen.add(name);
   }

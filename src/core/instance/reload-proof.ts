@@ -82,7 +82,8 @@ export function reloadLogEvent(line: string): ReloadLogEvent {
 
 /** How long a reload may take to show: the next loop iteration (loop_wait) plus a cycle slowed by DCS retries, plus margin. */
 export function reloadDeadlineSeconds(dynamic: { loop_wait?: unknown; retry_timeout?: unknown }): number {
-  const number = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback);
+  const number = (value: unknown, fallback: number): number =>
+    typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
   return number(dynamic.loop_wait, 10) + number(dynamic.retry_timeout, 10) + 5;
 }
 
@@ -90,8 +91,10 @@ export function reloadDeadlineSeconds(dynamic: { loop_wait?: unknown; retry_time
 export function environmentNamesFor(path: readonly string[]): string[] {
   const upper = path.map((segment) => segment.toUpperCase());
   if (upper.length === 1 && ['NAME', 'NAMESPACE', 'SCOPE'].includes(upper[0]!)) return [`PATRONI_${upper[0]}`];
-  if (upper.length === 4 && upper[0] === 'POSTGRESQL' && upper[1] === 'AUTHENTICATION') return [`PATRONI_${upper[2]}_${upper[3]}`];
-  if (upper.length === 3 && upper[0] === 'RESTAPI' && upper[1] === 'AUTHENTICATION') return [`PATRONI_RESTAPI_${upper[2]}`];
+  if (upper.length === 4 && upper[0] === 'POSTGRESQL' && upper[1] === 'AUTHENTICATION')
+    return [`PATRONI_${upper[2]}_${upper[3]}`];
+  if (upper.length === 3 && upper[0] === 'RESTAPI' && upper[1] === 'AUTHENTICATION')
+    return [`PATRONI_RESTAPI_${upper[2]}`];
   if (upper.length === 2) return [`PATRONI_${upper[0]}_${upper[1]}`];
   return [];
 }
@@ -99,10 +102,18 @@ export function environmentNamesFor(path: readonly string[]): string[] {
 export function decideReloadProof(input: ReloadProofInput): ReloadProof {
   const { written, process } = input;
   if (!process) {
-    return { status: 'unproven', reason: `no Patroni process runs with ${written.realPath}`, hint: 'it reads the file when it starts; start it, then check again' };
+    return {
+      status: 'unproven',
+      reason: `no Patroni process runs with ${written.realPath}`,
+      hint: 'it reads the file when it starts; start it, then check again',
+    };
   }
   if (process.realConfigPath === undefined) {
-    return { status: 'refused', code: 'CONFIG_UNRESOLVED', message: `Patroni (pid ${process.pid}) was started with a configuration path that no longer resolves; pgfleet wrote ${written.realPath}` };
+    return {
+      status: 'refused',
+      code: 'CONFIG_UNRESOLVED',
+      message: `Patroni (pid ${process.pid}) was started with a configuration path that no longer resolves; pgfleet wrote ${written.realPath}`,
+    };
   }
   if (process.configIsDirectory) {
     return {
@@ -112,9 +123,15 @@ export function decideReloadProof(input: ReloadProofInput): ReloadProof {
     };
   }
   if (process.realConfigPath !== written.realPath) {
-    return { status: 'refused', code: 'READS_OTHER_FILE', message: `Patroni (pid ${process.pid}) reads ${process.realConfigPath}, not ${written.realPath} that pgfleet wrote` };
+    return {
+      status: 'refused',
+      code: 'READS_OTHER_FILE',
+      message: `Patroni (pid ${process.pid}) reads ${process.realConfigPath}, not ${written.realPath} that pgfleet wrote`,
+    };
   }
-  const overriding = written.changedPaths.flatMap(environmentNamesFor).filter((name) => process.environmentOverrides.includes(name));
+  const overriding = written.changedPaths
+    .flatMap(environmentNamesFor)
+    .filter((name) => process.environmentOverrides.includes(name));
   if (overriding.length > 0) {
     return {
       status: 'refused',
@@ -123,7 +140,11 @@ export function decideReloadProof(input: ReloadProofInput): ReloadProof {
     };
   }
   if (process.startedAfterWrite) {
-    return { status: 'proven', how: 'started-after-write', detail: `Patroni (pid ${process.pid}) started after ${written.realPath} was written` };
+    return {
+      status: 'proven',
+      how: 'started-after-write',
+      detail: `Patroni (pid ${process.pid}) started after ${written.realPath} was written`,
+    };
   }
   if (input.logSinceRequest === undefined) {
     return {
@@ -133,37 +154,74 @@ export function decideReloadProof(input: ReloadProofInput): ReloadProof {
     };
   }
   if (input.logRotated) {
-    return { status: 'unproven', reason: `Patroni's log (pid ${process.pid}) was rotated while waiting for the reload`, hint: 'request the reload again' };
+    return {
+      status: 'unproven',
+      reason: `Patroni's log (pid ${process.pid}) was rotated while waiting for the reload`,
+      hint: 'request the reload again',
+    };
   }
   return decideFromLog(input.logSinceRequest.map(reloadLogEvent), process.pid, written.realPath, input.deadlinePassed);
 }
 
 /** The first reload cycle after the request: only a completed one, without an exception, proves the file was taken. */
-function decideFromLog(events: readonly ReloadLogEvent[], pid: number, realPath: string, deadlinePassed: boolean): ReloadProof {
+function decideFromLog(
+  events: readonly ReloadLogEvent[],
+  pid: number,
+  realPath: string,
+  deadlinePassed: boolean,
+): ReloadProof {
   const end = events.findIndex((event) => event === 'reload-started' || event === 'reload-failed');
   if (end === -1) {
     return deadlinePassed
-      ? { status: 'unproven', reason: `Patroni (pid ${pid}) logged no reload in time`, hint: 'check that its HA loop runs (its log), then request the reload again' }
+      ? {
+          status: 'unproven',
+          reason: `Patroni (pid ${pid}) logged no reload in time`,
+          hint: 'check that its HA loop runs (its log), then request the reload again',
+        }
       : { status: 'waiting', reason: 'the reload is scheduled for the next HA loop iteration' };
   }
   const cycle = events.slice(0, end);
   if (events[end] === 'reload-failed') {
-    return { status: 'refused', code: 'RELOAD_FAILED', message: `Patroni (pid ${pid}) failed to reload (its log shows "Failed to reload config_file="): its DCS client keeps its previous credentials` };
+    return {
+      status: 'refused',
+      code: 'RELOAD_FAILED',
+      message: `Patroni (pid ${pid}) failed to reload (its log shows "Failed to reload config_file="): its DCS client keeps its previous credentials`,
+    };
   }
   if (cycle.includes('local-reload-failed')) {
-    return { status: 'refused', code: 'FILE_NOT_LOADED', message: `Patroni (pid ${pid}) could not load ${realPath} (its log shows "Exception when reloading local configuration"): it keeps its previous configuration` };
+    return {
+      status: 'refused',
+      code: 'FILE_NOT_LOADED',
+      message: `Patroni (pid ${pid}) could not load ${realPath} (its log shows "Exception when reloading local configuration"): it keeps its previous configuration`,
+    };
   }
   // The DCS client gets the configuration after PostgreSQL's reload: an exception there is the next line.
   const after = events[end + 1];
   if (after === undefined) {
     return deadlinePassed
-      ? { status: 'unproven', reason: `Patroni (pid ${pid}) started reloading but logged nothing after it`, hint: 'check its log, then request the reload again' }
+      ? {
+          status: 'unproven',
+          reason: `Patroni (pid ${pid}) started reloading but logged nothing after it`,
+          hint: 'check its log, then request the reload again',
+        }
       : { status: 'waiting', reason: 'the reload cycle is under way' };
   }
   if (after === 'reload-failed') {
-    return { status: 'refused', code: 'RELOAD_FAILED', message: `Patroni (pid ${pid}) failed to reload (its log shows "Failed to reload config_file="): its DCS client keeps its previous credentials` };
+    return {
+      status: 'refused',
+      code: 'RELOAD_FAILED',
+      message: `Patroni (pid ${pid}) failed to reload (its log shows "Failed to reload config_file="): its DCS client keeps its previous credentials`,
+    };
   }
   return cycle.includes('local-unchanged')
-    ? { status: 'proven', how: 'reload-already-had-it', detail: `Patroni (pid ${pid}) re-read ${realPath} and already had its content` }
-    : { status: 'proven', how: 'reload-loaded-change', detail: `Patroni (pid ${pid}) re-read ${realPath}, loaded the change and completed the reload` };
+    ? {
+        status: 'proven',
+        how: 'reload-already-had-it',
+        detail: `Patroni (pid ${pid}) re-read ${realPath} and already had its content`,
+      }
+    : {
+        status: 'proven',
+        how: 'reload-loaded-change',
+        detail: `Patroni (pid ${pid}) re-read ${realPath}, loaded the change and completed the reload`,
+      };
 }

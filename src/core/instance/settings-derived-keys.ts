@@ -1,4 +1,9 @@
-import { ctlTlsValues, etcdConnectionValues, restapiTlsValues, watchdogValues } from '../patroni-config/build-config.js';
+import {
+  ctlTlsValues,
+  etcdConnectionValues,
+  restapiTlsValues,
+  watchdogValues,
+} from '../patroni-config/build-config.js';
 import type { ConfigTree } from '../patroni-config/deep-merge.js';
 import type { PatroniSettings } from '../settings/site-settings.js';
 
@@ -15,7 +20,10 @@ const WATCHDOG_KEYS = ['mode', 'device', 'safety_margin'];
  * Undefined values are keys to delete. Credentials, addresses, namespace and
  * scope are the instance's own and are not in the list.
  */
-export function settingsDerivedValues(settings: PatroniSettings, config: ConfigTree): Array<{ path: string[]; value: unknown }> {
+export function settingsDerivedValues(
+  settings: PatroniSettings,
+  config: ConfigTree,
+): Array<{ path: string[]; value: unknown }> {
   const dcs = config.etcd3 !== undefined || config.etcd === undefined ? 'etcd3' : 'etcd';
   const etcd = etcdConnectionValues(settings);
   const restapi = restapiTlsValues(settings);

@@ -16,9 +16,13 @@ export function parseLabEtcdTls(value: string | boolean | undefined): LabEtcdTls
   if (value === undefined || value === false) return 'off';
   if (value === true) return 'https';
   if ((LAB_ETCD_TLS_MODES as readonly string[]).includes(value)) return value as LabEtcdTls;
-  throw new PgfleetError('LAB_BAD_INPUT', `--etcd-tls must be one of ${LAB_ETCD_TLS_MODES.join(', ')}, got "${value}"`, {
-    hint: '--etcd-tls alone means https; --etcd-tls dual serves http and https for a migration drill',
-  });
+  throw new PgfleetError(
+    'LAB_BAD_INPUT',
+    `--etcd-tls must be one of ${LAB_ETCD_TLS_MODES.join(', ')}, got "${value}"`,
+    {
+      hint: '--etcd-tls alone means https; --etcd-tls dual serves http and https for a migration drill',
+    },
+  );
 }
 
 /** Which client listeners etcd opens in each mode. */

@@ -38,7 +38,20 @@ export interface LabTopology {
   ports: number[];
 }
 
-const DEFAULT_SCOPES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu'];
+const DEFAULT_SCOPES = [
+  'alpha',
+  'beta',
+  'gamma',
+  'delta',
+  'epsilon',
+  'zeta',
+  'eta',
+  'theta',
+  'iota',
+  'kappa',
+  'lambda',
+  'mu',
+];
 export const LAB_LIMITS = { clusters: 20, nodes: 5, etcdMembers: 5 } as const;
 export const SCOPE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -53,14 +66,21 @@ export function planLabTopology(input: LabTopologyInput): LabTopology {
   }
   for (const scope of scopes) {
     if (!SCOPE_PATTERN.test(scope)) {
-      throw new PgfleetError('LAB_BAD_INPUT', `scope "${scope}" is not valid: expected lowercase letters, digits, "-" or "_"`);
+      throw new PgfleetError(
+        'LAB_BAD_INPUT',
+        `scope "${scope}" is not valid: expected lowercase letters, digits, "-" or "_"`,
+      );
     }
   }
-  if (new Set(scopes).size !== scopes.length) throw new PgfleetError('LAB_BAD_INPUT', 'two clusters have the same scope');
+  if (new Set(scopes).size !== scopes.length)
+    throw new PgfleetError('LAB_BAD_INPUT', 'two clusters have the same scope');
 
   const portCount = labPortCount(input);
   if (!Number.isInteger(input.basePort) || input.basePort < 1024 || input.basePort + portCount - 1 > 65535) {
-    throw new PgfleetError('LAB_BAD_INPUT', `--base-port must be an integer from 1024 to ${65535 - portCount + 1} (the lab needs ${portCount} ports), got ${input.basePort}`);
+    throw new PgfleetError(
+      'LAB_BAD_INPUT',
+      `--base-port must be an integer from 1024 to ${65535 - portCount + 1} (the lab needs ${portCount} ports), got ${input.basePort}`,
+    );
   }
 
   let next = input.basePort;
@@ -73,7 +93,12 @@ export function planLabTopology(input: LabTopologyInput): LabTopology {
   }));
   const clusters = scopes.map((scope) => ({
     scope,
-    nodes: Array.from({ length: input.nodes }, (_, index) => ({ scope, name: `${scope}-${index + 1}`, pgPort: take(), restPort: take() })),
+    nodes: Array.from({ length: input.nodes }, (_, index) => ({
+      scope,
+      name: `${scope}-${index + 1}`,
+      pgPort: take(),
+      restPort: take(),
+    })),
   }));
   const ports = Array.from({ length: portCount }, (_, index) => input.basePort + index);
   return { host: '127.0.0.1', basePort: input.basePort, etcd, clusters, ports };
@@ -89,11 +114,16 @@ function defaultScopes(count: number): string[] {
 
 function checkCount(option: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new PgfleetError('LAB_BAD_INPUT', `${option} must be an integer from ${min} to ${max}, got ${Number.isNaN(value) ? 'a non-number' : value}`);
+    throw new PgfleetError(
+      'LAB_BAD_INPUT',
+      `${option} must be an integer from ${min} to ${max}, got ${Number.isNaN(value) ? 'a non-number' : value}`,
+    );
   }
 }
 
 /** etcd client URLs of the lab: the plain http listener (clientPort) or the https one (clientTlsPort). */
 export function labEtcdEndpoints(topology: LabTopology, scheme: 'http' | 'https' = 'http'): string[] {
-  return topology.etcd.map((member) => `${scheme}://${topology.host}:${scheme === 'https' ? member.clientTlsPort : member.clientPort}`);
+  return topology.etcd.map(
+    (member) => `${scheme}://${topology.host}:${scheme === 'https' ? member.clientTlsPort : member.clientPort}`,
+  );
 }

@@ -95,17 +95,31 @@ export function planAuthMigration(input: PlanInput): AuthPlan {
   const notes: string[] = [];
   const blockers: PlanBlocker[] = [];
   const actions: string[] = [];
-  if (input.endpointsDown.length > 0) notes.push(`etcd endpoint(s) down: ${input.endpointsDown.join(', ')} (enforce goes on while the others keep quorum)`);
+  if (input.endpointsDown.length > 0)
+    notes.push(
+      `etcd endpoint(s) down: ${input.endpointsDown.join(', ')} (enforce goes on while the others keep quorum)`,
+    );
 
   const byCluster = new Map<string, number>();
-  for (const member of gate.members) byCluster.set(`${member.namespace}${member.scope}`, (byCluster.get(`${member.namespace}${member.scope}`) ?? 0) + 1);
+  for (const member of gate.members)
+    byCluster.set(`${member.namespace}${member.scope}`, (byCluster.get(`${member.namespace}${member.scope}`) ?? 0) + 1);
 
   const clusters: ClusterPlan[] = [...byCluster].map(([cluster, count]) => {
     const tenant = input.tenants.get(cluster);
-    return { cluster, tenantUser: tenant?.user, tenantRole: tenant?.role, members: count, actions: tenant && !input.authEnabled ? tenantActions(cluster, tenant) : [] };
+    return {
+      cluster,
+      tenantUser: tenant?.user,
+      tenantRole: tenant?.role,
+      members: count,
+      actions: tenant && !input.authEnabled ? tenantActions(cluster, tenant) : [],
+    };
   });
   for (const [cluster, problem] of input.tenantProblems) {
-    blockers.push({ subject: cluster, message: `cluster ${cluster} cannot get a tenant: ${problem}`, hint: 'rename the cluster or adjust tenancy.user_format / role_format in the settings' });
+    blockers.push({
+      subject: cluster,
+      message: `cluster ${cluster} cannot get a tenant: ${problem}`,
+      hint: 'rename the cluster or adjust tenancy.user_format / role_format in the settings',
+    });
   }
 
   const members = gate.members.map((member): MemberPlan => {
@@ -113,7 +127,9 @@ export function planAuthMigration(input: PlanInput): AuthPlan {
     const cluster = `${member.namespace}${member.scope}`;
     const tenant = input.tenants.get(cluster);
     const record = gate.readiness.get(id);
-    const local = input.local.find((view) => view.namespace === member.namespace && view.scope === member.scope && view.node === member.name);
+    const local = input.local.find(
+      (view) => view.namespace === member.namespace && view.scope === member.scope && view.node === member.name,
+    );
     const plan: MemberPlan = {
       member: id,
       cluster,
@@ -127,7 +143,11 @@ export function planAuthMigration(input: PlanInput): AuthPlan {
     };
     const unreachable = gate.unreachable.get(id);
     if (unreachable !== undefined) {
-      plan.blockers.push({ subject: id, message: `its REST API does not answer (${unreachable})`, hint: 'every member must answer so it can be paused and probed: bring it back, or remove it from its cluster' });
+      plan.blockers.push({
+        subject: id,
+        message: `its REST API does not answer (${unreachable})`,
+        hint: 'every member must answer so it can be paused and probed: bring it back, or remove it from its cluster',
+      });
     }
     if (!tenant) {
       plan.status = 'blocked';
@@ -135,24 +155,41 @@ export function planAuthMigration(input: PlanInput): AuthPlan {
     }
     const recordMatches = record !== undefined && record.username === tenant.user;
     if (local) {
-      const upToDate = recordMatches && record.configSha256 === local.configSha256 && local.etcdUsername === tenant.user;
+      const upToDate =
+        recordMatches && record.configSha256 === local.configSha256 && local.etcdUsername === tenant.user;
       if (!upToDate) {
-        plan.actions.push(`apply: write the credentials of ${tenant.user} into ${local.configFile} (0600), POST /reload, record it ready`);
-        if (recordMatches && record.configSha256 !== local.configSha256) plan.actions.push('(its YAML changed since the last apply)');
+        plan.actions.push(
+          `apply: write the credentials of ${tenant.user} into ${local.configFile} (0600), POST /reload, record it ready`,
+        );
+        if (recordMatches && record.configSha256 !== local.configSha256)
+          plan.actions.push('(its YAML changed since the last apply)');
       }
     } else if (!recordMatches) {
       plan.blockers.push({
         subject: id,
-        message: record ? `it was applied with user ${record.username}, but its cluster's tenant is ${tenant.user}` : 'it has no readiness record: its Patroni has no etcd credentials yet, and it runs on another host',
+        message: record
+          ? `it was applied with user ${record.username}, but its cluster's tenant is ${tenant.user}`
+          : 'it has no readiness record: its Patroni has no etcd credentials yet, and it runs on another host',
         hint: `run \`pgfleet etcd auth apply --host-only\` on its host${member.apiUrl ? ` (${hostOf(member.apiUrl)})` : ''}${tenant.userExists ? '' : ' after `pgfleet etcd auth prepare`'}`,
       });
     }
-    if (!input.authEnabled) plan.actions.push('enforce: paused, then writes to the DCS with its own credentials once auth is on');
-    plan.status = plan.blockers.length > 0 ? 'blocked' : plan.actions.some((action) => action.startsWith('apply')) ? 'will-apply' : 'ready';
+    if (!input.authEnabled)
+      plan.actions.push('enforce: paused, then writes to the DCS with its own credentials once auth is on');
+    plan.status =
+      plan.blockers.length > 0
+        ? 'blocked'
+        : plan.actions.some((action) => action.startsWith('apply'))
+          ? 'will-apply'
+          : 'ready';
     return plan;
   });
 
-  const localMissing = input.local.filter((view) => !gate.members.some((member) => member.namespace === view.namespace && member.scope === view.scope && member.name === view.node));
+  const localMissing = input.local.filter(
+    (view) =>
+      !gate.members.some(
+        (member) => member.namespace === view.namespace && member.scope === view.scope && member.name === view.node,
+      ),
+  );
   for (const view of localMissing) {
     blockers.push({
       subject: `${view.namespace}${view.scope}/${view.node}`,
@@ -166,16 +203,31 @@ export function planAuthMigration(input: PlanInput): AuthPlan {
   } else {
     for (const failure of evaluateEnforceGates(gate)) {
       // Readiness and reachability are per member (above); admin is handled below: prepare creates root.
-      if (failure.gate === 'token-type' || failure.gate === 'etcd-version' || failure.gate === 'no-members') blockers.push({ subject: failure.subject, message: failure.message, hint: failure.hint });
+      if (failure.gate === 'token-type' || failure.gate === 'etcd-version' || failure.gate === 'no-members')
+        blockers.push({ subject: failure.subject, message: failure.message, hint: failure.hint });
     }
-    if (!input.admin.exists) actions.push(`prepare: create user ${input.admin.username} with the root role (password from etcd_admin.password_file)`);
+    if (!input.admin.exists)
+      actions.push(
+        `prepare: create user ${input.admin.username} with the root role (password from etcd_admin.password_file)`,
+      );
     else if (!input.admin.holdsRootRole) actions.push(`prepare: grant the root role to ${input.admin.username}`);
-    else if (input.admin.problem) blockers.push({ subject: 'etcd admin', message: `the etcd admin identity cannot be used: ${input.admin.problem}`, hint: 'check etcd_admin in the settings' });
-    if (input.interruptedRun) actions.push(`enforce: first roll back the interrupted run ${input.interruptedRun.id} (phase ${input.interruptedRun.phase})`);
+    else if (input.admin.problem)
+      blockers.push({
+        subject: 'etcd admin',
+        message: `the etcd admin identity cannot be used: ${input.admin.problem}`,
+        hint: 'check etcd_admin in the settings',
+      });
+    if (input.interruptedRun)
+      actions.push(
+        `enforce: first roll back the interrupted run ${input.interruptedRun.id} (phase ${input.interruptedRun.phase})`,
+      );
     const clusterCount = clusters.length;
-    actions.push(`enforce: check the gates, pause ${clusterCount} cluster(s), auth enable, probe ${gate.members.length} member(s) and ${clusterCount} tenant(s), resume; auth disable again at the first failed probe`);
+    actions.push(
+      `enforce: check the gates, pause ${clusterCount} cluster(s), auth enable, probe ${gate.members.length} member(s) and ${clusterCount} tenant(s), resume; auth disable again at the first failed probe`,
+    );
   }
-  const blocked = blockers.length > 0 || members.some((member) => member.blockers.length > 0 || member.status === 'blocked');
+  const blocked =
+    blockers.length > 0 || members.some((member) => member.blockers.length > 0 || member.status === 'blocked');
   return { authEnabled: input.authEnabled, clusters, members, actions, blockers, notes, blocked };
 }
 
@@ -184,8 +236,14 @@ function tenantActions(cluster: string, tenant: TenantView): string[] {
   if (!tenant.roleExists) actions.push(`create role ${tenant.role}`);
   for (const grant of tenant.otherGrants) actions.push(`revoke ${grant} from ${tenant.role}`);
   if (!tenant.roleGrantExact) actions.push(`grant readwrite on ${cluster}/ (prefix, with the slash) to ${tenant.role}`);
-  if (!tenant.userExists) actions.push(`create user ${tenant.user}${tenant.passwordHere ? ` (password from ${tenant.passwordFile})` : ` (password generated into ${tenant.passwordFile}, 0600)`}`);
-  else if (!tenant.passwordHere) actions.push(`set the password of ${tenant.user} from a new ${tenant.passwordFile} (0600): no file holds it on this host`);
+  if (!tenant.userExists)
+    actions.push(
+      `create user ${tenant.user}${tenant.passwordHere ? ` (password from ${tenant.passwordFile})` : ` (password generated into ${tenant.passwordFile}, 0600)`}`,
+    );
+  else if (!tenant.passwordHere)
+    actions.push(
+      `set the password of ${tenant.user} from a new ${tenant.passwordFile} (0600): no file holds it on this host`,
+    );
   if (!tenant.userHasRole) actions.push(`grant role ${tenant.role} to ${tenant.user}`);
   return actions.map((action) => `prepare: ${action}`);
 }

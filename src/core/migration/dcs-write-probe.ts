@@ -27,7 +27,17 @@ export function probeMarkerPatch(token: string): { set: Record<string, unknown>;
  * single member sets it, then removes it. Members of a cluster share the
  * config key, so these run one after the other.
  */
-export function probeWriteSequence<T>(members: T[], token: string): Array<{ member: T; patch: Record<string, unknown> }> {
-  if (members.length === 1) return [{ member: members[0]!, patch: probeMarkerPatch(token).set }, { member: members[0]!, patch: probeMarkerPatch(token).clear }];
-  return members.map((member, index) => ({ member, patch: index === members.length - 1 ? probeMarkerPatch(token).clear : probeMarkerPatch(`${token}-${index}`).set }));
+export function probeWriteSequence<T>(
+  members: T[],
+  token: string,
+): Array<{ member: T; patch: Record<string, unknown> }> {
+  if (members.length === 1)
+    return [
+      { member: members[0]!, patch: probeMarkerPatch(token).set },
+      { member: members[0]!, patch: probeMarkerPatch(token).clear },
+    ];
+  return members.map((member, index) => ({
+    member,
+    patch: index === members.length - 1 ? probeMarkerPatch(token).clear : probeMarkerPatch(`${token}-${index}`).set,
+  }));
 }

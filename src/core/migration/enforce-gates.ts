@@ -38,30 +38,58 @@ export interface GateFailure {
 export function evaluateEnforceGates(input: GateInput): GateFailure[] {
   const failures: GateFailure[] = [];
   if (input.members.length === 0) {
-    failures.push({ gate: 'no-members', subject: 'fleet', message: 'no Patroni member found in the DCS', hint: 'check patroni.etcd.namespace and tenancy.namespaces in the settings' });
+    failures.push({
+      gate: 'no-members',
+      subject: 'fleet',
+      message: 'no Patroni member found in the DCS',
+      hint: 'check patroni.etcd.namespace and tenancy.namespaces in the settings',
+    });
   }
   for (const member of input.members) {
     const id = memberId(member);
     const unreachable = input.unreachable.get(id);
     if (unreachable !== undefined) {
-      failures.push({ gate: 'reachability', subject: id, message: `member ${id} is unreachable: ${unreachable}`, hint: 'every member must answer on its REST API so it can be paused and probed; bring it back or remove it from the cluster' });
+      failures.push({
+        gate: 'reachability',
+        subject: id,
+        message: `member ${id} is unreachable: ${unreachable}`,
+        hint: 'every member must answer on its REST API so it can be paused and probed; bring it back or remove it from the cluster',
+      });
     }
     const expectedUser = input.tenantUsers.get(`${member.namespace}${member.scope}`);
     const record = input.readiness.get(id);
     if (!expectedUser) {
-      failures.push({ gate: 'readiness', subject: id, message: `cluster ${member.namespace}${member.scope} has no tenant`, hint: 'create it with `pgfleet etcd auth prepare` (or `pgfleet etcd tenants apply`)' });
+      failures.push({
+        gate: 'readiness',
+        subject: id,
+        message: `cluster ${member.namespace}${member.scope} has no tenant`,
+        hint: 'create it with `pgfleet etcd auth prepare` (or `pgfleet etcd tenants apply`)',
+      });
     } else if (!record) {
       failures.push({
         gate: 'readiness',
         subject: id,
         message: `member ${id} has no readiness record: its Patroni does not have credentials yet`,
-        hint: member.managedHere ? 'run `pgfleet etcd auth apply`' : 'run `pgfleet etcd auth apply --host-only` on the host of that member',
+        hint: member.managedHere
+          ? 'run `pgfleet etcd auth apply`'
+          : 'run `pgfleet etcd auth apply --host-only` on the host of that member',
       });
     } else if (record.username !== expectedUser) {
-      failures.push({ gate: 'readiness', subject: id, message: `member ${id} is ready with user ${record.username}, but its cluster's tenant is ${expectedUser}`, hint: 'run `pgfleet etcd auth apply` again on its host' });
+      failures.push({
+        gate: 'readiness',
+        subject: id,
+        message: `member ${id} is ready with user ${record.username}, but its cluster's tenant is ${expectedUser}`,
+        hint: 'run `pgfleet etcd auth apply` again on its host',
+      });
     } else {
       const drift = input.localCredentialDrift?.get(id);
-      if (drift !== undefined) failures.push({ gate: 'readiness', subject: id, message: `member ${id} was recorded ready, but ${drift}`, hint: 'run `pgfleet etcd auth apply` again: it writes the tenant\'s credentials and reloads Patroni' });
+      if (drift !== undefined)
+        failures.push({
+          gate: 'readiness',
+          subject: id,
+          message: `member ${id} was recorded ready, but ${drift}`,
+          hint: "run `pgfleet etcd auth apply` again: it writes the tenant's credentials and reloads Patroni",
+        });
     }
   }
   const oldPatroni = [...input.patroniVersions.entries()].filter(([, version]) => isPatroniBefore32(version));
@@ -74,11 +102,18 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
     });
   }
   if (input.tokenType === 'unknown') {
-    failures.push({ gate: 'token-type', subject: 'etcd', message: 'the etcd token type (simple or JWT) could not be determined', hint: 'declare it in the settings (etcd_admin.auth_token: simple) after checking etcd\'s --auth-token flag' });
+    failures.push({
+      gate: 'token-type',
+      subject: 'etcd',
+      message: 'the etcd token type (simple or JWT) could not be determined',
+      hint: "declare it in the settings (etcd_admin.auth_token: simple) after checking etcd's --auth-token flag",
+    });
   }
   // Per member, from the version its own REST API reports, against every etcd version the fleet runs.
   for (const version of new Set(input.etcdVersions)) {
-    const blocked = [...input.patroniVersions.entries()].map(([id, patroni]) => ({ id, patroni, safety: authSafetyOf(patroni, version) })).filter((entry) => blocksAuthSwitch(entry.safety));
+    const blocked = [...input.patroniVersions.entries()]
+      .map(([id, patroni]) => ({ id, patroni, safety: authSafetyOf(patroni, version) }))
+      .filter((entry) => blocksAuthSwitch(entry.safety));
     for (const [patroni, entries] of groupBy(blocked, (entry) => entry.patroni)) {
       failures.push({
         gate: 'etcd-version',
@@ -89,7 +124,12 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
     }
   }
   if (!input.adminCredentialsWork) {
-    failures.push({ gate: 'admin', subject: 'etcd admin', message: `the etcd admin credentials do not work${input.adminProblem ? `: ${input.adminProblem}` : ''}`, hint: 'check etcd_admin.password_file (or PGFLEET_ETCD_ADMIN_PASSWORD); `pgfleet etcd auth prepare` creates root' });
+    failures.push({
+      gate: 'admin',
+      subject: 'etcd admin',
+      message: `the etcd admin credentials do not work${input.adminProblem ? `: ${input.adminProblem}` : ''}`,
+      hint: 'check etcd_admin.password_file (or PGFLEET_ETCD_ADMIN_PASSWORD); `pgfleet etcd auth prepare` creates root',
+    });
   }
   return failures;
 }

@@ -6,7 +6,8 @@ import type { RunEnvelope } from './run-envelope.js';
  * from any host. Phases move forward only; `rolling-back` can follow any
  * phase after `pausing`.
  */
-export type EnforcePhase = 'gates' | 'pausing' | 'enabling' | 'probing' | 'resuming' | 'rolling-back' | 'enforced' | 'rolled-back';
+export type EnforcePhase =
+  'gates' | 'pausing' | 'enabling' | 'probing' | 'resuming' | 'rolling-back' | 'enforced' | 'rolled-back';
 
 export interface MemberProbeResult {
   member: string;

@@ -7,7 +7,15 @@ import { type FleetMember, memberId } from './fleet-member.js';
  * readable by the Patroni user, and etcd answers on every https endpoint
  * with the files each member will be given.
  */
-export type EtcdTlsGate = 'no-members' | 'reachability' | 'leader' | 'patroni-control' | 'dcs-discovery' | 'certificates' | 'file-access' | 'https-endpoint';
+export type EtcdTlsGate =
+  | 'no-members'
+  | 'reachability'
+  | 'leader'
+  | 'patroni-control'
+  | 'dcs-discovery'
+  | 'certificates'
+  | 'file-access'
+  | 'https-endpoint';
 
 export interface EtcdTlsGateFailure {
   gate: EtcdTlsGate;
@@ -52,7 +60,12 @@ export interface EtcdTlsGateInput {
 export function evaluateEtcdTlsGates(input: EtcdTlsGateInput): EtcdTlsGateFailure[] {
   const failures: EtcdTlsGateFailure[] = [];
   if (input.members.length === 0) {
-    failures.push({ gate: 'no-members', subject: 'fleet', message: 'no Patroni member found in the DCS', hint: 'check patroni.etcd.namespace and tenancy.namespaces in the settings' });
+    failures.push({
+      gate: 'no-members',
+      subject: 'fleet',
+      message: 'no Patroni member found in the DCS',
+      hint: 'check patroni.etcd.namespace and tenancy.namespaces in the settings',
+    });
   }
   const toMove = input.members.filter((member) => {
     const facts = input.local.get(memberId(member));
@@ -63,25 +76,50 @@ export function evaluateEtcdTlsGates(input: EtcdTlsGateInput): EtcdTlsGateFailur
     const id = memberId(member);
     const reason = input.unreachable.get(id);
     if (reason !== undefined) {
-      failures.push({ gate: 'reachability', subject: id, message: `member ${id} is unreachable: ${reason}`, hint: 'every member must answer on its REST API so its cluster can be paused and checked; bring it back first' });
+      failures.push({
+        gate: 'reachability',
+        subject: id,
+        message: `member ${id} is unreachable: ${reason}`,
+        hint: 'every member must answer on its REST API so its cluster can be paused and checked; bring it back first',
+      });
     }
   }
   for (const cluster of touchedClusters) {
     if (!input.leaders.get(cluster)) {
-      failures.push({ gate: 'leader', subject: cluster, message: `cluster ${cluster} has no running leader`, hint: 'restarting Patroni daemons is for a healthy cluster: fix the cluster first (patronictl list)' });
+      failures.push({
+        gate: 'leader',
+        subject: cluster,
+        message: `cluster ${cluster} has no running leader`,
+        hint: 'restarting Patroni daemons is for a healthy cluster: fix the cluster first (patronictl list)',
+      });
     }
   }
   for (const member of toMove) {
     const id = memberId(member);
     const facts = input.local.get(id)!;
     if (!facts.patroniRunning) {
-      failures.push({ gate: 'patroni-control', subject: id, message: `Patroni of ${id} is not running under pgfleet (no live process in ${facts.pidFile})`, hint: 'pgfleet restarts only the Patroni daemons it started; restart others through their service manager after editing their YAML' });
+      failures.push({
+        gate: 'patroni-control',
+        subject: id,
+        message: `Patroni of ${id} is not running under pgfleet (no live process in ${facts.pidFile})`,
+        hint: 'pgfleet restarts only the Patroni daemons it started; restart others through their service manager after editing their YAML',
+      });
     }
     if (facts.discoveryKey) {
-      failures.push({ gate: 'dcs-discovery', subject: id, message: `${id} finds etcd through "${facts.discoveryKey}", not a host list`, hint: 'pgfleet rewrites hosts only: move that member to https by hand' });
+      failures.push({
+        gate: 'dcs-discovery',
+        subject: id,
+        message: `${id} finds etcd through "${facts.discoveryKey}", not a host list`,
+        hint: 'pgfleet rewrites hosts only: move that member to https by hand',
+      });
     }
     for (const unreadable of facts.unreadable) {
-      failures.push({ gate: 'file-access', subject: id, message: `the Patroni user of ${id} cannot read ${unreadable.file}: ${unreadable.reason}`, hint: 'give the Patroni user (patroni.user) read access: e.g. chgrp postgres FILE and chmod 640 for a key, 644 for a certificate' });
+      failures.push({
+        gate: 'file-access',
+        subject: id,
+        message: `the Patroni user of ${id} cannot read ${unreadable.file}: ${unreadable.reason}`,
+        hint: 'give the Patroni user (patroni.user) read access: e.g. chgrp postgres FILE and chmod 640 for a key, 644 for a certificate',
+      });
     }
   }
   const movedIds = new Set(toMove.map(memberId));
@@ -90,7 +128,12 @@ export function evaluateEtcdTlsGates(input: EtcdTlsGateInput): EtcdTlsGateFailur
     if (concerned.length === 0) continue;
     const who = concerned.length === 1 ? concerned[0]! : `${concerned.length} members`;
     for (const problem of set.problems) {
-      failures.push({ gate: 'certificates', subject: set.label, message: `${problem.message} (files of ${who})`, hint: problem.hint });
+      failures.push({
+        gate: 'certificates',
+        subject: set.label,
+        message: `${problem.message} (files of ${who})`,
+        hint: problem.hint,
+      });
     }
     if (set.problems.length > 0) continue;
     for (const endpoint of set.endpoints.filter((check) => !check.ok)) {

@@ -16,9 +16,18 @@ export type EtcdTlsLogCause =
 const PATTERNS: Array<[EtcdTlsLogCause, RegExp]> = [
   ['idna-missing', /No module named 'idna'/],
   ['ca-file-unusable', /unable to load trusted certificates|load_verify_locations|cafile/i],
-  ['server-not-trusted', /CERTIFICATE_VERIFY_FAILED|certificate verify failed|self[- ]signed certificate|unable to get local issuer certificate/i],
-  ['client-certificate-unusable', /PEM lib|use_certificate|use_privatekey|key values mismatch|no such file.*\.(crt|key|pem)/i],
-  ['client-certificate-refused', /bad certificate|certificate required|ALERT_BAD_CERTIFICATE|unknown ca|ALERT_UNKNOWN_CA/i],
+  [
+    'server-not-trusted',
+    /CERTIFICATE_VERIFY_FAILED|certificate verify failed|self[- ]signed certificate|unable to get local issuer certificate/i,
+  ],
+  [
+    'client-certificate-unusable',
+    /PEM lib|use_certificate|use_privatekey|key values mismatch|no such file.*\.(crt|key|pem)/i,
+  ],
+  [
+    'client-certificate-refused',
+    /bad certificate|certificate required|ALERT_BAD_CERTIFICATE|unknown ca|ALERT_UNKNOWN_CA/i,
+  ],
   ['connection-refused', /Connection refused|NewConnectionError/i],
   ['waiting-on-etcd', /waiting on etcd/i],
 ];

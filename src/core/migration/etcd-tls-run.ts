@@ -88,8 +88,15 @@ export function tlsRecoverySteps(state: EtcdTlsRunState): EtcdTlsRecoveryStep[] 
   const steps: EtcdTlsRecoveryStep[] = [];
   const flight = state.inFlight;
   if (flight) {
-    if (flight.step === 'backed-up') steps.push({ kind: 'drop-backup', member: flight.member, backupFile: flight.backupFile });
-    else steps.push({ kind: 'restore-member', member: flight.member, configFile: flight.configFile, backupFile: flight.backupFile });
+    if (flight.step === 'backed-up')
+      steps.push({ kind: 'drop-backup', member: flight.member, backupFile: flight.backupFile });
+    else
+      steps.push({
+        kind: 'restore-member',
+        member: flight.member,
+        configFile: flight.configFile,
+        backupFile: flight.backupFile,
+      });
   }
   if (state.pausedByUs.length > 0) steps.push({ kind: 'resume', clusters: [...state.pausedByUs] });
   return steps;
@@ -104,7 +111,9 @@ function isLeaderRole(role: string | undefined): boolean {
  * shows on a replica before the leader is touched), the leader last.
  */
 export function tlsMemberOrder(members: FleetMember[]): FleetMember[] {
-  return [...members].sort((a, b) => Number(isLeaderRole(a.role)) - Number(isLeaderRole(b.role)) || a.name.localeCompare(b.name));
+  return [...members].sort(
+    (a, b) => Number(isLeaderRole(a.role)) - Number(isLeaderRole(b.role)) || a.name.localeCompare(b.name),
+  );
 }
 
 /** One line per outcome kind: "3 migrated, 1 restored". */

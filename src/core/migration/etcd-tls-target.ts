@@ -22,17 +22,29 @@ const DISCOVERY_KEYS = ['proxy', 'srv', 'srv_suffix', 'discovery_srv', 'srv_doma
 /** The target from the site settings; they must already say https (new instances are then generated on https too). */
 export function etcdTlsTargetFromSettings(etcd: EtcdSettings, source = 'the settings'): EtcdTlsTarget {
   if (etcd.protocol !== 'https') {
-    throw new PgfleetError('ETCD_TLS_TARGET_NOT_HTTPS', `${source}: patroni.etcd.protocol is ${etcd.protocol}; the migration moves members to what the settings say, so they must say https first`, {
-      hint: 'set patroni.etcd.protocol: https, hosts to etcd\'s https client URLs (host:port), and cacert (plus cert and key if etcd runs with --client-cert-auth)',
-    });
+    throw new PgfleetError(
+      'ETCD_TLS_TARGET_NOT_HTTPS',
+      `${source}: patroni.etcd.protocol is ${etcd.protocol}; the migration moves members to what the settings say, so they must say https first`,
+      {
+        hint: "set patroni.etcd.protocol: https, hosts to etcd's https client URLs (host:port), and cacert (plus cert and key if etcd runs with --client-cert-auth)",
+      },
+    );
   }
   return { hosts: [...etcd.hosts], protocol: 'https', cacert: etcd.cacert, cert: etcd.cert, key: etcd.key };
 }
 
 /** The target with a member's own certificate files (e.g. one client certificate per node). */
-export function withMemberFiles(target: EtcdTlsTarget, files: { cacert?: string | undefined; cert?: string | undefined; key?: string | undefined } | undefined): EtcdTlsTarget {
+export function withMemberFiles(
+  target: EtcdTlsTarget,
+  files: { cacert?: string | undefined; cert?: string | undefined; key?: string | undefined } | undefined,
+): EtcdTlsTarget {
   if (!files) return target;
-  return { ...target, ...(files.cacert ? { cacert: files.cacert } : {}), ...(files.cert ? { cert: files.cert } : {}), ...(files.key ? { key: files.key } : {}) };
+  return {
+    ...target,
+    ...(files.cacert ? { cacert: files.cacert } : {}),
+    ...(files.cert ? { cert: files.cert } : {}),
+    ...(files.key ? { key: files.key } : {}),
+  };
 }
 
 /** A member's DCS section moved to the target: connection keys replaced, credentials and everything else kept. */
@@ -71,12 +83,29 @@ export function discoveryKeyOf(section: Record<string, unknown>): string | undef
 
 /** "http 127.0.0.1:2379, 127.0.0.1:2380": how a member reaches etcd now, for reports. */
 export function describeEtcdConnection(section: Record<string, unknown>): string {
-  const protocol = typeof section.protocol === 'string' ? section.protocol : typeof section.url === 'string' ? String(section.url).split(':')[0] : 'http';
-  const hosts = Array.isArray(section.hosts) ? section.hosts.map(String) : typeof section.hosts === 'string' ? section.hosts.split(',') : typeof section.host === 'string' ? [section.host] : typeof section.url === 'string' ? [String(section.url)] : ['127.0.0.1:2379'];
+  const protocol =
+    typeof section.protocol === 'string'
+      ? section.protocol
+      : typeof section.url === 'string'
+        ? String(section.url).split(':')[0]
+        : 'http';
+  const hosts = Array.isArray(section.hosts)
+    ? section.hosts.map(String)
+    : typeof section.hosts === 'string'
+      ? section.hosts.split(',')
+      : typeof section.host === 'string'
+        ? [section.host]
+        : typeof section.url === 'string'
+          ? [String(section.url)]
+          : ['127.0.0.1:2379'];
   return `${protocol} ${hosts.join(', ')}`;
 }
 
 function sameHosts(value: unknown, hosts: string[]): boolean {
-  const list = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',').map((host) => host.trim()) : [];
+  const list = Array.isArray(value)
+    ? value.map(String)
+    : typeof value === 'string'
+      ? value.split(',').map((host) => host.trim())
+      : [];
   return list.length === hosts.length && list.every((host, index) => host === hosts[index]);
 }

@@ -37,9 +37,17 @@ export function migrationStanding(input: StandingInput): MigrationStanding {
   const ready = `${readyMembers}/${totalMembers} member(s) ready`;
   if (lastRun && !isTerminal(lastRun.phase)) {
     if (input.coordinatorAlive === true) {
-      return { stage: 'enforce-running', ...counts, summary: `enforce run ${lastRun.id} is in phase ${lastRun.phase} (coordinator pid ${lastRun.coordinator.pid} on ${lastRun.coordinator.host} is running)`, next: 'wait for it to finish' };
+      return {
+        stage: 'enforce-running',
+        ...counts,
+        summary: `enforce run ${lastRun.id} is in phase ${lastRun.phase} (coordinator pid ${lastRun.coordinator.pid} on ${lastRun.coordinator.host} is running)`,
+        next: 'wait for it to finish',
+      };
     }
-    const who = input.coordinatorAlive === false ? `its coordinator (pid ${lastRun.coordinator.pid} on ${lastRun.coordinator.host}) is gone` : `its coordinator ran on ${lastRun.coordinator.host} (pid ${lastRun.coordinator.pid}); check that it is gone`;
+    const who =
+      input.coordinatorAlive === false
+        ? `its coordinator (pid ${lastRun.coordinator.pid} on ${lastRun.coordinator.host}) is gone`
+        : `its coordinator ran on ${lastRun.coordinator.host} (pid ${lastRun.coordinator.pid}); check that it is gone`;
     return {
       stage: 'enforce-interrupted',
       ...counts,
@@ -48,15 +56,44 @@ export function migrationStanding(input: StandingInput): MigrationStanding {
     };
   }
   if (authEnabled) {
-    if (lastRun?.phase === 'enforced') return { stage: 'enforced', ...counts, summary: `auth is on: enforced by run ${lastRun.id} (${lastRun.updatedAt})`, next: undefined };
-    return { stage: 'enabled-outside-pgfleet', ...counts, summary: 'auth is on, but no pgfleet enforce run switched it on', next: 'check every member can write to the DCS; `pgfleet etcd auth rollback` switches auth off' };
+    if (lastRun?.phase === 'enforced')
+      return {
+        stage: 'enforced',
+        ...counts,
+        summary: `auth is on: enforced by run ${lastRun.id} (${lastRun.updatedAt})`,
+        next: undefined,
+      };
+    return {
+      stage: 'enabled-outside-pgfleet',
+      ...counts,
+      summary: 'auth is on, but no pgfleet enforce run switched it on',
+      next: 'check every member can write to the DCS; `pgfleet etcd auth rollback` switches auth off',
+    };
   }
-  const rolledBack = lastRun?.phase === 'rolled-back' ? `; last enforce run ${lastRun.id} was rolled back${lastRun.exposureWindowMs !== undefined ? ` (auth was on for ${lastRun.exposureWindowMs} ms)` : ''}` : '';
+  const rolledBack =
+    lastRun?.phase === 'rolled-back'
+      ? `; last enforce run ${lastRun.id} was rolled back${lastRun.exposureWindowMs !== undefined ? ` (auth was on for ${lastRun.exposureWindowMs} ms)` : ''}`
+      : '';
   if (totalMembers > 0 && readyMembers === totalMembers) {
-    return { stage: 'ready-to-enforce', ...counts, summary: `auth is off; ${ready}${rolledBack}`, next: '`pgfleet etcd auth enforce`' };
+    return {
+      stage: 'ready-to-enforce',
+      ...counts,
+      summary: `auth is off; ${ready}${rolledBack}`,
+      next: '`pgfleet etcd auth enforce`',
+    };
   }
   if (readyMembers > 0) {
-    return { stage: 'applying', ...counts, summary: `auth is off; ${ready}${rolledBack}`, next: '`pgfleet etcd auth apply` on the hosts of the members not ready (`pgfleet etcd auth plan` lists them)' };
+    return {
+      stage: 'applying',
+      ...counts,
+      summary: `auth is off; ${ready}${rolledBack}`,
+      next: '`pgfleet etcd auth apply` on the hosts of the members not ready (`pgfleet etcd auth plan` lists them)',
+    };
   }
-  return { stage: 'not-started', ...counts, summary: `auth is off; no member has credentials yet${rolledBack}`, next: '`pgfleet etcd auth plan`, then `pgfleet etcd auth migrate`' };
+  return {
+    stage: 'not-started',
+    ...counts,
+    summary: `auth is off; no member has credentials yet${rolledBack}`,
+    next: '`pgfleet etcd auth plan`, then `pgfleet etcd auth migrate`',
+  };
 }

@@ -23,8 +23,20 @@ export interface RunEnvelope<Phase extends string> {
 }
 
 /** A new run's envelope, in its first phase. */
-export function openRunEnvelope<Phase extends string>(phase: Phase, identity: { id: string; coordinator: RunCoordinator }, at: Date = new Date()): RunEnvelope<Phase> {
-  return { id: identity.id, phase, coordinator: identity.coordinator, startedAt: at.toISOString(), updatedAt: at.toISOString(), pausedByUs: [], failures: [] };
+export function openRunEnvelope<Phase extends string>(
+  phase: Phase,
+  identity: { id: string; coordinator: RunCoordinator },
+  at: Date = new Date(),
+): RunEnvelope<Phase> {
+  return {
+    id: identity.id,
+    phase,
+    coordinator: identity.coordinator,
+    startedAt: at.toISOString(),
+    updatedAt: at.toISOString(),
+    pausedByUs: [],
+    failures: [],
+  };
 }
 
 /** The progress line of a drill that goes past failed gates (`--skip-gates`), the same for every guarded run. */

@@ -44,15 +44,18 @@ export function parseRunLockHolder(text: string): ParsedRunLockHolder {
   } catch {
     return { ok: false, reason: 'the lock key does not hold JSON' };
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'the lock key does not hold a JSON object' };
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, reason: 'the lock key does not hold a JSON object' };
   const record = value as Record<string, unknown>;
   const strings = ['kind', 'runId', 'host', 'phase', 'since', 'updatedAt'] as const;
   for (const field of strings) {
-    if (typeof record[field] !== 'string' || record[field] === '') return { ok: false, reason: `the lock record has no ${field}` };
+    if (typeof record[field] !== 'string' || record[field] === '')
+      return { ok: false, reason: `the lock record has no ${field}` };
   }
   for (const field of ['pid', 'ttlSeconds'] as const) {
     const number = record[field];
-    if (typeof number !== 'number' || !Number.isInteger(number) || number <= 0) return { ok: false, reason: `the lock record has no valid ${field}` };
+    if (typeof number !== 'number' || !Number.isInteger(number) || number <= 0)
+      return { ok: false, reason: `the lock record has no valid ${field}` };
   }
   return {
     ok: true,
@@ -94,8 +97,13 @@ function formatSeconds(total: number): string {
  * The lock taken by someone else: exit "busy", nothing changed. The holder is
  * undefined when its record could not be read (the lock still holds).
  */
-export function runBusyError(held: { holder: RunLockHolder | undefined; unreadableReason?: string | undefined; leaseless?: boolean }, now: Date): PgfleetError {
-  const who = held.holder ? describeRunLockHolder(held.holder, now) : `a holder whose record cannot be read (${held.unreadableReason ?? 'unknown record'})`;
+export function runBusyError(
+  held: { holder: RunLockHolder | undefined; unreadableReason?: string | undefined; leaseless?: boolean },
+  now: Date,
+): PgfleetError {
+  const who = held.holder
+    ? describeRunLockHolder(held.holder, now)
+    : `a holder whose record cannot be read (${held.unreadableReason ?? 'unknown record'})`;
   const ttl = held.holder ? `${held.holder.ttlSeconds} s` : 'its lease TTL';
   // A key put by hand, without a lease, never expires: saying "wait" would loop for ever.
   const hint = held.leaseless
@@ -104,7 +112,11 @@ export function runBusyError(held: { holder: RunLockHolder | undefined; unreadab
   return new PgfleetError('RUN_BUSY', `another pgfleet run holds the run lock (${RUN_LOCK_KEY}): ${who}`, {
     exitCode: ExitCode.busy,
     hint,
-    details: { lockKey: RUN_LOCK_KEY, ...(held.holder ? { holder: held.holder } : { unreadableReason: held.unreadableReason }), ...(held.leaseless ? { leaseless: true } : {}) },
+    details: {
+      lockKey: RUN_LOCK_KEY,
+      ...(held.holder ? { holder: held.holder } : { unreadableReason: held.unreadableReason }),
+      ...(held.leaseless ? { leaseless: true } : {}),
+    },
   });
 }
 
@@ -112,20 +124,38 @@ export function runBusyError(held: { holder: RunLockHolder | undefined; unreadab
 export type RunLockLossReason = 'lease-expired' | 'lock-key-gone' | 'lock-taken-over' | 'renewal-deadline-passed';
 
 const LOSS_TEXT: Record<RunLockLossReason, string> = {
-  'lease-expired': 'its lease expired in etcd (the coordinator did not renew it in time: stopped, suspended or cut off from etcd)',
+  'lease-expired':
+    'its lease expired in etcd (the coordinator did not renew it in time: stopped, suspended or cut off from etcd)',
   'lock-key-gone': 'the lock key is gone (its lease expired or was revoked)',
   'lock-taken-over': 'the lock key now belongs to another run',
-  'renewal-deadline-passed': 'no renewal reached etcd before the lease TTL ran out, so another coordinator may hold it now',
+  'renewal-deadline-passed':
+    'no renewal reached etcd before the lease TTL ran out, so another coordinator may hold it now',
 };
 
 /** The run lost its lock: it must stop without acting; whoever took over carries the fleet on. */
-export function runLockLostError(holder: Pick<RunLockHolder, 'kind' | 'runId' | 'phase'>, reason: RunLockLossReason, takenOverBy: RunLockHolder | undefined, now: Date): PgfleetError {
+export function runLockLostError(
+  holder: Pick<RunLockHolder, 'kind' | 'runId' | 'phase'>,
+  reason: RunLockLossReason,
+  takenOverBy: RunLockHolder | undefined,
+  now: Date,
+): PgfleetError {
   const by = takenOverBy ? ` (now held by ${describeRunLockHolder(takenOverBy, now)})` : '';
-  return new PgfleetError('RUN_LOCK_LOST', `${holder.kind} run ${holder.runId} lost the run lock in phase ${holder.phase}: ${LOSS_TEXT[reason]}${by}; it stops without changing anything more`, {
-    exitCode: ExitCode.failed,
-    hint: 'another coordinator may have taken over: `pgfleet etcd auth status` (or `pgfleet etcd tls status`) shows the run holding the lock and the state of the fleet',
-    details: { lockKey: RUN_LOCK_KEY, runId: holder.runId, kind: holder.kind, phase: holder.phase, reason, ...(takenOverBy ? { takenOverBy } : {}) },
-  });
+  return new PgfleetError(
+    'RUN_LOCK_LOST',
+    `${holder.kind} run ${holder.runId} lost the run lock in phase ${holder.phase}: ${LOSS_TEXT[reason]}${by}; it stops without changing anything more`,
+    {
+      exitCode: ExitCode.failed,
+      hint: 'another coordinator may have taken over: `pgfleet etcd auth status` (or `pgfleet etcd tls status`) shows the run holding the lock and the state of the fleet',
+      details: {
+        lockKey: RUN_LOCK_KEY,
+        runId: holder.runId,
+        kind: holder.kind,
+        phase: holder.phase,
+        reason,
+        ...(takenOverBy ? { takenOverBy } : {}),
+      },
+    },
+  );
 }
 
 /**
@@ -162,7 +192,10 @@ export type RecordedRunStanding =
   | { standing: 'interrupted' }
   | { standing: 'other-run-holds-lock'; holder: RunLockHolder | undefined };
 
-export function judgeRecordedRun(recordedRunId: string, lock: { holder: RunLockHolder | undefined } | undefined): RecordedRunStanding {
+export function judgeRecordedRun(
+  recordedRunId: string,
+  lock: { holder: RunLockHolder | undefined } | undefined,
+): RecordedRunStanding {
   if (!lock) return { standing: 'interrupted' };
   if (lock.holder?.runId === recordedRunId) return { standing: 'running', holder: lock.holder };
   return { standing: 'other-run-holds-lock', holder: lock.holder };
@@ -177,10 +210,14 @@ export function judgeRecordedRun(recordedRunId: string, lock: { holder: RunLockH
  */
 export type StaleHolderAction = { kind: 'revoke' } | { kind: 'wait'; ms: number } | { kind: 'busy' };
 
-export function staleHolderAction(held: { holder: RunLockHolder | undefined; leaseTtlSeconds: number }, here: { host: string; pidAlive: (pid: number) => boolean }): StaleHolderAction {
+export function staleHolderAction(
+  held: { holder: RunLockHolder | undefined; leaseTtlSeconds: number },
+  here: { host: string; pidAlive: (pid: number) => boolean },
+): StaleHolderAction {
   const holder = held.holder;
   if (!holder) return { kind: 'busy' };
   if (holder.host === here.host && !here.pidAlive(holder.pid)) return { kind: 'revoke' };
-  if (held.leaseTtlSeconds > 0 && held.leaseTtlSeconds <= holder.ttlSeconds / 2) return { kind: 'wait', ms: (held.leaseTtlSeconds + 1) * 1000 };
+  if (held.leaseTtlSeconds > 0 && held.leaseTtlSeconds <= holder.ttlSeconds / 2)
+    return { kind: 'wait', ms: (held.leaseTtlSeconds + 1) * 1000 };
   return { kind: 'busy' };
 }

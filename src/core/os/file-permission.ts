@@ -28,7 +28,13 @@ export function userCanRead(chain: readonly PathEntry[], user: AccessUser): Read
     const needed = isTarget ? 0o4 : 0o1;
     if ((bits & needed) === 0) {
       const mode = (entry.mode & 0o777).toString(8).padStart(4, '0');
-      return { ok: false, blockedAt: entry.path, reason: isTarget ? `${entry.path} (mode ${mode}) is not readable by uid ${user.uid}` : `directory ${entry.path} (mode ${mode}) cannot be entered by uid ${user.uid}` };
+      return {
+        ok: false,
+        blockedAt: entry.path,
+        reason: isTarget
+          ? `${entry.path} (mode ${mode}) is not readable by uid ${user.uid}`
+          : `directory ${entry.path} (mode ${mode}) cannot be entered by uid ${user.uid}`,
+      };
     }
   }
   return { ok: true };

@@ -51,7 +51,10 @@ export function segmentMatcher(segment: string): RegExp {
       const close = segment.indexOf(']', index + 2);
       if (close === -1) source += '\\[';
       else {
-        const body = segment.slice(index + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = segment
+          .slice(index + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         source += `[${body}]`;
         index = close;
       }

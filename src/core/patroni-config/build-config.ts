@@ -52,7 +52,20 @@ export const PATRONI_BASELINE: ConfigTree = {
 };
 
 /** Top-level keys in the order a reader expects them; other keys follow in template order. */
-const TOP_LEVEL_ORDER = ['scope', 'namespace', 'name', 'etcd', 'etcd3', 'restapi', 'ctl', 'bootstrap', 'postgresql', 'watchdog', 'tags', 'log'];
+const TOP_LEVEL_ORDER = [
+  'scope',
+  'namespace',
+  'name',
+  'etcd',
+  'etcd3',
+  'restapi',
+  'ctl',
+  'bootstrap',
+  'postgresql',
+  'watchdog',
+  'tags',
+  'log',
+];
 
 /**
  * The Patroni configuration of one instance: pgfleet's baseline, the
@@ -176,7 +189,9 @@ export function watchdogValues(settings: PatroniSettings): ConfigTree {
 function etcdSection(settings: PatroniSettings, instance: InstanceSpec): ConfigTree {
   return {
     ...etcdConnectionValues(settings),
-    ...(instance.etcdCredentials ? { username: instance.etcdCredentials.username, password: instance.etcdCredentials.password } : {}),
+    ...(instance.etcdCredentials
+      ? { username: instance.etcdCredentials.username, password: instance.etcdCredentials.password }
+      : {}),
   };
 }
 

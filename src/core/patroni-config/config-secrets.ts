@@ -13,7 +13,8 @@ export function passwordValuesIn(value: unknown, found: string[] = []): string[]
   if (Array.isArray(value)) for (const item of value) passwordValuesIn(item, found);
   else if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
-      if (/password|passwd|secret|token/i.test(key) && (typeof item === 'string' || typeof item === 'number')) found.push(String(item));
+      if (/password|passwd|secret|token/i.test(key) && (typeof item === 'string' || typeof item === 'number'))
+        found.push(String(item));
       else passwordValuesIn(item, found);
     }
   }
@@ -29,7 +30,12 @@ export function withSecretValues<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item) => withSecretValues(item)) as T;
   if (value && typeof value === 'object' && !(value instanceof Secret)) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, /password|passwd|secret|token/i.test(key) && (typeof item === 'string' || typeof item === 'number') ? new Secret(String(item)) : withSecretValues(item)]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        /password|passwd|secret|token/i.test(key) && (typeof item === 'string' || typeof item === 'number')
+          ? new Secret(String(item))
+          : withSecretValues(item),
+      ]),
     ) as T;
   }
   return value;

@@ -1,7 +1,12 @@
 export type ConfigTree = { [key: string]: unknown };
 
 export function isPlainObject(value: unknown): value is ConfigTree {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
 }
 
 /**

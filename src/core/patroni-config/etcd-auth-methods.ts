@@ -24,7 +24,10 @@ export interface EtcdDcsSectionView {
  * Flags a DCS section that sets both basic-auth credentials and a client
  * certificate. `where` names the object in the message (a file, an instance).
  */
-export function checkEtcdAuthMethods(section: EtcdDcsSectionView | undefined, where: string): EtcdAuthMethodsWarning | undefined {
+export function checkEtcdAuthMethods(
+  section: EtcdDcsSectionView | undefined,
+  where: string,
+): EtcdAuthMethodsWarning | undefined {
   if (!section) return undefined;
   const basicAuth = isSet(section.username);
   const clientCertificate = isSet(section.cert);

@@ -72,21 +72,45 @@ const HOST_PORT = /^(?:[A-Za-z0-9_.*-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
  * reading any password file.
  */
 export function checkInstanceOptions(options: PatroniInstanceOptions): void {
-  if (!INSTANCE_NAME_PATTERN.test(options.name)) invalid('name', options.name, 'letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit');
-  if (options.patroniCluster !== undefined && !CLUSTER_NAME.test(options.patroniCluster)) invalid('--patroni-cluster', options.patroniCluster, 'letters, digits, ".", "_" or "-", and no "/" (it names an etcd prefix)');
-  if (options.patroniNode !== undefined && !NODE_NAME.test(options.patroniNode)) invalid('--patroni-node', options.patroniNode, 'letters, digits, ".", "_", "@" or "-"');
-  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 1 && options.port <= 65535)) invalid('--port', String(options.port), 'an integer from 1 to 65535');
-  if (options.patroniPostgresqlConnectHost !== undefined && !HOST.test(options.patroniPostgresqlConnectHost)) invalid('--patroni-postgresql-connect-host', options.patroniPostgresqlConnectHost, 'a host name or IP address, without port');
-  if (options.patroniPostgresqlListen !== undefined && !LISTEN.test(options.patroniPostgresqlListen)) invalid('--patroni-postgresql-listen', options.patroniPostgresqlListen, '"*" or host names / IP addresses separated by commas, without port');
+  if (!INSTANCE_NAME_PATTERN.test(options.name))
+    invalid('name', options.name, 'letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit');
+  if (options.patroniCluster !== undefined && !CLUSTER_NAME.test(options.patroniCluster))
+    invalid(
+      '--patroni-cluster',
+      options.patroniCluster,
+      'letters, digits, ".", "_" or "-", and no "/" (it names an etcd prefix)',
+    );
+  if (options.patroniNode !== undefined && !NODE_NAME.test(options.patroniNode))
+    invalid('--patroni-node', options.patroniNode, 'letters, digits, ".", "_", "@" or "-"');
+  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 1 && options.port <= 65535))
+    invalid('--port', String(options.port), 'an integer from 1 to 65535');
+  if (options.patroniPostgresqlConnectHost !== undefined && !HOST.test(options.patroniPostgresqlConnectHost))
+    invalid(
+      '--patroni-postgresql-connect-host',
+      options.patroniPostgresqlConnectHost,
+      'a host name or IP address, without port',
+    );
+  if (options.patroniPostgresqlListen !== undefined && !LISTEN.test(options.patroniPostgresqlListen))
+    invalid(
+      '--patroni-postgresql-listen',
+      options.patroniPostgresqlListen,
+      '"*" or host names / IP addresses separated by commas, without port',
+    );
   for (const [option, value] of [
     ['--patroni-restapi-listen', options.patroniRestapiListen],
     ['--patroni-restapi-connect-address', options.patroniRestapiConnectAddress],
   ] as const) {
     if (value === undefined) continue;
     const port = HOST_PORT.exec(value)?.[1];
-    if (port === undefined || Number(port) < 1 || Number(port) > 65535) invalid(option, value, 'host:port (IPv6 in brackets: [::1]:8008)');
+    if (port === undefined || Number(port) < 1 || Number(port) > 65535)
+      invalid(option, value, 'host:port (IPv6 in brackets: [::1]:8008)');
   }
-  paired('--patroni-etcd-username', options.patroniEtcdUsername, '--patroni-etcd-password-file', options.patroniEtcdPasswordFile ?? envSource(options.patroniEtcdPasswordEnv));
+  paired(
+    '--patroni-etcd-username',
+    options.patroniEtcdUsername,
+    '--patroni-etcd-password-file',
+    options.patroniEtcdPasswordFile ?? envSource(options.patroniEtcdPasswordEnv),
+  );
   paired(
     '--patroni-restapi-authentication-username',
     options.patroniRestapiAuthenticationUsername,
@@ -96,7 +120,10 @@ export function checkInstanceOptions(options: PatroniInstanceOptions): void {
 }
 
 /** The InstanceSpec the options describe, with pglift's defaults where an option is absent. */
-export function instanceSpecFromOptions(options: PatroniInstanceOptions, context: InstanceOptionsContext): InstanceSpec {
+export function instanceSpecFromOptions(
+  options: PatroniInstanceOptions,
+  context: InstanceOptionsContext,
+): InstanceSpec {
   checkInstanceOptions(options);
   const { settings, secrets } = context;
   const layout = instanceLayout(context.paths, options.name);
@@ -105,7 +132,8 @@ export function instanceSpecFromOptions(options: PatroniInstanceOptions, context
   const restConnect = options.patroniRestapiConnectAddress ?? `${connectHost}:${DEFAULT_RESTAPI_PORT}`;
   const passfile = settings.patroni?.postgresql.passfile;
   if (options.patroniEtcdUsername !== undefined && !secrets.etcdPassword) missingSecret('--patroni-etcd-password-file');
-  if (options.patroniRestapiAuthenticationUsername !== undefined && !secrets.restapiPassword) missingSecret('--patroni-restapi-authentication-password-file');
+  if (options.patroniRestapiAuthenticationUsername !== undefined && !secrets.restapiPassword)
+    missingSecret('--patroni-restapi-authentication-password-file');
   return {
     name: options.name,
     scope: options.patroniCluster ?? options.name,
@@ -125,9 +153,14 @@ export function instanceSpecFromOptions(options: PatroniInstanceOptions, context
       listen: options.patroniRestapiListen ?? restConnect,
       connectAddress: restConnect,
       authentication:
-        options.patroniRestapiAuthenticationUsername !== undefined ? { username: options.patroniRestapiAuthenticationUsername, password: secrets.restapiPassword! } : undefined,
+        options.patroniRestapiAuthenticationUsername !== undefined
+          ? { username: options.patroniRestapiAuthenticationUsername, password: secrets.restapiPassword! }
+          : undefined,
     },
-    etcdCredentials: options.patroniEtcdUsername !== undefined ? { username: options.patroniEtcdUsername, password: secrets.etcdPassword! } : undefined,
+    etcdCredentials:
+      options.patroniEtcdUsername !== undefined
+        ? { username: options.patroniEtcdUsername, password: secrets.etcdPassword! }
+        : undefined,
     superuser: { username: settings.postgresql.superuser, password: secrets.superuser },
     replication: { username: settings.postgresql.replication_user, password: secrets.replication },
     rewind: { username: settings.postgresql.rewind_user, password: secrets.rewind },
@@ -135,7 +168,9 @@ export function instanceSpecFromOptions(options: PatroniInstanceOptions, context
 }
 
 function invalid(option: string, value: string, expected: string): never {
-  throw new PgfleetError('INSTANCE_OPTION_INVALID', `${option} "${value}" is not valid: expected ${expected}`, { hint: `fix ${option}` });
+  throw new PgfleetError('INSTANCE_OPTION_INVALID', `${option} "${value}" is not valid: expected ${expected}`, {
+    hint: `fix ${option}`,
+  });
 }
 
 function envSource(variable: string | undefined): string | undefined {
@@ -146,13 +181,21 @@ function envSource(variable: string | undefined): string | undefined {
 function paired(userOption: string, user: string | undefined, fileOption: string, source: string | undefined): void {
   if (user !== undefined && user.trim() === '') invalid(userOption, user, 'a non-empty user name');
   if (user !== undefined && source === undefined) {
-    throw new PgfleetError('INSTANCE_OPTION_MISSING_PASSWORD_FILE', `${userOption} is given without ${fileOption}`, { hint: `give ${fileOption} FILE (a 0600 file holding the password; passwords are never command-line arguments)` });
+    throw new PgfleetError('INSTANCE_OPTION_MISSING_PASSWORD_FILE', `${userOption} is given without ${fileOption}`, {
+      hint: `give ${fileOption} FILE (a 0600 file holding the password; passwords are never command-line arguments)`,
+    });
   }
   if (source !== undefined && user === undefined) {
-    throw new PgfleetError('INSTANCE_OPTION_MISSING_USERNAME', `${source.startsWith('$') ? source : fileOption} is given without ${userOption}`, { hint: `give ${userOption} NAME as well` });
+    throw new PgfleetError(
+      'INSTANCE_OPTION_MISSING_USERNAME',
+      `${source.startsWith('$') ? source : fileOption} is given without ${userOption}`,
+      { hint: `give ${userOption} NAME as well` },
+    );
   }
 }
 
 function missingSecret(option: string): never {
-  throw new PgfleetError('INSTANCE_OPTION_MISSING_PASSWORD_FILE', `the password from ${option} was not read`, { hint: `give ${option} FILE` });
+  throw new PgfleetError('INSTANCE_OPTION_MISSING_PASSWORD_FILE', `the password from ${option} was not read`, {
+    hint: `give ${option} FILE`,
+  });
 }

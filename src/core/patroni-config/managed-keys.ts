@@ -19,7 +19,20 @@ export interface ManagedKeysContext {
 }
 
 /** Keys of an etcd section that say where etcd is and who Patroni is to it. */
-const DCS_CONNECTION_KEYS = ['host', 'hosts', 'url', 'proxy', 'srv', 'srv_suffix', 'protocol', 'cacert', 'cert', 'key', 'username', 'password'];
+const DCS_CONNECTION_KEYS = [
+  'host',
+  'hosts',
+  'url',
+  'proxy',
+  'srv',
+  'srv_suffix',
+  'protocol',
+  'cacert',
+  'cert',
+  'key',
+  'username',
+  'password',
+];
 /** DCS kinds Patroni knows besides etcd: pgfleet's fleet is on etcd, so a template must not select another. */
 const OTHER_DCS = ['consul', 'zookeeper', 'exhibitor', 'kubernetes', 'raft'];
 const RESTAPI_KEYS = ['listen', 'connect_address', 'cafile', 'certfile', 'keyfile', 'verify_client', 'authentication'];
@@ -40,8 +53,13 @@ export function managedKeyPaths(context: ManagedKeysContext = {}): string[][] {
   paths.push(...RESTAPI_KEYS.map((key) => ['restapi', key]));
   paths.push(...CTL_KEYS.map((key) => ['ctl', key]));
   paths.push(...POSTGRESQL_KEYS.map((key) => ['postgresql', key]));
-  for (const role of ROLES) paths.push(['postgresql', 'authentication', role, 'username'], ['postgresql', 'authentication', role, 'password']);
-  const local = new Set([...ALWAYS_LOCAL_PARAMETERS, ...(context.localParameters ?? []), ...(context.dcsParameters ?? [])]);
+  for (const role of ROLES)
+    paths.push(['postgresql', 'authentication', role, 'username'], ['postgresql', 'authentication', role, 'password']);
+  const local = new Set([
+    ...ALWAYS_LOCAL_PARAMETERS,
+    ...(context.localParameters ?? []),
+    ...(context.dcsParameters ?? []),
+  ]);
   paths.push(...[...local].map((name) => ['postgresql', 'parameters', name]));
   paths.push(['bootstrap', 'pg_hba'], ['bootstrap', 'dcs', 'postgresql', 'pg_hba']);
   paths.push(...(context.dcsParameters ?? []).map((name) => ['bootstrap', 'dcs', 'postgresql', 'parameters', name]));

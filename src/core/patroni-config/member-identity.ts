@@ -26,15 +26,20 @@ const DCS_MODULES = ['consul', 'etcd', 'etcd3', 'exhibitor', 'kubernetes', 'raft
 /** True when a parsed YAML looks like a member configuration at all (not, e.g., Debian's dcs.yml snippet). */
 export function looksLikeMemberConfig(value: unknown): boolean {
   const config = record(value);
-  return config !== undefined && ('scope' in config || 'name' in config || 'restapi' in config || 'postgresql' in config);
+  return (
+    config !== undefined && ('scope' in config || 'name' in config || 'restapi' in config || 'postgresql' in config)
+  );
 }
 
-export function memberIdentity(value: unknown, environment: { scope?: string | undefined; name?: string | undefined; namespace?: string | undefined } = {}): MemberIdentity {
+export function memberIdentity(
+  value: unknown,
+  environment: { scope?: string | undefined; name?: string | undefined; namespace?: string | undefined } = {},
+): MemberIdentity {
   const config = record(value) ?? {};
   const restapi = record(config.restapi) ?? {};
   const dcs = DCS_MODULES.find((module) => module in config);
   const dcsSection = dcs === 'etcd3' || dcs === 'etcd' ? dcs : undefined;
-  const section = dcsSection ? record(config[dcsSection]) ?? {} : {};
+  const section = dcsSection ? (record(config[dcsSection]) ?? {}) : {};
   // PATRONI_SCOPE, PATRONI_NAME and PATRONI_NAMESPACE in the process's environment win over the file.
   const scope = environment.scope ?? text(config.scope);
   const name = environment.name ?? text(config.name);
@@ -53,7 +58,10 @@ export function memberIdentity(value: unknown, environment: { scope?: string | u
     namespace: normaliseNamespace(environment.namespace ?? text(config.namespace) ?? 'service'),
     dcs,
     dcsSection,
-    dcsCredentials: { username: text(section.username), passwordSet: section.password !== undefined && section.password !== null && String(section.password) !== '' },
+    dcsCredentials: {
+      username: text(section.username),
+      passwordSet: section.password !== undefined && section.password !== null && String(section.password) !== '',
+    },
     restapi: { listen, connectAddress },
     logDir: log ? text(log.dir) : undefined,
     problems,
@@ -66,7 +74,9 @@ export function normaliseNamespace(namespace: string): string {
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** A scalar as Patroni would use it in a string context (YAML may have typed it as a number). */

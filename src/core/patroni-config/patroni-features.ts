@@ -13,9 +13,13 @@ export interface PatroniFeatures {
 export function parsePatroniVersion(output: string): string {
   const match = /(\d+\.\d+\.\d+)/.exec(output);
   if (!match) {
-    throw new PgfleetError('PATRONI_VERSION_UNKNOWN', `cannot read a version from "patroni --version" output: ${output.trim().slice(0, 80)}`, {
-      hint: 'check patroni.execpath in the settings',
-    });
+    throw new PgfleetError(
+      'PATRONI_VERSION_UNKNOWN',
+      `cannot read a version from "patroni --version" output: ${output.trim().slice(0, 80)}`,
+      {
+        hint: 'check patroni.execpath in the settings',
+      },
+    );
   }
   return match[1]!;
 }

@@ -13,16 +13,24 @@ export function parsePatroniTemplate(text: string, source: string): ConfigTree {
   if (document.errors.length > 0) {
     const first = document.errors[0]!;
     const position = lineCounter.linePos(first.pos[0]);
-    throw new PgfleetError('PATRONI_TEMPLATE_YAML_INVALID', `${source}:${position.line}:${position.col}: the Patroni template is not valid YAML: ${first.message.split('\n')[0]}`, {
-      hint: 'fix the YAML syntax at that line (the template is patroni.template in the settings)',
-    });
+    throw new PgfleetError(
+      'PATRONI_TEMPLATE_YAML_INVALID',
+      `${source}:${position.line}:${position.col}: the Patroni template is not valid YAML: ${first.message.split('\n')[0]}`,
+      {
+        hint: 'fix the YAML syntax at that line (the template is patroni.template in the settings)',
+      },
+    );
   }
   const value: unknown = document.toJS({ maxAliasCount: 100 });
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value) || value instanceof Date) {
-    throw new PgfleetError('PATRONI_TEMPLATE_NOT_A_MAPPING', `${source}: the Patroni template must be a YAML mapping (such as "bootstrap: {dcs: {loop_wait: 10}}"), not a ${Array.isArray(value) ? 'list' : typeof value}`, {
-      hint: 'write the template as a Patroni configuration file: top-level keys such as bootstrap:, postgresql:, tags:',
-    });
+    throw new PgfleetError(
+      'PATRONI_TEMPLATE_NOT_A_MAPPING',
+      `${source}: the Patroni template must be a YAML mapping (such as "bootstrap: {dcs: {loop_wait: 10}}"), not a ${Array.isArray(value) ? 'list' : typeof value}`,
+      {
+        hint: 'write the template as a Patroni configuration file: top-level keys such as bootstrap:, postgresql:, tags:',
+      },
+    );
   }
   return value as ConfigTree;
 }

@@ -28,14 +28,22 @@ export function renderPatroniYaml(config: PatroniConfig, options: RenderOptions)
 /** Strings written without quotes: letters, digits and a few separators, not starting with a digit or indicator. */
 const SAFE_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./@-]*$/;
 /** Words YAML 1.1 resolves to something other than a string (PyYAML: booleans, null, `=` value, `<<` merge). */
-const YAML11_SPECIAL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+const YAML11_SPECIAL =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 
 export function renderScalarString(value: string): string {
   if (SAFE_PLAIN.test(value) && !YAML11_SPECIAL.test(value)) return value;
   return doubleQuoted(value);
 }
 
-const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\0': '\\0', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\0': '\\0',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+};
 
 function doubleQuoted(value: string): string {
   let text = '"';
@@ -74,11 +82,19 @@ function renderNumber(value: number): string {
   if (Number.isInteger(value) && Math.abs(value) < 1e21) return String(value);
   const [mantissa, exponent] = String(value).split('e');
   const dotted = mantissa!.includes('.') ? mantissa! : `${mantissa}.0`;
-  return exponent === undefined ? dotted : `${dotted}e${exponent.startsWith('-') || exponent.startsWith('+') ? exponent : `+${exponent}`}`;
+  return exponent === undefined
+    ? dotted
+    : `${dotted}e${exponent.startsWith('-') || exponent.startsWith('+') ? exponent : `+${exponent}`}`;
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Secret) && !(value instanceof Date);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Secret) &&
+    !(value instanceof Date)
+  );
 }
 
 function renderMapping(mapping: Record<string, unknown>, reveal: boolean): string[] {
@@ -100,7 +116,12 @@ function renderMapping(mapping: Record<string, unknown>, reveal: boolean): strin
 function renderSequence(items: unknown[], reveal: boolean): string[] {
   const lines: string[] = [];
   for (const item of items) {
-    const block = isMapping(item) && hasEntries(item) ? renderMapping(item, reveal) : Array.isArray(item) && item.length > 0 ? renderSequence(item, reveal) : [renderInline(item, reveal)];
+    const block =
+      isMapping(item) && hasEntries(item)
+        ? renderMapping(item, reveal)
+        : Array.isArray(item) && item.length > 0
+          ? renderSequence(item, reveal)
+          : [renderInline(item, reveal)];
     lines.push(`- ${block[0]}`, ...block.slice(1).map((line) => `  ${line}`));
   }
   return lines;

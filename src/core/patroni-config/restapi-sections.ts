@@ -7,7 +7,10 @@ import type { InstanceSpec, RoleCredentials } from './instance-spec.js';
  * settings and the instance's own REST API values. Used when a configuration
  * is generated and when `restapi secure` rewrites a live member's sections.
  */
-export function restapiSection(settings: Pick<PatroniSettings, 'restapi'>, restapi: InstanceSpec['restapi']): ConfigTree {
+export function restapiSection(
+  settings: Pick<PatroniSettings, 'restapi'>,
+  restapi: InstanceSpec['restapi'],
+): ConfigTree {
   const tls = settings.restapi;
   return {
     listen: restapi.listen,
@@ -17,7 +20,9 @@ export function restapiSection(settings: Pick<PatroniSettings, 'restapi'>, resta
     ...(tls.keyfile ? { keyfile: tls.keyfile } : {}),
     // Over plain http Patroni ignores verify_client: it is written only with TLS.
     ...(tls.certfile !== undefined ? { verify_client: tls.verify_client } : {}),
-    ...(restapi.authentication ? { authentication: { username: restapi.authentication.username, password: restapi.authentication.password } } : {}),
+    ...(restapi.authentication
+      ? { authentication: { username: restapi.authentication.username, password: restapi.authentication.password } }
+      : {}),
   };
 }
 

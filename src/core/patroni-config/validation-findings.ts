@@ -21,10 +21,12 @@ export function isValidationError(finding: ValidationFinding): boolean {
   return finding.kind === 'other';
 }
 
-const CONNECT_ADDRESS_KEYS = /^(?:restapi\.connect_address|postgresql\.connect_address|postgresql\.proxy_address|raft\.self_addr)$/;
+const CONNECT_ADDRESS_KEYS =
+  /^(?:restapi\.connect_address|postgresql\.connect_address|postgresql\.proxy_address|raft\.self_addr)$/;
 const LISTEN_KEYS = /^(?:restapi\.listen|postgresql\.listen|raft\.bind_addr)$/;
 const LOOPBACK_HOST = /^(?:127(?:\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
-const UNREACHABLE = /is not reachable|Name or service not known|Temporary failure in name resolution|No address associated|nodename nor servname|Errno -[235]\b/;
+const UNREACHABLE =
+  /is not reachable|Name or service not known|Temporary failure in name resolution|No address associated|nodename nor servname|Errno -[235]\b/;
 /** The shape of a validator line: `<key path> <value> <complaint>`. */
 const LINE = /^(\S+) (.*)$/;
 
@@ -52,7 +54,9 @@ function kindOf(path: string | undefined, rest: string): ValidationFindingKind {
   if (!path) return 'other';
   if (CONNECT_ADDRESS_KEYS.test(path) && rest.includes('must not contain')) {
     const address = rest.split(' ')[0] ?? '';
-    const host = address.includes(']') ? address.slice(0, address.lastIndexOf(']') + 1) : address.slice(0, address.lastIndexOf(':'));
+    const host = address.includes(']')
+      ? address.slice(0, address.lastIndexOf(']') + 1)
+      : address.slice(0, address.lastIndexOf(':'));
     return LOOPBACK_HOST.test(host) ? 'loopback-address' : 'other';
   }
   if (/^etcd3?\.(?:hosts?|url|proxy)(?:\.|$)/.test(path) && UNREACHABLE.test(rest)) return 'etcd-unreachable';
@@ -61,7 +65,18 @@ function kindOf(path: string | undefined, rest: string): ValidationFindingKind {
 }
 
 /** Patroni's fixed complaints: a line about a password key keeps only one of these, never the value. */
-const COMPLAINTS = ['is not a string', 'is not defined.', 'is not a dictionary.', 'is not a dictionary', 'is not a list', 'is an empty list', 'is an empty string', 'is not a boolean', 'is not and integer', 'is not a number'];
+const COMPLAINTS = [
+  'is not a string',
+  'is not defined.',
+  'is not a dictionary.',
+  'is not a dictionary',
+  'is not a list',
+  'is an empty list',
+  'is an empty string',
+  'is not a boolean',
+  'is not and integer',
+  'is not a number',
+];
 
 function withheld(line: string, path: string | undefined, rest: string): string {
   if (path && /password|passwd|secret|token/i.test(path)) {
@@ -80,12 +95,23 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   for (const secret of secrets) {
     if (secret.length === 0) continue;
     variants.add(secret);
-    variants.add(secret.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t'));
+    variants.add(
+      secret
+        .replace(/\\/g, '\\\\')
+        .replace(/'/g, "\\'")
+        .replace(/\n/g, '\\n')
+        .replace(/\r/g, '\\r')
+        .replace(/\t/g, '\\t'),
+    );
   }
   let result = text;
   for (const variant of [...variants].sort((a, b) => b.length - a.length)) {
     if (variant.length >= SHORT_SECRET) result = result.split(variant).join('[redacted]');
-    else result = result.replace(new RegExp(`(^|[\\s'"(\\[{,:])${escapeRegExp(variant)}(?=$|[\\s'")\\]},:])`, 'gm'), '$1[redacted]');
+    else
+      result = result.replace(
+        new RegExp(`(^|[\\s'"(\\[{,:])${escapeRegExp(variant)}(?=$|[\\s'")\\]},:])`, 'gm'),
+        '$1[redacted]',
+      );
   }
   return result;
 }

@@ -28,13 +28,15 @@ export const VERSION_REQUIREMENTS: readonly VersionRequirement[] = [
 
 /** Settings asking for something the installed Patroni cannot do: an error naming the version needed. */
 export function checkSettingsSupported(settings: PatroniSettings, features: PatroniFeatures): void {
-  if (settings.ctl?.restapi_credentials && !features.ctlAuthentication) throw tooOld(VERSION_REQUIREMENTS[0]!, features);
+  if (settings.ctl?.restapi_credentials && !features.ctlAuthentication)
+    throw tooOld(VERSION_REQUIREMENTS[0]!, features);
 }
 
 /** A generated configuration with a key the installed Patroni does not accept: an error, never a silent drop. */
 export function checkVersionRequirements(config: ConfigTree, features: PatroniFeatures): void {
   for (const requirement of VERSION_REQUIREMENTS) {
-    if (getPath(config, requirement.path) !== undefined && compareVersions(features.version, requirement.since) < 0) throw tooOld(requirement, features);
+    if (getPath(config, requirement.path) !== undefined && compareVersions(features.version, requirement.since) < 0)
+      throw tooOld(requirement, features);
   }
 }
 
@@ -42,6 +44,14 @@ function tooOld(requirement: VersionRequirement, features: PatroniFeatures): Pgf
   return new PgfleetError(
     'PATRONI_VERSION_TOO_OLD',
     `${requirement.setting} asks for ${requirement.what}, which needs Patroni >= ${requirement.since}; the installed Patroni is ${features.version}`,
-    { hint: `upgrade Patroni to ${requirement.since} or later, or turn ${requirement.setting} off`, details: { setting: requirement.setting, key: requirement.path.join('.'), needs: requirement.since, installed: features.version } },
+    {
+      hint: `upgrade Patroni to ${requirement.since} or later, or turn ${requirement.setting} off`,
+      details: {
+        setting: requirement.setting,
+        key: requirement.path.join('.'),
+        needs: requirement.since,
+        installed: features.version,
+      },
+    },
   );
 }

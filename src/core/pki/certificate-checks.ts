@@ -62,11 +62,18 @@ export interface KeyFilePrivateCheck extends CheckBase {
   mode: string;
 }
 
-export type CertificateCheck = KeyMatchCheck | ValidityCheck | SignedByCaCheck | HostCoveredCheck | UsageCheck | KeyFilePrivateCheck;
+export type CertificateCheck =
+  KeyMatchCheck | ValidityCheck | SignedByCaCheck | HostCoveredCheck | UsageCheck | KeyFilePrivateCheck;
 
 /** Compares the public key inside the certificate with the one derived from the key file (both PEM). */
-export function evaluateKeyMatch(certFile: string, keyFile: string, certPublicKeyPem: string, keyPublicKeyPem: string): KeyMatchCheck {
-  const ok = normalizePem(certPublicKeyPem) === normalizePem(keyPublicKeyPem) && normalizePem(certPublicKeyPem).length > 0;
+export function evaluateKeyMatch(
+  certFile: string,
+  keyFile: string,
+  certPublicKeyPem: string,
+  keyPublicKeyPem: string,
+): KeyMatchCheck {
+  const ok =
+    normalizePem(certPublicKeyPem) === normalizePem(keyPublicKeyPem) && normalizePem(certPublicKeyPem).length > 0;
   return ok
     ? { check: 'key-match', ok, certFile, keyFile, message: `${certFile} matches its key ${keyFile}` }
     : {
@@ -80,7 +87,12 @@ export function evaluateKeyMatch(certFile: string, keyFile: string, certPublicKe
       };
 }
 
-export function evaluateValidity(certFile: string, role: 'certificate' | 'ca', info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>, now: Date): ValidityCheck {
+export function evaluateValidity(
+  certFile: string,
+  role: 'certificate' | 'ca',
+  info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>,
+  now: Date,
+): ValidityCheck {
   const validity = certificateValidity(info, now);
   const what = role === 'ca' ? `the CA ${certFile}` : certFile;
   const described = describeValidity(validity, now);
@@ -95,21 +107,42 @@ export function evaluateValidity(certFile: string, role: 'certificate' | 'ca', i
       ...(validity.expiresSoon ? { warning: `${what} ${described}: renew it soon` } : {}),
     };
   }
-  const renew = role === 'ca' ? 'create a new CA and issue every certificate again from it (pgfleet pki init --dir NEW_DIR)' : 'issue a new certificate (pgfleet pki issue ... --force, or from your own CA)';
+  const renew =
+    role === 'ca'
+      ? 'create a new CA and issue every certificate again from it (pgfleet pki init --dir NEW_DIR)'
+      : 'issue a new certificate (pgfleet pki issue ... --force, or from your own CA)';
   return {
     check: 'validity',
     role,
     certFile,
     validity,
     ok: false,
-    code: validity.state === 'expired' ? (role === 'ca' ? 'PKI_CA_EXPIRED' : 'PKI_CERT_EXPIRED') : role === 'ca' ? 'PKI_CA_NOT_YET_VALID' : 'PKI_CERT_NOT_YET_VALID',
+    code:
+      validity.state === 'expired'
+        ? role === 'ca'
+          ? 'PKI_CA_EXPIRED'
+          : 'PKI_CERT_EXPIRED'
+        : role === 'ca'
+          ? 'PKI_CA_NOT_YET_VALID'
+          : 'PKI_CERT_NOT_YET_VALID',
     message: `${what} ${described}`,
-    hint: validity.state === 'expired' ? renew : "check this machine's clock (timedatectl), or wait until the start date; TLS peers refuse it until then",
+    hint:
+      validity.state === 'expired'
+        ? renew
+        : "check this machine's clock (timedatectl), or wait until the start date; TLS peers refuse it until then",
   };
 }
 
 export function evaluateSignedByCa(certFile: string, caFile: string, verdict: VerifyVerdict): SignedByCaCheck {
-  if (verdict.ok) return { check: 'signed-by-ca', ok: true, certFile, caFile, reason: undefined, message: `${certFile} is signed by the CA ${caFile}` };
+  if (verdict.ok)
+    return {
+      check: 'signed-by-ca',
+      ok: true,
+      certFile,
+      caFile,
+      reason: undefined,
+      message: `${certFile} is signed by the CA ${caFile}`,
+    };
   return {
     check: 'signed-by-ca',
     ok: false,
@@ -122,12 +155,23 @@ export function evaluateSignedByCa(certFile: string, caFile: string, verdict: Ve
   };
 }
 
-export function evaluateHostCovered(certFile: string, info: Pick<CertificateInfo, 'subjectAltNames'>, host: string): HostCoveredCheck {
+export function evaluateHostCovered(
+  certFile: string,
+  info: Pick<CertificateInfo, 'subjectAltNames'>,
+  host: string,
+): HostCoveredCheck {
   const coverage = hostCoverage(host, info.subjectAltNames);
   const subjectAltNames = info.subjectAltNames.map(formatSubjectAltName);
   const listed = subjectAltNames.length > 0 ? subjectAltNames.join(', ') : 'none';
   if (coverage.covered) {
-    return { check: 'host-covered', ok: true, certFile, host, subjectAltNames, message: `${certFile} covers ${host} (${coverage.matchedBy})` };
+    return {
+      check: 'host-covered',
+      ok: true,
+      certFile,
+      host,
+      subjectAltNames,
+      message: `${certFile} covers ${host} (${coverage.matchedBy})`,
+    };
   }
   return {
     check: 'host-covered',
@@ -141,12 +185,24 @@ export function evaluateHostCovered(certFile: string, info: Pick<CertificateInfo
   };
 }
 
-export function evaluateUsage(certFile: string, info: Pick<CertificateInfo, 'extendedKeyUsages'>, usage: ExtendedKeyUsage): UsageCheck {
+export function evaluateUsage(
+  certFile: string,
+  info: Pick<CertificateInfo, 'extendedKeyUsages'>,
+  usage: ExtendedKeyUsage,
+): UsageCheck {
   const extendedKeyUsages = info.extendedKeyUsages.map(String);
   // No extendedKeyUsage extension at all means any usage (RFC 5280).
   const ok = extendedKeyUsages.length === 0 || extendedKeyUsages.includes(usage);
   const role = usage === 'serverAuth' ? 'a TLS server' : 'a TLS client';
-  if (ok) return { check: 'usage', ok, certFile, usage, extendedKeyUsages, message: `${certFile} may be used by ${role} (${usage})` };
+  if (ok)
+    return {
+      check: 'usage',
+      ok,
+      certFile,
+      usage,
+      extendedKeyUsages,
+      message: `${certFile} may be used by ${role} (${usage})`,
+    };
   return {
     check: 'usage',
     ok,
@@ -155,7 +211,10 @@ export function evaluateUsage(certFile: string, info: Pick<CertificateInfo, 'ext
     extendedKeyUsages,
     code: 'PKI_CERT_WRONG_USAGE',
     message: `${certFile} may not be used by ${role}: its extendedKeyUsage is ${extendedKeyUsages.join(', ')}, without ${OPENSSL_EKU_NAMES[usage]}`,
-    hint: usage === 'serverAuth' ? 'use a server (or peer) certificate here: pgfleet pki issue server NAME --san ...' : 'use a client (or peer) certificate here: pgfleet pki issue client NAME',
+    hint:
+      usage === 'serverAuth'
+        ? 'use a server (or peer) certificate here: pgfleet pki issue server NAME --san ...'
+        : 'use a client (or peer) certificate here: pgfleet pki issue client NAME',
   };
 }
 
@@ -164,7 +223,8 @@ export function evaluateKeyFilePrivate(keyFile: string, mode: number): KeyFilePr
   const permissions = mode & 0o777;
   const text = permissions.toString(8).padStart(4, '0');
   const ok = (permissions & 0o037) === 0;
-  if (ok) return { check: 'key-file-private', ok, keyFile, mode: text, message: `${keyFile} is private (mode ${text})` };
+  if (ok)
+    return { check: 'key-file-private', ok, keyFile, mode: text, message: `${keyFile} is private (mode ${text})` };
   return {
     check: 'key-file-private',
     ok,
@@ -180,7 +240,11 @@ export function evaluateKeyFilePrivate(keyFile: string, mode: number): KeyFilePr
 export function certificateCheckError(check: CertificateCheck): PgfleetError | undefined {
   if (check.ok) return undefined;
   const { message, code, hint, ok: _ok, warning: _warning, ...details } = check;
-  return new PgfleetError(code ?? 'PKI_CHECK_FAILED', message, { hint, exitCode: ExitCode.usage, details: details as Record<string, unknown> });
+  return new PgfleetError(code ?? 'PKI_CHECK_FAILED', message, {
+    hint,
+    exitCode: ExitCode.usage,
+    details: details as Record<string, unknown>,
+  });
 }
 
 /** Throws the error of the first failed check; every check is still in the error's details. */
@@ -190,11 +254,15 @@ export function assertCertificateChecks(checks: readonly CertificateCheck[]): vo
   if (!first) return;
   const error = certificateCheckError(first)!;
   if (failed.length === 1) throw error;
-  throw new PgfleetError(error.code, `${error.message} (and ${failed.length - 1} more failed certificate check${failed.length > 2 ? 's' : ''})`, {
-    hint: error.hint,
-    exitCode: error.exitCode,
-    details: { failed: failed.map((check) => ({ check: check.check, code: check.code, message: check.message })) },
-  });
+  throw new PgfleetError(
+    error.code,
+    `${error.message} (and ${failed.length - 1} more failed certificate check${failed.length > 2 ? 's' : ''})`,
+    {
+      hint: error.hint,
+      exitCode: error.exitCode,
+      details: { failed: failed.map((check) => ({ check: check.check, code: check.code, message: check.message })) },
+    },
+  );
 }
 
 function normalizePem(pem: string): string {

@@ -1,5 +1,11 @@
 import { PgfleetError } from '../errors.js';
-import { type CertificateKind, type ExtendedKeyUsage, type LeafKind, extendedKeyUsagesOf, needsSubjectAltNames } from './certificate-kind.js';
+import {
+  type CertificateKind,
+  type ExtendedKeyUsage,
+  type LeafKind,
+  extendedKeyUsagesOf,
+  needsSubjectAltNames,
+} from './certificate-kind.js';
 import { type SubjectAltName, parseSubjectAltNames } from './subject-alt-name.js';
 
 /**
@@ -62,7 +68,9 @@ export function validateDays(days: number): number {
   return days;
 }
 
-export function caRequest(options: { commonName?: string | undefined; days?: number | undefined } = {}): CertificateRequest {
+export function caRequest(
+  options: { commonName?: string | undefined; days?: number | undefined } = {},
+): CertificateRequest {
   return {
     kind: 'ca',
     name: 'ca',
@@ -102,7 +110,11 @@ export function leafRequest(input: LeafRequestInput): CertificateRequest {
     });
   }
   if (input.withoutCommonName && input.kind !== 'client') {
-    throw new PgfleetError('PKI_COMMON_NAME_REQUIRED', `a ${input.kind} certificate for "${name}" needs a common name`, { hint: 'only client certificates may go without one' });
+    throw new PgfleetError(
+      'PKI_COMMON_NAME_REQUIRED',
+      `a ${input.kind} certificate for "${name}" needs a common name`,
+      { hint: 'only client certificates may go without one' },
+    );
   }
   if (!needsSubjectAltNames(input.kind) && subjectAltNames.length > 0) {
     throw new PgfleetError('PKI_SAN_UNEXPECTED', `a client certificate for "${name}" takes no --san`, {
@@ -112,7 +124,9 @@ export function leafRequest(input: LeafRequestInput): CertificateRequest {
   return {
     kind: input.kind,
     name,
-    ...(input.withoutCommonName ? { commonName: '', organization: 'pgfleet' } : { commonName: validateCommonName(input.commonName ?? name) }),
+    ...(input.withoutCommonName
+      ? { commonName: '', organization: 'pgfleet' }
+      : { commonName: validateCommonName(input.commonName ?? name) }),
     subjectAltNames,
     extendedKeyUsages: extendedKeyUsagesOf(input.kind),
     days: validateDays(input.days ?? DEFAULT_LEAF_DAYS),
@@ -121,5 +135,8 @@ export function leafRequest(input: LeafRequestInput): CertificateRequest {
 
 /** The subject as openssl prints it in RFC 2253 style: "CN=node1" or "O=pgfleet". */
 export function subjectText(request: Pick<CertificateRequest, 'commonName' | 'organization'>): string {
-  return [...(request.commonName ? [`CN=${request.commonName}`] : []), ...(request.organization ? [`O=${request.organization}`] : [])].join(',');
+  return [
+    ...(request.commonName ? [`CN=${request.commonName}`] : []),
+    ...(request.organization ? [`O=${request.organization}`] : []),
+  ].join(',');
 }

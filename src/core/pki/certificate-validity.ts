@@ -19,11 +19,26 @@ export const DAY_MS = 86_400_000;
 /** Below this, `pki show` and the checks warn: about the time a monthly renewal job needs. */
 export const EXPIRES_SOON_DAYS = 30;
 
-export function certificateValidity(dates: { notBefore: Date; notAfter: Date }, now: Date, soonDays = EXPIRES_SOON_DAYS): CertificateValidity {
+export function certificateValidity(
+  dates: { notBefore: Date; notAfter: Date },
+  now: Date,
+  soonDays = EXPIRES_SOON_DAYS,
+): CertificateValidity {
   const daysLeft = Math.floor((dates.notAfter.getTime() - now.getTime()) / DAY_MS);
   // openssl treats notAfter as the last valid second, inclusive.
-  const state: ValidityState = now.getTime() < dates.notBefore.getTime() ? 'not-yet-valid' : now.getTime() > dates.notAfter.getTime() ? 'expired' : 'valid';
-  return { state, notBefore: dates.notBefore, notAfter: dates.notAfter, daysLeft, expiresSoon: state === 'valid' && daysLeft < soonDays };
+  const state: ValidityState =
+    now.getTime() < dates.notBefore.getTime()
+      ? 'not-yet-valid'
+      : now.getTime() > dates.notAfter.getTime()
+        ? 'expired'
+        : 'valid';
+  return {
+    state,
+    notBefore: dates.notBefore,
+    notAfter: dates.notAfter,
+    daysLeft,
+    expiresSoon: state === 'valid' && daysLeft < soonDays,
+  };
 }
 
 /** The end of a certificate issued now for `days` days, as `openssl -days` computes it. */
@@ -41,7 +56,9 @@ export function describeValidity(validity: CertificateValidity, now: Date): stri
     const ago = Math.floor((now.getTime() - validity.notAfter.getTime()) / DAY_MS);
     return `expired on ${isoDay(validity.notAfter)} (${ago === 0 ? 'less than a day' : plural(ago, 'day')} ago)`;
   }
-  return validity.daysLeft === 0 ? `expires within a day (${validity.notAfter.toISOString()})` : `expires on ${isoDay(validity.notAfter)} (in ${plural(validity.daysLeft, 'day')})`;
+  return validity.daysLeft === 0
+    ? `expires within a day (${validity.notAfter.toISOString()})`
+    : `expires on ${isoDay(validity.notAfter)} (in ${plural(validity.daysLeft, 'day')})`;
 }
 
 function plural(count: number, unit: string): string {

@@ -32,7 +32,7 @@ export function sameIpAddress(a: IpAddress, b: IpAddress): boolean {
 function formatIpv6(groups: number[]): string {
   let bestStart = -1;
   let bestLength = 1;
-  for (let start = 0; start < groups.length; ) {
+  for (let start = 0; start < groups.length;) {
     if (groups[start] !== 0) {
       start += 1;
       continue;

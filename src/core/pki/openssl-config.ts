@@ -41,7 +41,11 @@ export function opensslConfigText(request: CertificateRequest): string {
 function extensionLines(request: CertificateRequest): string[] {
   if (request.kind === 'ca') {
     // pathlen:0: this CA signs leaves only, never another CA.
-    return ['basicConstraints = critical, CA:true, pathlen:0', 'keyUsage = critical, keyCertSign, cRLSign', 'subjectKeyIdentifier = hash'];
+    return [
+      'basicConstraints = critical, CA:true, pathlen:0',
+      'keyUsage = critical, keyCertSign, cRLSign',
+      'subjectKeyIdentifier = hash',
+    ];
   }
   return [
     'basicConstraints = critical, CA:false',

@@ -44,7 +44,10 @@ export function renderPkiInventory(inventory: PkiInventory): string {
     entry.daysLeft === undefined ? '-' : status(entry),
     entry.key,
   ]);
-  return [`PKI in ${inventory.dir}`, table(['KIND', 'NAME', 'SUBJECT', 'SANS', 'ISSUER', 'EXPIRES', 'DAYS LEFT', 'KEY'], rows)].join('\n');
+  return [
+    `PKI in ${inventory.dir}`,
+    table(['KIND', 'NAME', 'SUBJECT', 'SANS', 'ISSUER', 'EXPIRES', 'DAYS LEFT', 'KEY'], rows),
+  ].join('\n');
 }
 
 function status(entry: PkiEntry): string {
@@ -57,7 +60,9 @@ function status(entry: PkiEntry): string {
 export function renderCertificateChecks(checks: readonly CertificateCheck[]): string {
   const lines: string[] = [];
   for (const check of checks) {
-    lines.push(`${check.ok ? (check.warning ? 'warn' : 'ok  ') : 'FAIL'}  ${check.check.padEnd(16)}  ${check.warning ?? check.message}${check.code ? ` [${check.code}]` : ''}`);
+    lines.push(
+      `${check.ok ? (check.warning ? 'warn' : 'ok  ') : 'FAIL'}  ${check.check.padEnd(16)}  ${check.warning ?? check.message}${check.code ? ` [${check.code}]` : ''}`,
+    );
     if (!check.ok && check.hint) lines.push(`      ${''.padEnd(16)}  hint: ${check.hint}`);
   }
   const failed = checks.filter((check) => !check.ok).length;
@@ -67,6 +72,10 @@ export function renderCertificateChecks(checks: readonly CertificateCheck[]): st
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((cell, index) => Math.max(cell.length, ...rows.map((row) => (row[index] ?? '').length)));
-  const format = (row: string[]): string => row.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd();
+  const format = (row: string[]): string =>
+    row
+      .map((cell, index) => cell.padEnd(widths[index]!))
+      .join('  ')
+      .trimEnd();
   return [format(header), ...rows.map(format)].join('\n');
 }

@@ -35,9 +35,13 @@ export function parseSubjectAltName(input: string): SubjectAltName {
   }
   const name = normalizeDnsName(value);
   if (!isValidDnsName(name, true)) {
-    throw new PgfleetError('PKI_SAN_INVALID', `subjectAltName "${input}" is neither an IP address nor a valid DNS name`, {
-      hint: 'use letters, digits and hyphens in dot-separated labels (a leading "*." is allowed), e.g. --san db1.example.com --san 10.0.0.5',
-    });
+    throw new PgfleetError(
+      'PKI_SAN_INVALID',
+      `subjectAltName "${input}" is neither an IP address nor a valid DNS name`,
+      {
+        hint: 'use letters, digits and hyphens in dot-separated labels (a leading "*." is allowed), e.g. --san db1.example.com --san 10.0.0.5',
+      },
+    );
   }
   return { type: 'dns', value: name };
 }
@@ -108,11 +112,21 @@ export function hostCoverage(host: string, sans: ReadonlyArray<SubjectAltName | 
       const candidate = parseIpAddress(san.value);
       return candidate !== undefined && sameIpAddress(candidate, ip);
     });
-    return { host, kind: 'ip', covered: match !== undefined, ...(match ? { matchedBy: formatSubjectAltName(match) } : {}) };
+    return {
+      host,
+      kind: 'ip',
+      covered: match !== undefined,
+      ...(match ? { matchedBy: formatSubjectAltName(match) } : {}),
+    };
   }
   const name = normalizeDnsName(host);
   const match = sans.find((san) => san.type === 'dns' && dnsNameMatches(san.value, name));
-  return { host, kind: 'dns', covered: match !== undefined, ...(match ? { matchedBy: formatSubjectAltName(match) } : {}) };
+  return {
+    host,
+    kind: 'dns',
+    covered: match !== undefined,
+    ...(match ? { matchedBy: formatSubjectAltName(match) } : {}),
+  };
 }
 
 function dnsNameMatches(pattern: string, name: string): boolean {
@@ -133,5 +147,7 @@ function isValidDnsName(name: string, allowWildcard: boolean): boolean {
   const labels = name.split('.');
   // An all-numeric last label is a mistyped IP address ("10.0.0.300"), never a host name.
   if (/^\d+$/.test(labels[labels.length - 1]!)) return false;
-  return labels.every((label, index) => (allowWildcard && index === 0 && label === '*' && labels.length > 1) || DNS_LABEL.test(label));
+  return labels.every(
+    (label, index) => (allowWildcard && index === 0 && label === '*' && labels.length > 1) || DNS_LABEL.test(label),
+  );
 }

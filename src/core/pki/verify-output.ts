@@ -14,11 +14,22 @@ export interface VerifyVerdict {
 }
 
 export function parseVerifyOutput(output: string, exitCode: number): VerifyVerdict {
-  const lines = output.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
-  const error = lines.map((line) => /^error (\d+) at (\d+) depth lookup: ?(.*)$/.exec(line)).find((match) => match !== null);
+  const lines = output
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  const error = lines
+    .map((line) => /^error (\d+) at (\d+) depth lookup: ?(.*)$/.exec(line))
+    .find((match) => match !== null);
   if (exitCode === 0 && !error && lines.some((line) => line.endsWith(': OK'))) {
     return { ok: true, errorNumber: undefined, depth: undefined, reason: undefined };
   }
-  if (error) return { ok: false, errorNumber: Number(error[1]), depth: Number(error[2]), reason: error[3]!.trim() || undefined };
-  return { ok: false, errorNumber: undefined, depth: undefined, reason: lines[lines.length - 1] ?? `openssl verify exited with ${exitCode}` };
+  if (error)
+    return { ok: false, errorNumber: Number(error[1]), depth: Number(error[2]), reason: error[3]!.trim() || undefined };
+  return {
+    ok: false,
+    errorNumber: undefined,
+    depth: undefined,
+    reason: lines[lines.length - 1] ?? `openssl verify exited with ${exitCode}`,
+  };
 }

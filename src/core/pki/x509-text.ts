@@ -58,9 +58,13 @@ export function parseX509Text(text: string, source: string): CertificateInfo {
   const notBeforeText = field([/^notBefore=(.*)$/, /^\s+Not Before\s*: (.*)$/]);
   const notAfterText = field([/^notAfter=(.*)$/, /^\s+Not After\s*: (.*)$/]);
   if (subject === undefined || issuer === undefined || notBeforeText === undefined || notAfterText === undefined) {
-    throw new PgfleetError('PKI_CERT_UNREADABLE', `${source}: openssl did not print the subject, issuer and validity dates of the certificate`, {
-      hint: 'check that the file is a PEM certificate (openssl x509 -in FILE -noout -text)',
-    });
+    throw new PgfleetError(
+      'PKI_CERT_UNREADABLE',
+      `${source}: openssl did not print the subject, issuer and validity dates of the certificate`,
+      {
+        hint: 'check that the file is a PEM certificate (openssl x509 -in FILE -noout -text)',
+      },
+    );
   }
   const extensions = parseExtensions(lines);
   const san = extensions.get('Subject Alternative Name');
@@ -75,7 +79,12 @@ export function parseX509Text(text: string, source: string): CertificateInfo {
     notAfter: parseOpensslDate(notAfterText, source),
     fingerprintSha256: field([/^sha256 Fingerprint=(.*)$/i, /^SHA256 Fingerprint=(.*)$/]),
     subjectAltNames: san ? parseOpensslSubjectAltNames(san) : [],
-    extendedKeyUsages: eku ? eku.split(',').map((usage) => extendedKeyUsageOf(usage.trim())).filter((usage) => usage.length > 0) : [],
+    extendedKeyUsages: eku
+      ? eku
+          .split(',')
+          .map((usage) => extendedKeyUsageOf(usage.trim()))
+          .filter((usage) => usage.length > 0)
+      : [],
     isCa: basic ? /\bCA:TRUE\b/i.test(basic) : false,
   };
 }
@@ -102,7 +111,8 @@ function parseExtensions(lines: string[]): Map<string, string> {
 }
 
 function extendedKeyUsageOf(displayName: string): ExtendedKeyUsage | string {
-  for (const [usage, name] of Object.entries(OPENSSL_EKU_NAMES)) if (name === displayName) return usage as ExtendedKeyUsage;
+  for (const [usage, name] of Object.entries(OPENSSL_EKU_NAMES))
+    if (name === displayName) return usage as ExtendedKeyUsage;
   return displayName;
 }
 
@@ -124,19 +134,41 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  */
 export function parseOpensslDate(text: string, source = 'certificate'): Date {
   const iso = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})Z$/.exec(text.trim());
-  if (iso) return utcDate(Number(iso[1]), Number(iso[2]) - 1, Number(iso[3]), Number(iso[4]), Number(iso[5]), Number(iso[6]), text, source);
+  if (iso)
+    return utcDate(
+      Number(iso[1]),
+      Number(iso[2]) - 1,
+      Number(iso[3]),
+      Number(iso[4]),
+      Number(iso[5]),
+      Number(iso[6]),
+      text,
+      source,
+    );
   const rfc = /^([A-Z][a-z]{2})\s+(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4}) GMT$/.exec(text.trim());
   const month = rfc ? MONTHS.indexOf(rfc[1]!) : -1;
-  if (rfc && month >= 0) return utcDate(Number(rfc[6]), month, Number(rfc[2]), Number(rfc[3]), Number(rfc[4]), Number(rfc[5]), text, source);
+  if (rfc && month >= 0)
+    return utcDate(Number(rfc[6]), month, Number(rfc[2]), Number(rfc[3]), Number(rfc[4]), Number(rfc[5]), text, source);
   throw new PgfleetError('PKI_CERT_UNREADABLE', `${source}: cannot read the date "${text}" printed by openssl`, {
     hint: 'this openssl prints dates in an unknown format; report it with `openssl version`',
   });
 }
 
-function utcDate(year: number, month: number, day: number, hour: number, minute: number, second: number, text: string, source: string): Date {
+function utcDate(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  text: string,
+  source: string,
+): Date {
   const date = new Date(Date.UTC(year, month, day, hour, minute, second));
   if (date.getUTCDate() !== day || date.getUTCMonth() !== month) {
-    throw new PgfleetError('PKI_CERT_UNREADABLE', `${source}: "${text}" is not a calendar date`, { hint: 'check the certificate with openssl x509 -noout -dates' });
+    throw new PgfleetError('PKI_CERT_UNREADABLE', `${source}: "${text}" is not a calendar date`, {
+      hint: 'check the certificate with openssl x509 -noout -dates',
+    });
   }
   return date;
 }

@@ -45,9 +45,23 @@ const SERVER_UNTRUSTED = new Set([
 ]);
 
 /** https spoken to a plain http server. */
-const PROTOCOL_MISMATCH = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST']);
+const PROTOCOL_MISMATCH = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_HTTP_REQUEST',
+]);
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 const CLOSED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
@@ -59,7 +73,9 @@ export function classifyProbeAttempt(attempt: ProbeAttempt): ProbeClassification
   if (alert) return { outcome: 'tls-handshake-refused', detail: alert };
   const untrusted = codes.find((code) => SERVER_UNTRUSTED.has(code));
   if (untrusted) return { outcome: 'server-untrusted', detail: untrusted };
-  const mismatch = codes.find((code) => PROTOCOL_MISMATCH.has(code)) ?? (attempt.message && /wrong version number/i.test(attempt.message) ? 'ERR_SSL_WRONG_VERSION_NUMBER' : undefined);
+  const mismatch =
+    codes.find((code) => PROTOCOL_MISMATCH.has(code)) ??
+    (attempt.message && /wrong version number/i.test(attempt.message) ? 'ERR_SSL_WRONG_VERSION_NUMBER' : undefined);
   if (mismatch) return { outcome: 'protocol-mismatch', detail: mismatch };
   const unreachable = codes.find((code) => UNREACHABLE.has(code));
   if (unreachable) return { outcome: 'unreachable', detail: unreachable };

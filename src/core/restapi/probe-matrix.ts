@@ -34,7 +34,13 @@ export interface RestApiProtection {
  * server (as an attacker would not); all others trust the CA. Over http the
  * CA and the client certificate play no part.
  */
-export const PROBE_CLIENTS = ['anonymous', 'ca-only', 'client-cert', 'basic-auth', 'client-cert-and-basic-auth'] as const;
+export const PROBE_CLIENTS = [
+  'anonymous',
+  'ca-only',
+  'client-cert',
+  'basic-auth',
+  'client-cert-and-basic-auth',
+] as const;
 export type ProbeClient = (typeof PROBE_CLIENTS)[number];
 
 export const PROBE_CLIENT_DESCRIPTIONS: Record<ProbeClient, string> = {
@@ -67,10 +73,21 @@ export type ExpectedOutcome = 'allowed' | 'unauthorized-401' | 'forbidden-403' |
  * - unexpected-status: an HTTP answer the access check cannot give (5xx...);
  * - skipped: the client was not probed (its credentials were not given).
  */
-export type ProbeOutcome = ExpectedOutcome | 'server-untrusted' | 'protocol-mismatch' | 'connection-closed' | 'unreachable' | 'unexpected-status' | 'skipped';
+export type ProbeOutcome =
+  | ExpectedOutcome
+  | 'server-untrusted'
+  | 'protocol-mismatch'
+  | 'connection-closed'
+  | 'unreachable'
+  | 'unexpected-status'
+  | 'skipped';
 
 /** The expected outcome for one client on one endpoint. */
-export function expectedOutcome(protection: RestApiProtection, client: ProbeClient, endpoint: ProbeEndpoint): ExpectedOutcome {
+export function expectedOutcome(
+  protection: RestApiProtection,
+  client: ProbeClient,
+  endpoint: ProbeEndpoint,
+): ExpectedOutcome {
   const sendsPassword = client === 'basic-auth' || client === 'client-cert-and-basic-auth';
   const presentsCertificate = client === 'client-cert' || client === 'client-cert-and-basic-auth';
   const verifyClient: VerifyClient = protection.tls ? protection.verifyClient : 'none';
@@ -89,8 +106,13 @@ export interface MatrixCell<T> {
 }
 
 /** The whole expected matrix, client by client, safe before unsafe. */
-export function expectedMatrix(protection: RestApiProtection, clients: readonly ProbeClient[] = PROBE_CLIENTS): Array<MatrixCell<ExpectedOutcome>> {
-  return clients.flatMap((client) => PROBE_ENDPOINTS.map((endpoint) => ({ client, endpoint, outcome: expectedOutcome(protection, client, endpoint) })));
+export function expectedMatrix(
+  protection: RestApiProtection,
+  clients: readonly ProbeClient[] = PROBE_CLIENTS,
+): Array<MatrixCell<ExpectedOutcome>> {
+  return clients.flatMap((client) =>
+    PROBE_ENDPOINTS.map((endpoint) => ({ client, endpoint, outcome: expectedOutcome(protection, client, endpoint) })),
+  );
 }
 
 export interface ObservedCell extends MatrixCell<ProbeOutcome> {
@@ -123,7 +145,14 @@ export function compareProbeMatrix(protection: RestApiProtection, observed: read
     if (cell.outcome === 'skipped') continue;
     const expected = expectedOutcome(protection, cell.client, cell.endpoint);
     if (cell.outcome === expected) continue;
-    mismatches.push({ client: cell.client, endpoint: cell.endpoint, expected, observed: cell.outcome, ...(cell.detail ? { detail: cell.detail } : {}), severity: severityOf(expected, cell.outcome) });
+    mismatches.push({
+      client: cell.client,
+      endpoint: cell.endpoint,
+      expected,
+      observed: cell.outcome,
+      ...(cell.detail ? { detail: cell.detail } : {}),
+      severity: severityOf(expected, cell.outcome),
+    });
   }
   return mismatches;
 }

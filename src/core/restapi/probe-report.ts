@@ -1,11 +1,26 @@
-import { PROBE_CLIENTS, PROBE_ENDPOINTS, PROBE_REQUESTS, type ExpectedOutcome, type MatrixCell, type MatrixMismatch, type ObservedCell, type RestApiProtection } from './probe-matrix.js';
+import {
+  PROBE_CLIENTS,
+  PROBE_ENDPOINTS,
+  PROBE_REQUESTS,
+  type ExpectedOutcome,
+  type MatrixCell,
+  type MatrixMismatch,
+  type ObservedCell,
+  type RestApiProtection,
+} from './probe-matrix.js';
 import { describeProtection } from './restapi-protection.js';
 
 /** One member's probes, as `restapi probe` shows them. */
 export interface ProbeReportView {
   scope: string;
   node: string;
-  report: { url: string; protection: RestApiProtection; expected: Array<MatrixCell<ExpectedOutcome>>; observed: ObservedCell[]; mismatches: MatrixMismatch[] };
+  report: {
+    url: string;
+    protection: RestApiProtection;
+    expected: Array<MatrixCell<ExpectedOutcome>>;
+    observed: ObservedCell[];
+    mismatches: MatrixMismatch[];
+  };
 }
 
 /** A small table per member: one row per client, one column per endpoint; a cell that differs shows what was expected. */
@@ -14,7 +29,10 @@ export function renderProbeReports(views: readonly ProbeReportView[]): string {
   const blocks: string[] = [];
   for (const view of views) {
     const { report } = view;
-    const header = ['client', ...PROBE_ENDPOINTS.map((endpoint) => `${PROBE_REQUESTS[endpoint].method} ${PROBE_REQUESTS[endpoint].path}`)];
+    const header = [
+      'client',
+      ...PROBE_ENDPOINTS.map((endpoint) => `${PROBE_REQUESTS[endpoint].method} ${PROBE_REQUESTS[endpoint].path}`),
+    ];
     const rows = PROBE_CLIENTS.map((client) => [
       client,
       ...PROBE_ENDPOINTS.map((endpoint) => {

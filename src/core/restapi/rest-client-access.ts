@@ -45,7 +45,7 @@ export function restAccessFromPatroniConfig(config: Section, fallbackCtl?: CtlSe
     cafile: text(ctl.cacert) ?? text(restapi.cafile),
     certfile,
     // Patroni takes the key the same way, independently of where the certificate came from.
-    keyfile: certfile === undefined ? undefined : text(ctl.keyfile) ?? text(restapi.keyfile),
+    keyfile: certfile === undefined ? undefined : (text(ctl.keyfile) ?? text(restapi.keyfile)),
     insecure: ctl.insecure === true,
     ...(auth ?? {}),
   };
@@ -56,7 +56,11 @@ export function restAccessFromPatroniConfig(config: Section, fallbackCtl?: CtlSe
  * member published in the DCS (api_url) and the site settings' patroni.ctl,
  * with the cluster's basic-auth password when the caller has it.
  */
-export function restAccessFromSettings(apiUrl: string, ctl: CtlSettings | undefined, authentication?: { username: string; password: Secret } | undefined): RestClientAccess {
+export function restAccessFromSettings(
+  apiUrl: string,
+  ctl: CtlSettings | undefined,
+  authentication?: { username: string; password: Secret } | undefined,
+): RestClientAccess {
   return {
     baseUrl: apiUrl.replace(/\/patroni\/?$/, '').replace(/\/+$/, ''),
     cafile: ctl?.cacert,
@@ -69,18 +73,32 @@ export function restAccessFromSettings(apiUrl: string, ctl: CtlSettings | undefi
 
 function ctlFromSettings(ctl: CtlSettings | undefined): Section {
   if (!ctl) return {};
-  return Object.fromEntries(Object.entries({ cacert: ctl.cacert, certfile: ctl.certfile, keyfile: ctl.keyfile, insecure: ctl.insecure || undefined }).filter(([, value]) => value !== undefined));
+  return Object.fromEntries(
+    Object.entries({
+      cacert: ctl.cacert,
+      certfile: ctl.certfile,
+      keyfile: ctl.keyfile,
+      insecure: ctl.insecure || undefined,
+    }).filter(([, value]) => value !== undefined),
+  );
 }
 
 function credentialsOf(value: unknown): { username: string; password: Secret } | undefined {
   const auth = section(value);
   const username = text(auth.username);
-  const password = auth.password instanceof Secret ? auth.password : typeof auth.password === 'string' || typeof auth.password === 'number' ? new Secret(String(auth.password)) : undefined;
+  const password =
+    auth.password instanceof Secret
+      ? auth.password
+      : typeof auth.password === 'string' || typeof auth.password === 'number'
+        ? new Secret(String(auth.password))
+        : undefined;
   return username !== undefined && password !== undefined ? { username, password } : undefined;
 }
 
 function section(value: unknown): Section {
-  return value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Secret) ? (value as Section) : {};
+  return value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Secret)
+    ? (value as Section)
+    : {};
 }
 
 function text(value: unknown): string | undefined {

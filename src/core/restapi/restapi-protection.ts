@@ -13,7 +13,12 @@ export function restApiProtectionOf(restapi: Record<string, unknown> | undefined
   const raw = typeof section.verify_client === 'string' ? section.verify_client.toLowerCase() : 'none';
   const verifyClient: VerifyClient = raw === 'optional' || raw === 'required' ? raw : 'none';
   const authentication = section.authentication as { username?: unknown; password?: unknown } | undefined;
-  const basicAuth = Boolean(authentication && typeof authentication === 'object' && authentication.username !== undefined && authentication.password !== undefined);
+  const basicAuth = Boolean(
+    authentication &&
+    typeof authentication === 'object' &&
+    authentication.username !== undefined &&
+    authentication.password !== undefined,
+  );
   return { tls, verifyClient, basicAuth };
 }
 
@@ -21,7 +26,8 @@ export function restApiProtectionOf(restapi: Record<string, unknown> | undefined
 export function describeProtection(protection: RestApiProtection): string {
   const parts = [protection.tls ? 'https' : 'http'];
   if (protection.tls) parts.push(`verify_client ${protection.verifyClient}`);
-  else if (protection.verifyClient !== 'none') parts.push(`verify_client ${protection.verifyClient} (ignored without TLS)`);
+  else if (protection.verifyClient !== 'none')
+    parts.push(`verify_client ${protection.verifyClient} (ignored without TLS)`);
   parts.push(protection.basicAuth ? 'basic auth' : 'no basic auth');
   return parts.join(', ');
 }

@@ -23,7 +23,10 @@ export interface SecureCertificateUse {
  * - the client certificate (ctl.certfile): matches its key, valid,
  *   clientAuth, and signed by restapi.cafile when the servers check it.
  */
-export function secureCertificateUses(settings: Pick<PatroniSettings, 'restapi' | 'ctl'>, connectHosts: readonly string[]): SecureCertificateUse[] {
+export function secureCertificateUses(
+  settings: Pick<PatroniSettings, 'restapi' | 'ctl'>,
+  connectHosts: readonly string[],
+): SecureCertificateUse[] {
   const { restapi, ctl } = settings;
   const uses: SecureCertificateUse[] = [];
   if (restapi.certfile) {

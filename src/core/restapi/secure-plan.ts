@@ -39,7 +39,7 @@ export const SECURE_PHASE_DESCRIPTIONS: Record<SecurePhase, string> = {
 };
 
 /** The keys of each phase, as `section.key`. */
-const PHASE_KEYS: Record<SecurePhase, ReadonlyArray<readonly [('restapi' | 'ctl'), string]>> = {
+const PHASE_KEYS: Record<SecurePhase, ReadonlyArray<readonly ['restapi' | 'ctl', string]>> = {
   client: [
     ['ctl', 'insecure'],
     ['ctl', 'cacert'],
@@ -132,7 +132,11 @@ export interface SecurePlanOptions {
  * Plans the rollout. Throws a PgfleetError (nothing changed) when the target
  * cannot work or would weaken a member's protection.
  */
-export function planRestApiSecuring(members: readonly SecureMemberInput[], target: SecureTarget, options: SecurePlanOptions = {}): SecurePlan {
+export function planRestApiSecuring(
+  members: readonly SecureMemberInput[],
+  target: SecureTarget,
+  options: SecurePlanOptions = {},
+): SecurePlan {
   checkSettingsSupported({ ctl: target.settings.ctl } as PatroniSettings, target.features);
   checkTargetCoherent(target);
   if (members.length === 0) {
@@ -183,7 +187,9 @@ export function planRestApiSecuring(members: readonly SecureMemberInput[], targe
     })),
     steps,
     deferred,
-    warnings: planWarnings(ordered.map((_, index) => restApiProtectionOf(states[index]![SECURE_PHASES.length]!.restapi))),
+    warnings: planWarnings(
+      ordered.map((_, index) => restApiProtectionOf(states[index]![SECURE_PHASES.length]!.restapi)),
+    ),
   };
 }
 
@@ -213,16 +219,29 @@ function targetSections(member: SecureMemberInput, current: Sections, target: Se
   const listen = text(current.restapi.listen);
   const connectAddress = text(current.restapi.connect_address) ?? listen;
   if (!listen || !connectAddress) {
-    throw new PgfleetError('REST_SECURE_MEMBER_INVALID', `${member.configFile}: restapi.listen is missing`, { hint: 'restore the file or recreate the instance' });
+    throw new PgfleetError('REST_SECURE_MEMBER_INVALID', `${member.configFile}: restapi.listen is missing`, {
+      hint: 'restore the file or recreate the instance',
+    });
   }
   const authentication = target.authentication?.get(member.scope) ?? currentAuthentication(current.restapi);
-  const restapi = { ...unmanaged(current.restapi, RESTAPI_MANAGED), ...restapiSection(target.settings, { listen, connectAddress, authentication }) };
+  const restapi = {
+    ...unmanaged(current.restapi, RESTAPI_MANAGED),
+    ...restapiSection(target.settings, { listen, connectAddress, authentication }),
+  };
   const ctlBase = current.ctl ? unmanaged(current.ctl, CTL_MANAGED) : {};
   const ctl = target.settings.ctl ? { ...ctlBase, ...ctlSection(target.settings.ctl, authentication) } : current.ctl;
   return { restapi, ctl };
 }
 
-const RESTAPI_MANAGED = ['listen', 'connect_address', 'cafile', 'certfile', 'keyfile', 'verify_client', 'authentication'];
+const RESTAPI_MANAGED = [
+  'listen',
+  'connect_address',
+  'cafile',
+  'certfile',
+  'keyfile',
+  'verify_client',
+  'authentication',
+];
 const CTL_MANAGED = ['insecure', 'cacert', 'certfile', 'keyfile', 'authentication'];
 
 function unmanaged(section: ConfigTree, managed: readonly string[]): ConfigTree {
@@ -279,7 +298,12 @@ function currentAuthentication(restapi: ConfigTree): RoleCredentials | undefined
   const auth = restapi.authentication;
   if (!isPlainObject(auth)) return undefined;
   const username = text(auth.username);
-  const password = auth.password instanceof Secret ? auth.password : auth.password === undefined || auth.password === null ? undefined : new Secret(String(auth.password));
+  const password =
+    auth.password instanceof Secret
+      ? auth.password
+      : auth.password === undefined || auth.password === null
+        ? undefined
+        : new Secret(String(auth.password));
   return username && password ? { username, password } : undefined;
 }
 
@@ -288,17 +312,24 @@ const VERIFY_RANK: Record<VerifyClient, number> = { none: 0, optional: 1, requir
 /** `restapi secure` only adds protection (or swaps files and passwords): a weaker target is refused. */
 function checkNotWeakened(member: SecureMemberInput, current: Sections, goal: Sections): void {
   const losses: string[] = [];
-  for (const key of ['cafile', 'certfile', 'keyfile']) if (current.restapi[key] !== undefined && goal.restapi[key] === undefined) losses.push(`restapi.${key}`);
-  for (const key of ['cacert', 'certfile', 'keyfile', 'authentication']) if (current.ctl?.[key] !== undefined && goal.ctl?.[key] === undefined) losses.push(`ctl.${key}`);
+  for (const key of ['cafile', 'certfile', 'keyfile'])
+    if (current.restapi[key] !== undefined && goal.restapi[key] === undefined) losses.push(`restapi.${key}`);
+  for (const key of ['cacert', 'certfile', 'keyfile', 'authentication'])
+    if (current.ctl?.[key] !== undefined && goal.ctl?.[key] === undefined) losses.push(`ctl.${key}`);
   const before = restApiProtectionOf(current.restapi);
   const after = restApiProtectionOf(goal.restapi);
-  if (before.tls && after.tls && VERIFY_RANK[after.verifyClient] < VERIFY_RANK[before.verifyClient]) losses.push(`restapi.verify_client ${before.verifyClient} → ${after.verifyClient}`);
+  if (before.tls && after.tls && VERIFY_RANK[after.verifyClient] < VERIFY_RANK[before.verifyClient])
+    losses.push(`restapi.verify_client ${before.verifyClient} → ${after.verifyClient}`);
   if (current.ctl?.insecure !== true && goal.ctl?.insecure === true) losses.push('ctl.insecure false → true');
   if (losses.length > 0) {
-    throw new PgfleetError('REST_SECURE_WOULD_WEAKEN', `${member.configFile} (${member.scope}/${member.node}): the settings would remove or lower ${losses.join(', ')}`, {
-      hint: 'restapi secure only adds protection: put these in patroni.restapi / patroni.ctl of the settings (with the files the member uses now), or change the member with `pgfleet instance alter`',
-      details: { member: `${member.scope}/${member.node}`, losses },
-    });
+    throw new PgfleetError(
+      'REST_SECURE_WOULD_WEAKEN',
+      `${member.configFile} (${member.scope}/${member.node}): the settings would remove or lower ${losses.join(', ')}`,
+      {
+        hint: 'restapi secure only adds protection: put these in patroni.restapi / patroni.ctl of the settings (with the files the member uses now), or change the member with `pgfleet instance alter`',
+        details: { member: `${member.scope}/${member.node}`, losses },
+      },
+    );
   }
 }
 
@@ -306,29 +337,49 @@ function checkNotWeakened(member: SecureMemberInput, current: Sections, goal: Se
 function checkTargetCoherent(target: SecureTarget): void {
   const { restapi, ctl } = target.settings;
   if (restapi.verify_client !== 'none' && restapi.certfile === undefined) {
-    throw new PgfleetError('REST_SECURE_VERIFY_CLIENT_WITHOUT_CERTFILE', `patroni.restapi.verify_client is ${restapi.verify_client} but patroni.restapi.certfile is not set: Patroni checks client certificates only over TLS`, {
-      hint: 'set patroni.restapi.certfile and keyfile (and cafile, the CA of the client certificates), or verify_client: none',
-    });
+    throw new PgfleetError(
+      'REST_SECURE_VERIFY_CLIENT_WITHOUT_CERTFILE',
+      `patroni.restapi.verify_client is ${restapi.verify_client} but patroni.restapi.certfile is not set: Patroni checks client certificates only over TLS`,
+      {
+        hint: 'set patroni.restapi.certfile and keyfile (and cafile, the CA of the client certificates), or verify_client: none',
+      },
+    );
   }
   if (restapi.certfile === undefined) return;
   if (restapi.keyfile === undefined) {
-    throw new PgfleetError('REST_SECURE_CERT_WITHOUT_KEY', 'patroni.restapi.certfile is set without patroni.restapi.keyfile', { hint: 'set patroni.restapi.keyfile to the key of the server certificate' });
+    throw new PgfleetError(
+      'REST_SECURE_CERT_WITHOUT_KEY',
+      'patroni.restapi.certfile is set without patroni.restapi.keyfile',
+      { hint: 'set patroni.restapi.keyfile to the key of the server certificate' },
+    );
   }
   if (!ctl?.cacert && !restapi.cafile && !ctl?.insecure) {
-    throw new PgfleetError('REST_SECURE_NO_SERVER_CA', 'the REST API would serve https, but neither patroni.ctl.cacert nor patroni.restapi.cafile names the CA that signed patroni.restapi.certfile', {
-      hint: 'set patroni.ctl.cacert: patronictl, pgfleet and the peers verify the server certificate against it',
-    });
+    throw new PgfleetError(
+      'REST_SECURE_NO_SERVER_CA',
+      'the REST API would serve https, but neither patroni.ctl.cacert nor patroni.restapi.cafile names the CA that signed patroni.restapi.certfile',
+      {
+        hint: 'set patroni.ctl.cacert: patronictl, pgfleet and the peers verify the server certificate against it',
+      },
+    );
   }
   if (restapi.verify_client !== 'none') {
     if (!restapi.cafile) {
-      throw new PgfleetError('REST_SECURE_NO_CLIENT_CA', `patroni.restapi.verify_client is ${restapi.verify_client} but patroni.restapi.cafile is not set: Patroni would check client certificates against the system store only`, {
-        hint: 'set patroni.restapi.cafile to the CA that signed the client certificates (patroni.ctl.certfile)',
-      });
+      throw new PgfleetError(
+        'REST_SECURE_NO_CLIENT_CA',
+        `patroni.restapi.verify_client is ${restapi.verify_client} but patroni.restapi.cafile is not set: Patroni would check client certificates against the system store only`,
+        {
+          hint: 'set patroni.restapi.cafile to the CA that signed the client certificates (patroni.ctl.certfile)',
+        },
+      );
     }
     if (!ctl?.certfile) {
-      throw new PgfleetError('REST_SECURE_NO_CLIENT_CERT', `patroni.restapi.verify_client is ${restapi.verify_client} but patroni.ctl has no certfile: the peers (and patronictl) would present the server certificate, which is not a client certificate`, {
-        hint: 'issue a client certificate (pgfleet pki issue client patroni) and set patroni.ctl.certfile and keyfile',
-      });
+      throw new PgfleetError(
+        'REST_SECURE_NO_CLIENT_CERT',
+        `patroni.restapi.verify_client is ${restapi.verify_client} but patroni.ctl has no certfile: the peers (and patronictl) would present the server certificate, which is not a client certificate`,
+        {
+          hint: 'issue a client certificate (pgfleet pki issue client patroni) and set patroni.ctl.certfile and keyfile',
+        },
+      );
     }
   }
 }
@@ -345,7 +396,8 @@ function planWarnings(targets: readonly RestApiProtection[]): SecurePlanWarning[
   if (targets.some((protection) => !protection.basicAuth && (!protection.tls || protection.verifyClient === 'none'))) {
     warnings.push({
       code: 'REST_SECURE_UNSAFE_ENDPOINTS_OPEN',
-      message: 'some members will still accept unsafe calls (restart, switchover, reinitialize) from anyone who can connect',
+      message:
+        'some members will still accept unsafe calls (restart, switchover, reinitialize) from anyone who can connect',
       hint: 'add basic auth (patroni.restapi.authentication) or verify_client: optional/required',
     });
   }

@@ -1,7 +1,16 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { PgfleetError } from '../errors.js';
-import { type LocatedProblem, type LocatedYaml, formatField, keyLocation, locatedProblemsError, locationOf, parseLocatedYaml, scalarSource } from '../yaml/located-yaml.js';
+import {
+  type LocatedProblem,
+  type LocatedYaml,
+  formatField,
+  keyLocation,
+  locatedProblemsError,
+  locationOf,
+  parseLocatedYaml,
+  scalarSource,
+} from '../yaml/located-yaml.js';
 import { closestName } from './closest-name.js';
 import { checkSettingsRules, type SettingsRuleContext } from './settings-rules.js';
 import { type SiteSettings, SiteSettingsSchema } from './site-settings.js';
@@ -22,13 +31,23 @@ export function parseSiteSettings(text: string, file: string, context: SettingsR
   const source = parseLocatedYaml(text, file, 'SETTINGS_YAML_INVALID');
   const raw: unknown = source.value ?? {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new PgfleetError('SETTINGS_NOT_A_MAPPING', `${file}: the settings must be a YAML mapping of sections (e.g. "patroni: {}"), not a ${Array.isArray(raw) ? 'list' : typeof raw}`, {
-      hint: 'start the file with top-level keys such as patroni:',
-    });
+    throw new PgfleetError(
+      'SETTINGS_NOT_A_MAPPING',
+      `${file}: the settings must be a YAML mapping of sections (e.g. "patroni: {}"), not a ${Array.isArray(raw) ? 'list' : typeof raw}`,
+      {
+        hint: 'start the file with top-level keys such as patroni:',
+      },
+    );
   }
   const result = SiteSettingsSchema.safeParse(raw);
   const problems = result.success
-    ? checkSettingsRules(result.data, context).map((violation) => ({ code: violation.code, location: locationOf(source, violation.path), field: formatField(violation.path), message: violation.message, hint: violation.hint }))
+    ? checkSettingsRules(result.data, context).map((violation) => ({
+        code: violation.code,
+        location: locationOf(source, violation.path),
+        field: formatField(violation.path),
+        message: violation.message,
+        hint: violation.hint,
+      }))
     : result.error.issues.map((issue) => schemaProblem(source, issue));
   if (problems.length > 0) throw locatedProblemsError(problems);
   return resolveRelativePaths((result as { data: SiteSettings }).data, dirname(resolve(file)));
@@ -42,13 +61,23 @@ function schemaProblem(source: LocatedYaml, issue: z.core.$ZodIssue): SettingsPr
     const suggestion = closestName(key, known);
     const fieldPath = [...path, key];
     const location = keyLocation(source, path, key);
-    const more = issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).map((other) => `"${other}"`).join(', ')})` : '';
+    const more =
+      issue.keys.length > 1
+        ? ` (and ${issue.keys
+            .slice(1)
+            .map((other) => `"${other}"`)
+            .join(', ')})`
+        : '';
     return {
       code: 'SETTINGS_UNKNOWN_KEY',
       location,
       field: formatField(fieldPath),
       message: `unknown key "${formatField(fieldPath)}"${more}`,
-      hint: suggestion ? `did you mean "${formatField([...path, suggestion])}"?` : known.length > 0 ? `known keys here: ${known.join(', ')}` : 'remove it',
+      hint: suggestion
+        ? `did you mean "${formatField([...path, suggestion])}"?`
+        : known.length > 0
+          ? `known keys here: ${known.join(', ')}`
+          : 'remove it',
     };
   }
   const field = formatField(path);
@@ -59,7 +88,9 @@ function schemaProblem(source: LocatedYaml, issue: z.core.$ZodIssue): SettingsPr
     location: locationOf(source, path),
     field,
     message: `${field || '(top level)'}: ${issue.message}`,
-    hint: booleanWord ? `YAML 1.1 reads ${written} as a boolean: quote it ('${written}')` : 'see `pgfleet settings schema` for every field and its type',
+    hint: booleanWord
+      ? `YAML 1.1 reads ${written} as a boolean: quote it ('${written}')`
+      : 'see `pgfleet settings schema` for every field and its type',
   };
 }
 

@@ -7,7 +7,10 @@ import { SiteSettingsSchema } from './site-settings.js';
  * fields with a default are optional.
  */
 export function settingsJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(SiteSettingsSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(SiteSettingsSchema, { io: 'input', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
   return { ...schema, title: 'pgfleet site settings' };
 }
 

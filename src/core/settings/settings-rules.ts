@@ -50,16 +50,21 @@ export function checkSettingsRules(settings: SiteSettings, context: SettingsRule
       hint: 'set patroni.restapi.certfile and keyfile (and cafile for the client CA), or verify_client: none',
     });
   }
-  if (restapi.verify_client === 'required' && (patroni.ctl?.certfile === undefined || patroni.ctl.keyfile === undefined)) {
+  if (
+    restapi.verify_client === 'required' &&
+    (patroni.ctl?.certfile === undefined || patroni.ctl.keyfile === undefined)
+  ) {
     violations.push({
       code: 'SETTINGS_VERIFY_CLIENT_REQUIRED_NEEDS_CTL_CERT',
       path: ['patroni', 'restapi', 'verify_client'],
-      message: 'patroni.restapi.verify_client is required but patroni.ctl has no certfile and keyfile: patronictl and pgfleet could not call any REST API endpoint',
+      message:
+        'patroni.restapi.verify_client is required but patroni.ctl has no certfile and keyfile: patronictl and pgfleet could not call any REST API endpoint',
       hint: 'set patroni.ctl.certfile and patroni.ctl.keyfile to a client certificate the REST API CA signed, or use verify_client: optional',
     });
   }
 
-  if (patroni.ctl) violations.push(...pairRule(['patroni', 'ctl'], 'certfile', patroni.ctl.certfile, 'keyfile', patroni.ctl.keyfile));
+  if (patroni.ctl)
+    violations.push(...pairRule(['patroni', 'ctl'], 'certfile', patroni.ctl.certfile, 'keyfile', patroni.ctl.keyfile));
 
   const watchdog = patroni.watchdog;
   if (watchdog.mode === 'required') {
@@ -77,7 +82,13 @@ export function checkSettingsRules(settings: SiteSettings, context: SettingsRule
 }
 
 /** A certificate without its key (or the reverse) is unusable. */
-function pairRule(section: string[], certField: string, cert: string | undefined, keyField: string, key: string | undefined): SettingsRuleViolation[] {
+function pairRule(
+  section: string[],
+  certField: string,
+  cert: string | undefined,
+  keyField: string,
+  key: string | undefined,
+): SettingsRuleViolation[] {
   const where = section.join('.');
   if (cert !== undefined && key === undefined) {
     return [

@@ -16,7 +16,15 @@ export function redactedSettings(settings: SiteSettings): Record<string, unknown
 
 function redact(value: unknown, key = ''): unknown {
   if (value instanceof Secret) return Secret.redacted;
-  if (key && SECRET_KEY.test(key) && !PATH_OR_NAME_KEY.test(key) && value !== undefined && value !== null && typeof value !== 'object') return Secret.redacted;
+  if (
+    key &&
+    SECRET_KEY.test(key) &&
+    !PATH_OR_NAME_KEY.test(key) &&
+    value !== undefined &&
+    value !== null &&
+    typeof value !== 'object'
+  )
+    return Secret.redacted;
   if (Array.isArray(value)) return value.map((item) => redact(item));
   if (value && typeof value === 'object') {
     const result: Record<string, unknown> = {};

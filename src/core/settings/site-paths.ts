@@ -30,8 +30,12 @@ export function resolveSitePaths(settings: SiteSettings, context: InvocationCont
   const runDefault = context.isRoot ? '/run/pgfleet' : runtime ? join(runtime, 'pgfleet') : join(prefix, 'run');
   return {
     prefix,
-    patroniConfigDir: settings.patroni?.configdir ?? (settings.prefix ? join(prefix, 'patroni') : context.isRoot ? '/etc/patroni' : join(prefix, 'patroni')),
-    patroniLogDir: settings.patroni?.logdir ?? (settings.prefix ? join(prefix, 'log') : context.isRoot ? '/var/log/pgfleet' : join(stateHome, 'pgfleet', 'log')),
+    patroniConfigDir:
+      settings.patroni?.configdir ??
+      (settings.prefix ? join(prefix, 'patroni') : context.isRoot ? '/etc/patroni' : join(prefix, 'patroni')),
+    patroniLogDir:
+      settings.patroni?.logdir ??
+      (settings.prefix ? join(prefix, 'log') : context.isRoot ? '/var/log/pgfleet' : join(stateHome, 'pgfleet', 'log')),
     dataDir: settings.postgresql.datadir ?? join(prefix, 'pgsql'),
     runDir: settings.postgresql.rundir ?? runDefault,
     secretsDir: settings.tenancy.secrets_dir ?? join(prefix, 'secrets'),

@@ -14,13 +14,24 @@ const HOST_PORT = /^(?:[^\s/:[\]]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
 
 export const EtcdSettingsSchema = z
   .strictObject({
-    hosts: z.array(z.string().regex(HOST_PORT, 'expected host:port')).min(1).default(['127.0.0.1:2379']).describe('etcd client endpoints, host:port'),
+    hosts: z
+      .array(z.string().regex(HOST_PORT, 'expected host:port'))
+      .min(1)
+      .default(['127.0.0.1:2379'])
+      .describe('etcd client endpoints, host:port'),
     protocol: z.enum(['http', 'https']).default('http').describe('https requires TLS from Patroni and pgfleet to etcd'),
     cacert: filePath.optional().describe('CA certificate of the etcd servers (needs protocol: https)'),
     cert: filePath.optional().describe('client certificate for etcd (needs key and protocol: https)'),
     key: filePath.optional().describe('private key of the client certificate (needs cert)'),
-    version: z.enum(['etcd3', 'etcd']).default('etcd3').describe('etcd3 (v3 API) or etcd (the deprecated v2 API): names the DCS section of the Patroni YAML'),
-    namespace: z.string().regex(DCS_PREFIX, 'expected an absolute prefix ending with "/", such as /service/').default('/service/').describe('Patroni namespace: clusters live under <namespace><scope>/'),
+    version: z
+      .enum(['etcd3', 'etcd'])
+      .default('etcd3')
+      .describe('etcd3 (v3 API) or etcd (the deprecated v2 API): names the DCS section of the Patroni YAML'),
+    namespace: z
+      .string()
+      .regex(DCS_PREFIX, 'expected an absolute prefix ending with "/", such as /service/')
+      .default('/service/')
+      .describe('Patroni namespace: clusters live under <namespace><scope>/'),
   })
   .describe('How Patroni (and pgfleet) reach etcd');
 
@@ -29,14 +40,21 @@ export const RestApiSettingsSchema = z
     cafile: filePath.optional().describe('CA that signs the client certificates the REST API accepts'),
     certfile: filePath.optional().describe('server certificate of the REST API (enables TLS)'),
     keyfile: filePath.optional().describe('private key of certfile'),
-    verify_client: z.enum(['none', 'optional', 'required']).default('none').describe('client certificates: optional = for unsafe calls, required = for every call (needs certfile)'),
+    verify_client: z
+      .enum(['none', 'optional', 'required'])
+      .default('none')
+      .describe('client certificates: optional = for unsafe calls, required = for every call (needs certfile)'),
     authentication: z
       .strictObject({
         username: z.string().min(1).default('patroni').describe('basic-auth user of the unsafe endpoints'),
-        password_file: filePath.describe('file holding the password (0600); {scope} is replaced by the cluster name: one password per cluster, shared by its members so patronictl on any member reaches the leader'),
+        password_file: filePath.describe(
+          'file holding the password (0600); {scope} is replaced by the cluster name: one password per cluster, shared by its members so patronictl on any member reaches the leader',
+        ),
       })
       .optional()
-      .describe('basic auth of the unsafe endpoints, for every instance (an instance\'s own --patroni-restapi-authentication-* options take precedence); should go with TLS'),
+      .describe(
+        "basic auth of the unsafe endpoints, for every instance (an instance's own --patroni-restapi-authentication-* options take precedence); should go with TLS",
+      ),
   })
   .describe("TLS of each instance's Patroni REST API");
 
@@ -49,27 +67,48 @@ export const CtlSettingsSchema = z
     restapi_credentials: z
       .boolean()
       .default(false)
-      .describe("also write the instance's REST API basic-auth credentials to ctl.authentication (needs Patroni >= 3.1; older patronictl reads restapi.authentication)"),
+      .describe(
+        "also write the instance's REST API basic-auth credentials to ctl.authentication (needs Patroni >= 3.1; older patronictl reads restapi.authentication)",
+      ),
   })
   .describe('How patronictl and pgfleet authenticate to the REST API');
 
 export const WatchdogSettingsSchema = z
   .strictObject({
-    mode: z.enum(['off', 'automatic', 'required']).default('off').describe('required: Patroni refuses to lead without a working watchdog'),
-    device: filePath.optional().describe('watchdog device (Patroni defaults to /dev/watchdog); must exist when mode is required'),
-    safety_margin: z.number().int().min(-1).optional().describe('seconds between watchdog expiry and leader key expiry; -1 = ttl / 2'),
+    mode: z
+      .enum(['off', 'automatic', 'required'])
+      .default('off')
+      .describe('required: Patroni refuses to lead without a working watchdog'),
+    device: filePath
+      .optional()
+      .describe('watchdog device (Patroni defaults to /dev/watchdog); must exist when mode is required'),
+    safety_margin: z
+      .number()
+      .int()
+      .min(-1)
+      .optional()
+      .describe('seconds between watchdog expiry and leader key expiry; -1 = ttl / 2'),
   })
   .describe('Linux watchdog support of Patroni');
 
 export const PatroniPostgresqlSettingsSchema = z.strictObject({
   use_pg_rewind: z.boolean().default(false).describe('let Patroni run pg_rewind to rejoin a former primary'),
-  passfile: z.string().optional().describe('path template of the pgpass file Patroni writes; {name} is the instance name'),
+  passfile: z
+    .string()
+    .optional()
+    .describe('path template of the pgpass file Patroni writes; {name} is the instance name'),
 });
 
 export const ConfigurationModeSchema = z
   .strictObject({
-    auth: z.enum(['local', 'dynamic']).default('local').describe('pg_hba in each node\'s YAML (local) or in the DCS, set at bootstrap (dynamic)'),
-    parameters: z.enum(['local', 'dynamic']).default('local').describe('PostgreSQL parameters in each node\'s YAML (local) or in the DCS (dynamic)'),
+    auth: z
+      .enum(['local', 'dynamic'])
+      .default('local')
+      .describe("pg_hba in each node's YAML (local) or in the DCS, set at bootstrap (dynamic)"),
+    parameters: z
+      .enum(['local', 'dynamic'])
+      .default('local')
+      .describe("PostgreSQL parameters in each node's YAML (local) or in the DCS (dynamic)"),
   })
   .describe('Where pg_hba and PostgreSQL parameters are managed');
 
@@ -81,23 +120,35 @@ export const PatroniSettingsSchema = z
     watchdog: WatchdogSettingsSchema.default(WatchdogSettingsSchema.parse({})),
     postgresql: PatroniPostgresqlSettingsSchema.default(PatroniPostgresqlSettingsSchema.parse({})),
     configuration_mode: ConfigurationModeSchema.default(ConfigurationModeSchema.parse({})),
-    template: filePath.optional().describe('Patroni YAML template replacing the built-in one (relative paths: from the settings file)'),
+    template: filePath
+      .optional()
+      .describe('Patroni YAML template replacing the built-in one (relative paths: from the settings file)'),
     enforce_config_validation: z
       .boolean()
       .default(true)
-      .describe('fail when `patroni --validate-config` reports errors other than loopback addresses, unreachable etcd hosts or ports in use'),
+      .describe(
+        'fail when `patroni --validate-config` reports errors other than loopback addresses, unreachable etcd hosts or ports in use',
+      ),
     execpath: filePath.default('/usr/bin/patroni').describe('the patroni program'),
     ctlpath: filePath.default('/usr/bin/patronictl').describe('the patronictl program'),
-    configdir: filePath.optional().describe('directory of the generated Patroni YAML files (default /etc/patroni as root, else under the data home)'),
+    configdir: filePath
+      .optional()
+      .describe(
+        'directory of the generated Patroni YAML files (default /etc/patroni as root, else under the data home)',
+      ),
     logdir: filePath.optional().describe('directory of the Patroni logs'),
-    user: z.string().min(1).default('postgres').describe('OS user Patroni and PostgreSQL run as when pgfleet runs as root'),
+    user: z
+      .string()
+      .min(1)
+      .default('postgres')
+      .describe('OS user Patroni and PostgreSQL run as when pgfleet runs as root'),
   })
   .describe('Patroni: present (even as `patroni: {}`) to manage instances with Patroni');
 
 export const PostgresqlSettingsSchema = z.strictObject({
   bin_dir: filePath.default('/usr/lib/postgresql/15/bin').describe('directory of the PostgreSQL programs'),
   datadir: filePath.optional().describe("parent of the instances' directories ({datadir}/{name})"),
-  rundir: filePath.optional().describe('parent of the instances\' socket directories'),
+  rundir: filePath.optional().describe("parent of the instances' socket directories"),
   superuser: z.string().min(1).default('postgres').describe('PostgreSQL superuser role'),
   replication_user: z.string().min(1).default('replicator').describe('PostgreSQL replication role'),
   rewind_user: z.string().min(1).default('rewind_user').describe('PostgreSQL role pg_rewind connects as'),
@@ -105,19 +156,34 @@ export const PostgresqlSettingsSchema = z.strictObject({
 
 export const EtcdAdminSettingsSchema = z.strictObject({
   username: z.string().min(1).default('root').describe('etcd user that manages users and roles'),
-  password_file: filePath.optional().describe('file holding the admin password (0600); $PGFLEET_ETCD_ADMIN_PASSWORD overrides it'),
+  password_file: filePath
+    .optional()
+    .describe('file holding the admin password (0600); $PGFLEET_ETCD_ADMIN_PASSWORD overrides it'),
   auth_token: z
     .enum(['simple', 'jwt'])
     .optional()
-    .describe("etcd's --auth-token type, declared for when pgfleet cannot read it (etcd's /debug/vars unreachable while auth is off)"),
+    .describe(
+      "etcd's --auth-token type, declared for when pgfleet cannot read it (etcd's /debug/vars unreachable while auth is off)",
+    ),
 });
 
 export const TenancySettingsSchema = z.strictObject({
-  user_format: z.string().includes('{scope}').default('patroni-{scope}').describe("name of a tenant's etcd user; {scope} is replaced"),
-  role_format: z.string().includes('{scope}').default('patroni-{scope}').describe("name of a tenant's etcd role; {scope} is replaced"),
+  user_format: z
+    .string()
+    .includes('{scope}')
+    .default('patroni-{scope}')
+    .describe("name of a tenant's etcd user; {scope} is replaced"),
+  role_format: z
+    .string()
+    .includes('{scope}')
+    .default('patroni-{scope}')
+    .describe("name of a tenant's etcd role; {scope} is replaced"),
   secrets_dir: filePath.optional().describe('one password file per tenant, 0600'),
   tenants_file: filePath.optional().describe('YAML listing extra tenants or overriding names'),
-  namespaces: z.array(z.string().regex(DCS_PREFIX)).default([]).describe('namespaces scanned for clusters in the DCS, besides patroni.etcd.namespace'),
+  namespaces: z
+    .array(z.string().regex(DCS_PREFIX))
+    .default([])
+    .describe('namespaces scanned for clusters in the DCS, besides patroni.etcd.namespace'),
 });
 
 export const SiteSettingsSchema = z

@@ -30,8 +30,19 @@ export function tenantId(tenant: Pick<Tenant, 'namespace' | 'scope'>): string {
 }
 
 /** A cluster's etcd user and role: the tenants file's names, else the formats'. */
-export function tenantNames(naming: TenantNaming, listed: readonly ListedTenant[], namespace: string, scope: string): { user: string; role: string } {
-  return namesOf(naming, scope, listed.find((candidate) => (candidate.namespace ?? naming.defaultNamespace) === namespace && candidate.scope === scope));
+export function tenantNames(
+  naming: TenantNaming,
+  listed: readonly ListedTenant[],
+  namespace: string,
+  scope: string,
+): { user: string; role: string } {
+  return namesOf(
+    naming,
+    scope,
+    listed.find(
+      (candidate) => (candidate.namespace ?? naming.defaultNamespace) === namespace && candidate.scope === scope,
+    ),
+  );
 }
 
 function namesOf(naming: TenantNaming, scope: string, entry: ListedTenant | undefined): { user: string; role: string } {
@@ -78,17 +89,36 @@ export function desiredTenants(sources: TenantSources, naming: TenantNaming): Te
       problem('TENANT_BAD_SCOPE', cluster.origin, 'scope', badScope.message, badScope.hint);
       continue;
     }
-    const tenant: Tenant = { namespace: cluster.namespace, scope: cluster.scope, prefix: tenantPrefix(cluster.namespace, cluster.scope), ...namesOf(naming, cluster.scope, listedByCluster.get(id)), sources: cluster.sources };
+    const tenant: Tenant = {
+      namespace: cluster.namespace,
+      scope: cluster.scope,
+      prefix: tenantPrefix(cluster.namespace, cluster.scope),
+      ...namesOf(naming, cluster.scope, listedByCluster.get(id)),
+      sources: cluster.sources,
+    };
     for (const what of ['user', 'role'] as const) {
       const name = tenant[what];
       const badName = nameProblem(name, what);
-      if (badName) problem('TENANT_BAD_NAME', cluster.origin, what, `${tenantId(tenant)}: ${badName.message}`, badName.hint);
+      if (badName)
+        problem('TENANT_BAD_NAME', cluster.origin, what, `${tenantId(tenant)}: ${badName.message}`, badName.hint);
       if (name === ROOT_ROLE || (what === 'user' && name === naming.adminUser)) {
-        problem('TENANT_NAME_RESERVED', cluster.origin, what, `${tenantId(tenant)}: ${what} "${name}" is pgfleet's admin identity or etcd's root: a tenant holding it could reach every cluster`, `name the tenant's ${what} otherwise in the tenants file, or change tenancy.${what}_format`);
+        problem(
+          'TENANT_NAME_RESERVED',
+          cluster.origin,
+          what,
+          `${tenantId(tenant)}: ${what} "${name}" is pgfleet's admin identity or etcd's root: a tenant holding it could reach every cluster`,
+          `name the tenant's ${what} otherwise in the tenants file, or change tenancy.${what}_format`,
+        );
       }
       const other = owners[what].get(name);
       if (other) {
-        problem('TENANT_NAME_SHARED', cluster.origin, what, `${what} "${name}" would serve both ${tenantId(other)} and ${tenantId(tenant)}: one ${what} per cluster keeps clusters apart`, `give one of them its own ${what} in the tenants file (tenancy.tenants_file)`);
+        problem(
+          'TENANT_NAME_SHARED',
+          cluster.origin,
+          what,
+          `${what} "${name}" would serve both ${tenantId(other)} and ${tenantId(tenant)}: one ${what} per cluster keeps clusters apart`,
+          `give one of them its own ${what} in the tenants file (tenancy.tenants_file)`,
+        );
       } else owners[what].set(name, tenant);
     }
     tenants.push(tenant);

@@ -12,6 +12,12 @@ export type GrantShape = 'whole-keyspace' | 'open-ended' | 'prefix-without-slash
 export function grantShape(range: KeyRange): GrantShape {
   if (coversWholeKeyspace(range)) return 'whole-keyspace';
   if (isOpenEnded(range)) return 'open-ended';
-  if (range.key.length > 0 && range.key.at(-1) !== 0x2f && range.rangeEnd.length > 0 && range.rangeEnd.equals(prefixRangeEnd(range.key))) return 'prefix-without-slash';
+  if (
+    range.key.length > 0 &&
+    range.key.at(-1) !== 0x2f &&
+    range.rangeEnd.length > 0 &&
+    range.rangeEnd.equals(prefixRangeEnd(range.key))
+  )
+    return 'prefix-without-slash';
   return 'bounded';
 }

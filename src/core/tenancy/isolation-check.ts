@@ -6,7 +6,8 @@ import { grantShape } from './grant-shape.js';
 import type { Tenant } from './tenant.js';
 import { TenantPrefixIndex } from './tenant-prefix-index.js';
 
-export type IsolationFindingKind = 'not-ready' | 'holds-root' | 'whole-keyspace' | 'no-trailing-slash' | 'outside-prefix' | 'nested-prefixes';
+export type IsolationFindingKind =
+  'not-ready' | 'holds-root' | 'whole-keyspace' | 'no-trailing-slash' | 'outside-prefix' | 'nested-prefixes';
 
 /** One way a tenant is not isolated (or cannot work), found in the role ranges alone. */
 export interface IsolationFinding {
@@ -31,7 +32,10 @@ export interface IsolationFinding {
  * the other tenants it reaches. Also flags tenants whose prefixes nest
  * (possible across namespaces such as /service/ and /service/a/).
  */
-export function checkIsolation(tenants: readonly Tenant[], snapshot: Pick<AuthSnapshot, 'users' | 'roles'>): IsolationFinding[] {
+export function checkIsolation(
+  tenants: readonly Tenant[],
+  snapshot: Pick<AuthSnapshot, 'users' | 'roles'>,
+): IsolationFinding[] {
   const users = new Map<string, EtcdUser>(snapshot.users.map((user) => [user.name, user]));
   const roles = new Map<string, EtcdRole>(snapshot.roles.map((role) => [role.name, role]));
   const index = new TenantPrefixIndex(tenants);
@@ -39,11 +43,24 @@ export function checkIsolation(tenants: readonly Tenant[], snapshot: Pick<AuthSn
   for (const tenant of tenants) {
     const id = tenantId(tenant);
     const own = prefixRange(tenant.prefix);
-    const others = (range: KeyRange): string[] => index.reachedBy(range).filter((other) => other !== tenant).map(tenantId);
+    const others = (range: KeyRange): string[] =>
+      index
+        .reachedBy(range)
+        .filter((other) => other !== tenant)
+        .map(tenantId);
 
-    const nested = index.reachedBy(own).filter((other) => other !== tenant && other.prefix.length > tenant.prefix.length);
+    const nested = index
+      .reachedBy(own)
+      .filter((other) => other !== tenant && other.prefix.length > tenant.prefix.length);
     if (nested.length > 0) {
-      findings.push({ kind: 'nested-prefixes', tenant: id, user: tenant.user, range: formatRange(own), reaches: nested.map(tenantId), message: `${id}: its prefix ${tenant.prefix} contains the prefix of ${nameList(nested.map(tenantId))}: namespaces nest, the clusters cannot be isolated` });
+      findings.push({
+        kind: 'nested-prefixes',
+        tenant: id,
+        user: tenant.user,
+        range: formatRange(own),
+        reaches: nested.map(tenantId),
+        message: `${id}: its prefix ${tenant.prefix} contains the prefix of ${nameList(nested.map(tenantId))}: namespaces nest, the clusters cannot be isolated`,
+      });
     }
 
     const user = users.get(tenant.user);
@@ -52,12 +69,32 @@ export function checkIsolation(tenants: readonly Tenant[], snapshot: Pick<AuthSn
     if (!user) missing.push(`user ${tenant.user} does not exist`);
     else if (!user.roles.includes(tenant.role)) missing.push(`user ${tenant.user} does not hold role ${tenant.role}`);
     if (!role) missing.push(`role ${tenant.role} does not exist`);
-    else if (!role.permissions.some((p) => p.permType === 'READWRITE' && p.key.equals(own.key) && p.rangeEnd.equals(own.rangeEnd))) missing.push(`role ${tenant.role} lacks readwrite on ${formatRange(own)}`);
-    if (missing.length > 0) findings.push({ kind: 'not-ready', tenant: id, user: tenant.user, role: tenant.role, reaches: [], message: `${id}: ${missing.join('; ')}` });
+    else if (
+      !role.permissions.some(
+        (p) => p.permType === 'READWRITE' && p.key.equals(own.key) && p.rangeEnd.equals(own.rangeEnd),
+      )
+    )
+      missing.push(`role ${tenant.role} lacks readwrite on ${formatRange(own)}`);
+    if (missing.length > 0)
+      findings.push({
+        kind: 'not-ready',
+        tenant: id,
+        user: tenant.user,
+        role: tenant.role,
+        reaches: [],
+        message: `${id}: ${missing.join('; ')}`,
+      });
     if (!user) continue;
 
     if (user.roles.includes(ROOT_ROLE)) {
-      findings.push({ kind: 'holds-root', tenant: id, user: tenant.user, role: ROOT_ROLE, reaches: tenants.filter((other) => other !== tenant).map(tenantId), message: `${id}: user ${tenant.user} holds the root role: it can read and write every cluster` });
+      findings.push({
+        kind: 'holds-root',
+        tenant: id,
+        user: tenant.user,
+        role: ROOT_ROLE,
+        reaches: tenants.filter((other) => other !== tenant).map(tenantId),
+        message: `${id}: user ${tenant.user} holds the root role: it can read and write every cluster`,
+      });
     }
     for (const held of user.roles) {
       if (held === ROOT_ROLE) continue;
@@ -69,11 +106,35 @@ export function checkIsolation(tenants: readonly Tenant[], snapshot: Pick<AuthSn
         const reachText = reaches.length > 0 ? `, reaching ${nameList(reaches)}` : ', outside every tenant prefix';
         const shape = grantShape(permission);
         if (shape === 'whole-keyspace') {
-          findings.push({ kind: 'whole-keyspace', tenant: id, user: tenant.user, role: held, range, reaches, message: `${id}: ${via}: the whole keyspace${reachText}` });
+          findings.push({
+            kind: 'whole-keyspace',
+            tenant: id,
+            user: tenant.user,
+            role: held,
+            range,
+            reaches,
+            message: `${id}: ${via}: the whole keyspace${reachText}`,
+          });
         } else if (shape === 'prefix-without-slash') {
-          findings.push({ kind: 'no-trailing-slash', tenant: id, user: tenant.user, role: held, range, reaches, message: `${id}: ${via}: a prefix without its trailing slash${reachText}` });
+          findings.push({
+            kind: 'no-trailing-slash',
+            tenant: id,
+            user: tenant.user,
+            role: held,
+            range,
+            reaches,
+            message: `${id}: ${via}: a prefix without its trailing slash${reachText}`,
+          });
         } else {
-          findings.push({ kind: 'outside-prefix', tenant: id, user: tenant.user, role: held, range, reaches, message: `${id}: ${via}, outside ${tenant.prefix}${reachText}` });
+          findings.push({
+            kind: 'outside-prefix',
+            tenant: id,
+            user: tenant.user,
+            role: held,
+            range,
+            reaches,
+            message: `${id}: ${via}, outside ${tenant.prefix}${reachText}`,
+          });
         }
       }
     }

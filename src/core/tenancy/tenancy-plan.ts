@@ -17,7 +17,13 @@ export type TenancyAction =
   | { kind: 'grant-role'; user: string; role: string; tenant?: string }
   | { kind: 'revoke-role'; user: string; role: string; tenant: string }
   | { kind: 'create-role'; role: string; tenant: string }
-  | { kind: 'grant-permission'; role: string; permission: RolePermission; tenant: string; reason: 'missing' | 'not-readwrite' }
+  | {
+      kind: 'grant-permission';
+      role: string;
+      permission: RolePermission;
+      tenant: string;
+      reason: 'missing' | 'not-readwrite';
+    }
   | { kind: 'revoke-permission'; role: string; permission: RolePermission; tenant: string; reason: RevokeReason }
   | { kind: 'delete-user'; user: string }
   | { kind: 'delete-role'; role: string };
@@ -75,21 +81,52 @@ export function planTenancy(input: TenancyPlanInput): TenancyPlan {
     const wanted: RolePermission = { ...prefixRange(tenant.prefix), permType: 'READWRITE' };
     const role = roles.get(tenant.role);
     if (!role) actions.push({ kind: 'create-role', role: tenant.role, tenant: id });
-    const same = role?.permissions.find((permission) => permission.key.equals(wanted.key) && permission.rangeEnd.equals(wanted.rangeEnd));
-    if (!same) actions.push({ kind: 'grant-permission', role: tenant.role, permission: wanted, tenant: id, reason: 'missing' });
-    else if (same.permType !== 'READWRITE') actions.push({ kind: 'grant-permission', role: tenant.role, permission: wanted, tenant: id, reason: 'not-readwrite' });
+    const same = role?.permissions.find(
+      (permission) => permission.key.equals(wanted.key) && permission.rangeEnd.equals(wanted.rangeEnd),
+    );
+    if (!same)
+      actions.push({ kind: 'grant-permission', role: tenant.role, permission: wanted, tenant: id, reason: 'missing' });
+    else if (same.permType !== 'READWRITE')
+      actions.push({
+        kind: 'grant-permission',
+        role: tenant.role,
+        permission: wanted,
+        tenant: id,
+        reason: 'not-readwrite',
+      });
     for (const permission of role?.permissions ?? []) {
       if (permission === same) continue;
-      actions.push({ kind: 'revoke-permission', role: tenant.role, permission, tenant: id, reason: revokeReason(permission, wanted) });
+      actions.push({
+        kind: 'revoke-permission',
+        role: tenant.role,
+        permission,
+        tenant: id,
+        reason: revokeReason(permission, wanted),
+      });
     }
 
     const user = users.get(tenant.user);
     const hasFile = input.passwords.withFile.has(tenant.user);
-    if (!user) actions.push({ kind: 'create-user', user: tenant.user, tenant: id, password: hasFile ? 'from-file' : 'generated' });
-    else if (!hasFile) actions.push({ kind: 'set-password', user: tenant.user, tenant: id, reason: 'file-missing', disruptive: input.actual.authEnabled });
-    else if (input.passwords.rejected.has(tenant.user)) actions.push({ kind: 'set-password', user: tenant.user, tenant: id, reason: 'rejected', disruptive: false });
+    if (!user)
+      actions.push({
+        kind: 'create-user',
+        user: tenant.user,
+        tenant: id,
+        password: hasFile ? 'from-file' : 'generated',
+      });
+    else if (!hasFile)
+      actions.push({
+        kind: 'set-password',
+        user: tenant.user,
+        tenant: id,
+        reason: 'file-missing',
+        disruptive: input.actual.authEnabled,
+      });
+    else if (input.passwords.rejected.has(tenant.user))
+      actions.push({ kind: 'set-password', user: tenant.user, tenant: id, reason: 'rejected', disruptive: false });
     else if (!input.actual.authEnabled) unverifiedPasswords.push(tenant.user);
-    if (!user?.roles.includes(tenant.role)) actions.push({ kind: 'grant-role', user: tenant.user, role: tenant.role, tenant: id });
+    if (!user?.roles.includes(tenant.role))
+      actions.push({ kind: 'grant-role', user: tenant.user, role: tenant.role, tenant: id });
     for (const extra of user?.roles ?? []) {
       if (extra !== tenant.role) actions.push({ kind: 'revoke-role', user: tenant.user, role: extra, tenant: id });
     }
@@ -100,11 +137,22 @@ export function planTenancy(input: TenancyPlanInput): TenancyPlan {
     for (const user of orphans.users) actions.push({ kind: 'delete-user', user });
     for (const role of orphans.roles) actions.push({ kind: 'delete-role', role });
   }
-  return { authEnabled: input.actual.authEnabled, admin: adminUser, tenants: [...input.tenants], actions, orphans, unverifiedPasswords };
+  return {
+    authEnabled: input.actual.authEnabled,
+    admin: adminUser,
+    tenants: [...input.tenants],
+    actions,
+    orphans,
+    unverifiedPasswords,
+  };
 }
 
 /** Users and roles a format produces (so pgfleet made them) that no desired tenant uses. */
-function findOrphans(input: TenancyPlanInput, users: Map<string, EtcdUser>, roles: Map<string, EtcdRole>): TenancyPlan['orphans'] {
+function findOrphans(
+  input: TenancyPlanInput,
+  users: Map<string, EtcdUser>,
+  roles: Map<string, EtcdRole>,
+): TenancyPlan['orphans'] {
   const wantedUsers = new Set([input.naming.adminUser, ...input.tenants.map((tenant) => tenant.user)]);
   const wantedRoles = new Set([ROOT_ROLE, ...input.tenants.map((tenant) => tenant.role)]);
   const userPattern = namePattern(input.naming.userFormat);
@@ -156,7 +204,11 @@ export function describeAction(action: TenancyAction): string {
 /** An action as JSON: ranges decoded, no Buffers. */
 export function actionView(action: TenancyAction): Record<string, unknown> {
   const { permission, ...rest } = action as TenancyAction & { permission?: RolePermission };
-  return { ...rest, ...(permission ? { permType: permission.permType, range: formatRange(permission) } : {}), description: describeAction(action) };
+  return {
+    ...rest,
+    ...(permission ? { permType: permission.permType, range: formatRange(permission) } : {}),
+    description: describeAction(action),
+  };
 }
 
 /** The plan as JSON. */
@@ -165,7 +217,11 @@ export function planView(plan: TenancyPlan): Record<string, unknown> {
     authEnabled: plan.authEnabled,
     admin: plan.admin,
     pending: plan.actions.length > 0,
-    tenants: plan.tenants.map((tenant) => ({ cluster: tenantId(tenant), ...tenant, range: formatRange(prefixRange(tenant.prefix)) })),
+    tenants: plan.tenants.map((tenant) => ({
+      cluster: tenantId(tenant),
+      ...tenant,
+      range: formatRange(prefixRange(tenant.prefix)),
+    })),
     actions: plan.actions.map(actionView),
     orphans: plan.orphans,
     unverifiedPasswords: plan.unverifiedPasswords,

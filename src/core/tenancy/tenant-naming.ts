@@ -72,7 +72,9 @@ export function tenantName(format: string, scope: string, origin?: string): stri
 export function namePattern(format: string): RegExp {
   const [before, ...rest] = format.split('{scope}');
   const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escape(before ?? '')}${rest.map((part) => `[A-Za-z0-9][A-Za-z0-9_.-]*${escape(part)}`).join('')}$`);
+  return new RegExp(
+    `^${escape(before ?? '')}${rest.map((part) => `[A-Za-z0-9][A-Za-z0-9_.-]*${escape(part)}`).join('')}$`,
+  );
 }
 
 function withOrigin(message: string, origin: string | undefined): string {

@@ -14,7 +14,9 @@ export class TenantPrefixIndex<T extends Pick<Tenant, 'prefix'> = Tenant> {
   readonly #byPrefix = new Map<string, T[]>();
 
   constructor(tenants: readonly T[]) {
-    this.#sorted = tenants.map((tenant) => ({ key: Buffer.from(tenant.prefix), tenant })).sort((a, b) => Buffer.compare(a.key, b.key));
+    this.#sorted = tenants
+      .map((tenant) => ({ key: Buffer.from(tenant.prefix), tenant }))
+      .sort((a, b) => Buffer.compare(a.key, b.key));
     for (const { key, tenant } of this.#sorted) {
       const id = key.toString('latin1');
       this.#byPrefix.set(id, [...(this.#byPrefix.get(id) ?? []), tenant]);

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { PgfleetError } from '../errors.js';
 import { closestName } from '../settings/closest-name.js';
-import { type LocatedProblem, type LocatedYaml, formatField, keyLocation, lineOf, locatedProblemsError, locationOf, parseLocatedYaml } from '../yaml/located-yaml.js';
+import {
+  type LocatedProblem,
+  type LocatedYaml,
+  formatField,
+  keyLocation,
+  lineOf,
+  locatedProblemsError,
+  locationOf,
+  parseLocatedYaml,
+} from '../yaml/located-yaml.js';
 import { ROOT_ROLE } from '../etcd/auth-model.js';
 import { nameProblem, scopeProblem } from './tenant-naming.js';
 
@@ -25,7 +34,11 @@ export const TenantsFileSchema = z.strictObject({
     .array(
       z.strictObject({
         scope: z.string().describe('the Patroni scope (cluster name)'),
-        namespace: z.string().regex(DCS_PREFIX, 'expected an absolute prefix ending with "/", such as /service/').optional().describe('Patroni namespace; default patroni.etcd.namespace'),
+        namespace: z
+          .string()
+          .regex(DCS_PREFIX, 'expected an absolute prefix ending with "/", such as /service/')
+          .optional()
+          .describe('Patroni namespace; default patroni.etcd.namespace'),
         user: z.string().min(1).optional().describe("the cluster's etcd user; default from tenancy.user_format"),
         role: z.string().min(1).optional().describe("the cluster's etcd role; default from tenancy.role_format"),
       }),
@@ -53,13 +66,20 @@ export function parseTenantsFile(text: string, file: string): ListedTenant[] {
   const source = parseLocatedYaml(text, file, 'TENANTS_FILE_YAML_INVALID');
   const raw = source.value ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new PgfleetError('TENANTS_FILE_NOT_A_MAPPING', `${file}: expected a mapping with a "tenants:" list, not a ${Array.isArray(raw) ? 'list' : typeof raw}`, {
-      hint: 'start the file with "tenants:" followed by entries such as "- scope: alpha"',
-    });
+    throw new PgfleetError(
+      'TENANTS_FILE_NOT_A_MAPPING',
+      `${file}: expected a mapping with a "tenants:" list, not a ${Array.isArray(raw) ? 'list' : typeof raw}`,
+      {
+        hint: 'start the file with "tenants:" followed by entries such as "- scope: alpha"',
+      },
+    );
   }
   const parsed = TenantsFileSchema.safeParse(raw);
   if (!parsed.success) throw locatedProblemsError(parsed.error.issues.map((issue) => schemaProblem(source, issue)));
-  const entries: ListedTenant[] = parsed.data.tenants.map((entry, index) => ({ ...entry, origin: locationOf(source, ['tenants', index]) }));
+  const entries: ListedTenant[] = parsed.data.tenants.map((entry, index) => ({
+    ...entry,
+    origin: locationOf(source, ['tenants', index]),
+  }));
   const problems = entryProblems(source, entries);
   if (problems.length > 0) throw locatedProblemsError(problems);
   return entries;
@@ -68,7 +88,13 @@ export function parseTenantsFile(text: string, file: string): ListedTenant[] {
 function entryProblems(source: LocatedYaml, entries: ListedTenant[]): LocatedProblem[] {
   const problems: LocatedProblem[] = [];
   const problem = (path: (string | number)[], message: string, hint: string): void => {
-    problems.push({ code: 'TENANTS_FILE_INVALID', location: locationOf(source, path), field: formatField(path), message: `${formatField(path)}: ${message}`, hint });
+    problems.push({
+      code: 'TENANTS_FILE_INVALID',
+      location: locationOf(source, path),
+      field: formatField(path),
+      message: `${formatField(path)}: ${message}`,
+      hint,
+    });
   };
   const seen = { cluster: new Map<string, number>(), user: new Map<string, number>(), role: new Map<string, number>() };
   const line = (index: number): string => String(lineOf(source, ['tenants', index]) ?? '?');
@@ -77,17 +103,31 @@ function entryProblems(source: LocatedYaml, entries: ListedTenant[]): LocatedPro
     if (bad) problem(['tenants', index, 'scope'], bad.message, bad.hint);
     const cluster = `${entry.namespace ?? ''}\u0000${entry.scope}`;
     const sameCluster = seen.cluster.get(cluster);
-    if (sameCluster !== undefined) problem(['tenants', index, 'scope'], `cluster "${entry.scope}" is already listed by tenants[${sameCluster}] (line ${line(sameCluster)})`, 'list each cluster once');
+    if (sameCluster !== undefined)
+      problem(
+        ['tenants', index, 'scope'],
+        `cluster "${entry.scope}" is already listed by tenants[${sameCluster}] (line ${line(sameCluster)})`,
+        'list each cluster once',
+      );
     else seen.cluster.set(cluster, index);
     for (const what of ['user', 'role'] as const) {
       const name = entry[what];
       if (name === undefined) continue;
       const badName = nameProblem(name, what);
       if (badName) problem(['tenants', index, what], badName.message, badName.hint);
-      if (name === ROOT_ROLE) problem(['tenants', index, what], `"${ROOT_ROLE}" is etcd's administrator: a tenant holding it could read and write every cluster`, `choose another ${what} name`);
+      if (name === ROOT_ROLE)
+        problem(
+          ['tenants', index, what],
+          `"${ROOT_ROLE}" is etcd's administrator: a tenant holding it could read and write every cluster`,
+          `choose another ${what} name`,
+        );
       const first = seen[what].get(name);
       if (first !== undefined) {
-        problem(['tenants', index, what], `${what} "${name}" is already named by tenants[${first}] (line ${line(first)}): one ${what} per cluster keeps clusters apart`, `give each cluster its own ${what}`);
+        problem(
+          ['tenants', index, what],
+          `${what} "${name}" is already named by tenants[${first}] (line ${line(first)}): one ${what} per cluster keeps clusters apart`,
+          `give each cluster its own ${what}`,
+        );
       } else seen[what].set(name, index);
     }
   });

@@ -11,7 +11,10 @@ export function authSafetyOf(patroniVersion: string, etcdVersion: string): Compa
   const query = { patroniVersion, etcdVersion, tokenType: 'simple' as const, hasCredentials: true, authEnabled: false };
   const perClusterUsers = evaluateCompatibility({ ...query, operation: 'per-cluster-users' });
   const enableLive = evaluateCompatibility({ ...query, operation: 'enable-auth-live' });
-  const worst = worseVerdict(perClusterUsers.verdict, enableLive.verdict) === perClusterUsers.verdict ? perClusterUsers : enableLive;
+  const worst =
+    worseVerdict(perClusterUsers.verdict, enableLive.verdict) === perClusterUsers.verdict
+      ? perClusterUsers
+      : enableLive;
   return worst;
 }
 
@@ -23,6 +26,11 @@ export function blocksAuthSwitch(result: CompatibilityResult): boolean {
 /** One line an operator reads: the verdict, the first reason, the citations, and where the verdict comes from. */
 export function describeAuthSafety(result: CompatibilityResult): string {
   const cited = result.citations.map((citation) => citation.ref).join(', ');
-  const source = result.evidence === 'tested-here' ? 'tested on this stack' : result.evidence === 'upstream-notes' ? 'from upstream notes, not tested on this stack' : 'no verified fact covers this pair';
+  const source =
+    result.evidence === 'tested-here'
+      ? 'tested on this stack'
+      : result.evidence === 'upstream-notes'
+        ? 'from upstream notes, not tested on this stack'
+        : 'no verified fact covers this pair';
   return `${result.verdict}: ${result.reasons[0] ?? 'no reason recorded'}${cited ? ` (${cited})` : ''} [${source}]`;
 }

@@ -1,8 +1,25 @@
-import type { Citation, CompatibilityOperation, CompatibilityRow, Evidence, RowCondition, RowVerdict, VersionRange } from './compatibility-row.js';
+import type {
+  Citation,
+  CompatibilityOperation,
+  CompatibilityRow,
+  Evidence,
+  RowCondition,
+  RowVerdict,
+  VersionRange,
+} from './compatibility-row.js';
 import { COMPATIBILITY_ROWS, type CompatibilityRowId } from './compatibility-rows.js';
 import { compareVersions } from './version-compare.js';
 
-export type { Citation, CompatibilityOperation, CompatibilityRow, Evidence, RowCondition, RowTokenType, RowVerdict, VersionRange } from './compatibility-row.js';
+export type {
+  Citation,
+  CompatibilityOperation,
+  CompatibilityRow,
+  Evidence,
+  RowCondition,
+  RowTokenType,
+  RowVerdict,
+  VersionRange,
+} from './compatibility-row.js';
 export { COMPATIBILITY_OPERATIONS } from './compatibility-row.js';
 export { COMPATIBILITY_ROWS, type CompatibilityRowId } from './compatibility-rows.js';
 
@@ -44,7 +61,9 @@ export function worseVerdict(a: CompatibilityVerdict, b: CompatibilityVerdict): 
 const VERSION = /^\d+(\.\d+)*$/;
 
 function inRange(version: string, range: VersionRange): boolean {
-  return compareVersions(version, range.from) >= 0 && (range.to === undefined || compareVersions(version, range.to) < 0);
+  return (
+    compareVersions(version, range.from) >= 0 && (range.to === undefined || compareVersions(version, range.to) < 0)
+  );
 }
 
 function inAnyRange(version: string, ranges: readonly VersionRange[]): boolean {
@@ -53,8 +72,14 @@ function inAnyRange(version: string, ranges: readonly VersionRange[]): boolean {
 
 function conditionHolds(when: RowCondition | undefined, query: CompatibilityQuery): boolean {
   if (!when) return true;
-  if (when.authEnabled !== undefined && query.authEnabled !== undefined && when.authEnabled !== query.authEnabled) return false;
-  if (when.hasCredentials !== undefined && query.hasCredentials !== undefined && when.hasCredentials !== query.hasCredentials) return false;
+  if (when.authEnabled !== undefined && query.authEnabled !== undefined && when.authEnabled !== query.authEnabled)
+    return false;
+  if (
+    when.hasCredentials !== undefined &&
+    query.hasCredentials !== undefined &&
+    when.hasCredentials !== query.hasCredentials
+  )
+    return false;
   return true;
 }
 
@@ -85,10 +110,18 @@ function unknownResult(reason: string): CompatibilityResult {
   return { verdict: 'unknown', evidence: 'none', reasons: [reason], citations: [], rows: [] };
 }
 
-function evaluateForToken(query: CompatibilityQuery, tokenType: 'simple' | 'jwt', rows: readonly CompatibilityRow[]): CompatibilityResult {
-  const matching = rows.filter((row) => rowMatches(row, query, tokenType)).sort((a, b) => RANK[b.verdict] - RANK[a.verdict]);
+function evaluateForToken(
+  query: CompatibilityQuery,
+  tokenType: 'simple' | 'jwt',
+  rows: readonly CompatibilityRow[],
+): CompatibilityResult {
+  const matching = rows
+    .filter((row) => rowMatches(row, query, tokenType))
+    .sort((a, b) => RANK[b.verdict] - RANK[a.verdict]);
   if (matching.length === 0) {
-    return unknownResult(`no row of the compatibility matrix covers ${describe(query, tokenType)}: not verified, so not known to be safe`);
+    return unknownResult(
+      `no row of the compatibility matrix covers ${describe(query, tokenType)}: not verified, so not known to be safe`,
+    );
   }
   const verdict = matching[0]!.verdict;
   const deciding = matching.filter((row) => row.verdict === verdict);
@@ -121,16 +154,28 @@ function combine(results: readonly CompatibilityResult[]): CompatibilityResult {
  * plain dotted number. An unknown token type is judged as simple and as JWT,
  * and the worse of the two is returned.
  */
-export function evaluateCompatibility(query: CompatibilityQuery, rows: readonly CompatibilityRow[] = COMPATIBILITY_ROWS): CompatibilityResult {
-  if (!VERSION.test(query.patroniVersion)) return unknownResult(`Patroni version "${query.patroniVersion}" is not known or not a dotted version number`);
-  if (!VERSION.test(query.etcdVersion)) return unknownResult(`etcd version "${query.etcdVersion}" is not known or not a dotted version number`);
+export function evaluateCompatibility(
+  query: CompatibilityQuery,
+  rows: readonly CompatibilityRow[] = COMPATIBILITY_ROWS,
+): CompatibilityResult {
+  if (!VERSION.test(query.patroniVersion))
+    return unknownResult(`Patroni version "${query.patroniVersion}" is not known or not a dotted version number`);
+  if (!VERSION.test(query.etcdVersion))
+    return unknownResult(`etcd version "${query.etcdVersion}" is not known or not a dotted version number`);
   if (query.tokenType !== 'unknown') return evaluateForToken(query, query.tokenType, rows);
   const both = combine([evaluateForToken(query, 'simple', rows), evaluateForToken(query, 'jwt', rows)]);
-  return { ...both, reasons: ['the etcd token type is not known: judged for both simple and JWT tokens', ...both.reasons] };
+  return {
+    ...both,
+    reasons: ['the etcd token type is not known: judged for both simple and JWT tokens', ...both.reasons],
+  };
 }
 
 /** Whether the row with this id covers a Patroni version, whatever the other columns (for facts about Patroni alone). */
-export function rowCoversPatroni(id: CompatibilityRowId, patroniVersion: string, rows: readonly CompatibilityRow[] = COMPATIBILITY_ROWS): boolean {
+export function rowCoversPatroni(
+  id: CompatibilityRowId,
+  patroniVersion: string,
+  rows: readonly CompatibilityRow[] = COMPATIBILITY_ROWS,
+): boolean {
   const row = rows.find((candidate) => candidate.id === id);
   if (!row) throw new Error(`no compatibility row ${id}`);
   return VERSION.test(patroniVersion) && inAnyRange(patroniVersion, row.patroni);

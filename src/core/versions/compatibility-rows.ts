@@ -55,12 +55,29 @@ const THIS_STACK_ETCD: readonly VersionRange[] = [{ from: '3.4.23', to: '3.4.24'
 
 // --- Citations ----------------------------------------------------------------
 
-const FACTS_NOTE = 'pgfleet facts note (shared/notes/patroni-etcd-facts.md), Patroni 3.0.2 × etcd 3.4.23 on Debian bookworm';
+const FACTS_NOTE =
+  'pgfleet facts note (shared/notes/patroni-etcd-facts.md), Patroni 3.0.2 × etcd 3.4.23 on Debian bookworm';
 const localTest = (section: string): Citation => ({ kind: 'local-test', ref: `${FACTS_NOTE}: ${section}` });
-const patroniIssue = (n: number): Citation => ({ kind: 'issue', ref: `patroni#${n}`, url: `https://github.com/patroni/patroni/issues/${n}` });
-const patroniPr = (n: number): Citation => ({ kind: 'pr', ref: `patroni#${n}`, url: `https://github.com/patroni/patroni/pull/${n}` });
-const etcdIssue = (n: number): Citation => ({ kind: 'issue', ref: `etcd#${n}`, url: `https://github.com/etcd-io/etcd/issues/${n}` });
-const etcdPr = (n: number): Citation => ({ kind: 'pr', ref: `etcd#${n}`, url: `https://github.com/etcd-io/etcd/pull/${n}` });
+const patroniIssue = (n: number): Citation => ({
+  kind: 'issue',
+  ref: `patroni#${n}`,
+  url: `https://github.com/patroni/patroni/issues/${n}`,
+});
+const patroniPr = (n: number): Citation => ({
+  kind: 'pr',
+  ref: `patroni#${n}`,
+  url: `https://github.com/patroni/patroni/pull/${n}`,
+});
+const etcdIssue = (n: number): Citation => ({
+  kind: 'issue',
+  ref: `etcd#${n}`,
+  url: `https://github.com/etcd-io/etcd/issues/${n}`,
+});
+const etcdPr = (n: number): Citation => ({
+  kind: 'pr',
+  ref: `etcd#${n}`,
+  url: `https://github.com/etcd-io/etcd/pull/${n}`,
+});
 const patroniNote = (version: string, title: string): Citation => ({
   kind: 'release-note',
   ref: `Patroni ${version} release notes: "${title}"`,
@@ -76,7 +93,10 @@ const PATRONI_ETCD_COMPAT_NOTES: readonly Citation[] = ['4.1.1', '4.0.8', '3.3.9
   patroniNote(version, 'Compatibility with Etcd security fixes in v3.6.9, v3.5.28, and v3.4.42'),
 );
 const ETCD_AUTH_CHECK_NOTES: readonly Citation[] = ['3.4.42', '3.5.28', '3.6.9'].map((version) =>
-  etcdNote(version, 'Guard unauthenticated endpoints with auth checks to fix Authorization bypasses in multiple APIs (CVE-2026-33413)'),
+  etcdNote(
+    version,
+    'Guard unauthenticated endpoints with auth checks to fix Authorization bypasses in multiple APIs (CVE-2026-33413)',
+  ),
 );
 const ETCD_MEMBER_LIST_RELAXED_NOTES: readonly Citation[] = ['3.4.43', '3.5.29', '3.6.10'].map((version) =>
   etcdNote(version, 'etcdserver: allow non-admin to fetch member list and alarms'),
@@ -86,9 +106,25 @@ const PATRONI_AUTH_RETRY_NOTE = patroniNote('3.3.0', 'Fix etcd3 authentication e
 const PATRONI_ERROR_PARSING_NOTE = patroniNote('4.1.1', 'Improvements for Etcd3 error handling');
 const PATRONI_WATCH_NOTE = patroniNote('4.0.7', 'Handle watch cancelation messages in etcd3 properly');
 
-const TOKENLESS_CITATIONS: readonly Citation[] = [patroniIssue(3573), patroniPr(3580), ...PATRONI_ETCD_COMPAT_NOTES, ...ETCD_AUTH_CHECK_NOTES];
-const ROOT_ONLY_CITATIONS: readonly Citation[] = [etcdIssue(21516), etcdPr(21538), etcdPr(21549), etcdPr(21550), etcdPr(21551), ...ETCD_MEMBER_LIST_RELAXED_NOTES];
-const UNPARSED_NOT_ENABLED_CITATIONS: readonly Citation[] = [patroniIssue(3525), patroniPr(3486), PATRONI_ERROR_PARSING_NOTE];
+const TOKENLESS_CITATIONS: readonly Citation[] = [
+  patroniIssue(3573),
+  patroniPr(3580),
+  ...PATRONI_ETCD_COMPAT_NOTES,
+  ...ETCD_AUTH_CHECK_NOTES,
+];
+const ROOT_ONLY_CITATIONS: readonly Citation[] = [
+  etcdIssue(21516),
+  etcdPr(21538),
+  etcdPr(21549),
+  etcdPr(21550),
+  etcdPr(21551),
+  ...ETCD_MEMBER_LIST_RELAXED_NOTES,
+];
+const UNPARSED_NOT_ENABLED_CITATIONS: readonly Citation[] = [
+  patroniIssue(3525),
+  patroniPr(3486),
+  PATRONI_ERROR_PARSING_NOTE,
+];
 
 // --- Reasons shared by several rows ---------------------------------------------
 
@@ -97,7 +133,7 @@ const TOKENLESS_REASON =
 const ROOT_ONLY_REASON =
   'on this etcd release only root may list the etcd members; a Patroni with a per-cluster (non-root) user cannot refresh the member list and can lose access to the cluster entirely, at the latest at its next start (etcd#21516). 3.4.43, 3.5.29 and 3.6.10 let any authenticated user list members again: skip this release';
 const UNPARSED_NOT_ENABLED_REASON =
-  "etcd 3.6 answers \"authentication is not enabled\" without the JSON \"error\" field; Patroni before 3.3.9, 4.0.8 and 4.1.1 does not recognise that answer and, given etcd credentials while auth is still off, loops on login when it starts (patroni#3525, fixed by PR #3486). Upgrade Patroni before giving it credentials on etcd 3.6";
+  'etcd 3.6 answers "authentication is not enabled" without the JSON "error" field; Patroni before 3.3.9, 4.0.8 and 4.1.1 does not recognise that answer and, given etcd credentials while auth is still off, loops on login when it starts (patroni#3525, fixed by PR #3486). Upgrade Patroni before giving it credentials on etcd 3.6';
 
 /** Every fact of the matrix. The ids are stable: tests and callers refer to them. */
 export const COMPATIBILITY_ROWS = [
@@ -321,7 +357,8 @@ export const COMPATIBILITY_ROWS = [
     tokenType: 'any',
     operations: ['switchover-after-enable'],
     verdict: 'safe',
-    reason: 'from 3.3.0 Patroni retries once on an auth error if it did not authenticate right before the request (PR #3026)',
+    reason:
+      'from 3.3.0 Patroni retries once on an auth error if it did not authenticate right before the request (PR #3026)',
     citations: [PATRONI_AUTH_RETRY_NOTE, patroniPr(3026)],
     evidence: 'upstream-notes',
   },
@@ -348,7 +385,13 @@ export const COMPATIBILITY_ROWS = [
     verdict: 'safe',
     reason:
       'Patroni 3.3.9, 4.0.8 and 4.1.1 authenticate for member discovery and lease keepalive, re-authenticate on auth failures and parse etcd 3.6 errors; they re-authenticate on stale JWT tokens since 3.2.0. etcd 3.4.43, 3.5.29 and 3.6.10 let non-root users list members again (3.4.42, 3.5.28 and 3.6.9 do not: see member-list-root-only)',
-    citations: [...PATRONI_ETCD_COMPAT_NOTES, patroniPr(3580), PATRONI_ERROR_PARSING_NOTE, PATRONI_JWT_NOTE, ...ETCD_MEMBER_LIST_RELAXED_NOTES],
+    citations: [
+      ...PATRONI_ETCD_COMPAT_NOTES,
+      patroniPr(3580),
+      PATRONI_ERROR_PARSING_NOTE,
+      PATRONI_JWT_NOTE,
+      ...ETCD_MEMBER_LIST_RELAXED_NOTES,
+    ],
     evidence: 'upstream-notes',
   },
 ] as const satisfies readonly CompatibilityRow[];

@@ -20,8 +20,16 @@ export interface DcsClientFact {
   citations: readonly Citation[];
 }
 
-const VIP_MANAGER_250: Citation = { kind: 'issue', ref: 'vip-manager#250', url: 'https://github.com/cybertec-postgresql/vip-manager/issues/250' };
-const VIP_MANAGER_103: Citation = { kind: 'issue', ref: 'vip-manager#103', url: 'https://github.com/cybertec-postgresql/vip-manager/issues/103' };
+const VIP_MANAGER_250: Citation = {
+  kind: 'issue',
+  ref: 'vip-manager#250',
+  url: 'https://github.com/cybertec-postgresql/vip-manager/issues/250',
+};
+const VIP_MANAGER_103: Citation = {
+  kind: 'issue',
+  ref: 'vip-manager#103',
+  url: 'https://github.com/cybertec-postgresql/vip-manager/issues/103',
+};
 const READ_ERROR_NOTE =
   'every version sends "not leader" when its etcd read fails (checker/etcd_leader_checker.go), and the IP manager then removes the VIP: an etcd that refuses it (auth on, no or wrong credentials) takes the VIP down';
 
@@ -32,7 +40,14 @@ export const DCS_CLIENT_FACTS: readonly DcsClientFact[] = [
     etcdApis: ['v2'],
     dropsVipOnReadError: true,
     note: `vip-manager 1.x reads the leader key through etcd's v2 KeysAPI only; Debian bookworm ships 1.0.2 (apt: 1.0.2-6+b2). It does not see keys Patroni writes through etcd3, and etcd 3.4 serves v2 only with --enable-v2. ${READ_ERROR_NOTE}`,
-    citations: [VIP_MANAGER_250, VIP_MANAGER_103, { kind: 'local-test', ref: 'pgfleet facts note (shared/notes/patroni-etcd-facts.md): Added 2026-12-07 (vip-manager)' }],
+    citations: [
+      VIP_MANAGER_250,
+      VIP_MANAGER_103,
+      {
+        kind: 'local-test',
+        ref: 'pgfleet facts note (shared/notes/patroni-etcd-facts.md): Added 2026-12-07 (vip-manager)',
+      },
+    ],
   },
   {
     client: 'vip-manager',
@@ -57,12 +72,29 @@ export interface ClientApiSupport {
 }
 
 /** Which etcd APIs a client version speaks, from DCS_CLIENT_FACTS; `unknown` fields when no fact covers it. */
-export function clientApiSupport(client: string, version: string, facts: readonly DcsClientFact[] = DCS_CLIENT_FACTS): ClientApiSupport {
+export function clientApiSupport(
+  client: string,
+  version: string,
+  facts: readonly DcsClientFact[] = DCS_CLIENT_FACTS,
+): ClientApiSupport {
   const fact = /^\d+(\.\d+)*$/.test(version)
-    ? facts.find((candidate) => candidate.client === client && compareVersions(version, candidate.versions.from) >= 0 && (candidate.versions.to === undefined || compareVersions(version, candidate.versions.to) < 0))
+    ? facts.find(
+        (candidate) =>
+          candidate.client === client &&
+          compareVersions(version, candidate.versions.from) >= 0 &&
+          (candidate.versions.to === undefined || compareVersions(version, candidate.versions.to) < 0),
+      )
     : undefined;
   if (!fact) {
-    return { client, version, etcdV2: 'unknown', etcdV3: 'unknown', dropsVipOnReadError: 'unknown', note: `no fact is known about ${client} ${version}`, citations: [] };
+    return {
+      client,
+      version,
+      etcdV2: 'unknown',
+      etcdV3: 'unknown',
+      dropsVipOnReadError: 'unknown',
+      note: `no fact is known about ${client} ${version}`,
+      citations: [],
+    };
   }
   return {
     client,

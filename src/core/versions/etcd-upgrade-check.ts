@@ -1,4 +1,12 @@
-import { type Citation, type CompatibilityRow, type CompatibilityVerdict, type Evidence, type QueryTokenType, evaluateCompatibility, worseVerdict } from './compatibility-matrix.js';
+import {
+  type Citation,
+  type CompatibilityRow,
+  type CompatibilityVerdict,
+  type Evidence,
+  type QueryTokenType,
+  evaluateCompatibility,
+  worseVerdict,
+} from './compatibility-matrix.js';
 
 /**
  * `pgfleet etcd upgrade check --to VERSION`: would upgrading the etcd members
@@ -49,7 +57,15 @@ export interface EtcdUpgradeCheck {
 export function checkEtcdUpgrade(input: EtcdUpgradeCheckInput): EtcdUpgradeCheck {
   const members = input.members.map((member): MemberUpgradeVerdict => {
     if (member.patroniVersion === undefined) {
-      return { id: member.id, patroniVersion: undefined, verdict: 'unknown', evidence: 'none', reasons: ['its Patroni version is not known (its REST API did not answer)'], citations: [], rowIds: [] };
+      return {
+        id: member.id,
+        patroniVersion: undefined,
+        verdict: 'unknown',
+        evidence: 'none',
+        reasons: ['its Patroni version is not known (its REST API did not answer)'],
+        citations: [],
+        rowIds: [],
+      };
     }
     const result = evaluateCompatibility({
       patroniVersion: member.patroniVersion,

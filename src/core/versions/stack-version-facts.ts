@@ -8,7 +8,14 @@ import { evaluateCompatibility, rowCoversPatroni } from './compatibility-matrix.
  * before those are not verified (unknown), so not supported either.
  */
 export function etcdVersionSupportsPatroni30Auth(version: string): boolean {
-  return evaluateCompatibility({ patroniVersion: '3.0.2', etcdVersion: version, tokenType: 'simple', operation: 'per-cluster-users' }).verdict === 'safe';
+  return (
+    evaluateCompatibility({
+      patroniVersion: '3.0.2',
+      etcdVersion: version,
+      tokenType: 'simple',
+      operation: 'per-cluster-users',
+    }).verdict === 'safe'
+  );
 }
 
 /**

@@ -33,10 +33,14 @@ export function parseLocatedYaml(text: string, file: string, code: string): Loca
   if (document.errors.length > 0) {
     const first = document.errors[0]!;
     const position = lineCounter.linePos(first.pos[0]);
-    throw new PgfleetError(code, `${file}:${position.line}:${position.col}: not valid YAML: ${first.message.split('\n')[0]}`, {
-      hint: 'fix the YAML syntax at that line',
-      details: { file, line: position.line, column: position.col },
-    });
+    throw new PgfleetError(
+      code,
+      `${file}:${position.line}:${position.col}: not valid YAML: ${first.message.split('\n')[0]}`,
+      {
+        hint: 'fix the YAML syntax at that line',
+        details: { file, line: position.line, column: position.col },
+      },
+    );
   }
   return { file, document, lineCounter, value: document.toJS() ?? null };
 }
@@ -59,7 +63,9 @@ export function lineOf(source: LocatedYaml, path: readonly (string | number)[]):
 /** `file:line:col` of a key itself in the mapping at `parentPath` (for unknown keys). */
 export function keyLocation(source: LocatedYaml, parentPath: readonly (string | number)[], key: string): string {
   const parent = parentPath.length === 0 ? source.document.contents : source.document.getIn(parentPath, true);
-  const pair = isMap(parent) ? parent.items.find((item) => isScalar(item.key) && String(item.key.value) === key) : undefined;
+  const pair = isMap(parent)
+    ? parent.items.find((item) => isScalar(item.key) && String(item.key.value) === key)
+    : undefined;
   return nodeLocation(source, pair?.key as Node | undefined) ?? locationOf(source, parentPath);
 }
 
@@ -71,7 +77,10 @@ export function scalarSource(source: LocatedYaml, path: readonly (string | numbe
 
 /** Dotted field path as users read it: `patroni.etcd.hosts[1]`. */
 export function formatField(path: readonly (string | number)[]): string {
-  return path.reduce<string>((text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment), '');
+  return path.reduce<string>(
+    (text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment),
+    '',
+  );
 }
 
 function nodeLocation(source: LocatedYaml, node: Node | undefined): string | undefined {

@@ -1,11 +1,23 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type Document, isAlias, isMap, isScalar, isSeq, type Pair, parseDocument, type Scalar, type YAMLMap, YAMLMap as YamlMapNode } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Pair,
+  parseDocument,
+  type Scalar,
+  type YAMLMap,
+  YAMLMap as YamlMapNode,
+} from 'yaml';
 import { PgfleetError } from '../errors.js';
 import { Secret } from '../secret.js';
 import { type ScalarStyle, type ScalarValue, yaml11Scalar } from './yaml11-scalar.js';
 
 /** One key to set (to a scalar) or delete, by its path of mapping keys: `['etcd3', 'password']`. */
-export type YamlChange = { path: readonly string[]; value: ScalarValue | Secret } | { path: readonly string[]; delete: true };
+export type YamlChange =
+  { path: readonly string[]; value: ScalarValue | Secret } | { path: readonly string[]; delete: true };
 
 export interface SurgicalEdit {
   text: string;
@@ -45,11 +57,19 @@ export function editYamlSurgically(original: string, changes: readonly YamlChang
   }
   const result = parseStrict(text, 'YAML_EDIT_NOT_SURGICAL', 'the edited text is not valid YAML');
   if (!isDeepStrictEqual(result.toJS(), expected.toJS())) {
-    throw new PgfleetError('YAML_EDIT_NOT_SURGICAL', `editing ${changes.map((change) => change.path.join('.')).join(', ')} in place would not give the intended document`, {
-      hint: 'edit these keys by hand, or report the file layout to pgfleet',
-    });
+    throw new PgfleetError(
+      'YAML_EDIT_NOT_SURGICAL',
+      `editing ${changes.map((change) => change.path.join('.')).join(', ')} in place would not give the intended document`,
+      {
+        hint: 'edit these keys by hand, or report the file layout to pgfleet',
+      },
+    );
   }
-  return { text, wroteSecret: changes.some((change) => 'value' in change && change.value instanceof Secret), changedPaths };
+  return {
+    text,
+    wroteSecret: changes.some((change) => 'value' in change && change.value instanceof Secret),
+    changedPaths,
+  };
 }
 
 function revealed(value: ScalarValue | Secret): ScalarValue {
@@ -59,7 +79,9 @@ function revealed(value: ScalarValue | Secret): ScalarValue {
 function parseStrict(text: string, code: string, what: string): Document {
   const document = parseDocument(text, { version: '1.1', prettyErrors: false });
   if (document.errors.length > 0) {
-    throw new PgfleetError(code, `${what}: ${document.errors[0]!.message.split('\n')[0]}`, { hint: 'fix the YAML syntax first' });
+    throw new PgfleetError(code, `${what}: ${document.errors[0]!.message.split('\n')[0]}`, {
+      hint: 'fix the YAML syntax first',
+    });
   }
   return document;
 }
@@ -100,7 +122,8 @@ function setKey(text: string, path: readonly string[], value: ScalarValue): stri
     return insertIntoMap(text, map, path.slice(depth), value, step);
   }
   const node = pair.value;
-  if (!isScalar(node) || !isScalar(pair.key) || !pair.key.range || !node.range) throw unsupported(path, 'its value is not a plain key and scalar');
+  if (!isScalar(node) || !isScalar(pair.key) || !pair.key.range || !node.range)
+    throw unsupported(path, 'its value is not a plain key and scalar');
   const rest = path.slice(depth + 1);
   if (rest.length === 0) return replaceScalar(text, node, value, path);
   // The key exists with an empty value (`etcd3:`): it becomes a block mapping holding the rest.
@@ -120,7 +143,8 @@ function deleteKey(text: string, path: readonly string[]): string {
   const keyStart = (pair.key as Scalar).range![0];
   const lineStart = text.lastIndexOf('\n', keyStart - 1) + 1;
   if (text.slice(lineStart, keyStart).trim() !== '') throw unsupported(path, 'its key does not start its line');
-  const valueEnd = pair.value && (pair.value as Scalar).range ? (pair.value as Scalar).range![1] : (pair.key as Scalar).range![1];
+  const valueEnd =
+    pair.value && (pair.value as Scalar).range ? (pair.value as Scalar).range![1] : (pair.key as Scalar).range![1];
   return `${text.slice(0, lineStart)}${text.slice(endOfLine(text, valueEnd))}`;
 }
 
@@ -131,10 +155,13 @@ function locate(document: Document, path: readonly string[]): Located {
   let map: YAMLMap = root;
   for (let depth = 0; ; depth += 1) {
     if (map.flow) throw unsupported(path, `${path.slice(0, depth).join('.') || 'the document'} is a flow mapping`);
-    const pair: Pair | undefined = map.items.find((item) => isScalar(item.key) && String(item.key.value) === path[depth]);
+    const pair: Pair | undefined = map.items.find(
+      (item) => isScalar(item.key) && String(item.key.value) === path[depth],
+    );
     if (pair === undefined || depth === path.length - 1) return { map, depth, pair };
     const child: unknown = pair.value;
-    if (isAlias(child) || isSeq(child)) throw unsupported(path, `${path.slice(0, depth + 1).join('.')} is ${isAlias(child) ? 'an alias' : 'a sequence'}`);
+    if (isAlias(child) || isSeq(child))
+      throw unsupported(path, `${path.slice(0, depth + 1).join('.')} is ${isAlias(child) ? 'an alias' : 'a sequence'}`);
     if (!isMap(child)) return { map, depth, pair };
     map = child;
   }
@@ -153,7 +180,8 @@ function replaceScalar(text: string, node: Scalar, value: ScalarValue, path: rea
 function insertIntoMap(text: string, map: YAMLMap, keys: readonly string[], value: ScalarValue, step: number): string {
   const first = map.items[0];
   const last = map.items[map.items.length - 1];
-  if (!first || !last || !isScalar(first.key) || !first.key.range || !isScalar(last.key) || !last.key.range) throw unsupported(keys, 'its parent mapping has no plain keys');
+  if (!first || !last || !isScalar(first.key) || !first.key.range || !isScalar(last.key) || !last.key.range)
+    throw unsupported(keys, 'its parent mapping has no plain keys');
   const column = columnOf(text, first.key.range[0]);
   const lastValue = last.value as { range?: [number, number, number] } | null;
   const end = lastValue?.range ? lastValue.range[1] : last.key.range[1];

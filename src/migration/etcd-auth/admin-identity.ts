@@ -13,16 +13,29 @@ export interface AdminCheck {
  * is off, pgfleet sets root's password to the one it holds: the way back is
  * known to work before the way forward is taken.
  */
-export async function ensureAdminIdentity(connection: FleetConnection, admin: EtcdClient, authEnabled: boolean): Promise<AdminCheck> {
+export async function ensureAdminIdentity(
+  connection: FleetConnection,
+  admin: EtcdClient,
+  authEnabled: boolean,
+): Promise<AdminCheck> {
   return checkAdmin(connection, admin, authEnabled, true);
 }
 
 /** For plan and status: the same checks, changing nothing (with auth off the password itself cannot be checked). */
-export async function inspectAdminIdentity(connection: FleetConnection, admin: EtcdClient, authEnabled: boolean): Promise<AdminCheck> {
+export async function inspectAdminIdentity(
+  connection: FleetConnection,
+  admin: EtcdClient,
+  authEnabled: boolean,
+): Promise<AdminCheck> {
   return checkAdmin(connection, admin, authEnabled, false);
 }
 
-async function checkAdmin(connection: FleetConnection, admin: EtcdClient, authEnabled: boolean, setPassword: boolean): Promise<AdminCheck> {
+async function checkAdmin(
+  connection: FleetConnection,
+  admin: EtcdClient,
+  authEnabled: boolean,
+  setPassword: boolean,
+): Promise<AdminCheck> {
   const auth = new EtcdAuthApi(admin);
   try {
     if (authEnabled) {
@@ -30,8 +43,13 @@ async function checkAdmin(connection: FleetConnection, admin: EtcdClient, authEn
       return { works: true };
     }
     const root = await auth.getUser(connection.admin.username);
-    if (!root) return { works: false, problem: `user ${connection.admin.username} does not exist (run \`pgfleet etcd auth prepare\`)` };
-    if (!root.roles.includes('root')) return { works: false, problem: `user ${connection.admin.username} does not hold the root role` };
+    if (!root)
+      return {
+        works: false,
+        problem: `user ${connection.admin.username} does not exist (run \`pgfleet etcd auth prepare\`)`,
+      };
+    if (!root.roles.includes('root'))
+      return { works: false, problem: `user ${connection.admin.username} does not hold the root role` };
     if (setPassword) await auth.changePassword(connection.admin.username, connection.admin.password);
     return { works: true };
   } catch (error) {

@@ -38,10 +38,14 @@ export async function applyCredentialsLocally(options: {
   // 202 only schedules a reload: a member is ready once its next HA cycle has read the file. One wait covers them all.
   const settleMs = Math.max(0, ...reloaded.flatMap((step) => ('settleMs' in step ? [step.settleMs] : [])));
   if (settleMs > 0) {
-    options.onProgress?.(`reloads scheduled; waiting ${settleMs / 1000} s for Patroni's next HA cycle to apply them before recording readiness`);
+    options.onProgress?.(
+      `reloads scheduled; waiting ${settleMs / 1000} s for Patroni's next HA cycle to apply them before recording readiness`,
+    );
     await sleep(settleMs);
   }
-  return mapWithConcurrency(reloaded, 8, async (step) => ('record' in step ? recordReady(step.instance, step.record, options) : step.outcome));
+  return mapWithConcurrency(reloaded, 8, async (step) =>
+    'record' in step ? recordReady(step.instance, step.record, options) : step.outcome,
+  );
 }
 
 type ReloadStep = { outcome: ApplyOutcome } | { instance: string; record: ReadinessRecord; settleMs: number };
@@ -49,13 +53,28 @@ type ReloadStep = { outcome: ApplyOutcome } | { instance: string; record: Readin
 async function writeAndReload(instance: LocalInstance, options: { tenants: TenantDirectory }): Promise<ReloadStep> {
   const base = { instance: instance.name, scope: instance.scope, member: instance.node };
   const credentials = await options.tenants.credentialsFor(instance.namespace, instance.scope);
-  if (!credentials) return { outcome: { ...base, status: 'no-tenant', detail: `no tenant credentials for ${instance.namespace}${instance.scope} on this host` } };
+  if (!credentials)
+    return {
+      outcome: {
+        ...base,
+        status: 'no-tenant',
+        detail: `no tenant credentials for ${instance.namespace}${instance.scope} on this host`,
+      },
+    };
   const text = await writeCredentialsIntoConfig(instance, credentials);
   const rest = patroniRestClientFor(instance);
   let settleMs: number;
   try {
     const answer = await rest.reload();
-    if (answer.status !== 202 && answer.status !== 200) return { outcome: { ...base, status: 'reload-failed', username: credentials.username, detail: `POST /reload answered HTTP ${answer.status}` } };
+    if (answer.status !== 202 && answer.status !== 200)
+      return {
+        outcome: {
+          ...base,
+          status: 'reload-failed',
+          username: credentials.username,
+          detail: `POST /reload answered HTTP ${answer.status}`,
+        },
+      };
     settleMs = reloadAppliedWithinMs(await rest.dynamicConfig().catch(() => ({})));
   } catch (error) {
     if (!(error instanceof PgfleetError)) throw error;
@@ -75,9 +94,23 @@ async function writeAndReload(instance: LocalInstance, options: { tenants: Tenan
   return { instance: instance.name, record, settleMs };
 }
 
-async function recordReady(instance: string, record: ReadinessRecord, options: { recordStore: EtcdClient; onProgress?: ((message: string) => void) | undefined }): Promise<ApplyOutcome> {
-  await options.recordStore.put(readinessKey({ namespace: record.namespace, scope: record.scope, name: record.member }), JSON.stringify(record));
+async function recordReady(
+  instance: string,
+  record: ReadinessRecord,
+  options: { recordStore: EtcdClient; onProgress?: ((message: string) => void) | undefined },
+): Promise<ApplyOutcome> {
+  await options.recordStore.put(
+    readinessKey({ namespace: record.namespace, scope: record.scope, name: record.member }),
+    JSON.stringify(record),
+  );
   const member = `${record.namespace}${record.scope}/${record.member}`;
   options.onProgress?.(`${member}: credentials of ${record.username} written and reloaded`);
-  return { instance, scope: record.scope, member: record.member, status: 'applied', username: record.username, detail: 'credentials written, Patroni reloaded, readiness recorded' };
+  return {
+    instance,
+    scope: record.scope,
+    member: record.member,
+    status: 'applied',
+    username: record.username,
+    detail: 'credentials written, Patroni reloaded, readiness recorded',
+  };
 }

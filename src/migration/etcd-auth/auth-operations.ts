@@ -38,45 +38,86 @@ export async function showEtcdAuthPlan(settings: SiteSettings): Promise<Operatio
 
 /** prepare: root, then one user and role per cluster found in the DCS; the changes made, one line each. */
 export async function prepareFleetTenants(fleet: AuthFleet): Promise<string[]> {
-  return withAdminClient(fleet, (admin) => prepareTenants({ admin, adminCredentials: fleet.admin, namespaces: fleet.namespaces, tenants: fleet.tenants }));
+  return withAdminClient(fleet, (admin) =>
+    prepareTenants({ admin, adminCredentials: fleet.admin, namespaces: fleet.namespaces, tenants: fleet.tenants }),
+  );
 }
 
 export async function prepareEtcdAuth(settings: SiteSettings): Promise<OperationOutcome> {
   const actions = await prepareFleetTenants(await connect(settings));
-  return { data: { actions }, text: () => (actions.length ? actions.map((a) => `  ${a}`).join('\n') : 'nothing to do: every cluster has its tenant') };
+  return {
+    data: { actions },
+    text: () =>
+      actions.length ? actions.map((a) => `  ${a}`).join('\n') : 'nothing to do: every cluster has its tenant',
+  };
 }
 
 /** apply on this host: each local member's tenant credentials into its YAML, reload, readiness recorded. */
-export async function applyFleetCredentials(fleet: AuthFleet, options: { instances?: LocalInstance[] | undefined; onProgress?: ((message: string) => void) | undefined } = {}): Promise<ApplyOutcome[]> {
-  return withAdminClient(fleet, (admin) => applyCredentialsLocally({ instances: options.instances ?? fleet.localInstances, tenants: fleet.tenants, recordStore: admin, onProgress: options.onProgress }));
+export async function applyFleetCredentials(
+  fleet: AuthFleet,
+  options: { instances?: LocalInstance[] | undefined; onProgress?: ((message: string) => void) | undefined } = {},
+): Promise<ApplyOutcome[]> {
+  return withAdminClient(fleet, (admin) =>
+    applyCredentialsLocally({
+      instances: options.instances ?? fleet.localInstances,
+      tenants: fleet.tenants,
+      recordStore: admin,
+      onProgress: options.onProgress,
+    }),
+  );
 }
 
-export async function applyEtcdAuth(settings: SiteSettings, options: { hostOnly?: boolean | undefined; progress: OperationProgress }): Promise<OperationOutcome> {
+export async function applyEtcdAuth(
+  settings: SiteSettings,
+  options: { hostOnly?: boolean | undefined; progress: OperationProgress },
+): Promise<OperationOutcome> {
   const fleet = await connect(settings);
   const outcomes = await applyFleetCredentials(fleet, { onProgress: (m) => options.progress.step(m) });
   const exitCode = outcomes.some((o) => o.status !== 'applied') ? ExitCode.findings : ExitCode.ok;
-  const applied = outcomes.map((o) => `  ${o.scope}/${o.member}: ${o.status} (${o.detail})`).join('\n') || 'no local member';
+  const applied =
+    outcomes.map((o) => `  ${o.scope}/${o.member}: ${o.status} (${o.detail})`).join('\n') || 'no local member';
   if (options.hostOnly) return { data: { outcomes }, text: () => applied, exitCode };
   // The coordinator's view: which members elsewhere still lack their readiness record.
   // The members of this host are applied by now: a fleet that cannot be read is a warning, not a failure of apply.
   const pendingElsewhere = await planEtcdAuthMigration(fleet).then(pendingOnOtherHosts, (error: unknown) => {
-    options.progress.warn(`could not read the rest of the fleet: ${error instanceof Error ? error.message : String(error)} (\`pgfleet etcd auth plan\` shows it)`);
+    options.progress.warn(
+      `could not read the rest of the fleet: ${error instanceof Error ? error.message : String(error)} (\`pgfleet etcd auth plan\` shows it)`,
+    );
     return [];
   });
   return {
     data: { outcomes, pendingElsewhere },
     text: () =>
-      [applied, ...(pendingElsewhere.length > 0 ? [`${pendingElsewhere.length} member(s) on other hosts are not ready yet:`, ...pendingElsewhere.map((p) => `  ${p.subject}: ${p.message}\n    → ${p.hint}`)] : [])].join('\n'),
+      [
+        applied,
+        ...(pendingElsewhere.length > 0
+          ? [
+              `${pendingElsewhere.length} member(s) on other hosts are not ready yet:`,
+              ...pendingElsewhere.map((p) => `  ${p.subject}: ${p.message}\n    → ${p.hint}`),
+            ]
+          : []),
+      ].join('\n'),
     exitCode,
   };
 }
 
 function enforceOutcome(report: EnforceReport): OperationOutcome {
-  return { data: report, text: () => `${renderEnforceReport(report)}${report.reportFiles ? `\nreport: ${report.reportFiles.text}` : ''}` };
+  return {
+    data: report,
+    text: () => `${renderEnforceReport(report)}${report.reportFiles ? `\nreport: ${report.reportFiles.text}` : ''}`,
+  };
 }
 
-export async function enforceEtcdAuthFromSettings(settings: SiteSettings, options: { skipGates?: boolean | undefined; progress: OperationProgress }): Promise<OperationOutcome> {
-  return enforceOutcome(await enforceEtcdAuth(await connect(settings), { skipGates: options.skipGates, onProgress: (m) => options.progress.step(m) }));
+export async function enforceEtcdAuthFromSettings(
+  settings: SiteSettings,
+  options: { skipGates?: boolean | undefined; progress: OperationProgress },
+): Promise<OperationOutcome> {
+  return enforceOutcome(
+    await enforceEtcdAuth(await connect(settings), {
+      skipGates: options.skipGates,
+      onProgress: (m) => options.progress.step(m),
+    }),
+  );
 }
 
 /**
@@ -87,7 +128,10 @@ export async function enforceEtcdAuthFromSettings(settings: SiteSettings, option
  * resumed) after the confirmation, and the migration runs again. A fleet a
  * completed run already enforced is a no-op.
  */
-export async function migrateEtcdAuth(settings: SiteSettings, options: { confirm: Confirmation; skipGates?: boolean | undefined; progress: OperationProgress }): Promise<OperationOutcome> {
+export async function migrateEtcdAuth(
+  settings: SiteSettings,
+  options: { confirm: Confirmation; skipGates?: boolean | undefined; progress: OperationProgress },
+): Promise<OperationOutcome> {
   const { progress } = options;
   const fleet = await connect(settings);
   return withAdminClient(fleet, (admin) =>
@@ -97,30 +141,57 @@ export async function migrateEtcdAuth(settings: SiteSettings, options: { confirm
       const unfinished = interruptedRun(recorded);
       if (plan.authEnabled && !unfinished) {
         if (recorded?.phase === 'enforced') {
-          return { data: { outcome: 'already-enforced', run: recorded.id, plan }, text: () => `nothing to do: etcd auth is on, enforced by run ${recorded.id} (${recorded.updatedAt})`, exitCode: ExitCode.ok };
+          return {
+            data: { outcome: 'already-enforced', run: recorded.id, plan },
+            text: () => `nothing to do: etcd auth is on, enforced by run ${recorded.id} (${recorded.updatedAt})`,
+            exitCode: ExitCode.ok,
+          };
         }
-        throw new PgfleetError('AUTH_ALREADY_ENABLED', 'etcd authentication is already on, and no pgfleet run enforced it: nothing to migrate', { hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off' });
+        throw new PgfleetError(
+          'AUTH_ALREADY_ENABLED',
+          'etcd authentication is already on, and no pgfleet run enforced it: nothing to migrate',
+          { hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off' },
+        );
       }
       if (unfinished) {
-        progress.step(`an enforce run (${unfinished.id}, coordinator ${unfinished.coordinator.host} pid ${unfinished.coordinator.pid}) was interrupted in phase ${unfinished.phase}: migrate will roll it back (auth off, the clusters it paused resumed), then prepare, apply and enforce again`);
-        if (!(await options.confirm('roll back the interrupted run, then prepare, apply and enforce?'))) return declined(plan);
+        progress.step(
+          `an enforce run (${unfinished.id}, coordinator ${unfinished.coordinator.host} pid ${unfinished.coordinator.pid}) was interrupted in phase ${unfinished.phase}: migrate will roll it back (auth off, the clusters it paused resumed), then prepare, apply and enforce again`,
+        );
+        if (!(await options.confirm('roll back the interrupted run, then prepare, apply and enforce?')))
+          return declined(plan);
         await rollbackEtcdAuth(fleet, (m) => progress.step(m), lock);
         plan = await planEtcdAuthMigration(fleet);
       }
       progress.step(renderAuthPlan(plan));
       if (plan.blocked) {
-        throw new PgfleetError('MIGRATE_PLAN_BLOCKED', 'the plan is blocked (see above): nothing was changed', { hint: 'fix each blocker, or run prepare and apply step by step; `pgfleet etcd auth plan` shows it again', exitCode: ExitCode.findings });
+        throw new PgfleetError('MIGRATE_PLAN_BLOCKED', 'the plan is blocked (see above): nothing was changed', {
+          hint: 'fix each blocker, or run prepare and apply step by step; `pgfleet etcd auth plan` shows it again',
+          exitCode: ExitCode.findings,
+        });
       }
-      if (!unfinished && !(await options.confirm('prepare tenants, apply credentials on this host, then enforce auth on etcd?'))) return declined(plan);
+      if (
+        !unfinished &&
+        !(await options.confirm('prepare tenants, apply credentials on this host, then enforce auth on etcd?'))
+      )
+        return declined(plan);
       progress.step('prepare: tenants');
       for (const action of await prepareFleetTenants(fleet)) progress.detail(`  ${action}`);
       progress.step('apply: credentials on this host');
       const applied = await applyFleetCredentials(fleet, { onProgress: (m) => progress.detail(`  ${m}`) });
       const failed = applied.filter((outcome) => outcome.status !== 'applied');
       if (failed.length > 0) {
-        throw new PgfleetError('MIGRATE_APPLY_FAILED', `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.detail})`).join(', ')}: auth was not enabled`, { hint: 'fix those members and run `pgfleet etcd auth apply`, then `pgfleet etcd auth enforce`', exitCode: ExitCode.failed });
+        throw new PgfleetError(
+          'MIGRATE_APPLY_FAILED',
+          `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.detail})`).join(', ')}: auth was not enabled`,
+          {
+            hint: 'fix those members and run `pgfleet etcd auth apply`, then `pgfleet etcd auth enforce`',
+            exitCode: ExitCode.failed,
+          },
+        );
       }
-      return enforceOutcome(await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => progress.step(m), lock }));
+      return enforceOutcome(
+        await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => progress.step(m), lock }),
+      );
     }),
   );
 }
@@ -129,11 +200,17 @@ function declined(plan: unknown): OperationOutcome {
   return { data: { outcome: 'declined', plan }, text: () => 'nothing was changed', exitCode: ExitCode.findings };
 }
 
-export async function rollbackEtcdAuthFromSettings(settings: SiteSettings, options: { progress: OperationProgress }): Promise<OperationOutcome> {
+export async function rollbackEtcdAuthFromSettings(
+  settings: SiteSettings,
+  options: { progress: OperationProgress },
+): Promise<OperationOutcome> {
   const result = await rollbackEtcdAuth(await connect(settings), (m) => options.progress.step(m));
   return { data: result, text: () => (result.steps.length ? result.steps.join('\n') : 'nothing to roll back') };
 }
 
-export async function checkEtcdUpgradeFromSettings(settings: SiteSettings, targetEtcdVersion: string): Promise<OperationOutcome> {
+export async function checkEtcdUpgradeFromSettings(
+  settings: SiteSettings,
+  targetEtcdVersion: string,
+): Promise<OperationOutcome> {
   return checkFleetEtcdUpgrade(await connect(settings), targetEtcdVersion);
 }

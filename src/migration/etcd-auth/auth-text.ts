@@ -8,7 +8,8 @@ export function renderAuthStatus(status: EtcdAuthStatus): string {
   const lines: string[] = [];
   const versions = [...new Set(status.etcd.flatMap((e) => (e.version ? [e.version] : [])))].join(', ') || 'unknown';
   lines.push(`etcd ${versions}: auth ${status.authEnabled ? 'ON' : 'off'}, ${status.tokenType} tokens`);
-  for (const endpoint of status.etcd.filter((e) => e.down)) lines.push(`  endpoint ${endpoint.endpoint} is down: ${endpoint.down}`);
+  for (const endpoint of status.etcd.filter((e) => e.down))
+    lines.push(`  endpoint ${endpoint.endpoint} is down: ${endpoint.down}`);
   lines.push(`migration: ${status.standing.stage} — ${status.standing.summary}`);
   if (status.standing.next) lines.push(`next: ${status.standing.next}`);
   if (status.lastRun && (status.lastRun.failures.length > 0 || (status.lastRun.warnings ?? []).length > 0)) {
@@ -40,13 +41,24 @@ export function renderAuthPlan(plan: AuthPlan): string {
   const lines: string[] = [];
   for (const note of plan.notes) lines.push(`note: ${note}`);
   if (plan.clusters.length > 0) {
-    lines.push(textTable(['CLUSTER', 'MEMBERS', 'TENANT USER', 'ROLE'], plan.clusters.map((c) => [c.cluster, String(c.members), c.tenantUser ?? '-', c.tenantRole ?? '-'])));
+    lines.push(
+      textTable(
+        ['CLUSTER', 'MEMBERS', 'TENANT USER', 'ROLE'],
+        plan.clusters.map((c) => [c.cluster, String(c.members), c.tenantUser ?? '-', c.tenantRole ?? '-']),
+      ),
+    );
     lines.push('');
   }
   lines.push(
     textTable(
       ['MEMBER', 'HOST', 'ROLE', 'PATRONI', 'STATUS'],
-      plan.members.map((m) => [m.member, m.where === 'this host' ? 'here' : 'other', m.role ?? '?', m.patroniVersion ?? '?', m.status]),
+      plan.members.map((m) => [
+        m.member,
+        m.where === 'this host' ? 'here' : 'other',
+        m.role ?? '?',
+        m.patroniVersion ?? '?',
+        m.status,
+      ]),
     ),
   );
   const prepare = plan.clusters.flatMap((c) => c.actions);
@@ -54,13 +66,16 @@ export function renderAuthPlan(plan: AuthPlan): string {
     lines.push('', 'what will be done:');
     for (const action of plan.actions.filter((a) => a.startsWith('prepare'))) lines.push(`  ${action}`);
     for (const cluster of plan.clusters) for (const action of cluster.actions) lines.push(`  ${action}`);
-    for (const member of plan.members) for (const action of member.actions.filter((a) => a.startsWith('apply') || a.startsWith('('))) lines.push(`  ${member.member}: ${action}`);
+    for (const member of plan.members)
+      for (const action of member.actions.filter((a) => a.startsWith('apply') || a.startsWith('(')))
+        lines.push(`  ${member.member}: ${action}`);
     for (const action of plan.actions.filter((a) => !a.startsWith('prepare'))) lines.push(`  ${action}`);
   }
   const memberBlockers = plan.members.flatMap((m) => m.blockers.map((b) => ({ ...b, subject: m.member })));
   if (plan.blocked) {
     lines.push('', 'BLOCKED: enforce would refuse; fix these first:');
-    for (const blocker of [...plan.blockers, ...memberBlockers]) lines.push(`  - ${blocker.subject}: ${blocker.message}`, `    → ${blocker.hint}`);
+    for (const blocker of [...plan.blockers, ...memberBlockers])
+      lines.push(`  - ${blocker.subject}: ${blocker.message}`, `    → ${blocker.hint}`);
   } else if (!plan.authEnabled) {
     lines.push('', 'nothing blocks: `pgfleet etcd auth migrate` runs it (or prepare, apply, enforce one by one)');
   }
@@ -73,14 +88,23 @@ export function renderEnforceReport(report: EnforceReport): string {
   const lines =
     report.outcome === 'enforced'
       ? [`enforced: etcd auth is on; ${state.probes.length} members and ${report.tenantProbes.length} tenants probed`]
-      : [`rolled back: etcd auth was switched on, a probe failed, and it was switched off again after ${state.exposureWindowMs} ms`, ...state.failures.map((failure) => `  ${failure}`)];
+      : [
+          `rolled back: etcd auth was switched on, a probe failed, and it was switched off again after ${state.exposureWindowMs} ms`,
+          ...state.failures.map((failure) => `  ${failure}`),
+        ];
   lines.push(`run ${state.id} on ${state.coordinator.host}, started ${state.startedAt}, finished ${state.updatedAt}`);
   const down = state.endpointsDown;
-  if (down.length > 0) lines.push(`${down.length === 1 ? 'one etcd endpoint was' : `${down.length} etcd endpoints were`} down during the run: ${down.join(', ')} (the others kept quorum)`);
+  if (down.length > 0)
+    lines.push(
+      `${down.length === 1 ? 'one etcd endpoint was' : `${down.length} etcd endpoints were`} down during the run: ${down.join(', ')} (the others kept quorum)`,
+    );
   for (const warning of state.warnings ?? []) lines.push(`warning: ${warning}`);
-  if (report.recoveredInterruptedRun) lines.push(`the interrupted run ${report.recoveredInterruptedRun} was rolled back first`);
-  if (report.gateFailures.length > 0) lines.push(`gates skipped (--skip-gates): ${report.gateFailures.map((f) => f.message).join('; ')}`);
+  if (report.recoveredInterruptedRun)
+    lines.push(`the interrupted run ${report.recoveredInterruptedRun} was rolled back first`);
+  if (report.gateFailures.length > 0)
+    lines.push(`gates skipped (--skip-gates): ${report.gateFailures.map((f) => f.message).join('; ')}`);
   for (const probe of state.probes) lines.push(`  ${probe.member}: ${probe.ok ? '' : 'FAILED: '}${probe.detail}`);
-  for (const probe of report.tenantProbes) lines.push(`  tenant ${probe.user} (${probe.cluster}/): ${probe.ok ? '' : 'FAILED: '}${probe.detail}`);
+  for (const probe of report.tenantProbes)
+    lines.push(`  tenant ${probe.user} (${probe.cluster}/): ${probe.ok ? '' : 'FAILED: '}${probe.detail}`);
   return lines.join('\n');
 }

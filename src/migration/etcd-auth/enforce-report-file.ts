@@ -8,7 +8,10 @@ import type { EnforceReport } from './enforce-report.js';
  * (`<dir>/etcd-auth-enforce-<started>-<id>.{json,txt}`): what was done, when,
  * and to which member. No secret is in it.
  */
-export async function writeEnforceReportFiles(dir: string, report: EnforceReport): Promise<{ json: string; text: string }> {
+export async function writeEnforceReportFiles(
+  dir: string,
+  report: EnforceReport,
+): Promise<{ json: string; text: string }> {
   const base = join(dir, `etcd-auth-enforce-${report.state.startedAt.replace(/[:.]/g, '-')}-${report.state.id}`);
   const files = { json: `${base}.json`, text: `${base}.txt` };
   await writeFileAtomic(files.json, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o640, dirMode: 0o750 });

@@ -22,4 +22,3 @@ export interface EnforceReport {
   /** The report files, when the connection has a reportDir. */
   reportFiles?: { json: string; text: string } | undefined;
 }
-

@@ -7,4 +7,3 @@ import { RunStateStore } from '../../fleet/run-state-store.js';
 export async function readEnforceState(admin: EtcdClient): Promise<EnforceState | undefined> {
   return new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY).read();
 }
-

@@ -47,14 +47,20 @@ export interface FleetFacts {
   tenantProblems: Map<string, string>;
 }
 
-export async function collectFleetFacts(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients): Promise<FleetFacts> {
+export async function collectFleetFacts(
+  connection: FleetConnection,
+  admin: EtcdClient,
+  rest: FleetRestClients,
+): Promise<FleetFacts> {
   const anonymous = new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls });
   try {
     const etcd = await probeEtcdEndpoints(connection, anonymous);
     const endpointsDown = etcd.filter((e) => e.down !== undefined).map((e) => e.endpoint);
     const authEnabled = await anonymous.isAuthEnabled();
     const members = await discoverPatroniMembers(admin, connection.namespaces, (namespace, scope, name) =>
-      connection.localInstances.some((instance) => instance.namespace === namespace && instance.scope === scope && instance.node === name),
+      connection.localInstances.some(
+        (instance) => instance.namespace === namespace && instance.scope === scope && instance.node === name,
+      ),
     );
     const readiness = await readReadinessRecords(admin);
     const live = new Map<string, MemberLiveStatus>();
@@ -65,7 +71,13 @@ export async function collectFleetFacts(connection: FleetConnection, admin: Etcd
         try {
           const status = await rest.for(member).nodeStatus();
           patroniVersions.set(memberId(member), status.patroni.version);
-          live.set(memberId(member), { role: status.role, state: status.state, patroniVersion: status.patroni.version, timeline: status.timeline, paused: status.pause === true });
+          live.set(memberId(member), {
+            role: status.role,
+            state: status.state,
+            patroniVersion: status.patroni.version,
+            timeline: status.timeline,
+            paused: status.pause === true,
+          });
         } catch (error) {
           unreachable.set(memberId(member), error instanceof Error ? error.message : String(error));
         }
@@ -101,7 +113,10 @@ export async function collectFleetFacts(connection: FleetConnection, admin: Etcd
 }
 
 /** Each etcd endpoint's version, or why it did not answer (the status call needs no token). */
-export async function probeEtcdEndpoints(connection: Pick<FleetConnection, 'endpoints' | 'tls'>, client?: EtcdClient): Promise<EtcdEndpointFacts[]> {
+export async function probeEtcdEndpoints(
+  connection: Pick<FleetConnection, 'endpoints' | 'tls'>,
+  client?: EtcdClient,
+): Promise<EtcdEndpointFacts[]> {
   const anonymous = client ?? new EtcdClient({ endpoints: connection.endpoints, tls: connection.tls });
   try {
     return await Promise.all(
@@ -122,7 +137,12 @@ export async function probeEtcdEndpoints(connection: Pick<FleetConnection, 'endp
  * With auth on, the admin's own token tells (JWT or simple); with auth off,
  * etcd's command line on /debug/vars, unless the settings declare it.
  */
-export async function detectTokenType(connection: FleetConnection, admin: EtcdClient, authEnabled: boolean, endpointsDown: string[] = []): Promise<TokenType> {
+export async function detectTokenType(
+  connection: FleetConnection,
+  admin: EtcdClient,
+  authEnabled: boolean,
+  endpointsDown: string[] = [],
+): Promise<TokenType> {
   if (authEnabled) {
     try {
       return tokenTypeFromToken(await admin.authenticate(connection.admin));

@@ -8,10 +8,17 @@ import { ensureAdminIdentity } from './admin-identity.js';
 import { type FleetFacts, collectFleetFacts } from './fleet-facts.js';
 
 /** The gate inputs, read live from etcd and the members' REST APIs (and root's password set while auth is off: see checkAdmin). */
-export async function collectGateInput(connection: FleetConnection, admin: EtcdClient, rest: FleetRestClients): Promise<{ authEnabled: boolean; endpointsDown: string[]; facts: FleetFacts; gate: GateInput }> {
+export async function collectGateInput(
+  connection: FleetConnection,
+  admin: EtcdClient,
+  rest: FleetRestClients,
+): Promise<{ authEnabled: boolean; endpointsDown: string[]; facts: FleetFacts; gate: GateInput }> {
   const facts = await collectFleetFacts(connection, admin, rest);
   const { works, problem } = await ensureAdminIdentity(connection, admin, facts.authEnabled);
-  const gate = { ...gateInputFromFacts(facts, works, problem), localCredentialDrift: await localCredentialDrift(connection) };
+  const gate = {
+    ...gateInputFromFacts(facts, works, problem),
+    localCredentialDrift: await localCredentialDrift(connection),
+  };
   return { authEnabled: facts.authEnabled, endpointsDown: facts.endpointsDown, facts, gate };
 }
 
@@ -26,9 +33,15 @@ async function localCredentialDrift(connection: FleetConnection): Promise<Map<st
     const dcs = (instance.config[instance.dcsSection] ?? {}) as { username?: unknown; password?: unknown };
     const id = `${instance.namespace}${instance.scope}/${instance.node}`;
     if (dcs.username !== tenant.username) {
-      drift.set(id, `its YAML (${instance.configFile}) now names ${typeof dcs.username === 'string' ? `user ${dcs.username}` : 'no etcd user'} instead of ${tenant.username}`);
+      drift.set(
+        id,
+        `its YAML (${instance.configFile}) now names ${typeof dcs.username === 'string' ? `user ${dcs.username}` : 'no etcd user'} instead of ${tenant.username}`,
+      );
     } else if (typeof dcs.password !== 'string' || !tenant.password.equals(new Secret(dcs.password))) {
-      drift.set(id, `its YAML (${instance.configFile}) holds a password for ${tenant.username} other than the tenant's current one`);
+      drift.set(
+        id,
+        `its YAML (${instance.configFile}) holds a password for ${tenant.username} other than the tenant's current one`,
+      );
     }
   }
   return drift;
@@ -36,6 +49,15 @@ async function localCredentialDrift(connection: FleetConnection): Promise<Map<st
 
 export function gateInputFromFacts(facts: FleetFacts, adminCredentialsWork: boolean, adminProblem?: string): GateInput {
   const { members, tenantUsers, readiness, unreachable, patroniVersions, tokenType, etcdVersions } = facts;
-  return { members, tenantUsers, readiness, unreachable, patroniVersions, tokenType, etcdVersions, adminCredentialsWork, adminProblem };
+  return {
+    members,
+    tenantUsers,
+    readiness,
+    unreachable,
+    patroniVersions,
+    tokenType,
+    etcdVersions,
+    adminCredentialsWork,
+    adminProblem,
+  };
 }
-

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
-import { type AuthPlan, type LocalMemberView, type TenantView, planAuthMigration } from '../../core/migration/auth-plan.js';
+import {
+  type AuthPlan,
+  type LocalMemberView,
+  type TenantView,
+  planAuthMigration,
+} from '../../core/migration/auth-plan.js';
 import { interruptedRun } from '../../core/migration/enforce-state.js';
 import { formatRange, prefixRange } from '../../core/etcd/key-range.js';
 import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
@@ -24,7 +29,9 @@ export interface PlanTenantDirectory extends TenantDirectory {
  * managed on this host, tenants, readiness records, etcd) and says per member
  * what prepare → apply → enforce will do and what blocks it. Changes nothing.
  */
-export async function planEtcdAuthMigration(connection: FleetConnection & { tenants: PlanTenantDirectory }): Promise<AuthPlan> {
+export async function planEtcdAuthMigration(
+  connection: FleetConnection & { tenants: PlanTenantDirectory },
+): Promise<AuthPlan> {
   return withFleetClients(connection, async ({ admin, rest }) => {
     const facts = await collectFleetFacts(connection, admin, rest);
     const auth = new EtcdAuthApi(admin);
@@ -33,7 +40,9 @@ export async function planEtcdAuthMigration(connection: FleetConnection & { tena
     const tenants = new Map<string, TenantView>(
       await Promise.all(
         [...facts.tenantUsers].map(async ([cluster, user]) => {
-          const { namespace, scope } = facts.members.find((member) => `${member.namespace}${member.scope}` === cluster)!;
+          const { namespace, scope } = facts.members.find(
+            (member) => `${member.namespace}${member.scope}` === cluster,
+          )!;
           return [cluster, await inspectTenant(auth, connection.tenants, cluster, namespace, scope, user)] as const;
         }),
       ),
@@ -58,11 +67,19 @@ export async function planEtcdAuthMigration(connection: FleetConnection & { tena
   });
 }
 
-async function inspectTenant(auth: EtcdAuthApi, directory: PlanTenantDirectory, cluster: string, namespace: string, scope: string, user: string): Promise<TenantView> {
+async function inspectTenant(
+  auth: EtcdAuthApi,
+  directory: PlanTenantDirectory,
+  cluster: string,
+  namespace: string,
+  scope: string,
+  user: string,
+): Promise<TenantView> {
   const roleName = directory.roleFor(namespace, scope);
   const wanted = prefixRange(`${cluster}/`);
   const [etcdUser, role] = await Promise.all([auth.getUser(user), auth.getRole(roleName)]);
-  const exact = (p: { key: Buffer; rangeEnd: Buffer }) => p.key.equals(wanted.key) && p.rangeEnd.equals(wanted.rangeEnd);
+  const exact = (p: { key: Buffer; rangeEnd: Buffer }) =>
+    p.key.equals(wanted.key) && p.rangeEnd.equals(wanted.rangeEnd);
   const passwordFile = directory.passwordFile(user);
   return {
     user,
@@ -72,7 +89,10 @@ async function inspectTenant(auth: EtcdAuthApi, directory: PlanTenantDirectory, 
     roleExists: role !== undefined,
     roleGrantExact: role?.permissions.some((p) => p.permType === 'READWRITE' && exact(p)) === true,
     otherGrants: (role?.permissions ?? []).filter((p) => !exact(p)).map(formatRange),
-    passwordHere: await access(passwordFile).then(() => true, () => false),
+    passwordHere: await access(passwordFile).then(
+      () => true,
+      () => false,
+    ),
     passwordFile,
   };
 }

@@ -10,11 +10,22 @@ import { applyTenancy } from '../../tenancy/index.js';
  * once, kept in 0600 files and reused; nothing is printed. Idempotent.
  * Returns the changes made, one line each.
  */
-export async function prepareTenants(options: { admin: EtcdClient; adminCredentials: EtcdCredentials; namespaces: string[]; tenants: SettingsTenantDirectory }): Promise<string[]> {
+export async function prepareTenants(options: {
+  admin: EtcdClient;
+  adminCredentials: EtcdCredentials;
+  namespaces: string[];
+  tenants: SettingsTenantDirectory;
+}): Promise<string[]> {
   const report = await applyTenancy(
     {
       // Only the admin identity and the namespaces matter to apply (verify would need TLS files).
-      access: { endpoints: options.admin.endpoints, tls: {}, namespaces: options.namespaces, admin: options.adminCredentials, adminPasswordSource: 'etcd_admin.password_file or $PGFLEET_ETCD_ADMIN_PASSWORD' },
+      access: {
+        endpoints: options.admin.endpoints,
+        tls: {},
+        namespaces: options.namespaces,
+        admin: options.adminCredentials,
+        adminPasswordSource: 'etcd_admin.password_file or $PGFLEET_ETCD_ADMIN_PASSWORD',
+      },
       directory: options.tenants,
       managed: [],
     },

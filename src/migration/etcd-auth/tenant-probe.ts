@@ -16,12 +16,27 @@ export interface TenantProbeResult {
  * tenants verify`'s, against one neighbour instead of every other tenant
  * (enforce keeps auth-on time short); tenants are probed in parallel.
  */
-export async function probeTenantCredentials(connection: FleetConnection, clusters: string[]): Promise<TenantProbeResult[]> {
-  const results = await Promise.all(clusters.map((cluster) => probeTenant(connection, cluster, clusters.find((other) => other !== cluster))));
+export async function probeTenantCredentials(
+  connection: FleetConnection,
+  clusters: string[],
+): Promise<TenantProbeResult[]> {
+  const results = await Promise.all(
+    clusters.map((cluster) =>
+      probeTenant(
+        connection,
+        cluster,
+        clusters.find((other) => other !== cluster),
+      ),
+    ),
+  );
   return results.filter((result): result is TenantProbeResult => result !== undefined);
 }
 
-async function probeTenant(connection: FleetConnection, cluster: string, neighbour: string | undefined): Promise<TenantProbeResult | undefined> {
+async function probeTenant(
+  connection: FleetConnection,
+  cluster: string,
+  neighbour: string | undefined,
+): Promise<TenantProbeResult | undefined> {
   const split = cluster.lastIndexOf('/', cluster.length - 1);
   const credentials = await connection.tenants.credentialsFor(cluster.slice(0, split + 1), cluster.slice(split + 1));
   if (!credentials) return undefined;
@@ -39,6 +54,7 @@ async function probeTenant(connection: FleetConnection, cluster: string, neighbo
 function probeDetail(probe: TenantIsolationResult, neighbour: string | undefined): string {
   if (probe.ok) return `own prefix read/write; denied ${neighbour ? `on ${neighbour}/ and ` : ''}outside`;
   if (!probe.ownPrefix.ok) return probe.ownPrefix.detail;
-  if (probe.breaches.length > 0) return `could ${probe.breaches.map((breach) => `${breach.op} ${breach.key}`).join(' and ')}, outside its prefix: its role is too wide`;
+  if (probe.breaches.length > 0)
+    return `could ${probe.breaches.map((breach) => `${breach.op} ${breach.key}`).join(' and ')}, outside its prefix: its role is too wide`;
   return probe.errors.join('; ');
 }

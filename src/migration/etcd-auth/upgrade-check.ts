@@ -12,9 +12,16 @@ import { collectFleetFacts } from './fleet-facts.js';
  * Each member is judged by the compatibility matrix from the Patroni version
  * its own REST API reports. Exit 1 when a member would break.
  */
-export async function checkFleetEtcdUpgrade(fleet: FleetConnection, targetEtcdVersion: string): Promise<OperationOutcome<EtcdUpgradeCheck>> {
+export async function checkFleetEtcdUpgrade(
+  fleet: FleetConnection,
+  targetEtcdVersion: string,
+): Promise<OperationOutcome<EtcdUpgradeCheck>> {
   if (!/^\d+\.\d+\.\d+$/.test(targetEtcdVersion)) {
-    throw new PgfleetError('UPGRADE_TARGET_INVALID', `--to ${targetEtcdVersion}: expected an etcd version such as 3.4.41`, { hint: 'give the exact etcd release the members would run' });
+    throw new PgfleetError(
+      'UPGRADE_TARGET_INVALID',
+      `--to ${targetEtcdVersion}: expected an etcd version such as 3.4.41`,
+      { hint: 'give the exact etcd release the members would run' },
+    );
   }
   const facts = await withFleetClients(fleet, ({ admin, rest }) => collectFleetFacts(fleet, admin, rest));
   const check = checkEtcdUpgrade({
@@ -22,14 +29,29 @@ export async function checkFleetEtcdUpgrade(fleet: FleetConnection, targetEtcdVe
     tokenType: facts.tokenType,
     authEnabled: facts.authEnabled,
     // A member runs with per-cluster credentials once apply recorded it ready (or auth is on: without them it could not work).
-    members: facts.members.map((member) => ({ id: memberId(member), patroniVersion: facts.patroniVersions.get(memberId(member)), hasCredentials: facts.authEnabled || facts.readiness.has(memberId(member)) })),
+    members: facts.members.map((member) => ({
+      id: memberId(member),
+      patroniVersion: facts.patroniVersions.get(memberId(member)),
+      hasCredentials: facts.authEnabled || facts.readiness.has(memberId(member)),
+    })),
   });
-  return { data: check, text: () => renderUpgradeCheck(check), exitCode: check.wouldBreak ? ExitCode.findings : ExitCode.ok };
+  return {
+    data: check,
+    text: () => renderUpgradeCheck(check),
+    exitCode: check.wouldBreak ? ExitCode.findings : ExitCode.ok,
+  };
 }
 
 function renderUpgradeCheck(check: EtcdUpgradeCheck): string {
-  const rows = check.members.map((member) => [member.id, member.patroniVersion ?? '?', member.verdict, `${member.reasons[0] ?? ''}${member.citations.length ? ` (${member.citations.map((c) => c.ref).join(', ')})` : ''}`]);
-  const source = check.members.every((member) => member.evidence === 'tested-here') ? '' : '\nverdicts marked from upstream notes were not tested on this stack (only Patroni 3.0.2 and etcd 3.4.23 are installable here)';
+  const rows = check.members.map((member) => [
+    member.id,
+    member.patroniVersion ?? '?',
+    member.verdict,
+    `${member.reasons[0] ?? ''}${member.citations.length ? ` (${member.citations.map((c) => c.ref).join(', ')})` : ''}`,
+  ]);
+  const source = check.members.every((member) => member.evidence === 'tested-here')
+    ? ''
+    : '\nverdicts marked from upstream notes were not tested on this stack (only Patroni 3.0.2 and etcd 3.4.23 are installable here)';
   const summary = check.wouldBreak
     ? `upgrading etcd to ${check.targetEtcdVersion} would break ${check.members.filter((m) => m.verdict === 'unsafe').length} member(s)`
     : check.unknownMembers.length > 0

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { type EtcdTlsMemberResult, type EtcdTlsMemberStep, type EtcdTlsReadinessRecord, etcdTlsReadinessKey } from '../../core/migration/etcd-tls-run.js';
+import {
+  type EtcdTlsMemberResult,
+  type EtcdTlsMemberStep,
+  type EtcdTlsReadinessRecord,
+  etcdTlsReadinessKey,
+} from '../../core/migration/etcd-tls-run.js';
 import { applyEtcdTlsTarget } from '../../core/migration/etcd-tls-target.js';
 import { memberId } from '../../core/migration/fleet-member.js';
 import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
@@ -38,7 +43,10 @@ export function etcdTlsBackupFile(configFile: string): string {
  * DCS over https. If it does not, the previous YAML goes back, Patroni is
  * restarted again and must write again (over http).
  */
-export async function switchMemberToTls(entry: LocalTlsMember, context: MemberSwitchContext): Promise<EtcdTlsMemberResult> {
+export async function switchMemberToTls(
+  entry: LocalTlsMember,
+  context: MemberSwitchContext,
+): Promise<EtcdTlsMemberResult> {
   const { instance, member } = entry;
   const id = memberId(member);
   const started = Date.now();
@@ -51,11 +59,19 @@ export async function switchMemberToTls(entry: LocalTlsMember, context: MemberSw
   const config = { ...instance.config, [instance.dcsSection]: applyEtcdTlsTarget(section, entry.target) };
   await context.onStep('written', backupFile);
   try {
-    await writePatroniConfigFile(instance.configFile, config, { owner: instance.owner, validation: context.fleet.patroni.validation });
+    await writePatroniConfigFile(instance.configFile, config, {
+      owner: instance.owner,
+      validation: context.fleet.patroni.validation,
+    });
   } catch (error) {
     // The validator refused it: the previous file was never replaced.
     await rm(backupFile, { force: true });
-    return { member: id, outcome: 'restored', detail: `new YAML refused before anything was restarted: ${error instanceof Error ? error.message : String(error)}`, elapsedMs: Date.now() - started };
+    return {
+      member: id,
+      outcome: 'restored',
+      detail: `new YAML refused before anything was restarted: ${error instanceof Error ? error.message : String(error)}`,
+      elapsedMs: Date.now() - started,
+    };
   }
 
   context.progress(`${id}: YAML on https, restarting its Patroni (PostgreSQL keeps running)`);
@@ -81,7 +97,13 @@ export async function switchMemberToTls(entry: LocalTlsMember, context: MemberSw
   const kept = postmasterKept(attempt.postmasterBefore);
   if (restored.ok) {
     await rm(backupFile, { force: true });
-    return { member: id, outcome: 'restored', detail: `${attempt.reason}; its previous YAML is back and it writes to the DCS again`, elapsedMs: Date.now() - started, postmasterKept: kept };
+    return {
+      member: id,
+      outcome: 'restored',
+      detail: `${attempt.reason}; its previous YAML is back and it writes to the DCS again`,
+      elapsedMs: Date.now() - started,
+      postmasterKept: kept,
+    };
   }
   return {
     member: id,

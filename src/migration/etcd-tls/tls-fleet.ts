@@ -32,10 +32,16 @@ export function etcdEndpointsOf(target: Pick<EtcdTlsTarget, 'hosts' | 'protocol'
 }
 
 /** The fleet as the site settings describe it; their patroni.etcd must already say https. */
-export async function etcdTlsFleetFromSettings(settings: SiteSettings, options: { source?: string | undefined; env?: NodeJS.ProcessEnv } = {}): Promise<EtcdTlsFleet> {
+export async function etcdTlsFleetFromSettings(
+  settings: SiteSettings,
+  options: { source?: string | undefined; env?: NodeJS.ProcessEnv } = {},
+): Promise<EtcdTlsFleet> {
   const env = options.env ?? process.env;
   const patroni = settings.patroni;
-  if (!patroni) throw new PgfleetError('SETTINGS_NO_PATRONI', `${options.source ?? 'the settings'} has no patroni section`, { hint: 'describe your etcd under patroni.etcd' });
+  if (!patroni)
+    throw new PgfleetError('SETTINGS_NO_PATRONI', `${options.source ?? 'the settings'} has no patroni section`, {
+      hint: 'describe your etcd under patroni.etcd',
+    });
   const target = etcdTlsTargetFromSettings(patroni.etcd, options.source);
   const paths = sitePathsOf(settings, env);
   const thisHost = await thisHostFromSettings(settings, paths);
@@ -56,11 +62,18 @@ export async function etcdTlsFleetFromSettings(settings: SiteSettings, options: 
 
 /** The admin identity when one is configured ($PGFLEET_ETCD_ADMIN_PASSWORD or etcd_admin.password_file); a configured file that cannot be read is an error. */
 async function optionalAdmin(settings: SiteSettings, env: NodeJS.ProcessEnv): Promise<EtcdCredentials | undefined> {
-  return env.PGFLEET_ETCD_ADMIN_PASSWORD || settings.etcd_admin.password_file ? readEtcdAdminCredentials(settings, env) : undefined;
+  return env.PGFLEET_ETCD_ADMIN_PASSWORD || settings.etcd_admin.password_file
+    ? readEtcdAdminCredentials(settings, env)
+    : undefined;
 }
 
 /** The fleet with its members' YAMLs read again: a run must judge each member by its file as it is now. */
 export async function withCurrentInstances(fleet: EtcdTlsFleet): Promise<EtcdTlsFleet> {
-  const localInstances = await Promise.all(fleet.localInstances.map(async (instance) => ({ ...(await readLocalInstance(instance.configFile)), ...(instance.logFile ? { logFile: instance.logFile } : {}) })));
+  const localInstances = await Promise.all(
+    fleet.localInstances.map(async (instance) => ({
+      ...(await readLocalInstance(instance.configFile)),
+      ...(instance.logFile ? { logFile: instance.logFile } : {}),
+    })),
+  );
   return { ...fleet, localInstances };
 }

@@ -1,6 +1,15 @@
 import { isPgfleetError } from '../../core/errors.js';
-import { type EtcdTlsGateInput, type FileSetFacts, type LocalMemberFacts } from '../../core/migration/etcd-tls-gates.js';
-import { type EtcdTlsTarget, discoveryKeyOf, isOnEtcdTlsTarget, withMemberFiles } from '../../core/migration/etcd-tls-target.js';
+import {
+  type EtcdTlsGateInput,
+  type FileSetFacts,
+  type LocalMemberFacts,
+} from '../../core/migration/etcd-tls-gates.js';
+import {
+  type EtcdTlsTarget,
+  discoveryKeyOf,
+  isOnEtcdTlsTarget,
+  withMemberFiles,
+} from '../../core/migration/etcd-tls-target.js';
 import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
 import { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import type { EtcdTlsFiles } from '../../adapters/etcd/gateway-transport.js';
@@ -33,9 +42,21 @@ export interface EtcdTlsFacts {
 export type MemberTlsFiles = Record<string, EtcdTlsFiles>;
 
 /** The live facts the gates judge: members from the DCS, their REST APIs, this host's YAMLs and pid files, the files, etcd over https. */
-export async function collectEtcdTlsFacts(fleet: EtcdTlsFleet, client: EtcdClient, rest: FleetRestClients, memberFiles: MemberTlsFiles = {}): Promise<EtcdTlsFacts> {
-  const instanceOf = (namespace: string, scope: string, name: string) => fleet.localInstances.find((instance) => instance.namespace === namespace && instance.scope === scope && instance.node === name);
-  const members = await discoverPatroniMembers(client, fleet.namespaces, (namespace, scope, name) => instanceOf(namespace, scope, name) !== undefined);
+export async function collectEtcdTlsFacts(
+  fleet: EtcdTlsFleet,
+  client: EtcdClient,
+  rest: FleetRestClients,
+  memberFiles: MemberTlsFiles = {},
+): Promise<EtcdTlsFacts> {
+  const instanceOf = (namespace: string, scope: string, name: string) =>
+    fleet.localInstances.find(
+      (instance) => instance.namespace === namespace && instance.scope === scope && instance.node === name,
+    );
+  const members = await discoverPatroniMembers(
+    client,
+    fleet.namespaces,
+    (namespace, scope, name) => instanceOf(namespace, scope, name) !== undefined,
+  );
 
   const statuses = new Map<string, PatroniNodeStatus>();
   const unreachable = new Map<string, string>();
@@ -52,7 +73,8 @@ export async function collectEtcdTlsFacts(fleet: EtcdTlsFleet, client: EtcdClien
   for (const member of members) {
     const status = statuses.get(memberId(member));
     if (!leaders.has(clusterKey(member))) leaders.set(clusterKey(member), undefined);
-    if (status && (status.role === 'master' || status.role === 'primary') && status.state === 'running') leaders.set(clusterKey(member), member.name);
+    if (status && (status.role === 'master' || status.role === 'primary') && status.state === 'running')
+      leaders.set(clusterKey(member), member.name);
   }
 
   const local = new Map<string, LocalTlsMember>();
@@ -73,15 +95,27 @@ export async function collectEtcdTlsFacts(fleet: EtcdTlsFleet, client: EtcdClien
       if (!verdict.ok) unreadable.push({ file, reason: verdict.reason });
     }
     local.set(id, { member, instance, target, onTarget });
-    localFacts.set(id, { patroniRunning: pid !== undefined && isRunning(pid), pidFile: layout.pidFile, discoveryKey: discoveryKeyOf(section), unreadable, onTarget });
+    localFacts.set(id, {
+      patroniRunning: pid !== undefined && isRunning(pid),
+      pidFile: layout.pidFile,
+      discoveryKey: discoveryKeyOf(section),
+      unreadable,
+      onTarget,
+    });
   }
 
-  const fileSets = await checkFileSets(fleet, [...local.entries()].filter(([, entry]) => !entry.onTarget).map(([id, entry]) => ({ id, target: entry.target })));
+  const fileSets = await checkFileSets(
+    fleet,
+    [...local.entries()].filter(([, entry]) => !entry.onTarget).map(([id, entry]) => ({ id, target: entry.target })),
+  );
   return { members, local, statuses, gate: { members, unreachable, leaders, local: localFacts, fileSets } };
 }
 
 /** Each distinct set of files, checked once: `pgfleet pki` checks, then a v3 call on every https endpoint with it. */
-async function checkFileSets(fleet: EtcdTlsFleet, targets: Array<{ id: string; target: EtcdTlsTarget }>): Promise<FileSetFacts[]> {
+async function checkFileSets(
+  fleet: EtcdTlsFleet,
+  targets: Array<{ id: string; target: EtcdTlsTarget }>,
+): Promise<FileSetFacts[]> {
   const sets = new Map<string, { target: EtcdTlsTarget; members: string[] }>();
   for (const { id, target } of targets) {
     const label = fileSetLabel(target);
@@ -92,14 +126,20 @@ async function checkFileSets(fleet: EtcdTlsFleet, targets: Array<{ id: string; t
   const results: FileSetFacts[] = [];
   for (const [label, set] of sets) {
     const problems = await certificateProblems(set.target);
-    const endpoints = problems.length > 0 ? [] : await Promise.all(etcdEndpointsOf(set.target).map((endpoint) => httpsEndpointCheck(endpoint, set.target)));
+    const endpoints =
+      problems.length > 0
+        ? []
+        : await Promise.all(etcdEndpointsOf(set.target).map((endpoint) => httpsEndpointCheck(endpoint, set.target)));
     results.push({ label, members: set.members, problems, endpoints });
   }
   return results;
 }
 
 export function fileSetLabel(files: EtcdTlsFiles): string {
-  return [`cacert ${files.cacert ?? '(system store)'}`, ...(files.cert ? [`cert ${files.cert}`, `key ${files.key ?? '(none)'}`] : [])].join(', ');
+  return [
+    `cacert ${files.cacert ?? '(system store)'}`,
+    ...(files.cert ? [`cert ${files.cert}`, `key ${files.key ?? '(none)'}`] : []),
+  ].join(', ');
 }
 
 /**
@@ -112,8 +152,14 @@ async function certificateProblems(files: EtcdTlsFiles): Promise<Array<{ message
   try {
     const checks: CertificateCheck[] = [];
     if (files.cacert) checks.push(await checkValidity(files.cacert, new Date(), 'ca'));
-    if (files.cert) checks.push(...(await checkCertificateFiles({ certFile: files.cert, keyFile: files.key, usage: 'clientAuth' })));
-    return checks.filter((check) => !check.ok).map((check) => ({ message: check.message, hint: check.hint ?? 'issue the certificate again (pgfleet pki issue client ...)' }));
+    if (files.cert)
+      checks.push(...(await checkCertificateFiles({ certFile: files.cert, keyFile: files.key, usage: 'clientAuth' })));
+    return checks
+      .filter((check) => !check.ok)
+      .map((check) => ({
+        message: check.message,
+        hint: check.hint ?? 'issue the certificate again (pgfleet pki issue client ...)',
+      }));
   } catch (error) {
     if (!isPgfleetError(error)) throw error;
     return [{ message: error.message, hint: error.hint ?? 'fix the path in the settings' }];
@@ -121,7 +167,10 @@ async function certificateProblems(files: EtcdTlsFiles): Promise<Array<{ message
 }
 
 /** A v3 call through etcd's JSON gateway, as Patroni makes them: /health alone says nothing about the gateway. */
-async function httpsEndpointCheck(endpoint: string, files: EtcdTlsFiles): Promise<{ endpoint: string; ok: boolean; detail: string }> {
+async function httpsEndpointCheck(
+  endpoint: string,
+  files: EtcdTlsFiles,
+): Promise<{ endpoint: string; ok: boolean; detail: string }> {
   let client: EtcdClient | undefined;
   try {
     client = new EtcdClient({ endpoints: [endpoint], tls: files, timeoutMs: 3_000 });

@@ -42,7 +42,15 @@ export interface MigrateEtcdTlsOptions {
 export type PlannedAction = 'move' | 'already-on-https' | 'other-host';
 
 export interface EtcdTlsPlan {
-  clusters: Array<{ cluster: string; members: Array<{ member: string; role: string | undefined; action: PlannedAction; connection?: string | undefined }> }>;
+  clusters: Array<{
+    cluster: string;
+    members: Array<{
+      member: string;
+      role: string | undefined;
+      action: PlannedAction;
+      connection?: string | undefined;
+    }>;
+  }>;
 }
 
 export interface EtcdTlsMigrationReport {
@@ -69,81 +77,134 @@ export const HTTPS_ONLY_STEP =
  * must answer and write to the DCS, resume. A member that does not come
  * back gets its previous YAML and a restart; the run stops there.
  */
-export async function migrateEtcdTls(given: EtcdTlsFleet, options: MigrateEtcdTlsOptions = {}): Promise<EtcdTlsMigrationReport> {
+export async function migrateEtcdTls(
+  given: EtcdTlsFleet,
+  options: MigrateEtcdTlsOptions = {},
+): Promise<EtcdTlsMigrationReport> {
   const fleet = await withCurrentInstances(given);
   const progress = options.onProgress ?? (() => undefined);
-  return withFleetClients(fleet, ({ admin: store, rest }) => guardedUnlessDryRun(store, options.dryRun, async (lock, identity) => {
-    // Holding the lock, a recorded run that did not finish is truly interrupted: its coordinator's lease expired.
-    const recovered = options.dryRun ? undefined : await recoverInterruptedTlsRun(fleet, store, rest, progress);
+  return withFleetClients(fleet, ({ admin: store, rest }) =>
+    guardedUnlessDryRun(store, options.dryRun, async (lock, identity) => {
+      // Holding the lock, a recorded run that did not finish is truly interrupted: its coordinator's lease expired.
+      const recovered = options.dryRun ? undefined : await recoverInterruptedTlsRun(fleet, store, rest, progress);
 
-    progress('gates: every member answers, every cluster has its leader, Patroni under pgfleet, certificate files valid and readable by Patroni, etcd answers over https');
-    const facts = await collectEtcdTlsFacts(fleet, store, rest, options.memberFiles);
-    const gateFailures = evaluateEtcdTlsGates(facts.gate);
-    const plan = planOf(facts);
-    const warnings = authMethodWarnings(facts);
-    const base = { plan, gateFailures, warnings, nextStep: HTTPS_ONLY_STEP, ...(recovered ? { recoveredInterruptedRun: recovered } : {}) };
-    const moving = plan.clusters.filter((cluster) => cluster.members.some((member) => member.action === 'move'));
-    if (options.dryRun) return { ...base, outcome: 'planned', members: [] };
-    if (gateFailures.length > 0 && !options.skipGates) {
-      throw new PgfleetError('ETCD_TLS_GATES_REFUSED', `etcd tls migrate refused at the gates:\n${gateFailures.map((failure) => `  - ${failure.message} (${failure.hint})`).join('\n')}`, {
-        hint: 'fix each point above, then run it again; nothing was changed',
-        details: { gateFailures, plan },
-      });
-    }
-    if (gateFailures.length > 0) progress(skipGatesNotice(gateFailures.length));
-    if (moving.length === 0) return { ...base, outcome: 'nothing-to-do', members: resultsWithoutMoves(plan) };
-
-    const runState = new RunStateStore<EtcdTlsRunState>(store, ETCD_TLS_MIGRATION_KEY, lock);
-    let state: EtcdTlsRunState = { ...openRunEnvelope<EtcdTlsRunState['phase']>('gates', identity), members: [], failures: gateFailures.map((failure) => failure.message) };
-    const save = async (next: Partial<EtcdTlsRunState>): Promise<void> => {
-      state = await runState.save({ ...state, ...next, updatedAt: new Date().toISOString() });
-    };
-    await save({ phase: 'migrating' });
-    try {
-      const results: EtcdTlsMemberResult[] = [];
-      let stop: EtcdTlsMemberResult | undefined;
-      for (const cluster of plan.clusters) {
-        if (stop || !moving.includes(cluster)) {
-          results.push(...cluster.members.map((member) => untouched(member.member, member.action, stop !== undefined)));
-          continue;
-        }
-        stop = await migrateCluster(cluster, facts, fleet, store, rest, options, progress, results, save, () => state);
-        await save({ members: results });
-      }
-      if (stop) {
-        const failures = [...state.failures, `${stop.member}: ${stop.detail}`];
-        await save({ phase: 'stopped', members: results, failures });
-        const restoreFailed = stop.outcome === 'restore-failed';
-        const report: EtcdTlsMigrationReport = { ...base, outcome: 'migrated', members: results, state };
+      progress(
+        'gates: every member answers, every cluster has its leader, Patroni under pgfleet, certificate files valid and readable by Patroni, etcd answers over https',
+      );
+      const facts = await collectEtcdTlsFacts(fleet, store, rest, options.memberFiles);
+      const gateFailures = evaluateEtcdTlsGates(facts.gate);
+      const plan = planOf(facts);
+      const warnings = authMethodWarnings(facts);
+      const base = {
+        plan,
+        gateFailures,
+        warnings,
+        nextStep: HTTPS_ONLY_STEP,
+        ...(recovered ? { recoveredInterruptedRun: recovered } : {}),
+      };
+      const moving = plan.clusters.filter((cluster) => cluster.members.some((member) => member.action === 'move'));
+      if (options.dryRun) return { ...base, outcome: 'planned', members: [] };
+      if (gateFailures.length > 0 && !options.skipGates) {
         throw new PgfleetError(
-          restoreFailed ? 'ETCD_TLS_RESTORE_FAILED' : 'ETCD_TLS_MEMBER_RESTORED',
-          restoreFailed
-            ? `etcd tls migrate stopped at ${stop.member}, and restoring it failed too: ${stop.detail}; its cluster stays paused`
-            : `etcd tls migrate stopped at ${stop.member}: ${stop.detail}. ${summarizeTlsOutcomes(results)}`,
+          'ETCD_TLS_GATES_REFUSED',
+          `etcd tls migrate refused at the gates:\n${gateFailures.map((failure) => `  - ${failure.message} (${failure.hint})`).join('\n')}`,
           {
-            exitCode: restoreFailed ? ExitCode.failed : ExitCode.rolledBack,
-            hint: restoreFailed
-              ? `bring its Patroni back by hand (previous YAML in ${state.inFlight?.backupFile ?? 'the .pre-etcd-tls backup'}), check it with patronictl, then resume the cluster (patronictl resume)`
-              : 'fix what the message names (the member is back on its previous configuration, the rest of the fleet as it was), then run `pgfleet etcd tls migrate` again: members already on https are skipped',
-            details: { report },
+            hint: 'fix each point above, then run it again; nothing was changed',
+            details: { gateFailures, plan },
           },
         );
       }
-      await save({ phase: 'migrated', members: results });
-      return { ...base, outcome: 'migrated', members: results, state };
-    } catch (error) {
-      if (error instanceof PgfleetError && (error.code === 'ETCD_TLS_MEMBER_RESTORED' || error.code === 'ETCD_TLS_RESTORE_FAILED')) throw error;
-      // Anything unexpected: put the member in flight back and resume what this run paused, then report.
-      progress(`unexpected failure (${error instanceof Error ? error.message : String(error)}): restoring the member in flight and resuming`);
-      await finishRun(state, fleet, store, rest, progress, 'failed part-way; the member in flight was restored and its cluster resumed').catch(() => undefined);
-      throw error;
-    }
-  }));
+      if (gateFailures.length > 0) progress(skipGatesNotice(gateFailures.length));
+      if (moving.length === 0) return { ...base, outcome: 'nothing-to-do', members: resultsWithoutMoves(plan) };
+
+      const runState = new RunStateStore<EtcdTlsRunState>(store, ETCD_TLS_MIGRATION_KEY, lock);
+      let state: EtcdTlsRunState = {
+        ...openRunEnvelope<EtcdTlsRunState['phase']>('gates', identity),
+        members: [],
+        failures: gateFailures.map((failure) => failure.message),
+      };
+      const save = async (next: Partial<EtcdTlsRunState>): Promise<void> => {
+        state = await runState.save({ ...state, ...next, updatedAt: new Date().toISOString() });
+      };
+      await save({ phase: 'migrating' });
+      try {
+        const results: EtcdTlsMemberResult[] = [];
+        let stop: EtcdTlsMemberResult | undefined;
+        for (const cluster of plan.clusters) {
+          if (stop || !moving.includes(cluster)) {
+            results.push(
+              ...cluster.members.map((member) => untouched(member.member, member.action, stop !== undefined)),
+            );
+            continue;
+          }
+          stop = await migrateCluster(
+            cluster,
+            facts,
+            fleet,
+            store,
+            rest,
+            options,
+            progress,
+            results,
+            save,
+            () => state,
+          );
+          await save({ members: results });
+        }
+        if (stop) {
+          const failures = [...state.failures, `${stop.member}: ${stop.detail}`];
+          await save({ phase: 'stopped', members: results, failures });
+          const restoreFailed = stop.outcome === 'restore-failed';
+          const report: EtcdTlsMigrationReport = { ...base, outcome: 'migrated', members: results, state };
+          throw new PgfleetError(
+            restoreFailed ? 'ETCD_TLS_RESTORE_FAILED' : 'ETCD_TLS_MEMBER_RESTORED',
+            restoreFailed
+              ? `etcd tls migrate stopped at ${stop.member}, and restoring it failed too: ${stop.detail}; its cluster stays paused`
+              : `etcd tls migrate stopped at ${stop.member}: ${stop.detail}. ${summarizeTlsOutcomes(results)}`,
+            {
+              exitCode: restoreFailed ? ExitCode.failed : ExitCode.rolledBack,
+              hint: restoreFailed
+                ? `bring its Patroni back by hand (previous YAML in ${state.inFlight?.backupFile ?? 'the .pre-etcd-tls backup'}), check it with patronictl, then resume the cluster (patronictl resume)`
+                : 'fix what the message names (the member is back on its previous configuration, the rest of the fleet as it was), then run `pgfleet etcd tls migrate` again: members already on https are skipped',
+              details: { report },
+            },
+          );
+        }
+        await save({ phase: 'migrated', members: results });
+        return { ...base, outcome: 'migrated', members: results, state };
+      } catch (error) {
+        if (
+          error instanceof PgfleetError &&
+          (error.code === 'ETCD_TLS_MEMBER_RESTORED' || error.code === 'ETCD_TLS_RESTORE_FAILED')
+        )
+          throw error;
+        // Anything unexpected: put the member in flight back and resume what this run paused, then report.
+        progress(
+          `unexpected failure (${error instanceof Error ? error.message : String(error)}): restoring the member in flight and resuming`,
+        );
+        await finishRun(
+          state,
+          fleet,
+          store,
+          rest,
+          progress,
+          'failed part-way; the member in flight was restored and its cluster resumed',
+        ).catch(() => undefined);
+        throw error;
+      }
+    }),
+  );
 }
 
 /** A dry run changes nothing and takes no lock; a real run is the fleet's one guarded run. */
-function guardedUnlessDryRun<T>(store: EtcdClient, dryRun: boolean | undefined, work: (lock: RunLock | undefined, identity: RunIdentity) => Promise<T>): Promise<T> {
-  return dryRun ? work(undefined, { id: 'dry-run', coordinator: { host: 'none', pid: 0 } }) : asGuardedRun(store, 'etcd-tls-migrate', undefined, work);
+function guardedUnlessDryRun<T>(
+  store: EtcdClient,
+  dryRun: boolean | undefined,
+  work: (lock: RunLock | undefined, identity: RunIdentity) => Promise<T>,
+): Promise<T> {
+  return dryRun
+    ? work(undefined, { id: 'dry-run', coordinator: { host: 'none', pid: 0 } })
+    : asGuardedRun(store, 'etcd-tls-migrate', undefined, work);
 }
 
 /** Pause, move each member (replicas first), resume. Returns the result that stopped the run, if any. */
@@ -180,7 +241,8 @@ async function migrateCluster(
       recordStore: store,
       memberTimeoutMs: options.memberTimeoutMs ?? 60_000,
       progress,
-      onStep: (step, backupFile) => save({ inFlight: { member: planned.member, configFile: entry.instance.configFile, backupFile, step } }),
+      onStep: (step, backupFile) =>
+        save({ inFlight: { member: planned.member, configFile: entry.instance.configFile, backupFile, step } }),
     });
     results.push(result);
     progress(`${planned.member}: ${result.outcome} (${result.detail})`);
@@ -202,13 +264,17 @@ async function migrateCluster(
 }
 
 function untouched(member: string, action: PlannedAction, stopped: boolean): EtcdTlsMemberResult {
-  if (action === 'already-on-https') return { member, outcome: 'already-on-https', detail: 'its YAML already says what the settings say' };
-  if (action === 'other-host') return { member, outcome: 'other-host', detail: 'managed on another host: run `pgfleet etcd tls migrate` there' };
+  if (action === 'already-on-https')
+    return { member, outcome: 'already-on-https', detail: 'its YAML already says what the settings say' };
+  if (action === 'other-host')
+    return { member, outcome: 'other-host', detail: 'managed on another host: run `pgfleet etcd tls migrate` there' };
   return { member, outcome: 'not-touched', detail: stopped ? 'the run stopped before this member' : 'not moved' };
 }
 
 function resultsWithoutMoves(plan: EtcdTlsPlan): EtcdTlsMemberResult[] {
-  return plan.clusters.flatMap((cluster) => cluster.members.map((member) => untouched(member.member, member.action, false)));
+  return plan.clusters.flatMap((cluster) =>
+    cluster.members.map((member) => untouched(member.member, member.action, false)),
+  );
 }
 
 /** Clusters in name order, each with its members in the order they are moved (replicas first). */
@@ -247,7 +313,12 @@ export async function readEtcdTlsRunState(store: EtcdClient): Promise<EtcdTlsRun
 }
 
 /** A run left unfinished (coordinator killed): restore its member in flight, resume its cluster, mark it stopped. */
-async function recoverInterruptedTlsRun(fleet: EtcdTlsFleet, store: EtcdClient, rest: FleetRestClients, progress: (message: string) => void): Promise<string | undefined> {
+async function recoverInterruptedTlsRun(
+  fleet: EtcdTlsFleet,
+  store: EtcdClient,
+  rest: FleetRestClients,
+  progress: (message: string) => void,
+): Promise<string | undefined> {
   const previous = interruptedTlsRun(await readEtcdTlsRunState(store).catch(() => undefined));
   if (!previous) return undefined;
   progress(`an etcd tls migrate run (${previous.id}) was interrupted: finishing it first`);
@@ -255,7 +326,14 @@ async function recoverInterruptedTlsRun(fleet: EtcdTlsFleet, store: EtcdClient, 
   return previous.id;
 }
 
-async function finishRun(state: EtcdTlsRunState, fleet: EtcdTlsFleet, store: EtcdClient, rest: FleetRestClients, progress: (message: string) => void, note: string): Promise<void> {
+async function finishRun(
+  state: EtcdTlsRunState,
+  fleet: EtcdTlsFleet,
+  store: EtcdClient,
+  rest: FleetRestClients,
+  progress: (message: string) => void,
+  note: string,
+): Promise<void> {
   const failures = [...state.failures];
   const steps = tlsRecoverySteps(state);
   const restoring = steps.find((step) => step.kind === 'restore-member');
@@ -263,7 +341,12 @@ async function finishRun(state: EtcdTlsRunState, fleet: EtcdTlsFleet, store: Etc
     // The member's cluster must be paused while its Patroni restarts; pause it again if someone resumed it.
     const members = await discoverPatroniMembers(store, fleet.namespaces);
     const cluster = members.filter((member) => memberId(member) === restoring.member).map(clusterKey)[0];
-    const paused = cluster ? await pauseClusters(members.filter((member) => clusterKey(member) === cluster), rest) : { pausedByUs: [] };
+    const paused = cluster
+      ? await pauseClusters(
+          members.filter((member) => clusterKey(member) === cluster),
+          rest,
+        )
+      : { pausedByUs: [] };
     const resume = steps.find((step) => step.kind === 'resume');
     const extra = paused.pausedByUs.filter((key) => !(resume?.kind === 'resume' && resume.clusters.includes(key)));
     if (extra.length > 0) steps.push({ kind: 'resume', clusters: extra });
@@ -275,7 +358,9 @@ async function finishRun(state: EtcdTlsRunState, fleet: EtcdTlsFleet, store: Etc
       const instance = fleet.localInstances.find((candidate) => candidate.configFile === step.configFile);
       const previous = await readFile(step.backupFile, 'utf8').catch(() => undefined);
       if (!instance || previous === undefined) {
-        failures.push(`${step.member}: its previous YAML (${step.backupFile}) is not on this host; check that member by hand`);
+        failures.push(
+          `${step.member}: its previous YAML (${step.backupFile}) is not on this host; check that member by hand`,
+        );
         continue;
       }
       progress(`${step.member}: restoring its previous YAML and restarting its Patroni`);
@@ -289,6 +374,13 @@ async function finishRun(state: EtcdTlsRunState, fleet: EtcdTlsFleet, store: Etc
       await resumeClusters(step.clusters, members, rest, { onNudge: progress });
     }
   }
-  const next: EtcdTlsRunState = { ...state, phase: 'stopped', inFlight: undefined, pausedByUs: [], updatedAt: new Date().toISOString(), failures: [...failures, note] };
+  const next: EtcdTlsRunState = {
+    ...state,
+    phase: 'stopped',
+    inFlight: undefined,
+    pausedByUs: [],
+    updatedAt: new Date().toISOString(),
+    failures: [...failures, note],
+  };
   await new RunStateStore<EtcdTlsRunState>(store, ETCD_TLS_MIGRATION_KEY).save(next);
 }

@@ -1,4 +1,8 @@
-import { ETCD_TLS_READINESS_PREFIX, type EtcdTlsReadinessRecord, type EtcdTlsRunState } from '../../core/migration/etcd-tls-run.js';
+import {
+  ETCD_TLS_READINESS_PREFIX,
+  type EtcdTlsReadinessRecord,
+  type EtcdTlsRunState,
+} from '../../core/migration/etcd-tls-run.js';
 import { describeEtcdConnection } from '../../core/migration/etcd-tls-target.js';
 import { memberId } from '../../core/migration/fleet-member.js';
 import { withAdminClient } from '../../fleet/fleet-connection.js';
@@ -48,7 +52,12 @@ export async function etcdTlsStatus(given: EtcdTlsFleet): Promise<EtcdTlsStatus>
     }
     const members = (await discoverPatroniMembers(store, fleet.namespaces)).map((member): EtcdTlsMemberStatus => {
       const id = memberId(member);
-      const instance = fleet.localInstances.find((candidate) => candidate.namespace === member.namespace && candidate.scope === member.scope && candidate.node === member.name);
+      const instance = fleet.localInstances.find(
+        (candidate) =>
+          candidate.namespace === member.namespace &&
+          candidate.scope === member.scope &&
+          candidate.node === member.name,
+      );
       const section = instance ? ((instance.config[instance.dcsSection] ?? {}) as Record<string, unknown>) : undefined;
       const record = records.get(id);
       return {
@@ -59,6 +68,11 @@ export async function etcdTlsStatus(given: EtcdTlsFleet): Promise<EtcdTlsStatus>
         ...(record ? { migratedAt: record.migratedAt } : {}),
       };
     });
-    return { endpoints, members, pending: members.filter((member) => member.onHttps !== true).map((member) => member.member), lastRun: await readEtcdTlsRunState(store).catch(() => undefined) };
+    return {
+      endpoints,
+      members,
+      pending: members.filter((member) => member.onHttps !== true).map((member) => member.member),
+      lastRun: await readEtcdTlsRunState(store).catch(() => undefined),
+    };
   });
 }

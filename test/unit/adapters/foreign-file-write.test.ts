@@ -1,6 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, chown, link, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  link,
+  lstat,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPgfleetError } from '../../../src/core/errors.js';
@@ -33,13 +46,22 @@ describe('writing a file pgfleet did not generate', () => {
     await symlink('15-main.yml', alias);
     const before = await stat(real);
     const result = await writeForeignFile(alias, 'scope: b\n', { holdsSecret: true });
-    assert.deepEqual(result, { realPath: real, modeBefore: 0o660, modeAfter: 0o660, changedMode: false, owner: { uid: before.uid, gid: before.gid } });
+    assert.deepEqual(result, {
+      realPath: real,
+      modeBefore: 0o660,
+      modeAfter: 0o660,
+      changedMode: false,
+      owner: { uid: before.uid, gid: before.gid },
+    });
     assert.equal((await lstat(alias)).isSymbolicLink(), true);
     assert.equal(await readlink(alias), '15-main.yml');
     assert.equal(await readFile(real, 'utf8'), 'scope: b\n');
     const afterwards = await stat(real);
     assert.deepEqual([afterwards.uid, afterwards.gid, afterwards.mode & 0o7777], [before.uid, before.gid, 0o660]);
-    assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith('.tmp')), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((name) => name.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('removes only access by others when the file now holds a secret, and says so', async () => {
@@ -56,20 +78,26 @@ describe('writing a file pgfleet did not generate', () => {
     assert.equal((await stat(path)).mode & 0o7777, 0o644);
   });
 
-  it('refuses, writing nothing, when removing others\' access would lock out the running Patroni', async () => {
+  it("refuses, writing nothing, when removing others' access would lock out the running Patroni", async () => {
     const path = join(dir, 'root-owned.yml');
     await writeFile(path, 'old: 1\n');
     await chmod(path, 0o644);
     // A reader that is neither the owner nor in the group reads through "others".
     const stranger = { uid: 65_000, gids: [65_000] };
-    await assert.rejects(writeForeignFile(path, 'new: 1\n', { holdsSecret: true, readers: [stranger] }), (error: unknown) => isPgfleetError(error) && error.code === 'FOREIGN_FILE_READER_LOCKED_OUT');
+    await assert.rejects(
+      writeForeignFile(path, 'new: 1\n', { holdsSecret: true, readers: [stranger] }),
+      (error: unknown) => isPgfleetError(error) && error.code === 'FOREIGN_FILE_READER_LOCKED_OUT',
+    );
     assert.equal(await readFile(path, 'utf8'), 'old: 1\n');
   });
 
   it('refuses a hard-linked file: the other names would keep the old content', async () => {
     const path = await foreignFile('linked.yml', 0o660);
     await link(path, join(dir, 'linked-copy.yml'));
-    await assert.rejects(writeForeignFile(path, 'new: 1\n', { holdsSecret: false }), (error: unknown) => isPgfleetError(error) && error.code === 'FOREIGN_FILE_HARD_LINKED');
+    await assert.rejects(
+      writeForeignFile(path, 'new: 1\n', { holdsSecret: false }),
+      (error: unknown) => isPgfleetError(error) && error.code === 'FOREIGN_FILE_HARD_LINKED',
+    );
   });
 
   it('leaves the old file untouched when validation of what was written fails', async () => {
@@ -84,12 +112,18 @@ describe('writing a file pgfleet did not generate', () => {
       /not valid YAML/,
     );
     assert.equal(await readFile(path, 'utf8'), 'good: 1\n');
-    assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith('.tmp')), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((name) => name.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('refuses a dangling symlink', async () => {
     const dangling = join(dir, 'dangling.yml');
     await symlink('nowhere.yml', dangling);
-    await assert.rejects(writeForeignFile(dangling, 'x: 1\n', { holdsSecret: false }), (error: unknown) => isPgfleetError(error) && error.code === 'FOREIGN_FILE_MISSING');
+    await assert.rejects(
+      writeForeignFile(dangling, 'x: 1\n', { holdsSecret: false }),
+      (error: unknown) => isPgfleetError(error) && error.code === 'FOREIGN_FILE_MISSING',
+    );
   });
 });

@@ -8,7 +8,10 @@ import { cruise, type ICruiseResult, type IViolation } from 'dependency-cruiser'
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 
 const root = resolve(import.meta.dirname, '../../..');
-const rules = createRequire(import.meta.url)(join(root, '.dependency-cruiser.cjs')) as { forbidden: unknown[]; options: Record<string, unknown> };
+const rules = createRequire(import.meta.url)(join(root, '.dependency-cruiser.cjs')) as {
+  forbidden: unknown[];
+  options: Record<string, unknown>;
+};
 
 /** Cruises `paths` under `cwd` with pgfleet's rules; returns every violation, one line each. */
 async function violationsIn(cwd: string, paths: string[]): Promise<string[]> {
@@ -16,10 +19,18 @@ async function violationsIn(cwd: string, paths: string[]): Promise<string[]> {
   process.chdir(cwd);
   try {
     const tsConfig = extractTSConfig(join(root, 'tsconfig.json'));
-    const options = { ...rules.options, tsConfig: { fileName: join(root, 'tsconfig.json') }, validate: true, ruleSet: { forbidden: rules.forbidden } };
+    const options = {
+      ...rules.options,
+      tsConfig: { fileName: join(root, 'tsconfig.json') },
+      validate: true,
+      ruleSet: { forbidden: rules.forbidden },
+    };
     const result = await cruise(paths, options as never, {}, { tsConfig });
     const output = result.output as ICruiseResult;
-    return output.summary.violations.map((violation: IViolation) => `${violation.rule.name}: ${[violation.from, ...(violation.cycle?.map((step) => step.name) ?? [violation.to])].join(' → ')}`);
+    return output.summary.violations.map(
+      (violation: IViolation) =>
+        `${violation.rule.name}: ${[violation.from, ...(violation.cycle?.map((step) => step.name) ?? [violation.to])].join(' → ')}`,
+    );
   } finally {
     process.chdir(previous);
   }
@@ -50,7 +61,11 @@ describe('the layers of pgfleet', () => {
         'src/lab/a.ts': "export async function a() { return (await import('./b.js')).b; }\n",
         'src/lab/b.ts': "export async function b() { return (await import('./a.js')).a; }\n",
       },
-      async (dir) => assert.ok((await violationsIn(dir, ['src'])).some((line) => line.startsWith('no-circular')), 'the dynamic cycle is reported'),
+      async (dir) =>
+        assert.ok(
+          (await violationsIn(dir, ['src'])).some((line) => line.startsWith('no-circular')),
+          'the dynamic cycle is reported',
+        ),
     );
   });
 
@@ -64,7 +79,9 @@ describe('the layers of pgfleet', () => {
       },
       async (dir) => {
         const found = await violationsIn(dir, ['src']);
-        assert.deepEqual(found, ['features-only-through-index: src/lab/into-internals.ts → src/tenancy/tenancy-apply.ts']);
+        assert.deepEqual(found, [
+          'features-only-through-index: src/lab/into-internals.ts → src/tenancy/tenancy-apply.ts',
+        ]);
       },
     );
   });
@@ -72,7 +89,8 @@ describe('the layers of pgfleet', () => {
   it('core importing an I/O module or an adapter, and the two migrations importing each other, are caught', async () => {
     await withTree(
       {
-        'src/core/rule.ts': "import { readFileSync } from 'node:fs';\nimport { client } from '../adapters/etcd.js';\nexport const r = [readFileSync, client];\n",
+        'src/core/rule.ts':
+          "import { readFileSync } from 'node:fs';\nimport { client } from '../adapters/etcd.js';\nexport const r = [readFileSync, client];\n",
         'src/adapters/etcd.ts': 'export const client = 1;\n',
         'src/migration/etcd-auth/run.ts': "import { tls } from '../etcd-tls/index.js';\nexport const run = tls;\n",
         'src/migration/etcd-tls/index.ts': 'export const tls = 1;\n',
@@ -81,7 +99,10 @@ describe('the layers of pgfleet', () => {
         const found = await violationsIn(dir, ['src']);
         assert.ok(found.includes('core-is-pure: src/core/rule.ts → fs'), found.join('\n'));
         assert.ok(found.includes('core-is-pure: src/core/rule.ts → src/adapters/etcd.ts'), found.join('\n'));
-        assert.ok(found.includes('migrations-do-not-meet: src/migration/etcd-auth/run.ts → src/migration/etcd-tls/index.ts'), found.join('\n'));
+        assert.ok(
+          found.includes('migrations-do-not-meet: src/migration/etcd-auth/run.ts → src/migration/etcd-tls/index.ts'),
+          found.join('\n'),
+        );
       },
     );
   });

@@ -11,26 +11,50 @@ import { TEST_PASSWORDS, live, restApi, securedDocument, settings, snapshot, yam
 /** An open fleet: many rules fire, of every severity, about files, members, roles and processes. */
 function openFleetFindings() {
   const open = securedDocument('alpha', 'alpha-1', (d) => {
-    d.restapi = { listen: '0.0.0.0:8008', connect_address: '10.0.0.1:8008', authentication: { username: 'patroni', password: 'rest-pw' } };
+    d.restapi = {
+      listen: '0.0.0.0:8008',
+      connect_address: '10.0.0.1:8008',
+      authentication: { username: 'patroni', password: 'rest-pw' },
+    };
     d.etcd3 = { hosts: ['10.0.0.5:2379'], protocol: 'http', username: 'root', password: 'tenant-pw' };
   });
   const { args, passwordArguments } = redactCommandLine(['etcdctl', '--password', 's3cret-on-argv', 'get', '/']);
   return runAuditRules(
     snapshot({
       settings: settings(),
-      patroniFiles: [yamlFile('/etc/patroni/alpha 1.yaml', open, { mode: 0o644, keyLines: { 'etcd3.password': 8, restapi: 3 } })],
+      patroniFiles: [
+        yamlFile('/etc/patroni/alpha 1.yaml', open, { mode: 0o644, keyLines: { 'etcd3.password': 8, restapi: 3 } }),
+      ],
       processes: [{ pid: 9, program: 'etcdctl', args, passwordArguments }],
-      live: live({ authEnabled: false, users: [{ name: 'root', roles: ['root'] }], roles: [{ name: 'root', permissions: [] }] }, [restApi('/service/alpha/alpha-1', { url: 'http://10.0.0.1:8008', unsafe: { outcome: 'allowed', status: 202 } })]),
+      live: live(
+        { authEnabled: false, users: [{ name: 'root', roles: ['root'] }], roles: [{ name: 'root', permissions: [] }] },
+        [
+          restApi('/service/alpha/alpha-1', {
+            url: 'http://10.0.0.1:8008',
+            unsafe: { outcome: 'allowed', status: 202 },
+          }),
+        ],
+      ),
       gaps: [{ what: 'REST API of /service/beta/beta-1', reason: 'ECONNREFUSED' }],
     }),
   );
 }
 
-const report = (minSeverity: 'info' | 'warning' = 'info') => buildAuditReport(openFleetFindings(), { live: true, minSeverity, toolVersion: '0.1.0', generatedAt: new Date('2026-11-20T10:00:00Z') });
+const report = (minSeverity: 'info' | 'warning' = 'info') =>
+  buildAuditReport(openFleetFindings(), {
+    live: true,
+    minSeverity,
+    toolVersion: '0.1.0',
+    generatedAt: new Date('2026-11-20T10:00:00Z'),
+  });
 
 describe('the audit report', () => {
   it('docs/audit-output.schema.json is exactly what the report schema generates', () => {
-    assert.equal(readFileSync(AUDIT_OUTPUT_SCHEMA_PATH, 'utf8'), auditReportJsonSchemaText(), 'regenerate it: npm run docs:audit-schema');
+    assert.equal(
+      readFileSync(AUDIT_OUTPUT_SCHEMA_PATH, 'utf8'),
+      auditReportJsonSchemaText(),
+      'regenerate it: npm run docs:audit-schema',
+    );
   });
 
   it('validates against docs/audit-output.schema.json, lists only findings at or above --min-severity and counts them all', () => {
@@ -57,7 +81,16 @@ describe('the audit report', () => {
     const sarif = renderAuditSarif(report());
     const check = validateSarif(sarif);
     assert.ok(check.valid, check.errors);
-    const run = (sarif.runs as Array<{ results: Array<{ level: string; locations: Array<{ physicalLocation?: { artifactLocation: { uri: string }; region?: { startLine: number } } }> }> }>)[0]!;
+    const run = (
+      sarif.runs as Array<{
+        results: Array<{
+          level: string;
+          locations: Array<{
+            physicalLocation?: { artifactLocation: { uri: string }; region?: { startLine: number } };
+          }>;
+        }>;
+      }>
+    )[0]!;
     const located = run.results.find((result) => result.locations[0]!.physicalLocation?.region);
     assert.equal(located?.locations[0]!.physicalLocation!.artifactLocation.uri, 'file:///etc/patroni/alpha%201.yaml');
     assert.ok(run.results.some((result) => result.level === 'error'));
@@ -73,7 +106,12 @@ describe('the audit report', () => {
   });
 
   it('says when nothing is at or above the threshold, and that a static audit did not probe', () => {
-    const quiet = buildAuditReport([], { live: false, minSeverity: 'warning', toolVersion: '0.1.0', generatedAt: new Date() });
+    const quiet = buildAuditReport([], {
+      live: false,
+      minSeverity: 'warning',
+      toolVersion: '0.1.0',
+      generatedAt: new Date(),
+    });
     assert.match(renderAuditText(quiet), /no finding at or above warning\nstatic audit only/);
   });
 });

@@ -27,13 +27,19 @@ describe('mapBounded', () => {
 
   it('keeps the order of the items and never runs more than the limit at once', async () => {
     const { work, peaks } = tracedWork(server);
-    assert.deepEqual(await mapBounded(items, 6, work), items.map((item) => item * 10));
+    assert.deepEqual(
+      await mapBounded(items, 6, work),
+      items.map((item) => item * 10),
+    );
     assert.equal(peaks.overall, 6);
   });
 
   it('spreads the calls: at most perKey in flight for items of one server, the others still running beside them', async () => {
     const { work, peaks } = tracedWork(server);
-    assert.deepEqual(await mapBounded(items, 32, work, { keyOf: server, perKey: 3 }), items.map((item) => item * 10));
+    assert.deepEqual(
+      await mapBounded(items, 32, work, { keyOf: server, perKey: 3 }),
+      items.map((item) => item * 10),
+    );
     assert.equal(peaks.perKey, 3);
     assert.equal(peaks.overall, 12, 'four servers, three each');
   });

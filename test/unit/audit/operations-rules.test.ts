@@ -17,22 +17,32 @@ describe('operations.watchdog-off', () => {
     assert.match(findings[0]!.evidence, /watchdog\.mode is off while \/service\/alpha runs synchronous_mode/);
   });
   it('fires when the settings ask for a watchdog the YAML turns off', () => {
-    const findings = check(watchdogOffRule, snapshot({ settings: settings({ patroni: { watchdog: { mode: 'required', device: '/dev/null' } } }) }));
+    const findings = check(
+      watchdogOffRule,
+      snapshot({ settings: settings({ patroni: { watchdog: { mode: 'required', device: '/dev/null' } } }) }),
+    );
     assert.match(findings[0]!.evidence, /the settings ask for patroni\.watchdog\.mode required/);
   });
   it('stays quiet without synchronous mode or a settings request, and with the watchdog on', () => {
     assert.deepEqual(check(watchdogOffRule, snapshot()), []);
-    const on = yamlFile('/etc/patroni/a.yaml', securedDocument('alpha', 'alpha-1', (d) => {
-      d.watchdog = { mode: 'required' };
-      d.bootstrap = { dcs: { synchronous_mode: true } };
-    }));
+    const on = yamlFile(
+      '/etc/patroni/a.yaml',
+      securedDocument('alpha', 'alpha-1', (d) => {
+        d.watchdog = { mode: 'required' };
+        d.bootstrap = { dcs: { synchronous_mode: true } };
+      }),
+    );
     assert.deepEqual(check(watchdogOffRule, snapshot({ patroniFiles: [on] })), []);
   });
 });
 
 describe('operations.pg-rewind-off', () => {
   it('fires once per cluster whose members run without pg_rewind', () => {
-    const off = (name: string) => yamlFile(`/etc/patroni/${name}.yaml`, securedDocument('alpha', name, (d) => ((d.postgresql as ConfigTree).use_pg_rewind = false)));
+    const off = (name: string) =>
+      yamlFile(
+        `/etc/patroni/${name}.yaml`,
+        securedDocument('alpha', name, (d) => ((d.postgresql as ConfigTree).use_pg_rewind = false)),
+      );
     const findings = check(pgRewindOffRule, snapshot({ patroniFiles: [off('alpha-1'), off('alpha-2')] }));
     assert.equal(findings.length, 1);
     assert.equal(findings[0]!.object.name, '/service/alpha');
@@ -40,30 +50,66 @@ describe('operations.pg-rewind-off', () => {
   });
   it('stays quiet when the YAML sets it, or leaves it to a DCS configuration that sets it', () => {
     assert.deepEqual(check(pgRewindOffRule, snapshot()), []);
-    const unset = yamlFile('/etc/patroni/a.yaml', securedDocument('alpha', 'alpha-1', (d) => delete (d.postgresql as ConfigTree).use_pg_rewind));
-    assert.deepEqual(check(pgRewindOffRule, snapshot({ patroniFiles: [unset], live: { etcd: etcdFacts(), restApis: [] } })), []);
+    const unset = yamlFile(
+      '/etc/patroni/a.yaml',
+      securedDocument('alpha', 'alpha-1', (d) => delete (d.postgresql as ConfigTree).use_pg_rewind),
+    );
+    assert.deepEqual(
+      check(pgRewindOffRule, snapshot({ patroniFiles: [unset], live: { etcd: etcdFacts(), restApis: [] } })),
+      [],
+    );
     assert.equal(check(pgRewindOffRule, snapshot({ patroniFiles: [unset] })).length, 1);
   });
 });
 
 describe('operations.password-in-command-line', () => {
   it('fires on a process whose arguments carried a password, showing it redacted', () => {
-    const { args, passwordArguments } = redactCommandLine(['etcdctl', 'user', 'add', 'alice', '--new-user-password=s3cret-on-argv']);
-    const findings = check(passwordInCommandLineRule, snapshot({ processes: [{ pid: 77, program: 'etcdctl', args, passwordArguments }] }));
+    const { args, passwordArguments } = redactCommandLine([
+      'etcdctl',
+      'user',
+      'add',
+      'alice',
+      '--new-user-password=s3cret-on-argv',
+    ]);
+    const findings = check(
+      passwordInCommandLineRule,
+      snapshot({ processes: [{ pid: 77, program: 'etcdctl', args, passwordArguments }] }),
+    );
     assert.equal(findings.length, 1);
     assert.match(findings[0]!.evidence, /--new-user-password=\[redacted\]/);
     assert.equal(findings[0]!.object.name, 'etcdctl[77]');
   });
   it('stays quiet on processes without passwords (a password file is not a password)', () => {
-    const { args, passwordArguments } = redactCommandLine(['pgfleet', 'etcd', 'auth', 'status', '--password-file', '/etc/pgfleet/root.password']);
-    assert.deepEqual(check(passwordInCommandLineRule, snapshot({ processes: [{ pid: 78, program: 'pgfleet', args, passwordArguments }] })), []);
+    const { args, passwordArguments } = redactCommandLine([
+      'pgfleet',
+      'etcd',
+      'auth',
+      'status',
+      '--password-file',
+      '/etc/pgfleet/root.password',
+    ]);
+    assert.deepEqual(
+      check(
+        passwordInCommandLineRule,
+        snapshot({ processes: [{ pid: 78, program: 'pgfleet', args, passwordArguments }] }),
+      ),
+      [],
+    );
   });
 });
 
 describe('audit.incomplete', () => {
   it('reports each part the collector could not look at', () => {
-    const findings = check(auditIncompleteRule, snapshot({ gaps: [{ what: 'etcd users and roles', reason: 'etcd auth is on and the admin credentials were refused' }] }));
-    assert.deepEqual(findings.map((f) => [f.severity, f.object.name]), [['warning', 'etcd users and roles']]);
+    const findings = check(
+      auditIncompleteRule,
+      snapshot({
+        gaps: [{ what: 'etcd users and roles', reason: 'etcd auth is on and the admin credentials were refused' }],
+      }),
+    );
+    assert.deepEqual(
+      findings.map((f) => [f.severity, f.object.name]),
+      [['warning', 'etcd users and roles']],
+    );
   });
   it('stays quiet when everything was seen', () => {
     assert.deepEqual(check(auditIncompleteRule, snapshot()), []);

@@ -25,21 +25,45 @@ describe('the audit rule catalog', () => {
   it('covers the list of issue 9', () => {
     const ids = new Set(AUDIT_RULES.map((rule) => rule.id));
     for (const id of [
-      'dcs.etcd-auth-off', 'dcs.etcd-plain-http', 'dcs.etcd-client-cert-not-enforced', 'dcs.basic-auth-with-client-cert', 'dcs.patroni-uses-root', 'dcs.etcd-user-shared',
-      'dcs.role-range-too-wide', 'dcs.cluster-without-tenant', 'dcs.jwt-tokens-with-old-patroni', 'dcs.etcd-version-breaks-patroni-auth',
-      'restapi.unsafe-endpoints-open', 'restapi.basic-auth-without-tls', 'restapi.tls-without-client-verification', 'restapi.verify-required-without-ctl-certs',
-      'restapi.safe-endpoints-anonymous', 'restapi.network-listen-without-tls',
-      'files.mode-not-0600', 'files.owner-not-patroni-user', 'files.password-world-readable', 'files.template-sets-managed-key',
-      'operations.watchdog-off', 'operations.pg-rewind-off', 'operations.password-in-command-line',
-    ]) assert.ok(ids.has(id), id);
+      'dcs.etcd-auth-off',
+      'dcs.etcd-plain-http',
+      'dcs.etcd-client-cert-not-enforced',
+      'dcs.basic-auth-with-client-cert',
+      'dcs.patroni-uses-root',
+      'dcs.etcd-user-shared',
+      'dcs.role-range-too-wide',
+      'dcs.cluster-without-tenant',
+      'dcs.jwt-tokens-with-old-patroni',
+      'dcs.etcd-version-breaks-patroni-auth',
+      'restapi.unsafe-endpoints-open',
+      'restapi.basic-auth-without-tls',
+      'restapi.tls-without-client-verification',
+      'restapi.verify-required-without-ctl-certs',
+      'restapi.safe-endpoints-anonymous',
+      'restapi.network-listen-without-tls',
+      'files.mode-not-0600',
+      'files.owner-not-patroni-user',
+      'files.password-world-readable',
+      'files.template-sets-managed-key',
+      'operations.watchdog-off',
+      'operations.pg-rewind-off',
+      'operations.password-in-command-line',
+    ])
+      assert.ok(ids.has(id), id);
   });
 
   it('has, for every rule, a test that makes it fire and a test that keeps it quiet', () => {
-    const tests = readdirSync(HERE).filter((file) => file.endsWith('-rules.test.ts')).map((file) => readFileSync(`${HERE}${file}`, 'utf8')).join('\n');
+    const tests = readdirSync(HERE)
+      .filter((file) => file.endsWith('-rules.test.ts'))
+      .map((file) => readFileSync(`${HERE}${file}`, 'utf8'))
+      .join('\n');
     for (const rule of AUDIT_RULES) {
       const start = tests.indexOf(`describe('${rule.id}'`);
       assert.ok(start >= 0, `no describe('${rule.id}') block`);
-      const block = tests.slice(start, tests.indexOf('\ndescribe(', start + 1) === -1 ? undefined : tests.indexOf('\ndescribe(', start + 1));
+      const block = tests.slice(
+        start,
+        tests.indexOf('\ndescribe(', start + 1) === -1 ? undefined : tests.indexOf('\ndescribe(', start + 1),
+      );
       assert.match(block, /it\('(fires|reports)/, `${rule.id}: no test that makes it fire`);
       assert.match(block, /it\("?'?stays quiet/, `${rule.id}: no test that keeps it quiet`);
     }
@@ -47,6 +71,9 @@ describe('the audit rule catalog', () => {
 
   it('finds nothing but the informational open health-check endpoints on a fully secured fleet', () => {
     const findings = runAuditRules(snapshot({ live: live() }));
-    assert.deepEqual(findings.map((finding) => `${finding.severity} ${finding.ruleId}`), ['info restapi.safe-endpoints-anonymous']);
+    assert.deepEqual(
+      findings.map((finding) => `${finding.severity} ${finding.ruleId}`),
+      ['info restapi.safe-endpoints-anonymous'],
+    );
   });
 });

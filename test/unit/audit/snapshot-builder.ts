@@ -3,7 +3,13 @@ import type { ConfigTree } from '../../../src/core/patroni-config/deep-merge.js'
 import { prefixRange } from '../../../src/core/etcd/key-range.js';
 import type { AuditRule } from '../../../src/core/audit/audit-rule.js';
 import type { Finding } from '../../../src/core/audit/finding.js';
-import type { EtcdFacts, FleetSnapshot, LiveFacts, PatroniYamlFile, RestApiFacts } from '../../../src/core/audit/fleet-snapshot.js';
+import type {
+  EtcdFacts,
+  FleetSnapshot,
+  LiveFacts,
+  PatroniYamlFile,
+  RestApiFacts,
+} from '../../../src/core/audit/fleet-snapshot.js';
 import { redactPasswords } from '../../../src/core/audit/redaction.js';
 import { SiteSettingsSchema } from '../../../src/core/settings/site-settings.js';
 
@@ -15,12 +21,22 @@ export function settings(document: Record<string, unknown> = {}): FleetSnapshot[
 }
 
 /** A Patroni YAML as pgfleet generates it for a secured cluster (TLS, verify_client optional, basic auth, tenant credentials, pg_rewind). */
-export function securedDocument(scope = 'alpha', name = `${scope}-1`, overrides: (document: ConfigTree) => void = () => undefined): ConfigTree {
+export function securedDocument(
+  scope = 'alpha',
+  name = `${scope}-1`,
+  overrides: (document: ConfigTree) => void = () => undefined,
+): ConfigTree {
   const document: ConfigTree = {
     scope,
     namespace: '/service/',
     name,
-    etcd3: { hosts: ['127.0.0.1:2379'], protocol: 'https', cacert: '/etc/pgfleet/etcd-ca.crt', username: `patroni-${scope}`, password: 'tenant-pw' },
+    etcd3: {
+      hosts: ['127.0.0.1:2379'],
+      protocol: 'https',
+      cacert: '/etc/pgfleet/etcd-ca.crt',
+      username: `patroni-${scope}`,
+      password: 'tenant-pw',
+    },
     restapi: {
       listen: '127.0.0.1:8008',
       connect_address: '127.0.0.1:8008',
@@ -38,8 +54,21 @@ export function securedDocument(scope = 'alpha', name = `${scope}-1`, overrides:
   return document;
 }
 
-export function yamlFile(path: string, document: ConfigTree, facts: Partial<Pick<PatroniYamlFile, 'mode' | 'uid' | 'gid' | 'origin' | 'keyLines'>> = {}): PatroniYamlFile {
-  return { path, mode: 0o600, uid: POSTGRES.uid, gid: POSTGRES.uid, origin: 'config-dir', keyLines: {}, document: redactPasswords(document), ...facts };
+export function yamlFile(
+  path: string,
+  document: ConfigTree,
+  facts: Partial<Pick<PatroniYamlFile, 'mode' | 'uid' | 'gid' | 'origin' | 'keyLines'>> = {},
+): PatroniYamlFile {
+  return {
+    path,
+    mode: 0o600,
+    uid: POSTGRES.uid,
+    gid: POSTGRES.uid,
+    origin: 'config-dir',
+    keyLines: {},
+    document: redactPasswords(document),
+    ...facts,
+  };
 }
 
 export function snapshot(overrides: Partial<FleetSnapshot> = {}): FleetSnapshot {
@@ -67,9 +96,20 @@ export function etcdFacts(overrides: Partial<EtcdFacts> = {}, scopes: string[] =
     versions: [{ endpoint: 'https://127.0.0.1:2379', version: '3.4.23' }],
     unreachableEndpoints: [],
     tokenType: 'simple',
-    users: [{ name: 'root', roles: ['root'] }, ...scopes.map((scope) => ({ name: `patroni-${scope}`, roles: [`patroni-${scope}`] }))],
-    roles: [{ name: 'root', permissions: [] }, ...scopes.map((scope) => role(`patroni-${scope}`, `/service/${scope}/`))],
-    clusters: scopes.map((scope) => ({ namespace: '/service/', scope, members: [{ name: `${scope}-1`, apiUrl: 'https://127.0.0.1:8008/patroni', patroniVersion: '3.0.2' }], config: { usePgRewind: true } })),
+    users: [
+      { name: 'root', roles: ['root'] },
+      ...scopes.map((scope) => ({ name: `patroni-${scope}`, roles: [`patroni-${scope}`] })),
+    ],
+    roles: [
+      { name: 'root', permissions: [] },
+      ...scopes.map((scope) => role(`patroni-${scope}`, `/service/${scope}/`)),
+    ],
+    clusters: scopes.map((scope) => ({
+      namespace: '/service/',
+      scope,
+      members: [{ name: `${scope}-1`, apiUrl: 'https://127.0.0.1:8008/patroni', patroniVersion: '3.0.2' }],
+      config: { usePgRewind: true },
+    })),
     ...overrides,
   };
 }
@@ -103,7 +143,8 @@ export function check(rule: AuditRule, snap: FleetSnapshot): Finding[] {
     assert.equal(finding.ruleId, rule.id);
     assert.ok(finding.evidence.length > 0 && finding.why.length > 0 && finding.fix.length > 0);
     const text = JSON.stringify(finding);
-    for (const password of TEST_PASSWORDS) assert.equal(text.includes(password), false, `${rule.id} leaked a password: ${text}`);
+    for (const password of TEST_PASSWORDS)
+      assert.equal(text.includes(password), false, `${rule.id} leaked a password: ${text}`);
   }
   return findings;
 }

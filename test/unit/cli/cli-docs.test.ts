@@ -14,7 +14,9 @@ describe('docs/cli.md', () => {
       const committedLines = committed.split('\n');
       const generatedLines = generated.split('\n');
       const line = generatedLines.findIndex((text, index) => text !== committedLines[index]);
-      assert.fail(`docs/cli.md is out of date from line ${line + 1} (committed: ${JSON.stringify(committedLines[line])}, generated: ${JSON.stringify(generatedLines[line])}): run \`npm run docs:cli\` and commit the result`);
+      assert.fail(
+        `docs/cli.md is out of date from line ${line + 1} (committed: ${JSON.stringify(committedLines[line])}, generated: ${JSON.stringify(generatedLines[line])}): run \`npm run docs:cli\` and commit the result`,
+      );
     }
   });
 
@@ -23,6 +25,7 @@ describe('docs/cli.md', () => {
     for (const spec of allCommands(describeCommandTree(buildProgram())).filter((command) => command.path.length > 0)) {
       assert.ok(text.includes(`# pgfleet ${spec.path.join(' ')}\n`), `no section for pgfleet ${spec.path.join(' ')}`);
     }
-    for (const [name, code] of Object.entries(ExitCode)) assert.ok(text.includes(`| ${code} | \`${name}\` |`), `exit code ${name}`);
+    for (const [name, code] of Object.entries(ExitCode))
+      assert.ok(text.includes(`| ${code} | \`${name}\` |`), `exit code ${name}`);
   });
 });

@@ -22,7 +22,11 @@ const ERASE_LINE = '\r\u001b[2K';
 function outputWith(options: Partial<GlobalOptions>, terminals: { stdout?: boolean; stderr?: boolean } = {}) {
   const stdout = new Recorder(terminals.stdout ?? false);
   const stderr = new Recorder(terminals.stderr ?? false);
-  const output = new CliOutput({ output: 'text', quiet: false, verbose: false, color: 'auto', debug: false, ...options }, stdout, stderr);
+  const output = new CliOutput(
+    { output: 'text', quiet: false, verbose: false, color: 'auto', debug: false, ...options },
+    stdout,
+    stderr,
+  );
   return { output, stdout, stderr };
 }
 
@@ -43,8 +47,10 @@ describe('colour mode from --no-color, NO_COLOR and FORCE_COLOR', () => {
   });
 
   it('is always with FORCE_COLOR (empty, 1, 2, 3, true) and never with FORCE_COLOR=0 or false', () => {
-    for (const value of ['', '1', '2', '3', 'true']) assert.equal(colorMode(true, { FORCE_COLOR: value }), 'always', `FORCE_COLOR=${value}`);
-    for (const value of ['0', 'false']) assert.equal(colorMode(true, { FORCE_COLOR: value }), 'never', `FORCE_COLOR=${value}`);
+    for (const value of ['', '1', '2', '3', 'true'])
+      assert.equal(colorMode(true, { FORCE_COLOR: value }), 'always', `FORCE_COLOR=${value}`);
+    for (const value of ['0', 'false'])
+      assert.equal(colorMode(true, { FORCE_COLOR: value }), 'never', `FORCE_COLOR=${value}`);
   });
 });
 
@@ -55,8 +61,14 @@ describe('colours on each stream', () => {
   };
 
   it('in auto mode, colours stderr text only when stderr is a terminal, and stdout text only when stdout is one', () => {
-    assert.deepEqual(painted('auto', { stdout: false, stderr: true }), { stderr: '\u001b[31merror:\u001b[0m', stdout: '[1]' });
-    assert.deepEqual(painted('auto', { stdout: true, stderr: false }), { stderr: 'error:', stdout: '\u001b[1m[1]\u001b[0m' });
+    assert.deepEqual(painted('auto', { stdout: false, stderr: true }), {
+      stderr: '\u001b[31merror:\u001b[0m',
+      stdout: '[1]',
+    });
+    assert.deepEqual(painted('auto', { stdout: true, stderr: false }), {
+      stderr: 'error:',
+      stdout: '\u001b[1m[1]\u001b[0m',
+    });
     assert.deepEqual(painted('auto', { stdout: false, stderr: false }), { stderr: 'error:', stdout: '[1]' });
   });
 
@@ -133,7 +145,11 @@ describe('progress displays only on a terminal', () => {
   });
 
   it('clears the progress line before a step, a detail or a warning, so they never share its line', () => {
-    for (const print of [(o: CliOutput) => o.step('next step'), (o: CliOutput) => o.detail('next step'), (o: CliOutput) => o.warn('next step')]) {
+    for (const print of [
+      (o: CliOutput) => o.step('next step'),
+      (o: CliOutput) => o.detail('next step'),
+      (o: CliOutput) => o.warn('next step'),
+    ]) {
       const { output, stderr } = outputWith({ verbose: true, color: 'never' }, { stderr: true });
       output.progress('waiting');
       print(output);
@@ -163,7 +179,10 @@ describe('the lab demo narration', () => {
     const { output, stdout, stderr } = outputWith({}, { stdout: false, stderr: true });
     tell(labNarrator(output, () => ''));
     assert.doesNotMatch(stdout.text, SGR);
-    assert.equal(stdout.text, '\n[1] Start a lab\n    $ pgfleet lab up --clusters 3\n    lab ready in 9.0 s\n\nSummary\n  - tenants isolated (3/3)\n  - lab stopped and removed\n');
+    assert.equal(
+      stdout.text,
+      '\n[1] Start a lab\n    $ pgfleet lab up --clusters 3\n    lab ready in 9.0 s\n\nSummary\n  - tenants isolated (3/3)\n  - lab stopped and removed\n',
+    );
     // The progress went to the terminal (stderr) and was cleared before the next narration line.
     assert.equal(stderr.text, `${ERASE_LINE}    waiting for leaders${ERASE_LINE}`);
   });

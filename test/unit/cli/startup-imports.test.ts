@@ -22,14 +22,18 @@ function staticGraph(entry: string): { modules: Set<string>; packages: Map<strin
     modules.add(file);
     const source = readFileSync(file, 'utf8');
     // `import x from 'm'`, `import { a, type b } from 'm'`, `export * from 'm'`, `import 'm'`: the clause holds only names, braces and commas.
-    const statements = source.matchAll(/^[ \t]*(?:import|export)\s+(type\s+)?(?:[\w\s{},*$]*?\s*from\s*)?['"]([^'"]+)['"]/gm);
+    const statements = source.matchAll(
+      /^[ \t]*(?:import|export)\s+(type\s+)?(?:[\w\s{},*$]*?\s*from\s*)?['"]([^'"]+)['"]/gm,
+    );
     for (const [, typeOnly, specifier] of statements) {
       if (typeOnly) continue;
       if (specifier!.startsWith('.')) {
         const target = resolve(dirname(file), specifier!.replace(/\.js$/, '.ts'));
         if (existsSync(target)) pending.push(target);
       } else if (!specifier!.startsWith('node:')) {
-        const name = specifier!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!;
+        const name = specifier!.startsWith('@')
+          ? specifier!.split('/').slice(0, 2).join('/')
+          : specifier!.split('/')[0]!;
         if (!packages.has(name)) packages.set(name, relative(ROOT, file));
       }
     }
@@ -45,12 +49,16 @@ describe('pgfleet start-up', () => {
   for (const [name, file] of fromProgram.packages) if (!packages.has(name)) packages.set(name, file);
 
   it('loads no package but commander (and picocolors) before a command runs', () => {
-    const heavy = [...packages].filter(([name]) => !['commander', '@commander-js/extra-typings', 'picocolors'].includes(name)).map(([name, file]) => `${name} (imported by ${file})`);
+    const heavy = [...packages]
+      .filter(([name]) => !['commander', '@commander-js/extra-typings', 'picocolors'].includes(name))
+      .map(([name, file]) => `${name} (imported by ${file})`);
     assert.deepEqual(heavy, [], 'import it inside the action with await import(...)');
   });
 
   it('loads no adapter, lab, migration, instance, tenancy or doctor module before a command runs', () => {
-    const io = [...modules].map((file) => relative(ROOT, file)).filter((file) => /^src\/(adapters|lab|migration|instance|tenancy|doctor|audit|restapi)\//.test(file));
+    const io = [...modules]
+      .map((file) => relative(ROOT, file))
+      .filter((file) => /^src\/(adapters|lab|migration|instance|tenancy|doctor|audit|restapi)\//.test(file));
     assert.deepEqual(io, [], 'import it inside the action with await import(...)');
   });
 

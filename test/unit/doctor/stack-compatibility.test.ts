@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compatibilityChecks, debianPackageOf, installCommand, newestPostgresMajorFor, parseProgramVersion, postgresMajor } from '../../../src/doctor/stack-compatibility.js';
+import {
+  compatibilityChecks,
+  debianPackageOf,
+  installCommand,
+  newestPostgresMajorFor,
+  parseProgramVersion,
+  postgresMajor,
+} from '../../../src/doctor/stack-compatibility.js';
 
 describe('doctor: versions of the programs', () => {
   it('reads the version each program prints', () => {
@@ -75,7 +82,10 @@ describe('doctor: what to install', () => {
   });
 
   it('gives one apt-get line without repeats, with sudo when not root', () => {
-    assert.equal(installCommand(['patroni', 'patroni', 'postgresql-15'], true), 'apt-get install -y patroni postgresql-15');
+    assert.equal(
+      installCommand(['patroni', 'patroni', 'postgresql-15'], true),
+      'apt-get install -y patroni postgresql-15',
+    );
     assert.equal(installCommand(['etcd-server'], false), 'sudo apt-get install -y etcd-server');
     assert.equal(installCommand([], true), undefined);
   });

@@ -29,29 +29,51 @@ describe('DCS pre-flight diagnosis', () => {
   it('fails when auth is on and the instance has no etcd user at all', () => {
     const report = diagnosePreflight({ ...base, username: undefined });
     assert.equal(report.ok, false);
-    assert.deepEqual(report.checks.map((c) => c.id), ['credentials-missing']);
+    assert.deepEqual(
+      report.checks.map((c) => c.id),
+      ['credentials-missing'],
+    );
   });
 
   it('only warns, with auth off, that the password cannot be verified yet', () => {
-    const report = diagnosePreflight({ ...base, authEnabled: false, admin: { userExists: true, writableRanges: [prefixRange('/service/alpha/')], holdsRoot: false } });
+    const report = diagnosePreflight({
+      ...base,
+      authEnabled: false,
+      admin: { userExists: true, writableRanges: [prefixRange('/service/alpha/')], holdsRoot: false },
+    });
     assert.equal(report.ok, true);
-    assert.deepEqual(report.checks.map((c) => `${c.id}:${c.status}`), ['password-unverifiable:warn']);
+    assert.deepEqual(
+      report.checks.map((c) => `${c.id}:${c.status}`),
+      ['password-unverifiable:warn'],
+    );
   });
 
   it('fails, with auth off, when the admin view shows the user does not exist', () => {
-    const report = diagnosePreflight({ ...base, authEnabled: false, admin: { userExists: false, writableRanges: [], holdsRoot: false } });
+    const report = diagnosePreflight({
+      ...base,
+      authEnabled: false,
+      admin: { userExists: false, writableRanges: [], holdsRoot: false },
+    });
     assert.equal(report.ok, false);
     assert.equal(report.checks[0]!.id, 'user-unknown');
   });
 
-  it('fails when the user has a role on another cluster\'s prefix only', () => {
-    const report = diagnosePreflight({ ...base, authEnabled: false, admin: { userExists: true, writableRanges: [prefixRange('/service/beta/')], holdsRoot: false } });
+  it("fails when the user has a role on another cluster's prefix only", () => {
+    const report = diagnosePreflight({
+      ...base,
+      authEnabled: false,
+      admin: { userExists: true, writableRanges: [prefixRange('/service/beta/')], holdsRoot: false },
+    });
     assert.equal(report.ok, false);
     assert.equal(report.checks[0]!.id, 'range-missing');
   });
 
   it('warns that a grant without the trailing slash is wider than the cluster (it covers alpha2 too)', () => {
-    const report = diagnosePreflight({ ...base, authEnabled: false, admin: { userExists: true, writableRanges: [prefixRange('/service/alpha')], holdsRoot: false } });
+    const report = diagnosePreflight({
+      ...base,
+      authEnabled: false,
+      admin: { userExists: true, writableRanges: [prefixRange('/service/alpha')], holdsRoot: false },
+    });
     assert.equal(report.ok, true);
     const tooWide = report.checks.find((c) => c.id === 'range-too-wide');
     assert.ok(tooWide);
@@ -59,7 +81,11 @@ describe('DCS pre-flight diagnosis', () => {
   });
 
   it('warns when the instance would use a user holding root', () => {
-    const report = diagnosePreflight({ ...base, probe: { kind: 'ok' }, admin: { userExists: true, writableRanges: [], holdsRoot: true } });
+    const report = diagnosePreflight({
+      ...base,
+      probe: { kind: 'ok' },
+      admin: { userExists: true, writableRanges: [], holdsRoot: true },
+    });
     assert.ok(report.checks.some((c) => c.id === 'user-is-root' && c.status === 'warn'));
     assert.equal(report.ok, true);
   });

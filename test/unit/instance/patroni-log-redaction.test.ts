@@ -18,13 +18,19 @@ describe('Patroni log lines pgfleet shows', () => {
   it('when followed, are printed whole: a token cut between two reads is never printed in halves', () => {
     const lines = new RedactedLogLines();
     const cut = LINE.indexOf(TOKEN) + 5;
-    const printed = lines.push(`INFO: before\n${LINE.slice(0, cut)}`) + lines.push(`${LINE.slice(cut)}\nINFO: after\n`) + lines.flush();
+    const printed =
+      lines.push(`INFO: before\n${LINE.slice(0, cut)}`) +
+      lines.push(`${LINE.slice(cut)}\nINFO: after\n`) +
+      lines.flush();
     assert.equal(printed, 'INFO: before\n2026-12-06 10:57:56,858 ERROR: Invalid auth token: [redacted]\nINFO: after\n');
     assert.ok(!printed.includes(TOKEN.slice(0, 5)));
   });
-  it('quoted in a failed start\'s excerpt (an ERROR line is a cause) carry no token', () => {
+  it("quoted in a failed start's excerpt (an ERROR line is a cause) carry no token", () => {
     const excerpt = startFailureExcerpt([LINE, ...Array.from({ length: 12 }, (_, i) => `INFO: line ${i}`)].join('\n'));
-    assert.ok(excerpt.some((line) => line.endsWith('Invalid auth token: [redacted]')), excerpt.join('\n'));
+    assert.ok(
+      excerpt.some((line) => line.endsWith('Invalid auth token: [redacted]')),
+      excerpt.join('\n'),
+    );
     assert.ok(!excerpt.join('\n').includes(TOKEN));
   });
 });

@@ -1,9 +1,27 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideReloadProof, environmentNamesFor, type ReloadProofInput, reloadDeadlineSeconds, reloadLogEvent } from '../../../src/core/instance/reload-proof.js';
+import {
+  decideReloadProof,
+  environmentNamesFor,
+  type ReloadProofInput,
+  reloadDeadlineSeconds,
+  reloadLogEvent,
+} from '../../../src/core/instance/reload-proof.js';
 
-const written = { realPath: '/etc/patroni/15-main.yml', changedPaths: [['etcd3', 'username'], ['etcd3', 'password']] };
-const running = { pid: 4242, realConfigPath: '/etc/patroni/15-main.yml', configIsDirectory: false, environmentOverrides: [] as string[], startedAfterWrite: false };
+const written = {
+  realPath: '/etc/patroni/15-main.yml',
+  changedPaths: [
+    ['etcd3', 'username'],
+    ['etcd3', 'password'],
+  ],
+};
+const running = {
+  pid: 4242,
+  realConfigPath: '/etc/patroni/15-main.yml',
+  configIsDirectory: false,
+  environmentOverrides: [] as string[],
+  startedAfterWrite: false,
+};
 
 // Lines as Patroni 3.0.2 logs them with its default format.
 const line = (message: string, level = 'INFO'): string => `2026-12-07 10:00:00,000 ${level}: ${message}`;
@@ -36,42 +54,65 @@ describe('proof that the running Patroni took the file pgfleet wrote', () => {
 
   it('waits for the line after "Reloading PostgreSQL configuration." (the DCS client is updated after it)', () => {
     assert.equal(decideReloadProof(input({ logSinceRequest: [reloading] })).status, 'waiting');
-    const failed = decideReloadProof(input({ logSinceRequest: [reloading, reloadFailed, 'Traceback (most recent call last):'] }));
+    const failed = decideReloadProof(
+      input({ logSinceRequest: [reloading, reloadFailed, 'Traceback (most recent call last):'] }),
+    );
     assert.equal(failed.status === 'refused' && failed.code, 'RELOAD_FAILED');
   });
 
   it('refuses a member whose running Patroni reads another file, naming both paths', () => {
-    const proof = decideReloadProof(input({ process: { ...running, realConfigPath: '/etc/patroni/15-main.yaml.orig' }, logSinceRequest: [reloading, haCycle] }));
+    const proof = decideReloadProof(
+      input({
+        process: { ...running, realConfigPath: '/etc/patroni/15-main.yaml.orig' },
+        logSinceRequest: [reloading, haCycle],
+      }),
+    );
     assert.equal(proof.status, 'refused');
     assert.equal(proof.status === 'refused' && proof.code, 'READS_OTHER_FILE');
-    assert.match(proof.status === 'refused' ? proof.message : '', /reads \/etc\/patroni\/15-main\.yaml\.orig, not \/etc\/patroni\/15-main\.yml/);
+    assert.match(
+      proof.status === 'refused' ? proof.message : '',
+      /reads \/etc\/patroni\/15-main\.yaml\.orig, not \/etc\/patroni\/15-main\.yml/,
+    );
   });
 
   it('refuses when the file could not be loaded: Patroni reloads with its old configuration', () => {
-    const proof = decideReloadProof(input({ logSinceRequest: [localFailed, 'Traceback (most recent call last):', reloading, haCycle] }));
+    const proof = decideReloadProof(
+      input({ logSinceRequest: [localFailed, 'Traceback (most recent call last):', reloading, haCycle] }),
+    );
     assert.equal(proof.status === 'refused' && proof.code, 'FILE_NOT_LOADED');
   });
 
   it('refuses when a PATRONI_ETCD3_PASSWORD in its environment overrides the file', () => {
-    const proof = decideReloadProof(input({ process: { ...running, environmentOverrides: ['PATRONI_ETCD3_HOSTS', 'PATRONI_ETCD3_PASSWORD'] } }));
+    const proof = decideReloadProof(
+      input({ process: { ...running, environmentOverrides: ['PATRONI_ETCD3_HOSTS', 'PATRONI_ETCD3_PASSWORD'] } }),
+    );
     assert.equal(proof.status === 'refused' && proof.code, 'ENVIRONMENT_OVERRIDE');
     assert.match(proof.status === 'refused' ? proof.message : '', /PATRONI_ETCD3_PASSWORD/);
   });
 
   it('refuses a Patroni started with a directory of files, or a path that no longer resolves', () => {
-    assert.equal(decideReloadProof(input({ process: { ...running, realConfigPath: '/etc/patroni', configIsDirectory: true } })).status, 'refused');
+    assert.equal(
+      decideReloadProof(input({ process: { ...running, realConfigPath: '/etc/patroni', configIsDirectory: true } }))
+        .status,
+      'refused',
+    );
     const gone = decideReloadProof(input({ process: { ...running, realConfigPath: undefined } }));
     assert.equal(gone.status === 'refused' && gone.code, 'CONFIG_UNRESOLVED');
   });
 
   it('is proven by a restart after the write, without a log', () => {
-    const proof = decideReloadProof(input({ process: { ...running, startedAfterWrite: true }, logSinceRequest: undefined }));
+    const proof = decideReloadProof(
+      input({ process: { ...running, startedAfterWrite: true }, logSinceRequest: undefined }),
+    );
     assert.equal(proof.status === 'proven' && proof.how, 'started-after-write');
   });
 
   it('is unproven, never ready, without a readable log, with a rotated log, or without a process', () => {
     assert.equal(decideReloadProof(input({ logSinceRequest: undefined })).status, 'unproven');
-    assert.equal(decideReloadProof(input({ logSinceRequest: [reloading, haCycle], logRotated: true })).status, 'unproven');
+    assert.equal(
+      decideReloadProof(input({ logSinceRequest: [reloading, haCycle], logRotated: true })).status,
+      'unproven',
+    );
     assert.equal(decideReloadProof(input({ process: undefined })).status, 'unproven');
   });
 
@@ -82,7 +123,7 @@ describe('proof that the running Patroni took the file pgfleet wrote', () => {
 });
 
 describe('the facts the proof reads', () => {
-  it('classifies Patroni 3.0.2\'s reload messages whatever the log format', () => {
+  it("classifies Patroni 3.0.2's reload messages whatever the log format", () => {
     assert.equal(reloadLogEvent('[patroni] No local configuration items changed.'), 'local-unchanged');
     assert.equal(reloadLogEvent(reloading), 'reload-started');
     assert.equal(reloadLogEvent(line('No PostgreSQL configuration items changed, nothing to reload.')), 'other');
@@ -90,7 +131,9 @@ describe('the facts the proof reads', () => {
 
   it('maps changed keys to the variables that override them', () => {
     assert.deepEqual(environmentNamesFor(['etcd3', 'password']), ['PATRONI_ETCD3_PASSWORD']);
-    assert.deepEqual(environmentNamesFor(['postgresql', 'authentication', 'superuser', 'password']), ['PATRONI_SUPERUSER_PASSWORD']);
+    assert.deepEqual(environmentNamesFor(['postgresql', 'authentication', 'superuser', 'password']), [
+      'PATRONI_SUPERUSER_PASSWORD',
+    ]);
     assert.deepEqual(environmentNamesFor(['restapi', 'authentication', 'username']), ['PATRONI_RESTAPI_USERNAME']);
     assert.deepEqual(environmentNamesFor(['scope']), ['PATRONI_SCOPE']);
   });

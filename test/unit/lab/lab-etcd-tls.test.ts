@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { labEtcdClientSchemes, labNodeScheme, labSettingsScheme, parseLabEtcdTls } from '../../../src/core/lab/lab-etcd-tls.js';
+import {
+  labEtcdClientSchemes,
+  labNodeScheme,
+  labSettingsScheme,
+  parseLabEtcdTls,
+} from '../../../src/core/lab/lab-etcd-tls.js';
 import { labEtcdEndpoints, planLabTopology } from '../../../src/core/lab/lab-topology.js';
 import { etcdMemberArgs, type EtcdClusterSpec } from '../../../src/lab/etcd-cluster.js';
 import { labSiteSettings } from '../../../src/lab/lab-settings.js';
@@ -12,7 +17,18 @@ const spec = (clientSchemes: Array<'http' | 'https'>, tls = true): EtcdClusterSp
   dir: '/lab/etcd',
   clusterToken: 'pgfleet-lab-t',
   clientSchemes,
-  ...(tls ? { tls: { caFile: '/lab/pki/ca.crt', memberCertificate: (name: string) => ({ certFile: `/lab/pki/peer/${name}.crt`, keyFile: `/lab/pki/peer/${name}.key` }), client: {} } } : {}),
+  ...(tls
+    ? {
+        tls: {
+          caFile: '/lab/pki/ca.crt',
+          memberCertificate: (name: string) => ({
+            certFile: `/lab/pki/peer/${name}.crt`,
+            keyFile: `/lab/pki/peer/${name}.key`,
+          }),
+          client: {},
+        },
+      }
+    : {}),
 });
 const valueOf = (args: string[], flag: string): string | undefined => args[args.indexOf(flag) + 1];
 
@@ -45,7 +61,10 @@ describe('lab etcd TLS modes', () => {
   it('a dual member serves http on clientPort and https on clientTlsPort', () => {
     const member = topology.etcd[1]!;
     const args = etcdMemberArgs(spec(['http', 'https']), member);
-    assert.equal(valueOf(args, '--listen-client-urls'), `http://127.0.0.1:${member.clientPort},https://127.0.0.1:${member.clientTlsPort}`);
+    assert.equal(
+      valueOf(args, '--listen-client-urls'),
+      `http://127.0.0.1:${member.clientPort},https://127.0.0.1:${member.clientTlsPort}`,
+    );
   });
 
   it('a plain lab keeps plain http everywhere and no certificate flags', () => {
@@ -58,8 +77,14 @@ describe('lab etcd TLS modes', () => {
   it('https lab settings give every node and pgfleet the https endpoints with cacert, cert and key', () => {
     const etcd = labSiteSettings('/lab', topology, 'https').settings.patroni!.etcd;
     assert.equal(etcd.protocol, 'https');
-    assert.deepEqual(etcd.hosts, labEtcdEndpoints(topology, 'https').map((url) => url.slice('https://'.length)));
-    assert.deepEqual([etcd.cacert, etcd.cert, etcd.key], ['/lab/etcd-tls/ca.crt', '/lab/etcd-tls/etcd-client.crt', '/lab/etcd-tls/etcd-client.key']);
+    assert.deepEqual(
+      etcd.hosts,
+      labEtcdEndpoints(topology, 'https').map((url) => url.slice('https://'.length)),
+    );
+    assert.deepEqual(
+      [etcd.cacert, etcd.cert, etcd.key],
+      ['/lab/etcd-tls/ca.crt', '/lab/etcd-tls/etcd-client.crt', '/lab/etcd-tls/etcd-client.key'],
+    );
     const plain = labSiteSettings('/lab', topology).settings.patroni!.etcd;
     assert.equal(plain.protocol, 'http');
     assert.equal(plain.cacert, undefined);

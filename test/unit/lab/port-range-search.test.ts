@@ -50,7 +50,10 @@ describe('the automatic lab port range search', () => {
     });
 
     it('gives up after its tries with LAB_NO_FREE_PORT_RANGE (exit 2) and a hint', async () => {
-      await assert.rejects(findFreePortRange(2, { min: port, max: port + 1, attempts: 5 }), isNoFreeRange(2, port, port + 1));
+      await assert.rejects(
+        findFreePortRange(2, { min: port, max: port + 1, attempts: 5 }),
+        isNoFreeRange(2, port, port + 1),
+      );
     });
   });
 });

@@ -23,7 +23,10 @@ describe('a lab story interrupted by Ctrl-C', () => {
   it('ends with the story when no signal comes, and with its own failure when it fails', async () => {
     const abort = new AbortController();
     assert.equal(await untilInterrupted(Promise.resolve(42), abort.signal, 'lab demo'), 42);
-    await assert.rejects(untilInterrupted(Promise.reject(new Error('step failed')), abort.signal, 'lab demo'), /step failed/);
+    await assert.rejects(
+      untilInterrupted(Promise.reject(new Error('step failed')), abort.signal, 'lab demo'),
+      /step failed/,
+    );
   });
   it('counts lab up interrupted inside the story as the same interruption', () => {
     assert.ok(isStoryInterruption(new PgfleetError('LAB_UP_INTERRUPTED', 'x')));
@@ -32,7 +35,14 @@ describe('a lab story interrupted by Ctrl-C', () => {
   });
   it('silences the narrator once interrupted: what the abandoned step would still say is no longer true', () => {
     const said: string[] = [];
-    const narrator: DemoNarrator = { step: (t) => said.push(`step ${t}`), command: (l) => said.push(`$ ${l}`), say: (l) => said.push(l), progress: () => undefined, endProgress: () => undefined, status: () => said.push('status') };
+    const narrator: DemoNarrator = {
+      step: (t) => said.push(`step ${t}`),
+      command: (l) => said.push(`$ ${l}`),
+      say: (l) => said.push(l),
+      progress: () => undefined,
+      endProgress: () => undefined,
+      status: () => said.push('status'),
+    };
     const abort = new AbortController();
     const quiet = narratorUntil(narrator, abort.signal);
     quiet.step('Enforce');
@@ -43,11 +53,21 @@ describe('a lab story interrupted by Ctrl-C', () => {
     assert.deepEqual(said, ['step Enforce', 'pause 3 clusters']);
   });
   it('starts no new step once interrupted: the abandoned story ends at its next step', () => {
-    const narrator: DemoNarrator = { step: () => undefined, command: () => undefined, say: () => undefined, progress: () => undefined, endProgress: () => undefined, status: () => undefined };
+    const narrator: DemoNarrator = {
+      step: () => undefined,
+      command: () => undefined,
+      say: () => undefined,
+      progress: () => undefined,
+      endProgress: () => undefined,
+      status: () => undefined,
+    };
     const abort = new AbortController();
     const quiet = narratorUntil(narrator, abort.signal);
     quiet.step('Enforce');
     abort.abort();
-    assert.throws(() => quiet.step('Tenants verify'), (error: unknown) => isStoryInterruption(error));
+    assert.throws(
+      () => quiet.step('Tenants verify'),
+      (error: unknown) => isStoryInterruption(error),
+    );
   });
 });

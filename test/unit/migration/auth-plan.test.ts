@@ -1,11 +1,36 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type PlanInput, type TenantView, pendingOnOtherHosts, planAuthMigration } from '../../../src/core/migration/auth-plan.js';
+import {
+  type PlanInput,
+  type TenantView,
+  pendingOnOtherHosts,
+  planAuthMigration,
+} from '../../../src/core/migration/auth-plan.js';
 import type { FleetMember } from '../../../src/core/migration/fleet-member.js';
 import type { ReadinessRecord } from '../../../src/core/migration/readiness-record.js';
 
-const member = (scope: string, name: string, managedHere = true): FleetMember => ({ namespace: '/service/', scope, name, apiUrl: `http://10.0.0.${name.endsWith('2') ? 2 : 1}:8008/patroni`, role: 'replica', managedHere });
-const record = (scope: string, name: string, username = `patroni-${scope}`, configSha256 = `sha-${name}`): ReadinessRecord => ({ namespace: '/service/', scope, member: name, username, configSha256, host: 'h', appliedAt: '2026-01-01T00:00:00Z' });
+const member = (scope: string, name: string, managedHere = true): FleetMember => ({
+  namespace: '/service/',
+  scope,
+  name,
+  apiUrl: `http://10.0.0.${name.endsWith('2') ? 2 : 1}:8008/patroni`,
+  role: 'replica',
+  managedHere,
+});
+const record = (
+  scope: string,
+  name: string,
+  username = `patroni-${scope}`,
+  configSha256 = `sha-${name}`,
+): ReadinessRecord => ({
+  namespace: '/service/',
+  scope,
+  member: name,
+  username,
+  configSha256,
+  host: 'h',
+  appliedAt: '2026-01-01T00:00:00Z',
+});
 const tenant = (scope: string, fields: Partial<TenantView> = {}): TenantView => ({
   user: `patroni-${scope}`,
   role: `patroni-${scope}`,
@@ -26,7 +51,10 @@ function openFleet(): PlanInput {
     authEnabled: false,
     gate: {
       members,
-      tenantUsers: new Map([['/service/alpha', 'patroni-alpha'], ['/service/beta', 'patroni-beta']]),
+      tenantUsers: new Map([
+        ['/service/alpha', 'patroni-alpha'],
+        ['/service/beta', 'patroni-beta'],
+      ]),
       readiness: new Map(),
       unreachable: new Map(),
       patroniVersions: new Map(members.map((m) => [`/service/${m.scope}/${m.name}`, '3.0.2'])),
@@ -36,9 +64,27 @@ function openFleet(): PlanInput {
       adminProblem: 'user root does not exist',
     },
     admin: { username: 'root', exists: false, holdsRootRole: false, problem: 'user root does not exist' },
-    local: members.filter((m) => m.managedHere).map((m) => ({ namespace: '/service/', scope: m.scope, node: m.name, configFile: `/etc/patroni/${m.name}.yaml`, etcdUsername: undefined, configSha256: `sha-${m.name}` })),
+    local: members
+      .filter((m) => m.managedHere)
+      .map((m) => ({
+        namespace: '/service/',
+        scope: m.scope,
+        node: m.name,
+        configFile: `/etc/patroni/${m.name}.yaml`,
+        etcdUsername: undefined,
+        configSha256: `sha-${m.name}`,
+      })),
     tenants: new Map([
-      ['/service/alpha', tenant('alpha', { userExists: false, userHasRole: false, roleExists: false, roleGrantExact: false, passwordHere: false })],
+      [
+        '/service/alpha',
+        tenant('alpha', {
+          userExists: false,
+          userHasRole: false,
+          roleExists: false,
+          roleGrantExact: false,
+          passwordHere: false,
+        }),
+      ],
       ['/service/beta', tenant('beta')],
     ]),
     tenantProblems: new Map(),
@@ -50,7 +96,9 @@ function openFleet(): PlanInput {
 describe('etcd auth plan', () => {
   it('says what prepare will create: root, the role with its exact prefix grant, the user and its password file', () => {
     const plan = planAuthMigration(openFleet());
-    assert.ok(plan.actions.includes('prepare: create user root with the root role (password from etcd_admin.password_file)'));
+    assert.ok(
+      plan.actions.includes('prepare: create user root with the root role (password from etcd_admin.password_file)'),
+    );
     assert.deepEqual(plan.clusters.find((c) => c.cluster === '/service/alpha')!.actions, [
       'prepare: create role patroni-alpha',
       'prepare: grant readwrite on /service/alpha/ (prefix, with the slash) to patroni-alpha',
@@ -63,7 +111,10 @@ describe('etcd auth plan', () => {
   it('applies local members here, and blocks on a member of another host that has no readiness record, saying where to run apply', () => {
     const plan = planAuthMigration(openFleet());
     assert.equal(plan.members.find((m) => m.member === '/service/alpha/a1')!.status, 'will-apply');
-    assert.match(plan.members.find((m) => m.member === '/service/alpha/a1')!.actions[0]!, /^apply: write the credentials of patroni-alpha into \/etc\/patroni\/a1\.yaml/);
+    assert.match(
+      plan.members.find((m) => m.member === '/service/alpha/a1')!.actions[0]!,
+      /^apply: write the credentials of patroni-alpha into \/etc\/patroni\/a1\.yaml/,
+    );
     const b2 = plan.members.find((m) => m.member === '/service/beta/b2')!;
     assert.equal(b2.status, 'blocked');
     assert.equal(b2.where, 'another host');
@@ -85,7 +136,10 @@ describe('etcd auth plan', () => {
   it('tells the coordinator which members of other hosts still wait for `apply --host-only`, and none once they recorded their readiness', () => {
     const input = openFleet();
     const pending = pendingOnOtherHosts(planAuthMigration(input));
-    assert.deepEqual(pending.map((p) => p.subject), ['/service/beta/b2']);
+    assert.deepEqual(
+      pending.map((p) => p.subject),
+      ['/service/beta/b2'],
+    );
     assert.match(pending[0]!.hint, /apply --host-only` on its host \(10\.0\.0\.2:8008\)/);
     input.gate.readiness.set('/service/beta/b2', record('beta', 'b2'));
     assert.deepEqual(pendingOnOtherHosts(planAuthMigration(input)), []);
@@ -105,7 +159,14 @@ describe('etcd auth plan', () => {
     input.gate.readiness.set('/service/beta/b2', record('beta', 'b2'));
     input.gate.unreachable.set('/service/alpha/a2', 'ECONNREFUSED');
     input.gate.tokenType = 'jwt';
-    input.local.push({ namespace: '/service/', scope: 'gamma', node: 'g1', configFile: '/etc/patroni/g1.yaml', etcdUsername: undefined, configSha256: 'x' });
+    input.local.push({
+      namespace: '/service/',
+      scope: 'gamma',
+      node: 'g1',
+      configFile: '/etc/patroni/g1.yaml',
+      etcdUsername: undefined,
+      configSha256: 'x',
+    });
     const plan = planAuthMigration(input);
     assert.equal(plan.members.find((m) => m.member === '/service/alpha/a2')!.status, 'blocked');
     assert.ok(plan.blockers.some((b) => /JWT tokens/.test(b.message)));

@@ -1,10 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { canTransition, type EnforceState, interruptedRun, rollbackSteps, transition, withEndpointsDown } from '../../../src/core/migration/enforce-state.js';
+import {
+  canTransition,
+  type EnforceState,
+  interruptedRun,
+  rollbackSteps,
+  transition,
+  withEndpointsDown,
+} from '../../../src/core/migration/enforce-state.js';
 import { classifyPatchConfig } from '../../../src/core/migration/dcs-write-probe.js';
 
 const state = (phase: EnforceState['phase'], pausedByUs: string[] = ['/service/alpha']): EnforceState => ({
-  id: 'r1', phase, coordinator: { host: 'h', pid: 1 }, startedAt: 't', updatedAt: 't', pausedByUs, probes: [], failures: [], endpointsDown: [],
+  id: 'r1',
+  phase,
+  coordinator: { host: 'h', pid: 1 },
+  startedAt: 't',
+  updatedAt: 't',
+  pausedByUs,
+  probes: [],
+  failures: [],
+  endpointsDown: [],
 });
 
 describe('enforce state machine', () => {
@@ -19,7 +34,8 @@ describe('enforce state machine', () => {
   });
 
   it('can roll back from any phase after the gates, and only ends rolled back', () => {
-    for (const phase of ['pausing', 'enabling', 'probing', 'resuming'] as const) assert.equal(canTransition(phase, 'rolling-back'), true, phase);
+    for (const phase of ['pausing', 'enabling', 'probing', 'resuming'] as const)
+      assert.equal(canTransition(phase, 'rolling-back'), true, phase);
     assert.equal(canTransition('gates', 'rolling-back'), false);
     assert.equal(canTransition('rolling-back', 'rolled-back'), true);
     assert.equal(canTransition('rolling-back', 'enforced'), false);
@@ -31,7 +47,10 @@ describe('enforce state machine', () => {
   });
 
   it('rolls back an interrupted run by disabling auth if it is on, then resuming only the clusters it paused', () => {
-    assert.deepEqual(rollbackSteps(state('probing'), true), [{ kind: 'auth-disable' }, { kind: 'resume', clusters: ['/service/alpha'] }]);
+    assert.deepEqual(rollbackSteps(state('probing'), true), [
+      { kind: 'auth-disable' },
+      { kind: 'resume', clusters: ['/service/alpha'] },
+    ]);
     assert.deepEqual(rollbackSteps(state('pausing'), false), [{ kind: 'resume', clusters: ['/service/alpha'] }]);
     assert.deepEqual(rollbackSteps(state('probing', []), true), [{ kind: 'auth-disable' }]);
     assert.deepEqual(rollbackSteps(undefined, true), [{ kind: 'auth-disable' }]);

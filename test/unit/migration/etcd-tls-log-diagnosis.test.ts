@@ -10,7 +10,10 @@ const idna = `2026-11-25 15:25:59,033 ERROR: Failed to get list of machines from
 describe('why a Patroni restarted on https does not come back', () => {
   it('names an unusable CA file before the generic "waiting on etcd"', () => {
     assert.equal(diagnoseEtcdTlsLog([missingCa, waiting, waiting]), 'ca-file-unusable');
-    assert.match(describeEtcdTlsLogCause('ca-file-unusable', '/service/alpha/alpha-2')!, /cannot load its etcd CA file/);
+    assert.match(
+      describeEtcdTlsLogCause('ca-file-unusable', '/service/alpha/alpha-2')!,
+      /cannot load its etcd CA file/,
+    );
   });
 
   it("names the missing idna module of Debian's Patroni", () => {
@@ -19,8 +22,16 @@ describe('why a Patroni restarted on https does not come back', () => {
   });
 
   it('tells an untrusted server certificate and a refused client certificate apart', () => {
-    assert.equal(diagnoseEtcdTlsLog(['SSLError(SSLError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate"))']), 'server-not-trusted');
-    assert.equal(diagnoseEtcdTlsLog(['SSLError("bad handshake: Error([(\'SSL routines\', \'\', \'sslv3 alert bad certificate\')])")']), 'client-certificate-refused');
+    assert.equal(
+      diagnoseEtcdTlsLog([
+        'SSLError(SSLError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate"))',
+      ]),
+      'server-not-trusted',
+    );
+    assert.equal(
+      diagnoseEtcdTlsLog(["SSLError(\"bad handshake: Error([('SSL routines', '', 'sslv3 alert bad certificate')])\")"]),
+      'client-certificate-refused',
+    );
   });
 
   it('falls back to "waiting on etcd", then to unknown', () => {

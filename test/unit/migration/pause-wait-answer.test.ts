@@ -11,9 +11,15 @@ describe('a member that has not shown the pause yet, as PAUSE_TIMEOUT names it',
     );
   });
   it('says so when Patroni does not report dcs_last_seen', () => {
-    assert.equal(describeStaleAnswer({ role: 'primary', state: 'running' }, 0), 'answered pause=false, primary running, dcs_last_seen not reported');
+    assert.equal(
+      describeStaleAnswer({ role: 'primary', state: 'running' }, 0),
+      'answered pause=false, primary running, dcs_last_seen not reported',
+    );
   });
-  it('never reports a negative age when the member\'s clock is ahead', () => {
-    assert.match(describeStaleAnswer({ pause: true, role: 'replica', state: 'running', dcs_last_seen: 2_000 }, 1_000_000), /DCS last seen 0 s before/);
+  it("never reports a negative age when the member's clock is ahead", () => {
+    assert.match(
+      describeStaleAnswer({ pause: true, role: 'replica', state: 'running', dcs_last_seen: 2_000 }, 1_000_000),
+      /DCS last seen 0 s before/,
+    );
   });
 });

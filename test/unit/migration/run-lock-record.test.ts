@@ -38,8 +38,14 @@ describe('the run lock record', () => {
   it('reports a record that is not one instead of guessing a holder', () => {
     assert.deepEqual(parseRunLockHolder('not json'), { ok: false, reason: 'the lock key does not hold JSON' });
     assert.deepEqual(parseRunLockHolder('[1]'), { ok: false, reason: 'the lock key does not hold a JSON object' });
-    assert.deepEqual(parseRunLockHolder(JSON.stringify({ ...holder, runId: '' })), { ok: false, reason: 'the lock record has no runId' });
-    assert.deepEqual(parseRunLockHolder(JSON.stringify({ ...holder, pid: '4242' })), { ok: false, reason: 'the lock record has no valid pid' });
+    assert.deepEqual(parseRunLockHolder(JSON.stringify({ ...holder, runId: '' })), {
+      ok: false,
+      reason: 'the lock record has no runId',
+    });
+    assert.deepEqual(parseRunLockHolder(JSON.stringify({ ...holder, pid: '4242' })), {
+      ok: false,
+      reason: 'the lock record has no valid pid',
+    });
   });
 
   it('describes a holder by kind, run id, phase, pid, host and since when, with its age', () => {
@@ -50,7 +56,10 @@ describe('the run lock record', () => {
   });
 
   it('gives no age for a holder whose clock is ahead of ours', () => {
-    assert.equal(describeRunLockHolder(holder, new Date('2026-12-07T09:59:00.000Z')).endsWith('since 2026-12-07T10:00:00.000Z'), true);
+    assert.equal(
+      describeRunLockHolder(holder, new Date('2026-12-07T09:59:00.000Z')).endsWith('since 2026-12-07T10:00:00.000Z'),
+      true,
+    );
   });
 });
 
@@ -59,7 +68,10 @@ describe('refusing a second coordinator', () => {
     const error = runBusyError({ holder }, new Date('2026-12-07T10:00:30.000Z'));
     assert.equal(error.code, 'RUN_BUSY');
     assert.equal(error.exitCode, ExitCode.busy);
-    assert.equal(error.message, 'another pgfleet run holds the run lock (/pgfleet/locks/run): etcd-auth run r-7f3a (phase probing) by pid 4242 on db-admin-1, since 2026-12-07T10:00:00.000Z (30 s ago)');
+    assert.equal(
+      error.message,
+      'another pgfleet run holds the run lock (/pgfleet/locks/run): etcd-auth run r-7f3a (phase probing) by pid 4242 on db-admin-1, since 2026-12-07T10:00:00.000Z (30 s ago)',
+    );
     assert.match(error.hint!, /expires by itself 10 s after its last renewal/);
     assert.deepEqual(error.details, { lockKey: RUN_LOCK_KEY, holder });
   });
@@ -88,7 +100,10 @@ describe('a lost lock', () => {
     const error = runLockLostError(holder, 'lock-taken-over', next, new Date('2026-12-07T10:00:00.000Z'));
     assert.equal(error.code, 'RUN_LOCK_LOST');
     assert.equal(error.exitCode, ExitCode.failed);
-    assert.match(error.message, /^etcd-auth run r-7f3a lost the run lock in phase probing: the lock key now belongs to another run \(now held by etcd-auth run r-99 \(phase preflight\) by pid 77 on db-admin-1/);
+    assert.match(
+      error.message,
+      /^etcd-auth run r-7f3a lost the run lock in phase probing: the lock key now belongs to another run \(now held by etcd-auth run r-99 \(phase preflight\) by pid 77 on db-admin-1/,
+    );
     assert.match(error.message, /it stops without changing anything more$/);
     assert.equal(error.details?.reason, 'lock-taken-over');
   });
@@ -116,6 +131,9 @@ describe('judging the lease', () => {
     assert.deepEqual(judgeRecordedRun('r-7f3a', undefined), { standing: 'interrupted' });
     assert.deepEqual(judgeRecordedRun('r-7f3a', { holder }), { standing: 'running', holder });
     assert.deepEqual(judgeRecordedRun('r-old', { holder }), { standing: 'other-run-holds-lock', holder });
-    assert.deepEqual(judgeRecordedRun('r-old', { holder: undefined }), { standing: 'other-run-holds-lock', holder: undefined });
+    assert.deepEqual(judgeRecordedRun('r-old', { holder: undefined }), {
+      standing: 'other-run-holds-lock',
+      holder: undefined,
+    });
   });
 });

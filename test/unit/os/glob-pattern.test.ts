@@ -9,7 +9,7 @@ describe('configured locations as shell patterns', () => {
     assert.deepEqual(expandBraces('/plain/path.yml'), ['/plain/path.yml']);
   });
 
-  it('matches Debian\'s member files and not its template or dot files', () => {
+  it("matches Debian's member files and not its template or dot files", () => {
     const yml = segmentMatcher('*.yml');
     assert.ok(yml.test('15-main.yml'));
     assert.ok(!yml.test('config.yml.in'));

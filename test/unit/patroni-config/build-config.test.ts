@@ -28,7 +28,11 @@ function spec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
       parameters: { shared_buffers: '128MB', max_connections: 100 },
       pgHba: ['local all all peer'],
     },
-    restapi: { listen: '0.0.0.0:8008', connectAddress: '198.51.100.10:8008', authentication: { username: 'api', password: new Secret('api-pw') } },
+    restapi: {
+      listen: '0.0.0.0:8008',
+      connectAddress: '198.51.100.10:8008',
+      authentication: { username: 'api', password: new Secret('api-pw') },
+    },
     superuser: { username: 'postgres', password: new Secret('su-pw') },
     replication: { username: 'replicator', password: new Secret('repl-pw') },
     rewind: { username: 'rewind_user', password: new Secret('rw-pw') },
@@ -36,8 +40,12 @@ function spec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
   };
 }
 
-const build = (template: ConfigTree, patroni: PatroniSettings = settings(), instance: InstanceSpec = spec(), features = v302) =>
-  buildPatroniConfig({ settings: patroni, instance, template, features });
+const build = (
+  template: ConfigTree,
+  patroni: PatroniSettings = settings(),
+  instance: InstanceSpec = spec(),
+  features = v302,
+) => buildPatroniConfig({ settings: patroni, instance, template, features });
 
 const HOSTILE_TEMPLATE: ConfigTree = {
   scope: 'hijacked',
@@ -45,7 +53,12 @@ const HOSTILE_TEMPLATE: ConfigTree = {
   namespace: '/elsewhere/',
   etcd3: { hosts: ['10.9.9.9:2379'], username: 'root', password: 'template-pw', protocol: 'https' },
   consul: { host: 'consul:8500' },
-  restapi: { listen: '0.0.0.0:1', certfile: '/template/cert.pem', authentication: { username: 'x', password: 'y' }, http_extra_headers: { 'X-Frame-Options': 'DENY' } },
+  restapi: {
+    listen: '0.0.0.0:1',
+    certfile: '/template/cert.pem',
+    authentication: { username: 'x', password: 'y' },
+    http_extra_headers: { 'X-Frame-Options': 'DENY' },
+  },
   ctl: { insecure: true },
   postgresql: {
     data_dir: '/template/data',
@@ -77,7 +90,11 @@ describe('Patroni configuration generation', () => {
   });
 
   it('drops template values at managed keys pgfleet leaves empty: no template etcd credentials, REST API TLS or auth, ctl, foreign DCS', () => {
-    const config = build(HOSTILE_TEMPLATE, settings(), spec({ restapi: { listen: '0.0.0.0:8008', connectAddress: '198.51.100.10:8008' } })) as any;
+    const config = build(
+      HOSTILE_TEMPLATE,
+      settings(),
+      spec({ restapi: { listen: '0.0.0.0:8008', connectAddress: '198.51.100.10:8008' } }),
+    ) as any;
     assert.equal(config.etcd3.username, undefined);
     assert.equal(config.etcd3.password, undefined);
     assert.equal(config.consul, undefined);
@@ -102,14 +119,21 @@ describe('Patroni configuration generation', () => {
   });
 
   it('layers user input above the template and below managed values', () => {
-    const config = build({ tags: { nofailover: false }, bootstrap: { dcs: { ttl: 30 } } }, settings(), spec({ userInput: { tags: { nofailover: true }, scope: 'from-user', bootstrap: { dcs: { ttl: 20 } } } })) as any;
+    const config = build(
+      { tags: { nofailover: false }, bootstrap: { dcs: { ttl: 30 } } },
+      settings(),
+      spec({ userInput: { tags: { nofailover: true }, scope: 'from-user', bootstrap: { dcs: { ttl: 20 } } } }),
+    ) as any;
     assert.equal(config.tags.nofailover, true);
     assert.equal(config.bootstrap.dcs.ttl, 20);
     assert.equal(config.scope, 'alpha');
   });
 
   it('writes an etcd section (v2 API) instead of etcd3 when settings say version: etcd, and drops a template etcd3 section', () => {
-    const config = build({ etcd3: { hosts: ['10.9.9.9:2379'] } }, settings({ etcd: { version: 'etcd', hosts: ['10.0.0.1:2379'] } })) as any;
+    const config = build(
+      { etcd3: { hosts: ['10.9.9.9:2379'] } },
+      settings({ etcd: { version: 'etcd', hosts: ['10.0.0.1:2379'] } }),
+    ) as any;
     assert.deepEqual(config.etcd.hosts, ['10.0.0.1:2379']);
     assert.equal(config.etcd3, undefined);
   });
@@ -123,7 +147,10 @@ describe('Patroni configuration generation', () => {
   });
 
   it('puts every parameter and pg_hba into bootstrap.dcs in dynamic mode and removes those names from the local section', () => {
-    const config = build({ postgresql: { parameters: { shared_buffers: '1GB', work_mem: '4MB' } } }, settings({ configuration_mode: { auth: 'dynamic', parameters: 'dynamic' } })) as any;
+    const config = build(
+      { postgresql: { parameters: { shared_buffers: '1GB', work_mem: '4MB' } } },
+      settings({ configuration_mode: { auth: 'dynamic', parameters: 'dynamic' } }),
+    ) as any;
     assert.deepEqual(config.bootstrap.dcs.postgresql.parameters, { shared_buffers: '128MB', max_connections: 100 });
     assert.deepEqual(config.bootstrap.dcs.postgresql.pg_hba, ['local all all peer']);
     assert.equal(config.postgresql.pg_hba, undefined);
@@ -131,7 +158,13 @@ describe('Patroni configuration generation', () => {
   });
 
   it('writes REST API verify_client only with TLS, and ctl certificates from the settings', () => {
-    const tls = build({}, settings({ restapi: { certfile: '/tls/api.crt', keyfile: '/tls/api.key', verify_client: 'required' }, ctl: { certfile: '/tls/ctl.crt', keyfile: '/tls/ctl.key', cacert: '/tls/ca.crt' } })) as any;
+    const tls = build(
+      {},
+      settings({
+        restapi: { certfile: '/tls/api.crt', keyfile: '/tls/api.key', verify_client: 'required' },
+        ctl: { certfile: '/tls/ctl.crt', keyfile: '/tls/ctl.key', cacert: '/tls/ca.crt' },
+      }),
+    ) as any;
     assert.equal(tls.restapi.verify_client, 'required');
     assert.deepEqual(tls.ctl, { cacert: '/tls/ca.crt', certfile: '/tls/ctl.crt', keyfile: '/tls/ctl.key' });
     const plain = build({}) as any;
@@ -142,7 +175,11 @@ describe('Patroni configuration generation', () => {
     const patroni = settings({ ctl: { restapi_credentials: true } });
     assert.throws(
       () => build({}, patroni, spec(), patroniFeatures('3.0.2')),
-      (error: unknown) => error instanceof PgfleetError && error.code === 'PATRONI_VERSION_TOO_OLD' && /Patroni >= 3\.1\.0/.test(error.message) && /3\.0\.2/.test(error.message),
+      (error: unknown) =>
+        error instanceof PgfleetError &&
+        error.code === 'PATRONI_VERSION_TOO_OLD' &&
+        /Patroni >= 3\.1\.0/.test(error.message) &&
+        /3\.0\.2/.test(error.message),
     );
     const config = build({}, patroni, spec(), patroniFeatures('3.1.0')) as any;
     assert.equal(config.ctl.authentication.username, 'api');
@@ -158,21 +195,41 @@ describe('Patroni configuration generation', () => {
 
 describe('managed keys a template sets', () => {
   it('lists scope, etcd3.hosts and restapi.listen, not bootstrap.dcs.ttl or tags', () => {
-    const keys = managedKeysSetBy({ scope: 'x', etcd3: { hosts: ['a:1'], use_proxies: true }, restapi: { listen: 'a:1' }, bootstrap: { dcs: { ttl: 30 } }, tags: { nofailover: true } });
+    const keys = managedKeysSetBy({
+      scope: 'x',
+      etcd3: { hosts: ['a:1'], use_proxies: true },
+      restapi: { listen: 'a:1' },
+      bootstrap: { dcs: { ttl: 30 } },
+      tags: { nofailover: true },
+    });
     assert.deepEqual(keys, ['scope', 'etcd3.hosts', 'restapi.listen']);
   });
 
   it('names the leaves under a managed mapping and a whole foreign DCS section', () => {
-    const keys = managedKeysSetBy({ restapi: { authentication: { username: 'u', password: 'p' } }, consul: { host: 'c:8500' }, postgresql: { authentication: { superuser: { username: 'a', sslmode: 'require' } } } });
-    assert.deepEqual(keys, ['consul.host', 'restapi.authentication.username', 'restapi.authentication.password', 'postgresql.authentication.superuser.username']);
+    const keys = managedKeysSetBy({
+      restapi: { authentication: { username: 'u', password: 'p' } },
+      consul: { host: 'c:8500' },
+      postgresql: { authentication: { superuser: { username: 'a', sslmode: 'require' } } },
+    });
+    assert.deepEqual(keys, [
+      'consul.host',
+      'restapi.authentication.username',
+      'restapi.authentication.password',
+      'postgresql.authentication.superuser.username',
+    ]);
   });
 
   it('counts the etcd section the settings do not use as managed once the DCS version is known', () => {
-    assert.deepEqual(managedKeysSetBy({ etcd: { hosts: ['a:1'], use_proxies: true } }, { dcs: 'etcd3' }), ['etcd.hosts', 'etcd.use_proxies']);
+    assert.deepEqual(managedKeysSetBy({ etcd: { hosts: ['a:1'], use_proxies: true } }, { dcs: 'etcd3' }), [
+      'etcd.hosts',
+      'etcd.use_proxies',
+    ]);
     assert.deepEqual(managedKeysSetBy({ etcd: { hosts: ['a:1'], use_proxies: true } }), ['etcd.hosts']);
   });
 
   it('flags the built-in template only for watchdog.mode, which pgfleet always writes', () => {
-    assert.deepEqual(managedKeysSetBy({ bootstrap: { dcs: { loop_wait: 10 } }, watchdog: { mode: 'off' } }), ['watchdog.mode']);
+    assert.deepEqual(managedKeysSetBy({ bootstrap: { dcs: { loop_wait: 10 } }, watchdog: { mode: 'off' } }), [
+      'watchdog.mode',
+    ]);
   });
 });

@@ -4,9 +4,15 @@ import { checkEtcdAuthMethods } from '../../../src/core/patroni-config/etcd-auth
 
 describe('etcd basic auth and client certificates together', () => {
   it('are flagged: basic auth takes precedence over the certificate', () => {
-    const warning = checkEtcdAuthMethods({ username: 'patroni-alpha', password: 'secret-pw', cert: '/pki/client.crt', key: '/pki/client.key' }, '/etc/patroni/alpha-1.yaml');
+    const warning = checkEtcdAuthMethods(
+      { username: 'patroni-alpha', password: 'secret-pw', cert: '/pki/client.crt', key: '/pki/client.key' },
+      '/etc/patroni/alpha-1.yaml',
+    );
     assert.equal(warning?.code, 'ETCD_BASIC_AUTH_WITH_CLIENT_CERT');
-    assert.match(warning!.message, /\/etc\/patroni\/alpha-1\.yaml sets both an etcd username\/password \(patroni-alpha\) and a client certificate \(\/pki\/client\.crt\)/);
+    assert.match(
+      warning!.message,
+      /\/etc\/patroni\/alpha-1\.yaml sets both an etcd username\/password \(patroni-alpha\) and a client certificate \(\/pki\/client\.crt\)/,
+    );
     assert.doesNotMatch(`${warning!.message} ${warning!.hint}`, /secret-pw/);
   });
 

@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { parseSiteSettings } from '../../../src/core/settings/settings-document.js';
 import { resolveSitePaths } from '../../../src/core/settings/site-paths.js';
 import { buildPatroniConfig } from '../../../src/core/patroni-config/build-config.js';
-import { instanceSpecFromOptions, type PatroniInstanceOptions } from '../../../src/core/patroni-config/instance-options.js';
+import {
+  instanceSpecFromOptions,
+  type PatroniInstanceOptions,
+} from '../../../src/core/patroni-config/instance-options.js';
 import type { ParameterValue } from '../../../src/core/patroni-config/instance-spec.js';
 import { patroniFeatures } from '../../../src/core/patroni-config/patroni-features.js';
 import { parsePatroniTemplate } from '../../../src/core/patroni-config/patroni-template.js';
@@ -45,16 +48,28 @@ const BASE: PatroniInstanceOptions = {
   patroniRestapiConnectAddress: '198.51.100.10:8008',
 };
 
-const SAMPLE_PARAMETERS: Record<string, ParameterValue> = { max_connections: 200, shared_buffers: '256MB', log_line_prefix: '%m [%p] %q%u@%d ', jit: 'off' };
+const SAMPLE_PARAMETERS: Record<string, ParameterValue> = {
+  max_connections: 200,
+  shared_buffers: '256MB',
+  log_line_prefix: '%m [%p] %q%u@%d ',
+  jit: 'off',
+};
 
 export const GOLDEN_CASES: GoldenCase[] = [
   { name: 'open-etcd-localhost', options: BASE, parameters: SAMPLE_PARAMETERS },
   { name: 'two-etcd-hosts', options: BASE },
   { name: 'etcd-https', options: BASE },
-  { name: 'etcd-user-password', options: { ...BASE, patroniEtcdUsername: 'patroni-alpha', patroniEtcdPasswordFile: '/unused/etcd.password' } },
+  {
+    name: 'etcd-user-password',
+    options: { ...BASE, patroniEtcdUsername: 'patroni-alpha', patroniEtcdPasswordFile: '/unused/etcd.password' },
+  },
   {
     name: 'restapi-tls-basic-auth',
-    options: { ...BASE, patroniRestapiAuthenticationUsername: 'patroni-api', patroniRestapiAuthenticationPasswordFile: '/unused/restapi.password' },
+    options: {
+      ...BASE,
+      patroniRestapiAuthenticationUsername: 'patroni-api',
+      patroniRestapiAuthenticationPasswordFile: '/unused/restapi.password',
+    },
   },
   { name: 'watchdog-required', options: BASE },
   { name: 'use-pg-rewind', options: BASE },
@@ -85,7 +100,12 @@ export function renderGoldenCase(golden: GoldenCase, patroniVersion = '3.0.2'): 
   });
   if (golden.parameters) spec.postgresql.parameters = golden.parameters;
   const template = parsePatroniTemplate(readFileSync(BUILTIN_TEMPLATE, 'utf8'), BUILTIN_TEMPLATE);
-  const config = buildPatroniConfig({ settings: settings.patroni!, instance: spec, template, features: patroniFeatures(patroniVersion) });
+  const config = buildPatroniConfig({
+    settings: settings.patroni!,
+    instance: spec,
+    template,
+    features: patroniFeatures(patroniVersion),
+  });
   return renderPatroniYaml(config, { revealSecrets: true });
 }
 

@@ -13,7 +13,9 @@ function assertSameText(actual: string, expected: string, what: string): void {
   const e = expected.split('\n');
   const line = a.findIndex((text, index) => text !== e[index]);
   const at = line === -1 ? Math.min(a.length, e.length) : line;
-  assert.fail(`${what} differs at line ${at + 1}:\n  expected: ${withoutTestPasswords(e[at] ?? '<end>')}\n  actual:   ${withoutTestPasswords(a[at] ?? '<end>')}\n(regenerate with PGFLEET_UPDATE_GOLDEN=1 if the change is intended)`);
+  assert.fail(
+    `${what} differs at line ${at + 1}:\n  expected: ${withoutTestPasswords(e[at] ?? '<end>')}\n  actual:   ${withoutTestPasswords(a[at] ?? '<end>')}\n(regenerate with PGFLEET_UPDATE_GOLDEN=1 if the change is intended)`,
+  );
 }
 
 describe('golden Patroni configurations of the spec examples', () => {
@@ -32,7 +34,9 @@ describe('golden Patroni configurations of the spec examples', () => {
 
   it('puts pg_hba and parameters in bootstrap.dcs, not in postgresql, in dynamic mode', () => {
     const config = parse(readFileSync(`${EXAMPLES_DIR}dynamic-mode/patroni.yaml`, 'utf8'), { version: '1.1' });
-    assert.ok(Array.isArray(config.bootstrap.dcs.postgresql.pg_hba) && config.bootstrap.dcs.postgresql.pg_hba.length > 0);
+    assert.ok(
+      Array.isArray(config.bootstrap.dcs.postgresql.pg_hba) && config.bootstrap.dcs.postgresql.pg_hba.length > 0,
+    );
     assert.equal(config.bootstrap.dcs.postgresql.parameters.shared_buffers, '256MB');
     assert.equal(config.postgresql.pg_hba, undefined);
     assert.deepEqual(Object.keys(config.postgresql.parameters), ['unix_socket_directories']);

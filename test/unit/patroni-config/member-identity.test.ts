@@ -31,7 +31,9 @@ describe('who a foreign Patroni YAML says its member is', () => {
   it('takes the DCS Patroni takes when several sections exist (modules by name: etcd before etcd3)', () => {
     assert.equal(memberIdentity({ ...debian, etcd: { host: 'h:2379' } }).dcsSection, 'etcd');
     const { etcd3: _etcd3, ...withoutEtcd } = debian;
-    assert.deepEqual(memberIdentity({ ...withoutEtcd, zookeeper: { hosts: 'z' } }).problems, ['the DCS is zookeeper, not etcd']);
+    assert.deepEqual(memberIdentity({ ...withoutEtcd, zookeeper: { hosts: 'z' } }).problems, [
+      'the DCS is zookeeper, not etcd',
+    ]);
   });
 
   it('defaults the namespace to /service/ and normalises slashes', () => {
@@ -45,16 +47,24 @@ describe('who a foreign Patroni YAML says its member is', () => {
   });
 
   it('says what is missing instead of failing', () => {
-    assert.deepEqual(memberIdentity({ postgresql: {} }).problems, ['no scope', 'no name', 'no restapi.connect_address or restapi.listen', 'no DCS section']);
+    assert.deepEqual(memberIdentity({ postgresql: {} }).problems, [
+      'no scope',
+      'no name',
+      'no restapi.connect_address or restapi.listen',
+      'no DCS section',
+    ]);
   });
 
-  it('does not take a DCS snippet such as Debian\'s dcs.yml for a member', () => {
+  it("does not take a DCS snippet such as Debian's dcs.yml for a member", () => {
     assert.equal(looksLikeMemberConfig({ zookeeper: { hosts: '127.0.0.1:2181' } }), false);
     assert.equal(looksLikeMemberConfig(null), false);
     assert.equal(looksLikeMemberConfig(debian), true);
   });
 
-  it('counts an empty password as not set (Debian\'s `password:`)', () => {
-    assert.equal(memberIdentity({ ...debian, etcd3: { hosts: 'h', username: 'u', password: null } }).dcsCredentials.passwordSet, false);
+  it("counts an empty password as not set (Debian's `password:`)", () => {
+    assert.equal(
+      memberIdentity({ ...debian, etcd3: { hosts: 'h', username: 'u', password: null } }).dcsCredentials.passwordSet,
+      false,
+    );
   });
 });

@@ -10,7 +10,13 @@ describe('Patroni version features', () => {
   });
 
   it('refuses output without a version, naming the setting to check', () => {
-    assert.throws(() => parsePatroniVersion('command not found'), (error: unknown) => error instanceof PgfleetError && error.code === 'PATRONI_VERSION_UNKNOWN' && /patroni\.execpath/.test(error.hint ?? ''));
+    assert.throws(
+      () => parsePatroniVersion('command not found'),
+      (error: unknown) =>
+        error instanceof PgfleetError &&
+        error.code === 'PATRONI_VERSION_UNKNOWN' &&
+        /patroni\.execpath/.test(error.hint ?? ''),
+    );
   });
 
   it('knows ctl.authentication exists from 3.1 only', () => {

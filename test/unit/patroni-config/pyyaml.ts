@@ -25,7 +25,8 @@ function canImportYaml(python: string): boolean {
 
 /** Reads a YAML file with PyYAML's safe_load, as Patroni does, and returns it as JSON. The file path is the only argument. */
 export function loadWithPyYaml(python: string, file: string): unknown {
-  const script = 'import json, sys, yaml\nwith open(sys.argv[1], encoding="utf-8") as f:\n    data = yaml.safe_load(f)\nsys.stdout.write(json.dumps(data, ensure_ascii=True))\n';
+  const script =
+    'import json, sys, yaml\nwith open(sys.argv[1], encoding="utf-8") as f:\n    data = yaml.safe_load(f)\nsys.stdout.write(json.dumps(data, ensure_ascii=True))\n';
   const stdout = execFileSync(python, ['-c', script, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return JSON.parse(stdout);
 }

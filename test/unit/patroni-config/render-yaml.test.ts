@@ -10,11 +10,74 @@ import { loadWithPyYaml, patroniPython } from './pyyaml.js';
 
 /** Values YAML could misread: YAML 1.1 booleans and numbers, indicators, quotes, comments, line breaks, odd characters. */
 const TRICKY = [
-  '=', '<<', 'yes', 'Yes', 'no', 'on', 'OFF', 'y', 'n', 'true', 'null', '~', '', ' ',
-  '0123', '0x1F', '0o17', '1_000', '1:20', '1e3', '1.5', '.inf', '-.inf', '.nan', '2001-12-14', '2001-12-14 21:59:43.10 -5',
-  '*ref', '&anchor', '!tag', '!!str', '%YAML', '@at', '`tick', '|pipe', '>fold', '{x}', '[x]', '? x', ': x', '-x', '- x', '---', '...',
-  'a: #b', 'a #b', '#comment', 'a:b', 'a:', "'quote\"", '"', "'", '\\', '\\n', 'multi\nline\n', '\r\n', 'tab\there', ' lead', 'trail ',
-  '\u0000nul', '\u0007bell', '\u007fdel', '\u0085nel', '\u00a0nbsp', '\u2028ls', '\u2029ps', '\ufeffbom', 'é€😀', 'x'.repeat(300),
+  '=',
+  '<<',
+  'yes',
+  'Yes',
+  'no',
+  'on',
+  'OFF',
+  'y',
+  'n',
+  'true',
+  'null',
+  '~',
+  '',
+  ' ',
+  '0123',
+  '0x1F',
+  '0o17',
+  '1_000',
+  '1:20',
+  '1e3',
+  '1.5',
+  '.inf',
+  '-.inf',
+  '.nan',
+  '2001-12-14',
+  '2001-12-14 21:59:43.10 -5',
+  '*ref',
+  '&anchor',
+  '!tag',
+  '!!str',
+  '%YAML',
+  '@at',
+  '`tick',
+  '|pipe',
+  '>fold',
+  '{x}',
+  '[x]',
+  '? x',
+  ': x',
+  '-x',
+  '- x',
+  '---',
+  '...',
+  'a: #b',
+  'a #b',
+  '#comment',
+  'a:b',
+  'a:',
+  '\'quote"',
+  '"',
+  "'",
+  '\\',
+  '\\n',
+  'multi\nline\n',
+  '\r\n',
+  'tab\there',
+  ' lead',
+  'trail ',
+  '\u0000nul',
+  '\u0007bell',
+  '\u007fdel',
+  '\u0085nel',
+  '\u00a0nbsp',
+  '\u2028ls',
+  '\u2029ps',
+  '\ufeffbom',
+  'é€😀',
+  'x'.repeat(300),
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'pgfleet-render-'));
@@ -51,7 +114,9 @@ describe('Patroni YAML rendering', () => {
   });
 
   it('keeps tricky strings as mapping keys and plain values too', () => {
-    const mapping = Object.fromEntries(TRICKY.filter((value) => value !== '').map((value, index) => [value, `${index}`]));
+    const mapping = Object.fromEntries(
+      TRICKY.filter((value) => value !== '').map((value, index) => [value, `${index}`]),
+    );
     const { file, text } = written({ parameters: mapping });
     assert.deepEqual(loadWithPyYaml(python, file), { parameters: mapping });
     assert.deepEqual(parse(text, { version: '1.1' }), { parameters: mapping });
@@ -73,13 +138,19 @@ describe('Patroni YAML rendering', () => {
   });
 
   it('shows a placeholder instead of secrets unless asked to reveal them', () => {
-    const text = renderPatroniYaml({ etcd3: { username: 'u', password: new Secret('s3cr3t-value') } }, { revealSecrets: false });
+    const text = renderPatroniYaml(
+      { etcd3: { username: 'u', password: new Secret('s3cr3t-value') } },
+      { revealSecrets: false },
+    );
     assert.ok(!text.includes('s3cr3t-value'));
     assert.equal((parse(text) as { etcd3: { password: string } }).etcd3.password, Secret.redacted);
   });
 
   it('writes simple identifiers and paths without quotes, for a readable file', () => {
-    const text = renderPatroniYaml({ scope: 'alpha', postgresql: { data_dir: '/var/lib/pgfleet/pgsql/main/data' } }, { revealSecrets: true });
+    const text = renderPatroniYaml(
+      { scope: 'alpha', postgresql: { data_dir: '/var/lib/pgfleet/pgsql/main/data' } },
+      { revealSecrets: true },
+    );
     assert.match(text, /^scope: alpha$/m);
     assert.match(text, /^ {2}data_dir: \/var\/lib\/pgfleet\/pgsql\/main\/data$/m);
   });

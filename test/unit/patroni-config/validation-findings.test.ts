@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyValidatorOutput, isValidationError, redactSecrets } from '../../../src/core/patroni-config/validation-findings.js';
+import {
+  classifyValidatorOutput,
+  isValidationError,
+  redactSecrets,
+} from '../../../src/core/patroni-config/validation-findings.js';
 
 /** Lines as Patroni 3.0.2's --validate-config prints them (captured from the real program). */
 const PATRONI_302_OUTPUT = [
@@ -34,7 +38,10 @@ describe("classifying patroni --validate-config's messages", () => {
   });
 
   it('counts only "other" findings as errors: a connect address on 0.0.0.0 is one, a loopback one is not', () => {
-    assert.deepEqual(findings.filter(isValidationError).map((finding) => finding.path), ['bootstrap.pg_hba', 'postgresql.authentication.rewind', 'postgresql.connect_address']);
+    assert.deepEqual(
+      findings.filter(isValidationError).map((finding) => finding.path),
+      ['bootstrap.pg_hba', 'postgresql.authentication.rewind', 'postgresql.connect_address'],
+    );
   });
 
   it("keeps Patroni's own message", () => {
@@ -62,6 +69,9 @@ describe("classifying patroni --validate-config's messages", () => {
   });
 
   it('treats an unrecognisable line as an error', () => {
-    assert.deepEqual(classifyValidatorOutput('Traceback (most recent call last):').map((finding) => finding.kind), ['other']);
+    assert.deepEqual(
+      classifyValidatorOutput('Traceback (most recent call last):').map((finding) => finding.kind),
+      ['other'],
+    );
   });
 });

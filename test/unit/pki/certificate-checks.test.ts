@@ -24,12 +24,25 @@ const dates = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date(
 
 describe('openssl verify output', () => {
   it('is OK only with exit 0 and an "OK" line', () => {
-    assert.deepEqual(parseVerifyOutput('/x/node1.crt: OK\n', 0), { ok: true, errorNumber: undefined, depth: undefined, reason: undefined });
+    assert.deepEqual(parseVerifyOutput('/x/node1.crt: OK\n', 0), {
+      ok: true,
+      errorNumber: undefined,
+      depth: undefined,
+      reason: undefined,
+    });
   });
 
   it('gives the error number, depth and reason of a certificate from another CA', () => {
-    const verdict = parseVerifyOutput('CN = node1\nerror 20 at 0 depth lookup: unable to get local issuer certificate\nerror /x/node1.crt: verification failed\n', 2);
-    assert.deepEqual(verdict, { ok: false, errorNumber: 20, depth: 0, reason: 'unable to get local issuer certificate' });
+    const verdict = parseVerifyOutput(
+      'CN = node1\nerror 20 at 0 depth lookup: unable to get local issuer certificate\nerror /x/node1.crt: verification failed\n',
+      2,
+    );
+    assert.deepEqual(verdict, {
+      ok: false,
+      errorNumber: 20,
+      depth: 0,
+      reason: 'unable to get local issuer certificate',
+    });
   });
 
   it('keeps the last line when openssl could not even load a file', () => {
@@ -74,9 +87,16 @@ describe('certificate checks', () => {
   });
 
   it('find a CA that did not sign the certificate, quoting openssl', () => {
-    const check = evaluateSignedByCa(CERT, CA, parseVerifyOutput('error 20 at 0 depth lookup: unable to get local issuer certificate\n', 2));
+    const check = evaluateSignedByCa(
+      CERT,
+      CA,
+      parseVerifyOutput('error 20 at 0 depth lookup: unable to get local issuer certificate\n', 2),
+    );
     assert.equal(check.code, 'PKI_CERT_NOT_SIGNED_BY_CA');
-    assert.equal(check.message, '/etc/patroni/node1.crt is not signed by the CA /etc/patroni/ca.crt (openssl verify: unable to get local issuer certificate)');
+    assert.equal(
+      check.message,
+      '/etc/patroni/node1.crt is not signed by the CA /etc/patroni/ca.crt (openssl verify: unable to get local issuer certificate)',
+    );
     assert.equal(evaluateSignedByCa(CERT, CA, parseVerifyOutput(`${CERT}: OK`, 0)).ok, true);
   });
 
@@ -85,9 +105,15 @@ describe('certificate checks', () => {
     assert.equal(evaluateHostCovered(CERT, info, '127.0.0.1').ok, true);
     const check = evaluateHostCovered(CERT, info, '10.0.0.7');
     assert.equal(check.code, 'PKI_SAN_MISSING_HOST');
-    assert.equal(check.message, '/etc/patroni/node1.crt does not cover the address 10.0.0.7: its subjectAltNames are IP:127.0.0.1, DNS:localhost');
+    assert.equal(
+      check.message,
+      '/etc/patroni/node1.crt does not cover the address 10.0.0.7: its subjectAltNames are IP:127.0.0.1, DNS:localhost',
+    );
     assert.match(check.hint ?? '', /--san 10\.0\.0\.7/);
-    assert.match(evaluateHostCovered(CERT, { subjectAltNames: [] }, 'db1').message, /the host name db1: its subjectAltNames are none/);
+    assert.match(
+      evaluateHostCovered(CERT, { subjectAltNames: [] }, 'db1').message,
+      /the host name db1: its subjectAltNames are none/,
+    );
   });
 
   it('find a client certificate used as a server certificate; no EKU extension means any usage', () => {
@@ -99,7 +125,8 @@ describe('certificate checks', () => {
   });
 
   it('accept key files 0600, 0400 and 0640, and refuse any access for others or group write', () => {
-    for (const mode of [0o100600, 0o400, 0o640]) assert.equal(evaluateKeyFilePrivate(KEY, mode).ok, true, mode.toString(8));
+    for (const mode of [0o100600, 0o400, 0o640])
+      assert.equal(evaluateKeyFilePrivate(KEY, mode).ok, true, mode.toString(8));
     for (const mode of [0o644, 0o604, 0o660, 0o666]) {
       const check = evaluateKeyFilePrivate(KEY, mode);
       assert.equal(check.code, 'PKI_KEY_FILE_READABLE', mode.toString(8));
@@ -123,15 +150,26 @@ describe('check errors', () => {
     const mismatch = evaluateKeyMatch(CERT, KEY, PUBLIC_A, PUBLIC_B);
     const fine = evaluateUsage(CERT, { extendedKeyUsages: ['serverAuth'] }, 'serverAuth');
     assert.doesNotThrow(() => assertCertificateChecks([fine]));
-    assert.throws(() => assertCertificateChecks([fine, mismatch]), (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_KEY_MISMATCH' && !error.message.includes('more'));
+    assert.throws(
+      () => assertCertificateChecks([fine, mismatch]),
+      (error: unknown) =>
+        error instanceof PgfleetError && error.code === 'PKI_KEY_MISMATCH' && !error.message.includes('more'),
+    );
     assert.throws(
       () => assertCertificateChecks([expired, fine, mismatch]),
-      (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_CERT_EXPIRED' && error.message.endsWith('(and 1 more failed certificate check)') && Array.isArray(error.details?.failed),
+      (error: unknown) =>
+        error instanceof PgfleetError &&
+        error.code === 'PKI_CERT_EXPIRED' &&
+        error.message.endsWith('(and 1 more failed certificate check)') &&
+        Array.isArray(error.details?.failed),
     );
   });
 
   it('render one line per check with the hint under each failure', () => {
-    const text = renderCertificateChecks([evaluateUsage(CERT, { extendedKeyUsages: ['serverAuth'] }, 'serverAuth'), evaluateKeyMatch(CERT, KEY, PUBLIC_A, PUBLIC_B)]);
+    const text = renderCertificateChecks([
+      evaluateUsage(CERT, { extendedKeyUsages: ['serverAuth'] }, 'serverAuth'),
+      evaluateKeyMatch(CERT, KEY, PUBLIC_A, PUBLIC_B),
+    ]);
     const lines = text.split('\n');
     assert.match(lines[0]!, /^ok +usage/);
     assert.match(lines[1]!, /^FAIL +key-match .*\[PKI_KEY_MISMATCH\]$/);

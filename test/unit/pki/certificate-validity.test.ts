@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DAY_MS, certificateValidity, describeValidity, notAfterFor } from '../../../src/core/pki/certificate-validity.js';
+import {
+  DAY_MS,
+  certificateValidity,
+  describeValidity,
+  notAfterFor,
+} from '../../../src/core/pki/certificate-validity.js';
 
 const notBefore = new Date('2026-01-01T00:00:00Z');
 const notAfter = new Date('2026-12-31T12:00:00Z');
@@ -27,8 +32,14 @@ describe('certificate validity', () => {
     assert.equal(expired.state, 'expired');
     assert.equal(expired.expiresSoon, false);
     assert.equal(expired.daysLeft, -1);
-    assert.equal(describeValidity(expired, new Date(notAfter.getTime() + 3_600_000)), 'expired on 2026-12-31 (less than a day ago)');
-    assert.equal(describeValidity(expired, new Date(notAfter.getTime() + 3 * DAY_MS + 5)), 'expired on 2026-12-31 (3 days ago)');
+    assert.equal(
+      describeValidity(expired, new Date(notAfter.getTime() + 3_600_000)),
+      'expired on 2026-12-31 (less than a day ago)',
+    );
+    assert.equal(
+      describeValidity(expired, new Date(notAfter.getTime() + 3 * DAY_MS + 5)),
+      'expired on 2026-12-31 (3 days ago)',
+    );
   });
 
   it('says when a certificate is not valid yet, and from when', () => {
@@ -39,7 +50,10 @@ describe('certificate validity', () => {
   });
 
   it('says "within a day" on the last day and uses the singular for one day', () => {
-    assert.match(describeValidity(certificateValidity(dates, new Date(notAfter.getTime() - 3_600_000)), new Date()), /^expires within a day/);
+    assert.match(
+      describeValidity(certificateValidity(dates, new Date(notAfter.getTime() - 3_600_000)), new Date()),
+      /^expires within a day/,
+    );
     const oneDay = new Date(notAfter.getTime() - DAY_MS - 1);
     assert.equal(describeValidity(certificateValidity(dates, oneDay), oneDay), 'expires on 2026-12-31 (in 1 day)');
   });

@@ -14,7 +14,10 @@ describe('a client certificate without a CN (for etcd with auth and --client-cer
   });
 
   it('is for clients only: servers and peers are named by their CN and SANs', () => {
-    assert.throws(() => leafRequest({ kind: 'peer', name: 'etcd1', sans: ['127.0.0.1'], withoutCommonName: true }), /needs a common name/);
+    assert.throws(
+      () => leafRequest({ kind: 'peer', name: 'etcd1', sans: ['127.0.0.1'], withoutCommonName: true }),
+      /needs a common name/,
+    );
   });
 
   it('leaves the usual subject alone', () => {

@@ -27,8 +27,14 @@ function caInfo(overrides: Partial<CertificateInfo> = {}): CertificateInfo {
   };
 }
 
-const ca = (info: CertificateInfo | undefined = caInfo(), keyExists = true): CaState => ({ files: caFiles(dir), info, keyExists });
-const server = leafRequest({ kind: 'server', name: 'node1', sans: ['127.0.0.1'] }) as ReturnType<typeof leafRequest> & { kind: 'server' };
+const ca = (info: CertificateInfo | undefined = caInfo(), keyExists = true): CaState => ({
+  files: caFiles(dir),
+  info,
+  keyExists,
+});
+const server = leafRequest({ kind: 'server', name: 'node1', sans: ['127.0.0.1'] }) as ReturnType<typeof leafRequest> & {
+  kind: 'server';
+};
 
 describe('planning pki init', () => {
   it('creates ca.key and ca.crt in the directory, self-signed', () => {
@@ -40,7 +46,10 @@ describe('planning pki init', () => {
   });
 
   it('never replaces an existing CA, even half of one', () => {
-    assert.throws(() => planCaInit({ dir, request: caRequest(), existing: { certFile: false, keyFile: true }, now }), (error: unknown) => code('PKI_CA_EXISTS')(error) && (error as Error).message.includes('/srv/pki/ca.key'));
+    assert.throws(
+      () => planCaInit({ dir, request: caRequest(), existing: { certFile: false, keyFile: true }, now }),
+      (error: unknown) => code('PKI_CA_EXISTS')(error) && (error as Error).message.includes('/srv/pki/ca.key'),
+    );
   });
 });
 
@@ -56,13 +65,42 @@ describe('planning pki issue', () => {
   });
 
   it('needs a CA, and says how to make one', () => {
-    assert.throws(() => planLeafIssue({ dir, request: server, ca: { files: caFiles(dir), info: undefined, keyExists: true }, existing: none, force: false, now }), (error: unknown) => code('PKI_CA_MISSING')(error) && /pgfleet pki init --dir \/srv\/pki/.test((error as PgfleetError).hint ?? ''));
-    assert.throws(() => planLeafIssue({ dir, request: server, ca: ca(caInfo(), false), existing: none, force: false, now }), code('PKI_CA_MISSING'));
+    assert.throws(
+      () =>
+        planLeafIssue({
+          dir,
+          request: server,
+          ca: { files: caFiles(dir), info: undefined, keyExists: true },
+          existing: none,
+          force: false,
+          now,
+        }),
+      (error: unknown) =>
+        code('PKI_CA_MISSING')(error) && /pgfleet pki init --dir \/srv\/pki/.test((error as PgfleetError).hint ?? ''),
+    );
+    assert.throws(
+      () => planLeafIssue({ dir, request: server, ca: ca(caInfo(), false), existing: none, force: false, now }),
+      code('PKI_CA_MISSING'),
+    );
   });
 
   it('refuses to sign with a certificate that is not a CA, or with an expired CA', () => {
-    assert.throws(() => planLeafIssue({ dir, request: server, ca: ca(caInfo({ isCa: false })), existing: none, force: false, now }), code('PKI_CA_INVALID'));
-    assert.throws(() => planLeafIssue({ dir, request: server, ca: ca(caInfo({ notAfter: new Date('2026-06-01T00:00:00Z') })), existing: none, force: false, now }), code('PKI_CA_NOT_VALID'));
+    assert.throws(
+      () => planLeafIssue({ dir, request: server, ca: ca(caInfo({ isCa: false })), existing: none, force: false, now }),
+      code('PKI_CA_INVALID'),
+    );
+    assert.throws(
+      () =>
+        planLeafIssue({
+          dir,
+          request: server,
+          ca: ca(caInfo({ notAfter: new Date('2026-06-01T00:00:00Z') })),
+          existing: none,
+          force: false,
+          now,
+        }),
+      code('PKI_CA_NOT_VALID'),
+    );
   });
 
   it('refuses a certificate that would outlive its CA and suggests a lifetime that fits', () => {
@@ -75,7 +113,10 @@ describe('planning pki issue', () => {
 
   it('refuses to replace an existing certificate without --force, and lists what --force replaces', () => {
     const existing = { certFile: true, keyFile: true };
-    assert.throws(() => planLeafIssue({ dir, request: server, ca: ca(), existing, force: false, now }), code('PKI_CERT_EXISTS'));
+    assert.throws(
+      () => planLeafIssue({ dir, request: server, ca: ca(), existing, force: false, now }),
+      code('PKI_CERT_EXISTS'),
+    );
     const plan = planLeafIssue({ dir, request: server, ca: ca(), existing, force: true, now });
     assert.deepEqual(plan.replaces, ['/srv/pki/server/node1.key', '/srv/pki/server/node1.crt']);
   });

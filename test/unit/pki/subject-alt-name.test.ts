@@ -2,7 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PgfleetError } from '../../../src/core/errors.js';
 import { parseIpAddress } from '../../../src/core/pki/ip-address.js';
-import { formatSubjectAltName, hostCoverage, parseOpensslSubjectAltNames, parseSubjectAltName, parseSubjectAltNames } from '../../../src/core/pki/subject-alt-name.js';
+import {
+  formatSubjectAltName,
+  hostCoverage,
+  parseOpensslSubjectAltNames,
+  parseSubjectAltName,
+  parseSubjectAltNames,
+} from '../../../src/core/pki/subject-alt-name.js';
 
 describe('IP address literals', () => {
   it('reduce every IPv6 spelling of one address to its RFC 5952 form', () => {
@@ -18,7 +24,17 @@ describe('IP address literals', () => {
 
   it('keep IPv4 dotted quads and reject octets out of range or with leading zeros', () => {
     assert.deepEqual(parseIpAddress('10.0.0.5'), { version: 4, canonical: '10.0.0.5' });
-    for (const bad of ['10.0.0.256', '010.0.0.1', '10.0.0', '10.0.0.1.2', '1::2::3', 'fe80::1%eth0', '12345::', 'localhost', '']) {
+    for (const bad of [
+      '10.0.0.256',
+      '010.0.0.1',
+      '10.0.0',
+      '10.0.0.1.2',
+      '1::2::3',
+      'fe80::1%eth0',
+      '12345::',
+      'localhost',
+      '',
+    ]) {
       assert.equal(parseIpAddress(bad), undefined, bad);
     }
   });
@@ -35,24 +51,46 @@ describe('subjectAltName input', () => {
   });
 
   it('refuse a mistyped address rather than take it for a host name', () => {
-    assert.throws(() => parseSubjectAltName('10.0.0.300'), (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_SAN_INVALID');
+    assert.throws(
+      () => parseSubjectAltName('10.0.0.300'),
+      (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_SAN_INVALID',
+    );
     assert.throws(() => parseSubjectAltName('IP:db1'), /is not an IP address/);
   });
 
   it('refuse names openssl or TLS clients would not accept', () => {
-    for (const bad of ['', 'under_score.example', '-lead.example', 'a..b', 'host*.example', '*.', 'a b', `${'x'.repeat(64)}.example`, 'foo.*.example']) {
-      assert.throws(() => parseSubjectAltName(bad), (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_SAN_INVALID', bad);
+    for (const bad of [
+      '',
+      'under_score.example',
+      '-lead.example',
+      'a..b',
+      'host*.example',
+      '*.',
+      'a b',
+      `${'x'.repeat(64)}.example`,
+      'foo.*.example',
+    ]) {
+      assert.throws(
+        () => parseSubjectAltName(bad),
+        (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_SAN_INVALID',
+        bad,
+      );
     }
   });
 
   it('drop duplicates, including the same address spelled twice', () => {
-    assert.deepEqual(parseSubjectAltNames(['::1', '0:0:0:0:0:0:0:1', 'localhost', 'LOCALHOST']).map(formatSubjectAltName), ['IP:::1', 'DNS:localhost']);
+    assert.deepEqual(
+      parseSubjectAltNames(['::1', '0:0:0:0:0:0:0:1', 'localhost', 'LOCALHOST']).map(formatSubjectAltName),
+      ['IP:::1', 'DNS:localhost'],
+    );
   });
 });
 
 describe("openssl's subjectAltName text", () => {
   it('is read into IP and DNS entries, other kinds kept for display', () => {
-    const parsed = parseOpensslSubjectAltNames('IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:localhost, email:ops@example.com');
+    const parsed = parseOpensslSubjectAltNames(
+      'IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:localhost, email:ops@example.com',
+    );
     assert.deepEqual(parsed, [
       { type: 'ip', value: '127.0.0.1' },
       { type: 'ip', value: '::1' },
@@ -63,7 +101,9 @@ describe("openssl's subjectAltName text", () => {
 });
 
 describe('host coverage', () => {
-  const sans = parseOpensslSubjectAltNames('IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:localhost, DNS:*.pg.example.com');
+  const sans = parseOpensslSubjectAltNames(
+    'IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:localhost, DNS:*.pg.example.com',
+  );
 
   it('matches an IP only against IP entries, whatever the IPv6 spelling', () => {
     assert.equal(hostCoverage('127.0.0.1', sans).covered, true);

@@ -101,7 +101,10 @@ describe('openssl x509 output', () => {
   it('fails naming the file when openssl printed no certificate fields', () => {
     assert.throws(
       () => parseX509Text('Could not read certificate from g.crt\n', '/etc/patroni/g.crt'),
-      (error: unknown) => error instanceof PgfleetError && error.code === 'PKI_CERT_UNREADABLE' && error.message.includes('/etc/patroni/g.crt'),
+      (error: unknown) =>
+        error instanceof PgfleetError &&
+        error.code === 'PKI_CERT_UNREADABLE' &&
+        error.message.includes('/etc/patroni/g.crt'),
     );
   });
 });

@@ -23,12 +23,42 @@ function ruleError(fixture: string, context = devices()): PgfleetError {
 
 describe('settings cross-field rules', () => {
   const cases: { fixture: string; code: string; line: number; message: RegExp }[] = [
-    { fixture: 'etcd-cacert-without-https', code: 'SETTINGS_ETCD_TLS_NEEDS_HTTPS', line: 4, message: /patroni\.etcd\.cacert is set but patroni\.etcd\.protocol is http/ },
-    { fixture: 'etcd-cert-without-key', code: 'SETTINGS_CERT_WITHOUT_KEY', line: 4, message: /patroni\.etcd\.cert is set without patroni\.etcd\.key/ },
-    { fixture: 'etcd-key-without-cert', code: 'SETTINGS_KEY_WITHOUT_CERT', line: 4, message: /patroni\.etcd\.key is set without patroni\.etcd\.cert/ },
-    { fixture: 'verify-client-without-certfile', code: 'SETTINGS_VERIFY_CLIENT_NEEDS_CERTFILE', line: 3, message: /verify_client is optional but patroni\.restapi\.certfile is not set/ },
-    { fixture: 'verify-client-required-without-ctl', code: 'SETTINGS_VERIFY_CLIENT_REQUIRED_NEEDS_CTL_CERT', line: 5, message: /verify_client is required but patroni\.ctl has no certfile/ },
-    { fixture: 'watchdog-device-missing', code: 'SETTINGS_WATCHDOG_DEVICE_MISSING', line: 4, message: /watchdog device \/dev\/no-such-watchdog does not exist/ },
+    {
+      fixture: 'etcd-cacert-without-https',
+      code: 'SETTINGS_ETCD_TLS_NEEDS_HTTPS',
+      line: 4,
+      message: /patroni\.etcd\.cacert is set but patroni\.etcd\.protocol is http/,
+    },
+    {
+      fixture: 'etcd-cert-without-key',
+      code: 'SETTINGS_CERT_WITHOUT_KEY',
+      line: 4,
+      message: /patroni\.etcd\.cert is set without patroni\.etcd\.key/,
+    },
+    {
+      fixture: 'etcd-key-without-cert',
+      code: 'SETTINGS_KEY_WITHOUT_CERT',
+      line: 4,
+      message: /patroni\.etcd\.key is set without patroni\.etcd\.cert/,
+    },
+    {
+      fixture: 'verify-client-without-certfile',
+      code: 'SETTINGS_VERIFY_CLIENT_NEEDS_CERTFILE',
+      line: 3,
+      message: /verify_client is optional but patroni\.restapi\.certfile is not set/,
+    },
+    {
+      fixture: 'verify-client-required-without-ctl',
+      code: 'SETTINGS_VERIFY_CLIENT_REQUIRED_NEEDS_CTL_CERT',
+      line: 5,
+      message: /verify_client is required but patroni\.ctl has no certfile/,
+    },
+    {
+      fixture: 'watchdog-device-missing',
+      code: 'SETTINGS_WATCHDOG_DEVICE_MISSING',
+      line: 4,
+      message: /watchdog device \/dev\/no-such-watchdog does not exist/,
+    },
   ];
   for (const { fixture, code, line, message } of cases) {
     it(`reports ${code} with file and line (${fixture})`, () => {
@@ -48,7 +78,10 @@ describe('settings cross-field rules', () => {
 
   it("checks Patroni's default device /dev/watchdog when mode is required without a device", () => {
     const settings = SiteSettingsSchema.parse({ patroni: { watchdog: { mode: 'required' } } });
-    assert.deepEqual(checkSettingsRules(settings, devices()).map((violation) => violation.path.join('.')), ['patroni.watchdog.mode']);
+    assert.deepEqual(
+      checkSettingsRules(settings, devices()).map((violation) => violation.path.join('.')),
+      ['patroni.watchdog.mode'],
+    );
     assert.deepEqual(checkSettingsRules(settings, devices('/dev/watchdog')), []);
   });
 
@@ -64,13 +97,18 @@ describe('settings cross-field rules', () => {
   });
 
   it('reports several broken rules together', () => {
-    const settings = SiteSettingsSchema.parse({ patroni: { etcd: { cacert: '/t/ca', key: '/t/k' }, restapi: { verify_client: 'required' } } });
-    assert.deepEqual(checkSettingsRules(settings, devices()).map((violation) => violation.code), [
-      'SETTINGS_ETCD_TLS_NEEDS_HTTPS',
-      'SETTINGS_KEY_WITHOUT_CERT',
-      'SETTINGS_VERIFY_CLIENT_NEEDS_CERTFILE',
-      'SETTINGS_VERIFY_CLIENT_REQUIRED_NEEDS_CTL_CERT',
-    ]);
+    const settings = SiteSettingsSchema.parse({
+      patroni: { etcd: { cacert: '/t/ca', key: '/t/k' }, restapi: { verify_client: 'required' } },
+    });
+    assert.deepEqual(
+      checkSettingsRules(settings, devices()).map((violation) => violation.code),
+      [
+        'SETTINGS_ETCD_TLS_NEEDS_HTTPS',
+        'SETTINGS_KEY_WITHOUT_CERT',
+        'SETTINGS_VERIFY_CLIENT_NEEDS_CERTFILE',
+        'SETTINGS_VERIFY_CLIENT_REQUIRED_NEEDS_CTL_CERT',
+      ],
+    );
   });
 
   it('has nothing to check without a patroni section', () => {

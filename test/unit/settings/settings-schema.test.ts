@@ -8,7 +8,11 @@ const COMMITTED = fileURLToPath(new URL('../../../docs/settings.schema.json', im
 
 describe('settings JSON Schema', () => {
   it('docs/settings.schema.json is exactly what `pgfleet settings schema` generates', () => {
-    assert.equal(readFileSync(COMMITTED, 'utf8'), settingsJsonSchemaText(), 'regenerate it: pgfleet settings schema > docs/settings.schema.json');
+    assert.equal(
+      readFileSync(COMMITTED, 'utf8'),
+      settingsJsonSchemaText(),
+      'regenerate it: pgfleet settings schema > docs/settings.schema.json',
+    );
   });
 
   it('describes the patroni section with its enums and defaults, and refuses unknown keys', () => {

@@ -4,7 +4,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSiteSettings, parseSiteSettings, settingsCandidates } from '../../../src/adapters/settings/site-settings-file.js';
+import {
+  loadSiteSettings,
+  parseSiteSettings,
+  settingsCandidates,
+} from '../../../src/adapters/settings/site-settings-file.js';
 import { PgfleetError } from '../../../src/core/errors.js';
 
 const BAD = fileURLToPath(new URL('../../fixtures/settings/bad/', import.meta.url));
@@ -19,7 +23,8 @@ const failure = (text: string, file = '/etc/pgfleet/settings.yaml'): PgfleetErro
   }
   assert.fail('expected an error');
 };
-const badFixture = (name: string): PgfleetError => failure(readFileSync(`${BAD}${name}.yaml`, 'utf8'), `${BAD}${name}.yaml`);
+const badFixture = (name: string): PgfleetError =>
+  failure(readFileSync(`${BAD}${name}.yaml`, 'utf8'), `${BAD}${name}.yaml`);
 
 describe('site settings file', () => {
   it('applies every default with `patroni: {}`: an open etcd on 127.0.0.1:2379', () => {
@@ -92,7 +97,11 @@ describe('site settings file', () => {
   });
 
   it('reads relative file paths from the settings file directory', () => {
-    const settings = parseSiteSettings('patroni:\n  template: patroni.yaml\n  etcd:\n    protocol: https\n    cacert: tls/ca.crt\n', '/srv/site/settings.yaml', noDevices);
+    const settings = parseSiteSettings(
+      'patroni:\n  template: patroni.yaml\n  etcd:\n    protocol: https\n    cacert: tls/ca.crt\n',
+      '/srv/site/settings.yaml',
+      noDevices,
+    );
     assert.equal(settings.patroni?.template, '/srv/site/patroni.yaml');
     assert.equal(settings.patroni?.etcd.cacert, '/srv/site/tls/ca.crt');
   });
@@ -108,8 +117,15 @@ describe('settings lookup', () => {
   };
 
   it('looks in $PGFLEET_CONFIG_DIR, then $XDG_CONFIG_HOME/pgfleet, then ~/.config/pgfleet, then /etc/pgfleet', () => {
-    assert.deepEqual(settingsCandidates({ PGFLEET_CONFIG_DIR: '/a', XDG_CONFIG_HOME: '/x' }, '/home/u'), ['/a/settings.yaml', '/x/pgfleet/settings.yaml', '/etc/pgfleet/settings.yaml']);
-    assert.deepEqual(settingsCandidates({}, '/home/u'), ['/home/u/.config/pgfleet/settings.yaml', '/etc/pgfleet/settings.yaml']);
+    assert.deepEqual(settingsCandidates({ PGFLEET_CONFIG_DIR: '/a', XDG_CONFIG_HOME: '/x' }, '/home/u'), [
+      '/a/settings.yaml',
+      '/x/pgfleet/settings.yaml',
+      '/etc/pgfleet/settings.yaml',
+    ]);
+    assert.deepEqual(settingsCandidates({}, '/home/u'), [
+      '/home/u/.config/pgfleet/settings.yaml',
+      '/etc/pgfleet/settings.yaml',
+    ]);
   });
 
   it('takes the first file found, and --settings over all of them', () => {
@@ -127,13 +143,21 @@ describe('settings lookup', () => {
   });
 
   it('uses every default, with Patroni on, when no file exists', () => {
-    const loaded = loadSiteSettings(undefined, { PGFLEET_CONFIG_DIR: join(root, 'none'), XDG_CONFIG_HOME: join(root, 'none') }, noDevices);
+    const loaded = loadSiteSettings(
+      undefined,
+      { PGFLEET_CONFIG_DIR: join(root, 'none'), XDG_CONFIG_HOME: join(root, 'none') },
+      noDevices,
+    );
     if (loaded.source === '/etc/pgfleet/settings.yaml') return; // a machine-wide file wins, as it should
     assert.equal(loaded.source, undefined);
     assert.deepEqual(loaded.settings.patroni?.etcd.hosts, ['127.0.0.1:2379']);
   });
 
   it('fails on a missing --settings file instead of falling back to defaults', () => {
-    assert.throws(() => loadSiteSettings(join(root, 'missing.yaml'), {}, noDevices), (error: unknown) => error instanceof PgfleetError && error.code === 'SETTINGS_UNREADABLE' && error.message.includes('missing.yaml'));
+    assert.throws(
+      () => loadSiteSettings(join(root, 'missing.yaml'), {}, noDevices),
+      (error: unknown) =>
+        error instanceof PgfleetError && error.code === 'SETTINGS_UNREADABLE' && error.message.includes('missing.yaml'),
+    );
   });
 });

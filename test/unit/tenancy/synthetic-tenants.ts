@@ -4,17 +4,33 @@ import type { TenantNaming } from '../../../src/core/tenancy/desired-tenants.js'
 import type { TenancyAction } from '../../../src/core/tenancy/tenancy-plan.js';
 import type { ClusterRef } from '../../../src/core/tenancy/tenant.js';
 
-export const naming: TenantNaming = { userFormat: 'patroni-{scope}', roleFormat: 'patroni-{scope}', defaultNamespace: '/service/', adminUser: 'root' };
+export const naming: TenantNaming = {
+  userFormat: 'patroni-{scope}',
+  roleFormat: 'patroni-{scope}',
+  defaultNamespace: '/service/',
+  adminUser: 'root',
+};
 
 /** `count` clusters found in the DCS: c0000, c0001, ... (names that are prefixes of each other: c0001 / c00010 cannot happen, c1 / c10 can). */
-export function discoveredClusters(count: number, name: (index: number) => string = (index) => `c${index}`): ClusterRef[] {
-  return Array.from({ length: count }, (_, index) => ({ namespace: '/service/', scope: name(index), origin: `/service/${name(index)}/members/n1` }));
+export function discoveredClusters(
+  count: number,
+  name: (index: number) => string = (index) => `c${index}`,
+): ClusterRef[] {
+  return Array.from({ length: count }, (_, index) => ({
+    namespace: '/service/',
+    scope: name(index),
+    origin: `/service/${name(index)}/members/n1`,
+  }));
 }
 
 /** What etcd would hold after the actions: a model of its auth store, for checking that a plan converges. */
 export function applyToSnapshot(snapshot: AuthSnapshot, actions: readonly TenancyAction[]): AuthSnapshot {
-  const users = new Map<string, EtcdUser>(snapshot.users.map((user) => [user.name, { name: user.name, roles: [...user.roles] }]));
-  const roles = new Map<string, EtcdRole>(snapshot.roles.map((role) => [role.name, { name: role.name, permissions: [...role.permissions] }]));
+  const users = new Map<string, EtcdUser>(
+    snapshot.users.map((user) => [user.name, { name: user.name, roles: [...user.roles] }]),
+  );
+  const roles = new Map<string, EtcdRole>(
+    snapshot.roles.map((role) => [role.name, { name: role.name, permissions: [...role.permissions] }]),
+  );
   for (const action of actions) {
     switch (action.kind) {
       case 'create-user':
@@ -31,12 +47,19 @@ export function applyToSnapshot(snapshot: AuthSnapshot, actions: readonly Tenanc
         break;
       case 'grant-permission': {
         const role = roles.get(action.role)!;
-        role.permissions = [...role.permissions.filter((p) => !(p.key.equals(action.permission.key) && p.rangeEnd.equals(action.permission.rangeEnd))), action.permission];
+        role.permissions = [
+          ...role.permissions.filter(
+            (p) => !(p.key.equals(action.permission.key) && p.rangeEnd.equals(action.permission.rangeEnd)),
+          ),
+          action.permission,
+        ];
         break;
       }
       case 'revoke-permission': {
         const role = roles.get(action.role)!;
-        role.permissions = role.permissions.filter((p) => !(p.key.equals(action.permission.key) && p.rangeEnd.equals(action.permission.rangeEnd)));
+        role.permissions = role.permissions.filter(
+          (p) => !(p.key.equals(action.permission.key) && p.rangeEnd.equals(action.permission.rangeEnd)),
+        );
         break;
       }
       case 'delete-user':

@@ -3,15 +3,41 @@ import assert from 'node:assert/strict';
 import type { AuthSnapshot } from '../../../src/core/etcd/auth-model.js';
 import { prefixRange } from '../../../src/core/etcd/key-range.js';
 import { desiredTenants } from '../../../src/core/tenancy/desired-tenants.js';
-import { type PasswordFacts, type TenancyPlan, describeAction, planTenancy, planView } from '../../../src/core/tenancy/tenancy-plan.js';
+import {
+  type PasswordFacts,
+  type TenancyPlan,
+  describeAction,
+  planTenancy,
+  planView,
+} from '../../../src/core/tenancy/tenancy-plan.js';
 import { applyToSnapshot, discoveredClusters, emptySnapshot, naming } from './synthetic-tenants.js';
 
 const noFiles: PasswordFacts = { withFile: new Set(), rejected: new Set() };
-const tenantsOf = (...scopes: string[]) => desiredTenants({ managed: [], discovered: scopes.map((scope) => ({ namespace: '/service/', scope, origin: `/service/${scope}/members/1` })), listed: [] }, naming);
-const plan = (snapshot: AuthSnapshot, options: { scopes?: string[]; passwords?: PasswordFacts; prune?: boolean } = {}): TenancyPlan =>
-  planTenancy({ tenants: tenantsOf(...(options.scopes ?? ['alpha', 'alpha2', 'beta'])), actual: snapshot, naming, passwords: options.passwords ?? noFiles, prune: options.prune ?? false });
+const tenantsOf = (...scopes: string[]) =>
+  desiredTenants(
+    {
+      managed: [],
+      discovered: scopes.map((scope) => ({ namespace: '/service/', scope, origin: `/service/${scope}/members/1` })),
+      listed: [],
+    },
+    naming,
+  );
+const plan = (
+  snapshot: AuthSnapshot,
+  options: { scopes?: string[]; passwords?: PasswordFacts; prune?: boolean } = {},
+): TenancyPlan =>
+  planTenancy({
+    tenants: tenantsOf(...(options.scopes ?? ['alpha', 'alpha2', 'beta'])),
+    actual: snapshot,
+    naming,
+    passwords: options.passwords ?? noFiles,
+    prune: options.prune ?? false,
+  });
 const lines = (p: TenancyPlan): string[] => p.actions.map(describeAction);
-const allFiles = (snapshot: AuthSnapshot): PasswordFacts => ({ withFile: new Set(snapshot.users.map((u) => u.name)), rejected: new Set() });
+const allFiles = (snapshot: AuthSnapshot): PasswordFacts => ({
+  withFile: new Set(snapshot.users.map((u) => u.name)),
+  rejected: new Set(),
+});
 
 describe('the tenancy plan', () => {
   it('from an empty etcd: root first, then per tenant its role, its grant with the trailing slash, its user', () => {
@@ -31,20 +57,37 @@ describe('the tenancy plan', () => {
     const after = applyToSnapshot(emptySnapshot, plan(emptySnapshot).actions);
     const again = plan(after, { passwords: allFiles(after) });
     assert.deepEqual(again.actions, []);
-    assert.deepEqual(again.unverifiedPasswords, ['patroni-alpha', 'patroni-alpha2', 'patroni-beta'], 'with auth off, existing passwords cannot be checked');
+    assert.deepEqual(
+      again.unverifiedPasswords,
+      ['patroni-alpha', 'patroni-alpha2', 'patroni-beta'],
+      'with auth off, existing passwords cannot be checked',
+    );
     assert.deepEqual(plan({ ...after, authEnabled: true }, { passwords: allFiles(after) }).unverifiedPasswords, []);
   });
 
   it('reuses an existing password file for a new user', () => {
-    const p = plan(emptySnapshot, { scopes: ['alpha'], passwords: { withFile: new Set(['patroni-alpha']), rejected: new Set() } });
+    const p = plan(emptySnapshot, {
+      scopes: ['alpha'],
+      passwords: { withFile: new Set(['patroni-alpha']), rejected: new Set() },
+    });
     assert.ok(lines(p).includes('create user patroni-alpha (password from its file)'));
   });
 
   it('grants the right range before revoking a too-wide one (/service/alpha without its slash)', () => {
     const done = applyToSnapshot(emptySnapshot, plan(emptySnapshot).actions);
-    const wide = { ...done, roles: done.roles.map((role) => (role.name === 'patroni-alpha' ? { ...role, permissions: [{ ...prefixRange('/service/alpha'), permType: 'READWRITE' as const }] } : role)) };
+    const wide = {
+      ...done,
+      roles: done.roles.map((role) =>
+        role.name === 'patroni-alpha'
+          ? { ...role, permissions: [{ ...prefixRange('/service/alpha'), permType: 'READWRITE' as const }] }
+          : role,
+      ),
+    };
     const p = plan(wide, { passwords: allFiles(done) });
-    assert.deepEqual(lines(p), ['grant readwrite [/service/alpha/, /service/alpha0) to role patroni-alpha', "revoke readwrite [/service/alpha, /service/alphb) from role patroni-alpha: too wide: it reaches beyond the cluster's prefix"]);
+    assert.deepEqual(lines(p), [
+      'grant readwrite [/service/alpha/, /service/alpha0) to role patroni-alpha',
+      "revoke readwrite [/service/alpha, /service/alphb) from role patroni-alpha: too wide: it reaches beyond the cluster's prefix",
+    ]);
     assert.deepEqual(plan(applyToSnapshot(wide, p.actions), { passwords: allFiles(done) }).actions, []);
   });
 
@@ -52,9 +95,18 @@ describe('the tenancy plan', () => {
     const done = applyToSnapshot(emptySnapshot, plan(emptySnapshot, { scopes: ['alpha'] }).actions);
     const messy: AuthSnapshot = {
       ...done,
-      users: done.users.map((user) => (user.name === 'patroni-alpha' ? { ...user, roles: [...user.roles, 'root', 'other'] } : user)),
+      users: done.users.map((user) =>
+        user.name === 'patroni-alpha' ? { ...user, roles: [...user.roles, 'root', 'other'] } : user,
+      ),
       roles: [
-        { name: 'patroni-alpha', permissions: [{ key: Buffer.from([0]), rangeEnd: Buffer.from([0]), permType: 'READ' }, { ...prefixRange('/elsewhere/'), permType: 'READ' }, { ...prefixRange('/service/alpha/'), permType: 'READ' }] },
+        {
+          name: 'patroni-alpha',
+          permissions: [
+            { key: Buffer.from([0]), rangeEnd: Buffer.from([0]), permType: 'READ' },
+            { ...prefixRange('/elsewhere/'), permType: 'READ' },
+            { ...prefixRange('/service/alpha/'), permType: 'READ' },
+          ],
+        },
         { name: 'other', permissions: [] },
       ],
     };
@@ -66,15 +118,27 @@ describe('the tenancy plan', () => {
       'revoke role root from user patroni-alpha (root reaches every cluster)',
       'revoke role other from user patroni-alpha',
     ]);
-    assert.deepEqual(plan(applyToSnapshot(messy, p.actions), { scopes: ['alpha'], passwords: allFiles(done) }).actions, []);
+    assert.deepEqual(
+      plan(applyToSnapshot(messy, p.actions), { scopes: ['alpha'], passwords: allFiles(done) }).actions,
+      [],
+    );
   });
 
   it('sets a password etcd refuses (rotation), and flags as disruptive a new password for an existing user with auth on', () => {
-    const done = { ...applyToSnapshot(emptySnapshot, plan(emptySnapshot, { scopes: ['alpha', 'beta'] }).actions), authEnabled: true };
-    const p = plan(done, { scopes: ['alpha', 'beta'], passwords: { withFile: new Set(['patroni-alpha']), rejected: new Set(['patroni-alpha']) } });
+    const done = {
+      ...applyToSnapshot(emptySnapshot, plan(emptySnapshot, { scopes: ['alpha', 'beta'] }).actions),
+      authEnabled: true,
+    };
+    const p = plan(done, {
+      scopes: ['alpha', 'beta'],
+      passwords: { withFile: new Set(['patroni-alpha']), rejected: new Set(['patroni-alpha']) },
+    });
     assert.deepEqual(
       p.actions.map((a) => (a.kind === 'set-password' ? [a.user, a.reason, a.disruptive] : a.kind)),
-      [['patroni-alpha', 'rejected', false], ['patroni-beta', 'file-missing', true]],
+      [
+        ['patroni-alpha', 'rejected', false],
+        ['patroni-beta', 'file-missing', true],
+      ],
     );
   });
 
@@ -85,11 +149,17 @@ describe('the tenancy plan', () => {
     assert.deepEqual(kept.actions, []);
     assert.deepEqual(kept.orphans, { users: ['patroni-gone'], roles: ['patroni-gone'] });
     const pruned = plan(withStranger, { scopes: ['alpha'], passwords: allFiles(done), prune: true });
-    assert.deepEqual(lines(pruned), ['delete user patroni-gone (orphan: no cluster uses it)', 'delete role patroni-gone (orphan: no cluster uses it)']);
+    assert.deepEqual(lines(pruned), [
+      'delete user patroni-gone (orphan: no cluster uses it)',
+      'delete role patroni-gone (orphan: no cluster uses it)',
+    ]);
   });
 
   it('shows ranges decoded in JSON, without Buffers', () => {
-    const view = planView(plan(emptySnapshot, { scopes: ['alpha'] })) as { actions: Array<Record<string, unknown>>; pending: boolean };
+    const view = planView(plan(emptySnapshot, { scopes: ['alpha'] })) as {
+      actions: Array<Record<string, unknown>>;
+      pending: boolean;
+    };
     assert.equal(view.pending, true);
     const grant = view.actions.find((a) => a.kind === 'grant-permission')!;
     assert.equal(grant.range, '[/service/alpha/, /service/alpha0)');

@@ -17,7 +17,10 @@ const fails = (text: string, code: string, message: RegExp): void => {
 
 describe('the tenants file', () => {
   it('lists tenants with optional namespace, user and role, each located by file and line', () => {
-    const tenants = parseTenantsFile('tenants:\n  - scope: gamma\n  - scope: alpha\n    namespace: /other/\n    user: app-alpha\n    role: app-alpha-role\n', 'tenants.yaml');
+    const tenants = parseTenantsFile(
+      'tenants:\n  - scope: gamma\n  - scope: alpha\n    namespace: /other/\n    user: app-alpha\n    role: app-alpha-role\n',
+      'tenants.yaml',
+    );
     assert.deepEqual(tenants, [
       { scope: 'gamma', origin: 'tenants.yaml:2:5' },
       { scope: 'alpha', namespace: '/other/', user: 'app-alpha', role: 'app-alpha-role', origin: 'tenants.yaml:3:5' },
@@ -30,22 +33,46 @@ describe('the tenants file', () => {
   });
 
   it('refuses a user named twice, naming both entries', () => {
-    fails('tenants:\n  - scope: a\n    user: shared\n  - scope: b\n    user: shared\n', 'TENANTS_FILE_INVALID', /^\/etc\/pgfleet\/tenants\.yaml:5:11: tenants\[1\]\.user: user "shared" is already named by tenants\[0\] \(line 2\)/);
+    fails(
+      'tenants:\n  - scope: a\n    user: shared\n  - scope: b\n    user: shared\n',
+      'TENANTS_FILE_INVALID',
+      /^\/etc\/pgfleet\/tenants\.yaml:5:11: tenants\[1\]\.user: user "shared" is already named by tenants\[0\] \(line 2\)/,
+    );
   });
 
   it('refuses a role named twice and a cluster listed twice', () => {
-    fails('tenants:\n  - scope: a\n    role: r\n  - scope: b\n    role: r\n', 'TENANTS_FILE_INVALID', /tenants\[1\]\.role: role "r" is already named by tenants\[0\]/);
-    fails('tenants:\n  - scope: a\n  - scope: a\n', 'TENANTS_FILE_INVALID', /:3:12: tenants\[1\]\.scope: cluster "a" is already listed by tenants\[0\] \(line 2\)/);
+    fails(
+      'tenants:\n  - scope: a\n    role: r\n  - scope: b\n    role: r\n',
+      'TENANTS_FILE_INVALID',
+      /tenants\[1\]\.role: role "r" is already named by tenants\[0\]/,
+    );
+    fails(
+      'tenants:\n  - scope: a\n  - scope: a\n',
+      'TENANTS_FILE_INVALID',
+      /:3:12: tenants\[1\]\.scope: cluster "a" is already listed by tenants\[0\] \(line 2\)/,
+    );
   });
 
   it('refuses a scope with "/" and an empty scope, at their line', () => {
-    fails('tenants:\n  - scope: team/alpha\n', 'TENANTS_FILE_INVALID', /:2:12: tenants\[0\]\.scope: scope "team\/alpha" contains "\/"/);
+    fails(
+      'tenants:\n  - scope: team/alpha\n',
+      'TENANTS_FILE_INVALID',
+      /:2:12: tenants\[0\]\.scope: scope "team\/alpha" contains "\/"/,
+    );
     fails('tenants:\n  - scope: ""\n', 'TENANTS_FILE_INVALID', /:2:12: tenants\[0\]\.scope: empty cluster scope/);
   });
 
   it('refuses root as a tenant user or role, and names etcd or a file could not hold', () => {
-    fails('tenants:\n  - scope: a\n    user: root\n', 'TENANTS_FILE_INVALID', /tenants\[0\]\.user: "root" is etcd's administrator/);
-    fails('tenants:\n  - scope: a\n    user: ../x\n', 'TENANTS_FILE_INVALID', /tenants\[0\]\.user: user name "\.\.\/x" is not usable/);
+    fails(
+      'tenants:\n  - scope: a\n    user: root\n',
+      'TENANTS_FILE_INVALID',
+      /tenants\[0\]\.user: "root" is etcd's administrator/,
+    );
+    fails(
+      'tenants:\n  - scope: a\n    user: ../x\n',
+      'TENANTS_FILE_INVALID',
+      /tenants\[0\]\.user: user name "\.\.\/x" is not usable/,
+    );
   });
 
   it('names an unknown key with a suggestion, and a missing scope', () => {
@@ -62,7 +89,10 @@ describe('the tenants file', () => {
   it('gives the hint of the problem and counts the others', () => {
     assert.throws(
       () => parseTenantsFile('tenants:\n  - scope: a/b\n  - scope: ""\n', 't.yaml'),
-      (error: unknown) => error instanceof PgfleetError && /1 more problem\(s\): t\.yaml:3:12: tenants\[1\]\.scope/.test(error.hint ?? '') && Array.isArray(error.details?.problems),
+      (error: unknown) =>
+        error instanceof PgfleetError &&
+        /1 more problem\(s\): t\.yaml:3:12: tenants\[1\]\.scope/.test(error.hint ?? '') &&
+        Array.isArray(error.details?.problems),
     );
   });
 });

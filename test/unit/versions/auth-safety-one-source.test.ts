@@ -19,9 +19,24 @@ const PAIRS: Array<[patroni: string, etcd: string]> = [
 function gateBlocks(patroni: string, etcd: string): boolean {
   const id = '/service/alpha/alpha-1';
   const input: GateInput = {
-    members: [{ namespace: '/service/', scope: 'alpha', name: 'alpha-1', apiUrl: undefined, role: 'leader', managedHere: true }],
+    members: [
+      { namespace: '/service/', scope: 'alpha', name: 'alpha-1', apiUrl: undefined, role: 'leader', managedHere: true },
+    ],
     tenantUsers: new Map([['/service/alpha', 'patroni-alpha']]),
-    readiness: new Map([[id, { namespace: '/service/', scope: 'alpha', member: 'alpha-1', username: 'patroni-alpha', configSha256: 'x', host: 'h', appliedAt: '2026-01-01T00:00:00Z' }]]),
+    readiness: new Map([
+      [
+        id,
+        {
+          namespace: '/service/',
+          scope: 'alpha',
+          member: 'alpha-1',
+          username: 'patroni-alpha',
+          configSha256: 'x',
+          host: 'h',
+          appliedAt: '2026-01-01T00:00:00Z',
+        },
+      ],
+    ]),
     unreachable: new Map(),
     patroniVersions: new Map([[id, patroni]]),
     tokenType: 'simple',
@@ -34,7 +49,12 @@ function gateBlocks(patroni: string, etcd: string): boolean {
 function auditFires(patroni: string, etcd: string): boolean {
   const facts = etcdFacts({ versions: [{ endpoint: 'e1', version: etcd }] });
   facts.clusters[0]!.members[0]!.patroniVersion = patroni;
-  return check(etcdVersionBreaksPatroniAuthRule, snapshot({ live: { etcd: facts, restApis: [restApi('/service/alpha/alpha-1', { patroniVersion: patroni })] } })).length > 0;
+  return (
+    check(
+      etcdVersionBreaksPatroniAuthRule,
+      snapshot({ live: { etcd: facts, restApis: [restApi('/service/alpha/alpha-1', { patroniVersion: patroni })] } }),
+    ).length > 0
+  );
 }
 
 describe('one source of truth for the safety of etcd auth per Patroni × etcd pair', () => {

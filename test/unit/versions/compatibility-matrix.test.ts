@@ -22,7 +22,13 @@ interface RowCase {
   cites: string;
 }
 
-const q = (patroniVersion: string, etcdVersion: string, tokenType: CompatibilityQuery['tokenType'], operation: CompatibilityQuery['operation'], extra: Partial<CompatibilityQuery> = {}): CompatibilityQuery => ({
+const q = (
+  patroniVersion: string,
+  etcdVersion: string,
+  tokenType: CompatibilityQuery['tokenType'],
+  operation: CompatibilityQuery['operation'],
+  extra: Partial<CompatibilityQuery> = {},
+): CompatibilityQuery => ({
   patroniVersion,
   etcdVersion,
   tokenType,
@@ -213,14 +219,19 @@ describe('compatibility matrix rows', () => {
 
   it('every row of the matrix has a test above', () => {
     const tested = new Set(ROW_CASES.map((rowCase) => rowCase.row));
-    assert.deepEqual(COMPATIBILITY_ROWS.map((row) => row.id).filter((id) => !tested.has(id)), []);
+    assert.deepEqual(
+      COMPATIBILITY_ROWS.map((row) => row.id).filter((id) => !tested.has(id)),
+      [],
+    );
   });
 
   it('every row carries a reason and at least one citation, and upstream citations have a URL', () => {
     for (const row of COMPATIBILITY_ROWS) {
       assert.ok(row.reason.length > 40, row.id);
       assert.ok(row.citations.length > 0, row.id);
-      for (const citation of row.citations) if (citation.kind !== 'local-test') assert.match(citation.url ?? '', /^https:\/\/github\.com\//, `${row.id}: ${citation.ref}`);
+      for (const citation of row.citations)
+        if (citation.kind !== 'local-test')
+          assert.match(citation.url ?? '', /^https:\/\/github\.com\//, `${row.id}: ${citation.ref}`);
     }
   });
 });
@@ -252,7 +263,10 @@ describe('compatibility matrix evaluation', () => {
     // 4.0.7 on 3.5.28: calls without a token (patroni#3573) and member list for root only (etcd#21516).
     const result = evaluateCompatibility(q('4.0.7', '3.5.28', 'simple', 'per-cluster-users'));
     assert.equal(result.verdict, 'unsafe');
-    assert.deepEqual(result.rows.map((row) => row.id).sort(), ['auth-checked-calls-without-token', 'member-list-root-only']);
+    assert.deepEqual(result.rows.map((row) => row.id).sort(), [
+      'auth-checked-calls-without-token',
+      'member-list-root-only',
+    ]);
     assert.equal(result.reasons.length, 2);
     const refs = result.citations.map((citation) => citation.ref);
     for (const ref of ['patroni#3573', 'patroni#3580', 'etcd#21516', 'etcd#21538']) assert.ok(refs.includes(ref), ref);
@@ -301,7 +315,25 @@ describe('compatibility matrix evaluation', () => {
 });
 
 describe('the stack facts the gates and audit use are the matrix', () => {
-  const etcdVersions = ['3.3.25', '3.4.0', '3.4.22', '3.4.23', '3.4.41', '3.4.42', '3.4.45', '3.5.0', '3.5.21', '3.5.27', '3.5.28', '3.5.33', '3.6.0', '3.6.8', '3.6.9', '3.6.14', '3.7.0'];
+  const etcdVersions = [
+    '3.3.25',
+    '3.4.0',
+    '3.4.22',
+    '3.4.23',
+    '3.4.41',
+    '3.4.42',
+    '3.4.45',
+    '3.5.0',
+    '3.5.21',
+    '3.5.27',
+    '3.5.28',
+    '3.5.33',
+    '3.6.0',
+    '3.6.8',
+    '3.6.9',
+    '3.6.14',
+    '3.7.0',
+  ];
 
   it('etcdVersionSupportsPatroni30Auth answers as the range 3.4.0 to 3.4.41 it replaced', () => {
     for (const version of etcdVersions) {
@@ -323,13 +355,17 @@ describe('etcd upgrade check', () => {
     { id: '/service/alpha/alpha-2', patroniVersion: '3.0.2', hasCredentials: true },
     { id: '/service/beta/beta-1', patroniVersion: '3.0.2', hasCredentials: true },
   ];
-  const lab = (targetEtcdVersion: string) => checkEtcdUpgrade({ members: labMembers, targetEtcdVersion, tokenType: 'simple', authEnabled: true });
+  const lab = (targetEtcdVersion: string) =>
+    checkEtcdUpgrade({ members: labMembers, targetEtcdVersion, tokenType: 'simple', authEnabled: true });
 
   it('the lab (Patroni 3.0.2, per-cluster users, simple tokens) upgraded to etcd 3.4.42 is unsafe for every member, citing patroni#3573 and PR #3580', () => {
     const check = lab('3.4.42');
     assert.equal(check.verdict, 'unsafe');
     assert.equal(check.wouldBreak, true);
-    assert.deepEqual(check.members.map((member) => member.id), labMembers.map((member) => member.id));
+    assert.deepEqual(
+      check.members.map((member) => member.id),
+      labMembers.map((member) => member.id),
+    );
     for (const member of check.members) {
       assert.equal(member.verdict, 'unsafe', member.id);
       const refs = member.citations.map((citation) => `${citation.kind} ${citation.ref}`);
@@ -359,7 +395,10 @@ describe('etcd upgrade check', () => {
 
   it('a fleet already on fixed Patroni is safe on 3.4.43 but unsafe on 3.4.42, where only root lists members', () => {
     const members: UpgradeCheckMember[] = [{ id: '/service/gamma/g1', patroniVersion: '4.1.1', hasCredentials: true }];
-    assert.equal(checkEtcdUpgrade({ members, targetEtcdVersion: '3.4.43', tokenType: 'simple', authEnabled: true }).verdict, 'safe');
+    assert.equal(
+      checkEtcdUpgrade({ members, targetEtcdVersion: '3.4.43', tokenType: 'simple', authEnabled: true }).verdict,
+      'safe',
+    );
     const rootOnly = checkEtcdUpgrade({ members, targetEtcdVersion: '3.4.42', tokenType: 'simple', authEnabled: true });
     assert.equal(rootOnly.wouldBreak, true);
     assert.equal(rootOnly.members[0]!.rowIds[0], 'upgrade-to-member-list-root-only', 'the deciding row first');
@@ -390,13 +429,23 @@ describe('etcd upgrade check', () => {
   });
 
   it('with auth off, an upgrade to an auth-checking etcd breaks nothing now but is degraded', () => {
-    const check = checkEtcdUpgrade({ members: labMembers, targetEtcdVersion: '3.4.42', tokenType: 'simple', authEnabled: false });
+    const check = checkEtcdUpgrade({
+      members: labMembers,
+      targetEtcdVersion: '3.4.42',
+      tokenType: 'simple',
+      authEnabled: false,
+    });
     assert.equal(check.verdict, 'degraded');
     assert.equal(check.wouldBreak, false);
   });
 
   it('an empty fleet is unknown and breaks nothing', () => {
-    const check = checkEtcdUpgrade({ members: [], targetEtcdVersion: '3.4.41', tokenType: 'simple', authEnabled: true });
+    const check = checkEtcdUpgrade({
+      members: [],
+      targetEtcdVersion: '3.4.41',
+      tokenType: 'simple',
+      authEnabled: true,
+    });
     assert.equal(check.verdict, 'unknown');
     assert.equal(check.wouldBreak, false);
   });

@@ -10,6 +10,8 @@ export const auditIncompleteRule: AuditRule = {
   fix: 'fix what the evidence names (an unreachable member, missing admin credentials, an unreadable file) and audit again',
   needs: 'static-or-live',
   check(snapshot) {
-    return snapshot.gaps.map((gap) => findingOf(this, { object: { kind: 'audit', name: gap.what }, evidence: `${gap.what}: ${gap.reason}` }));
+    return snapshot.gaps.map((gap) =>
+      findingOf(this, { object: { kind: 'audit', name: gap.what }, evidence: `${gap.what}: ${gap.reason}` }),
+    );
   },
 };

@@ -22,7 +22,9 @@ export const clusterWithoutTenantRule: AuditRule = {
     const clusters = knownClusters(snapshot);
     const view = tenancyView(etcd, clusters);
     if (!view) return [];
-    const served = new Set([...view.userClusters.values()].flatMap((access) => access.clusters.map((cluster) => cluster.id)));
+    const served = new Set(
+      [...view.userClusters.values()].flatMap((access) => access.clusters.map((cluster) => cluster.id)),
+    );
     const discovered = new Set(etcd.clusters.map((cluster) => `${cluster.namespace}${cluster.scope}`));
     return clusters
       .filter((cluster) => !served.has(cluster.id))

@@ -1,5 +1,12 @@
 import { type AuditRule, findingOf } from '../audit-rule.js';
-import { dcsOf, etcdClientCertSet, etcdPasswordSet, etcdUsernameOf, locationAt, memberLabel } from '../patroni-document.js';
+import {
+  dcsOf,
+  etcdClientCertSet,
+  etcdPasswordSet,
+  etcdUsernameOf,
+  locationAt,
+  memberLabel,
+} from '../patroni-document.js';
 
 /** A Patroni YAML gives etcd both a username/password and a client certificate (seed 001: do not use them together). */
 export const etcdBasicAuthWithClientCertRule: AuditRule = {

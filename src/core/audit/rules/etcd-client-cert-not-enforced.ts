@@ -18,10 +18,15 @@ export const etcdClientCertNotEnforcedRule: AuditRule = {
   needs: 'static-or-live',
   check(snapshot) {
     const users: Array<{ name: string; location?: Finding['location'] }> = [];
-    if (snapshot.settings.patroni?.etcd.cert) users.push({ name: snapshot.settingsSource ?? 'settings', ...(snapshot.settingsSource ? { location: { file: snapshot.settingsSource, key: 'patroni.etcd.cert' } } : {}) });
+    if (snapshot.settings.patroni?.etcd.cert)
+      users.push({
+        name: snapshot.settingsSource ?? 'settings',
+        ...(snapshot.settingsSource ? { location: { file: snapshot.settingsSource, key: 'patroni.etcd.cert' } } : {}),
+      });
     for (const file of snapshot.patroniFiles) {
       const dcs = file.document && dcsOf(file.document);
-      if (dcs && etcdClientCertSet(dcs.values)) users.push({ name: file.path, location: locationAt(file, `${dcs.name}.cert`) });
+      if (dcs && etcdClientCertSet(dcs.values))
+        users.push({ name: file.path, location: locationAt(file, `${dcs.name}.cert`) });
     }
     if (users.length === 0) return [];
     const verdict = clientCertVerdict(snapshot);
@@ -47,17 +52,39 @@ interface ClientCertVerdict {
 function clientCertVerdict(snapshot: FleetSnapshot): ClientCertVerdict {
   const etcd = snapshot.live?.etcd;
   if (etcd?.clientCertProbe?.outcome === 'refused') return { enforced: true, counterEvidence: false, evidence: '' };
-  if (etcd?.serverArgs && hasClientCertAuth(etcd.serverArgs)) return { enforced: true, counterEvidence: false, evidence: '' };
+  if (etcd?.serverArgs && hasClientCertAuth(etcd.serverArgs))
+    return { enforced: true, counterEvidence: false, evidence: '' };
   const local = snapshot.processes.filter((process) => process.program === 'etcd');
-  if (local.length > 0 && local.every((process) => hasClientCertAuth(process.args) || process.etcdEnvironment?.ETCD_CLIENT_CERT_AUTH?.toLowerCase() === 'true')) {
+  if (
+    local.length > 0 &&
+    local.every(
+      (process) =>
+        hasClientCertAuth(process.args) || process.etcdEnvironment?.ETCD_CLIENT_CERT_AUTH?.toLowerCase() === 'true',
+    )
+  ) {
     return { enforced: true, counterEvidence: false, evidence: '' };
   }
   if (etcd?.clientCertProbe?.outcome === 'accepted') {
-    return { enforced: false, counterEvidence: true, evidence: `${etcd.clientCertProbe.endpoint} accepted a TLS client that presented no certificate` };
+    return {
+      enforced: false,
+      counterEvidence: true,
+      evidence: `${etcd.clientCertProbe.endpoint} accepted a TLS client that presented no certificate`,
+    };
   }
-  const without = local.find((process) => !hasClientCertAuth(process.args) && process.etcdEnvironment?.ETCD_CLIENT_CERT_AUTH === undefined);
-  if (without) return { enforced: false, counterEvidence: true, evidence: `the etcd process ${without.pid} on this host runs without --client-cert-auth (neither on its command line nor as ETCD_CLIENT_CERT_AUTH)` };
-  return { enforced: false, counterEvidence: false, evidence: `nothing shows etcd requires one (${snapshot.live ? 'etcd does not expose its flags and no etcd runs on this host' : 'run with --live to probe etcd'})` };
+  const without = local.find(
+    (process) => !hasClientCertAuth(process.args) && process.etcdEnvironment?.ETCD_CLIENT_CERT_AUTH === undefined,
+  );
+  if (without)
+    return {
+      enforced: false,
+      counterEvidence: true,
+      evidence: `the etcd process ${without.pid} on this host runs without --client-cert-auth (neither on its command line nor as ETCD_CLIENT_CERT_AUTH)`,
+    };
+  return {
+    enforced: false,
+    counterEvidence: false,
+    evidence: `nothing shows etcd requires one (${snapshot.live ? 'etcd does not expose its flags and no etcd runs on this host' : 'run with --live to probe etcd'})`,
+  };
 }
 
 function hasClientCertAuth(args: readonly string[]): boolean {

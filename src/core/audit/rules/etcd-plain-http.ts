@@ -28,7 +28,9 @@ export const etcdPlainHttpRule: AuditRule = {
           severity: grade(etcd.hosts, false),
           object: { kind: 'settings', name: snapshot.settingsSource ?? 'default settings' },
           evidence: `patroni.etcd.protocol is http for ${etcd.hosts.join(', ')}: every instance pgfleet generates reaches etcd without TLS`,
-          ...(snapshot.settingsSource ? { location: { file: snapshot.settingsSource, key: 'patroni.etcd.protocol' } } : {}),
+          ...(snapshot.settingsSource
+            ? { location: { file: snapshot.settingsSource, key: 'patroni.etcd.protocol' } }
+            : {}),
         }),
       );
     }

@@ -11,7 +11,7 @@ import { patroniVersionsSeen } from '../fleet-view.js';
 export const etcdVersionBreaksPatroniAuthRule: AuditRule = {
   id: 'dcs.etcd-version-breaks-patroni-auth',
   category: 'dcs',
-  title: 'etcd version on which the fleet\'s Patroni does not survive auth',
+  title: "etcd version on which the fleet's Patroni does not survive auth",
   severity: 'high',
   why: 'The compatibility matrix says this Patroni and etcd pair is unsafe with auth and per-cluster users (etcd 3.4.42+, 3.5.28+ and 3.6.9+ auth-check calls older Patroni makes without a token) or knows no verified fact for it, so those members may lose the DCS once auth is on.',
   fix: 'run a pair the matrix knows as safe (`pgfleet etcd upgrade check --to VERSION`), or upgrade Patroni first',
@@ -21,7 +21,9 @@ export const etcdVersionBreaksPatroniAuthRule: AuditRule = {
     if (!etcd) return [];
     const patroniVersions = [...new Set(patroniVersionsSeen(snapshot).map((entry) => entry.version))];
     return etcd.versions.flatMap((entry) => {
-      const blocked = patroniVersions.map((patroni) => ({ patroni, safety: authSafetyOf(patroni, entry.version) })).filter((pair) => blocksAuthSwitch(pair.safety));
+      const blocked = patroniVersions
+        .map((patroni) => ({ patroni, safety: authSafetyOf(patroni, entry.version) }))
+        .filter((pair) => blocksAuthSwitch(pair.safety));
       if (blocked.length === 0) return [];
       return [
         findingOf(this, {

@@ -21,7 +21,10 @@ export const jwtTokensWithOldPatroniRule: AuditRule = {
     if (!etcd || etcd.tokenType !== 'jwt') return [];
     const old = patroniVersionsSeen(snapshot).filter((entry) => isPatroniBefore32(entry.version));
     if (old.length === 0) return [];
-    const shown = old.slice(0, 5).map((entry) => `${entry.where} (${entry.version})`).join(', ');
+    const shown = old
+      .slice(0, 5)
+      .map((entry) => `${entry.where} (${entry.version})`)
+      .join(', ');
     return [
       findingOf(this, {
         object: { kind: 'etcd', name: etcd.endpoints.join(',') },

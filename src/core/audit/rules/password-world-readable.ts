@@ -18,8 +18,13 @@ export const passwordWorldReadableRule: AuditRule = {
         findingOf(this, {
           object: { kind: 'file', name: file.facts.path },
           evidence: `${file.what} ${file.facts.path} has mode ${octalMode(file.facts.mode)} and holds ${file.secrets[0] === '(whole file)' ? 'a secret' : `secrets at ${file.secrets.slice(0, 4).join(', ')}${file.secrets.length > 4 ? ', ...' : ''}`}`,
-          fix: file.what === 'Patroni template' ? `remove the passwords from ${file.facts.path} (pgfleet takes them from 0600 files given to the instance options) and change them` : `chmod 600 ${file.facts.path}, then change the exposed password`,
-          ...(file.yaml ? { location: locationAt(file.yaml, file.secrets[0]) } : { location: { file: file.facts.path } }),
+          fix:
+            file.what === 'Patroni template'
+              ? `remove the passwords from ${file.facts.path} (pgfleet takes them from 0600 files given to the instance options) and change them`
+              : `chmod 600 ${file.facts.path}, then change the exposed password`,
+          ...(file.yaml
+            ? { location: locationAt(file.yaml, file.secrets[0]) }
+            : { location: { file: file.facts.path } }),
         }),
       );
   },

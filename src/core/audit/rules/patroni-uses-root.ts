@@ -13,7 +13,9 @@ export const patroniUsesRootRule: AuditRule = {
   needs: 'static-or-live',
   check(snapshot) {
     const admin = snapshot.settings.etcd_admin.username;
-    const rootHolders = new Set((snapshot.live?.etcd.users ?? []).filter((user) => user.roles.includes('root')).map((user) => user.name));
+    const rootHolders = new Set(
+      (snapshot.live?.etcd.users ?? []).filter((user) => user.roles.includes('root')).map((user) => user.name),
+    );
     rootHolders.add('root');
     return memberEtcdUsers(snapshot)
       .filter((entry) => entry.username === admin || rootHolders.has(entry.username))
@@ -21,7 +23,14 @@ export const patroniUsesRootRule: AuditRule = {
         findingOf(this, {
           object: { kind: 'member', name: entry.member },
           evidence: `member ${entry.member} authenticates to etcd as "${entry.username}" (${entry.username === admin ? 'the etcd admin of the settings' : 'holds the root role'}), per ${entry.source}`,
-          ...(entry.file ? { location: locationAt(entry.file, `${(entry.file.document && dcsOf(entry.file.document)?.name) ?? 'etcd3'}.username`) } : {}),
+          ...(entry.file
+            ? {
+                location: locationAt(
+                  entry.file,
+                  `${(entry.file.document && dcsOf(entry.file.document)?.name) ?? 'etcd3'}.username`,
+                ),
+              }
+            : {}),
         }),
       );
   },

@@ -16,7 +16,9 @@ export const pgRewindOffRule: AuditRule = {
   fix: 'set patroni.postgresql.use_pg_rewind: true in the settings (PostgreSQL needs data checksums or wal_log_hints) and regenerate the instance configuration',
   needs: 'static-or-live',
   check(snapshot) {
-    const liveConfig = new Map((snapshot.live?.etcd.clusters ?? []).map((cluster) => [`${cluster.namespace}${cluster.scope}`, cluster.config]));
+    const liveConfig = new Map(
+      (snapshot.live?.etcd.clusters ?? []).map((cluster) => [`${cluster.namespace}${cluster.scope}`, cluster.config]),
+    );
     const byCluster = new Map<string, string[]>();
     for (const file of snapshot.patroniFiles) {
       const document = file.document;
@@ -26,7 +28,10 @@ export const pgRewindOffRule: AuditRule = {
       const dynamic = cluster ? liveConfig.get(cluster.id)?.usePgRewind : undefined;
       if ((local ?? dynamic ?? false) === true) continue;
       const key = cluster?.id ?? file.path;
-      byCluster.set(key, [...(byCluster.get(key) ?? []), `${memberLabel(file)} (${local === false ? `postgresql.use_pg_rewind: false in ${file.path}` : dynamic === false ? 'use_pg_rewind false in the DCS configuration' : 'not set anywhere'})`]);
+      byCluster.set(key, [
+        ...(byCluster.get(key) ?? []),
+        `${memberLabel(file)} (${local === false ? `postgresql.use_pg_rewind: false in ${file.path}` : dynamic === false ? 'use_pg_rewind false in the DCS configuration' : 'not set anywhere'})`,
+      ]);
     }
     return [...byCluster].map(([cluster, members]) =>
       findingOf(this, {

@@ -22,7 +22,8 @@ export const restapiBasicAuthWithoutTlsRule: AuditRule = {
     for (const member of restApiMembers(snapshot)) {
       const fromYaml = member.protection?.basicAuth === true && !member.protection.tls;
       const live = member.live;
-      const fromProbe = live !== undefined && live.url.startsWith('http://') && live.unsafe.outcome === 'unauthorized-401';
+      const fromProbe =
+        live !== undefined && live.url.startsWith('http://') && live.unsafe.outcome === 'unauthorized-401';
       if (!fromYaml && !fromProbe) continue;
       const address = member.listen ?? live?.url ?? '';
       findings.push(

@@ -28,7 +28,12 @@ export const restapiNetworkListenWithoutTlsRule: AuditRule = {
           }),
         );
       } else if (member.live && member.live.url.startsWith('http://') && !isLoopbackHost(hostOf(member.live.url))) {
-        findings.push(findingOf(this, { object: { kind: 'member', name: member.member }, evidence: `the DCS advertises ${member.live.url}: plain http on a network address` }));
+        findings.push(
+          findingOf(this, {
+            object: { kind: 'member', name: member.member },
+            evidence: `the DCS advertises ${member.live.url}: plain http on a network address`,
+          }),
+        );
       }
     }
     return findings;

@@ -21,12 +21,22 @@ export const restapiSafeEndpointsAnonymousRule: AuditRule = {
       const safe = member.live?.safe;
       if (safe && safe.outcome !== 'skipped' && safe.outcome !== 'unreachable') {
         if (safe.outcome !== 'allowed') continue;
-        findings.push(findingOf(this, { object: { kind: 'member', name: member.member }, evidence: `an anonymous GET ${member.live!.url}/patroni answered ${safe.status ?? 200}` }));
+        findings.push(
+          findingOf(this, {
+            object: { kind: 'member', name: member.member },
+            evidence: `an anonymous GET ${member.live!.url}/patroni answered ${safe.status ?? 200}`,
+          }),
+        );
         continue;
       }
       const protection = member.protection;
       if (!protection || (protection.tls && protection.verifyClient === 'required')) continue;
-      findings.push(findingOf(this, { object: { kind: 'member', name: member.member }, evidence: `${member.file!.path}: ${protection.tls ? 'verify_client is not required' : 'no TLS'}, so GET endpoints answer any client` }));
+      findings.push(
+        findingOf(this, {
+          object: { kind: 'member', name: member.member },
+          evidence: `${member.file!.path}: ${protection.tls ? 'verify_client is not required' : 'no TLS'}, so GET endpoints answer any client`,
+        }),
+      );
     }
     return findings;
   },

@@ -23,7 +23,10 @@ export const restapiTlsWithoutClientVerificationRule: AuditRule = {
       const live = member.live;
       const fromYaml = protection?.tls === true && protection.verifyClient === 'none';
       // Over https, an anonymous unsafe call refused by anything but a certificate check means no verification.
-      const fromProbe = live !== undefined && live.url.startsWith('https://') && (live.unsafe.outcome === 'allowed' || live.unsafe.outcome === 'unauthorized-401');
+      const fromProbe =
+        live !== undefined &&
+        live.url.startsWith('https://') &&
+        (live.unsafe.outcome === 'allowed' || live.unsafe.outcome === 'unauthorized-401');
       if (!fromYaml && !fromProbe) continue;
       const basicAuth = protection?.basicAuth ?? live?.unsafe.outcome === 'unauthorized-401';
       findings.push(

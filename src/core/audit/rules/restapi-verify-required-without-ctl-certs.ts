@@ -25,7 +25,10 @@ export const restapiVerifyRequiredWithoutCtlCertsRule: AuditRule = {
       const ctl = ctlOf(member.file.document);
       const patronictlHasCert = Boolean(text(ctl.certfile) && text(ctl.keyfile));
       if (patronictlHasCert && pgfleetHasCert) continue;
-      const lockedOut = [...(patronictlHasCert ? [] : [`patronictl (no ctl certfile/keyfile in ${member.file.path})`]), ...(pgfleetHasCert ? [] : ['pgfleet (no patroni.ctl certfile/keyfile in the settings)'])];
+      const lockedOut = [
+        ...(patronictlHasCert ? [] : [`patronictl (no ctl certfile/keyfile in ${member.file.path})`]),
+        ...(pgfleetHasCert ? [] : ['pgfleet (no patroni.ctl certfile/keyfile in the settings)']),
+      ];
       findings.push(
         findingOf(this, {
           object: { kind: 'member', name: member.member },

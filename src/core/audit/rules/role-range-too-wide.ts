@@ -31,12 +31,21 @@ export const roleRangeTooWideRule: AuditRule = {
     if (!etcd?.roles) return [];
     const clusters = knownClusters(snapshot);
     const fleet = new ClusterReach(clusters);
-    const namespaces = [...new Set([snapshot.settings.patroni?.etcd.namespace ?? '/service/', ...snapshot.settings.tenancy.namespaces, ...clusters.map((cluster) => cluster.namespace)])];
-    const grants = etcd.roles.filter((role) => role.name !== ROOT_ROLE).flatMap((role) => role.permissions.map((permission) => ({ role: role.name, permission })));
+    const namespaces = [
+      ...new Set([
+        snapshot.settings.patroni?.etcd.namespace ?? '/service/',
+        ...snapshot.settings.tenancy.namespaces,
+        ...clusters.map((cluster) => cluster.namespace),
+      ]),
+    ];
+    const grants = etcd.roles
+      .filter((role) => role.name !== ROOT_ROLE)
+      .flatMap((role) => role.permissions.map((permission) => ({ role: role.name, permission })));
     const findings: Finding[] = [];
     for (const { role, permission } of grants) {
       const reached = fleet.reachedBy(permission);
-      const problem = widthProblem(permission, reached, namespaces) ?? overlapProblem(role, permission, reached, grants);
+      const problem =
+        widthProblem(permission, reached, namespaces) ?? overlapProblem(role, permission, reached, grants);
       if (!problem) continue;
       findings.push(
         findingOf(this, {
@@ -70,23 +79,51 @@ class ClusterReach {
   }
 }
 
-function widthProblem(permission: KeyRange, reached: readonly KnownCluster[], namespaces: readonly string[]): Problem | undefined {
+function widthProblem(
+  permission: KeyRange,
+  reached: readonly KnownCluster[],
+  namespaces: readonly string[],
+): Problem | undefined {
   const shape = grantShape(permission);
-  if (shape === 'whole-keyspace') return { severity: 'critical', evidence: 'the whole keyspace, every cluster of the fleet included' };
-  if (shape === 'open-ended') return { severity: 'high', evidence: `every key from ${permission.key.toString('utf8')} to the end of the keyspace${reached.length ? ` (clusters ${names(reached)})` : ''}` };
+  if (shape === 'whole-keyspace')
+    return { severity: 'critical', evidence: 'the whole keyspace, every cluster of the fleet included' };
+  if (shape === 'open-ended')
+    return {
+      severity: 'high',
+      evidence: `every key from ${permission.key.toString('utf8')} to the end of the keyspace${reached.length ? ` (clusters ${names(reached)})` : ''}`,
+    };
   const key = permission.key.toString('utf8');
-  const held = reached.filter((cluster) => rangeContains(permission, cluster.range) && !sameRange(permission, cluster.range));
+  const held = reached.filter(
+    (cluster) => rangeContains(permission, cluster.range) && !sameRange(permission, cluster.range),
+  );
   // A prefix without its slash outside every namespace (e.g. pgfleet's own keys) is no cluster's prefix, so not wider than one.
-  if (shape === 'prefix-without-slash' && namespaces.some((namespace) => key.startsWith(namespace) && key.length > namespace.length)) {
-    return { severity: 'high', evidence: `a prefix without its trailing slash: it also covers ${key}2/ and every other cluster whose scope starts with "${key.slice(key.lastIndexOf('/') + 1)}"${held.length > 1 ? ` (here ${names(held)})` : ''}` };
+  if (
+    shape === 'prefix-without-slash' &&
+    namespaces.some((namespace) => key.startsWith(namespace) && key.length > namespace.length)
+  ) {
+    return {
+      severity: 'high',
+      evidence: `a prefix without its trailing slash: it also covers ${key}2/ and every other cluster whose scope starts with "${key.slice(key.lastIndexOf('/') + 1)}"${held.length > 1 ? ` (here ${names(held)})` : ''}`,
+    };
   }
   if (held.length >= 2) return { severity: 'high', evidence: `it holds ${held.length} clusters: ${names(held)}` };
-  const namespace = namespaces.find((candidate) => rangeContains(permission, { key: Buffer.from(candidate), rangeEnd: prefixRangeEnd(candidate) }));
-  if (namespace) return { severity: 'high', evidence: `it covers the whole namespace ${namespace}, so every cluster created there later too` };
+  const namespace = namespaces.find((candidate) =>
+    rangeContains(permission, { key: Buffer.from(candidate), rangeEnd: prefixRangeEnd(candidate) }),
+  );
+  if (namespace)
+    return {
+      severity: 'high',
+      evidence: `it covers the whole namespace ${namespace}, so every cluster created there later too`,
+    };
   return undefined;
 }
 
-function overlapProblem(role: string, permission: KeyRange, reached: readonly KnownCluster[], grants: ReadonlyArray<{ role: string; permission: RolePermission }>): Problem | undefined {
+function overlapProblem(
+  role: string,
+  permission: KeyRange,
+  reached: readonly KnownCluster[],
+  grants: ReadonlyArray<{ role: string; permission: RolePermission }>,
+): Problem | undefined {
   const home = reached.find((cluster) => rangeContains(cluster.range, permission));
   for (const other of grants) {
     if (other.role === role || !rangesOverlap(permission, other.permission)) continue;

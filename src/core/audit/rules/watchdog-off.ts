@@ -20,7 +20,9 @@ export const watchdogOffRule: AuditRule = {
   check(snapshot) {
     const findings: Finding[] = [];
     const wanted = snapshot.settings.patroni?.watchdog.mode;
-    const liveConfig = new Map((snapshot.live?.etcd.clusters ?? []).map((cluster) => [`${cluster.namespace}${cluster.scope}`, cluster.config]));
+    const liveConfig = new Map(
+      (snapshot.live?.etcd.clusters ?? []).map((cluster) => [`${cluster.namespace}${cluster.scope}`, cluster.config]),
+    );
     for (const file of snapshot.patroniFiles) {
       const document = file.document;
       if (!document) continue;
@@ -29,7 +31,10 @@ export const watchdogOffRule: AuditRule = {
       const off = flag(mode) === false || text(mode)?.toLowerCase() === 'off';
       if (!off) continue;
       const cluster = clusterOfDocument(document);
-      const synchronous = (cluster && liveConfig.get(cluster.id)?.synchronousMode) ?? flag(getPath(document, ['bootstrap', 'dcs', 'synchronous_mode'])) ?? false;
+      const synchronous =
+        (cluster && liveConfig.get(cluster.id)?.synchronousMode) ??
+        flag(getPath(document, ['bootstrap', 'dcs', 'synchronous_mode'])) ??
+        false;
       const settingsWant = wanted !== undefined && wanted !== 'off';
       if (!synchronous && !settingsWant) continue;
       findings.push(

@@ -8,7 +8,11 @@ describe('the lines an edit touched', () => {
   });
 
   it('numbers inserted lines in the new text and removed ones in the old', () => {
-    assert.deepEqual(changedLines('a\nb\nc\n', 'a\nx\nb\nc\ny\n'), { removed: [], added: [2, 5], finalNewlineChanged: false });
+    assert.deepEqual(changedLines('a\nb\nc\n', 'a\nx\nb\nc\ny\n'), {
+      removed: [],
+      added: [2, 5],
+      finalNewlineChanged: false,
+    });
     assert.deepEqual(changedLines('a\nb\nc\n', 'a\nc\n'), { removed: [2], added: [], finalNewlineChanged: false });
   });
 
@@ -17,7 +21,11 @@ describe('the lines an edit touched', () => {
   });
 
   it('sees a re-indented comment as a change', () => {
-    assert.deepEqual(changedLines('k:\n# c\n  v: 1\n', 'k:\n  # c\n  v: 1\n'), { removed: [2], added: [2], finalNewlineChanged: false });
+    assert.deepEqual(changedLines('k:\n# c\n  v: 1\n', 'k:\n  # c\n  v: 1\n'), {
+      removed: [2],
+      added: [2],
+      finalNewlineChanged: false,
+    });
   });
 
   it('tells a lost final newline', () => {
