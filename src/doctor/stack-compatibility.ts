@@ -1,4 +1,4 @@
-import { etcdVersionSupportsPatroni30Auth } from '../core/versions/stack-version-facts.js';
+import { authSafetyOf, blocksAuthSwitch, describeAuthSafety } from '../core/versions/auth-safety.js';
 import { compareVersions } from '../core/versions/version-compare.js';
 
 /**
@@ -106,27 +106,28 @@ export function compatibilityChecks(versions: InstalledVersions): CompatibilityC
 
 function etcdWithPatroni(etcd: string, patroni: string): CompatibilityCheck {
   const pair = `etcd ${etcd} with Patroni ${patroni}`;
-  // The same rule `etcd auth enforce` gates on: it concerns Patroni before 3.2.
-  if (compareVersions(patroni, '3.2.0') < 0) {
-    if (etcdVersionSupportsPatroni30Auth(etcd)) {
-      return {
-        check: 'etcd-patroni',
-        status: 'ok',
-        message: `${pair}: supported, also once etcd authentication is on (etcd 3.4.0 to 3.4.41)`,
-      };
-    }
+  // The same question `etcd auth enforce` gates on and the audit asks: one answer from the compatibility matrix.
+  const safety = authSafetyOf(patroni, etcd);
+  if (!blocksAuthSwitch(safety)) {
+    return {
+      check: 'etcd-patroni',
+      status: 'ok',
+      message: `${pair}: supported, also once etcd authentication is on — ${describeAuthSafety(safety)}`,
+    };
+  }
+  if (safety.verdict === 'unsafe') {
     return {
       check: 'etcd-patroni',
       status: 'unsupported',
-      message: `${pair}: unsupported with etcd authentication: etcd 3.4.42+, 3.5.x with the 2026 lease/member-list fixes and 3.6.9+ check permissions on calls Patroni before 3.2 makes without a token (etcd auth enforce refuses it)`,
-      hint: 'run etcd 3.4.x up to 3.4.41 with this Patroni (Debian bookworm ships 3.4.23), or upgrade Patroni',
+      message: `${pair}: unsupported with etcd authentication (etcd auth enforce refuses it) — ${describeAuthSafety(safety)}`,
+      hint: 'with this Patroni, run etcd 3.4.x up to 3.4.41 (Debian bookworm ships 3.4.23), or upgrade Patroni; `pgfleet etcd upgrade check --to VERSION` judges a target etcd',
     };
   }
   return {
     check: 'etcd-patroni',
     status: 'unknown',
-    message: `${pair}: not verified by pgfleet (its behaviour with etcd authentication was established with Patroni 3.0.2 and etcd 3.4.23)`,
-    hint: 'try the guarded switch on a lab first: pgfleet lab demo',
+    message: `${pair}: not verified, so etcd auth enforce refuses it — ${describeAuthSafety(safety)}`,
+    hint: 'try the guarded switch on a lab first (pgfleet lab demo), or run a pair `pgfleet etcd upgrade check` judges safe',
   };
 }
 

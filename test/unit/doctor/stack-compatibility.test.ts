@@ -31,17 +31,23 @@ describe('doctor: etcd with Patroni', () => {
     assert.equal(check?.status, 'ok');
   });
 
-  it('flags etcd 3.4.42 and 3.5 with Patroni 3.0.2 as unsupported once auth is on, with a hint', () => {
-    for (const etcd of ['3.4.42', '3.5.17', '3.6.9']) {
+  it('flags etcd 3.4.42, 3.5.28 and 3.6.9 with Patroni 3.0.2 as unsupported once auth is on (the matrix says unsafe), with a hint', () => {
+    for (const etcd of ['3.4.42', '3.5.28', '3.6.9']) {
       const [check] = compatibilityChecks({ etcd, patroni: '3.0.2' });
       assert.equal(check?.status, 'unsupported', etcd);
       assert.match(check?.hint ?? '', /3\.4\.41/);
     }
   });
 
-  it('says a pair with Patroni 3.2 or later is not verified rather than guessing', () => {
-    const [check] = compatibilityChecks({ etcd: '3.5.17', patroni: '4.0.4' });
-    assert.equal(check?.status, 'unknown');
+  it('says a pair no verified fact covers is not verified rather than guessing', () => {
+    for (const [etcd, patroni] of [
+      ['3.5.17', '4.0.4'],
+      ['3.5.17', '3.0.2'],
+    ] as const) {
+      const [check] = compatibilityChecks({ etcd, patroni });
+      assert.equal(check?.status, 'unknown', `${etcd} with ${patroni}`);
+      assert.match(check?.message ?? '', /not verified/);
+    }
   });
 
   it('checks nothing for a program that is missing', () => {
