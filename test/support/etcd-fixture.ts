@@ -4,8 +4,16 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { labPortCount, planLabTopology } from '../../src/core/lab/lab-topology.js';
 import { findFreePortRange } from '../../src/adapters/process/port-probe.js';
-import { stopProcess } from '../../src/adapters/process/daemon.js';
-import { type StartedEtcdMember, startEtcdMembers, waitForEtcdHealthy } from '../../src/lab/etcd-cluster.js';
+import { startDaemon, stopProcess } from '../../src/adapters/process/daemon.js';
+import { ensureDirectory } from '../../src/adapters/fs/atomic-file.js';
+import {
+  type EtcdClusterSpec,
+  type StartedEtcdMember,
+  etcdClientUrls,
+  etcdMemberArgs,
+  startEtcdMembers,
+  waitForEtcdHealthy,
+} from '../../src/lab/etcd-cluster.js';
 import { registerTeardown } from './process-cleanup.js';
 
 export interface TestEtcd {
@@ -20,9 +28,12 @@ export interface TestEtcd {
 /**
  * A real etcd cluster of its own (free ports, temporary directory) for one
  * test file. Always stopped: call stop() in `after`, and it is also stopped on
- * SIGINT/SIGTERM or exit.
+ * SIGINT/SIGTERM or exit. `extraArgs` are appended to each member's flags
+ * (`--enable-v2`).
  */
-export async function startTestEtcd(options: { members?: number; authToken?: string } = {}): Promise<TestEtcd> {
+export async function startTestEtcd(
+  options: { members?: number; authToken?: string; extraArgs?: string[] } = {},
+): Promise<TestEtcd> {
   const memberCount = options.members ?? 1;
   const basePort = await findFreePortRange(labPortCount({ clusters: 1, nodes: 1, etcdMembers: memberCount }));
   const topology = planLabTopology({ clusters: 1, nodes: 1, etcdMembers: memberCount, basePort });
@@ -37,18 +48,30 @@ export async function startTestEtcd(options: { members?: number; authToken?: str
   };
   const unregister = registerTeardown(stop);
   try {
-    await startEtcdMembers(
-      {
-        members: topology.etcd,
-        host: topology.host,
-        dir,
-        clusterToken: `test-${randomBytes(4).toString('hex')}`,
-        authToken: options.authToken,
-      },
-      (member) => {
+    const spec: EtcdClusterSpec = {
+      members: topology.etcd,
+      host: topology.host,
+      dir,
+      clusterToken: `test-${randomBytes(4).toString('hex')}`,
+      authToken: options.authToken,
+    };
+    if (options.extraArgs) {
+      // Flags the lab never sets (--enable-v2): the members are started here with them appended.
+      for (const member of topology.etcd) {
+        await ensureDirectory(join(dir, member.name), 0o700);
+        const logFile = join(dir, member.name, 'etcd.log');
+        const handle = startDaemon({
+          command: '/usr/bin/etcd',
+          args: [...etcdMemberArgs(spec, member), ...options.extraArgs],
+          logFile,
+        });
+        members.push({ name: member.name, process: handle, clientUrl: etcdClientUrls(spec, member).at(-1)!, logFile });
+      }
+    } else {
+      await startEtcdMembers(spec, (member) => {
         members.push(member);
-      },
-    );
+      });
+    }
     await waitForEtcdHealthy(members, 30_000);
   } catch (error) {
     await stop();

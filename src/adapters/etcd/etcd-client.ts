@@ -317,6 +317,25 @@ export class EtcdClient {
     }));
   }
 
+  /** Opens a streaming call (`/v3/watch`) with this client's token; see GatewayTransport.postStream. */
+  async openStream(
+    path: string,
+    body: unknown,
+    onMessage: (message: unknown) => void,
+    signal: AbortSignal,
+  ): Promise<{ endpoint: string; ended: Promise<void> }> {
+    await this.#ensureToken();
+    return this.#transport.postStream(path, body, this.#token, onMessage, signal);
+  }
+
+  /** GETs a URL of an etcd member (`/metrics`, `/v2/keys/...`) with this client's TLS settings; no token is sent. */
+  async httpGet(
+    url: string,
+    options: { maxBytes?: number } = {},
+  ): Promise<{ statusCode: number; text: string; headers: Record<string, string | string[] | undefined> }> {
+    return this.#transport.getText(url, options);
+  }
+
   async close(): Promise<void> {
     await this.#transport.close();
   }

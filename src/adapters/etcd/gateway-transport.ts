@@ -103,6 +103,93 @@ export class GatewayTransport {
     throw new EtcdError('unreachable', `etcd unreachable: ${failures.join('; ')}`);
   }
 
+  /**
+   * Opens a streaming gateway call (`/v3/watch`) on the endpoint that
+   * answered last and hands each JSON message to `onMessage` as it arrives,
+   * one line at a time (nothing more is held). Resolves once etcd has
+   * answered, with the endpoint used and a promise of the stream's end
+   * (`signal` ends it).
+   */
+  async postStream(
+    path: string,
+    body: unknown,
+    token: string | undefined,
+    onMessage: (message: unknown) => void,
+    signal: AbortSignal,
+  ): Promise<{ endpoint: string; ended: Promise<void> }> {
+    const endpoint = this.endpoints[this.#preferred]!;
+    let response;
+    try {
+      response = await request(`${endpoint}${path}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: token } : {}) },
+        dispatcher: this.#dispatcher,
+        signal,
+        // A stream stays quiet while nothing happens: no body timeout.
+        bodyTimeout: 0,
+      });
+    } catch (error) {
+      throw new EtcdError('unreachable', `${endpoint}${path}: ${networkReason(error)}`);
+    }
+    if (response.statusCode !== 200) {
+      const text = await response.body.text().catch(() => '');
+      throw new EtcdError(
+        classifyEtcdMessage(text),
+        `${endpoint}${path} answered HTTP ${response.statusCode}: ${text.slice(0, 200)}`,
+      );
+    }
+    const stream = response.body;
+    const ended = (async () => {
+      let pending = '';
+      try {
+        for await (const chunk of stream) {
+          pending += (chunk as Buffer).toString('utf8');
+          let newline = pending.indexOf('\n');
+          while (newline !== -1) {
+            const line = pending.slice(0, newline).trim();
+            pending = pending.slice(newline + 1);
+            if (line) onMessage(parseJson(line));
+            newline = pending.indexOf('\n');
+          }
+        }
+        if (pending.trim()) onMessage(parseJson(pending.trim()));
+      } catch (error) {
+        if (!signal.aborted) throw error;
+      }
+    })();
+    return { endpoint, ended };
+  }
+
+  /**
+   * GETs a URL of an etcd member (`/metrics`, `/v2/...`) with this transport's
+   * TLS settings and timeouts: no token, no failover. A body larger than
+   * `maxBytes` is cut off and refused rather than held.
+   */
+  async getText(
+    url: string,
+    options: { maxBytes?: number } = {},
+  ): Promise<{ statusCode: number; text: string; headers: Record<string, string | string[] | undefined> }> {
+    const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+    let response;
+    try {
+      response = await request(url, { method: 'GET', dispatcher: this.#dispatcher });
+    } catch (error) {
+      throw new EtcdError('unreachable', `${url}: ${networkReason(error)}`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        response.body.destroy();
+        throw new EtcdError('other', `${url}: answer larger than ${maxBytes} bytes, not read`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return { statusCode: response.statusCode, text: Buffer.concat(chunks).toString('utf8'), headers: response.headers };
+  }
+
   async close(): Promise<void> {
     await this.#dispatcher.close();
   }
