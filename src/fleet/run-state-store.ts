@@ -5,7 +5,7 @@ import { PgfleetError } from '../core/errors.js';
 import { staleHolderAction } from '../core/migration/run-lock-record.js';
 import type { RunCoordinator, RunEnvelope } from '../core/migration/run-envelope.js';
 import type { EtcdClient } from '../adapters/etcd/etcd-client.js';
-import { type RunLock, readRunLock, withRunLock } from '../adapters/etcd/run-lock.js';
+import { type RunLock, acquireRunLock, readRunLock } from '../adapters/etcd/run-lock.js';
 
 /**
  * Where a guarded run keeps its state in etcd, so that any host can inspect,
@@ -56,11 +56,18 @@ export async function asGuardedRun<T>(
 ): Promise<T> {
   if (held) return work(held, identityOf(held));
   const request = { kind, runId: randomBytes(6).toString('hex'), phase: 'gates' };
+  let lock: RunLock;
   try {
-    return await withRunLock(admin, request, (lock) => work(lock, identityOf(lock)));
+    lock = await acquireRunLock(admin, request);
   } catch (error) {
+    // Only the acquisition is retried, once, after a stale holder was cleared: never the work itself.
     if (!(error instanceof PgfleetError && error.code === 'RUN_BUSY') || !(await clearStaleHolder(admin))) throw error;
-    return withRunLock(admin, request, (lock) => work(lock, identityOf(lock)));
+    lock = await acquireRunLock(admin, request);
+  }
+  try {
+    return await work(lock, identityOf(lock));
+  } finally {
+    await lock.release();
   }
 }
 
