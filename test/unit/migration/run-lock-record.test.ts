@@ -13,6 +13,7 @@ import {
   renewalDeadline,
   runBusyError,
   runLockLostError,
+  staleHolderAction,
 } from '../../../src/core/migration/run-lock-record.js';
 
 const holder: RunLockHolder = {
@@ -135,5 +136,31 @@ describe('judging the lease', () => {
       standing: 'other-run-holds-lock',
       holder: undefined,
     });
+  });
+});
+
+describe('a coordinator refused because the lock is held', () => {
+  const here = (alive: boolean) => ({ host: 'db-admin-1', pidAlive: () => alive });
+
+  it('revokes the lease of a holder that ran on this host and whose process is gone (killed)', () => {
+    assert.deepEqual(staleHolderAction({ holder, leaseTtlSeconds: 9 }, here(false)), { kind: 'revoke' });
+  });
+
+  it('waits out a holder that missed a renewal (its lease below half its TTL), then takes the lock', () => {
+    assert.deepEqual(staleHolderAction({ holder: { ...holder, host: 'db-admin-2' }, leaseTtlSeconds: 4 }, here(true)), {
+      kind: 'wait',
+      ms: 5000,
+    });
+  });
+
+  it('stays busy for a live holder: on another host renewing, or on this host with its process alive', () => {
+    assert.deepEqual(staleHolderAction({ holder: { ...holder, host: 'db-admin-2' }, leaseTtlSeconds: 8 }, here(true)), {
+      kind: 'busy',
+    });
+    assert.deepEqual(staleHolderAction({ holder, leaseTtlSeconds: 8 }, here(true)), { kind: 'busy' });
+  });
+
+  it('stays busy when the holder record cannot be read, rather than guess who holds it', () => {
+    assert.deepEqual(staleHolderAction({ holder: undefined, leaseTtlSeconds: 1 }, here(false)), { kind: 'busy' });
   });
 });
