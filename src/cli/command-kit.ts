@@ -85,7 +85,7 @@ export function terminalConfirmation(assumeYes: boolean | undefined): (question:
 
 /**
  * Ctrl-C (SIGINT) or SIGTERM, each heard once, as the signal that stops an
- * operation at its next safe point; a second one ends the process as usual.
+ * operation at its next safe point; a second Ctrl-C ends the process as usual.
  */
 export const terminalInterruption: Interruption = (heard) => {
   const interrupt = new AbortController();
