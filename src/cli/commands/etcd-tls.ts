@@ -50,6 +50,7 @@ export function registerEtcdTlsCommands(etcd: Command): void {
       const output = outputFor(command);
       await runCommand(output, async () => {
         const { etcdTlsStatus } = await import('../../migration/etcd-tls/tls-status.js');
+        const { describeRunLock } = await import('../../core/migration/run-lock-record.js');
         const status = await etcdTlsStatus(await fleetFromSettings(command));
         output.data(status, () =>
           [
@@ -66,6 +67,7 @@ export function registerEtcdTlsCommands(etcd: Command): void {
             status.lastRun
               ? `last migrate run ${status.lastRun.id}: ${status.lastRun.phase} (started ${status.lastRun.startedAt})`
               : 'no migrate run recorded',
+            `run lock: ${describeRunLock(status.runLock ?? undefined, new Date())}`,
           ].join('\n'),
         );
         return status.endpoints.every((endpoint) => endpoint.ok) ? 0 : 1;

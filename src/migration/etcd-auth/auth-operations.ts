@@ -2,7 +2,7 @@ import { ExitCode, PgfleetError } from '../../core/errors.js';
 import { pendingOnOtherHosts } from '../../core/migration/auth-plan.js';
 import type { Confirmation, OperationOutcome, OperationProgress } from '../../core/operation-outcome.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
-import { interruptedRun } from '../../core/migration/enforce-state.js';
+import { describeRecovery, interruptedRun, recoveryOf } from '../../core/migration/enforce-state.js';
 import { asGuardedRun } from '../../fleet/run-state-store.js';
 import { type FleetConnection, fleetConnectionFromSettings, withAdminClient } from '../../fleet/fleet-connection.js';
 import type { SettingsTenantDirectory } from '../../fleet/settings-tenant-directory.js';
@@ -135,64 +135,79 @@ export async function migrateEtcdAuth(
   const { progress } = options;
   const fleet = await connect(settings);
   return withAdminClient(fleet, (admin) =>
-    asGuardedRun(admin, 'etcd-auth-migrate', undefined, async (lock) => {
-      let plan = await planEtcdAuthMigration(fleet);
-      const recorded = await readEnforceState(admin).catch(() => undefined);
-      const unfinished = interruptedRun(recorded);
-      if (plan.authEnabled && !unfinished) {
-        if (recorded?.phase === 'enforced') {
-          return {
-            data: { outcome: 'already-enforced', run: recorded.id, plan },
-            text: () => `nothing to do: etcd auth is on, enforced by run ${recorded.id} (${recorded.updatedAt})`,
-            exitCode: ExitCode.ok,
-          };
+    asGuardedRun(
+      admin,
+      'etcd-auth-migrate',
+      undefined,
+      async (lock) => {
+        let plan = await planEtcdAuthMigration(fleet);
+        const recorded = await readEnforceState(admin).catch(() => undefined);
+        const unfinished = interruptedRun(recorded);
+        if (plan.authEnabled && !unfinished) {
+          if (recorded?.phase === 'enforced') {
+            return {
+              data: { outcome: 'already-enforced', run: recorded.id, plan },
+              text: () => `nothing to do: etcd auth is on, enforced by run ${recorded.id} (${recorded.updatedAt})`,
+              exitCode: ExitCode.ok,
+            };
+          }
+          throw new PgfleetError(
+            'AUTH_ALREADY_ENABLED',
+            'etcd authentication is already on, and no pgfleet run enforced it: nothing to migrate',
+            { hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off' },
+          );
         }
-        throw new PgfleetError(
-          'AUTH_ALREADY_ENABLED',
-          'etcd authentication is already on, and no pgfleet run enforced it: nothing to migrate',
-          { hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off' },
-        );
-      }
-      if (unfinished) {
-        progress.step(
-          `an enforce run (${unfinished.id}, coordinator ${unfinished.coordinator.host} pid ${unfinished.coordinator.pid}) was interrupted in phase ${unfinished.phase}: migrate will roll it back (auth off, the clusters it paused resumed), then prepare, apply and enforce again`,
-        );
-        if (!(await options.confirm('roll back the interrupted run, then prepare, apply and enforce?')))
+        if (unfinished) {
+          // Holding the lock, the recorded run is truly interrupted: its coordinator's lease expired.
+          const recovery = recoveryOf(unfinished, plan.authEnabled);
+          progress.step(
+            `${describeRecovery(unfinished, recovery)}${recovery.kind === 'roll-back' ? '; then prepare, apply and enforce run again' : ''}`,
+          );
+          const question =
+            recovery.kind === 'carry-forward'
+              ? 'carry the interrupted run forward (resume its clusters, record it enforced)?'
+              : 'roll back the interrupted run, then prepare, apply and enforce?';
+          if (!(await options.confirm(question))) return declined(plan);
+          if (recovery.kind === 'carry-forward')
+            return enforceOutcome(await enforceEtcdAuth(fleet, { onProgress: (m) => progress.step(m), lock }));
+          await rollbackEtcdAuth(fleet, (m) => progress.step(m), lock);
+          plan = await planEtcdAuthMigration(fleet);
+        }
+        progress.step(renderAuthPlan(plan));
+        if (plan.blocked) {
+          throw new PgfleetError('MIGRATE_PLAN_BLOCKED', 'the plan is blocked (see above): nothing was changed', {
+            hint: 'fix each blocker, or run prepare and apply step by step; `pgfleet etcd auth plan` shows it again',
+            exitCode: ExitCode.findings,
+          });
+        }
+        if (
+          !unfinished &&
+          !(await options.confirm('prepare tenants, apply credentials on this host, then enforce auth on etcd?'))
+        )
           return declined(plan);
-        await rollbackEtcdAuth(fleet, (m) => progress.step(m), lock);
-        plan = await planEtcdAuthMigration(fleet);
-      }
-      progress.step(renderAuthPlan(plan));
-      if (plan.blocked) {
-        throw new PgfleetError('MIGRATE_PLAN_BLOCKED', 'the plan is blocked (see above): nothing was changed', {
-          hint: 'fix each blocker, or run prepare and apply step by step; `pgfleet etcd auth plan` shows it again',
-          exitCode: ExitCode.findings,
-        });
-      }
-      if (
-        !unfinished &&
-        !(await options.confirm('prepare tenants, apply credentials on this host, then enforce auth on etcd?'))
-      )
-        return declined(plan);
-      progress.step('prepare: tenants');
-      for (const action of await prepareFleetTenants(fleet)) progress.detail(`  ${action}`);
-      progress.step('apply: credentials on this host');
-      const applied = await applyFleetCredentials(fleet, { onProgress: (m) => progress.detail(`  ${m}`) });
-      const failed = applied.filter((outcome) => outcome.status !== 'applied');
-      if (failed.length > 0) {
-        throw new PgfleetError(
-          'MIGRATE_APPLY_FAILED',
-          `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.detail})`).join(', ')}: auth was not enabled`,
-          {
-            hint: 'fix those members and run `pgfleet etcd auth apply`, then `pgfleet etcd auth enforce`',
-            exitCode: ExitCode.failed,
-          },
+        progress.step('prepare: tenants');
+        await lock.update({ phase: 'prepare' });
+        for (const action of await prepareFleetTenants(fleet)) progress.detail(`  ${action}`);
+        progress.step('apply: credentials on this host');
+        await lock.update({ phase: 'apply' });
+        const applied = await applyFleetCredentials(fleet, { onProgress: (m) => progress.detail(`  ${m}`) });
+        const failed = applied.filter((outcome) => outcome.status !== 'applied');
+        if (failed.length > 0) {
+          throw new PgfleetError(
+            'MIGRATE_APPLY_FAILED',
+            `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.detail})`).join(', ')}: auth was not enabled`,
+            {
+              hint: 'fix those members and run `pgfleet etcd auth apply`, then `pgfleet etcd auth enforce`',
+              exitCode: ExitCode.failed,
+            },
+          );
+        }
+        return enforceOutcome(
+          await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => progress.step(m), lock }),
         );
-      }
-      return enforceOutcome(
-        await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => progress.step(m), lock }),
-      );
-    }),
+      },
+      { phase: 'planning' },
+    ),
   );
 }
 
