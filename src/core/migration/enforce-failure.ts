@@ -81,13 +81,16 @@ export function fixFor(kind: EnforceFailureKind, who: FailureSubject): EnforceFi
       return {
         text: `pgfleet's REST API credentials for ${who.subject} are refused: check patroni.ctl in the settings (and restapi.authentication in its YAML)`,
       };
-    case 'frozen-view':
-      return who.localInstance
-        ? {
-            command: `pgfleet instance restart ${who.localInstance} --patroni`,
-            text: 'restarts its Patroni daemon; its frozen view still shows its cluster paused, so PostgreSQL keeps running',
-          }
-        : elsewhere('restart its Patroni daemon while its view still shows its cluster paused');
+    case 'frozen-view': {
+      // Only a Patroni that sees its cluster paused leaves PostgreSQL running when it stops: pause around the restart.
+      const scope = who.subject.split('/').at(-2) ?? 'its cluster';
+      const restart = who.localInstance
+        ? `pgfleet instance restart ${who.localInstance} --patroni`
+        : 'a restart of its Patroni daemon on its host';
+      return {
+        text: `${who.subject} serves a frozen view of the DCS: patronictl pause ${scope}, then ${restart}, then patronictl resume ${scope} (paused, PostgreSQL keeps running while Patroni restarts)`,
+      };
+    }
     case 'tls':
       return {
         text: 'check the etcd TLS files in the settings (patroni.etcd.cacert, cert, key: the CA that signed etcd, a client certificate etcd trusts); `pgfleet etcd tls status` shows how each endpoint answers',
@@ -124,7 +127,50 @@ export function nextStepsHint(fixes: readonly EnforceFix[], then = 'pgfleet etcd
 
 /** Whether an error message is about TLS (certificates, handshake), not about credentials or reachability. */
 export function isTlsProblem(message: string): boolean {
-  return /certificate|self[- ]signed|\bSSL\b|\bTLS\b|EPROTO|CERT_|unable to verify|handshake/i.test(message);
+  return /certificate|self[- ]signed|\bSSL\b|\bTLS\b|EPROTO|CERT_|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_OSSL|unable to verify|handshake/i.test(
+    message,
+  );
+}
+
+/** The TLS files pgfleet reaches etcd with (the settings' patroni.etcd.cacert, cert, key). */
+export interface EtcdTlsSettingsFiles {
+  cacert?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+}
+
+/**
+ * What a failure to reach etcd over https says about the settings' TLS files:
+ * etcd's certificate not signed by `cacert`, a `cert`/`key` pair Node cannot
+ * use, or a connection etcd closed during the handshake (it requires a client
+ * certificate it trusts, and got none or another). Undefined when the
+ * failure is not about TLS: then "etcd unreachable" is the truth.
+ */
+export function etcdTlsFailure(
+  message: string,
+  files: EtcdTlsSettingsFiles,
+  https: boolean,
+): { message: string; hint: string } | undefined {
+  const named = (key: 'cacert' | 'cert' | 'key'): string => `patroni.etcd.${key} (${files[key] ?? 'not set'})`;
+  if (/UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|self[- ]signed|CERT_UNTRUSTED|unable to verify/i.test(message))
+    return {
+      message: `etcd's server certificate is not signed by the CA pgfleet trusts, ${named('cacert')}`,
+      hint: `set ${named('cacert')} in the settings to the CA file that signed etcd's server certificates (etcd's --trusted-ca-file signs the clients, which may be another CA)`,
+    };
+  if (/ERR_OSSL|KEY_VALUES_MISMATCH|PEM|no start line|bad decrypt/i.test(message))
+    return {
+      message: `pgfleet cannot use its etcd client certificate and key, ${named('cert')} and ${named('key')}`,
+      hint: `set ${named('cert')} and ${named('key')} in the settings to a client certificate and ITS key (PEM), signed by the CA of etcd's --trusted-ca-file`,
+    };
+  if (
+    https &&
+    /other side closed|ECONNRESET|socket hang up|bad certificate|certificate required|unknown ca/i.test(message)
+  )
+    return {
+      message: `etcd closed the TLS connection: it requires a client certificate it trusts (--client-cert-auth), and ${files.cert ? `refused ${named('cert')}` : 'pgfleet sent none (patroni.etcd.cert is not set)'}`,
+      hint: `set ${named('cert')} and ${named('key')} in the settings to a client certificate signed by the CA of etcd's --trusted-ca-file`,
+    };
+  return undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { pendingOnOtherHosts } from '../../core/migration/auth-plan.js';
 import type { Confirmation, OperationOutcome, OperationProgress } from '../../core/operation-outcome.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
 import { describeRecovery, interruptedRun, recoveryOf } from '../../core/migration/enforce-state.js';
+import { etcdTlsFailure } from '../../core/migration/enforce-failure.js';
 import { asGuardedRun } from '../../fleet/run-state-store.js';
 import { type FleetConnection, fleetConnectionFromSettings, withAdminClient } from '../../fleet/fleet-connection.js';
 import type { SettingsTenantDirectory } from '../../fleet/settings-tenant-directory.js';
@@ -24,16 +25,43 @@ import { checkFleetEtcdUpgrade } from './upgrade-check.js';
  */
 export type AuthFleet = FleetConnection & { tenants: SettingsTenantDirectory };
 
-const connect = (settings: SiteSettings): Promise<AuthFleet> => fleetConnectionFromSettings(settings);
+/**
+ * The fleet from the settings, and `work` on it. etcd out of reach over
+ * https is most often the settings' TLS files: such a failure names the file
+ * at fault and what to set, instead of "check that etcd runs".
+ */
+async function onFleet<T>(settings: SiteSettings, work: (fleet: AuthFleet) => Promise<T>): Promise<T> {
+  const fleet: AuthFleet = await fleetConnectionFromSettings(settings);
+  try {
+    return await work(fleet);
+  } catch (error) {
+    if (!(error instanceof PgfleetError) || error.code !== 'ETCD_UNREACHABLE') throw error;
+    const tls = etcdTlsFailure(
+      error.message,
+      fleet.tls ?? {},
+      fleet.endpoints.some((endpoint) => endpoint.startsWith('https://')),
+    );
+    if (!tls) throw error;
+    throw new PgfleetError('ETCD_TLS_REFUSED', `${tls.message} (${error.message})`, {
+      hint: tls.hint,
+      exitCode: error.exitCode,
+      cause: error,
+    });
+  }
+}
 
 export async function showEtcdAuthStatus(settings: SiteSettings): Promise<OperationOutcome> {
-  const status = await etcdAuthStatus(await connect(settings));
-  return { data: status, text: () => renderAuthStatus(status) };
+  return onFleet(settings, async (fleet) => {
+    const status = await etcdAuthStatus(fleet);
+    return { data: status, text: () => renderAuthStatus(status) };
+  });
 }
 
 export async function showEtcdAuthPlan(settings: SiteSettings): Promise<OperationOutcome> {
-  const plan = await planEtcdAuthMigration(await connect(settings));
-  return { data: plan, text: () => renderAuthPlan(plan), exitCode: plan.blocked ? ExitCode.findings : ExitCode.ok };
+  return onFleet(settings, async (fleet) => {
+    const plan = await planEtcdAuthMigration(fleet);
+    return { data: plan, text: () => renderAuthPlan(plan), exitCode: plan.blocked ? ExitCode.findings : ExitCode.ok };
+  });
 }
 
 /** prepare: root, then one user and role per cluster found in the DCS; the changes made, one line each. */
@@ -44,7 +72,7 @@ export async function prepareFleetTenants(fleet: AuthFleet): Promise<string[]> {
 }
 
 export async function prepareEtcdAuth(settings: SiteSettings): Promise<OperationOutcome> {
-  const actions = await prepareFleetTenants(await connect(settings));
+  const actions = await onFleet(settings, prepareFleetTenants);
   return {
     data: { actions },
     text: () =>
@@ -71,7 +99,13 @@ export async function applyEtcdAuth(
   settings: SiteSettings,
   options: { hostOnly?: boolean | undefined; progress: OperationProgress },
 ): Promise<OperationOutcome> {
-  const fleet = await connect(settings);
+  return onFleet(settings, (fleet) => applyOn(fleet, options));
+}
+
+async function applyOn(
+  fleet: AuthFleet,
+  options: { hostOnly?: boolean | undefined; progress: OperationProgress },
+): Promise<OperationOutcome> {
   const outcomes = await applyFleetCredentials(fleet, { onProgress: (m) => options.progress.step(m) });
   const exitCode = outcomes.some((o) => o.status !== 'applied') ? ExitCode.findings : ExitCode.ok;
   const applied =
@@ -112,11 +146,10 @@ export async function enforceEtcdAuthFromSettings(
   settings: SiteSettings,
   options: { skipGates?: boolean | undefined; progress: OperationProgress },
 ): Promise<OperationOutcome> {
-  return enforceOutcome(
-    await enforceEtcdAuth(await connect(settings), {
-      skipGates: options.skipGates,
-      onProgress: (m) => options.progress.step(m),
-    }),
+  return onFleet(settings, async (fleet) =>
+    enforceOutcome(
+      await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => options.progress.step(m) }),
+    ),
   );
 }
 
@@ -133,7 +166,14 @@ export async function migrateEtcdAuth(
   options: { confirm: Confirmation; skipGates?: boolean | undefined; progress: OperationProgress },
 ): Promise<OperationOutcome> {
   const { progress } = options;
-  const fleet = await connect(settings);
+  return onFleet(settings, (fleet) => migrateOn(fleet, options, progress));
+}
+
+async function migrateOn(
+  fleet: AuthFleet,
+  options: { confirm: Confirmation; skipGates?: boolean | undefined },
+  progress: OperationProgress,
+): Promise<OperationOutcome> {
   return withAdminClient(fleet, (admin) =>
     asGuardedRun(
       admin,
@@ -219,7 +259,7 @@ export async function rollbackEtcdAuthFromSettings(
   settings: SiteSettings,
   options: { progress: OperationProgress },
 ): Promise<OperationOutcome> {
-  const result = await rollbackEtcdAuth(await connect(settings), (m) => options.progress.step(m));
+  const result = await onFleet(settings, (fleet) => rollbackEtcdAuth(fleet, (m) => options.progress.step(m)));
   return { data: result, text: () => (result.steps.length ? result.steps.join('\n') : 'nothing to roll back') };
 }
 
@@ -227,5 +267,5 @@ export async function checkEtcdUpgradeFromSettings(
   settings: SiteSettings,
   targetEtcdVersion: string,
 ): Promise<OperationOutcome> {
-  return checkFleetEtcdUpgrade(await connect(settings), targetEtcdVersion);
+  return onFleet(settings, (fleet) => checkFleetEtcdUpgrade(fleet, targetEtcdVersion));
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   classifyMemberFailure,
   classifyTenantFailure,
+  etcdTlsFailure,
   fixFor,
   nextStepsHint,
 } from '../../../src/core/migration/enforce-failure.js';
@@ -127,11 +128,30 @@ describe('what caused an enforce failure, and the fix that works for it', () => 
     );
   });
 
-  it('a frozen view on this host: restart its Patroni daemon by name', () => {
-    assert.equal(
-      fixFor('frozen-view', { subject: 'm', localInstance: 'alpha-1' }).command,
-      'pgfleet instance restart alpha-1 --patroni',
+  it('a frozen view: restart its Patroni daemon by name, with its cluster paused around it', () => {
+    const fix = fixFor('frozen-view', { subject: '/service/alpha/alpha-1', localInstance: 'alpha-1' });
+    assert.equal(fix.command, undefined, 'three steps, not one command to run blindly');
+    assert.match(
+      fix.text,
+      /patronictl pause alpha, then pgfleet instance restart alpha-1 --patroni, then patronictl resume alpha/,
     );
+  });
+
+  it('TLS: each way the settings get it wrong names the setting at fault', () => {
+    const files = { cacert: '/etc/pgfleet/ca.crt', cert: '/etc/pgfleet/c.crt', key: '/etc/pgfleet/c.key' };
+    assert.match(
+      etcdTlsFailure('etcd unreachable: https://e:2379: UNABLE_TO_VERIFY_LEAF_SIGNATURE', files, true)!.hint,
+      /^set patroni\.etcd\.cacert \(\/etc\/pgfleet\/ca\.crt\)/,
+    );
+    assert.match(
+      etcdTlsFailure('ERR_OSSL_X509_KEY_VALUES_MISMATCH', files, true)!.message,
+      /cannot use its etcd client certificate and key/,
+    );
+    assert.match(
+      etcdTlsFailure('etcd unreachable: https://e:2379: other side closed', {}, true)!.message,
+      /pgfleet sent none \(patroni\.etcd\.cert is not set\)/,
+    );
+    assert.equal(etcdTlsFailure('etcd unreachable: http://e:2379: ECONNREFUSED', {}, false), undefined);
   });
 });
 
