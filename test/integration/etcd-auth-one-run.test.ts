@@ -35,7 +35,7 @@ import { type CliResult, runCli } from '../support/run-cli.js';
 const CHILD = fileURLToPath(new URL('../support/enforce-child.ts', import.meta.url));
 /** Lines that would be a false diagnosis in a run that went through: no probe failed, nothing was rolled back or lost. */
 const FALSE_DIAGNOSIS =
-  /FAILED|rolled back|roll(ing)? it back|interrupted|too wide|refused|RUN_LOCK_LOST|lost the run lock|not ready/i;
+  /FAILED|rolled back|it is rolled back|was interrupted|too wide|refused|RUN_LOCK_LOST|lost the run lock|not ready|probe failed/;
 
 /**
  * Issue 18's acceptance, on a real lab (1 etcd, 2 clusters × 2 nodes) with
@@ -197,6 +197,7 @@ describe('one coordinator at a time on a live fleet (1 etcd, 2 clusters × 2 nod
     assert.match(loser!.stderr, /by pid \d+ on .+, since /);
     assert.doesNotMatch(`${winner!.stdout}\n${winner!.stderr}`, FALSE_DIAGNOSIS);
     assert.equal(loser!.stdout, '', 'the refused run printed no plan and changed nothing');
+    assert.doesNotMatch(loser!.stderr, FALSE_DIAGNOSIS);
     await assertEnforced();
   });
 
@@ -216,6 +217,7 @@ describe('one coordinator at a time on a live fleet (1 etcd, 2 clusters × 2 nod
     assert.ok(loser.stderr.includes(`etcd-auth-enforce run ${runIdIn(winner.stdout)} (phase`), loser.stderr);
     assert.doesNotMatch(`${winner.stdout}\n${winner.stderr}`, FALSE_DIAGNOSIS);
     assert.equal(loser.stdout, '');
+    assert.doesNotMatch(loser.stderr, FALSE_DIAGNOSIS);
     await assertEnforced();
   });
 
