@@ -133,6 +133,8 @@ export function registerPatroniConfigCommands(program: Command): void {
           `instance ${result.spec.name}`,
         );
         if (authMethods) output.warn(`${authMethods.message}\n  hint: ${authMethods.hint}`);
+        const { describeManagedKeyInTemplate } = await import('../../core/patroni-config/managed-keys.js');
+        for (const found of result.templateManagedKeys) output.warn(describeManagedKeyInTemplate(found));
         output.data(
           // Secret values serialise as a placeholder: JSON never carries them.
           {
@@ -140,6 +142,7 @@ export function registerPatroniConfigCommands(program: Command): void {
             configFile: result.configFile,
             patroniVersion: result.features.version,
             template: result.template.source,
+            templateManagedKeys: result.templateManagedKeys,
             settings: loaded.source ?? null,
             config: result.config,
           },

@@ -76,7 +76,15 @@ Before you start
    f. Otherwise resumes every cluster and reports what was done.
    The run's state lives in etcd, so an interrupted enforce can be inspected
    (pgfleet etcd auth status) and rolled back (pgfleet etcd auth rollback)
-   from any host.
+   from any host. One run at a time: a second coordinator exits 5 (busy),
+   naming the run that holds the lock. Once a dead coordinator's lock has
+   expired, pgfleet etcd auth migrate finishes its run: one that had passed
+   every probe is carried forward (its clusters resumed, recorded
+   enforced), any other is rolled back, then migrated again. A rolled-back
+   run names each cause and the commands that fix it (a password changed
+   in etcd by hand: pgfleet etcd tenants apply), and every report gives the
+   wall-clock time of each step. Status reads the pause state from the
+   members and says where the run's record disagrees with them.
 
    The three phases in one go: the plan, a confirmation, then the phases
    (a blocked plan changes nothing):

@@ -1,5 +1,6 @@
 import { authSafetyOf, blocksAuthSwitch, describeAuthSafety } from '../versions/auth-safety.js';
 import { isPatroniBefore32 } from '../versions/stack-version-facts.js';
+import { type EnforceFix, fixFor, isTlsProblem, nextStepsHint } from './enforce-failure.js';
 import { type FleetMember, memberId } from './fleet-member.js';
 import type { ReadinessRecord } from './readiness-record.js';
 
@@ -24,6 +25,8 @@ export interface GateInput {
    * their readiness record would vouch for credentials Patroni does not have.
    */
   localCredentialDrift?: Map<string, string> | undefined;
+  /** The instance name of each member managed on this host (keyed by member id): hints name it. */
+  localInstanceNames?: Map<string, string> | undefined;
 }
 
 export interface GateFailure {
@@ -32,6 +35,8 @@ export interface GateFailure {
   subject: string;
   message: string;
   hint: string;
+  /** The fix, when a command of this host does it (the refusal's hint lists these in order). */
+  fix?: EnforceFix | undefined;
 }
 
 /** The gates `etcd auth enforce` must pass before it touches anything. An empty list means go. */
@@ -47,13 +52,16 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
   }
   for (const member of input.members) {
     const id = memberId(member);
+    const localInstance = input.localInstanceNames?.get(id);
     const unreachable = input.unreachable.get(id);
     if (unreachable !== undefined) {
+      const fix = fixFor('unreachable', { subject: id, localInstance, host: hostOf(member.apiUrl) });
       failures.push({
         gate: 'reachability',
         subject: id,
         message: `member ${id} is unreachable: ${unreachable}`,
-        hint: 'every member must answer on its REST API so it can be paused and probed; bring it back or remove it from the cluster',
+        hint: `every member must answer on its REST API so it can be paused and probed: ${fix.command ? `\`${fix.command}\` (${fix.text})` : fix.text}`,
+        fix,
       });
     }
     const expectedUser = input.tenantUsers.get(`${member.namespace}${member.scope}`);
@@ -73,6 +81,7 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
         hint: member.managedHere
           ? 'run `pgfleet etcd auth apply`'
           : 'run `pgfleet etcd auth apply --host-only` on the host of that member',
+        fix: applyFix(id, member, localInstance),
       });
     } else if (record.username !== expectedUser) {
       failures.push({
@@ -80,6 +89,7 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
         subject: id,
         message: `member ${id} is ready with user ${record.username}, but its cluster's tenant is ${expectedUser}`,
         hint: 'run `pgfleet etcd auth apply` again on its host',
+        fix: applyFix(id, member, localInstance),
       });
     } else {
       const drift = input.localCredentialDrift?.get(id);
@@ -89,6 +99,7 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
           subject: id,
           message: `member ${id} was recorded ready, but ${drift}`,
           hint: "run `pgfleet etcd auth apply` again: it writes the tenant's credentials and reloads Patroni",
+          fix: applyFix(id, member, localInstance),
         });
     }
   }
@@ -124,14 +135,47 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
     }
   }
   if (!input.adminCredentialsWork) {
+    // A refused TLS handshake is not a wrong password: the hint must point at the files, not at the credentials.
+    const tls = input.adminProblem !== undefined && isTlsProblem(input.adminProblem);
     failures.push({
       gate: 'admin',
       subject: 'etcd admin',
-      message: `the etcd admin credentials do not work${input.adminProblem ? `: ${input.adminProblem}` : ''}`,
-      hint: 'check etcd_admin.password_file (or PGFLEET_ETCD_ADMIN_PASSWORD); `pgfleet etcd auth prepare` creates root',
+      message: `${tls ? 'pgfleet cannot reach etcd over TLS' : 'the etcd admin credentials do not work'}${input.adminProblem ? `: ${input.adminProblem}` : ''}`,
+      hint: tls
+        ? fixFor('tls', { subject: 'etcd admin' }).text
+        : 'check etcd_admin.password_file (or PGFLEET_ETCD_ADMIN_PASSWORD); `pgfleet etcd auth prepare` creates root',
+      ...(tls ? { fix: fixFor('tls', { subject: 'etcd admin' }) } : {}),
     });
   }
   return failures;
+}
+
+function applyFix(id: string, member: FleetMember, localInstance: string | undefined): EnforceFix {
+  return fixFor('no-credentials', {
+    subject: id,
+    localInstance: localInstance ?? (member.managedHere ? member.name : undefined),
+    host: hostOf(member.apiUrl),
+  });
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The refusal's hint: the fixes in order (each command once), then enforce
+ * again; gates without a command of this host are described in the lines
+ * above it.
+ */
+export function gateRefusalHint(failures: readonly GateFailure[]): string {
+  const fixes = failures.flatMap((failure) => (failure.fix ? [failure.fix] : []));
+  const others = failures.length - fixes.length;
+  return `nothing was changed; ${others > 0 ? 'fix each point above: ' : ''}${nextStepsHint(fixes)}`;
 }
 
 function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {

@@ -1,4 +1,6 @@
 import type { AuthPlan } from '../../core/migration/auth-plan.js';
+import { formatPhaseTimings } from '../../core/migration/phase-timings.js';
+import { describeRunLock } from '../../core/migration/run-lock-record.js';
 import { textTable } from '../../core/text-table.js';
 import type { EtcdAuthStatus } from './auth-status.js';
 import type { EnforceReport } from './enforce-report.js';
@@ -10,13 +12,21 @@ export function renderAuthStatus(status: EtcdAuthStatus): string {
   lines.push(`etcd ${versions}: auth ${status.authEnabled ? 'ON' : 'off'}, ${status.tokenType} tokens`);
   for (const endpoint of status.etcd.filter((e) => e.down))
     lines.push(`  endpoint ${endpoint.endpoint} is down: ${endpoint.down}`);
+  lines.push(`run lock: ${describeRunLock(status.runLock ?? undefined, new Date())}`);
+  lines.push(
+    `paused now (as the members report): ${status.pausedClusters.length > 0 ? status.pausedClusters.join(', ') : 'no cluster'}`,
+  );
   lines.push(`migration: ${status.standing.stage} — ${status.standing.summary}`);
   if (status.standing.next) lines.push(`next: ${status.standing.next}`);
-  if (status.lastRun && (status.lastRun.failures.length > 0 || (status.lastRun.warnings ?? []).length > 0)) {
-    lines.push(`last enforce run ${status.lastRun.id} (${status.lastRun.phase}):`);
-    for (const failure of status.lastRun.failures) lines.push(`  ${failure}`);
-    for (const warning of status.lastRun.warnings ?? []) lines.push(`  warning: ${warning}`);
+  if (status.lastRun) {
+    const run = status.lastRun;
+    lines.push(
+      `record of the last enforce run ${run.id} (as that run wrote it): phase ${run.phase}, coordinator pid ${run.coordinator.pid} on ${run.coordinator.host}, updated ${run.updatedAt}${run.pausedByUs.length > 0 ? `, paused by it: ${run.pausedByUs.join(', ')}` : ''}`,
+    );
+    for (const failure of run.failures) lines.push(`  ${failure}`);
+    for (const warning of run.warnings ?? []) lines.push(`  warning: ${warning}`);
   }
+  for (const disagreement of status.disagreements) lines.push(`record and fleet disagree: ${disagreement}`);
   lines.push('');
   lines.push(
     textTable(
@@ -28,7 +38,13 @@ export function renderAuthStatus(status: EtcdAuthStatus): string {
         m.patroniVersion ?? '?',
         m.paused === undefined ? '?' : m.paused ? 'yes' : 'no',
         m.tenantUser ?? '-',
-        m.ready ? `yes (${m.readiness!.appliedAt})` : m.readiness ? `no: applied as ${m.readiness.username}` : 'no',
+        m.ready
+          ? `yes (${m.readiness!.appliedAt})`
+          : m.applied
+            ? 'no: unreachable'
+            : m.readiness
+              ? `no: applied as ${m.readiness.username}`
+              : 'no',
         m.lastProbe ? (m.lastProbe.ok ? 'wrote' : `FAILED: ${m.lastProbe.detail}`) : '-',
       ]),
     ),
@@ -92,14 +108,17 @@ export function renderEnforceReport(report: EnforceReport): string {
           `rolled back: etcd auth was switched on, a probe failed, and it was switched off again after ${state.exposureWindowMs} ms`,
           ...state.failures.map((failure) => `  ${failure}`),
         ];
+  if (report.carriedForward)
+    lines[0] = `enforced: etcd auth is on; the interrupted run ${state.id} had passed every probe, and was carried forward (its clusters resumed)`;
   lines.push(`run ${state.id} on ${state.coordinator.host}, started ${state.startedAt}, finished ${state.updatedAt}`);
+  if (report.timings && report.timings.length > 0) lines.push(`wall-clock time: ${formatPhaseTimings(report.timings)}`);
   const down = state.endpointsDown;
   if (down.length > 0)
     lines.push(
       `${down.length === 1 ? 'one etcd endpoint was' : `${down.length} etcd endpoints were`} down during the run: ${down.join(', ')} (the others kept quorum)`,
     );
   for (const warning of state.warnings ?? []) lines.push(`warning: ${warning}`);
-  if (report.recoveredInterruptedRun)
+  if (report.recoveredInterruptedRun && !report.carriedForward)
     lines.push(`the interrupted run ${report.recoveredInterruptedRun} was rolled back first`);
   if (report.gateFailures.length > 0)
     lines.push(`gates skipped (--skip-gates): ${report.gateFailures.map((f) => f.message).join('; ')}`);

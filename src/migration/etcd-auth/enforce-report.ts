@@ -1,6 +1,7 @@
 import type { RunLock } from '../../adapters/etcd/run-lock.js';
 import type { GateFailure } from '../../core/migration/enforce-gates.js';
 import type { EnforcePhase, EnforceState } from '../../core/migration/enforce-state.js';
+import type { PhaseTiming } from '../../core/migration/phase-timings.js';
 import type { TenantProbeResult } from './tenant-probe.js';
 
 export interface EnforceOptions {
@@ -9,6 +10,8 @@ export interface EnforceOptions {
   onProgress?: ((message: string) => void) | undefined;
   /** Test hook: called after each persisted phase (e.g. to kill the coordinator between enable and probes). */
   afterPhase?: ((phase: EnforcePhase) => Promise<void>) | undefined;
+  /** Test hook: called after a step's action on the fleet, before its record is saved (e.g. to kill the coordinator once the resume went through). */
+  afterStep?: ((step: 'paused' | 'probed' | 'resumed') => Promise<void>) | undefined;
   /** The run lock a caller already holds (`migrate` holds one across prepare, apply and enforce); without it, enforce takes its own. */
   lock?: RunLock | undefined;
 }
@@ -19,6 +22,10 @@ export interface EnforceReport {
   gateFailures: GateFailure[];
   tenantProbes: TenantProbeResult[];
   recoveredInterruptedRun?: string | undefined;
+  /** The interrupted run had passed every probe: this run resumed its clusters and recorded it enforced. */
+  carriedForward?: boolean | undefined;
+  /** Wall-clock time of each step of this run. */
+  timings?: PhaseTiming[] | undefined;
   /** The report files, when the connection has a reportDir. */
   reportFiles?: { json: string; text: string } | undefined;
 }

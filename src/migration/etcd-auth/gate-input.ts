@@ -18,6 +18,12 @@ export async function collectGateInput(
   const gate = {
     ...gateInputFromFacts(facts, works, problem),
     localCredentialDrift: await localCredentialDrift(connection),
+    localInstanceNames: new Map(
+      connection.localInstances.map((instance) => [
+        `${instance.namespace}${instance.scope}/${instance.node}`,
+        instance.name,
+      ]),
+    ),
   };
   return { authEnabled: facts.authEnabled, endpointsDown: facts.endpointsDown, facts, gate };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type EnforceFailureKind, classifyTenantFailure } from '../../core/migration/enforce-failure.js';
 import { type TenantIsolationResult, probeTenantIsolation } from '../../fleet/tenant-isolation-probe.js';
 import type { FleetConnection } from '../../fleet/fleet-connection.js';
 
@@ -7,6 +8,8 @@ export interface TenantProbeResult {
   user: string;
   ok: boolean;
   detail: string;
+  /** Why it failed: what the hint names. */
+  cause?: EnforceFailureKind | undefined;
 }
 
 /**
@@ -48,7 +51,22 @@ async function probeTenant(
     others: neighbour ? [{ tenant: neighbour, prefix: `${neighbour}/` }] : [],
     outsideKey: `/pgfleet-outside-probe-${randomBytes(4).toString('hex')}`,
   });
-  return { cluster, user: credentials.username, ok: probe.ok, detail: probeDetail(probe, neighbour) };
+  return {
+    cluster,
+    user: credentials.username,
+    ok: probe.ok,
+    detail: probeDetail(probe, neighbour),
+    ...(probe.ok
+      ? {}
+      : {
+          cause: classifyTenantFailure({
+            ownPrefixOk: probe.ownPrefix.ok,
+            ownPrefixDetail: probe.ownPrefix.detail,
+            breaches: probe.breaches.length,
+            errors: probe.errors,
+          }),
+        }),
+  };
 }
 
 function probeDetail(probe: TenantIsolationResult, neighbour: string | undefined): string {

@@ -1,3 +1,4 @@
+import { describeRunLock } from '../../core/migration/run-lock-record.js';
 import type { EtcdTlsMigrationReport } from './tls-migrate-run.js';
 import type { EtcdTlsStatus } from './tls-status.js';
 
@@ -15,6 +16,7 @@ export function renderEtcdTlsStatus(status: EtcdTlsStatus): string {
     status.lastRun
       ? `last migrate run ${status.lastRun.id}: ${status.lastRun.phase} (started ${status.lastRun.startedAt})`
       : 'no migrate run recorded',
+    `run lock: ${describeRunLock(status.runLock ?? undefined, new Date())}`,
   ].join('\n');
 }
 
