@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PgfleetError, describeError } from '../core/errors.js';
 import type { AuditGap, FleetSnapshot, PatroniYamlFile } from '../core/audit/fleet-snapshot.js';
@@ -8,6 +9,8 @@ import type { SiteSettings } from '../core/settings/site-settings.js';
 import { detectPatroniFeatures } from '../adapters/patroni/patroni-binary.js';
 import { isRoot, lookupOsUser, osUserNames } from '../adapters/process/os-user.js';
 import { adminPassword } from '../adapters/settings/etcd-access.js';
+import { isAdopted } from '../node/adopted-local-instance.js';
+import { memberSourcesFromSettings, thisHostMembers } from '../node/this-host-members.js';
 import { collectEtcdFacts } from './etcd-facts.js';
 import {
   type SecretFileReference,
@@ -75,6 +78,23 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
         what: `Patroni configuration directory ${paths.patroniConfigDir}`,
         reason: `cannot be listed: ${describeError(error)}`,
       });
+    }
+  }
+  if (settings.patroni) {
+    // The members this host runs or keeps at patroni.member_files that pgfleet did not create, one per real file.
+    try {
+      const members = await thisHostMembers(memberSourcesFromSettings(settings, paths));
+      const seen = new Set(await Promise.all(patroniFiles.map((file) => realpath(file.path).catch(() => file.path))));
+      for (const instance of members.instances.filter(isAdopted)) {
+        if (seen.has(instance.realConfigFile)) continue;
+        seen.add(instance.realConfigFile);
+        const facts = await yamlDocumentFacts(instance.realConfigFile, names);
+        if (facts) patroniFiles.push({ ...facts, origin: 'adopted' });
+      }
+      for (const problem of members.problems)
+        gaps.push({ what: `Patroni member ${problem.configFile}`, reason: problem.problem });
+    } catch (error) {
+      gaps.push({ what: "this host's Patroni members", reason: `cannot be listed: ${describeError(error)}` });
     }
   }
   for (const given of request.configFiles ?? []) {

@@ -65,7 +65,7 @@ export interface MemberProbe {
 /**
  * The probe matrix of each local member, compared with what its YAML asks
  * for: anonymous, CA only, client certificate, password, both (the
- * credentials of its YAML), on GET /patroni and POST /reload.
+ * credentials of its YAML), on GET /patroni and an empty PATCH /config.
  */
 export async function probeMembers(instances: readonly LocalInstance[]): Promise<MemberProbe[]> {
   const probes: MemberProbe[] = [];

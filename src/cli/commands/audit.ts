@@ -17,7 +17,7 @@ export function registerAuditCommand(program: Command): void {
     )
     .option(
       '--live',
-      "also probe etcd (auth, token type, version, users, roles, ranges) and every member's REST API (anonymous GET /patroni and POST /reload; GET /patroni with pgfleet's own credentials)",
+      "also probe etcd (auth, token type, version, users, roles, ranges) and every member's REST API (anonymous GET /patroni and an empty PATCH /config, which changes nothing; GET /patroni with pgfleet's own credentials)",
       false,
     )
     .addOption(

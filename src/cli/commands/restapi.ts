@@ -35,7 +35,7 @@ export function registerRestApiCommands(program: Command): void {
   restapi
     .command('probe')
     .description(
-      'what an anonymous client, a client with only the CA, with a client certificate, with the password, and with both can do on GET /patroni and POST /reload of each member, against what its YAML asks for',
+      'what an anonymous client, a client with only the CA, with a client certificate, with the password, and with both can do on GET /patroni and an empty PATCH /config (an unsafe call that writes nothing) of each member, against what its YAML asks for',
     )
     .option('--member <node>', 'probe only this member (its Patroni name)')
     .action(async (options: { member?: string }, command: Command) =>

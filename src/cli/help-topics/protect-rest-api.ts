@@ -70,7 +70,8 @@ Why an order
 Afterwards
   pgfleet restapi status          each member through pgfleet's own client
   pgfleet restapi probe           anonymous / CA / certificate / password / both
-                                  on GET /patroni and POST /reload, vs expected
+                                  on GET /patroni and an empty PATCH /config
+                                  (refused or 400: writes nothing), vs expected
   pgfleet cluster switchover S    POST /switchover with the configured credentials
   patronictl                      with PATRONICTL_CONFIG_FILE=<the member's YAML>
 

@@ -44,11 +44,21 @@ export interface YamlDocumentFacts extends FileFacts {
   problem?: string | undefined;
   /** 1-based line of each key, by dotted path (`etcd3.password`). */
   keyLines: Record<string, number>;
+  /**
+   * pgfleet generated it (its header opens the file): fixes go through the
+   * settings and pgfleet's commands. False for a file someone else wrote,
+   * whose fixes name the key and the file; undefined when it was not read.
+   */
+  generated?: boolean | undefined;
 }
 
-/** A Patroni YAML pgfleet manages (the settings' Patroni config directory) or one given with --config. */
+/**
+ * A Patroni YAML of this host: in the settings' Patroni config directory,
+ * given with --config, or adopted (the file a running Patroni of this
+ * fleet reads, or one at patroni.member_files).
+ */
 export interface PatroniYamlFile extends YamlDocumentFacts {
-  origin: 'config-dir' | 'argument';
+  origin: 'config-dir' | 'argument' | 'adopted';
 }
 
 export type TemplateFile = YamlDocumentFacts;
@@ -145,7 +155,7 @@ export interface RestApiFacts {
   configFile?: string | undefined;
   /** Anonymous GET /patroni. */
   safe: RestProbeResult;
-  /** Anonymous POST /reload (a reload of an unchanged configuration is harmless). */
+  /** Anonymous empty PATCH /config: refused (401/403) when protected, else answered 400 by Patroni, which then writes nothing. */
   unsafe: RestProbeResult;
   /**
    * GET /patroni through pgfleet's own client: the credentials of the

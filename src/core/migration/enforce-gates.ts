@@ -27,10 +27,12 @@ export interface GateInput {
   localCredentialDrift?: Map<string, string> | undefined;
   /** The instance name of each member managed on this host (keyed by member id): hints name it. */
   localInstanceNames?: Map<string, string> | undefined;
+  /** This host's member files or Patroni processes that cannot be used (unreadable YAML...): a member pgfleet cannot vouch for. */
+  localProblems?: Array<{ configFile: string; problem: string; hint: string }> | undefined;
 }
 
 export interface GateFailure {
-  gate: 'readiness' | 'reachability' | 'token-type' | 'etcd-version' | 'admin' | 'no-members';
+  gate: 'readiness' | 'reachability' | 'token-type' | 'etcd-version' | 'admin' | 'no-members' | 'local-member';
   /** The member or object concerned. */
   subject: string;
   message: string;
@@ -103,6 +105,13 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
         });
     }
   }
+  for (const problem of input.localProblems ?? [])
+    failures.push({
+      gate: 'local-member',
+      subject: problem.configFile,
+      message: `${problem.configFile} on this host cannot be used: ${problem.problem}`,
+      hint: problem.hint,
+    });
   const oldPatroni = [...input.patroniVersions.entries()].filter(([, version]) => isPatroniBefore32(version));
   if (input.tokenType === 'jwt' && oldPatroni.length > 0) {
     failures.push({

@@ -83,7 +83,11 @@ export async function prepareEtcdAuth(settings: SiteSettings): Promise<Operation
 /** apply on this host: each local member's tenant credentials into its YAML, reload, readiness recorded. */
 export async function applyFleetCredentials(
   fleet: AuthFleet,
-  options: { instances?: LocalInstance[] | undefined; onProgress?: ((message: string) => void) | undefined } = {},
+  options: {
+    instances?: LocalInstance[] | undefined;
+    onProgress?: ((message: string) => void) | undefined;
+    onNotice?: ((message: string) => void) | undefined;
+  } = {},
 ): Promise<ApplyOutcome[]> {
   return withAdminClient(fleet, (admin) =>
     applyCredentialsLocally({
@@ -91,6 +95,7 @@ export async function applyFleetCredentials(
       tenants: fleet.tenants,
       recordStore: admin,
       onProgress: options.onProgress,
+      onNotice: options.onNotice,
     }),
   );
 }
@@ -107,10 +112,15 @@ async function applyOn(
   options: { hostOnly?: boolean | undefined; progress: OperationProgress },
 ): Promise<OperationOutcome> {
   const outcomes = await applyFleetCredentials(fleet, { onProgress: (m) => options.progress.step(m) });
-  const exitCode = outcomes.some((o) => o.status !== 'applied') ? ExitCode.findings : ExitCode.ok;
-  const applied =
-    outcomes.map((o) => `  ${o.scope}/${o.member}: ${o.status} (${o.detail})`).join('\n') || 'no local member';
-  if (options.hostOnly) return { data: { outcomes }, text: () => applied, exitCode };
+  const problems = fleet.localProblems ?? [];
+  const exitCode =
+    outcomes.some((o) => o.status !== 'applied') || problems.length > 0 ? ExitCode.findings : ExitCode.ok;
+  const applied = [
+    ...(outcomes.length > 0 ? outcomes.map(renderApplyOutcome) : ['no local member of this fleet']),
+    ...problems.map((p) => `  ${p.configFile}: not applied: ${p.problem}\n    → ${p.hint}`),
+    ...leftAloneNote(fleet),
+  ].join('\n');
+  if (options.hostOnly) return { data: { outcomes, localProblems: problems }, text: () => applied, exitCode };
   // The coordinator's view: which members elsewhere still lack their readiness record.
   // The members of this host are applied by now: a fleet that cannot be read is a warning, not a failure of apply.
   const pendingElsewhere = await planEtcdAuthMigration(fleet).then(pendingOnOtherHosts, (error: unknown) => {
@@ -120,7 +130,7 @@ async function applyOn(
     return [];
   });
   return {
-    data: { outcomes, pendingElsewhere },
+    data: { outcomes, localProblems: problems, pendingElsewhere },
     text: () =>
       [
         applied,
@@ -133,6 +143,20 @@ async function applyOn(
       ].join('\n'),
     exitCode,
   };
+}
+
+function renderApplyOutcome(outcome: ApplyOutcome): string {
+  return `  ${outcome.scope}/${outcome.member}: ${outcome.status} (${outcome.detail})${outcome.hint ? `\n    → ${outcome.hint}` : ''}`;
+}
+
+/** One line about the Patroni files and processes of this host that belong to another fleet, when there are any. */
+function leftAloneNote(fleet: AuthFleet): string[] {
+  const leftAlone = fleet.leftAlone ?? [];
+  if (leftAlone.length === 0) return [];
+  const shown = leftAlone.slice(0, 3).map((file) => `${file.configFile} (${file.reason})`);
+  return [
+    `left alone on this host (not this fleet's): ${shown.join('; ')}${leftAlone.length > 3 ? `; and ${leftAlone.length - 3} more` : ''}`,
+  ];
 }
 
 function enforceOutcome(report: EnforceReport): OperationOutcome {
@@ -230,15 +254,19 @@ async function migrateOn(
         for (const action of await prepareFleetTenants(fleet)) progress.detail(`  ${action}`);
         progress.step('apply: credentials on this host');
         await lock.update({ phase: 'apply' });
-        const applied = await applyFleetCredentials(fleet, { onProgress: (m) => progress.detail(`  ${m}`) });
+        const applied = await applyFleetCredentials(fleet, {
+          onProgress: (m) => progress.detail(`  ${m}`),
+          onNotice: (m) => progress.step(`  ${m}`),
+        });
         const failed = applied.filter((outcome) => outcome.status !== 'applied');
         if (failed.length > 0) {
           throw new PgfleetError(
             'MIGRATE_APPLY_FAILED',
-            `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.detail})`).join(', ')}: auth was not enabled`,
+            `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.status}: ${o.detail})`).join(', ')}: auth was not enabled`,
             {
-              hint: 'fix those members and run `pgfleet etcd auth apply`, then `pgfleet etcd auth enforce`',
+              hint: `${[...new Set(failed.flatMap((o) => (o.hint ? [`${o.scope}/${o.member}: ${o.hint}`] : [])))].join('; ')}${failed.some((o) => o.hint) ? '; then' : 'fix those members, then'} \`pgfleet etcd auth migrate\` again`,
               exitCode: ExitCode.failed,
+              details: { outcomes: applied },
             },
           );
         }

@@ -9,6 +9,7 @@ import {
 import { interruptedRun } from '../../core/migration/enforce-state.js';
 import { formatRange, prefixRange } from '../../core/etcd/key-range.js';
 import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
+import { isAdopted } from '../../node/adopted-local-instance.js';
 import type { LocalInstance } from '../../node/local-instances.js';
 import { inspectAdminIdentity } from './admin-identity.js';
 import type { FleetConnection } from '../../fleet/fleet-connection.js';
@@ -58,6 +59,8 @@ export async function planEtcdAuthMigration(
         problem: adminCheck.problem,
       },
       local: await Promise.all(connection.localInstances.map(localView)),
+      localProblems: connection.localProblems,
+      leftAlone: connection.leftAlone,
       tenants,
       tenantProblems: facts.tenantProblems,
       endpointsDown: facts.endpointsDown,
@@ -106,5 +109,8 @@ async function localView(instance: LocalInstance): Promise<LocalMemberView> {
     configFile: instance.configFile,
     etcdUsername: instance.etcdUsername,
     configSha256: createHash('sha256').update(text).digest('hex'),
+    ...(isAdopted(instance)
+      ? { adopted: { realConfigFile: instance.realConfigFile, dcsSection: instance.dcsSection } }
+      : {}),
   };
 }
