@@ -85,6 +85,11 @@ async function clearStaleHolder(admin: EtcdClient): Promise<boolean> {
   return action.kind !== 'busy';
 }
 
+/** Whether a run's coordinator still runs: known only on its own host (undefined elsewhere). */
+export function coordinatorAliveHere(coordinator: RunCoordinator): boolean | undefined {
+  return coordinator.host === hostname() ? pidAlive(coordinator.pid) : undefined;
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -3,6 +3,7 @@ import { ExitCode } from '../../core/errors.js';
 import { integerOption, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import { withSubcommandExamples } from '../command-examples.js';
+import { registerTenantRotateCommand } from './etcd-tenants-rotate.js';
 
 interface TargetOptions {
   secretsDir?: string;
@@ -156,6 +157,8 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
       return report.isolated ? ExitCode.ok : ExitCode.findings;
     });
   });
+
+  registerTenantRotateCommand(tenants);
 
   withSubcommandExamples(tenants, 'plan', [
     { command: 'pgfleet etcd tenants plan', description: 'what apply would change; exit 1 when something is pending' },

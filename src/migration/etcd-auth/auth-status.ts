@@ -1,9 +1,10 @@
-import { hostname } from 'node:os';
 import type { TokenType } from '../../core/migration/enforce-gates.js';
 import { type EnforceState, isTerminal } from '../../core/migration/enforce-state.js';
 import { memberId } from '../../core/migration/fleet-member.js';
 import { type MigrationStanding, migrationStanding } from '../../core/migration/migration-standing.js';
+import { ROTATION_KEY, type RotationState } from '../../core/migration/rotation-run.js';
 import type { FleetConnection } from '../../fleet/fleet-connection.js';
+import { RunStateStore, coordinatorAliveHere } from '../../fleet/run-state-store.js';
 import { readEnforceState } from './enforce-state-store.js';
 import { type EtcdEndpointFacts, collectFleetFacts } from './fleet-facts.js';
 import { clusterKey } from '../../fleet/fleet-rest.js';
@@ -35,6 +36,8 @@ export interface EtcdAuthStatus {
   members: MemberAuthStatus[];
   standing: MigrationStanding;
   lastRun: EnforceState | null;
+  /** The last tenant password rotation (`etcd tenants rotate`), whatever its phase. */
+  rotation: RotationState | null;
 }
 
 /**
@@ -79,20 +82,10 @@ export async function etcdAuthStatus(connection: FleetConnection): Promise<EtcdA
         readyMembers: members.filter((member) => member.ready).length,
         totalMembers: members.length,
         lastRun,
-        coordinatorAlive: lastRun && !isTerminal(lastRun.phase) ? coordinatorAlive(lastRun) : undefined,
+        coordinatorAlive: lastRun && !isTerminal(lastRun.phase) ? coordinatorAliveHere(lastRun.coordinator) : undefined,
       }),
       lastRun: lastRun ?? null,
+      rotation: (await new RunStateStore<RotationState>(admin, ROTATION_KEY).read().catch(() => undefined)) ?? null,
     };
   });
-}
-
-/** Known only on the coordinator's own host. */
-function coordinatorAlive(run: EnforceState): boolean | undefined {
-  if (run.coordinator.host !== hostname()) return undefined;
-  try {
-    process.kill(run.coordinator.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

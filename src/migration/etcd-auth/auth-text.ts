@@ -1,4 +1,5 @@
 import type { AuthPlan } from '../../core/migration/auth-plan.js';
+import { describeRotationSteps } from '../../core/migration/rotation-run.js';
 import { textTable } from '../../core/text-table.js';
 import type { EtcdAuthStatus } from './auth-status.js';
 import type { EnforceReport } from './enforce-report.js';
@@ -17,6 +18,11 @@ export function renderAuthStatus(status: EtcdAuthStatus): string {
     for (const failure of status.lastRun.failures) lines.push(`  ${failure}`);
     for (const warning of status.lastRun.warnings ?? []) lines.push(`  warning: ${warning}`);
   }
+  const rotation = status.rotation;
+  if (rotation && rotation.phase !== 'rotated' && rotation.phase !== 'rolled-back')
+    lines.push(
+      `rotation under way: ${rotation.id} in phase ${rotation.phase} (${describeRotationSteps(rotation)}), coordinator ${rotation.coordinator.host} pid ${rotation.coordinator.pid}; \`pgfleet etcd tenants rotate --status\``,
+    );
   lines.push('');
   lines.push(
     textTable(
