@@ -8,6 +8,7 @@ import type { SiteSettings } from '../core/settings/site-settings.js';
 import { detectPatroniFeatures } from '../adapters/patroni/patroni-binary.js';
 import { isRoot, lookupOsUser, osUserNames } from '../adapters/process/os-user.js';
 import { adminPassword } from '../adapters/settings/etcd-access.js';
+import { collectCertificateFacts } from './certificate-facts.js';
 import { collectEtcdFacts } from './etcd-facts.js';
 import {
   type SecretFileReference,
@@ -100,6 +101,7 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
   else if (template?.problem) gaps.push({ what: `Patroni template ${templatePath}`, reason: template.problem });
 
   const secretFiles = await secretFileFacts(await secretReferences(settings, paths.secretsDir, patroniFiles), names);
+  const certificates = await collectCertificateFacts(settings, patroniFiles);
   const processes = await scannedProcesses;
 
   const snapshot: FleetSnapshot = {
@@ -109,6 +111,7 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     patroniFiles,
     template,
     secretFiles,
+    certificates,
     processes,
     gaps,
   };

@@ -1,7 +1,7 @@
 import { ExitCode, PgfleetError, describeError } from '../../core/errors.js';
 import { rotationReadinessKey } from '../../core/migration/rotation-run.js';
 import { Secret } from '../../core/secret.js';
-import { readSecretFile, writeSecretFile } from '../../adapters/fs/secret-file.js';
+import { readSecretFile } from '../../adapters/fs/secret-file.js';
 import { type LocalInstance, readLocalInstance } from '../../node/local-instances.js';
 import { withAdminClient } from '../../fleet/fleet-connection.js';
 import { reloadMemberAndProve, reloadProblem, writeMemberCredentials } from './member-credentials.js';
@@ -9,8 +9,8 @@ import type { RotationFleet, RotationSelection } from './rotation-fleet.js';
 import { selects, tenantUserOf } from './rotation-fleet.js';
 import { localInstancesOf, recordReadiness } from './rotation-run.js';
 import {
+  keepPreviousPassword,
   passwordFingerprint,
-  previousPasswordFile,
   readPreviousPassword,
   restorePreviousPassword,
 } from './tenant-password-file.js';
@@ -44,7 +44,7 @@ export async function rotateThisHost(
       const fresh = await readSecretFile(file, `password of etcd user ${user}`);
       if (!(await readPreviousPassword(file, user))) {
         const held = await heldPassword(instances, user, fresh);
-        if (held) await writeSecretFile(previousPasswordFile(file), held);
+        if (held) await keepPreviousPassword(file, held);
       }
       for (const instance of instances) {
         const member = `${cluster}/${instance.node}`;

@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
 import { PgfleetError, describeError } from '../../core/errors.js';
 import { type ReloadProof, reloadDeadlineSeconds } from '../../core/instance/reload-proof.js';
 import { Secret } from '../../core/secret.js';
-import { editYamlSurgically } from '../../core/yaml/surgical-edit.js';
 import type { EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
-import { writeForeignFile } from '../../adapters/fs/foreign-file-write.js';
 import { reloadAndProve } from '../../adapters/patroni/reload-and-prove.js';
-import { listPatroniProcesses } from '../../adapters/process/patroni-processes.js';
 import { type LocalInstance, readLocalInstance } from '../../node/local-instances.js';
-import { writeCredentialsIntoConfig } from '../../node/patroni-credentials.js';
+import { patroniReading, realConfigFileOf, writeMemberYamlValues } from '../../node/member-yaml-values.js';
 import { patroniRestClientFor } from '../../fleet/member-rest-client.js';
 
 /** A local member's YAML once it holds the credentials: what a readiness record hashes. */
@@ -41,32 +37,19 @@ export async function writeMemberCredentials(
 ): Promise<WrittenCredentials> {
   const member = localMemberId(known);
   try {
-    const instance = await readLocalInstance(realConfigFileOf(known));
-    const realPath = await realpath(realConfigFileOf(known));
-    const running = (await listPatroniProcesses()).find((candidate) => candidate.realConfigPath === realPath);
-    const before = { pid: running?.pid ?? 0, startTicks: running?.startTicks ?? 0 };
-    if (holdsCredentials(instance, credentials)) {
-      return {
-        member,
-        configFile: known.configFile,
-        realPath,
-        configSha256: sha256(await readFile(realPath, 'utf8')),
-        changed: false,
-        before,
-      };
-    }
-    let text: string;
-    if ('adopted' in known) {
-      const edit = editYamlSurgically(await readFile(realPath, 'utf8'), [
-        { path: [instance.dcsSection, 'username'], value: credentials.username },
-        { path: [instance.dcsSection, 'password'], value: credentials.password },
-      ]);
-      await writeForeignFile(realPath, edit.text, { holdsSecret: true });
-      text = edit.text;
-    } else {
-      text = await writeCredentialsIntoConfig({ ...known, config: instance.config }, credentials);
-    }
-    return { member, configFile: known.configFile, realPath, configSha256: sha256(text), changed: true, before };
+    const running = await patroniReading(known);
+    const written = await writeMemberYamlValues(known, [
+      { path: [known.dcsSection, 'username'], value: credentials.username },
+      { path: [known.dcsSection, 'password'], value: credentials.password },
+    ]);
+    return {
+      member,
+      configFile: known.configFile,
+      realPath: written.realPath,
+      configSha256: sha256(written.text),
+      changed: written.changed,
+      before: running,
+    };
   } catch (error) {
     throw new PgfleetError(
       'ROTATION_YAML_WRITE_FAILED',
@@ -136,12 +119,6 @@ export function reloadProblem(member: string, configFile: string, proof: ReloadP
     case 'waiting':
       return `${member}: the reload of ${configFile} did not show in time (${proof.reason})`;
   }
-}
-
-function realConfigFileOf(known: LocalInstance): string {
-  return 'realConfigFile' in known && typeof known.realConfigFile === 'string'
-    ? known.realConfigFile
-    : known.configFile;
 }
 
 function sha256(text: string): string {
