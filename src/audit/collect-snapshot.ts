@@ -11,6 +11,7 @@ import { isRoot, lookupOsUser, osUserNames } from '../adapters/process/os-user.j
 import { adminPassword } from '../adapters/settings/etcd-access.js';
 import { isAdopted } from '../node/adopted-local-instance.js';
 import { memberSourcesFromSettings, thisHostMembers } from '../node/this-host-members.js';
+import { collectCertificateFacts } from './certificate-facts.js';
 import { collectEtcdFacts } from './etcd-facts.js';
 import {
   type SecretFileReference,
@@ -120,6 +121,7 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
   else if (template?.problem) gaps.push({ what: `Patroni template ${templatePath}`, reason: template.problem });
 
   const secretFiles = await secretFileFacts(await secretReferences(settings, paths.secretsDir, patroniFiles), names);
+  const certificates = await collectCertificateFacts(settings, patroniFiles);
   const processes = await scannedProcesses;
 
   const snapshot: FleetSnapshot = {
@@ -129,6 +131,7 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     patroniFiles,
     template,
     secretFiles,
+    certificates,
     processes,
     gaps,
   };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { integerOption, runOperation, siteSettingsOf } from '../command-kit.js';
 import { withSubcommandExamples } from '../command-examples.js';
+import { registerTenantRotateCommand } from './etcd-tenants-rotate.js';
 
 interface TargetOptions {
   secretsDir?: string;
@@ -80,6 +81,8 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
   ).action(async (options: TargetOptions & { concurrency: number; staticOnly?: boolean }, command: Command) =>
     runOperation(command, async () => (await operations()).verifyEtcdTenants(await siteSettingsOf(command), options)),
   );
+
+  registerTenantRotateCommand(tenants);
 
   withSubcommandExamples(tenants, 'plan', [
     { command: 'pgfleet etcd tenants plan', description: 'what apply would change; exit 1 when something is pending' },

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { globalOptions, integerOption, runOperation } from '../command-kit.js';
+import { globalOptions, integerOption, runOperation, siteSettingsOf } from '../command-kit.js';
 import { subcommandAt, withArgumentHelp, withSubcommandExamples } from '../command-examples.js';
 
 /**
@@ -106,6 +106,46 @@ export function registerPkiCommands(program: Command): void {
       ) => runOperation(command, async () => (await operations()).checkPkiFiles(options)),
     );
 
+  pki
+    .command('renew')
+    .description(
+      'renew the certificates Patroni uses (REST API server, REST API client, etcd client): a new key and certificate from the same CA, swapped atomically, taken by the members (reload for the REST API, restart while paused for etcd), probed with a TLS handshake; the old one back on failure',
+    )
+    .addOption(dirOption())
+    .addOption(
+      new Option('--only <use...>', 'renew only these (default: every one the settings name)').choices([
+        'restapi-server',
+        'restapi-client',
+        'etcd-client',
+      ]),
+    )
+    .addOption(daysOption('825'))
+    .option('--check', 'show what would be renewed and what blocks it; change nothing (exit 1 when blocked)')
+    .action(
+      async (
+        options: {
+          dir?: string;
+          only?: Array<'restapi-server' | 'restapi-client' | 'etcd-client'>;
+          days?: number;
+          check?: boolean;
+        },
+        command: Command,
+      ) =>
+        runOperation(command, async (progress) =>
+          (await import('../../pki/renewal-operations.js')).renewCertificatesFromSettings(
+            await siteSettingsOf(command),
+            {
+              pkiDir: options.dir,
+              settingsFile: globalOptions(command).settings,
+              uses: options.only ?? [],
+              days: options.days,
+              check: options.check,
+              progress,
+            },
+          ),
+        ),
+    );
+
   for (const kind of ['server', 'client', 'peer']) {
     withArgumentHelp(subcommandAt(issue, kind), { name: `certificate name: files <dir>/${kind}/<name>.crt and .key` });
   }
@@ -135,6 +175,13 @@ export function registerPkiCommands(program: Command): void {
       command: 'pgfleet pki issue peer etcd1 --san 10.0.0.1',
       description: 'a certificate for etcd member etcd1, for both its clients and its peers',
     },
+  ]);
+  withSubcommandExamples(pki, 'renew', [
+    {
+      command: 'pgfleet pki renew --check',
+      description: 'which certificates in use would be renewed, and what blocks it',
+    },
+    { command: 'pgfleet pki renew --only restapi-server', description: 'only the REST API server certificate' },
   ]);
   withSubcommandExamples(pki, 'show', [
     { command: 'pgfleet pki show', description: 'the CA and every certificate with its expiry' },

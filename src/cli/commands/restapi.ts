@@ -105,6 +105,29 @@ export function registerRestApiCommands(program: Command): void {
       ),
     );
 
+  restapi
+    .command('rotate-password')
+    .description(
+      "a new basic-auth password for the REST API of each cluster's members on this host: the password file (0600, the old one kept until done), every member's restapi.authentication (and ctl.authentication when present), every member reloaded at once through its old password and proven, then the new password let in and the old one refused; rolled back at the first failure",
+    )
+    .option('--scope <name...>', 'only these clusters (default: every cluster with members here)')
+    .option('--check', 'print what would change and what blocks it; change nothing (exit 1 when blocked)')
+    .action(async (options: { scope?: string[]; check?: boolean }, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await import('../../restapi/password-rotation-operations.js')).rotateRestApiPasswordsFromSettings(
+          await siteSettingsOf(command),
+          { scopes: options.scope ?? [], check: options.check, progress },
+        ),
+      ),
+    );
+
+  withSubcommandExamples(restapi, 'rotate-password', [
+    { command: 'pgfleet restapi rotate-password --check', description: 'what would change, and what blocks it' },
+    {
+      command: 'pgfleet restapi rotate-password --scope alpha',
+      description: "a new REST API password for alpha's members here, verified",
+    },
+  ]);
   withSubcommandExamples(restapi, 'status', [
     { command: 'pgfleet restapi status', description: 'each member on this host, reached as patronictl would' },
   ]);

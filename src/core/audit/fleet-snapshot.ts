@@ -20,6 +20,8 @@ export interface FleetSnapshot {
   /** The site template (settings patroni.template); the built-in one is pgfleet's own and not audited. */
   template?: TemplateFile | undefined;
   secretFiles: SecretFileFacts[];
+  /** Certificates the settings and the Patroni YAMLs name (absent: not collected). */
+  certificates?: CertificateFacts[] | undefined;
   processes: ProcessFacts[];
   /** Present with `--live`. */
   live?: LiveFacts | undefined;
@@ -72,6 +74,19 @@ export interface SecretFileFacts extends FileFacts {
   referencedBy: string;
   /** Patroni reads it (so it must belong to the Patroni user); pgfleet's own secrets belong to whoever runs pgfleet. */
   readByPatroni: boolean;
+}
+
+/** A certificate file in use, as read when the snapshot was taken (public material only). */
+export interface CertificateFacts {
+  path: string;
+  /** Where the audit learnt of it (a settings field or a Patroni YAML key). */
+  referencedBy: string;
+  /** ISO dates; absent when the file could not be read (then `problem`). */
+  notAfter?: string | undefined;
+  subject?: string | undefined;
+  /** When it was read: the rules count days from here, not from when they run. */
+  checkedAt: string;
+  problem?: string | undefined;
 }
 
 export type AuditedProgram = 'etcd' | 'etcdctl' | 'patroni' | 'patronictl' | 'pgfleet';

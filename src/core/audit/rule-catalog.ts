@@ -1,5 +1,6 @@
 import type { AuditRule } from './audit-rule.js';
 import { auditIncompleteRule } from './rules/audit-incomplete.js';
+import { certificateExpiryRule } from './rules/certificate-expiry.js';
 import { clusterWithoutTenantRule } from './rules/cluster-without-tenant.js';
 import { etcdAuthOffRule } from './rules/etcd-auth-off.js';
 import { etcdBasicAuthWithClientCertRule } from './rules/etcd-basic-auth-with-client-cert.js';
@@ -47,6 +48,7 @@ export const AUDIT_RULES: readonly AuditRule[] = [
   fileModeNot0600Rule,
   fileOwnerNotPatroniUserRule,
   passwordWorldReadableRule,
+  certificateExpiryRule,
   templateSetsManagedKeyRule,
   watchdogOffRule,
   pgRewindOffRule,

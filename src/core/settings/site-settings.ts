@@ -195,6 +195,18 @@ export const TenancySettingsSchema = z.strictObject({
     .describe('namespaces scanned for clusters in the DCS, besides patroni.etcd.namespace'),
 });
 
+export const PkiSettingsSchema = z.strictObject({
+  expiry_warning_days: z
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(30)
+    .describe(
+      '`pgfleet audit` warns about a certificate in use this many days before it expires (critical once expired); renew with `pgfleet pki renew`',
+    ),
+});
+
 export const SiteSettingsSchema = z
   .strictObject({
     prefix: filePath.optional().describe("root of pgfleet's state (instances, secrets)"),
@@ -202,6 +214,7 @@ export const SiteSettingsSchema = z
     patroni: PatroniSettingsSchema.optional(),
     etcd_admin: EtcdAdminSettingsSchema.default(EtcdAdminSettingsSchema.parse({})),
     tenancy: TenancySettingsSchema.default(TenancySettingsSchema.parse({})),
+    pki: PkiSettingsSchema.default(PkiSettingsSchema.parse({})),
   })
   .describe('pgfleet site settings');
 

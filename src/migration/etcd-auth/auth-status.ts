@@ -9,6 +9,8 @@ import {
 import type { RunLockView } from '../../core/migration/run-lock-record.js';
 import type { FleetConnection } from '../../fleet/fleet-connection.js';
 import { coordinatorProcess, readRunLockView } from '../../fleet/run-state-store.js';
+import { ROTATION_KEY, type RotationState } from '../../core/migration/rotation-run.js';
+import { RunStateStore } from '../../fleet/run-state-store.js';
 import { readEnforceState } from './enforce-state-store.js';
 import { type EtcdEndpointFacts, collectFleetFacts } from './fleet-facts.js';
 import { clusterKey } from '../../fleet/fleet-rest.js';
@@ -51,6 +53,8 @@ export interface EtcdAuthStatus {
   disagreements: string[];
   /** The last enforce run's record, as that run wrote it. */
   lastRun: EnforceState | null;
+  /** The last tenant password rotation (`etcd tenants rotate`), whatever its phase. */
+  rotation: RotationState | null;
 }
 
 /**
@@ -119,6 +123,7 @@ export async function etcdAuthStatus(connection: FleetConnection): Promise<EtcdA
           ? []
           : recordVersusFleet({ authEnabled: facts.authEnabled, lastRun, pausedNow: pausedClusters, clustersRead }),
       lastRun: lastRun ?? null,
+      rotation: (await new RunStateStore<RotationState>(admin, ROTATION_KEY).read().catch(() => undefined)) ?? null,
     };
   });
 }

@@ -1,6 +1,7 @@
 import type { AuthPlan } from '../../core/migration/auth-plan.js';
 import { formatPhaseTimings } from '../../core/migration/phase-timings.js';
 import { describeRunLock } from '../../core/migration/run-lock-record.js';
+import { describeRotationSteps } from '../../core/migration/rotation-run.js';
 import { textTable } from '../../core/text-table.js';
 import type { EtcdAuthStatus } from './auth-status.js';
 import type { EnforceReport } from './enforce-report.js';
@@ -27,6 +28,11 @@ export function renderAuthStatus(status: EtcdAuthStatus): string {
     for (const warning of run.warnings ?? []) lines.push(`  warning: ${warning}`);
   }
   for (const disagreement of status.disagreements) lines.push(`record and fleet disagree: ${disagreement}`);
+  const rotation = status.rotation;
+  if (rotation && rotation.phase !== 'rotated' && rotation.phase !== 'rolled-back')
+    lines.push(
+      `rotation under way: ${rotation.id} in phase ${rotation.phase} (${describeRotationSteps(rotation)}), coordinator ${rotation.coordinator.host} pid ${rotation.coordinator.pid}; \`pgfleet etcd tenants rotate --status\``,
+    );
   lines.push('');
   lines.push(
     textTable(
