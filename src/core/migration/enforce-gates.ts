@@ -27,7 +27,15 @@ export interface GateInput {
 }
 
 export interface GateFailure {
-  gate: 'readiness' | 'reachability' | 'token-type' | 'etcd-version' | 'admin' | 'no-members';
+  gate:
+    | 'readiness'
+    | 'reachability'
+    | 'token-type'
+    | 'etcd-version'
+    | 'admin'
+    | 'no-members'
+    | 'census'
+    | 'declared-client';
   /** The member or object concerned. */
   subject: string;
   message: string;

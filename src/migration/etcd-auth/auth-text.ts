@@ -2,6 +2,7 @@ import type { AuthPlan } from '../../core/migration/auth-plan.js';
 import { textTable } from '../../core/text-table.js';
 import type { EtcdAuthStatus } from './auth-status.js';
 import type { EnforceReport } from './enforce-report.js';
+import { enforcedHeadline, renderCensusPlan, renderEnforceCensus } from './census-text.js';
 
 /** Text of `etcd auth status`. */
 export function renderAuthStatus(status: EtcdAuthStatus): string {
@@ -71,6 +72,7 @@ export function renderAuthPlan(plan: AuthPlan): string {
         lines.push(`  ${member.member}: ${action}`);
     for (const action of plan.actions.filter((a) => !a.startsWith('prepare'))) lines.push(`  ${action}`);
   }
+  lines.push(...renderCensusPlan(plan.census));
   const memberBlockers = plan.members.flatMap((m) => m.blockers.map((b) => ({ ...b, subject: m.member })));
   if (plan.blocked) {
     lines.push('', 'BLOCKED: enforce would refuse; fix these first:');
@@ -87,7 +89,7 @@ export function renderEnforceReport(report: EnforceReport): string {
   const { state } = report;
   const lines =
     report.outcome === 'enforced'
-      ? [`enforced: etcd auth is on; ${state.probes.length} members and ${report.tenantProbes.length} tenants probed`]
+      ? [enforcedHeadline(report), ...renderEnforceCensus(report)]
       : [
           `rolled back: etcd auth was switched on, a probe failed, and it was switched off again after ${state.exposureWindowMs} ms`,
           ...state.failures.map((failure) => `  ${failure}`),

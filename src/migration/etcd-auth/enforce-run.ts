@@ -31,6 +31,7 @@ import { writeEnforceReportFiles } from './enforce-report-file.js';
 import { probeEtcdEndpoints } from './fleet-facts.js';
 import { collectGateInput } from './gate-input.js';
 import { probeTenantCredentials, type TenantProbeResult } from './tenant-probe.js';
+import { censusAtGates, censusView } from './census-check.js';
 
 /**
  * prepare → apply → **enforce**: gates, pause every cluster, auth enable,
@@ -55,7 +56,9 @@ export async function enforceEtcdAuth(
           hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off',
         });
       }
-      const gateFailures = evaluateEnforceGates(collected.gate);
+      // Every client of the etcd, not only the configured namespaces' members (issue 23): see census-check.ts.
+      const census = await censusAtGates(connection, admin, collected.facts, progress);
+      const gateFailures = [...evaluateEnforceGates(collected.gate), ...census.report.failures];
       if (gateFailures.length > 0 && !options.skipGates) {
         throw new PgfleetError(
           'ENFORCE_GATES_REFUSED',
@@ -107,6 +110,7 @@ export async function enforceEtcdAuth(
       await lock.confirm();
       await new EtcdAuthApi(admin).enable();
       const enabledAt = Date.now();
+      census.enabled();
 
       progress(
         `probe: every member writes to the DCS with its own credentials; every tenant reads and writes only its prefix`,
@@ -199,11 +203,14 @@ export async function enforceEtcdAuth(
         ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'enforced'),
         ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}),
       });
+      progress('census again, with auth on: writers and leases lost since enable');
+      const afterEnable = await census.afterEnforce();
       return keepReport(connection, {
         outcome: 'enforced',
         state,
         gateFailures,
         tenantProbes,
+        census: { ...censusView(census), afterEnable },
         ...(recovered ? { recoveredInterruptedRun: recovered } : {}),
       });
     }),
