@@ -9,6 +9,7 @@ import { detectPatroniFeatures } from '../adapters/patroni/patroni-binary.js';
 import { isRoot, lookupOsUser, osUserNames } from '../adapters/process/os-user.js';
 import { adminPassword } from '../adapters/settings/etcd-access.js';
 import { collectEtcdFacts } from './etcd-facts.js';
+import { collectCensusFacts } from './census-facts.js';
 import {
   type SecretFileReference,
   managedPatroniYamls,
@@ -151,6 +152,18 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     },
     gaps,
   );
+  // The census (issue 23): every client of the etcd, as enforce's gates see them.
+  const census = await collectCensusFacts(
+    {
+      settings,
+      endpoints: etcd.endpoints,
+      tls: { cacert: patroni.etcd.cacert, cert: patroni.etcd.cert, key: patroni.etcd.key },
+      namespaces,
+      admin,
+    },
+    etcd,
+    gaps,
+  );
   phaseDone('etcd');
   const documents = new Map(
     patroniFiles.flatMap((file) => (file.document ? [[file.path, file.document] as const] : [])),
@@ -161,7 +174,7 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     ...(request.concurrency ? { concurrency: request.concurrency } : {}),
   });
   phaseDone('restapi');
-  return { ...snapshot, installedPatroniVersion: await installedPatroniVersion, live: { etcd, restApis } };
+  return { ...snapshot, installedPatroniVersion: await installedPatroniVersion, live: { etcd, restApis, census } };
 }
 
 /** The OS user Patroni runs as: settings patroni.user when pgfleet runs as root, else the invoking user. */
