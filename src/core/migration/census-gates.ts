@@ -107,7 +107,7 @@ export function judgeCensus(input: CensusGateInput): CensusGateReport {
       subject: subject.id,
       message: `${subject.summary}${refusal ? ` (acknowledged at ${refusal.acknowledgement.origin}, but ${refusal.why})` : ''}`,
       hint: acknowledgeable
-        ? `${subject.fix}; to go on without it, acknowledge it in the tenants file: acknowledged: [{ subject: "${subject.id}", reason: "..." }]`
+        ? `${subject.fix} (to acknowledge it, the tenants file takes: acknowledged: [{ subject: "${subject.id}", reason: "..." }])`
         : subject.fix,
     });
   }

@@ -80,7 +80,7 @@ describe('the census at the gates', () => {
     assert.match(report.failures[0]!.hint, /add \/postgresql-common\/ to tenancy\.namespaces/);
     assert.match(
       report.failures[1]!.hint,
-      /acknowledged: \[\{ subject: "unknown-writer:\/app\/", reason: "\.\.\." \}\]/,
+      /the tenants file takes: acknowledged: \[\{ subject: "unknown-writer:\/app\/", reason: "\.\.\." \}\]/,
     );
   });
 
