@@ -4,15 +4,15 @@ import type { OperationOutcome } from '../core/operation-outcome.js';
 import type { SiteSettings } from '../core/settings/site-settings.js';
 import { closestName } from '../core/settings/closest-name.js';
 import { clientReadinessRecord, readinessMismatch } from '../core/tenancy/client-readiness.js';
+import { clientSetUp } from '../core/migration/census-gates.js';
 import { describeGrant } from '../core/tenancy/declared-clients.js';
 import { textTable } from '../core/text-table.js';
-import { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import {
   type DeclaredClientState,
   readDeclaredClientStates,
   recordClientReadiness,
 } from '../fleet/declared-client-state.js';
-import { type TenancyTarget, tenancyTargetFromSettings } from './tenancy-target.js';
+import { withTenancyAdmin } from './tenancy-target.js';
 
 /** One declared client as `etcd clients list` shows it. */
 export interface DeclaredClientListing {
@@ -35,26 +35,9 @@ export interface DeclaredClientListing {
   origin: string;
 }
 
-async function withTarget<T>(
-  settings: SiteSettings,
-  work: (target: TenancyTarget, admin: EtcdClient) => Promise<T>,
-): Promise<T> {
-  const target = await tenancyTargetFromSettings(settings);
-  const admin = new EtcdClient({
-    endpoints: target.access.endpoints,
-    tls: target.access.tls,
-    credentials: target.access.admin,
-  });
-  try {
-    return await work(target, admin);
-  } finally {
-    await admin.close();
-  }
-}
-
 /** `pgfleet etcd clients list`: the clients the tenants file declares, their etcd user and grant, and whether each was acknowledged ready. */
 export async function listDeclaredClients(settings: SiteSettings): Promise<OperationOutcome<DeclaredClientListing[]>> {
-  const listing = await withTarget(settings, async (target, admin) =>
+  const listing = await withTenancyAdmin(settings, {}, async (target, admin) =>
     (
       await readDeclaredClientStates(admin, target.directory.clients, (user) => target.directory.passwordFile(user))
     ).map(listingOf),
@@ -89,7 +72,7 @@ export async function listDeclaredClients(settings: SiteSettings): Promise<Opera
  * here.
  */
 export async function markClientReady(settings: SiteSettings, name: string): Promise<OperationOutcome> {
-  return withTarget(settings, async (target, admin) => {
+  return withTenancyAdmin(settings, {}, async (target, admin) => {
     const clients = target.directory.clients;
     const client = clients.find((candidate) => candidate.name === name);
     if (!client) {
@@ -127,12 +110,7 @@ export async function markClientReady(settings: SiteSettings, name: string): Pro
 
 function listingOf(state: DeclaredClientState): DeclaredClientListing {
   const { client } = state;
-  const setUp =
-    state.userExists &&
-    state.userHasRole &&
-    state.roleGrantExact &&
-    state.otherGrants.length === 0 &&
-    state.otherRoles.length === 0;
+  const setUp = clientSetUp(state);
   const mismatch = state.readiness ? readinessMismatch(state.readiness, client) : undefined;
   return {
     name: client.name,

@@ -30,23 +30,13 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
     ) => Promise<T>,
   ): Promise<T> => {
     const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-    const { tenancyTargetFromSettings } = await import('../../tenancy/tenancy-target.js');
-    const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
+    const { withTenancyAdmin } = await import('../../tenancy/tenancy-target.js');
     const settingsFile = (command.optsWithGlobals() as { settings?: string }).settings;
-    const target = await tenancyTargetFromSettings(loadSiteSettings(settingsFile).settings, {
-      secretsDir: options.secretsDir,
-      tenantsFile: options.tenantsFile,
-    });
-    const admin = new EtcdClient({
-      endpoints: target.access.endpoints,
-      tls: target.access.tls,
-      credentials: target.access.admin,
-    });
-    try {
-      return await work(target, admin);
-    } finally {
-      await admin.close();
-    }
+    return withTenancyAdmin(
+      loadSiteSettings(settingsFile).settings,
+      { secretsDir: options.secretsDir, tenantsFile: options.tenantsFile },
+      work,
+    );
   };
   const targetOptions = (command: Command): Command =>
     command

@@ -94,7 +94,14 @@ export function withCensus(plan: AuthPlan, census: CensusGateReport): AuthPlan {
     ...plan.blockers,
     ...census.failures.map((failure) => ({ subject: failure.subject, message: failure.message, hint: failure.hint })),
   ];
-  return { ...plan, blockers, census, blocked: plan.blocked || census.failures.length > 0 };
+  const actions =
+    census.clients.length > 0 && !plan.authEnabled
+      ? [
+          ...plan.actions,
+          `enforce: once auth is on, prove ${census.clients.length} declared client(s) with their own credentials (${census.clients.map((client) => client.name).join(', ')}): each reads what it needs and is denied a write and a neighbour's keys`,
+        ]
+      : plan.actions;
+  return { ...plan, actions, blockers, census, blocked: plan.blocked || census.failures.length > 0 };
 }
 
 /**

@@ -26,6 +26,17 @@ export interface DeclaredClientFacts {
   readiness: ClientReadinessRecord | undefined;
 }
 
+/** Its user exists and holds its role alone, and the role holds exactly the declared grant. */
+export function clientSetUp(facts: DeclaredClientFacts): boolean {
+  return (
+    facts.userExists &&
+    facts.userHasRole &&
+    facts.roleGrantExact &&
+    facts.otherGrants.length === 0 &&
+    facts.otherRoles.length === 0
+  );
+}
+
 export interface CensusGateInput {
   account: ClientAccount;
   census: Pick<EtcdCensus, 'host' | 'processes' | 'keyspace' | 'v2'>;
@@ -169,8 +180,7 @@ function clientView(facts: DeclaredClientFacts, input: CensusGateInput): Declare
   for (const role of facts.otherRoles) prepare.push(`revoke role ${role} from ${client.user}`);
 
   const problems: DeclaredClientView['problems'] = [];
-  const setUp = facts.userExists && facts.userHasRole && facts.roleGrantExact && facts.otherGrants.length === 0;
-  if (!setUp || facts.otherRoles.length > 0)
+  if (!clientSetUp(facts))
     problems.push({
       message: `its etcd user and role are not as declared yet (${prepare.join('; ')})`,
       hint: '`pgfleet etcd auth prepare` (or `pgfleet etcd tenants apply`) creates them',

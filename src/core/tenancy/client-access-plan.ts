@@ -1,6 +1,6 @@
 import type { AuthSnapshot, RolePermission } from '../etcd/auth-model.js';
 import { type DeclaredClient, grantRange } from './declared-clients.js';
-import type { PasswordFacts, TenancyAction } from './tenancy-action.js';
+import { type PasswordFacts, type TenancyAction, userActions } from './tenancy-action.js';
 
 /** The `tenant` key a declared client's actions are grouped under (apply runs each group in order). */
 export function clientActionGroup(client: Pick<DeclaredClient, 'name'>): string {
@@ -49,29 +49,15 @@ export function planClientAccess(
         reason: 'beyond-declaration',
       });
     }
-    const user = users.get(client.user);
-    const hasFile = passwords.withFile.has(client.user);
-    if (!user)
-      actions.push({
-        kind: 'create-user',
-        user: client.user,
-        tenant: group,
-        password: hasFile ? 'from-file' : 'generated',
-      });
-    else if (!hasFile)
-      actions.push({
-        kind: 'set-password',
-        user: client.user,
-        tenant: group,
-        reason: 'file-missing',
-        disruptive: actual.authEnabled,
-      });
-    else if (passwords.rejected.has(client.user))
-      actions.push({ kind: 'set-password', user: client.user, tenant: group, reason: 'rejected', disruptive: false });
-    else if (!actual.authEnabled) unverifiedPasswords.push(client.user);
-    if (!user?.roles.includes(client.role))
-      actions.push({ kind: 'grant-role', user: client.user, role: client.role, tenant: group });
-    for (const extra of user?.roles ?? [])
-      if (extra !== client.role) actions.push({ kind: 'revoke-role', user: client.user, role: extra, tenant: group });
+    userActions({
+      user: client.user,
+      role: client.role,
+      group,
+      actual: users.get(client.user),
+      passwords,
+      authEnabled: actual.authEnabled,
+      actions,
+      unverifiedPasswords,
+    });
   }
 }

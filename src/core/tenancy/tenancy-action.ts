@@ -1,4 +1,4 @@
-import type { RolePermission } from '../etcd/auth-model.js';
+import type { EtcdUser, RolePermission } from '../etcd/auth-model.js';
 
 /** Why a permission of a tenant's role is revoked. */
 export type RevokeReason = 'too-wide' | 'whole-keyspace' | 'wrong-range' | 'beyond-declaration';
@@ -31,4 +31,35 @@ export interface PasswordFacts {
   withFile: ReadonlySet<string>;
   /** Users whose file's password etcd refused (only knowable with auth on). */
   rejected: ReadonlySet<string>;
+}
+
+/**
+ * The actions that bring one user (a tenant's or a declared client's) to
+ * holding its role and the password of its file, and nothing else: created
+ * with the file's (or a generated) password; its password set from a new
+ * file when its file is missing here, or from its file when etcd refuses
+ * it; its role granted, any other role revoked. An existing user whose
+ * password cannot be checked (auth off) goes to `unverifiedPasswords`.
+ */
+export function userActions(options: {
+  user: string;
+  role: string;
+  group: string;
+  actual: EtcdUser | undefined;
+  passwords: PasswordFacts;
+  authEnabled: boolean;
+  actions: TenancyAction[];
+  unverifiedPasswords: string[];
+}): void {
+  const { user, role, group: tenant, actual, actions } = options;
+  const hasFile = options.passwords.withFile.has(user);
+  if (!actual) actions.push({ kind: 'create-user', user, tenant, password: hasFile ? 'from-file' : 'generated' });
+  else if (!hasFile)
+    actions.push({ kind: 'set-password', user, tenant, reason: 'file-missing', disruptive: options.authEnabled });
+  else if (options.passwords.rejected.has(user))
+    actions.push({ kind: 'set-password', user, tenant, reason: 'rejected', disruptive: false });
+  else if (!options.authEnabled) options.unverifiedPasswords.push(user);
+  if (!actual?.roles.includes(role)) actions.push({ kind: 'grant-role', user, role, tenant });
+  for (const extra of actual?.roles ?? [])
+    if (extra !== role) actions.push({ kind: 'revoke-role', user, role: extra, tenant });
 }

@@ -1,5 +1,5 @@
 import { type AuthSnapshot, type EtcdRole, type EtcdUser, ROOT_ROLE, type RolePermission } from '../etcd/auth-model.js';
-import type { PasswordFacts, RevokeReason, TenancyAction } from './tenancy-action.js';
+import { type PasswordFacts, type RevokeReason, type TenancyAction, userActions } from './tenancy-action.js';
 import { coversWholeKeyspace, formatRange, prefixRange, rangeContains } from '../etcd/key-range.js';
 import { type TenantNaming, tenantId } from './desired-tenants.js';
 import type { Tenant } from './tenant.js';
@@ -82,31 +82,16 @@ export function planTenancy(input: TenancyPlanInput): TenancyPlan {
       });
     }
 
-    const user = users.get(tenant.user);
-    const hasFile = input.passwords.withFile.has(tenant.user);
-    if (!user)
-      actions.push({
-        kind: 'create-user',
-        user: tenant.user,
-        tenant: id,
-        password: hasFile ? 'from-file' : 'generated',
-      });
-    else if (!hasFile)
-      actions.push({
-        kind: 'set-password',
-        user: tenant.user,
-        tenant: id,
-        reason: 'file-missing',
-        disruptive: input.actual.authEnabled,
-      });
-    else if (input.passwords.rejected.has(tenant.user))
-      actions.push({ kind: 'set-password', user: tenant.user, tenant: id, reason: 'rejected', disruptive: false });
-    else if (!input.actual.authEnabled) unverifiedPasswords.push(tenant.user);
-    if (!user?.roles.includes(tenant.role))
-      actions.push({ kind: 'grant-role', user: tenant.user, role: tenant.role, tenant: id });
-    for (const extra of user?.roles ?? []) {
-      if (extra !== tenant.role) actions.push({ kind: 'revoke-role', user: tenant.user, role: extra, tenant: id });
-    }
+    userActions({
+      user: tenant.user,
+      role: tenant.role,
+      group: id,
+      actual: users.get(tenant.user),
+      passwords: input.passwords,
+      authEnabled: input.actual.authEnabled,
+      actions,
+      unverifiedPasswords,
+    });
   }
 
   planClientAccess(input.clients ?? [], input.actual, input.passwords, actions, unverifiedPasswords);

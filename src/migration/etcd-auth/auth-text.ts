@@ -107,6 +107,10 @@ export function renderEnforceReport(report: EnforceReport): string {
     lines.push(`gates skipped (--skip-gates): ${report.gateFailures.map((f) => f.message).join('; ')}`);
   for (const probe of state.probes) lines.push(`  ${probe.member}: ${probe.ok ? '' : 'FAILED: '}${probe.detail}`);
   for (const probe of report.tenantProbes)
-    lines.push(`  tenant ${probe.user} (${probe.cluster}/): ${probe.ok ? '' : 'FAILED: '}${probe.detail}`);
+    lines.push(
+      probe.client
+        ? `  ${probe.ok ? '' : 'FAILED: '}${probe.detail}`
+        : `  tenant ${probe.user} (${probe.cluster}/): ${probe.ok ? '' : 'FAILED: '}${probe.detail}`,
+    );
   return lines.join('\n');
 }
