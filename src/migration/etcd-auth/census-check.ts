@@ -50,8 +50,8 @@ export async function judgeFleetCensus(
 
 /** The census at enforce's gates, and what enforce does with it once auth is on. */
 export interface CensusAtGates extends JudgedCensus {
-  /** Right after auth enable: notes the revision from which writes were made with credentials. */
-  enabled(): void;
+  /** Right before auth enable: notes the revision from which writes are made with credentials. */
+  enabling(): Promise<void>;
   /** Once enforced: the census again, with auth on, set against this one. Never throws: a failure is reported. */
   afterEnforce(): Promise<AfterEnableReport>;
 }
@@ -73,14 +73,14 @@ export async function censusAtGates(
       `ACKNOWLEDGED, NOT PROTECTED: ${subject.id}: ${subject.summary} (reason: "${subject.reason}", ${subject.origin})`,
     );
   for (const warning of judged.report.warnings) progress(`warning: ${warning}`);
-  let enabledRevision: Promise<number | undefined> = Promise.resolve(undefined);
+  let enabledRevision: number | undefined;
   return {
     ...judged,
-    enabled() {
-      enabledRevision = currentRevision(admin).catch(() => undefined);
+    async enabling() {
+      enabledRevision = await currentRevision(admin).catch(() => undefined);
     },
     async afterEnforce() {
-      const since = (await enabledRevision) ?? judged.taken.census.endRevision;
+      const since = enabledRevision ?? judged.taken.census.endRevision;
       try {
         const after = await takeFleetCensus(admin, judged.scope, { writtenSince: since });
         return compareAfterEnable(judged.taken.census, after.census, {

@@ -108,9 +108,10 @@ export async function enforceEtcdAuth(
       await save({ ...transition(state, 'enabling'), enabledAt: new Date().toISOString() });
       // The one step that must not run twice: ask etcd once more that this run still holds the lock.
       await lock.confirm();
+      // The revision from which writes are made with credentials (read before, so that auth's first seconds stay short).
+      await census.enabling();
       await new EtcdAuthApi(admin).enable();
       const enabledAt = Date.now();
-      census.enabled();
 
       progress(
         `probe: every member writes to the DCS with its own credentials; every tenant reads and writes only its prefix`,
