@@ -13,6 +13,7 @@ import { isAdopted } from '../node/adopted-local-instance.js';
 import { memberSourcesFromSettings, thisHostMembers } from '../node/this-host-members.js';
 import { collectCertificateFacts } from './certificate-facts.js';
 import { collectEtcdFacts } from './etcd-facts.js';
+import { collectCensusFacts } from './census-facts.js';
 import {
   type SecretFileReference,
   managedPatroniYamls,
@@ -174,6 +175,18 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     },
     gaps,
   );
+  // The census (issue 23): every client of the etcd, as enforce's gates see them.
+  const census = await collectCensusFacts(
+    {
+      settings,
+      endpoints: etcd.endpoints,
+      tls: { cacert: patroni.etcd.cacert, cert: patroni.etcd.cert, key: patroni.etcd.key },
+      namespaces,
+      admin,
+    },
+    etcd,
+    gaps,
+  );
   phaseDone('etcd');
   const documents = new Map(
     patroniFiles.flatMap((file) => (file.document ? [[file.path, file.document] as const] : [])),
@@ -184,7 +197,7 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     ...(request.concurrency ? { concurrency: request.concurrency } : {}),
   });
   phaseDone('restapi');
-  return { ...snapshot, installedPatroniVersion: await installedPatroniVersion, live: { etcd, restApis } };
+  return { ...snapshot, installedPatroniVersion: await installedPatroniVersion, live: { etcd, restApis, census } };
 }
 
 /** The OS user Patroni runs as: settings patroni.user when pgfleet runs as root, else the invoking user. */

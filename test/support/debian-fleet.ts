@@ -94,6 +94,8 @@ export interface DebianFleetOptions {
   /** The member started through a `.yaml` symlink, and the one started with a relative path from another cwd. */
   viaSymlink?: { host: string; cluster: string };
   viaRelativePath?: { host: string; cluster: string };
+  /** Patroni's DCS section: `etcd3` (Debian's dcs.yml example is the v2 `etcd`); default etcd3. */
+  dcsSection?: 'etcd3' | 'etcd';
   timeoutMs?: number;
 }
 
@@ -131,7 +133,7 @@ export async function startDebianFleet(options: DebianFleetOptions): Promise<Deb
   const unregister = registerTeardown(stop);
   try {
     const ports = await freeDebianPorts(clusters.length * hosts.length);
-    const dcsConfig = `etcd3:\n  hosts: ${options.etcd.endpoints.map((url) => url.replace(/^https?:\/\//, '')).join(',')}`;
+    const dcsConfig = `${options.dcsSection ?? 'etcd3'}:\n  hosts: ${options.etcd.endpoints.map((url) => url.replace(/^https?:\/\//, '')).join(',')}`;
     const template = readDebianTemplate();
     const superuserPasswords = new Map(clusters.map((cluster) => [cluster, randomBytes(12).toString('hex')]));
     let index = 0;

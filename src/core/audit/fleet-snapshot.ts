@@ -2,6 +2,8 @@ import type { KeyRange } from '../etcd/key-range.js';
 import type { ConfigTree } from '../patroni-config/deep-merge.js';
 import type { ProbeOutcome } from '../restapi/probe-matrix.js';
 import type { SiteSettings } from '../settings/site-settings.js';
+import type { CensusSubject } from '../census/census-subject.js';
+import type { DeclaredClient } from '../tenancy/declared-clients.js';
 
 /**
  * Everything the audit rules look at, collected once (src/audit) and then
@@ -115,6 +117,18 @@ export interface AuditGap {
 export interface LiveFacts {
   etcd: EtcdFacts;
   restApis: RestApiFacts[];
+  /** The census of the etcd (every client, not only the configured namespaces'); undefined when it could not be taken. */
+  census?: CensusFacts | undefined;
+}
+
+/** What the census found that the fleet does not account for, and the clients the tenants file declares. */
+export interface CensusFacts {
+  subjects: CensusSubject[];
+  /** Subjects the tenants file acknowledges, by id, with the reason. */
+  acknowledged: Array<{ subject: string; reason: string; origin: string }>;
+  v2: { served: boolean; authEnabled: boolean | undefined; keyCount: number };
+  declaredClients: Array<Pick<DeclaredClient, 'name' | 'kind' | 'user' | 'role' | 'grant' | 'origin'>>;
+  incomplete: string[];
 }
 
 export type TokenKind = 'simple' | 'jwt' | 'unknown';

@@ -1,5 +1,6 @@
 import { type GateInput, evaluateEnforceGates } from './enforce-gates.js';
 import { memberId } from './fleet-member.js';
+import type { CensusGateReport } from './census-gates.js';
 
 /** A member whose Patroni YAML pgfleet manages on this host. */
 export interface LocalMemberView {
@@ -101,6 +102,24 @@ export interface AuthPlan {
   notes: string[];
   /** True when anything blocks: the migration would be refused at the gates. */
   blocked: boolean;
+  /** The census of the etcd (every client, not only the configured namespaces'), when it was taken. */
+  census?: CensusGateReport | undefined;
+}
+
+/** The plan with the census's judgement: its failures block like the gates they are. */
+export function withCensus(plan: AuthPlan, census: CensusGateReport): AuthPlan {
+  const blockers = [
+    ...plan.blockers,
+    ...census.failures.map((failure) => ({ subject: failure.subject, message: failure.message, hint: failure.hint })),
+  ];
+  const actions =
+    census.clients.length > 0 && !plan.authEnabled
+      ? [
+          ...plan.actions,
+          `enforce: once auth is on, prove ${census.clients.length} declared client(s) with their own credentials (${census.clients.map((client) => client.name).join(', ')}): each reads what it needs and is denied a write and a neighbour's keys`,
+        ]
+      : plan.actions;
+  return { ...plan, actions, blockers, census, blocked: plan.blocked || census.failures.length > 0 };
 }
 
 /**

@@ -32,7 +32,16 @@ export interface GateInput {
 }
 
 export interface GateFailure {
-  gate: 'readiness' | 'reachability' | 'token-type' | 'etcd-version' | 'admin' | 'no-members' | 'local-member';
+  gate:
+    | 'readiness'
+    | 'reachability'
+    | 'token-type'
+    | 'etcd-version'
+    | 'admin'
+    | 'no-members'
+    | 'local-member'
+    | 'census'
+    | 'declared-client';
   /** The member or object concerned. */
   subject: string;
   message: string;

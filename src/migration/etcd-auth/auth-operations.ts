@@ -123,12 +123,15 @@ async function applyOn(
   if (options.hostOnly) return { data: { outcomes, localProblems: problems }, text: () => applied, exitCode };
   // The coordinator's view: which members elsewhere still lack their readiness record.
   // The members of this host are applied by now: a fleet that cannot be read is a warning, not a failure of apply.
-  const pendingElsewhere = await planEtcdAuthMigration(fleet).then(pendingOnOtherHosts, (error: unknown) => {
-    options.progress.warn(
-      `could not read the rest of the fleet: ${error instanceof Error ? error.message : String(error)} (\`pgfleet etcd auth plan\` shows it)`,
-    );
-    return [];
-  });
+  const pendingElsewhere = await planEtcdAuthMigration(fleet, { census: false }).then(
+    pendingOnOtherHosts,
+    (error: unknown) => {
+      options.progress.warn(
+        `could not read the rest of the fleet: ${error instanceof Error ? error.message : String(error)} (\`pgfleet etcd auth plan\` shows it)`,
+      );
+      return [];
+    },
+  );
   return {
     data: { outcomes, localProblems: problems, pendingElsewhere },
     text: () =>

@@ -5,6 +5,7 @@ import { describeRotationSteps } from '../../core/migration/rotation-run.js';
 import { textTable } from '../../core/text-table.js';
 import type { EtcdAuthStatus } from './auth-status.js';
 import type { EnforceReport } from './enforce-report.js';
+import { enforcedHeadline, renderCensusPlan, renderEnforceCensus } from './census-text.js';
 
 /** Text of `etcd auth status`. */
 export function renderAuthStatus(status: EtcdAuthStatus): string {
@@ -93,6 +94,7 @@ export function renderAuthPlan(plan: AuthPlan): string {
         lines.push(`  ${member.member}: ${action}`);
     for (const action of plan.actions.filter((a) => !a.startsWith('prepare'))) lines.push(`  ${action}`);
   }
+  lines.push(...renderCensusPlan(plan.census));
   const memberBlockers = plan.members.flatMap((m) => m.blockers.map((b) => ({ ...b, subject: m.member })));
   if (plan.blocked) {
     lines.push('', 'BLOCKED: enforce would refuse; fix these first:');
@@ -109,7 +111,7 @@ export function renderEnforceReport(report: EnforceReport): string {
   const { state } = report;
   const lines =
     report.outcome === 'enforced'
-      ? [`enforced: etcd auth is on; ${state.probes.length} members and ${report.tenantProbes.length} tenants probed`]
+      ? [enforcedHeadline(report), ...renderEnforceCensus(report)]
       : [
           `rolled back: etcd auth was switched on, a probe failed, and it was switched off again after ${state.exposureWindowMs} ms`,
           ...state.failures.map((failure) => `  ${failure}`),
@@ -130,6 +132,10 @@ export function renderEnforceReport(report: EnforceReport): string {
     lines.push(`gates skipped (--skip-gates): ${report.gateFailures.map((f) => f.message).join('; ')}`);
   for (const probe of state.probes) lines.push(`  ${probe.member}: ${probe.ok ? '' : 'FAILED: '}${probe.detail}`);
   for (const probe of report.tenantProbes)
-    lines.push(`  tenant ${probe.user} (${probe.cluster}/): ${probe.ok ? '' : 'FAILED: '}${probe.detail}`);
+    lines.push(
+      probe.client
+        ? `  ${probe.ok ? '' : 'FAILED: '}${probe.detail}`
+        : `  tenant ${probe.user} (${probe.cluster}/): ${probe.ok ? '' : 'FAILED: '}${probe.detail}`,
+    );
   return lines.join('\n');
 }

@@ -3,6 +3,18 @@ import type { GateFailure } from '../../core/migration/enforce-gates.js';
 import type { EnforcePhase, EnforceState } from '../../core/migration/enforce-state.js';
 import type { PhaseTiming } from '../../core/migration/phase-timings.js';
 import type { TenantProbeResult } from './tenant-probe.js';
+import type { AfterEnableReport } from '../../core/census/census-after-enable.js';
+import type { AcknowledgedSubject } from '../../core/migration/census-gates.js';
+
+/** The census in an enforce report: what the gates let through by acknowledgement, and what changed once auth was on. */
+export interface EnforceCensusView {
+  acknowledged: AcknowledgedSubject[];
+  warnings: string[];
+  /** What the census at the gates could not measure. */
+  incomplete: string[];
+  /** The census again with auth on (only for an enforced run). */
+  afterEnable?: AfterEnableReport | undefined;
+}
 
 export interface EnforceOptions {
   /** For drills only: go on although gates failed, to see the probes catch it. */
@@ -20,7 +32,9 @@ export interface EnforceReport {
   outcome: 'enforced' | 'rolled-back';
   state: EnforceState;
   gateFailures: GateFailure[];
+  /** Each tenant's and each declared client's probe with its own credentials. */
   tenantProbes: TenantProbeResult[];
+  census?: EnforceCensusView | undefined;
   recoveredInterruptedRun?: string | undefined;
   /** The interrupted run had passed every probe: this run resumed its clusters and recorded it enforced. */
   carriedForward?: boolean | undefined;

@@ -43,6 +43,7 @@ import { writeEnforceReportFiles } from './enforce-report-file.js';
 import { probeEtcdEndpoints } from './fleet-facts.js';
 import { collectGateInput } from './gate-input.js';
 import { probeTenantCredentials, type TenantProbeResult } from './tenant-probe.js';
+import { censusAtGates, censusView } from './census-check.js';
 
 /**
  * prepare → apply → **enforce**: gates, pause every cluster, auth enable,
@@ -104,7 +105,9 @@ export async function enforceEtcdAuth(
             hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off',
           });
         }
-        const gateFailures = evaluateEnforceGates(collected.gate);
+        // Every client of the etcd, not only the configured namespaces' members (issue 23): see census-check.ts.
+        const census = await censusAtGates(connection, admin, collected.facts, progress);
+        const gateFailures = [...evaluateEnforceGates(collected.gate), ...census.report.failures];
         if (gateFailures.length > 0 && !options.skipGates) {
           throw new PgfleetError(
             'ENFORCE_GATES_REFUSED',
@@ -164,6 +167,8 @@ export async function enforceEtcdAuth(
         await save({ ...transition(state, 'enabling'), enabledAt: new Date().toISOString() });
         // The one step that must not run twice: ask etcd once more that this run still holds the lock.
         await lock.confirm();
+        // The revision from which writes are made with credentials (read before, so that auth's first seconds stay short).
+        await census.enabling();
         await new EtcdAuthApi(admin).enable();
         const enabledAt = Date.now();
 
@@ -305,12 +310,15 @@ export async function enforceEtcdAuth(
           ...transition(withEndpointsDown(state, await endpointsDownNow(connection)), 'enforced'),
           ...(lagging.length > 0 ? { warnings: [describeLaggingResume(lagging)] } : {}),
         });
+        progress('census again, with auth on: writers and leases lost since enable');
+        const afterEnable = await census.afterEnforce();
         return keepReport(connection, {
           outcome: 'enforced',
           state,
           gateFailures,
           tenantProbes: tenantsDone?.results ?? [],
           timings: clock.timings(),
+          census: { ...censusView(census), afterEnable },
           ...(recovered ? { recoveredInterruptedRun: recovered } : {}),
         });
       }),

@@ -5,6 +5,7 @@ import {
   type LocalMemberView,
   type TenantView,
   planAuthMigration,
+  withCensus,
 } from '../../core/migration/auth-plan.js';
 import { interruptedRun } from '../../core/migration/enforce-state.js';
 import { formatRange, prefixRange } from '../../core/etcd/key-range.js';
@@ -16,6 +17,7 @@ import type { FleetConnection } from '../../fleet/fleet-connection.js';
 import { readEnforceState } from './enforce-state-store.js';
 import { gateInputFromFacts } from './gate-input.js';
 import { collectFleetFacts } from './fleet-facts.js';
+import { judgeFleetCensus } from './census-check.js';
 import { withFleetClients } from '../../fleet/fleet-connection.js';
 import type { TenantDirectory } from '../../fleet/tenant-directory.js';
 
@@ -32,6 +34,7 @@ export interface PlanTenantDirectory extends TenantDirectory {
  */
 export async function planEtcdAuthMigration(
   connection: FleetConnection & { tenants: PlanTenantDirectory },
+  options: { census?: boolean } = {},
 ): Promise<AuthPlan> {
   return withFleetClients(connection, async ({ admin, rest }) => {
     const facts = await collectFleetFacts(connection, admin, rest);
@@ -49,7 +52,10 @@ export async function planEtcdAuthMigration(
       ),
     );
     const previous = interruptedRun(await readEnforceState(admin).catch(() => undefined));
-    return planAuthMigration({
+    // The census (issue 23): every client of the etcd, set against the fleet; skipped once auth is on.
+    const census =
+      options.census !== false && !facts.authEnabled ? await judgeFleetCensus(connection, admin, facts) : undefined;
+    const plan = planAuthMigration({
       authEnabled: facts.authEnabled,
       gate: gateInputFromFacts(facts, adminCheck.works, adminCheck.problem),
       admin: {
@@ -67,6 +73,7 @@ export async function planEtcdAuthMigration(
       roles: new Map([...facts.live].map(([id, live]) => [id, live.role])),
       interruptedRun: previous ? { id: previous.id, phase: previous.phase } : undefined,
     });
+    return census ? withCensus(plan, census.report) : plan;
   });
 }
 
