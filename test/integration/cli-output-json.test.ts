@@ -85,7 +85,8 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     ['etcd tenants verify', []],
     ['etcd clients list', []],
     ['etcd clients ready', ['vip-alpha']],
-    ['etcd upgrade check', ['--to', '3.4.42']],
+    ['etcd tenants rotate', ['alpha', '--check']],
+    ['restapi rotate-password', ['--check']],
     ['etcd tls status', []],
     ['etcd tls migrate', ['--dry-run']],
     ['pki init', ['--dir', pki]],
@@ -93,6 +94,7 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     ['pki issue client', ['patronictl', '--dir', pki]],
     ['pki issue peer', ['etcd1', '--san', '127.0.0.1', '--dir', pki]],
     ['pki show', ['--dir', pki]],
+    ['pki renew', ['--check', '--dir', pki]],
     ['audit', []],
     [
       'pki check',
