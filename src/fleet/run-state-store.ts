@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../core/errors.js';
 import { staleHolderAction } from '../core/migration/run-lock-record.js';
 import type { RunCoordinator, RunEnvelope } from '../core/migration/run-envelope.js';
 import type { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import { type RunLock, readRunLock, withRunLock } from '../adapters/etcd/run-lock.js';
+import { thisHostName } from '../adapters/process/host-name.js';
 
 /**
  * Where a guarded run keeps its state in etcd, so that any host can inspect,
@@ -72,7 +72,7 @@ export async function asGuardedRun<T>(
 async function clearStaleHolder(admin: EtcdClient): Promise<boolean> {
   const held = await readRunLock(admin);
   if (!held) return true;
-  const action = staleHolderAction(held, { host: hostname(), pidAlive });
+  const action = staleHolderAction(held, { host: thisHostName(), pidAlive });
   if (action.kind === 'revoke') await admin.leaseRevoke(held.leaseId);
   else if (action.kind === 'wait') await sleep(action.ms);
   return action.kind !== 'busy';

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mapWithConcurrency } from '../../core/bounded-concurrency.js';
 import { PgfleetError } from '../../core/errors.js';
@@ -10,6 +9,7 @@ import type { LocalInstance } from '../../node/local-instances.js';
 import { writeCredentialsIntoConfig } from '../../node/patroni-credentials.js';
 import { patroniRestClientFor } from '../../fleet/member-rest-client.js';
 import type { TenantDirectory } from '../../fleet/tenant-directory.js';
+import { thisHostName } from '../../adapters/process/host-name.js';
 
 export interface ApplyOutcome {
   instance: string;
@@ -88,7 +88,7 @@ async function writeAndReload(instance: LocalInstance, options: { tenants: Tenan
     member: instance.node,
     username: credentials.username,
     configSha256: createHash('sha256').update(text).digest('hex'),
-    host: hostname(),
+    host: thisHostName(),
     appliedAt: new Date().toISOString(),
   };
   return { instance: instance.name, record, settleMs };

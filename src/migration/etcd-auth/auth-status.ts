@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { TokenType } from '../../core/migration/enforce-gates.js';
 import { type EnforceState, isTerminal } from '../../core/migration/enforce-state.js';
 import { memberId } from '../../core/migration/fleet-member.js';
@@ -8,6 +7,7 @@ import { readEnforceState } from './enforce-state-store.js';
 import { type EtcdEndpointFacts, collectFleetFacts } from './fleet-facts.js';
 import { clusterKey } from '../../fleet/fleet-rest.js';
 import { withFleetClients } from '../../fleet/fleet-connection.js';
+import { thisHostName } from '../../adapters/process/host-name.js';
 
 export interface MemberAuthStatus {
   member: string;
@@ -88,7 +88,7 @@ export async function etcdAuthStatus(connection: FleetConnection): Promise<EtcdA
 
 /** Known only on the coordinator's own host. */
 function coordinatorAlive(run: EnforceState): boolean | undefined {
-  if (run.coordinator.host !== hostname()) return undefined;
+  if (run.coordinator.host !== thisHostName()) return undefined;
   try {
     process.kill(run.coordinator.pid, 0);
     return true;
