@@ -37,7 +37,17 @@ export async function probeMemberWrites(
       const results = new Map<FleetMember, MemberProbeResult>();
       const timeoutMs = await probeTimeoutMs(clusterMembers, rest);
       let previous: { member: FleetMember; value: unknown } | undefined;
-      for (const { member, patch } of probeWriteSequence(clusterMembers, randomBytes(4).toString('hex'))) {
+      for (const { member, patch, proves } of probeWriteSequence(clusterMembers, randomBytes(4).toString('hex'))) {
+        if (!proves) {
+          // Cleanup: the marker removed by a member whose view shows the last write; its answer proves nothing.
+          if (results.get(member)?.ok !== true || (failed && options.stopAtFirstFailure)) continue;
+          if (previous) await awaitCachedMarker(member, rest, previous.value);
+          await rest
+            .for(member, timeoutMs)
+            .patchConfig(patch)
+            .catch(() => undefined);
+          continue;
+        }
         if (results.get(member)?.ok === false) continue;
         if (failed && options.stopAtFirstFailure) {
           results.set(member, {

@@ -22,22 +22,23 @@ export function probeMarkerPatch(token: string): { set: Record<string, unknown>;
 
 /**
  * The writes that prove every member of one cluster can write to the DCS,
- * one real change each (a no-op patch writes nothing): each member but the
- * last sets the marker to a value of its own, the last removes it. A
- * single member sets it, then removes it. Members of a cluster share the
- * config key, so these run one after the other.
+ * one real change each: each member sets the marker to a value of its own.
+ * A patch that changes nothing in the member's own view writes nothing and
+ * still answers 200: so no member's proof may be a removal, which is a no-op
+ * for a member whose view never saw the marker (one cut off from etcd, whose
+ * view froze before the others wrote). The marker is removed afterwards by
+ * the first member, as cleanup (`proves: false`): its answer proves nothing.
+ * Members of a cluster share the config key, so these run one after the other.
  */
 export function probeWriteSequence<T>(
   members: T[],
   token: string,
-): Array<{ member: T; patch: Record<string, unknown> }> {
-  if (members.length === 1)
-    return [
-      { member: members[0]!, patch: probeMarkerPatch(token).set },
-      { member: members[0]!, patch: probeMarkerPatch(token).clear },
-    ];
-  return members.map((member, index) => ({
+): Array<{ member: T; patch: Record<string, unknown>; proves: boolean }> {
+  if (members.length === 0) return [];
+  const sets = members.map((member, index) => ({
     member,
-    patch: index === members.length - 1 ? probeMarkerPatch(token).clear : probeMarkerPatch(`${token}-${index}`).set,
+    patch: probeMarkerPatch(members.length === 1 ? token : `${token}-${index}`).set,
+    proves: true,
   }));
+  return [...sets, { member: members[0]!, patch: probeMarkerPatch(token).clear, proves: false }];
 }
