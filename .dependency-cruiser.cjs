@@ -3,7 +3,8 @@
  * cli → features → fleet/node → adapters → core. A feature reaches another
  * feature only through that feature's index.ts; the two migrations never meet.
  */
-const FEATURES = '(instance|tenancy|restapi|audit|lab|cluster|doctor|migration/etcd-auth|migration/etcd-tls)';
+const FEATURES =
+  '(instance|tenancy|restapi|audit|lab|cluster|doctor|migration/etcd-auth|migration/etcd-tls|migration/etcd-v3)';
 
 module.exports = {
   forbidden: [

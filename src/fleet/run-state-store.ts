@@ -85,6 +85,11 @@ async function clearStaleHolder(admin: EtcdClient): Promise<boolean> {
   return action.kind !== 'busy';
 }
 
+/** Whether a run lock's holder still runs: one killed on this host, or one that missed its renewals, does not. */
+export function runLockHolderLive(held: Parameters<typeof staleHolderAction>[0]): boolean {
+  return staleHolderAction(held, { host: hostname(), pidAlive }).kind === 'busy';
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

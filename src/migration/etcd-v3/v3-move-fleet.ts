@@ -1,0 +1,112 @@
+import { realpath } from 'node:fs/promises';
+import type { DeclaredClient } from '../../core/census/client-accounting.js';
+import { describeError } from '../../core/errors.js';
+import type { SiteSettings } from '../../core/settings/site-settings.js';
+import { discoverLocalMembers, memberFilePatterns } from '../../adapters/patroni/local-member-discovery.js';
+import { type FleetConnection, fleetConnectionFromSettings, sitePathsOf } from '../../fleet/fleet-connection.js';
+import { adoptedLocalInstance } from '../../node/adopted-local-instance.js';
+import { type LocalInstance, readLocalInstance } from '../../node/local-instances.js';
+
+/** A Patroni member whose YAML is on this host, as the move sees it. */
+export interface HostMember {
+  instance: LocalInstance;
+  /** The file Patroni reads (symlinks resolved): the one rewritten. */
+  realConfigFile: string;
+  /** Not created by pgfleet (found running or in Debian's place). */
+  adopted: boolean;
+  /** Why pgfleet cannot move it, if so (its Patroni cannot be restarted by pgfleet, its file is unusable...). */
+  problem?: string | undefined;
+  /** The uid (and groups) of its running Patroni: they must still read the rewritten file. */
+  reader?: { uid: number; gid: number; groups: number[] } | undefined;
+}
+
+/** What `etcd v3 plan/migrate` work with: the fleet, and every member of this host (managed or adopted). */
+export interface V3MoveFleet extends FleetConnection {
+  hostMembers: HostMember[];
+  /** Clients the operator declared, with the API they speak: a v2 one blocks the move of the clusters it reads. */
+  declaredClients: DeclaredClient[];
+}
+
+/** The fleet from the settings, with this host's members found from what runs and from the configured places. */
+export async function v3MoveFleetFromSettings(
+  settings: SiteSettings,
+  options: { declaredClients?: DeclaredClient[] | undefined; env?: NodeJS.ProcessEnv } = {},
+): Promise<V3MoveFleet> {
+  const env = options.env ?? process.env;
+  const fleet = await fleetConnectionFromSettings(settings, env);
+  const paths = sitePathsOf(settings, env);
+  return {
+    ...fleet,
+    hostMembers: await findHostMembers(fleet.localInstances, paths.patroniConfigDir),
+    declaredClients: options.declaredClients ?? [],
+  };
+}
+
+/**
+ * pgfleet's own instances (restarted through their pid file), then every
+ * other member found running or in a configured place (adopted: pgfleet can
+ * rewrite its file, but restarting a Patroni it did not start is left to
+ * whatever supervises it, so such a member is named as a problem).
+ */
+export async function findHostMembers(managed: LocalInstance[], configDir: string): Promise<HostMember[]> {
+  const members: HostMember[] = [];
+  const managedFiles = new Set<string>();
+  for (const instance of managed) {
+    const real = await realpath(instance.configFile).catch(() => instance.configFile);
+    managedFiles.add(real);
+    members.push({ instance, realConfigFile: real, adopted: false });
+  }
+  const discovery = await discoverLocalMembers({ patterns: memberFilePatterns(configDir) });
+  for (const member of discovery.members) {
+    if (member.realConfigFile && managedFiles.has(member.realConfigFile)) {
+      const known = members.find((candidate) => candidate.realConfigFile === member.realConfigFile);
+      if (known && member.process)
+        known.reader = { uid: member.process.uid, gid: member.process.gid, groups: member.process.groups };
+      continue;
+    }
+    if (member.dcsSection !== 'etcd' || !member.scope || !member.name) continue;
+    try {
+      const instance = await adoptedLocalInstance(member);
+      members.push({
+        instance,
+        realConfigFile: instance.realConfigFile,
+        adopted: true,
+        problem:
+          'pgfleet did not start this Patroni and cannot restart it (a systemd unit or another supervisor owns it): move it by hand (pause, rename etcd: to etcd3:, restart, resume) or manage it with pgfleet',
+        ...(member.process
+          ? { reader: { uid: member.process.uid, gid: member.process.gid, groups: member.process.groups } }
+          : {}),
+      });
+    } catch (error) {
+      members.push({
+        instance: {
+          name: member.configFile,
+          configFile: member.configFile,
+          config: {},
+          scope: member.scope,
+          namespace: member.namespace ?? '/service/',
+          node: member.name,
+          restUrl: '',
+          restCredentials: {},
+          dcsSection: 'etcd',
+          etcdUsername: undefined,
+          owner: { uid: 0, gid: 0 },
+        },
+        realConfigFile: member.realConfigFile ?? member.configFile,
+        adopted: true,
+        problem: describeError(error),
+      });
+    }
+  }
+  return members;
+}
+
+/** A member's YAML read again: a step must judge the file as it is now. */
+export async function rereadHostMember(member: HostMember): Promise<HostMember> {
+  if (member.adopted) return member;
+  const instance = await readLocalInstance(member.instance.configFile);
+  return {
+    ...member,
+    instance: { ...instance, ...(member.instance.logFile ? { logFile: member.instance.logFile } : {}) },
+  };
+}
