@@ -374,7 +374,10 @@ export const COMPATIBILITY_ROWS = [
     reason:
       'tested on this stack: with the cluster paused and its durable keys copied to v3 (config with pause: true, initialize, history, status), each Patroni 3.0.2 restarted on etcd3: registers itself; the running primary takes the free leader key again ("PAUSE: acquired session lock as a leader"), replicas take no action, PostgreSQL keeps running and the timeline does not change. Without the copied config the leader writes its own cached dynamic configuration, and history is lost: Patroni does not carry keys from one keyspace to the other',
     citations: [
-      localTest('Added 2026-12 (etcd v2 → v3 move)'),
+      {
+        kind: 'local-test',
+        ref: 'test/integration/etcd-v3-migrate.test.ts: Patroni 3.0.2 × etcd 3.4.23 on Debian bookworm, 2 clusters moved under writers, one rolled back, an interrupted run finished',
+      },
       patroniIssue(1769),
       patroniIssue(1822),
       patroniIssue(2564),

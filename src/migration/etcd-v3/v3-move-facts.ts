@@ -22,7 +22,7 @@ import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import { type V2Key, V2Keys } from '../../adapters/etcd/v2-keys.js';
 import { scanEtcdClientProcesses } from '../../adapters/process/etcd-client-processes.js';
 import type { FleetRestClients } from '../../fleet/fleet-rest.js';
-import type { HostMember, V3MoveFleet } from './v3-move-fleet.js';
+import { type HostMember, type V3MoveFleet, rereadHostMember } from './v3-move-fleet.js';
 
 /** A cluster still on v2, what is known of it, and whether it may move. */
 export interface V2ClusterPlan {
@@ -59,11 +59,13 @@ const VIP_MANAGER_INTERVAL_MS = 1_000;
  * in etcd's counters), then evaluates each cluster's gates.
  */
 export async function planV3Move(
-  fleet: V3MoveFleet,
+  given: V3MoveFleet,
   admin: EtcdClient,
   rest: FleetRestClients,
   options: V3MovePlanOptions = {},
 ): Promise<V3MovePlan> {
+  // Each member judged by its file as it is now (a rollback just before may have rewritten it).
+  const fleet: V3MoveFleet = { ...given, hostMembers: await Promise.all(given.hostMembers.map(rereadHostMember)) };
   const v2 = new V2Keys({ endpoints: fleet.endpoints, tls: fleet.tls });
   try {
     const served = await v2.served().catch(() => ({ served: false, authEnabled: undefined }));

@@ -104,9 +104,13 @@ export async function findHostMembers(managed: LocalInstance[], configDir: strin
 /** A member's YAML read again: a step must judge the file as it is now. */
 export async function rereadHostMember(member: HostMember): Promise<HostMember> {
   if (member.adopted) return member;
-  const instance = await readLocalInstance(member.instance.configFile);
-  return {
-    ...member,
-    instance: { ...instance, ...(member.instance.logFile ? { logFile: member.instance.logFile } : {}) },
-  };
+  try {
+    const instance = await readLocalInstance(member.instance.configFile);
+    return {
+      ...member,
+      instance: { ...instance, ...(member.instance.logFile ? { logFile: member.instance.logFile } : {}) },
+    };
+  } catch (error) {
+    return { ...member, problem: describeError(error) };
+  }
 }

@@ -204,7 +204,7 @@ const ROW_CASES: RowCase[] = [
     row: 'this-stack-etcd3-move',
     query: q('3.0.2', '3.4.23', 'unknown', 'move-to-etcd3'),
     verdict: 'safe',
-    cites: 'etcd v2 → v3 move',
+    cites: 'etcd-v3-migrate.test.ts',
   },
   {
     name: 'Patroni 3.3.0 moving to etcd3 on etcd 3.5.12 with --enable-v2 is safe by upstream procedure (patroni#1769), keys copied by pgfleet (patroni#1822)',
