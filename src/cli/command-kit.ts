@@ -37,6 +37,11 @@ export function integerOption(min: number, max: number): (value: string) => numb
   };
 }
 
+/** Option parser for an option given several times: every value, in order. */
+export function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** The site settings named by --settings (or found in the default places), loaded when an action needs them. */
 export async function siteSettingsOf(command: Command): Promise<SiteSettings> {
   const { loadSiteSettings } = await import('../adapters/settings/site-settings-file.js');

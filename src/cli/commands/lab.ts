@@ -293,6 +293,11 @@ export function registerLabCommands(program: Command): void {
       command: 'pgfleet lab up --etcd-tls dual',
       description: 'etcd on http and https, nodes on http: the starting point of `pgfleet etcd tls migrate`',
     },
+    {
+      command: 'pgfleet lab up --etcd-api v2',
+      description:
+        "etcd with --enable-v2, nodes on Patroni's etcd: section: the starting point of `pgfleet etcd v3 migrate`",
+    },
   ]);
   withSubcommandExamples(lab, 'status', [
     { command: 'pgfleet lab status', description: 'tables of the etcd members and of every cluster member' },

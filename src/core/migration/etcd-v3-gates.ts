@@ -1,3 +1,5 @@
+import type { DeclaredClient } from '../census/client-accounting.js';
+import { PgfleetError } from '../errors.js';
 import { evaluateCompatibility } from '../versions/compatibility-matrix.js';
 import type { KeyCopyPlan } from './etcd-v3-keys.js';
 
@@ -43,6 +45,12 @@ export interface V2ClusterFacts {
   members: V2MemberFacts[];
   /** Keys already under the cluster's prefix in v3 (another cluster of the same name, or leftovers). */
   v3Keys: string[];
+  /**
+   * Members of this cluster whose YAML is on this host, on `etcd:`, but that
+   * are not registered in v2 (their Patroni is stopped): started later, they
+   * would find an empty v2 directory and initialize a cluster of their own.
+   */
+  unregisteredHere: string[];
   /** v2-only clients that read this cluster's keys: found on this host or declared. */
   v2Clients: Array<{ subject: string; detail: string }>;
   /** With v3 auth on, whether the cluster's tenant credentials are on this host for its members' new section. */
@@ -68,6 +76,7 @@ export type V3MoveGate =
   | 'reachability'
   | 'member-elsewhere'
   | 'member-file'
+  | 'unregistered-member'
   | 'leader'
   | 'keys'
   | 'v3-prefix'
@@ -173,6 +182,14 @@ export function evaluateV3MoveGates(fleet: V3MoveFleetFacts, cluster: V2ClusterF
     }
   }
 
+  for (const file of cluster.unregisteredHere)
+    fail(
+      'unregistered-member',
+      cluster.cluster,
+      `${file} is a member of ${cluster.cluster} on this host, on the etcd: section, but it is not registered in v2 (its Patroni is not running)`,
+      'start it so it moves with its cluster, or remove its file: left on etcd: it would later find an empty v2 directory and start a cluster of its own',
+    );
+
   const primaries = cluster.members.filter((member) => PRIMARY_ROLES.has(member.status?.role ?? ''));
   if (cluster.leader === undefined)
     fail(
@@ -253,4 +270,30 @@ export function evaluateV3MoveGates(fleet: V3MoveFleetFacts, cluster: V2ClusterF
       'create its tenant (`pgfleet etcd tenants apply`) on this host first',
     );
   return failures;
+}
+
+/**
+ * The PATRONI_ETCD_* variables of a Patroni's environment (names only):
+ * Patroni 3.0.2 builds an `etcd:` section from them whatever its YAML says
+ * (config.py _build_environment_configuration), so renaming the file's
+ * section would leave the member on v2 (or with both sections).
+ */
+export function v2EnvironmentOverrides(names: readonly string[]): string[] {
+  return names.filter((name) => name.startsWith('PATRONI_ETCD_'));
+}
+
+/**
+ * A v2-only client the operator declares (`--v2-client NAME=KEY`): the key it
+ * reads through etcd's v2 API (a trailing `/` for a prefix), e.g. a
+ * vip-manager 1.x on another host reading `/service/alpha/leader`. The
+ * cluster holding that key is refused; its reads no longer block the others.
+ */
+export function declaredV2Client(spec: string): DeclaredClient {
+  const match = /^([^=]+)=(\/.*)$/.exec(spec.trim());
+  if (!match)
+    throw new PgfleetError('V3_BAD_CLIENT', `--v2-client takes NAME=KEY (a key starting with /), got "${spec}"`, {
+      hint: 'e.g. --v2-client vip-manager@db3=/service/alpha/leader',
+    });
+  const key = match[2]!;
+  return { name: match[1]!.trim(), kind: 'other', keys: [{ key, prefix: key.endsWith('/') }], api: 'v2' };
 }

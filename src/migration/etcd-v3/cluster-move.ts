@@ -76,7 +76,9 @@ export async function moveCluster(plan: V2ClusterPlan, ctx: ClusterMoveContext):
     ctx.progress(
       `${cluster}: pause${alreadyPaused ? ' (already paused by an operator: it stays paused)' : ", written to its v2 config through the leader's REST API"}`,
     );
-    await pauseClusters(plan.fleetMembers, ctx.rest, { onNudge: ctx.progress });
+    const paused = await pauseClusters(plan.fleetMembers, ctx.rest, { onNudge: ctx.progress });
+    // An operator may have paused it since the plan: then it stays paused after the move.
+    await save({ pausedByUs: paused.pausedByUs.includes(cluster) });
     await milestone('paused');
 
     const keys = planKeyCopy(facts.base, await ctx.v2.readTree(v2Directory(facts.base)));

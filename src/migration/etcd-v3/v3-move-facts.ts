@@ -202,6 +202,16 @@ async function clusterPlan(
       };
     }),
   );
+  const registered = new Set(fleetMembers.map((member) => member.name));
+  const unregisteredHere = fleet.hostMembers
+    .filter(
+      (host) =>
+        host.instance.scope === cluster.scope &&
+        host.instance.namespace === cluster.namespace &&
+        !registered.has(host.instance.node) &&
+        host.instance.config.etcd !== undefined,
+    )
+    .map((host) => `${host.instance.node} (${host.instance.configFile})`);
   const v3Keys = (await admin.getPrefix(cluster.base, { keysOnly: true }).catch(() => [])).map((entry) => entry.key);
   const v2Clients = [
     ...processes
@@ -211,7 +221,9 @@ async function clusterPlan(
       .filter(
         (client) =>
           client.api === 'v2' &&
-          client.keys.some((use) => use.key.startsWith(cluster.base) || cluster.base.startsWith(use.key)),
+          client.keys.some(
+            (use) => use.key.startsWith(cluster.base) || (use.prefix && cluster.base.startsWith(use.key)),
+          ),
       )
       .map((client) => ({
         subject: `declared client ${client.name}`,
@@ -233,6 +245,7 @@ async function clusterPlan(
       leader,
       members: members.sort((a, b) => a.name.localeCompare(b.name)),
       v3Keys,
+      unregisteredHere,
       v2Clients,
       v3Credentials: credentials,
     },

@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import type { DeclaredClient } from '../../core/census/client-accounting.js';
 import { describeError } from '../../core/errors.js';
+import { v2EnvironmentOverrides } from '../../core/migration/etcd-v3-gates.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
 import { discoverLocalMembers, memberFilePatterns } from '../../adapters/patroni/local-member-discovery.js';
 import { type FleetConnection, fleetConnectionFromSettings, sitePathsOf } from '../../fleet/fleet-connection.js';
@@ -60,8 +61,11 @@ export async function findHostMembers(managed: LocalInstance[], configDir: strin
   for (const member of discovery.members) {
     if (member.realConfigFile && managedFiles.has(member.realConfigFile)) {
       const known = members.find((candidate) => candidate.realConfigFile === member.realConfigFile);
-      if (known && member.process)
+      if (known && member.process) {
         known.reader = { uid: member.process.uid, gid: member.process.gid, groups: member.process.groups };
+        const overrides = v2EnvironmentOverrides(member.process.environmentOverrides);
+        if (overrides.length > 0) known.problem = environmentProblem(overrides);
+      }
       continue;
     }
     if (member.dcsSection !== 'etcd' || !member.scope || !member.name) continue;
@@ -113,4 +117,8 @@ export async function rereadHostMember(member: HostMember): Promise<HostMember> 
   } catch (error) {
     return { ...member, problem: describeError(error) };
   }
+}
+
+function environmentProblem(overrides: readonly string[]): string {
+  return `its Patroni's environment sets ${overrides.join(', ')}: Patroni builds an etcd: section from them whatever its YAML says; set them as PATRONI_ETCD3_* (and restart it) first`;
 }

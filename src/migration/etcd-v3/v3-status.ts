@@ -25,7 +25,17 @@ export interface EtcdV3Status {
   /** The last run stopped before its end: `etcd v3 rollback` (or `migrate`) finishes it. */
   interrupted: boolean;
   inFlight: Array<{ cluster: string; step: string; recovery: ClusterRecovery['kind'] }>;
+  /** What is left to do, if anything. */
+  nextStep: string | undefined;
 }
+
+/**
+ * Once nothing is left on v2: a member still on `etcd:` somewhere (a stopped
+ * one no gate saw) would find an empty v2 directory and initialize a cluster
+ * of its own; without --enable-v2 it gets 404 and waits on etcd instead.
+ */
+export const DROP_V2_STEP =
+  'no Patroni cluster is left on the v2 API: once every host says so (`pgfleet etcd v3 status` there shows no member on etcd:), restart each etcd member without --enable-v2, one at a time: a member still on etcd: then waits on etcd (404) instead of starting a cluster of its own in an empty v2 keyspace, and etcd 3.6 (which has no v2) can follow';
 
 /** Where the fleet stands on its way off etcd's v2 API, and the last `etcd v3 migrate` run. */
 export async function etcdV3Status(fleet: V3MoveFleet): Promise<EtcdV3Status> {
@@ -66,6 +76,7 @@ export async function etcdV3Status(fleet: V3MoveFleet): Promise<EtcdV3Status> {
         running,
         interrupted: lastRun !== undefined && !isTerminalV3Phase(lastRun.phase) && !running,
         inFlight,
+        nextStep: served.served && clusters.size === 0 && !running ? DROP_V2_STEP : undefined,
       };
     });
   } finally {

@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import {
   type V2ClusterFacts,
   type V3MoveFleetFacts,
+  declaredV2Client,
   evaluateV3MoveGates,
+  v2EnvironmentOverrides,
 } from '../../../src/core/migration/etcd-v3-gates.js';
+import { isPgfleetError } from '../../../src/core/errors.js';
 import { configPaused, planKeyCopy, v2Directory } from '../../../src/core/migration/etcd-v3-keys.js';
 import {
   type ClusterMoveRecord,
@@ -103,6 +106,7 @@ function cluster(overrides: Partial<V2ClusterFacts> = {}): V2ClusterFacts {
     leader: 'alpha-1',
     members: [member('alpha-1', 'master'), member('alpha-2', 'replica')],
     v3Keys: [],
+    unregisteredHere: [],
     v2Clients: [],
     v3Credentials: 'not-needed',
     ...overrides,
@@ -217,6 +221,12 @@ describe('the gates of a cluster moving from etcd v2 to v3', () => {
     assert.deepEqual(gatesOf(cluster({ v3Keys: [`${BASE}config`] })), ['v3-prefix']);
   });
 
+  it('refuse a cluster with a stopped member of it on this host still on etcd: (it would later start a cluster of its own on an empty v2)', () => {
+    assert.deepEqual(gatesOf(cluster({ unregisteredHere: ['alpha-3 (/etc/patroni/alpha-3.yaml)'] })), [
+      'unregistered-member',
+    ]);
+  });
+
   it("refuse a cluster a v2-only client reads (Debian's vip-manager 1.0.2 would drop the VIP), naming it", () => {
     const failures = evaluateV3MoveGates(
       fleet(),
@@ -304,6 +314,33 @@ describe('finishing a cluster left mid-move', () => {
     assert.deepEqual(
       v3RestartOrder([{ name: 'a-1' }, { name: 'a-3' }, { name: 'a-2' }], 'a-3').map((entry) => entry.name),
       ['a-3', 'a-1', 'a-2'],
+    );
+  });
+});
+
+describe('what else keeps a member on v2', () => {
+  it('a declared v2 client is NAME=KEY, a trailing slash making the key a prefix', () => {
+    assert.deepEqual(declaredV2Client('vip@db3=/service/alpha/leader'), {
+      name: 'vip@db3',
+      kind: 'other',
+      keys: [{ key: '/service/alpha/leader', prefix: false }],
+      api: 'v2',
+    });
+    assert.equal(declaredV2Client('confd=/service/').keys[0]!.prefix, true);
+    assert.throws(
+      () => declaredV2Client('no-key'),
+      (error) => isPgfleetError(error) && error.code === 'V3_BAD_CLIENT',
+    );
+    assert.throws(
+      () => declaredV2Client('x=service/alpha'),
+      (error) => isPgfleetError(error) && error.code === 'V3_BAD_CLIENT',
+    );
+  });
+
+  it('PATRONI_ETCD_* variables build an etcd: section whatever the YAML says; PATRONI_ETCD3_* do not', () => {
+    assert.deepEqual(
+      v2EnvironmentOverrides(['PATRONI_ETCD3_HOSTS', 'PATRONI_ETCD_HOSTS', 'PATRONI_ETCD_PASSWORD', 'PATRONI_NAME']),
+      ['PATRONI_ETCD_HOSTS', 'PATRONI_ETCD_PASSWORD'],
     );
   });
 });
