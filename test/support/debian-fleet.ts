@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { labPortWindow, findFreePortRange, takenPorts } from '../../src/adapters/process/port-probe.js';
 import { type ProcessHandle, isRunning, startDaemon, stopProcess } from '../../src/adapters/process/daemon.js';
 import { type OsUser, serviceUser } from '../../src/adapters/process/os-user.js';
+import { listPatroniProcesses } from '../../src/adapters/process/patroni-processes.js';
 import { stopOrphanedPostmaster, tailFile } from '../../src/node/patroni-process.js';
 import { adjustForLab, readDebianTemplate, renderDebianTemplate } from './debian-patroni-template.js';
 import type { TestEtcd } from './etcd-fixture.js';
@@ -57,6 +58,8 @@ export interface DebianFleetOptions {
   viaSymlink?: { host: string; cluster: string };
   viaRelativePath?: { host: string; cluster: string };
   timeoutMs?: number;
+  /** The dcs.yml section: `etcd3` (default) or `etcd`, the v2 section Debian's dcs.yml shows as its etcd example (etcd needs --enable-v2). */
+  dcsSection?: 'etcd' | 'etcd3';
 }
 
 /**
@@ -87,13 +90,20 @@ export async function startDebianFleet(options: DebianFleetOptions): Promise<Deb
     if (stopped) return;
     stopped = true;
     await Promise.all(members.map((member) => stopProcess(member.handle, { signal: 'SIGTERM', graceMs: 30_000 })));
+    // A member restarted by pgfleet (an adopted Patroni started again with its own command line) has another pid.
+    const restarted = (await listPatroniProcesses()).filter((process) => process.realConfigPath?.startsWith(`${dir}/`));
+    await Promise.all(
+      restarted.map((process) =>
+        stopProcess({ pid: process.pid, startTicks: process.startTicks }, { signal: 'SIGTERM', graceMs: 30_000 }),
+      ),
+    );
     await Promise.all(members.map((member) => stopOrphanedPostmaster(member.dataDir)));
     await rm(dir, { recursive: true, force: true });
   };
   const unregister = registerTeardown(stop);
   try {
     const ports = await freeDebianPorts(clusters.length * hosts.length);
-    const dcsConfig = `etcd3:\n  hosts: ${options.etcd.endpoints.map((url) => url.replace(/^https?:\/\//, '')).join(',')}`;
+    const dcsConfig = `${options.dcsSection ?? 'etcd3'}:\n  hosts: ${options.etcd.endpoints.map((url) => url.replace(/^https?:\/\//, '')).join(',')}`;
     const template = readDebianTemplate();
     const superuserPasswords = new Map(clusters.map((cluster) => [cluster, randomBytes(12).toString('hex')]));
     let index = 0;

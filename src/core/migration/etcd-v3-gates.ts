@@ -1,4 +1,4 @@
-import type { DeclaredClient } from '../census/client-accounting.js';
+import { type DeclaredClient, hostPort } from '../census/client-accounting.js';
 import { PgfleetError } from '../errors.js';
 import { evaluateCompatibility } from '../versions/compatibility-matrix.js';
 import type { KeyCopyPlan } from './etcd-v3-keys.js';
@@ -296,4 +296,35 @@ export function declaredV2Client(spec: string): DeclaredClient {
     });
   const key = match[2]!;
   return { name: match[1]!.trim(), kind: 'other', keys: [{ key, prefix: key.endsWith('/') }], api: 'v2' };
+}
+
+/**
+ * Whether a member's `etcd:` section points at the etcd being moved from
+ * (one of its host:port): a file on this host for another etcd is not one
+ * of this fleet's members. undefined when the section does not say
+ * (srv or proxy discovery): it is then taken as one.
+ */
+export function sectionReaches(section: Record<string, unknown>, endpoints: readonly string[]): boolean | undefined {
+  const listed = [
+    ...(typeof section.host === 'string' ? [section.host] : []),
+    ...(typeof section.hosts === 'string' ? section.hosts.split(',') : []),
+    ...(Array.isArray(section.hosts) ? section.hosts.map(String) : []),
+    ...(typeof section.url === 'string' ? [section.url] : []),
+  ]
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  if (listed.length === 0) return undefined;
+  const wanted = new Set(endpoints.map(hostPort));
+  return listed.some((entry) => wanted.has(hostPort(entry)));
+}
+
+/** Whether the REST API a member registered (`api_url` of its member key) is the one its file on this host serves. */
+export function sameRestApi(apiUrl: string | undefined, restUrl: string): boolean {
+  if (apiUrl === undefined) return true;
+  const strip = (url: string): string =>
+    url
+      .replace(/\/patroni\/?$/, '')
+      .replace(/\/+$/, '')
+      .replace('://localhost', '://127.0.0.1');
+  return strip(apiUrl) === strip(restUrl);
 }

@@ -10,6 +10,7 @@ import type { FleetRestClients } from '../../fleet/fleet-rest.js';
 import { restartAndVerify } from '../../fleet/member-restart.js';
 import { isPrimaryRole } from '../../fleet/member-role.js';
 import { probeMemberWrites } from '../../fleet/member-write-probe.js';
+import { restartAdoptedPatroni } from '../../node/adopted-patroni-restart.js';
 import { postmasterKept } from '../../node/patroni-restart.js';
 import { memberSections, switchMemberSection } from './member-section-switch.js';
 import type { HostMember, V3MoveFleet } from './v3-move-fleet.js';
@@ -274,14 +275,78 @@ export async function rollBackCluster(given: ClusterMoveRecord, ctx: ClusterMove
 
 async function restartMember(ctx: ClusterMoveContext, host: HostMember, id: string, on: 'v2' | 'v3'): Promise<void> {
   const daemon = ctx.fleet.patroniDaemon;
-  if (!daemon || host.adopted)
-    throw new PgfleetError('V3_RESTART_UNAVAILABLE', `${id}: pgfleet cannot restart this Patroni`, { exitCode: 4 });
   ctx.progress(`${id}: restart Patroni on ${on} (paused: PostgreSQL keeps running)`);
+  if (host.adopted) {
+    await restartAdoptedMember(ctx, host, id, on);
+    return;
+  }
+  if (!daemon)
+    throw new PgfleetError('V3_RESTART_UNAVAILABLE', `${id}: pgfleet cannot restart this Patroni`, { exitCode: 4 });
   const verified = await restartAndVerify(host.instance, daemon, ctx.rest, ctx.memberTimeoutMs);
   if (!verified.ok) throw new PgfleetError('V3_MEMBER_NOT_BACK', `${id}: ${verified.reason}`, { exitCode: 3 });
   const kept = postmasterKept(verified.postmasterBefore);
   ctx.progress(
     `${id}: back on ${on} after ${(verified.backAfterMs / 1000).toFixed(1)} s, writing to the DCS${kept === false ? ' (its PostgreSQL was restarted!)' : kept ? ', PostgreSQL kept running' : ''}`,
+  );
+}
+
+/**
+ * A Patroni pgfleet did not start (adopted): restarted the way its
+ * supervisor allows (systemd unit, or its own command line again), only
+ * while it sees its cluster paused, then back running and writing to the DCS.
+ */
+async function restartAdoptedMember(
+  ctx: ClusterMoveContext,
+  host: HostMember,
+  id: string,
+  on: 'v2' | 'v3',
+): Promise<void> {
+  const member: FleetMember = {
+    namespace: host.instance.namespace,
+    scope: host.instance.scope,
+    name: host.instance.node,
+    apiUrl: undefined,
+    role: undefined,
+    managedHere: false,
+  };
+  const rest = ctx.rest.for(member);
+  const before = await rest.nodeStatus().catch(() => undefined);
+  if (before?.pause !== true)
+    throw new PgfleetError(
+      'V3_NOT_PAUSED',
+      `${id}: it does not see its cluster paused: restarting its Patroni would stop PostgreSQL`,
+      {
+        exitCode: 3,
+      },
+    );
+  const started = Date.now();
+  await restartAdoptedPatroni(host.realConfigFile);
+  const deadline = started + ctx.memberTimeoutMs;
+  for (;;) {
+    const status = await rest.nodeStatus().catch(() => undefined);
+    if (status?.state === 'running') break;
+    if (Date.now() > deadline)
+      throw new PgfleetError(
+        'V3_MEMBER_NOT_BACK',
+        `${id}: not back within ${Math.round(ctx.memberTimeoutMs / 1000)} s`,
+        {
+          exitCode: 3,
+        },
+      );
+    await sleep(300);
+  }
+  const [probe] = await probeMemberWrites([member], ctx.rest);
+  if (!probe?.ok)
+    throw new PgfleetError(
+      'V3_MEMBER_NOT_BACK',
+      `${id}: back, but its DCS write probe failed (${probe?.detail ?? 'no answer'})`,
+      {
+        exitCode: 3,
+      },
+    );
+  const kept = before.postmaster_start_time === (await rest.nodeStatus().catch(() => undefined))?.postmaster_start_time;
+  ctx.progress(
+    `${id}: back on ${on} after ${((Date.now() - started) / 1000).toFixed(1)} s, writing to the DCS${kept ? ', PostgreSQL kept running' : ' (its PostgreSQL was restarted!)'}`,
   );
 }
 

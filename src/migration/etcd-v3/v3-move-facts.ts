@@ -15,6 +15,8 @@ import {
   type V3MoveFleetFacts,
   type V3MoveGateFailure,
   evaluateV3MoveGates,
+  sameRestApi,
+  sectionReaches,
 } from '../../core/migration/etcd-v3-gates.js';
 import { planKeyCopy, v2Directory } from '../../core/migration/etcd-v3-keys.js';
 import type { FleetMember } from '../../core/migration/fleet-member.js';
@@ -169,11 +171,14 @@ async function clusterPlan(
   const hostMembers = new Map<string, HostMember>();
   const members: V2MemberFacts[] = await Promise.all(
     fleetMembers.map(async (member) => {
+      // The same name in another fleet's etcd, or a file whose REST API is not the registered one, is not this member.
       const host = fleet.hostMembers.find(
         (candidate) =>
           candidate.instance.scope === member.scope &&
           candidate.instance.namespace === member.namespace &&
-          candidate.instance.node === member.name,
+          candidate.instance.node === member.name &&
+          sameRestApi(member.apiUrl, candidate.instance.restUrl) &&
+          reachesThisEtcd(candidate, fleet.endpoints),
       );
       if (host) {
         hostMembers.set(member.name, host);
@@ -209,7 +214,8 @@ async function clusterPlan(
         host.instance.scope === cluster.scope &&
         host.instance.namespace === cluster.namespace &&
         !registered.has(host.instance.node) &&
-        host.instance.config.etcd !== undefined,
+        host.instance.config.etcd !== undefined &&
+        reachesThisEtcd(host, fleet.endpoints),
     )
     .map((host) => `${host.instance.node} (${host.instance.configFile})`);
   const v3Keys = (await admin.getPrefix(cluster.base, { keysOnly: true }).catch(() => [])).map((entry) => entry.key);
@@ -326,4 +332,11 @@ function parseObject(value: string): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/** A member file whose DCS section points at this etcd (or does not say where: srv, proxy). */
+function reachesThisEtcd(host: HostMember, endpoints: readonly string[]): boolean {
+  const config = host.instance.config;
+  const section = (config.etcd ?? config.etcd3 ?? {}) as Record<string, unknown>;
+  return sectionReaches(section, endpoints) !== false;
 }

@@ -6,6 +6,7 @@ import type { SiteSettings } from '../../core/settings/site-settings.js';
 import { discoverLocalMembers, memberFilePatterns } from '../../adapters/patroni/local-member-discovery.js';
 import { type FleetConnection, fleetConnectionFromSettings, sitePathsOf } from '../../fleet/fleet-connection.js';
 import { adoptedLocalInstance } from '../../node/adopted-local-instance.js';
+import { adoptedRestartWay } from '../../node/adopted-patroni-restart.js';
 import { type LocalInstance, readLocalInstance } from '../../node/local-instances.js';
 
 /** A Patroni member whose YAML is on this host, as the move sees it. */
@@ -45,9 +46,9 @@ export async function v3MoveFleetFromSettings(
 
 /**
  * pgfleet's own instances (restarted through their pid file), then every
- * other member found running or in a configured place (adopted: pgfleet can
- * rewrite its file, but restarting a Patroni it did not start is left to
- * whatever supervises it, so such a member is named as a problem).
+ * other member found running or in a configured place (adopted: restarted
+ * through its systemd unit, or its own command line again when nothing
+ * supervises it; one under another supervisor is named as a problem).
  */
 export async function findHostMembers(managed: LocalInstance[], configDir: string): Promise<HostMember[]> {
   const members: HostMember[] = [];
@@ -71,12 +72,21 @@ export async function findHostMembers(managed: LocalInstance[], configDir: strin
     if (member.dcsSection !== 'etcd' || !member.scope || !member.name) continue;
     try {
       const instance = await adoptedLocalInstance(member);
+      const way = member.pid === undefined ? undefined : await adoptedRestartWay(member.pid);
+      const overrides = v2EnvironmentOverrides(member.process?.environmentOverrides ?? []);
+      const problem =
+        member.pid === undefined
+          ? 'its Patroni is not running'
+          : way?.kind === 'refused'
+            ? `pgfleet cannot restart its Patroni: ${way.reason}`
+            : overrides.length > 0
+              ? environmentProblem(overrides)
+              : undefined;
       members.push({
         instance,
         realConfigFile: instance.realConfigFile,
         adopted: true,
-        problem:
-          'pgfleet did not start this Patroni and cannot restart it (a systemd unit or another supervisor owns it): move it by hand (pause, rename etcd: to etcd3:, restart, resume) or manage it with pgfleet',
+        ...(problem ? { problem } : {}),
         ...(member.process
           ? { reader: { uid: member.process.uid, gid: member.process.gid, groups: member.process.groups } }
           : {}),
@@ -121,4 +131,14 @@ export async function rereadHostMember(member: HostMember): Promise<HostMember> 
 
 function environmentProblem(overrides: readonly string[]): string {
   return `its Patroni's environment sets ${overrides.join(', ')}: Patroni builds an etcd: section from them whatever its YAML says; set them as PATRONI_ETCD3_* (and restart it) first`;
+}
+
+/** The fleet as the REST clients reach it: every member of this host (adopted ones too) through its own YAML. */
+export function reachingHostMembers(fleet: V3MoveFleet): V3MoveFleet {
+  return {
+    ...fleet,
+    localInstances: fleet.hostMembers
+      .filter((member) => member.instance.restUrl !== '')
+      .map((member) => member.instance),
+  };
 }

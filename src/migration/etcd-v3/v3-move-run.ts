@@ -31,7 +31,7 @@ import {
 } from './cluster-move.js';
 import { type V3MovePlanOptions, planV3Move } from './v3-move-facts.js';
 import { renderV3Plan } from './v3-text.js';
-import type { V3MoveFleet } from './v3-move-fleet.js';
+import { type V3MoveFleet, reachingHostMembers } from './v3-move-fleet.js';
 
 export interface MigrateToV3Options extends V3MovePlanOptions {
   confirm: Confirmation;
@@ -51,7 +51,7 @@ export interface MigrateToV3Options extends V3MovePlanOptions {
  * run there, that cluster left paused.
  */
 export async function migrateToEtcdV3(fleet: V3MoveFleet, options: MigrateToV3Options): Promise<V3MoveReport> {
-  return withFleetClients(fleet, ({ admin, rest }) =>
+  return withFleetClients(reachingHostMembers(fleet), ({ admin, rest }) =>
     asGuardedRun(admin, 'etcd-v3-migrate', undefined, async (lock, identity) => {
       const store = new RunStateStore<EtcdV3RunState>(admin, ETCD_V3_MIGRATION_KEY, lock);
       const unfinished = interruptedV3Run(await store.read().catch(() => undefined));
@@ -152,7 +152,7 @@ export async function rollBackEtcdV3(
   fleet: V3MoveFleet,
   progress: (message: string) => void,
 ): Promise<V3RollbackReport> {
-  return withFleetClients(fleet, ({ admin, rest }) =>
+  return withFleetClients(reachingHostMembers(fleet), ({ admin, rest }) =>
     asGuardedRun(admin, 'etcd-v3-rollback', undefined, async (lock) => {
       const store = new RunStateStore<EtcdV3RunState>(admin, ETCD_V3_MIGRATION_KEY, lock);
       const unfinished = interruptedV3Run(await store.read().catch(() => undefined));

@@ -4,7 +4,7 @@ import { declaredV2Client } from '../../core/migration/etcd-v3-gates.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
 import { withFleetClients } from '../../fleet/fleet-connection.js';
 import { type V3MovePlanOptions, planV3Move } from './v3-move-facts.js';
-import { v3MoveFleetFromSettings } from './v3-move-fleet.js';
+import { v3MoveFleetFromSettings, reachingHostMembers } from './v3-move-fleet.js';
 import { exitCodeOf, summarizePlan } from './v3-move-report.js';
 import { migrateToEtcdV3, rollBackEtcdV3 } from './v3-move-run.js';
 import { etcdV3Status } from './v3-status.js';
@@ -25,7 +25,9 @@ const fleetFor = (settings: SiteSettings, request: V3MoveRequest) =>
 
 export async function showEtcdV3Plan(settings: SiteSettings, options: V3MoveRequest): Promise<OperationOutcome> {
   const fleet = await fleetFor(settings, options);
-  const plan = await withFleetClients(fleet, ({ admin, rest }) => planV3Move(fleet, admin, rest, options));
+  const plan = await withFleetClients(reachingHostMembers(fleet), ({ admin, rest }) =>
+    planV3Move(fleet, admin, rest, options),
+  );
   const summary = summarizePlan(plan);
   return {
     data: { ...summary, v2ClientsSeen: plan.v2ClientsSeen, fleet: { ...plan.fleet, clusters: undefined } },

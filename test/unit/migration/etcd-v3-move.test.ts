@@ -5,6 +5,8 @@ import {
   type V3MoveFleetFacts,
   declaredV2Client,
   evaluateV3MoveGates,
+  sameRestApi,
+  sectionReaches,
   v2EnvironmentOverrides,
 } from '../../../src/core/migration/etcd-v3-gates.js';
 import { isPgfleetError } from '../../../src/core/errors.js';
@@ -342,5 +344,24 @@ describe('what else keeps a member on v2', () => {
       v2EnvironmentOverrides(['PATRONI_ETCD3_HOSTS', 'PATRONI_ETCD_HOSTS', 'PATRONI_ETCD_PASSWORD', 'PATRONI_NAME']),
       ['PATRONI_ETCD_HOSTS', 'PATRONI_ETCD_PASSWORD'],
     );
+  });
+});
+
+describe("which file on this host is a cluster member's", () => {
+  const endpoints = ['http://127.0.0.1:2379', 'http://10.0.0.2:2379'];
+  it('a section reaching one of the etcd endpoints, in any of the forms Patroni reads (host, hosts list or string, url)', () => {
+    assert.equal(sectionReaches({ host: 'localhost:2379' }, endpoints), true);
+    assert.equal(sectionReaches({ hosts: '10.0.0.9:2379,10.0.0.2:2379' }, endpoints), true);
+    assert.equal(sectionReaches({ hosts: ['10.0.0.2:2379'] }, endpoints), true);
+    assert.equal(sectionReaches({ url: 'http://127.0.0.1:2379' }, endpoints), true);
+    assert.equal(sectionReaches({ hosts: ['10.9.9.9:2379'] }, endpoints), false, "another fleet's etcd");
+    assert.equal(sectionReaches({ srv: 'example.org' }, endpoints), undefined, 'discovery: cannot tell');
+  });
+
+  it('the REST API it registered is the one its file serves', () => {
+    assert.equal(sameRestApi('http://127.0.0.1:8008/patroni', 'http://127.0.0.1:8008'), true);
+    assert.equal(sameRestApi('http://localhost:8008/patroni', 'http://127.0.0.1:8008/'), true);
+    assert.equal(sameRestApi('http://127.0.0.1:8009/patroni', 'http://127.0.0.1:8008'), false);
+    assert.equal(sameRestApi(undefined, 'http://127.0.0.1:8008'), true);
   });
 });
