@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientApiSupport } from '../../core/versions/dcs-client-facts.js';
 import type { EtcdClientProcess } from '../../core/census/client-process/etcd-client-process.js';
+import { hostPort } from '../../core/census/client-accounting.js';
 import { parsePatroniKey } from '../../core/census/patroni-key.js';
 import {
   type V2RequestCounters,
@@ -82,7 +83,9 @@ export async function planV3Move(
     // The counters first, while pgfleet itself has made no v2 request yet.
     const reads = served.served ? await observeSingleKeyReads(admin, options.observeMs ?? 2_500) : undefined;
     const trees = served.served ? await readNamespaces(v2, fleet.namespaces) : [];
-    const processes = await scanEtcdClientProcesses().catch(() => ({ scanned: false, clients: [], unreadable: 0 }));
+    const scanned = await scanEtcdClientProcesses().catch(() => ({ scanned: false, clients: [], unreadable: 0 }));
+    // Clients of another etcd (another fleet on this host) are not this move's business.
+    const processes = { ...scanned, clients: scanned.clients.filter((client) => talksTo(client, fleet.endpoints)) };
     const v2ClientsSeen = processes.clients.filter(speaksV2).map(describeV2Client);
     const clusters = groupClusters(trees).filter((cluster) => selected(cluster, options.scopes));
     const knownV2Readers =
@@ -339,4 +342,11 @@ function reachesThisEtcd(host: HostMember, endpoints: readonly string[]): boolea
   const config = host.instance.config;
   const section = (config.etcd ?? config.etcd3 ?? {}) as Record<string, unknown>;
   return sectionReaches(section, endpoints) !== false;
+}
+
+/** A client whose endpoints include one of these (one relying on its default endpoint is taken as talking to 127.0.0.1:2379). */
+function talksTo(client: EtcdClientProcess, endpoints: readonly string[]): boolean {
+  const wanted = new Set(endpoints.map(hostPort));
+  const used = client.endpoints.length > 0 ? client.endpoints : ['http://127.0.0.1:2379'];
+  return used.some((endpoint) => wanted.has(hostPort(endpoint)));
 }
