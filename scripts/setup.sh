@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 # python3-idna: Patroni's etcd client (python3-etcd) switches urllib3 to pyOpenSSL, which needs idna to
 # read DNS names in an https etcd's certificate; Debian does not pull it in, and without it Patroni
 # loops on "No module named 'idna'" and never reaches an https etcd.
-packages=(etcd-server etcd-client patroni postgresql openssl zsh python3-idna)
+# vip-manager (Debian's 1.0.2, etcd v2 only) and iproute2: the census tests run a real vip-manager, which needs an
+# interface with an address, in a network namespace of their own (test/support/netns-vip-manager.ts).
+packages=(etcd-server etcd-client patroni postgresql openssl zsh python3-idna vip-manager iproute2)
 missing=()
 for pkg in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
@@ -30,7 +32,7 @@ fi
 # Debian's postinstall may start the packaged services where an init system runs;
 # the lab starts its own, so the packaged ones must not hold the default ports.
 if [ "$(id -u)" -eq 0 ]; then
-  for svc in etcd patroni postgresql; do
+  for svc in etcd patroni postgresql vip-manager; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
       echo "pgfleet setup: note: the packaged $svc service is running; the lab does not use it" >&2
     fi

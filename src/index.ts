@@ -146,6 +146,8 @@ export {
 export { createInstance, type CreateInstanceRequest, type CreatedInstance } from './instance/instance-create.js';
 export {
   instanceStatus,
+  instanceStatusByName,
+  adoptedInstanceStatus,
   listInstances,
   type InstanceStatus,
   type InstanceListEntry,
@@ -165,6 +167,16 @@ export { renderPatroniUnit, patroniUnitName } from './core/instance/systemd-unit
 export { instanceEnvironment } from './core/instance/instance-environment.js';
 export { runDcsPreflight } from './instance/dcs-preflight-probe.js';
 export { diagnosePreflight, type PreflightReport } from './core/instance/dcs-preflight.js';
+export { validatePatroniConfig, type PatroniConfigValidation } from './instance/patroni-config-validate.js';
+// This host's Patroni members: pgfleet's own and the ones it adopts
+export {
+  thisHostMembers,
+  memberSourcesFromSettings,
+  type ThisHostMembers,
+  type MemberSources,
+  type LocalMemberProblem,
+} from './node/this-host-members.js';
+export { type AdoptedLocalInstance, isAdopted } from './node/adopted-local-instance.js';
 // Audit
 export { auditFleet, type AuditFleetOptions, type AuditFleetResult } from './audit/audit-fleet.js';
 export { collectFleetSnapshot, type SnapshotRequest } from './audit/collect-snapshot.js';

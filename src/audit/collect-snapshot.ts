@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PgfleetError, describeError } from '../core/errors.js';
 import type { AuditGap, FleetSnapshot, PatroniYamlFile } from '../core/audit/fleet-snapshot.js';
@@ -8,7 +9,11 @@ import type { SiteSettings } from '../core/settings/site-settings.js';
 import { detectPatroniFeatures } from '../adapters/patroni/patroni-binary.js';
 import { isRoot, lookupOsUser, osUserNames } from '../adapters/process/os-user.js';
 import { adminPassword } from '../adapters/settings/etcd-access.js';
+import { isAdopted } from '../node/adopted-local-instance.js';
+import { memberSourcesFromSettings, thisHostMembers } from '../node/this-host-members.js';
+import { collectCertificateFacts } from './certificate-facts.js';
 import { collectEtcdFacts } from './etcd-facts.js';
+import { collectCensusFacts } from './census-facts.js';
 import {
   type SecretFileReference,
   managedPatroniYamls,
@@ -77,6 +82,23 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
       });
     }
   }
+  if (settings.patroni) {
+    // The members this host runs or keeps at patroni.member_files that pgfleet did not create, one per real file.
+    try {
+      const members = await thisHostMembers(memberSourcesFromSettings(settings, paths));
+      const seen = new Set(await Promise.all(patroniFiles.map((file) => realpath(file.path).catch(() => file.path))));
+      for (const instance of members.instances.filter(isAdopted)) {
+        if (seen.has(instance.realConfigFile)) continue;
+        seen.add(instance.realConfigFile);
+        const facts = await yamlDocumentFacts(instance.realConfigFile, names);
+        if (facts) patroniFiles.push({ ...facts, origin: 'adopted' });
+      }
+      for (const problem of members.problems)
+        gaps.push({ what: `Patroni member ${problem.configFile}`, reason: problem.problem });
+    } catch (error) {
+      gaps.push({ what: "this host's Patroni members", reason: `cannot be listed: ${describeError(error)}` });
+    }
+  }
   for (const given of request.configFiles ?? []) {
     const path = resolve(given);
     if (patroniFiles.some((file) => file.path === path)) continue;
@@ -100,6 +122,7 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
   else if (template?.problem) gaps.push({ what: `Patroni template ${templatePath}`, reason: template.problem });
 
   const secretFiles = await secretFileFacts(await secretReferences(settings, paths.secretsDir, patroniFiles), names);
+  const certificates = await collectCertificateFacts(settings, patroniFiles);
   const processes = await scannedProcesses;
 
   const snapshot: FleetSnapshot = {
@@ -109,6 +132,7 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     patroniFiles,
     template,
     secretFiles,
+    certificates,
     processes,
     gaps,
   };
@@ -151,6 +175,18 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     },
     gaps,
   );
+  // The census (issue 23): every client of the etcd, as enforce's gates see them.
+  const census = await collectCensusFacts(
+    {
+      settings,
+      endpoints: etcd.endpoints,
+      tls: { cacert: patroni.etcd.cacert, cert: patroni.etcd.cert, key: patroni.etcd.key },
+      namespaces,
+      admin,
+    },
+    etcd,
+    gaps,
+  );
   phaseDone('etcd');
   const documents = new Map(
     patroniFiles.flatMap((file) => (file.document ? [[file.path, file.document] as const] : [])),
@@ -161,7 +197,7 @@ export async function collectFleetSnapshot(request: SnapshotRequest): Promise<Fl
     ...(request.concurrency ? { concurrency: request.concurrency } : {}),
   });
   phaseDone('restapi');
-  return { ...snapshot, installedPatroniVersion: await installedPatroniVersion, live: { etcd, restApis } };
+  return { ...snapshot, installedPatroniVersion: await installedPatroniVersion, live: { etcd, restApis, census } };
 }
 
 /** The OS user Patroni runs as: settings patroni.user when pgfleet runs as root, else the invoking user. */

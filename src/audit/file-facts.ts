@@ -8,6 +8,7 @@ import type {
   YamlDocumentFacts,
 } from '../core/audit/fleet-snapshot.js';
 import { parseAuditedYaml } from '../core/audit/yaml-key-lines.js';
+import { generatedByPgfleet } from '../core/patroni-config/render-yaml.js';
 
 /** Mode and owner of a file; undefined when it does not exist. Other errors are the caller's gap. */
 export async function fileFacts(path: string, names: ReadonlyMap<number, string>): Promise<FileFacts | undefined> {
@@ -33,7 +34,7 @@ export async function yamlDocumentFacts(
   } catch (error) {
     return { ...facts, problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, keyLines: {} };
   }
-  return { ...facts, ...parseAuditedYaml(text) };
+  return { ...facts, ...parseAuditedYaml(text), generated: generatedByPgfleet(text) };
 }
 
 /** Every `*.yaml` of the Patroni configuration directory pgfleet manages. */

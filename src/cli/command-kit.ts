@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { OperationOutcome } from '../core/operation-outcome.js';
+import type { Interruption, OperationOutcome } from '../core/operation-outcome.js';
 import type { SiteSettings } from '../core/settings/site-settings.js';
+import type { LoadedSettings } from '../adapters/settings/site-settings-file.js';
 import { CliOutput, type GlobalOptions, type OutputFormat, colorMode } from './cli-output.js';
 import { runCommand } from './run-command.js';
 
@@ -37,15 +38,15 @@ export function integerOption(min: number, max: number): (value: string) => numb
   };
 }
 
-/** Option parser for an option given several times: every value, in order. */
-export function repeatable(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 /** The site settings named by --settings (or found in the default places), loaded when an action needs them. */
 export async function siteSettingsOf(command: Command): Promise<SiteSettings> {
+  return (await loadedSiteSettingsOf(command)).settings;
+}
+
+/** The same, with the file they came from, for operations whose messages name it. */
+export async function loadedSiteSettingsOf(command: Command): Promise<LoadedSettings> {
   const { loadSiteSettings } = await import('../adapters/settings/site-settings-file.js');
-  return loadSiteSettings(globalOptions(command).settings).settings;
+  return loadSiteSettings(globalOptions(command).settings);
 }
 
 /**
@@ -81,3 +82,17 @@ export function terminalConfirmation(assumeYes: boolean | undefined): (question:
     return /^y(es)?$/i.test(answer.trim());
   };
 }
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM, each heard once, as the signal that stops an
+ * operation at its next safe point; a second Ctrl-C ends the process as usual.
+ */
+export const terminalInterruption: Interruption = (heard) => {
+  const interrupt = new AbortController();
+  const onSignal = (): void => {
+    heard();
+    interrupt.abort();
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  return { signal: interrupt.signal, stop: () => process.off('SIGINT', onSignal).off('SIGTERM', onSignal) };
+};

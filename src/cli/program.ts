@@ -6,6 +6,7 @@ import { registerCompletionCommand } from './commands/completion.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { helpTopicsText, registerHelpCommand } from './commands/help-topics.js';
 import { registerEtcdAuthCommands } from './commands/etcd-auth.js';
+import { registerEtcdClientsCommands } from './commands/etcd-clients.js';
 import { registerInstanceCommands } from './commands/instance.js';
 import { registerEtcdTenantsCommands } from './commands/etcd-tenants.js';
 import { registerEtcdTlsCommands } from './commands/etcd-tls.js';
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   const etcd = program.command('etcd').description('the shared etcd: authentication of the fleet, tenants');
   registerEtcdAuthCommands(etcd);
   registerEtcdTenantsCommands(etcd);
+  registerEtcdClientsCommands(etcd);
   registerEtcdTlsCommands(etcd);
   registerEtcdUpgradeCommands(etcd);
   registerEtcdV3Commands(etcd);

@@ -19,3 +19,11 @@ export interface OperationProgress {
 
 /** The operator's answer to a confirmation before the first change: false stops the operation, changing nothing. */
 export type Confirmation = (question: string) => Promise<boolean>;
+
+/**
+ * The operator's way to stop an operation at its next safe point (Ctrl-C on
+ * the CLI). Calling it starts listening: each interruption calls `heard`,
+ * then aborts `signal`; `stop` ends the listening once the interruptible
+ * part is over.
+ */
+export type Interruption = (heard: () => void) => { signal: AbortSignal; stop: () => void };

@@ -9,6 +9,12 @@ export interface PauseWaitOptions {
   timeoutMs?: number | undefined;
   /** Told when members still showing the old state are nudged (see nudgeOldView). */
   onNudge?: ((message: string) => void) | undefined;
+  /**
+   * Aborted when the run lost its run lock: the wait stops at once with the
+   * signal's reason, and nothing is undone (resuming what this call paused
+   * would undo the work of the run that took over).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -44,6 +50,7 @@ export async function pauseClusters(
   );
   const failure = (await pausing).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure) {
+    options.signal?.throwIfAborted();
     await resumeClusters(pausedByUs, members, rest, options).catch(() => undefined);
     throw failure.reason;
   }
@@ -57,6 +64,7 @@ export async function pauseClusters(
       options,
     );
   } catch (error) {
+    options.signal?.throwIfAborted();
     // Leave the fleet as it was found: resume what this call paused, then report.
     await resumeClusters(pausedByUs, members, rest, options).catch(() => undefined);
     throw error;
@@ -158,6 +166,7 @@ async function waitForPause(
   const nudges = new Map<FleetMember, number>();
   let nextNudge = Date.now() + NUDGE_AFTER_MS;
   while (pending.size > 0) {
+    options.signal?.throwIfAborted();
     const oldView: FleetMember[] = [];
     await Promise.all(
       [...pending].map(async (member) => {
@@ -178,6 +187,7 @@ async function waitForPause(
       }),
     );
     if (pending.size === 0) return;
+    options.signal?.throwIfAborted();
     if (Date.now() > deadline) {
       const named = [...pending].map(
         (member) =>

@@ -8,14 +8,26 @@ import type { PatroniRestCredentials } from '../adapters/patroni/rest-client.js'
 import { etcdAccessFromSettings } from '../adapters/settings/etcd-access.js';
 import { isRoot } from '../adapters/process/os-user.js';
 import { type PatroniDaemonAccess, patroniDaemonAccess } from '../node/patroni-restart.js';
-import { type LocalInstance, listLocalInstances } from '../node/local-instances.js';
+import { isAdopted } from '../node/adopted-local-instance.js';
+import type { LocalInstance } from '../node/local-instances.js';
+import {
+  type LeftAloneFile,
+  type LocalMemberProblem,
+  memberSourcesFromSettings,
+  thisHostMembers,
+} from '../node/this-host-members.js';
 import { FleetRestClients } from './fleet-rest.js';
 import { type SettingsTenantDirectory, tenantDirectoryFromSettings } from './settings-tenant-directory.js';
 import type { TenantDirectory } from './tenant-directory.js';
 
 /** This host's side of the fleet: its Patroni members, how pgfleet reaches other members' REST APIs, how to restart a local Patroni. */
 export interface ThisHost {
+  /** pgfleet's own instances and the members it adopts (running Patroni processes, configured locations): see thisHostMembers. */
   localInstances: LocalInstance[];
+  /** Members' files or processes of this host that cannot be used, each with why: plans and gates name them. */
+  localProblems?: LocalMemberProblem[] | undefined;
+  /** Patroni files and processes of this host that belong to another fleet (etcd, namespace), left alone. */
+  leftAlone?: LeftAloneFile[] | undefined;
   restCredentials?: PatroniRestCredentials | undefined;
   /** How to restart a local Patroni daemon (a rollback restarts one whose view of the DCS froze); without it, such a member is only reported. */
   patroniDaemon?: PatroniDaemonAccess | undefined;
@@ -39,11 +51,24 @@ export function sitePathsOf(settings: SiteSettings, env: NodeJS.ProcessEnv = pro
   return resolveSitePaths(settings, { isRoot: isRoot(), home: env.HOME ?? '/', env });
 }
 
-/** This host's members and access, from the settings: one reading shared by every feature. */
-export async function thisHostFromSettings(settings: SiteSettings, paths: SitePaths): Promise<Required<ThisHost>> {
+/**
+ * This host's members and access, from the settings: one reading shared by
+ * every feature. `adopt: false` keeps pgfleet's own instances only, for an
+ * operation that can only rewrite whole files (members pgfleet did not
+ * create are then neither listed nor touched).
+ */
+export async function thisHostFromSettings(
+  settings: SiteSettings,
+  paths: SitePaths,
+  options: { adopt?: boolean } = {},
+): Promise<Required<ThisHost>> {
   const patroni = settings.patroni!;
+  const members = await thisHostMembers(memberSourcesFromSettings(settings, paths));
+  const adopt = options.adopt ?? true;
   return {
-    localInstances: await listLocalInstances(paths.patroniConfigDir, paths.patroniLogDir),
+    localInstances: adopt ? members.instances : members.instances.filter((instance) => !isAdopted(instance)),
+    localProblems: adopt ? members.problems : [],
+    leftAlone: members.leftAlone,
     restCredentials: patroni.ctl
       ? {
           cafile: patroni.ctl.cacert,

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describeEtcdTlsLogCause, diagnoseEtcdTlsLog } from '../core/migration/etcd-tls-log-diagnosis.js';
 import { memberId } from '../core/migration/fleet-member.js';
 import { type ProcessHandle, isRunning } from '../adapters/process/daemon.js';
-import type { LocalInstance } from '../node/local-instances.js';
+import { type LocalInstance, asFleetMember } from '../node/local-instances.js';
 import { readPatroniPid } from '../node/patroni-process.js';
 import { type PatroniDaemonAccess, logLinesSince, restartPatroniDaemon } from '../node/patroni-restart.js';
 import type { FleetRestClients } from './fleet-rest.js';
@@ -22,14 +22,7 @@ export async function restartAndVerify(
   rest: FleetRestClients,
   timeoutMs: number,
 ): Promise<Verification> {
-  const member = {
-    namespace: instance.namespace,
-    scope: instance.scope,
-    name: instance.node,
-    apiUrl: undefined,
-    role: undefined,
-    managedHere: true,
-  };
+  const member = asFleetMember(instance);
   const id = memberId(member);
   const layout = daemon.layoutOf(instance.name);
   const dataDir = String(

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../core/errors.js';
-import { staleHolderAction } from '../core/migration/run-lock-record.js';
+import { type RunLockView, runLockTtlFromEnv, staleHolderAction } from '../core/migration/run-lock-record.js';
 import type { RunCoordinator, RunEnvelope } from '../core/migration/run-envelope.js';
 import type { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import { type RunLock, acquireRunLock, readRunLock } from '../adapters/etcd/run-lock.js';
@@ -25,13 +25,15 @@ export class RunStateStore<State extends RunEnvelope<string>> {
     return entry ? (JSON.parse(entry.value) as State) : undefined;
   }
 
-  async save(state: State): Promise<State> {
+  /** Saves the state; the lock's phase follows it unless `lockPhase` says otherwise (a run recording another run's end). */
+  async save(state: State, options: { lockPhase?: string } = {}): Promise<State> {
     if (!this.lock) {
       await this.client.put(this.key, JSON.stringify(state));
       return state;
     }
     await this.lock.fence(this.key, JSON.stringify(state));
-    if (this.lock.holder.phase !== state.phase) await this.lock.update({ phase: state.phase });
+    const phase = options.lockPhase ?? state.phase;
+    if (this.lock.holder.phase !== phase) await this.lock.update({ phase });
     return state;
   }
 }
@@ -46,16 +48,24 @@ export interface RunIdentity {
  * Runs `work` as the one guarded run of the fleet: under the run lock given
  * (a `migrate` holds one lock across prepare, apply and enforce), or under a
  * new one taken for `kind`. RUN_BUSY (exit "busy") names the holder when
- * another coordinator runs.
+ * another coordinator runs. A run that lost its lock on the way fails with
+ * RUN_LOCK_LOST, whatever else its work then failed on: what followed the
+ * loss (a wait cut short, a write refused) is not a diagnosis of the fleet.
  */
 export async function asGuardedRun<T>(
   admin: EtcdClient,
   kind: string,
   held: RunLock | undefined,
   work: (lock: RunLock, identity: RunIdentity) => Promise<T>,
+  options: { phase?: string } = {},
 ): Promise<T> {
-  if (held) return work(held, identityOf(held));
-  const request = { kind, runId: randomBytes(6).toString('hex'), phase: 'gates' };
+  if (held) return reportingLoss(held, work);
+  const request = {
+    kind,
+    runId: randomBytes(6).toString('hex'),
+    phase: options.phase ?? 'gates',
+    ttlSeconds: runLockTtlFromEnv(process.env),
+  };
   let lock: RunLock;
   try {
     lock = await acquireRunLock(admin, request);
@@ -65,9 +75,21 @@ export async function asGuardedRun<T>(
     lock = await acquireRunLock(admin, request);
   }
   try {
-    return await work(lock, identityOf(lock));
+    return await reportingLoss(lock, work);
   } finally {
     await lock.release();
+  }
+}
+
+async function reportingLoss<T>(lock: RunLock, work: (lock: RunLock, identity: RunIdentity) => Promise<T>): Promise<T> {
+  try {
+    const result = await work(lock, identityOf(lock));
+    // Found lost, yet the work returned: a step swallowed the refusal (a compensation skipped); it did not finish.
+    if (lock.lost && lock.signal.reason instanceof PgfleetError) throw lock.signal.reason;
+    return result;
+  } catch (error) {
+    if (lock.lost && lock.signal.reason instanceof PgfleetError) throw lock.signal.reason;
+    throw error;
   }
 }
 
@@ -88,6 +110,23 @@ async function clearStaleHolder(admin: EtcdClient): Promise<boolean> {
 /** Whether a run lock's holder still runs: one killed on this host, or one that missed its renewals, does not. */
 export function runLockHolderLive(held: Parameters<typeof staleHolderAction>[0]): boolean {
   return staleHolderAction(held, { host: hostname(), pidAlive }).kind === 'busy';
+}
+
+/** The run lock as status shows it, or undefined when free. Needs the admin client once auth is on. */
+export async function readRunLockView(admin: EtcdClient): Promise<RunLockView | undefined> {
+  const held = await readRunLock(admin);
+  if (!held) return undefined;
+  return {
+    holder: held.holder,
+    ...(held.unreadableReason ? { unreadableReason: held.unreadableReason } : {}),
+    leaseTtlSeconds: held.leaseTtlSeconds,
+  };
+}
+
+/** Whether a run's coordinator process exists: known only on its own host (undefined elsewhere). */
+export function coordinatorProcess(coordinator: RunCoordinator): 'alive' | 'gone' | undefined {
+  if (coordinator.host !== hostname()) return undefined;
+  return pidAlive(coordinator.pid) ? 'alive' : 'gone';
 }
 
 function pidAlive(pid: number): boolean {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { type TenantNaming, tenantNames } from '../core/tenancy/desired-tenants.js';
 import { checkScope } from '../core/tenancy/tenant-naming.js';
 import type { ListedTenant } from '../core/tenancy/tenants-file.js';
+import type { Acknowledgement } from '../core/census/acknowledgements.js';
+import { type DeclaredClient, type ListedClient, declaredClient } from '../core/tenancy/declared-clients.js';
 import type { SiteSettings } from '../core/settings/site-settings.js';
 import { readSecretFile } from '../adapters/fs/secret-file.js';
 import type { EtcdCredentials } from '../adapters/etcd/etcd-client.js';
@@ -14,11 +16,21 @@ import { loadTenantsFile } from './tenants-file-loader.js';
  * (`<secrets_dir>/<user>.password`).
  */
 export class SettingsTenantDirectory implements TenantDirectory {
+  /** Clients declared in the tenants file, resolved with the settings' namespace. */
+  readonly clients: readonly DeclaredClient[];
+
   constructor(
     readonly naming: TenantNaming,
     readonly secretsDir: string,
     readonly listed: readonly ListedTenant[] = [],
-  ) {}
+    other: { clients?: readonly ListedClient[]; acknowledged?: readonly Acknowledgement[] } = {},
+  ) {
+    this.clients = (other.clients ?? []).map((client) => declaredClient(client, naming.defaultNamespace));
+    this.acknowledged = other.acknowledged ?? [];
+  }
+
+  /** Census subjects the operator acknowledged in the tenants file. */
+  readonly acknowledged: readonly Acknowledgement[];
 
   userFor(namespace: string, scope: string): string {
     checkScope(scope, `${namespace}${scope}`);
@@ -35,7 +47,11 @@ export class SettingsTenantDirectory implements TenantDirectory {
   }
 
   async credentialsFor(namespace: string, scope: string): Promise<EtcdCredentials | undefined> {
-    const username = this.userFor(namespace, scope);
+    return this.credentialsOfUser(this.userFor(namespace, scope));
+  }
+
+  /** A user's credentials from its password file here (a tenant's or a declared client's). */
+  async credentialsOfUser(username: string): Promise<EtcdCredentials | undefined> {
     try {
       return {
         username,
@@ -63,9 +79,6 @@ export async function tenantDirectoryFromSettings(
   secretsDir: string,
   tenantsFile: string | undefined = settings.tenancy.tenants_file,
 ): Promise<SettingsTenantDirectory> {
-  return new SettingsTenantDirectory(
-    tenantNamingFromSettings(settings),
-    secretsDir,
-    await loadTenantsFile(tenantsFile),
-  );
+  const document = await loadTenantsFile(tenantsFile);
+  return new SettingsTenantDirectory(tenantNamingFromSettings(settings), secretsDir, document.tenants, document);
 }

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { PgfleetError } from '../core/errors.js';
-import { type ListedTenant, parseTenantsFile } from '../core/tenancy/tenants-file.js';
+import { type TenantsDocument, parseTenantsDocument } from '../core/tenancy/tenants-file.js';
 
-/** Reads and checks the tenants file; no file configured means no listed tenant. */
-export async function loadTenantsFile(file: string | undefined): Promise<ListedTenant[]> {
-  if (!file) return [];
+/** Reads and checks the tenants file (tenants, declared clients, acknowledgements); no file configured means none. */
+export async function loadTenantsFile(file: string | undefined): Promise<TenantsDocument> {
+  if (!file) return { tenants: [], clients: [], acknowledged: [] };
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new PgfleetError(
       'TENANTS_FILE_UNREADABLE',
@@ -17,5 +17,5 @@ export async function loadTenantsFile(file: string | undefined): Promise<ListedT
       },
     );
   });
-  return parseTenantsFile(text, file);
+  return parseTenantsDocument(text, file);
 }

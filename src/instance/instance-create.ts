@@ -24,6 +24,7 @@ import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { systemdIsRunning } from '../adapters/process/systemctl.js';
 import { optionalEtcdAdminCredentials } from '../adapters/settings/etcd-access.js';
 import { instanceConfig } from '../adapters/settings/instance-config-inputs.js';
+import { describeManagedKeyInTemplate } from '../core/patroni-config/managed-keys.js';
 import type { RolePasswordFiles } from '../adapters/settings/instance-secret-files.js';
 import { preflightGate } from './preflight-gate.js';
 import {
@@ -129,6 +130,8 @@ export async function createInstance(request: CreateInstanceRequest): Promise<Cr
     },
   });
   const spec = built.spec;
+  // The site template's attempts to set what pgfleet manages are not what runs: said once, with where they are.
+  for (const found of built.templateManagedKeys) request.onWarning(describeManagedKeyInTemplate(found));
   const secrets = secretsIn(built.config).map((secret) => secret.reveal());
   await checkListenAddresses(spec);
   if (site.runAs) {

@@ -29,23 +29,40 @@ export function renderCreated(created: CreatedInstance): string {
 
 export function renderList(entries: InstanceListEntry[]): string {
   if (entries.length === 0) return 'no instance on this host (pgfleet instance create NAME makes one)';
-  return textTable(
-    ['INSTANCE', 'CLUSTER', 'MEMBER', 'PORT', 'PATRONI', 'ROLE', 'STATE', 'REST URL'],
-    entries.map((entry) => [
-      entry.name,
-      entry.scope,
-      entry.node,
-      entry.port === null ? '-' : String(entry.port),
-      entry.running ? `running (${entry.service})` : 'stopped',
-      entry.role ?? '-',
-      entry.state ?? '-',
-      entry.restUrl,
-    ]),
-  );
+  const members = entries.filter((entry) => entry.problem === null);
+  const problems = entries.filter((entry) => entry.problem !== null);
+  const lines: string[] = [];
+  if (members.length > 0)
+    lines.push(
+      textTable(
+        ['INSTANCE', 'CLUSTER', 'MEMBER', 'PORT', 'PATRONI', 'ROLE', 'STATE', 'REST URL'],
+        members.map((entry) => [
+          entry.name,
+          entry.scope,
+          entry.node,
+          entry.port === null ? '-' : String(entry.port),
+          `${entry.running ? `running (${entry.adopted ? `adopted, pid ${entry.pid ?? '?'}` : entry.service})` : entry.adopted ? 'stopped (adopted)' : 'stopped'}`,
+          entry.role ?? '-',
+          entry.state ?? '-',
+          entry.restUrl,
+        ]),
+      ),
+    );
+  if (members.some((entry) => entry.adopted))
+    lines.push('adopted: members pgfleet did not create (their YAML is edited key by key, never rewritten)');
+  for (const entry of problems)
+    lines.push(
+      `cannot be used: ${entry.configFile}${entry.running ? ` (Patroni pid ${entry.pid ?? '?'})` : ''}: ${entry.problem}\n  → ${entry.hint}`,
+    );
+  return lines.join('\n');
 }
 
 export function renderStatus(status: InstanceStatus): string {
   const lines = [`${status.name}: member ${status.node} of cluster ${status.scope} (namespace ${status.namespace})`];
+  if (status.adopted)
+    lines.push(
+      `  adopted          pgfleet did not create it; its YAML ${status.realConfigFile}${status.realConfigFile !== status.configFile ? ` (through ${status.configFile})` : ''} is edited key by key`,
+    );
   lines.push(
     `  Patroni          ${status.process.running ? `running, pid ${status.process.pid} (${status.service})` : `stopped (${status.service})`}; REST API ${status.restUrl}`,
   );

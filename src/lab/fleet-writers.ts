@@ -48,20 +48,56 @@ async function writeUntilStopped(
   intervalMs: number,
   running: () => boolean,
 ): Promise<WriterTally> {
-  const tally: WriterTally = { scope: cluster.scope, ok: 0, failed: 0, longestOutageMs: 0 };
   const roles = await ensureClusterRoles(labDir, cluster.scope);
-  let client: pg.Client | undefined;
   let leader = firstLeader;
+  return keepWriting({
+    scope: cluster.scope,
+    intervalMs,
+    running,
+    afterFailure: () => {
+      leader = undefined;
+    },
+    connect: async () => {
+      leader ??= await currentLeader(topology, cluster);
+      const node = cluster.nodes.find((candidate) => candidate.name === leader);
+      if (!node) throw new Error(`no leader in ${cluster.scope}`);
+      return {
+        host: topology.host,
+        port: node.pgPort,
+        user: roles.superuser.username,
+        password: roles.superuser.password.reveal(),
+      };
+    },
+  });
+}
+
+/** Where a writer connects: its cluster's primary, found again after each failed write. */
+export interface WriterTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/**
+ * One writer's loop: an INSERT into its cluster's primary every `intervalMs`
+ * until stopped, reconnecting (through `connect`, which finds the primary)
+ * after a failed write. Every failed attempt counts.
+ */
+export async function keepWriting(options: {
+  scope: string;
+  connect: () => Promise<WriterTarget>;
+  intervalMs: number;
+  running: () => boolean;
+  afterFailure?: () => void;
+}): Promise<WriterTally> {
+  const tally: WriterTally = { scope: options.scope, ok: 0, failed: 0, longestOutageMs: 0 };
+  let client: pg.Client | undefined;
   let failingSince: number | undefined;
   const connect = async (): Promise<pg.Client> => {
-    leader ??= await currentLeader(topology, cluster);
-    const node = cluster.nodes.find((candidate) => candidate.name === leader);
-    if (!node) throw new Error(`no leader in ${cluster.scope}`);
+    const target = await options.connect();
     const fresh = new pg.Client({
-      host: topology.host,
-      port: node.pgPort,
-      user: roles.superuser.username,
-      password: roles.superuser.password.reveal(),
+      ...target,
       database: 'postgres',
       connectionTimeoutMillis: 2_000,
       query_timeout: 2_000,
@@ -75,7 +111,7 @@ async function writeUntilStopped(
     return fresh;
   };
   try {
-    while (running()) {
+    while (options.running()) {
       try {
         client ??= await connect();
         await client.query('INSERT INTO pgfleet_writer DEFAULT VALUES');
@@ -88,9 +124,9 @@ async function writeUntilStopped(
         failingSince ??= Date.now();
         await client?.end().catch(() => undefined);
         client = undefined;
-        leader = undefined;
+        options.afterFailure?.();
       }
-      await sleep(intervalMs);
+      await sleep(options.intervalMs);
     }
     if (failingSince !== undefined) tally.longestOutageMs = Math.max(tally.longestOutageMs, Date.now() - failingSince);
   } finally {

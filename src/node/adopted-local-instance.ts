@@ -44,3 +44,8 @@ export async function adoptedLocalInstance(member: DiscoveredMember): Promise<Ad
     pid: member.pid,
   };
 }
+
+/** Whether a member of this host is one pgfleet did not create (its file is edited key by key, never rewritten). */
+export function isAdopted(instance: LocalInstance): instance is AdoptedLocalInstance {
+  return (instance as Partial<AdoptedLocalInstance>).adopted === true;
+}

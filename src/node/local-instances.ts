@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PgfleetError } from '../core/errors.js';
+import type { FleetMember } from '../core/migration/fleet-member.js';
 import type { PatroniConfig } from '../core/patroni-config/build-config.js';
 import { restAccessFromPatroniConfig } from '../core/restapi/rest-client-access.js';
 import type { PatroniRestCredentials } from '../adapters/patroni/rest-client.js';
@@ -86,4 +87,16 @@ export async function readLocalInstance(configFile: string): Promise<LocalInstan
 function normaliseNamespace(namespace: string): string {
   const withLeading = namespace.startsWith('/') ? namespace : `/${namespace}`;
   return withLeading.endsWith('/') ? withLeading : `${withLeading}/`;
+}
+
+/** A member of this host as the fleet code sees members (no api_url or role known from here). */
+export function asFleetMember(instance: Pick<LocalInstance, 'namespace' | 'scope' | 'node'>): FleetMember {
+  return {
+    namespace: instance.namespace,
+    scope: instance.scope,
+    name: instance.node,
+    apiUrl: undefined,
+    role: undefined,
+    managedHere: true,
+  };
 }

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { type RestApiProtection } from '../core/restapi/probe-matrix.js';
-import { restApiProtectionOf } from '../core/restapi/restapi-protection.js';
+import { describeProtection, restApiProtectionOf } from '../core/restapi/restapi-protection.js';
 import { resolveSitePaths } from '../core/settings/site-paths.js';
 import type { SiteSettings } from '../core/settings/site-settings.js';
 import { type RestProbeReport, probeRestApiMatrix } from '../adapters/patroni/rest-probe.js';
@@ -65,7 +65,7 @@ export interface MemberProbe {
 /**
  * The probe matrix of each local member, compared with what its YAML asks
  * for: anonymous, CA only, client certificate, password, both (the
- * credentials of its YAML), on GET /patroni and POST /reload.
+ * credentials of its YAML), on GET /patroni and an empty PATCH /config.
  */
 export async function probeMembers(instances: readonly LocalInstance[]): Promise<MemberProbe[]> {
   const probes: MemberProbe[] = [];
@@ -79,4 +79,16 @@ export async function probeMembers(instances: readonly LocalInstance[]): Promise
     });
   }
   return probes;
+}
+
+/** `restapi status` as text: one line a member, its URL, protection, and role and state or why it is unreachable. */
+export function renderRestApiStatus(statuses: readonly MemberRestStatus[]): string {
+  return statuses.length === 0
+    ? 'no Patroni member is managed on this host'
+    : statuses
+        .map(
+          (member) =>
+            `${member.scope}/${member.node}  ${member.url}  ${describeProtection(member.protection)}  ${member.reachable ? `${member.role} ${member.state}` : `UNREACHABLE: ${member.error}`}`,
+        )
+        .join('\n');
 }

@@ -3,3 +3,4 @@ export { applyTenancy, applyTenancyPlan, type TenancyApplyReport } from './tenan
 export { readTenancyState, planTenancyFromEtcd } from './tenancy-state.js';
 export { tenancyTargetFromSettings, type TenancyTarget } from './tenancy-target.js';
 export { verifyTenancy, type TenancyVerifyReport } from './tenancy-verify.js';
+export { listDeclaredClients, markClientReady, type DeclaredClientListing } from './client-credentials.js';

@@ -1,6 +1,8 @@
 import { mapWithConcurrency } from '../core/bounded-concurrency.js';
 import type { AuthSnapshot } from '../core/etcd/auth-model.js';
 import { desiredTenants } from '../core/tenancy/desired-tenants.js';
+import { clientNameConflicts } from '../core/tenancy/declared-clients.js';
+import { locatedProblemsError } from '../core/yaml/located-yaml.js';
 import { type PasswordFacts, type TenancyPlan, planTenancy } from '../core/tenancy/tenancy-plan.js';
 import type { Tenant } from '../core/tenancy/tenant.js';
 import type { EtcdClient } from '../adapters/etcd/etcd-client.js';
@@ -28,23 +30,20 @@ export interface TenancyState {
 export async function readTenancyState(target: TenancyTarget, admin: EtcdClient): Promise<TenancyState> {
   const directory = target.directory;
   const { tenants, snapshot } = await readTenants(target, admin);
-  const files = await existingFiles(tenants.map((tenant) => directory.passwordFile(tenant.user)));
-  const withFile = new Set(
-    tenants.filter((tenant) => files.has(directory.passwordFile(tenant.user))).map((tenant) => tenant.user),
-  );
+  // Tenants' users and declared clients' users alike: one 0600 password file each.
+  const users = [...tenants.map((tenant) => tenant.user), ...directory.clients.map((client) => client.user)];
+  const files = await existingFiles(users.map((user) => directory.passwordFile(user)));
+  const withFile = new Set(users.filter((user) => files.has(directory.passwordFile(user))));
   const rejected = new Set<string>();
   if (snapshot.authEnabled) {
     const existing = new Set(snapshot.users.map((user) => user.name));
-    const candidates = tenants.filter((tenant) => withFile.has(tenant.user) && existing.has(tenant.user));
-    await mapWithConcurrency(candidates, AUTH_READ_CONCURRENCY, async (tenant) => {
-      const password = await readSecretFile(
-        directory.passwordFile(tenant.user),
-        `password of etcd user ${tenant.user}`,
-      );
+    const candidates = users.filter((user) => withFile.has(user) && existing.has(user));
+    await mapWithConcurrency(candidates, AUTH_READ_CONCURRENCY, async (user) => {
+      const password = await readSecretFile(directory.passwordFile(user), `password of etcd user ${user}`);
       try {
-        await admin.authenticate({ username: tenant.user, password });
+        await admin.authenticate({ username: user, password });
       } catch (error) {
-        if (error instanceof EtcdError && error.kind === 'authentication-failed') rejected.add(tenant.user);
+        if (error instanceof EtcdError && error.kind === 'authentication-failed') rejected.add(user);
         else throw error;
       }
     });
@@ -61,10 +60,10 @@ export async function readTenants(
   await checkSecretsDirectory(directory.secretsDir);
   const snapshot = await readAuthSnapshot(admin, target.access);
   const discovered = await discoverClusters(admin, target.access.namespaces);
-  return {
-    tenants: desiredTenants({ managed: target.managed, discovered, listed: directory.listed }, directory.naming),
-    snapshot,
-  };
+  const tenants = desiredTenants({ managed: target.managed, discovered, listed: directory.listed }, directory.naming);
+  const conflicts = clientNameConflicts(directory.clients, tenants, directory.naming.adminUser);
+  if (conflicts.length > 0) throw locatedProblemsError(conflicts);
+  return { tenants, snapshot };
 }
 
 /** `etcd tenants plan`: the changes that would bring etcd to the desired tenants. */
@@ -80,5 +79,6 @@ export async function planTenancyFromEtcd(
     naming: target.directory.naming,
     passwords: state.passwords,
     prune: options.prune ?? false,
+    clients: target.directory.clients,
   });
 }

@@ -4,6 +4,7 @@ import type { SiteSettings } from '../core/settings/site-settings.js';
 import type { ClusterRef } from '../core/tenancy/tenant.js';
 import { isRoot } from '../adapters/process/os-user.js';
 import { type EtcdAccess, etcdAccessFromSettings } from '../adapters/settings/etcd-access.js';
+import { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import { listLocalInstances } from '../node/local-instances.js';
 import { type SettingsTenantDirectory, tenantDirectoryFromSettings } from '../fleet/settings-tenant-directory.js';
 
@@ -44,4 +45,23 @@ export async function tenancyTargetFromSettings(
       origin: instance.configFile,
     })),
   };
+}
+
+/** Runs `work` with the tenancy target of the settings and an etcd client holding the admin identity, always closed. */
+export async function withTenancyAdmin<T>(
+  settings: SiteSettings,
+  overrides: TenancyTargetOverrides,
+  work: (target: TenancyTarget, admin: EtcdClient) => Promise<T>,
+): Promise<T> {
+  const target = await tenancyTargetFromSettings(settings, overrides);
+  const admin = new EtcdClient({
+    endpoints: target.access.endpoints,
+    tls: target.access.tls,
+    credentials: target.access.admin,
+  });
+  try {
+    return await work(target, admin);
+  } finally {
+    await admin.close();
+  }
 }

@@ -3,6 +3,7 @@ import { type AuthSnapshot, ROOT_ROLE } from '../core/etcd/auth-model.js';
 import { formatRange, prefixRange } from '../core/etcd/key-range.js';
 import { nameList } from '../core/name-list.js';
 import { tenantId } from '../core/tenancy/desired-tenants.js';
+import { describeGrant } from '../core/tenancy/declared-clients.js';
 import { type TenancyPlan, describeAction } from '../core/tenancy/tenancy-plan.js';
 import type { TenantIsolationResult } from '../fleet/tenant-isolation-probe.js';
 import type { TenancyApplyReport } from './tenancy-apply.js';
@@ -22,6 +23,21 @@ export function renderPlan(plan: TenancyPlan): string {
           `role ${tenant.role}`,
           formatRange(prefixRange(tenant.prefix)),
           `(${tenant.sources.join(', ')})`,
+        ]),
+        '  ',
+      ),
+    );
+  }
+  if (plan.clients.length > 0) {
+    lines.push('declared clients:');
+    lines.push(
+      ...table(
+        plan.clients.map((client) => [
+          client.name,
+          client.kind,
+          `user ${client.user}`,
+          `role ${client.role}`,
+          describeGrant(client.grant),
         ]),
         '  ',
       ),

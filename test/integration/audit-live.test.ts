@@ -68,7 +68,7 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
     );
     assert.match(
       report.findings.find((f) => f.ruleId === 'restapi.unsafe-endpoints-open')!.evidence,
-      /anonymous POST http:\/\/127\.0\.0\.1:\d+\/reload was accepted/,
+      /anonymous PATCH http:\/\/127\.0\.0\.1:\d+\/config passed the access check \(HTTP 400/,
     );
     assert.match(report.findings.find((f) => f.ruleId === 'dcs.etcd-auth-off')!.fix, /pgfleet etcd auth migrate/);
   });
@@ -141,6 +141,21 @@ describe('pgfleet audit --live on a lab: open, then etcd auth migrated, then RES
     );
     assert.deepEqual([...new Set(ids(remaining, 'dcs').map(ruleOf))], ['dcs.etcd-plain-http']);
     assert.deepEqual([...new Set(remaining.findings.map((f) => f.category))].sort(), ['dcs', 'restapi']);
+    // The unsafe probe (an empty PATCH /config) still tells a protected member: 403 for want of a client certificate.
+    const gaps: AuditGap[] = [];
+    const probed = await collectRestApiFacts(
+      lab.state.topology.clusters.flatMap((cluster) =>
+        cluster.nodes.map((node) => ({
+          member: `/service/${cluster.scope}/${node.name}`,
+          url: `https://127.0.0.1:${node.restPort}`,
+        })),
+      ),
+      gaps,
+    );
+    assert.deepEqual(
+      probed.map((facts) => `${facts.member} ${facts.unsafe.outcome} ${facts.unsafe.status}`).sort(),
+      members.map((member) => `${member} forbidden-403 403`),
+    );
   });
 
   it('with verify_client required, no REST API finding at any level: anonymous clients fail the handshake, pgfleet reads every member with its own certificate', async () => {

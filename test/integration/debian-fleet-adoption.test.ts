@@ -2,7 +2,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, chown, lstat, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { prefixRange } from '../../src/core/etcd/key-range.js';
 import { type ReloadProof, reloadDeadlineSeconds } from '../../src/core/instance/reload-proof.js';
@@ -21,8 +20,9 @@ import { reloadAndProve } from '../../src/adapters/patroni/reload-and-prove.js';
 import { PatroniRestClient } from '../../src/adapters/patroni/rest-client.js';
 import { isRunning } from '../../src/adapters/process/daemon.js';
 import { adoptedLocalInstance } from '../../src/node/adopted-local-instance.js';
-import { type DebianFleet, type DebianFleetMember, startDebianFleet } from '../support/debian-fleet.js';
+import { type DebianFleet, type DebianFleetMember, originalFiles, startDebianFleet } from '../support/debian-fleet.js';
 import { startTestEtcd, type TestEtcd } from '../support/etcd-fixture.js';
+import { writeThroughMember } from '../support/member-dcs-write.js';
 import { processesMentioning } from '../support/process-scan.js';
 
 const comments = (text: string): string[] => text.split('\n').filter((line) => /^\s*#/.test(line));
@@ -57,15 +57,7 @@ describe(
       // One host's admin made a file world-readable: the secret must take that away, and say so.
       const open = fleet.members.find((member) => member.host === 'host1' && member.cluster === 'main2')!;
       await chmod(open.realConfigFile, 0o664);
-      for (const member of fleet.members) {
-        const info = await stat(member.realConfigFile);
-        originals.set(member.realConfigFile, {
-          text: await readFile(member.realConfigFile, 'utf8'),
-          uid: info.uid,
-          gid: info.gid,
-          mode: info.mode & 0o7777,
-        });
-      }
+      for (const [path, original] of await originalFiles(fleet.members)) originals.set(path, original);
       discovery = await discoverLocalMembers({ patterns: fleet.patterns });
     });
 
@@ -265,11 +257,11 @@ describe(
         for (const member of fleet!.members) {
           // A real change written by the member itself: 200 only when its own credentials work, 409 while refused.
           assert.equal(
-            await writeThroughMember(member, `adoption-${member.name}`),
+            await writeThroughMember(member.restUrl, `adoption-${member.name}`),
             200,
             `${member.name} wrote with its credentials`,
           );
-          assert.equal(await writeThroughMember(member, null), 200);
+          assert.equal(await writeThroughMember(member.restUrl, null), 200);
         }
       } finally {
         await new EtcdAuthApi(
@@ -277,27 +269,6 @@ describe(
         ).disable();
       }
     });
-
-    /**
-     * PATCH /config through the member until it answers 200, for up to a minute: right after auth goes on, every
-     * member re-authenticates at once (bcrypt, 2 cores shared with other tests), so a first write may time out or
-     * conflict. A member without working credentials never answers 200.
-     */
-    async function writeThroughMember(member: DebianFleetMember, marker: string | null): Promise<number | string> {
-      const rest = new PatroniRestClient(member.restUrl, {}, 20_000);
-      const deadline = Date.now() + 60_000;
-      let last: number | string = 'no answer';
-      while (Date.now() < deadline) {
-        try {
-          last = (await rest.patchConfig({ pgfleet_probe: marker })).status;
-          if (last === 200) return last;
-        } catch (error) {
-          last = error instanceof Error ? error.message : String(error);
-        }
-        await sleep(1_000);
-      }
-      return last;
-    }
 
     async function prove(member: DebianFleetMember, realPath?: string): Promise<ReloadProof> {
       const found = discovered(member);

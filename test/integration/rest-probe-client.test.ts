@@ -74,7 +74,8 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
         response.writeHead(200, { 'content-type': 'application/json' }).end('{"state":"running","role":"replica"}');
         return;
       }
-      if (request.method === 'POST' && request.url === '/reload') {
+      // Patroni 3.0.2's do_PATCH_config: the access check, then an empty patch is refused with 400 (nothing written).
+      if (request.method === 'PATCH' && request.url === '/config') {
         if (protection.tls && protection.verifyClient !== 'none' && !verified) {
           response.writeHead(403).end('client certificate required');
           return;
@@ -83,7 +84,7 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
           response.writeHead(401, { 'www-authenticate': 'Basic realm="Patroni"' }).end('no auth header received');
           return;
         }
-        response.writeHead(202).end('reload scheduled');
+        response.writeHead(400).end('Bad Request');
         return;
       }
       response.writeHead(404).end();
@@ -198,7 +199,7 @@ describe('REST API probe client against an emulated HTTPS server (not Patroni)',
     for (const request of both!) assert.deepEqual([request.clientCn, request.authorization], ['pgfleet', true]);
     assert.deepEqual(
       anonymous!.map((request) => `${request.method} ${request.path}`),
-      ['GET /patroni', 'POST /reload'],
+      ['GET /patroni', 'PATCH /config'],
     );
     await server.close();
   });

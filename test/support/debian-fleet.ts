@@ -1,5 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, chmod, chown, lchown, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  chown,
+  lchown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +51,8 @@ export interface DebianFleetMember {
   dataDir: string;
   /** Patroni's stderr (its log: Debian's file has no log.dir). */
   logFile: string;
+  /** The cluster's PostgreSQL superuser (postgres) password: what writers log in with. */
+  superuserPassword: string;
   handle: ProcessHandle;
 }
 
@@ -50,6 +65,29 @@ export interface DebianFleet {
   stop(): Promise<void>;
 }
 
+/** A member's file as it was before a test touched it: text, owner, group, mode. */
+export interface OriginalFile {
+  text: string;
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/** Each member's file as it is now, by real path: what a test compares the edited files with. */
+export async function originalFiles(members: readonly DebianFleetMember[]): Promise<Map<string, OriginalFile>> {
+  const originals = new Map<string, OriginalFile>();
+  for (const member of members) {
+    const info = await stat(member.realConfigFile);
+    originals.set(member.realConfigFile, {
+      text: await readFile(member.realConfigFile, 'utf8'),
+      uid: info.uid,
+      gid: info.gid,
+      mode: info.mode & 0o7777,
+    });
+  }
+  return originals;
+}
+
 export interface DebianFleetOptions {
   etcd: TestEtcd;
   clusters?: string[];
@@ -57,9 +95,9 @@ export interface DebianFleetOptions {
   /** The member started through a `.yaml` symlink, and the one started with a relative path from another cwd. */
   viaSymlink?: { host: string; cluster: string };
   viaRelativePath?: { host: string; cluster: string };
+  /** Patroni's DCS section: `etcd3` (Debian's dcs.yml example is the v2 `etcd`); default etcd3. */
+  dcsSection?: 'etcd3' | 'etcd';
   timeoutMs?: number;
-  /** The dcs.yml section: `etcd3` (default) or `etcd`, the v2 section Debian's dcs.yml shows as its etcd example (etcd needs --enable-v2). */
-  dcsSection?: 'etcd' | 'etcd3';
 }
 
 /**
@@ -164,6 +202,7 @@ export async function startDebianFleet(options: DebianFleetOptions): Promise<Deb
           restUrl: `http://127.0.0.1:${pgPort + 2576}`,
           dataDir: join(paths.datadirBase, '15', cluster),
           logFile: join(paths.logDir, `patroni-${scope}.log`),
+          superuserPassword: superuserPasswords.get(cluster)!,
           handle: { pid: 0, startTicks: 0 },
         });
       }

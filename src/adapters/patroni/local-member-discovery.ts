@@ -2,17 +2,20 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describeError } from '../../core/errors.js';
 import { looksLikeMemberConfig, memberIdentity } from '../../core/patroni-config/member-identity.js';
+import { DEBIAN_PATRONI_PATTERNS } from '../../core/settings/site-settings.js';
 import { parseLocatedYaml } from '../../core/yaml/located-yaml.js';
 import { expandPathPatterns } from '../fs/path-glob.js';
 import { listPatroniProcesses, type PatroniProcess } from '../process/patroni-processes.js';
 
-/** Where Debian's patroni package (pg_createconfig_patroni) puts members' files: `/etc/patroni/<version>-<cluster>.yml`. */
-export const DEBIAN_PATRONI_PATTERNS = ['/etc/patroni/*.yml', '/etc/patroni/*.yaml'] as const;
+export { DEBIAN_PATRONI_PATTERNS };
 
-/** Debian's location next to pgfleet's own configuration directory (patroni.configdir), both extensions. */
-export function memberFilePatterns(pgfleetConfigDir?: string): string[] {
+/** The configured locations (default: Debian's) next to pgfleet's own configuration directory (patroni.configdir), both extensions. */
+export function memberFilePatterns(
+  pgfleetConfigDir?: string,
+  configured: readonly string[] = DEBIAN_PATRONI_PATTERNS,
+): string[] {
   return [
-    ...DEBIAN_PATRONI_PATTERNS,
+    ...configured,
     ...(pgfleetConfigDir ? [join(pgfleetConfigDir, '*.yml'), join(pgfleetConfigDir, '*.yaml')] : []),
   ];
 }
@@ -46,6 +49,8 @@ export interface DiscoveredMember {
   dcsSection: 'etcd3' | 'etcd' | undefined;
   /** Whether the DCS section has credentials: the user name, and only whether a password is set. */
   dcsCredentials: { username: string | undefined; passwordSet: boolean } | undefined;
+  /** The etcd endpoints its DCS section names (`host:port`); undefined when unknown. */
+  dcsHosts: string[] | undefined;
   restapi: { listen: string | undefined; connectAddress: string | undefined } | undefined;
   /** Patroni's log: `<log.dir>/patroni.log`, else the file its stderr goes to (running members). */
   logFile: string | undefined;
@@ -232,6 +237,7 @@ async function readMemberFile(
       namespace: identity.namespace,
       dcsSection: identity.dcsSection,
       dcsCredentials: identity.dcsCredentials,
+      dcsHosts: identity.dcsHosts,
       restapi: identity.restapi,
       logFile: identity.logDir ? join(resolve(cwd ?? '/', identity.logDir), 'patroni.log') : stderrFile,
       file,
@@ -242,13 +248,17 @@ async function readMemberFile(
 
 function emptyIdentity(
   logFile: string | undefined,
-): Pick<DiscoveredMember, 'scope' | 'name' | 'namespace' | 'dcsSection' | 'dcsCredentials' | 'restapi' | 'logFile'> {
+): Pick<
+  DiscoveredMember,
+  'scope' | 'name' | 'namespace' | 'dcsSection' | 'dcsCredentials' | 'dcsHosts' | 'restapi' | 'logFile'
+> {
   return {
     scope: undefined,
     name: undefined,
     namespace: undefined,
     dcsSection: undefined,
     dcsCredentials: undefined,
+    dcsHosts: undefined,
     restapi: undefined,
     logFile,
   };

@@ -15,6 +15,8 @@ export interface ReloadAndProveOptions {
   /** reloadDeadlineSeconds() of the cluster's dynamic configuration. */
   deadlineSeconds: number;
   pollMs?: number;
+  /** How this host's Patroni processes are listed at each poll: members proven together share one recent /proc scan. */
+  listProcesses?: () => Promise<PatroniProcess[]>;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function reloadAndProve(options: ReloadAndProveOptions): Promise<Re
   const deadline = Date.now() + options.deadlineSeconds * 1000;
   for (;;) {
     const deadlinePassed = Date.now() >= deadline;
-    const processes = await listPatroniProcesses();
+    const processes = await (options.listProcesses ?? listPatroniProcesses)();
     // A Patroni restarted since has another pid: the one that reads the written file then.
     const process =
       processes.find((candidate) => candidate.pid === options.before.pid) ??

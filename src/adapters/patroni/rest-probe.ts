@@ -22,8 +22,8 @@ import {
 
 /**
  * Probes one member's Patroni REST API as each kind of client and records
- * what it can do on GET /patroni and POST /reload (a reload of an unchanged
- * configuration is harmless). Each probe has its own undici Agent, so no
+ * what it can do on GET /patroni and an empty PATCH /config (an unsafe call
+ * that writes nothing: see PROBE_REQUESTS). Each probe has its own undici Agent, so no
  * connection or TLS session is shared between clients: a session opened with
  * a client certificate must not vouch for the anonymous probe.
  */
@@ -67,7 +67,10 @@ export async function probeRestApi(
         observed.push({ client, endpoint, outcome: 'skipped', detail: missingFor(client) });
         continue;
       }
-      const classification = classifyProbeAttempt(await attempt(base, endpoint, setup, options.timeoutMs ?? 5_000));
+      const classification = classifyProbeAttempt(
+        await attempt(base, endpoint, setup, options.timeoutMs ?? 5_000),
+        endpoint,
+      );
       observed.push({ client, endpoint, ...classification });
     }
   }
@@ -177,12 +180,17 @@ async function attempt(
     bodyTimeout: timeoutMs,
     pipelining: 0,
   });
-  const { method, path } = PROBE_REQUESTS[endpoint];
+  const { method, path, body: requestBody } = PROBE_REQUESTS[endpoint];
   try {
     const response = await request(`${base}${path}`, {
       method,
       dispatcher,
-      headers: { connection: 'close', ...(setup.authorization ? { authorization: setup.authorization } : {}) },
+      headers: {
+        connection: 'close',
+        ...(requestBody !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(setup.authorization ? { authorization: setup.authorization } : {}),
+      },
+      ...(requestBody !== undefined ? { body: requestBody } : {}),
     });
     const body = await response.body.text();
     return { kind: 'response', status: response.statusCode, body };

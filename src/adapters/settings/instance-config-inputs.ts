@@ -1,6 +1,11 @@
 import { homedir, hostname } from 'node:os';
 import { PgfleetError } from '../../core/errors.js';
-import { type PatroniConfig, buildPatroniConfig } from '../../core/patroni-config/build-config.js';
+import {
+  type PatroniConfig,
+  buildPatroniConfig,
+  managedKeysContextOf,
+} from '../../core/patroni-config/build-config.js';
+import { type ManagedKeyInTemplate, managedKeysInTemplate } from '../../core/patroni-config/managed-keys.js';
 import { instanceSpecFromOptions, type PatroniInstanceOptions } from '../../core/patroni-config/instance-options.js';
 import type { InstanceSpec, ParameterValue } from '../../core/patroni-config/instance-spec.js';
 import {
@@ -38,6 +43,8 @@ export interface InstanceConfig {
   configFile: string;
   /** Role passwords generated because no file was given. */
   generatedRoles: (keyof RolePasswordFiles)[];
+  /** Managed keys the template sets that the file does not hold as written (callers warn, naming file:line). */
+  templateManagedKeys: ManagedKeyInTemplate[];
 }
 
 /** Requires the settings' patroni section: without it pgfleet does not manage Patroni. */
@@ -82,7 +89,17 @@ export async function instanceConfig(request: InstanceConfigRequest): Promise<In
     ? patroniFeatures(parsePatroniVersion(request.patroniVersion))
     : await detectPatroniFeatures(patroni.execpath);
   const config = buildPatroniConfig({ settings: patroni, instance: spec, template: template.template, features });
+  // pgfleet's own template is not the site's to fix.
+  const templateManagedKeys = template.builtin
+    ? []
+    : managedKeysInTemplate(
+        template.text,
+        template.source,
+        managedKeysContextOf({ settings: patroni, instance: spec }),
+        config,
+      );
   return {
+    templateManagedKeys,
     config,
     spec,
     features,

@@ -1,8 +1,7 @@
 import { type Command, Option } from 'commander';
 import { SEVERITIES } from '../../core/audit/severity.js';
 import { withExamples } from '../command-examples.js';
-import { VERSION, globalOptions, outputFor } from '../command-kit.js';
-import { runCommand } from '../run-command.js';
+import { VERSION, loadedSiteSettingsOf, runOperation } from '../command-kit.js';
 
 /**
  * `pgfleet audit`: the security posture of the whole fleet, from the
@@ -18,7 +17,7 @@ export function registerAuditCommand(program: Command): void {
     )
     .option(
       '--live',
-      "also probe etcd (auth, token type, version, users, roles, ranges) and every member's REST API (anonymous GET /patroni and POST /reload; GET /patroni with pgfleet's own credentials)",
+      "also probe etcd (auth, token type, version, users, roles, ranges) and every member's REST API (anonymous GET /patroni and an empty PATCH /config, which changes nothing; GET /patroni with pgfleet's own credentials)",
       false,
     )
     .addOption(
@@ -31,39 +30,17 @@ export function registerAuditCommand(program: Command): void {
       async (
         options: { live: boolean; minSeverity: (typeof SEVERITIES)[number]; config?: string[] },
         command: Command,
-      ) => {
-        const output = outputFor(command);
-        const format = (command.optsWithGlobals() as { output?: string }).output ?? 'text';
-        await runCommand(output, async () => {
-          const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-          const { auditFleet } = await import('../../audit/audit-fleet.js');
-          const { auditCouldNotRun } = await import('../../audit/audit-failure.js');
-          try {
-            const loaded = loadSiteSettings(globalOptions(command).settings);
-            output.step(
-              `auditing ${options.live ? 'the fleet (static and live)' : 'this host (static; --live probes etcd and the REST APIs)'} with ${loaded.source ?? 'default settings'}`,
-            );
-            const { report, exitCode } = await auditFleet({
-              settings: loaded.settings,
-              settingsSource: loaded.source,
-              configFiles: options.config,
-              live: options.live,
-              minSeverity: options.minSeverity,
-              toolVersion: VERSION,
-            });
-            if (format === 'sarif') {
-              const { renderAuditSarif } = await import('../../core/audit/render-sarif.js');
-              process.stdout.write(`${JSON.stringify(renderAuditSarif(report), null, 2)}\n`);
-            } else {
-              const { renderAuditText } = await import('../../core/audit/render-text.js');
-              output.data(report, () => renderAuditText(report));
-            }
-            return exitCode;
-          } catch (error) {
-            throw auditCouldNotRun(error);
-          }
-        });
-      },
+      ) =>
+        runOperation(command, async (progress) =>
+          (await import('../../audit/audit-operations.js')).auditFromSettings(await loadedSiteSettingsOf(command), {
+            live: options.live,
+            minSeverity: options.minSeverity,
+            configFiles: options.config,
+            sarif: sarifAsked(command),
+            toolVersion: VERSION,
+            progress,
+          }),
+        ),
     );
   withExamples(audit, [
     {
@@ -81,4 +58,9 @@ export function registerAuditCommand(program: Command): void {
       description: 'also audit a Patroni YAML pgfleet does not manage, as JSON (docs/audit-output.schema.json)',
     },
   ]);
+}
+
+/** --output sarif (audit only): the global option as given, before it is read as JSON for everything else. */
+function sarifAsked(command: Command): boolean {
+  return (command.optsWithGlobals() as { output?: string }).output === 'sarif';
 }

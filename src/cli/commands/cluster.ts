@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { globalOptions, integerOption, outputFor } from '../command-kit.js';
-import { runCommand } from '../run-command.js';
+import { integerOption, runOperation, siteSettingsOf } from '../command-kit.js';
 import { withArgumentHelp, withSubcommandExamples } from '../command-examples.js';
 
 /** `pgfleet cluster switchover`: cluster-wide operations through the REST API, with the credentials of the members' YAML. */
@@ -18,27 +17,14 @@ export function registerClusterCommands(program: Command): void {
     )
     .option('--candidate <node>', 'the member to promote (default: Patroni chooses the healthiest replica)')
     .option('--timeout <seconds>', 'how long to wait for the cluster to settle', integerOption(10, 3600), 120)
-    .action(async (scope: string, options: { candidate?: string; timeout: number }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-        const { localMembers } = await import('../../restapi/restapi-status.js');
-        const { switchoverCluster } = await import('../../cluster/cluster-switchover.js');
-        const instances = await localMembers(loadSiteSettings(globalOptions(command).settings).settings);
-        output.step(`switching over ${scope}${options.candidate ? ` to ${options.candidate}` : ''}…`);
-        const result = await switchoverCluster({
-          instances,
-          scope,
-          candidate: options.candidate,
-          timeoutMs: options.timeout * 1000,
-        });
-        output.data(
-          result,
-          () =>
-            `${result.scope}: leader ${result.from} → ${result.to} in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.message})`,
-        );
-      });
-    });
+    .action(async (scope: string, options: { candidate?: string; timeout: number }, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await import('../../cluster/cluster-operations.js')).switchoverClusterFromSettings(
+          await siteSettingsOf(command),
+          { scope, candidate: options.candidate, timeoutMs: options.timeout * 1000, progress },
+        ),
+      ),
+    );
   withArgumentHelp(switchover, { scope: 'the Patroni cluster (scope); a member of it must be managed on this host' });
 
   withSubcommandExamples(cluster, 'switchover', [

@@ -11,17 +11,8 @@ export function registerCompletionCommand(program: Command): void {
     .addArgument(new Argument('<shell>', 'the shell: bash or zsh').choices(['bash', 'zsh']))
     .action(async (shell: 'bash' | 'zsh', _options: unknown, command: Command) => {
       await runCommand(outputFor(command), async () => {
-        const { describeCommandTree } = await import('../command-tree.js');
-        const { completionModel } = await import('../completion/completion-model.js');
-        let root = command;
-        while (root.parent) root = root.parent;
-        const model = completionModel(describeCommandTree(root));
-        const script =
-          shell === 'bash'
-            ? (await import('../completion/bash-completion.js')).renderBashCompletion(model)
-            : (await import('../completion/zsh-completion.js')).renderZshCompletion(model);
         // A script whatever --output says: it is meant for a shell.
-        process.stdout.write(script);
+        process.stdout.write((await import('../completion/completion-script.js')).completionScript(shell, command));
       });
     });
   withExamples(completion, [

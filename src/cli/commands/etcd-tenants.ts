@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { ExitCode } from '../../core/errors.js';
-import { integerOption, outputFor } from '../command-kit.js';
-import { runCommand } from '../run-command.js';
+import { integerOption, runOperation, siteSettingsOf } from '../command-kit.js';
 import { withSubcommandExamples } from '../command-examples.js';
+import { registerTenantRotateCommand } from './etcd-tenants-rotate.js';
 
 interface TargetOptions {
   secretsDir?: string;
@@ -20,34 +19,8 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
       'one etcd user and role per Patroni cluster, on its own prefix only: plan, apply, show, verify the isolation',
     );
 
-  /** Runs `work` with the tenancy target from the settings and an admin etcd client, always closed. */
-  const withTarget = async <T>(
-    command: Command,
-    options: TargetOptions,
-    work: (
-      target: import('../../tenancy/tenancy-target.js').TenancyTarget,
-      admin: import('../../adapters/etcd/etcd-client.js').EtcdClient,
-    ) => Promise<T>,
-  ): Promise<T> => {
-    const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-    const { tenancyTargetFromSettings } = await import('../../tenancy/tenancy-target.js');
-    const { EtcdClient } = await import('../../adapters/etcd/etcd-client.js');
-    const settingsFile = (command.optsWithGlobals() as { settings?: string }).settings;
-    const target = await tenancyTargetFromSettings(loadSiteSettings(settingsFile).settings, {
-      secretsDir: options.secretsDir,
-      tenantsFile: options.tenantsFile,
-    });
-    const admin = new EtcdClient({
-      endpoints: target.access.endpoints,
-      tls: target.access.tls,
-      credentials: target.access.admin,
-    });
-    try {
-      return await work(target, admin);
-    } finally {
-      await admin.close();
-    }
-  };
+  const operations = () => import('../../tenancy/tenancy-operations.js');
+
   const targetOptions = (command: Command): Command =>
     command
       .option(
@@ -66,19 +39,9 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
         'compare the desired tenants (managed clusters, clusters in the DCS, tenants file) with etcd and print the changes; exit 1 when changes are pending',
       )
       .option('--prune', 'also plan to delete orphan users and roles (named like tenants, no cluster uses them)'),
-  ).action(async (options: TargetOptions & { prune?: boolean }, command: Command) => {
-    const output = outputFor(command);
-    await runCommand(output, async () => {
-      const { planTenancyFromEtcd } = await import('../../tenancy/tenancy-state.js');
-      const { planView } = await import('../../core/tenancy/tenancy-plan.js');
-      const { renderPlan } = await import('../../tenancy/tenancy-text.js');
-      const plan = await withTarget(command, options, (target, admin) =>
-        planTenancyFromEtcd(target, admin, { prune: options.prune }),
-      );
-      output.data(planView(plan), () => renderPlan(plan));
-      return plan.actions.length > 0 ? ExitCode.findings : ExitCode.ok;
-    });
-  });
+  ).action(async (options: TargetOptions & { prune?: boolean }, command: Command) =>
+    runOperation(command, async () => (await operations()).planEtcdTenants(await siteSettingsOf(command), options)),
+  );
 
   targetOptions(
     tenants
@@ -91,47 +54,18 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
         '--reset-missing-passwords',
         'with auth on, set new passwords on existing users that have no password file here (their members must then get the new files)',
       ),
-  ).action(async (options: TargetOptions & { prune?: boolean; resetMissingPasswords?: boolean }, command: Command) => {
-    const output = outputFor(command);
-    await runCommand(output, async () => {
-      const { applyTenancy } = await import('../../tenancy/tenancy-apply.js');
-      const { actionView, describeAction } = await import('../../core/tenancy/tenancy-plan.js');
-      const { renderApply } = await import('../../tenancy/tenancy-text.js');
-      const report = await withTarget(command, options, (target, admin) =>
-        applyTenancy(target, admin, {
-          prune: options.prune,
-          resetMissingPasswords: options.resetMissingPasswords,
-          onAction: (action) => output.detail(`  ${describeAction(action)}`),
-        }),
-      );
-      output.data(
-        { applied: report.done.map(actionView), passwordsSynced: report.passwordsSynced, orphans: report.plan.orphans },
-        () => renderApply(report),
-      );
-    });
-  });
+  ).action(async (options: TargetOptions & { prune?: boolean; resetMissingPasswords?: boolean }, command: Command) =>
+    runOperation(command, async (progress) =>
+      (await operations()).applyEtcdTenants(await siteSettingsOf(command), { ...options, progress }),
+    ),
+  );
 
   tenants
     .command('show')
     .description("etcd's users, roles and their ranges as a table, ranges decoded ([/service/alpha/, /service/alpha0))")
-    .action(async (_options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { readAuthSnapshot } = await import('../../tenancy/auth-snapshot-reader.js');
-        const { formatRange } = await import('../../core/etcd/key-range.js');
-        const { renderShow } = await import('../../tenancy/tenancy-text.js');
-        const snapshot = await withTarget(command, {}, (target, admin) => readAuthSnapshot(admin, target.access));
-        const view = {
-          authEnabled: snapshot.authEnabled,
-          users: snapshot.users,
-          roles: snapshot.roles.map((role) => ({
-            name: role.name,
-            permissions: role.permissions.map((p) => ({ permType: p.permType, range: formatRange(p) })),
-          })),
-        };
-        output.data(view, () => renderShow(snapshot));
-      });
-    });
+    .action(async (_options: unknown, command: Command) =>
+      runOperation(command, async () => (await operations()).showEtcdTenants(await siteSettingsOf(command))),
+    );
 
   targetOptions(
     tenants
@@ -144,18 +78,11 @@ export function registerEtcdTenantsCommands(etcd: Command): void {
         '--static-only',
         'only the static check over the role ranges (exit 0 when it finds nothing, even with auth off)',
       ),
-  ).action(async (options: TargetOptions & { concurrency: number; staticOnly?: boolean }, command: Command) => {
-    const output = outputFor(command);
-    await runCommand(output, async () => {
-      const { verifyTenancy } = await import('../../tenancy/tenancy-verify.js');
-      const { renderVerify } = await import('../../tenancy/tenancy-text.js');
-      const report = await withTarget(command, options, (target, admin) =>
-        verifyTenancy(target, admin, { concurrency: options.concurrency, staticOnly: options.staticOnly }),
-      );
-      output.data(report, () => renderVerify(report));
-      return report.isolated ? ExitCode.ok : ExitCode.findings;
-    });
-  });
+  ).action(async (options: TargetOptions & { concurrency: number; staticOnly?: boolean }, command: Command) =>
+    runOperation(command, async () => (await operations()).verifyEtcdTenants(await siteSettingsOf(command), options)),
+  );
+
+  registerTenantRotateCommand(tenants);
 
   withSubcommandExamples(tenants, 'plan', [
     { command: 'pgfleet etcd tenants plan', description: 'what apply would change; exit 1 when something is pending' },

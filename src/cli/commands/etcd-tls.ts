@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { globalOptions, integerOption, outputFor } from '../command-kit.js';
-import { runCommand } from '../run-command.js';
+import { integerOption, loadedSiteSettingsOf, runOperation } from '../command-kit.js';
 import { withSubcommandExamples } from '../command-examples.js';
 
 const FINAL_STEP_HELP = `
@@ -34,43 +33,16 @@ export function registerEtcdTlsCommands(etcd: Command): void {
       'switch a live fleet from etcd over http to etcd over https, one Patroni restart at a time, PostgreSQL untouched',
     );
 
-  const fleetFromSettings = async (command: Command) => {
-    const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-    const { etcdTlsFleetFromSettings } = await import('../../migration/etcd-tls/tls-fleet.js');
-    const loaded = loadSiteSettings(globalOptions(command).settings);
-    return etcdTlsFleetFromSettings(loaded.settings, { source: loaded.source });
-  };
+  const operations = () => import('../../migration/etcd-tls/tls-operations.js');
 
   tls
     .command('status')
     .description(
       "etcd over https with the settings' files, each member's protocol, what is still pending, the last migrate run",
     )
-    .action(async (_options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { etcdTlsStatus } = await import('../../migration/etcd-tls/tls-status.js');
-        const status = await etcdTlsStatus(await fleetFromSettings(command));
-        output.data(status, () =>
-          [
-            ...status.endpoints.map(
-              (endpoint) => `${endpoint.ok ? 'ok  ' : 'FAIL'} ${endpoint.endpoint}: ${endpoint.detail}`,
-            ),
-            ...status.members.map(
-              (member) =>
-                `  ${member.member}: ${member.onHttps === true ? 'https' : member.onHttps === false ? 'http' : 'unknown (another host, no record)'}${member.connection ? ` (${member.connection})` : ''}${member.migratedAt ? `, migrated ${member.migratedAt}` : ''}`,
-            ),
-            status.pending.length
-              ? `pending: ${status.pending.join(', ')} — keep etcd's http listener`
-              : "every member is on https: etcd's http listener may go",
-            status.lastRun
-              ? `last migrate run ${status.lastRun.id}: ${status.lastRun.phase} (started ${status.lastRun.startedAt})`
-              : 'no migrate run recorded',
-          ].join('\n'),
-        );
-        return status.endpoints.every((endpoint) => endpoint.ok) ? 0 : 1;
-      });
-    });
+    .action(async (_options: unknown, command: Command) =>
+      runOperation(command, async () => (await operations()).showEtcdTlsStatus(await loadedSiteSettingsOf(command))),
+    );
 
   tls
     .command('migrate')
@@ -86,37 +58,16 @@ export function registerEtcdTlsCommands(etcd: Command): void {
     )
     .option('--skip-gates', 'DRILL ONLY: go on although gates failed, to watch a member fail and be restored')
     .addHelpText('after', FINAL_STEP_HELP)
-    .action(async (options: { dryRun?: boolean; memberTimeout: number; skipGates?: boolean }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { migrateEtcdTls } = await import('../../migration/etcd-tls/tls-migrate-run.js');
-        const report = await migrateEtcdTls(await fleetFromSettings(command), {
+    .action(async (options: { dryRun?: boolean; memberTimeout: number; skipGates?: boolean }, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await operations()).migrateEtcdTlsFromSettings(await loadedSiteSettingsOf(command), {
           dryRun: options.dryRun,
           skipGates: options.skipGates,
           memberTimeoutMs: options.memberTimeout * 1000,
-          onProgress: (message) => output.step(message),
-        });
-        for (const warning of report.warnings) output.warn(`${warning.message}\n  hint: ${warning.hint}`);
-        output.data(report, () => {
-          if (report.outcome === 'planned') {
-            return [
-              ...(report.gateFailures.length
-                ? ['gates: REFUSED', ...report.gateFailures.map((failure) => `  - ${failure.message}`)]
-                : ['gates: passed']),
-              ...report.plan.clusters.flatMap((cluster) => [
-                `${cluster.cluster}:`,
-                ...cluster.members.map((member) => `  ${member.member} (${member.role ?? '?'}): ${member.action}`),
-              ]),
-            ].join('\n');
-          }
-          return [
-            ...report.members.map((member) => `  ${member.member}: ${member.outcome} (${member.detail})`),
-            `next: ${report.nextStep}`,
-          ].join('\n');
-        });
-        return report.outcome === 'planned' && report.gateFailures.length > 0 ? 1 : 0;
-      });
-    });
+          progress,
+        }),
+      ),
+    );
 
   withSubcommandExamples(tls, 'status', [
     {

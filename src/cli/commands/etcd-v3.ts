@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { repeatable, runOperation, siteSettingsOf, terminalConfirmation } from '../command-kit.js';
+import { runOperation, siteSettingsOf, terminalConfirmation } from '../command-kit.js';
 import { withSubcommandExamples } from '../command-examples.js';
 
 /**
@@ -7,9 +7,6 @@ import { withSubcommandExamples } from '../command-examples.js';
  * from etcd's v2 API (the `etcd:` section) to v3 (`etcd3:`), cluster by
  * cluster, before etcd 3.6 removes v2.
  */
-const V2_CLIENT_HELP =
-  "a client on etcd's v2 API this host cannot see (another host's vip-manager 1.x): the key it reads, e.g. vip@db3=/service/alpha/leader; that cluster is refused, its reads no longer block the others (repeatable)";
-
 export function registerEtcdV3Commands(etcd: Command): void {
   const v3 = etcd
     .command('v3')
@@ -24,11 +21,8 @@ export function registerEtcdV3Commands(etcd: Command): void {
       'each cluster still on the v2 API: its members, the keys that will be copied, and what refuses its move (exit 1 when a cluster is refused)',
     )
     .argument('[scope...]', 'only these clusters (scope, or namespace/scope)')
-    .option('--v2-client <name=key>', V2_CLIENT_HELP, repeatable, [])
-    .action(async (scopes: string[], options: { v2Client: string[] }, command: Command) =>
-      runOperation(command, async () =>
-        (await operations()).showEtcdV3Plan(await siteSettingsOf(command), { scopes, v2Clients: options.v2Client }),
-      ),
+    .action(async (scopes: string[], _options: unknown, command: Command) =>
+      runOperation(command, async () => (await operations()).showEtcdV3Plan(await siteSettingsOf(command), { scopes })),
     );
 
   v3.command('migrate')
@@ -36,13 +30,11 @@ export function registerEtcdV3Commands(etcd: Command): void {
       "per cluster: gates, pause, copy its durable keys to v3, rewrite each member's YAML etcd: → etcd3:, restart Patroni while paused, verify (same leader, same timeline, every member writing), resume, remove its v2 keys; a failure rolls that cluster back to v2",
     )
     .argument('[scope...]', 'only these clusters (scope, or namespace/scope)')
-    .option('--v2-client <name=key>', V2_CLIENT_HELP, repeatable, [])
     .option('--yes', 'do not ask for confirmation')
-    .action(async (scopes: string[], options: { yes?: boolean; v2Client: string[] }, command: Command) =>
+    .action(async (scopes: string[], options: { yes?: boolean }, command: Command) =>
       runOperation(command, async (progress) =>
         (await operations()).migrateEtcdV3(await siteSettingsOf(command), {
           scopes,
-          v2Clients: options.v2Client,
           confirm: terminalConfirmation(options.yes),
           progress,
         }),
@@ -77,10 +69,6 @@ export function registerEtcdV3Commands(etcd: Command): void {
       description: 'move every cluster that passes its gates, after a confirmation',
     },
     { command: 'pgfleet etcd v3 migrate alpha --yes', description: 'move one cluster without asking' },
-    {
-      command: 'pgfleet etcd v3 migrate --v2-client vip@db3=/service/alpha/leader',
-      description: "another host's vip-manager 1.x reads alpha through v2: alpha stays, the other clusters move",
-    },
   ]);
   withSubcommandExamples(v3, 'status', [
     { command: 'pgfleet etcd v3 status', description: 'what is left on v2, and whether a run was interrupted' },

@@ -170,7 +170,9 @@ export function registerInstanceCommands(program: Command): void {
 
   instance
     .command('list')
-    .description('the instances of this host: cluster, member, port, Patroni process, role and state')
+    .description(
+      "the members of this host: pgfleet's instances and the ones it adopts (running Patroni processes, patroni.member_files), with cluster, member, port, Patroni process, role and state",
+    )
     .action(async (_options: unknown, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
@@ -186,14 +188,13 @@ export function registerInstanceCommands(program: Command): void {
     .description(
       'Patroni state, role, timeline, lag, pending restart and pause of an instance, and every member of its cluster',
     )
-    .argument('<name>', 'instance name')
+    .argument('<name>', "instance name (an adopted member's file name without .yml, or its configuration file)")
     .action(async (name: string, _options: unknown, command: Command) => {
       const output = outputFor(command);
       await runCommand(output, async () => {
-        const { instanceStatus } = await import('../../instance/instance-status.js');
+        const { instanceStatusByName } = await import('../../instance/instance-status.js');
         const { renderStatus } = await import('../../instance/instance-text.js');
-        const { site, instance: target } = await openInstance(command, name);
-        const status = await instanceStatus(site, target);
+        const status = await instanceStatusByName(await openSite(command), name);
         output.data(status, () => renderStatus(status));
       });
     });

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { globalOptions, integerOption, outputFor } from '../command-kit.js';
+import { globalOptions, integerOption, outputFor, runOperation, siteSettingsOf } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import type { PatroniInstanceOptions } from '../../core/patroni-config/instance-options.js';
 import { withSubcommandExamples } from '../command-examples.js';
@@ -133,6 +133,8 @@ export function registerPatroniConfigCommands(program: Command): void {
           `instance ${result.spec.name}`,
         );
         if (authMethods) output.warn(`${authMethods.message}\n  hint: ${authMethods.hint}`);
+        const { describeManagedKeyInTemplate } = await import('../../core/patroni-config/managed-keys.js');
+        for (const found of result.templateManagedKeys) output.warn(describeManagedKeyInTemplate(found));
         output.data(
           // Secret values serialise as a placeholder: JSON never carries them.
           {
@@ -140,6 +142,7 @@ export function registerPatroniConfigCommands(program: Command): void {
             configFile: result.configFile,
             patroniVersion: result.features.version,
             template: result.template.source,
+            templateManagedKeys: result.templateManagedKeys,
             settings: loaded.source ?? null,
             config: result.config,
           },
@@ -151,41 +154,13 @@ export function registerPatroniConfigCommands(program: Command): void {
   config
     .command('validate')
     .description(
-      'run `patroni --validate-config` on a file and sort its findings: real errors vs loopback addresses, unreachable etcd, ports in use',
+      'run `patroni --validate-config` on a file and sort its findings: real errors vs loopback addresses, unreachable etcd, ports in use, keys Patroni runs without (bootstrap.* of a joined member)',
     )
     .argument('<file>', 'Patroni YAML file')
     .action(async (file: string, _options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { readFile } = await import('node:fs/promises');
-        const { parse } = await import('yaml');
-        const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-        const { runPatroniValidateConfig } = await import('../../adapters/patroni/validate-config.js');
-        const { passwordValuesIn } = await import('../../core/patroni-config/config-secrets.js');
-        const { isValidationError } = await import('../../core/patroni-config/validation-findings.js');
-        const { Secret } = await import('../../core/secret.js');
-        const { ExitCode } = await import('../../core/errors.js');
-        const settings = loadSiteSettings(globalOptions(command).settings).settings;
-        const execpath = settings.patroni?.execpath ?? '/usr/bin/patroni';
-        // The file's own passwords are kept out of the messages, whatever Patroni prints.
-        const passwords = await readFile(file, 'utf8')
-          .then((text) => passwordValuesIn(parse(text, { version: '1.1' })))
-          .catch(() => []);
-        const { findings } = await runPatroniValidateConfig(
-          execpath,
-          file,
-          passwords.map((value) => new Secret(value)),
-        );
-        const errors = findings.filter(isValidationError);
-        output.data({ file, valid: errors.length === 0, findings }, () =>
-          findings.length === 0
-            ? `${file}: valid`
-            : [
-                `${file}: ${errors.length} error(s), ${findings.length - errors.length} known validator over-strictness`,
-                ...findings.map((finding) => `  ${finding.kind.padEnd(16)} ${finding.message}`),
-              ].join('\n'),
-        );
-        return errors.length > 0 ? ExitCode.findings : ExitCode.ok;
+      await runOperation(command, async () => {
+        const { validatePatroniConfig } = await import('../../instance/patroni-config-validate.js');
+        return validatePatroniConfig(await siteSettingsOf(command), file);
       });
     });
 

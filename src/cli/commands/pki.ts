@@ -1,8 +1,5 @@
 import { type Command, Option } from 'commander';
-import { ExitCode } from '../../core/errors.js';
-import type { CliOutput } from '../cli-output.js';
-import { globalOptions, integerOption, outputFor } from '../command-kit.js';
-import { runCommand } from '../run-command.js';
+import { globalOptions, integerOption, runOperation, siteSettingsOf } from '../command-kit.js';
 import { subcommandAt, withArgumentHelp, withSubcommandExamples } from '../command-examples.js';
 
 /**
@@ -14,6 +11,7 @@ export function registerPkiCommands(program: Command): void {
   const pki = program
     .command('pki')
     .description('certificates for labs and small fleets: a CA, server/client/peer certificates, checks');
+  const operations = () => import('../../pki/pki-operations.js');
   const dirOption = () =>
     new Option('--dir <dir>', 'PKI directory (default: $PGFLEET_PKI_DIR, else <prefix>/pki from the site settings)');
   const daysOption = (what: string) =>
@@ -26,19 +24,11 @@ export function registerPkiCommands(program: Command): void {
     .option('--common-name <cn>', 'subject CN of the CA', 'pgfleet CA')
     .addOption(daysOption('3650'))
     .option('--dry-run', 'show what would be created, change nothing', false)
-    .action(async (options: { dir?: string; commonName: string; days?: number; dryRun: boolean }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { caRequest } = await import('../../core/pki/certificate-request.js');
-        const { planCertificateAuthority, issueFromPlan } = await import('../../adapters/pki/certificate-issuer.js');
-        const location = await pkiDirectory(command, options.dir, output);
-        const plan = await planCertificateAuthority(
-          location.dir,
-          caRequest({ commonName: options.commonName, days: options.days }),
-        );
-        await carryOut(output, plan, options.dryRun, issueFromPlan, location);
-      });
-    });
+    .action(async (options: { dir?: string; commonName: string; days?: number; dryRun: boolean }, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await operations()).initPkiAuthority({ ...options, settingsFile: globalOptions(command).settings, progress }),
+      ),
+    );
 
   const issue = pki.command('issue').description('issue a certificate signed by the CA (key 0600, never printed)');
   const kinds = [
@@ -76,24 +66,16 @@ export function registerPkiCommands(program: Command): void {
             dryRun: boolean;
           },
           command: Command,
-        ) => {
-          const output = outputFor(command);
-          await runCommand(output, async () => {
-            const { leafRequest } = await import('../../core/pki/certificate-request.js');
-            const { planCertificate, issueFromPlan } = await import('../../adapters/pki/certificate-issuer.js');
-            const request = leafRequest({
+        ) =>
+          runOperation(command, async (progress) =>
+            (await operations()).issuePkiCertificate({
+              ...options,
               kind,
               name,
-              sans: options.san ?? [],
-              commonName: options.commonName || undefined,
-              withoutCommonName: options.commonName === false,
-              days: options.days,
-            });
-            const location = await pkiDirectory(command, options.dir, output);
-            const plan = await planCertificate(location.dir, { ...request, kind }, { force: options.force });
-            await carryOut(output, plan, options.dryRun, issueFromPlan, location);
-          });
-        },
+              settingsFile: globalOptions(command).settings,
+              progress,
+            }),
+          ),
       );
   }
 
@@ -101,24 +83,11 @@ export function registerPkiCommands(program: Command): void {
     .command('show')
     .description('list the CA and the issued certificates: subject, SANs, issuer, expiry, days left')
     .addOption(dirOption())
-    .action(async (options: { dir?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { readPkiInventory } = await import('../../adapters/pki/pki-inventory.js');
-        const { renderPkiInventory } = await import('../../core/pki/pki-report.js');
-        const location = await pkiDirectory(command, options.dir, output);
-        const inventory = await readPkiInventory(location.dir);
-        output.data({ ...inventory, dirSource: location.source }, () => renderPkiInventory(inventory));
-        const entries = [...(inventory.ca ? [inventory.ca] : []), ...inventory.certificates];
-        for (const entry of entries) {
-          if (entry.state === 'expired' || entry.state === 'not-yet-valid')
-            output.warn(`${entry.certFile} is ${entry.state}`);
-          else if (entry.expiresSoon) output.warn(`${entry.certFile} expires in ${entry.daysLeft} days`);
-          if (entry.key === 'readable-by-others')
-            output.warn(`${entry.keyFile} is readable by other users: chmod 600 it`);
-        }
-      });
-    });
+    .action(async (options: { dir?: string }, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await operations()).showPkiInventory({ ...options, settingsFile: globalOptions(command).settings, progress }),
+      ),
+    );
 
   pki
     .command('check')
@@ -134,24 +103,47 @@ export function registerPkiCommands(program: Command): void {
       async (
         options: { cert: string; key?: string; ca?: string; host?: string[]; usage?: 'server' | 'client' },
         command: Command,
-      ) => {
-        const output = outputFor(command);
-        await runCommand(output, async () => {
-          const { resolve } = await import('node:path');
-          const { checkCertificateFiles } = await import('../../adapters/pki/certificate-checks.js');
-          const { renderCertificateChecks } = await import('../../core/pki/pki-report.js');
-          const checks = await checkCertificateFiles({
-            certFile: resolve(options.cert),
-            keyFile: options.key === undefined ? undefined : resolve(options.key),
-            caFile: options.ca === undefined ? undefined : resolve(options.ca),
-            hosts: options.host ?? [],
-            usage: options.usage === undefined ? undefined : options.usage === 'server' ? 'serverAuth' : 'clientAuth',
-          });
-          const failed = checks.filter((check) => !check.ok);
-          output.data({ ok: failed.length === 0, checks }, () => renderCertificateChecks(checks));
-          return failed.length === 0 ? ExitCode.ok : ExitCode.findings;
-        });
-      },
+      ) => runOperation(command, async () => (await operations()).checkPkiFiles(options)),
+    );
+
+  pki
+    .command('renew')
+    .description(
+      'renew the certificates Patroni uses (REST API server, REST API client, etcd client): a new key and certificate from the same CA, swapped atomically, taken by the members (reload for the REST API, restart while paused for etcd), probed with a TLS handshake; the old one back on failure',
+    )
+    .addOption(dirOption())
+    .addOption(
+      new Option('--only <use...>', 'renew only these (default: every one the settings name)').choices([
+        'restapi-server',
+        'restapi-client',
+        'etcd-client',
+      ]),
+    )
+    .addOption(daysOption('825'))
+    .option('--check', 'show what would be renewed and what blocks it; change nothing (exit 1 when blocked)')
+    .action(
+      async (
+        options: {
+          dir?: string;
+          only?: Array<'restapi-server' | 'restapi-client' | 'etcd-client'>;
+          days?: number;
+          check?: boolean;
+        },
+        command: Command,
+      ) =>
+        runOperation(command, async (progress) =>
+          (await import('../../pki/renewal-operations.js')).renewCertificatesFromSettings(
+            await siteSettingsOf(command),
+            {
+              pkiDir: options.dir,
+              settingsFile: globalOptions(command).settings,
+              uses: options.only ?? [],
+              days: options.days,
+              check: options.check,
+              progress,
+            },
+          ),
+        ),
     );
 
   for (const kind of ['server', 'client', 'peer']) {
@@ -184,6 +176,13 @@ export function registerPkiCommands(program: Command): void {
       description: 'a certificate for etcd member etcd1, for both its clients and its peers',
     },
   ]);
+  withSubcommandExamples(pki, 'renew', [
+    {
+      command: 'pgfleet pki renew --check',
+      description: 'which certificates in use would be renewed, and what blocks it',
+    },
+    { command: 'pgfleet pki renew --only restapi-server', description: 'only the REST API server certificate' },
+  ]);
   withSubcommandExamples(pki, 'show', [
     { command: 'pgfleet pki show', description: 'the CA and every certificate with its expiry' },
     {
@@ -202,53 +201,4 @@ export function registerPkiCommands(program: Command): void {
 /** Repeated options (--san, --host) accumulate; no default, so help shows none. */
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
-}
-
-async function pkiDirectory(command: Command, explicit: string | undefined, output: CliOutput) {
-  const { resolvePkiDirectory } = await import('../../adapters/pki/pki-directory.js');
-  const location = resolvePkiDirectory({ explicit, settingsFile: globalOptions(command).settings });
-  output.detail(`PKI directory ${location.dir} (from ${location.source})`);
-  return location;
-}
-
-type IssuePlan = import('../../core/pki/issue-plan.js').IssuePlan;
-
-async function carryOut(
-  output: CliOutput,
-  plan: IssuePlan,
-  dryRun: boolean,
-  issue: (plan: IssuePlan) => Promise<{ info: { notAfter: Date; fingerprintSha256: string | undefined } }>,
-  location: { dir: string; source: string },
-): Promise<void> {
-  const { describeIssuePlan } = await import('../../core/pki/issue-plan.js');
-  const summary = { ...describeIssuePlan(plan), dir: location.dir, dirSource: location.source };
-  if (dryRun) {
-    output.data({ dryRun: true, plan: summary, opensslConfig: plan.opensslConfig }, () =>
-      [
-        `would create a ${plan.request.kind} certificate (dry run, nothing written):`,
-        ...lines(summary),
-        '# openssl config',
-        plan.opensslConfig.trimEnd(),
-      ].join('\n'),
-    );
-    return;
-  }
-  const issued = await issue(plan);
-  const result = {
-    ...summary,
-    notAfter: issued.info.notAfter.toISOString(),
-    fingerprintSha256: issued.info.fingerprintSha256 ?? null,
-  };
-  output.data(result, () =>
-    [
-      `created ${plan.request.kind === 'ca' ? 'the CA' : `${plan.request.kind} certificate "${plan.request.name}"`} in ${location.dir} (from ${location.source}):`,
-      ...lines(result),
-    ].join('\n'),
-  );
-}
-
-function lines(values: Record<string, unknown>): string[] {
-  return Object.entries(values)
-    .filter(([key, value]) => key !== 'dir' && key !== 'dirSource' && !(Array.isArray(value) && value.length === 0))
-    .map(([key, value]) => `  ${key}: ${Array.isArray(value) ? value.join(', ') : String(value)}`);
 }

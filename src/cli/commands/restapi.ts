@@ -1,7 +1,12 @@
 import { type Command, Option } from 'commander';
-import { ExitCode } from '../../core/errors.js';
-import { globalOptions, integerOption, outputFor } from '../command-kit.js';
-import { runCommand } from '../run-command.js';
+import {
+  integerOption,
+  loadedSiteSettingsOf,
+  runOperation,
+  siteSettingsOf,
+  terminalInterruption,
+} from '../command-kit.js';
+import type { SecureRequest } from '../../restapi/restapi-operations.js';
 import { withSubcommandExamples } from '../command-examples.js';
 
 /**
@@ -16,56 +21,26 @@ export function registerRestApiCommands(program: Command): void {
       'the Patroni REST API of the members on this host: status, probes, and TLS / client certificates / basic auth rolled out safely',
     );
 
+  const operations = () => import('../../restapi/restapi-operations.js');
+
   restapi
     .command('status')
     .description(
       "each member through pgfleet's own client (the credentials of its YAML, as patronictl): URL, protection, role, state",
     )
-    .action(async (_options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { localMembers, restApiStatus } = await import('../../restapi/restapi-status.js');
-        const { describeProtection } = await import('../../core/restapi/restapi-protection.js');
-        const statuses = await restApiStatus(await localMembers(await settingsOf(command)));
-        output.data(statuses, () =>
-          statuses.length === 0
-            ? 'no Patroni member is managed on this host'
-            : statuses
-                .map(
-                  (member) =>
-                    `${member.scope}/${member.node}  ${member.url}  ${describeProtection(member.protection)}  ${member.reachable ? `${member.role} ${member.state}` : `UNREACHABLE: ${member.error}`}`,
-                )
-                .join('\n'),
-        );
-        return statuses.every((member) => member.reachable) ? ExitCode.ok : ExitCode.findings;
-      });
-    });
+    .action(async (_options: unknown, command: Command) =>
+      runOperation(command, async () => (await operations()).showRestApiStatus(await siteSettingsOf(command))),
+    );
 
   restapi
     .command('probe')
     .description(
-      'what an anonymous client, a client with only the CA, with a client certificate, with the password, and with both can do on GET /patroni and POST /reload of each member, against what its YAML asks for',
+      'what an anonymous client, a client with only the CA, with a client certificate, with the password, and with both can do on GET /patroni and an empty PATCH /config (an unsafe call that writes nothing) of each member, against what its YAML asks for',
     )
     .option('--member <node>', 'probe only this member (its Patroni name)')
-    .action(async (options: { member?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { localMembers, probeMembers } = await import('../../restapi/restapi-status.js');
-        const { renderProbeReports } = await import('../../core/restapi/probe-report.js');
-        const members = (await localMembers(await settingsOf(command))).filter(
-          (member) => options.member === undefined || member.node === options.member,
-        );
-        if (options.member !== undefined && members.length === 0) {
-          const { PgfleetError } = await import('../../core/errors.js');
-          throw new PgfleetError('REST_MEMBER_NOT_HERE', `no member named ${options.member} is managed on this host`, {
-            hint: 'pgfleet restapi status lists them',
-          });
-        }
-        const probes = await probeMembers(members);
-        output.data(probes, () => renderProbeReports(probes));
-        return probes.every((probe) => probe.report.mismatches.length === 0) ? ExitCode.ok : ExitCode.findings;
-      });
-    });
+    .action(async (options: { member?: string }, command: Command) =>
+      runOperation(command, async () => (await operations()).probeRestApi(await siteSettingsOf(command), options)),
+    );
 
   const secure = restapi
     .command('secure')
@@ -99,17 +74,11 @@ export function registerRestApiCommands(program: Command): void {
       .description(
         'show the ordered steps from what each member has to what the settings ask for; checks every certificate first and changes nothing',
       ),
-  ).action(async (options: SecureOptions, command: Command) => {
-    const output = outputFor(command);
-    await runCommand(output, async () => {
-      const prepared = await prepare(command, options);
-      const { renderSecurePlan, securePlanData } = await import('../../core/restapi/secure-plan-report.js');
-      for (const warning of prepared.plan.warnings)
-        output.warn(`${warning.message} [${warning.code}]\n  hint: ${warning.hint}`);
-      output.data(securePlanData(prepared.plan), () => renderSecurePlan(prepared.plan));
-      return prepared.plan.steps.length === 0 ? ExitCode.ok : ExitCode.findings;
-    });
-  });
+  ).action(async (options: SecureRequest, command: Command) =>
+    runOperation(command, async (progress) =>
+      (await operations()).planRestApiSecuring(await loadedSiteSettingsOf(command), { ...options, progress }),
+    ),
+  );
 
   authOptions(
     secure
@@ -124,32 +93,41 @@ export function registerRestApiCommands(program: Command): void {
         'how long a member may take to show its new protection (default: from the cluster loop_wait)',
       ).argParser(integerOption(5, 3600)),
     )
-    .action(async (options: SecureOptions & { stepTimeout?: number }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const prepared = await prepare(command, options);
-        const { applyRestApiSecuring } = await import('../../restapi/secure-apply.js');
-        for (const warning of prepared.plan.warnings) output.warn(`${warning.message} [${warning.code}]`);
-        // Ctrl-C stops between steps: the member being changed is finished or restored first.
-        const interrupt = new AbortController();
-        const onSignal = () => {
-          output.warn('interrupted: finishing the current step, then stopping');
-          interrupt.abort();
-        };
-        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        const report = await applyRestApiSecuring(prepared, {
-          onProgress: (message) => output.step(message),
+    .action(async (options: SecureRequest & { stepTimeout?: number }, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await operations()).applyRestApiSecuringFromSettings(await loadedSiteSettingsOf(command), {
+          ...options,
           stepTimeoutMs: options.stepTimeout === undefined ? undefined : options.stepTimeout * 1000,
-          signal: interrupt.signal,
-        }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
-        output.data(report, () =>
-          report.outcome === 'nothing-to-do'
-            ? 'nothing to do: every member already has the protection the settings ask for'
-            : `${report.applied.length} step${report.applied.length === 1 ? '' : 's'} applied and verified`,
-        );
-      });
-    });
+          // Ctrl-C stops between steps: the member being changed is finished or restored first.
+          interruption: terminalInterruption,
+          progress,
+        }),
+      ),
+    );
 
+  restapi
+    .command('rotate-password')
+    .description(
+      "a new basic-auth password for the REST API of each cluster's members on this host: the password file (0600, the old one kept until done), every member's restapi.authentication (and ctl.authentication when present), every member reloaded at once through its old password and proven, then the new password let in and the old one refused; rolled back at the first failure",
+    )
+    .option('--scope <name...>', 'only these clusters (default: every cluster with members here)')
+    .option('--check', 'print what would change and what blocks it; change nothing (exit 1 when blocked)')
+    .action(async (options: { scope?: string[]; check?: boolean }, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await import('../../restapi/password-rotation-operations.js')).rotateRestApiPasswordsFromSettings(
+          await siteSettingsOf(command),
+          { scopes: options.scope ?? [], check: options.check, progress },
+        ),
+      ),
+    );
+
+  withSubcommandExamples(restapi, 'rotate-password', [
+    { command: 'pgfleet restapi rotate-password --check', description: 'what would change, and what blocks it' },
+    {
+      command: 'pgfleet restapi rotate-password --scope alpha',
+      description: "a new REST API password for alpha's members here, verified",
+    },
+  ]);
   withSubcommandExamples(restapi, 'status', [
     { command: 'pgfleet restapi status', description: 'each member on this host, reached as patronictl would' },
   ]);
@@ -185,38 +163,4 @@ export function registerRestApiCommands(program: Command): void {
       description: 'the same with a longer wait per member, reporting as JSON',
     },
   ]);
-}
-
-async function settingsOf(command: Command) {
-  const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-  return loadSiteSettings(globalOptions(command).settings).settings;
-}
-
-interface SecureOptions {
-  username?: string;
-  passwordFile?: string;
-  through?: 'client' | 'server-tls' | 'verify-client' | 'basic-auth';
-}
-
-async function prepare(command: Command, options: SecureOptions) {
-  const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-  const { prepareRestApiSecuring } = await import('../../restapi/secure-inputs.js');
-  const { PgfleetError } = await import('../../core/errors.js');
-  if (options.username !== undefined && options.passwordFile === undefined) {
-    throw new PgfleetError(
-      'REST_SECURE_USERNAME_WITHOUT_PASSWORD_FILE',
-      '--username is given without --password-file',
-      { hint: 'give --password-file FILE (0600); passwords are never command-line arguments' },
-    );
-  }
-  const loaded = loadSiteSettings(globalOptions(command).settings);
-  return prepareRestApiSecuring({
-    settings: loaded.settings,
-    settingsSource: loaded.source,
-    authentication:
-      options.passwordFile === undefined
-        ? undefined
-        : { username: options.username, passwordFile: options.passwordFile },
-    through: options.through,
-  });
 }

@@ -28,7 +28,18 @@ export function registerSettingsCommands(program: Command): void {
         const paths = resolveSitePaths(loaded.settings, { isRoot: isRoot(), home: homedir(), env: process.env });
         const view = redactedSettings(loaded.settings);
         const searched = explicit ? [explicit] : settingsCandidates();
-        output.data({ source: loaded.source ?? null, searched, settings: view, paths }, () =>
+        const { templateManagedKeys: managedKeysOf } = await import('../../adapters/settings/patroni-template-file.js');
+        const { describeManagedKeyInTemplate } = await import('../../core/patroni-config/managed-keys.js');
+        const templateManagedKeys = loaded.settings.patroni
+          ? await managedKeysOf(loaded.settings.patroni).catch((error: unknown) => {
+              output.warn(
+                `the Patroni template could not be checked: ${error instanceof Error ? error.message : String(error)}`,
+              );
+              return [];
+            })
+          : [];
+        for (const found of templateManagedKeys) output.warn(describeManagedKeyInTemplate(found));
+        output.data({ source: loaded.source ?? null, searched, settings: view, paths, templateManagedKeys }, () =>
           [
             loaded.source
               ? `# settings from ${loaded.source}`

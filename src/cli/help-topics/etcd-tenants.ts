@@ -27,6 +27,36 @@ The tenants file
   Each user and each role may serve one cluster only; root is refused.
   Errors name the file, the line and the field.
 
+Clients that are not Patroni (same file)
+  clients:
+    - name: vip-alpha           # its etcd user and role (user:, role: override)
+      kind: vip-manager         # read of /<namespace>/alpha/leader only
+      scope: alpha
+      version: 2.8.0            # judged: a v2-only vip-manager (Debian's
+                                # 1.0.2) cannot read a v3 cluster: refused
+    - name: prometheus
+      kind: monitoring          # read of a cluster's prefix (or prefix:)
+      scope: alpha
+    - name: admin1-patronictl
+      kind: patronictl          # its own identity, readwrite on the cluster
+      scope: alpha
+    - name: confd-app
+      kind: confd               # read of a prefix
+      prefix: /app/config/
+  tenants apply (and etcd auth prepare) gives each its user, its role with
+  that one grant and nothing more, and a 0600 password file. Configure the
+  client with them, then: pgfleet etcd clients ready NAME. enforce refuses
+  until every declared client is ready, then proves each once auth is on.
+
+Acknowledged census subjects (same file)
+  acknowledged:
+    - subject: "unknown-writer:/app/"     # the id \`etcd auth plan\` prints
+      reason: "the app cache: it falls back to its database"
+  One line per subject: enforce goes on over it, names it in its report,
+  and it is refused by etcd once auth is on. A Patroni cluster with live
+  members outside the configured namespaces cannot be acknowledged: add
+  its namespace to tenancy.namespaces.
+
 Commands
   pgfleet etcd tenants plan       the changes, in the order apply makes them;
                                   exit 1 when some are pending

@@ -70,9 +70,31 @@ Why an order
 Afterwards
   pgfleet restapi status          each member through pgfleet's own client
   pgfleet restapi probe           anonymous / CA / certificate / password / both
-                                  on GET /patroni and POST /reload, vs expected
+                                  on GET /patroni and an empty PATCH /config
+                                  (refused or 400: writes nothing), vs expected
   pgfleet cluster switchover S    POST /switchover with the configured credentials
   patronictl                      with PATRONICTL_CONFIG_FILE=<the member's YAML>
+
+Rotating the password and renewing the certificates, later
+  pgfleet restapi rotate-password   per cluster: a new password into its file
+                                  (the old one kept until done), into every
+                                  member's restapi.authentication (and
+                                  ctl.authentication), every member reloaded
+                                  at once through its old password, then the
+                                  new one let in and the old one refused;
+                                  rolled back at the first failure. Patroni
+                                  3.0.2 accepts one password per member: a
+                                  caller using the other one is refused only
+                                  between the first and the last reload (one
+                                  HA loop); pgfleet itself never is.
+  pgfleet pki renew               the certificates the settings name, from
+                                  the same CA: swapped atomically, reloaded
+                                  (Patroni re-applies REST API TLS when the
+                                  serial changes), probed by a handshake;
+                                  etcd client certificates by a restart while
+                                  paused. pgfleet audit warns
+                                  pki.expiry_warning_days (default 30) before
+                                  a certificate in use expires.
 
 Try it on a lab: pgfleet lab up, pgfleet lab restapi-tls, then plan and apply
 with the lab's settings in effect (eval "$(pgfleet lab env)").

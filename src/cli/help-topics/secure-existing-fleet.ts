@@ -45,11 +45,19 @@ Before you start
 
 2. apply - on every host that runs members
      pgfleet etcd auth apply
-   Writes each local member's tenant credentials into its Patroni YAML
-   (atomically, mode 0600) and reloads Patroni (POST /reload re-reads the
-   etcd username and password). With auth off Patroni logs "Etcd
-   authentication is not enabled" and carries on without a token. Then it
-   records in etcd that the member is ready: user name and a hash of the
+   Local members are pgfleet's instances and every Patroni running on the
+   host with this site's etcd and namespace (plus stopped ones found at
+   patroni.member_files, Debian's /etc/patroni/*.yml by default); a file
+   that cannot be read is named, never skipped. Writes each member's tenant
+   credentials into its Patroni YAML: a file pgfleet generated is rewritten
+   atomically, mode 0600; any other file gets only etcd3.username/password
+   changed, through its symlinks, comments, owner and group kept, others'
+   access removed (said when the mode changes). Then POST /reload (it
+   re-reads the etcd username and password), and the proof, from the
+   process and its log, that the running Patroni re-read that very file
+   and completed the reload. With auth off Patroni logs "Etcd
+   authentication is not enabled" and carries on without a token. Only then
+   it records in etcd that the member is ready: user name and a hash of the
    configuration, never the password. Copy the tenants' password files to
    the other hosts first (mode 0600), then run apply there too.
 
@@ -76,7 +84,15 @@ Before you start
    f. Otherwise resumes every cluster and reports what was done.
    The run's state lives in etcd, so an interrupted enforce can be inspected
    (pgfleet etcd auth status) and rolled back (pgfleet etcd auth rollback)
-   from any host.
+   from any host. One run at a time: a second coordinator exits 5 (busy),
+   naming the run that holds the lock. Once a dead coordinator's lock has
+   expired, pgfleet etcd auth migrate finishes its run: one that had passed
+   every probe is carried forward (its clusters resumed, recorded
+   enforced), any other is rolled back, then migrated again. A rolled-back
+   run names each cause and the commands that fix it (a password changed
+   in etcd by hand: pgfleet etcd tenants apply), and every report gives the
+   wall-clock time of each step. Status reads the pause state from the
+   members and says where the run's record disagrees with them.
 
    The three phases in one go: the plan, a confirmation, then the phases
    (a blocked plan changes nothing):

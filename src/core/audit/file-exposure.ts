@@ -56,6 +56,20 @@ export function octalMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, '0');
 }
 
+/** Exactly who besides the owner may do what: `its group may read and write it, others may read it`. */
+export function accessBeyondOwner(mode: number): string {
+  const rights = (bits: number): string[] =>
+    [bits & 4 ? 'read' : '', bits & 2 ? 'write' : '', bits & 1 ? 'execute' : ''].filter(Boolean);
+  const phrase = (who: string, bits: number): string[] => {
+    const granted = rights(bits);
+    if (granted.length === 0) return [];
+    const list = granted.length === 1 ? granted[0] : `${granted.slice(0, -1).join(', ')} and ${granted.at(-1)}`;
+    return [`${who} may ${list} it`];
+  };
+  const described = [...phrase('its group', (mode >> 3) & 7), ...phrase('others', mode & 7)];
+  return described.length > 0 ? described.join(', ') : 'only its owner may access it';
+}
+
 export function isWorldReadable(facts: FileFacts): boolean {
   return (facts.mode & 0o004) !== 0;
 }

@@ -2,6 +2,8 @@ import type { KeyRange } from '../etcd/key-range.js';
 import type { ConfigTree } from '../patroni-config/deep-merge.js';
 import type { ProbeOutcome } from '../restapi/probe-matrix.js';
 import type { SiteSettings } from '../settings/site-settings.js';
+import type { CensusSubject } from '../census/census-subject.js';
+import type { DeclaredClient } from '../tenancy/declared-clients.js';
 
 /**
  * Everything the audit rules look at, collected once (src/audit) and then
@@ -20,6 +22,8 @@ export interface FleetSnapshot {
   /** The site template (settings patroni.template); the built-in one is pgfleet's own and not audited. */
   template?: TemplateFile | undefined;
   secretFiles: SecretFileFacts[];
+  /** Certificates the settings and the Patroni YAMLs name (absent: not collected). */
+  certificates?: CertificateFacts[] | undefined;
   processes: ProcessFacts[];
   /** Present with `--live`. */
   live?: LiveFacts | undefined;
@@ -44,11 +48,21 @@ export interface YamlDocumentFacts extends FileFacts {
   problem?: string | undefined;
   /** 1-based line of each key, by dotted path (`etcd3.password`). */
   keyLines: Record<string, number>;
+  /**
+   * pgfleet generated it (its header opens the file): fixes go through the
+   * settings and pgfleet's commands. False for a file someone else wrote,
+   * whose fixes name the key and the file; undefined when it was not read.
+   */
+  generated?: boolean | undefined;
 }
 
-/** A Patroni YAML pgfleet manages (the settings' Patroni config directory) or one given with --config. */
+/**
+ * A Patroni YAML of this host: in the settings' Patroni config directory,
+ * given with --config, or adopted (the file a running Patroni of this
+ * fleet reads, or one at patroni.member_files).
+ */
 export interface PatroniYamlFile extends YamlDocumentFacts {
-  origin: 'config-dir' | 'argument';
+  origin: 'config-dir' | 'argument' | 'adopted';
 }
 
 export type TemplateFile = YamlDocumentFacts;
@@ -62,6 +76,19 @@ export interface SecretFileFacts extends FileFacts {
   referencedBy: string;
   /** Patroni reads it (so it must belong to the Patroni user); pgfleet's own secrets belong to whoever runs pgfleet. */
   readByPatroni: boolean;
+}
+
+/** A certificate file in use, as read when the snapshot was taken (public material only). */
+export interface CertificateFacts {
+  path: string;
+  /** Where the audit learnt of it (a settings field or a Patroni YAML key). */
+  referencedBy: string;
+  /** ISO dates; absent when the file could not be read (then `problem`). */
+  notAfter?: string | undefined;
+  subject?: string | undefined;
+  /** When it was read: the rules count days from here, not from when they run. */
+  checkedAt: string;
+  problem?: string | undefined;
 }
 
 export type AuditedProgram = 'etcd' | 'etcdctl' | 'patroni' | 'patronictl' | 'pgfleet';
@@ -90,6 +117,18 @@ export interface AuditGap {
 export interface LiveFacts {
   etcd: EtcdFacts;
   restApis: RestApiFacts[];
+  /** The census of the etcd (every client, not only the configured namespaces'); undefined when it could not be taken. */
+  census?: CensusFacts | undefined;
+}
+
+/** What the census found that the fleet does not account for, and the clients the tenants file declares. */
+export interface CensusFacts {
+  subjects: CensusSubject[];
+  /** Subjects the tenants file acknowledges, by id, with the reason. */
+  acknowledged: Array<{ subject: string; reason: string; origin: string }>;
+  v2: { served: boolean; authEnabled: boolean | undefined; keyCount: number };
+  declaredClients: Array<Pick<DeclaredClient, 'name' | 'kind' | 'user' | 'role' | 'grant' | 'origin'>>;
+  incomplete: string[];
 }
 
 export type TokenKind = 'simple' | 'jwt' | 'unknown';
@@ -145,7 +184,7 @@ export interface RestApiFacts {
   configFile?: string | undefined;
   /** Anonymous GET /patroni. */
   safe: RestProbeResult;
-  /** Anonymous POST /reload (a reload of an unchanged configuration is harmless). */
+  /** Anonymous empty PATCH /config: refused (401/403) when protected, else answered 400 by Patroni, which then writes nothing. */
   unsafe: RestProbeResult;
   /**
    * GET /patroni through pgfleet's own client: the credentials of the

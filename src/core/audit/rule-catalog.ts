@@ -1,6 +1,12 @@
 import type { AuditRule } from './audit-rule.js';
 import { auditIncompleteRule } from './rules/audit-incomplete.js';
+import { certificateExpiryRule } from './rules/certificate-expiry.js';
 import { clusterWithoutTenantRule } from './rules/cluster-without-tenant.js';
+import { clusterOutsideTenancyRule } from './rules/cluster-outside-tenancy.js';
+import { v2KeysOpenRule } from './rules/v2-keys-open.js';
+import { unknownWriterRule } from './rules/unknown-writer.js';
+import { unknownClientRule } from './rules/unknown-client.js';
+import { clientRoleWiderThanDeclaredRule } from './rules/client-role-wider-than-declared.js';
 import { etcdAuthOffRule } from './rules/etcd-auth-off.js';
 import { etcdBasicAuthWithClientCertRule } from './rules/etcd-basic-auth-with-client-cert.js';
 import { etcdClientCertNotEnforcedRule } from './rules/etcd-client-cert-not-enforced.js';
@@ -35,6 +41,11 @@ export const AUDIT_RULES: readonly AuditRule[] = [
   etcdUserSharedRule,
   roleRangeTooWideRule,
   clusterWithoutTenantRule,
+  clusterOutsideTenancyRule,
+  v2KeysOpenRule,
+  unknownWriterRule,
+  unknownClientRule,
+  clientRoleWiderThanDeclaredRule,
   jwtTokensWithOldPatroniRule,
   etcdVersionBreaksPatroniAuthRule,
   restapiUnsafeEndpointsOpenRule,
@@ -47,6 +58,7 @@ export const AUDIT_RULES: readonly AuditRule[] = [
   fileModeNot0600Rule,
   fileOwnerNotPatroniUserRule,
   passwordWorldReadableRule,
+  certificateExpiryRule,
   templateSetsManagedKeyRule,
   watchdogOffRule,
   pgRewindOffRule,

@@ -1,3 +1,4 @@
+import type { DeclaredClient as FullDeclaration } from '../tenancy/declared-clients.js';
 import type { ClientKeyUse, EtcdClientProcess } from './client-process/etcd-client-process.js';
 import { type CensusSubject, subjectId } from './census-subject.js';
 import { type EtcdCensus, type LeaseFootprint, v2ReadsObserved, watcherTotals } from './etcd-census.js';
@@ -13,17 +14,13 @@ import { parsePatroniKey } from './patroni-key.js';
  */
 export const PATRONI_WATCHERS_PER_MEMBER = 1;
 
-/** A client that is not Patroni, declared by the operator with what it uses. */
-export interface DeclaredClient {
-  name: string;
-  kind: 'vip-manager' | 'monitoring' | 'patronictl' | 'confd' | 'other';
-  /** The keys (or prefixes) it reads; it also writes them when `writes`. */
-  keys: ReadonlyArray<{ key: string; prefix: boolean }>;
-  writes?: boolean | undefined;
-  api?: 'v2' | 'v3' | undefined;
-  /** v3 watchers it keeps open (default 0: vip-manager 1.x and confd without -watch poll). */
-  watchers?: number | undefined;
-}
+/**
+ * What the census needs of a client declared in the tenants file (the whole
+ * declaration is core/tenancy/declared-clients.ts): its kind, the keys it
+ * uses, whether it writes them, its API, the watches it keeps, its user.
+ */
+export type DeclaredClient = Pick<FullDeclaration, 'name' | 'kind' | 'keys'> &
+  Partial<Pick<FullDeclaration, 'writes' | 'api' | 'watchers' | 'user'>>;
 
 /** What the fleet accounts for: the census is set against it. */
 export interface KnownClients {
@@ -448,22 +445,30 @@ function accountForProcesses(
   return account;
 }
 
-/** A declared client of the program's kind whose keys cover every key the process uses. */
+/**
+ * A declared client of the program's kind whose keys cover every key the
+ * process uses, or whose etcd user the process runs as. etcdctl stands in
+ * for any kind (an operator's watch, a script): its keys or its user decide.
+ */
 function declaredFor(client: EtcdClientProcess, declared: readonly DeclaredClient[]): boolean {
   const kinds: Record<EtcdClientProcess['program'], ReadonlyArray<DeclaredClient['kind']>> = {
     'vip-manager': ['vip-manager'],
     confd: ['confd'],
     patronictl: ['patronictl'],
-    etcdctl: ['monitoring', 'other', 'patronictl'],
+    etcdctl: ['vip-manager', 'monitoring', 'confd', 'patronictl'],
     // A Patroni is the fleet's (a tenant) or outside it, never a declared client.
     patroni: [],
   };
   return declared.some(
     (candidate) =>
       kinds[client.program].includes(candidate.kind) &&
-      client.keys.every((key) =>
-        candidate.keys.some((declaredKey) => covers(declaredKey, key.key) && (key.prefix ? declaredKey.prefix : true)),
-      ),
+      ((client.username !== undefined && client.username === candidate.user) ||
+        ((client.keys.length > 0 || client.program !== 'etcdctl') &&
+          client.keys.every((key) =>
+            candidate.keys.some(
+              (declaredKey) => covers(declaredKey, key.key) && (key.prefix ? declaredKey.prefix : true),
+            ),
+          ))),
   );
 }
 

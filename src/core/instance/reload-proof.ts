@@ -225,3 +225,26 @@ function decideFromLog(
         detail: `Patroni (pid ${pid}) re-read ${realPath}, loaded the change and completed the reload`,
       };
 }
+
+/**
+ * What the operator does about a refused proof. Never "apply again" alone:
+ * the same member would be refused the same way until this is fixed.
+ */
+export function reloadRefusalHint(code: ReloadProofCode): string {
+  switch (code) {
+    case 'READS_OTHER_FILE':
+      return 'make the running Patroni read the file pgfleet edits: replace the file it reads by a symlink to it, or restart Patroni with it; or remove the file it does not read (pgfleet adopts the file a running Patroni reads)';
+    case 'CONFIG_UNRESOLVED':
+      return 'restart that Patroni with a configuration path that exists: it re-reads the path it was started with, which no longer resolves';
+    case 'READS_DIRECTORY':
+      return 'put the credentials by hand in the file of that directory holding its etcd section, or start Patroni with a single file: pgfleet does not edit a directory configuration';
+    case 'ENVIRONMENT_OVERRIDE':
+      return 'remove those PATRONI_* variables from its environment (its service unit) and restart it: they win over the file';
+    case 'FILE_NOT_LOADED':
+      return "fix what its log names (the file's permissions for the Patroni user, or YAML Patroni rejects): the file pgfleet wrote is not in use until Patroni loads it";
+    case 'RELOAD_FAILED':
+      return 'fix what its log names after "Failed to reload", or restart that Patroni (it reads the file when it starts)';
+    case 'NOT_RUNNING':
+      return 'start it: Patroni reads its file when it starts';
+  }
+}

@@ -1,5 +1,6 @@
 import { type GateInput, evaluateEnforceGates } from './enforce-gates.js';
 import { memberId } from './fleet-member.js';
+import type { CensusGateReport } from './census-gates.js';
 
 /** A member whose Patroni YAML pgfleet manages on this host. */
 export interface LocalMemberView {
@@ -11,6 +12,20 @@ export interface LocalMemberView {
   etcdUsername: string | undefined;
   /** sha256 of its YAML now, to compare with the readiness record. */
   configSha256: string;
+  /**
+   * A member pgfleet did not create: only `<dcs section>.username/password`
+   * of `realConfigFile` (the file its Patroni reads, through symlinks) change.
+   */
+  adopted?: { realConfigFile: string; dcsSection: string } | undefined;
+}
+
+/** A member's file or process on this host that cannot be used (unreadable YAML, two files for one member...). */
+export interface LocalProblemView {
+  configFile: string;
+  running: boolean;
+  pid: number | undefined;
+  problem: string;
+  hint: string;
 }
 
 /** A cluster's tenant in etcd (read while planning). */
@@ -35,6 +50,10 @@ export interface PlanInput {
   /** Root user state (the admin identity). */
   admin: { username: string; exists: boolean; holdsRootRole: boolean; problem?: string | undefined };
   local: LocalMemberView[];
+  /** This host's member files and processes that cannot be used: each blocks, named with why. */
+  localProblems?: LocalProblemView[] | undefined;
+  /** Patroni files and processes of this host that belong to another fleet: named in a note. */
+  leftAlone?: Array<{ configFile: string; reason: string }> | undefined;
   /** Keyed `<namespace><scope>`; a cluster whose tenant cannot be named has a problem instead. */
   tenants: Map<string, TenantView>;
   tenantProblems: Map<string, string>;
@@ -83,6 +102,24 @@ export interface AuthPlan {
   notes: string[];
   /** True when anything blocks: the migration would be refused at the gates. */
   blocked: boolean;
+  /** The census of the etcd (every client, not only the configured namespaces'), when it was taken. */
+  census?: CensusGateReport | undefined;
+}
+
+/** The plan with the census's judgement: its failures block like the gates they are. */
+export function withCensus(plan: AuthPlan, census: CensusGateReport): AuthPlan {
+  const blockers = [
+    ...plan.blockers,
+    ...census.failures.map((failure) => ({ subject: failure.subject, message: failure.message, hint: failure.hint })),
+  ];
+  const actions =
+    census.clients.length > 0 && !plan.authEnabled
+      ? [
+          ...plan.actions,
+          `enforce: once auth is on, prove ${census.clients.length} declared client(s) with their own credentials (${census.clients.map((client) => client.name).join(', ')}): each reads what it needs and is denied a write and a neighbour's keys`,
+        ]
+      : plan.actions;
+  return { ...plan, actions, blockers, census, blocked: plan.blocked || census.failures.length > 0 };
 }
 
 /**
@@ -159,7 +196,9 @@ export function planAuthMigration(input: PlanInput): AuthPlan {
         recordMatches && record.configSha256 === local.configSha256 && local.etcdUsername === tenant.user;
       if (!upToDate) {
         plan.actions.push(
-          `apply: write the credentials of ${tenant.user} into ${local.configFile} (0600), POST /reload, record it ready`,
+          local.adopted
+            ? `apply: set only ${local.adopted.dcsSection}.username/password to ${tenant.user} in ${local.adopted.realConfigFile}${local.adopted.realConfigFile !== local.configFile ? ` (through ${local.configFile})` : ''}, comments, owner and group kept, others' access removed; POST /reload, prove its Patroni re-read that file, record it ready`
+            : `apply: write the credentials of ${tenant.user} into ${local.configFile} (0600), POST /reload, prove its Patroni re-read that file, record it ready`,
         );
         if (recordMatches && record.configSha256 !== local.configSha256)
           plan.actions.push('(its YAML changed since the last apply)');
@@ -193,10 +232,27 @@ export function planAuthMigration(input: PlanInput): AuthPlan {
   for (const view of localMissing) {
     blockers.push({
       subject: `${view.namespace}${view.scope}/${view.node}`,
-      message: `local instance ${view.node} (${view.configFile}) is not registered in the DCS: its Patroni is not running`,
-      hint: 'start it so it can be applied and probed, or remove its configuration',
+      message: `local ${view.adopted ? 'member' : 'instance'} ${view.node} (${view.configFile}) is not registered in the DCS: its Patroni is not running`,
+      hint: view.adopted
+        ? 'start it so it can be applied and probed, or move its file out of the configured locations (settings patroni.member_files)'
+        : 'start it so it can be applied and probed, or remove its configuration',
     });
   }
+  for (const problem of input.localProblems ?? []) {
+    blockers.push({
+      subject: problem.configFile,
+      message: `${problem.running ? `the Patroni running with it (pid ${problem.pid ?? '?'}) cannot be adopted` : 'this member file cannot be used'}: ${problem.problem}`,
+      hint: problem.hint,
+    });
+  }
+  const leftAlone = input.leftAlone ?? [];
+  if (leftAlone.length > 0)
+    notes.push(
+      `left alone on this host, not this fleet's: ${leftAlone
+        .slice(0, 3)
+        .map((file) => `${file.configFile} (${file.reason})`)
+        .join('; ')}${leftAlone.length > 3 ? `; and ${leftAlone.length - 3} more` : ''}`,
+    );
 
   if (input.authEnabled) {
     notes.push('etcd authentication is already on: nothing to migrate (`pgfleet etcd auth status` shows the fleet)');

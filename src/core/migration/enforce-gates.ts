@@ -1,5 +1,6 @@
 import { authSafetyOf, blocksAuthSwitch, describeAuthSafety } from '../versions/auth-safety.js';
 import { isPatroniBefore32 } from '../versions/stack-version-facts.js';
+import { type EnforceFix, fixFor, isTlsProblem, nextStepsHint } from './enforce-failure.js';
 import { type FleetMember, memberId } from './fleet-member.js';
 import type { ReadinessRecord } from './readiness-record.js';
 
@@ -24,14 +25,29 @@ export interface GateInput {
    * their readiness record would vouch for credentials Patroni does not have.
    */
   localCredentialDrift?: Map<string, string> | undefined;
+  /** The instance name of each member managed on this host (keyed by member id): hints name it. */
+  localInstanceNames?: Map<string, string> | undefined;
+  /** This host's member files or Patroni processes that cannot be used (unreadable YAML...): a member pgfleet cannot vouch for. */
+  localProblems?: Array<{ configFile: string; problem: string; hint: string }> | undefined;
 }
 
 export interface GateFailure {
-  gate: 'readiness' | 'reachability' | 'token-type' | 'etcd-version' | 'admin' | 'no-members';
+  gate:
+    | 'readiness'
+    | 'reachability'
+    | 'token-type'
+    | 'etcd-version'
+    | 'admin'
+    | 'no-members'
+    | 'local-member'
+    | 'census'
+    | 'declared-client';
   /** The member or object concerned. */
   subject: string;
   message: string;
   hint: string;
+  /** The fix, when a command of this host does it (the refusal's hint lists these in order). */
+  fix?: EnforceFix | undefined;
 }
 
 /** The gates `etcd auth enforce` must pass before it touches anything. An empty list means go. */
@@ -47,13 +63,16 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
   }
   for (const member of input.members) {
     const id = memberId(member);
+    const localInstance = input.localInstanceNames?.get(id);
     const unreachable = input.unreachable.get(id);
     if (unreachable !== undefined) {
+      const fix = fixFor('unreachable', { subject: id, localInstance, host: hostOf(member.apiUrl) });
       failures.push({
         gate: 'reachability',
         subject: id,
         message: `member ${id} is unreachable: ${unreachable}`,
-        hint: 'every member must answer on its REST API so it can be paused and probed; bring it back or remove it from the cluster',
+        hint: `every member must answer on its REST API so it can be paused and probed: ${fix.command ? `\`${fix.command}\` (${fix.text})` : fix.text}`,
+        fix,
       });
     }
     const expectedUser = input.tenantUsers.get(`${member.namespace}${member.scope}`);
@@ -73,6 +92,7 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
         hint: member.managedHere
           ? 'run `pgfleet etcd auth apply`'
           : 'run `pgfleet etcd auth apply --host-only` on the host of that member',
+        fix: applyFix(id, member, localInstance),
       });
     } else if (record.username !== expectedUser) {
       failures.push({
@@ -80,6 +100,7 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
         subject: id,
         message: `member ${id} is ready with user ${record.username}, but its cluster's tenant is ${expectedUser}`,
         hint: 'run `pgfleet etcd auth apply` again on its host',
+        fix: applyFix(id, member, localInstance),
       });
     } else {
       const drift = input.localCredentialDrift?.get(id);
@@ -89,9 +110,17 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
           subject: id,
           message: `member ${id} was recorded ready, but ${drift}`,
           hint: "run `pgfleet etcd auth apply` again: it writes the tenant's credentials and reloads Patroni",
+          fix: applyFix(id, member, localInstance),
         });
     }
   }
+  for (const problem of input.localProblems ?? [])
+    failures.push({
+      gate: 'local-member',
+      subject: problem.configFile,
+      message: `${problem.configFile} on this host cannot be used: ${problem.problem}`,
+      hint: problem.hint,
+    });
   const oldPatroni = [...input.patroniVersions.entries()].filter(([, version]) => isPatroniBefore32(version));
   if (input.tokenType === 'jwt' && oldPatroni.length > 0) {
     failures.push({
@@ -124,14 +153,47 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
     }
   }
   if (!input.adminCredentialsWork) {
+    // A refused TLS handshake is not a wrong password: the hint must point at the files, not at the credentials.
+    const tls = input.adminProblem !== undefined && isTlsProblem(input.adminProblem);
     failures.push({
       gate: 'admin',
       subject: 'etcd admin',
-      message: `the etcd admin credentials do not work${input.adminProblem ? `: ${input.adminProblem}` : ''}`,
-      hint: 'check etcd_admin.password_file (or PGFLEET_ETCD_ADMIN_PASSWORD); `pgfleet etcd auth prepare` creates root',
+      message: `${tls ? 'pgfleet cannot reach etcd over TLS' : 'the etcd admin credentials do not work'}${input.adminProblem ? `: ${input.adminProblem}` : ''}`,
+      hint: tls
+        ? fixFor('tls', { subject: 'etcd admin' }).text
+        : 'check etcd_admin.password_file (or PGFLEET_ETCD_ADMIN_PASSWORD); `pgfleet etcd auth prepare` creates root',
+      ...(tls ? { fix: fixFor('tls', { subject: 'etcd admin' }) } : {}),
     });
   }
   return failures;
+}
+
+function applyFix(id: string, member: FleetMember, localInstance: string | undefined): EnforceFix {
+  return fixFor('no-credentials', {
+    subject: id,
+    localInstance: localInstance ?? (member.managedHere ? member.name : undefined),
+    host: hostOf(member.apiUrl),
+  });
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The refusal's hint: the fixes in order (each command once), then enforce
+ * again; gates without a command of this host are described in the lines
+ * above it.
+ */
+export function gateRefusalHint(failures: readonly GateFailure[]): string {
+  const fixes = failures.flatMap((failure) => (failure.fix ? [failure.fix] : []));
+  const others = failures.length - fixes.length;
+  return `nothing was changed; ${others > 0 ? 'fix each point above: ' : ''}${nextStepsHint(fixes)}`;
 }
 
 function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {

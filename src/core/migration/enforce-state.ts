@@ -1,3 +1,5 @@
+import type { EnforceFailureKind } from './enforce-failure.js';
+import type { PhaseTiming } from './phase-timings.js';
 import type { RunEnvelope } from './run-envelope.js';
 
 /**
@@ -13,6 +15,8 @@ export interface MemberProbeResult {
   member: string;
   ok: boolean;
   detail: string;
+  /** Why it failed, when known (its log, its YAML, the tenant probes): what the hint names. */
+  cause?: EnforceFailureKind | undefined;
 }
 
 export interface EnforceState extends RunEnvelope<EnforcePhase> {
@@ -23,6 +27,8 @@ export interface EnforceState extends RunEnvelope<EnforcePhase> {
   probes: MemberProbeResult[];
   /** etcd endpoints that did not answer during the run. */
   endpointsDown: string[];
+  /** Wall-clock time of each step of the run, in the order they ran. */
+  timings?: PhaseTiming[] | undefined;
 }
 
 const ORDER: EnforcePhase[] = ['gates', 'pausing', 'enabling', 'probing', 'resuming', 'enforced'];
@@ -71,4 +77,29 @@ export function rollbackSteps(state: EnforceState | undefined, authEnabledNow: b
 /** Whether a new `enforce` may start, or must first finish or roll back an interrupted one. */
 export function interruptedRun(state: EnforceState | undefined): EnforceState | undefined {
   return state && !isTerminal(state.phase) ? state : undefined;
+}
+
+/**
+ * How a run found interrupted is finished. One left in `resuming` with auth
+ * on had passed every probe (the phase is saved only then): it is carried
+ * forward (the clusters it paused are resumed, the run recorded enforced).
+ * Any other is rolled back (auth off, its clusters resumed).
+ */
+export type InterruptedRunRecovery =
+  { kind: 'carry-forward'; resume: string[] } | { kind: 'roll-back'; steps: RecoveryStep[] };
+
+export function recoveryOf(state: EnforceState, authEnabledNow: boolean): InterruptedRunRecovery {
+  if (state.phase === 'resuming' && authEnabledNow) return { kind: 'carry-forward', resume: state.pausedByUs };
+  return { kind: 'roll-back', steps: rollbackSteps(state, authEnabledNow) };
+}
+
+/** What finishing the interrupted run will do, in one sentence (for migrate's plan and enforce's progress). */
+export function describeRecovery(state: EnforceState, recovery: InterruptedRunRecovery): string {
+  const run = `enforce run ${state.id} (coordinator ${state.coordinator.host} pid ${state.coordinator.pid}) was interrupted in phase ${state.phase}`;
+  if (recovery.kind === 'carry-forward')
+    return `${run} after every probe passed: it is carried forward (${recovery.resume.length > 0 ? `${recovery.resume.join(', ')} resumed` : 'nothing to resume'}, the run recorded enforced)`;
+  const steps = recovery.steps.map((step) =>
+    step.kind === 'auth-disable' ? 'auth disabled' : `${step.clusters.join(', ')} resumed`,
+  );
+  return `${run}: it is rolled back (${steps.length > 0 ? steps.join(', ') : 'nothing was left to undo'})`;
 }

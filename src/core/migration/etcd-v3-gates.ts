@@ -1,5 +1,4 @@
-import { type DeclaredClient, hostPort } from '../census/client-accounting.js';
-import { PgfleetError } from '../errors.js';
+import { hostPort } from '../census/client-accounting.js';
 import { evaluateCompatibility } from '../versions/compatibility-matrix.js';
 import type { KeyCopyPlan } from './etcd-v3-keys.js';
 
@@ -280,22 +279,6 @@ export function evaluateV3MoveGates(fleet: V3MoveFleetFacts, cluster: V2ClusterF
  */
 export function v2EnvironmentOverrides(names: readonly string[]): string[] {
   return names.filter((name) => name.startsWith('PATRONI_ETCD_'));
-}
-
-/**
- * A v2-only client the operator declares (`--v2-client NAME=KEY`): the key it
- * reads through etcd's v2 API (a trailing `/` for a prefix), e.g. a
- * vip-manager 1.x on another host reading `/service/alpha/leader`. The
- * cluster holding that key is refused; its reads no longer block the others.
- */
-export function declaredV2Client(spec: string): DeclaredClient {
-  const match = /^([^=]+)=(\/.*)$/.exec(spec.trim());
-  if (!match)
-    throw new PgfleetError('V3_BAD_CLIENT', `--v2-client takes NAME=KEY (a key starting with /), got "${spec}"`, {
-      hint: 'e.g. --v2-client vip-manager@db3=/service/alpha/leader',
-    });
-  const key = match[2]!;
-  return { name: match[1]!.trim(), kind: 'other', keys: [{ key, prefix: key.endsWith('/') }], api: 'v2' };
 }
 
 /**

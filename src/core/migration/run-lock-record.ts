@@ -13,6 +13,26 @@ export const RUN_LOCK_KEY = `${PGFLEET_PREFIX}locks/run`;
 /** Default lease TTL: long enough to ride out an etcd leader election, short enough to take over soon after a crash. */
 export const DEFAULT_RUN_LOCK_TTL_SECONDS = 10;
 
+/**
+ * FOR TESTS ONLY: the lease TTL (whole seconds) of the run lock a coordinator
+ * takes, instead of the default, so that a test can stop a coordinator past
+ * its TTL in seconds. etcd raises a TTL below its minimum (about 1.5 election
+ * timeouts). Documented in the README (Development).
+ */
+export const RUN_LOCK_TTL_TEST_ENV = 'PGFLEET_TEST_RUN_LOCK_TTL_SECONDS';
+
+/** The TTL the test variable asks for, or undefined; a value that is not a whole number of seconds (1-3600) is refused. */
+export function runLockTtlFromEnv(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const raw = env[RUN_LOCK_TTL_TEST_ENV];
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(seconds >= 1 && seconds <= 3600))
+    throw new PgfleetError('USAGE', `${RUN_LOCK_TTL_TEST_ENV}=${raw}: expected whole seconds from 1 to 3600`, {
+      hint: `unset ${RUN_LOCK_TTL_TEST_ENV} (it is for tests only)`,
+    });
+  return seconds;
+}
+
 /** What the lock key holds: who runs what, for a refusal message and for `status`. No secret. */
 export interface RunLockHolder {
   /** The kind of run: 'etcd-auth', 'etcd-tls', and the kinds later runs add. */
@@ -91,6 +111,22 @@ function formatSeconds(total: number): string {
   const minutes = Math.floor(total / 60);
   if (minutes < 60) return `${minutes} min ${total % 60} s`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** The run lock as `status` shows it (read live): its holder and how long its lease has left unless renewed. */
+export interface RunLockView {
+  holder: RunLockHolder | undefined;
+  unreadableReason?: string | undefined;
+  leaseTtlSeconds: number;
+}
+
+/** `held by etcd-auth-enforce run r-1 (phase probing) by pid 42 on db-1, since ... (12 s ago); its lease has 8 s left`, or free. */
+export function describeRunLock(lock: RunLockView | undefined, now: Date): string {
+  if (!lock) return 'free: no pgfleet run is going on';
+  const who = lock.holder
+    ? describeRunLockHolder(lock.holder, now)
+    : `a holder whose record cannot be read (${lock.unreadableReason ?? 'unknown record'})`;
+  return `held by ${who}; its lease has ${lock.leaseTtlSeconds} s left unless renewed`;
 }
 
 /**

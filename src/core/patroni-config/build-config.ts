@@ -2,7 +2,7 @@ import type { PatroniSettings } from '../settings/site-settings.js';
 import { deletePath, getPath, setPath } from './config-path.js';
 import { type ConfigTree, deepMerge } from './deep-merge.js';
 import type { InstanceSpec } from './instance-spec.js';
-import { managedKeyPaths } from './managed-keys.js';
+import { type ManagedKeysContext, managedKeyPaths } from './managed-keys.js';
 import { ctlSection, restapiSection } from './restapi-sections.js';
 import type { PatroniFeatures } from './patroni-features.js';
 import { checkSettingsSupported, checkVersionRequirements } from './version-requirements.js';
@@ -76,9 +76,9 @@ const TOP_LEVEL_ORDER = [
  */
 export function buildPatroniConfig(input: BuildPatroniConfigInput): PatroniConfig {
   checkSettingsSupported(input.settings, input.features);
-  const { values, localParameters, dcsParameters } = managedValues(input);
+  const { values } = managedValues(input);
   const config = deepMerge(PATRONI_BASELINE, input.template, input.instance.userInput ?? {});
-  for (const path of managedKeyPaths({ dcs: input.settings.etcd.version, localParameters, dcsParameters })) {
+  for (const path of managedKeyPaths(managedKeysContextOf(input))) {
     const value = getPath(values, path);
     if (value === undefined) deletePath(config, path);
     else setPath(config, path, deepMerge({ value }).value);
@@ -87,13 +87,21 @@ export function buildPatroniConfig(input: BuildPatroniConfigInput): PatroniConfi
   return inReadingOrder(config);
 }
 
+/** Which keys are managed for this instance: its DCS section and the parameters pgfleet sets, locally and in the DCS. */
+export function managedKeysContextOf(
+  input: Pick<BuildPatroniConfigInput, 'settings' | 'instance'>,
+): ManagedKeysContext {
+  const { localParameters, dcsParameters } = managedValues(input);
+  return { dcs: input.settings.etcd.version, localParameters, dcsParameters };
+}
+
 interface ManagedValues {
   values: ConfigTree;
   localParameters: string[];
   dcsParameters: string[];
 }
 
-function managedValues({ settings, instance }: BuildPatroniConfigInput): ManagedValues {
+function managedValues({ settings, instance }: Pick<BuildPatroniConfigInput, 'settings' | 'instance'>): ManagedValues {
   const pg = instance.postgresql;
   const dynamicParameters = settings.configuration_mode.parameters === 'dynamic';
   const dynamicAuth = settings.configuration_mode.auth === 'dynamic';

@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+import { lineOf, parseLocatedYaml } from '../yaml/located-yaml.js';
 import { type ConfigTree, isPlainObject, leafPaths } from './deep-merge.js';
 import { getPath } from './config-path.js';
 
@@ -82,4 +84,56 @@ export function managedKeysSetBy(template: ConfigTree, context: ManagedKeysConte
     else found.push(dotted);
   }
   return found;
+}
+
+/** A managed key the site template sets, where it sets it, and what the generated file holds there instead. */
+export interface ManagedKeyInTemplate {
+  /** Dotted path: `restapi.authentication.username`. */
+  key: string;
+  /** `file:line` of the key in the template. */
+  location: string;
+  /** `replaced`: pgfleet writes its own value there; `dropped`: nothing; `managed`: one or the other (no instance built). */
+  outcome: 'replaced' | 'dropped' | 'managed';
+}
+
+/**
+ * The managed keys a template sets, located in its text, for the warnings of
+ * `patroni config render`, `instance create` and `settings show`: without
+ * them the template's value is silently not what runs. Given the built
+ * configuration, a key whose value pgfleet writes unchanged is not reported
+ * and the others say whether they were replaced or dropped. Never a value:
+ * the template may hold a password.
+ */
+export function managedKeysInTemplate(
+  text: string,
+  source: string,
+  context: ManagedKeysContext,
+  built?: ConfigTree,
+): ManagedKeyInTemplate[] {
+  const located = parseLocatedYaml(text, source, 'PATRONI_TEMPLATE_YAML_INVALID');
+  const template = isPlainObject(located.value) ? located.value : {};
+  const found: ManagedKeyInTemplate[] = [];
+  for (const key of managedKeysSetBy(template, context)) {
+    const path = key.split('.');
+    const written = built ? getPath(built, path) : undefined;
+    if (built && written !== undefined && isDeepStrictEqual(written, getPath(template, path))) continue;
+    const line = lineOf(located, path);
+    found.push({
+      key,
+      location: line === undefined ? source : `${source}:${line}`,
+      outcome: !built ? 'managed' : written === undefined ? 'dropped' : 'replaced',
+    });
+  }
+  return found;
+}
+
+/** One warning line: where, which key, what happens to it, and where to set it instead. */
+export function describeManagedKeyInTemplate(found: ManagedKeyInTemplate): string {
+  const outcome =
+    found.outcome === 'dropped'
+      ? 'dropped (pgfleet writes no value there)'
+      : found.outcome === 'replaced'
+        ? "replaced by pgfleet's own value"
+        : "replaced by pgfleet's own value or dropped";
+  return `${found.location}: the Patroni template sets ${found.key}, which pgfleet manages: ${outcome}; set it through the site settings or the instance options, and remove it from the template`;
 }

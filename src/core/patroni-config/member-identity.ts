@@ -13,6 +13,12 @@ export interface MemberIdentity {
   /** `etcd3` or `etcd` when the DCS is etcd, else undefined. */
   dcsSection: 'etcd3' | 'etcd' | undefined;
   dcsCredentials: { username: string | undefined; passwordSet: boolean };
+  /**
+   * The etcd endpoints of the DCS section as `host:port`, lower case, without
+   * scheme (`host`, `hosts`, `url`); undefined when it names none (`srv`,
+   * `proxy`): which etcd the member uses is then unknown.
+   */
+  dcsHosts: string[] | undefined;
   restapi: { listen: string | undefined; connectAddress: string | undefined };
   /** `log.dir` when set: Patroni then logs to `<dir>/patroni.log` instead of stderr. */
   logDir: string | undefined;
@@ -62,10 +68,36 @@ export function memberIdentity(
       username: text(section.username),
       passwordSet: section.password !== undefined && section.password !== null && String(section.password) !== '',
     },
+    dcsHosts: dcsSection ? etcdHostsOf(section) : undefined,
     restapi: { listen, connectAddress },
     logDir: log ? text(log.dir) : undefined,
     problems,
   };
+}
+
+/** Patroni's etcd `host`, `hosts` (comma-separated or a list) and `url`, as `host:port` (2379 when the port is left out). */
+export function etcdHostsOf(section: Record<string, unknown>): string[] | undefined {
+  const raw: string[] = [];
+  const add = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(add);
+    else if (typeof value === 'string') raw.push(...value.split(','));
+  };
+  add(section.hosts);
+  add(section.host);
+  add(section.url);
+  const hosts = raw.map(etcdHostPort).filter((host) => host !== '');
+  return hosts.length > 0 ? [...new Set(hosts)] : undefined;
+}
+
+/** `http://H:P/`, `H:P` or `H` as `h:p` (lower case, default port 2379), to compare endpoints named differently. */
+export function etcdHostPort(endpoint: string): string {
+  const bare = endpoint
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+    .replace(/\/.*$/, '');
+  if (bare === '') return '';
+  return /:\d+$/.test(bare) ? bare : `${bare}:2379`;
 }
 
 export function normaliseNamespace(namespace: string): string {

@@ -2,11 +2,17 @@
  * What `patroni --validate-config` (3.0.2) reported, line by line. Its rules
  * are stricter than what Patroni accepts at run time: it rejects loopback
  * connect addresses (a lab on 127.0.0.1 always fails), tries to reach every
- * etcd host, and refuses a listen port already in use (so re-validating the
- * file of a running instance always fails). Those findings are told apart
- * from real errors instead of skipping validation.
+ * etcd host, refuses a listen port already in use (so re-validating the
+ * file of a running instance always fails), and asks for keys Patroni runs
+ * without: `bootstrap.*` (read only when a member creates its cluster, with
+ * defaults; a member that joins never reads them, and Debian's template has
+ * no bootstrap.pg_hba or bootstrap.initdb) and
+ * `postgresql.authentication.rewind` (pg_rewind then connects as the
+ * superuser: postgresql/config.py rewind_credentials). Those findings are
+ * told apart from real errors instead of skipping validation.
  */
-export type ValidationFindingKind = 'loopback-address' | 'etcd-unreachable' | 'port-in-use' | 'other';
+export type ValidationFindingKind =
+  'loopback-address' | 'etcd-unreachable' | 'port-in-use' | 'optional-key-missing' | 'other';
 
 export interface ValidationFinding {
   kind: ValidationFindingKind;
@@ -27,6 +33,8 @@ const LISTEN_KEYS = /^(?:restapi\.listen|postgresql\.listen|raft\.bind_addr)$/;
 const LOOPBACK_HOST = /^(?:127(?:\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
 const UNREACHABLE =
   /is not reachable|Name or service not known|Temporary failure in name resolution|No address associated|nodename nor servname|Errno -[235]\b/;
+/** Keys the validator asks for that Patroni 3.0.2 runs without (see ValidationFindingKind). */
+const OPTIONAL_KEYS = /^(?:bootstrap(?:\..+)?|postgresql\.authentication\.rewind)$/;
 /** The shape of a validator line: `<key path> <value> <complaint>`. */
 const LINE = /^(\S+) (.*)$/;
 
@@ -61,6 +69,7 @@ function kindOf(path: string | undefined, rest: string): ValidationFindingKind {
   }
   if (/^etcd3?\.(?:hosts?|url|proxy)(?:\.|$)/.test(path) && UNREACHABLE.test(rest)) return 'etcd-unreachable';
   if (LISTEN_KEYS.test(path) && /Port \d+ is already in use/.test(rest)) return 'port-in-use';
+  if (OPTIONAL_KEYS.test(path) && rest.trim() === 'is not defined.') return 'optional-key-missing';
   return 'other';
 }
 

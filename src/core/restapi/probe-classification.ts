@@ -1,4 +1,4 @@
-import type { ProbeOutcome } from './probe-matrix.js';
+import type { ProbeEndpoint, ProbeOutcome } from './probe-matrix.js';
 
 /**
  * Turns what one probe request produced into an outcome of the matrix.
@@ -65,8 +65,9 @@ const UNREACHABLE = new Set([
 
 const CLOSED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
-export function classifyProbeAttempt(attempt: ProbeAttempt): ProbeClassification {
-  if (attempt.kind === 'response') return classifyResponse(attempt.status, attempt.body);
+/** `endpoint`: the probe request sent (see PROBE_REQUESTS); the unsafe one is answered 400 once the access check passed. */
+export function classifyProbeAttempt(attempt: ProbeAttempt, endpoint?: ProbeEndpoint): ProbeClassification {
+  if (attempt.kind === 'response') return classifyResponse(attempt.status, attempt.body, endpoint);
   const codes = [...new Set(attempt.codes.filter((code) => code.length > 0))];
   // An alert the server sent: it refused the handshake (no, or an untrusted, client certificate).
   const alert = codes.find((code) => /^ERR_SSL_.*ALERT/.test(code));
@@ -88,12 +89,14 @@ export function classifyProbeAttempt(attempt: ProbeAttempt): ProbeClassification
 /**
  * Patroni answers a refused unsafe call with 403 (allowlist, client
  * certificate) or 401 (basic auth); any other answer means the access check
- * passed (POST /reload: 202; GET /patroni: 200, or 503 while PostgreSQL is down).
+ * passed (the empty PATCH /config: 400, the body refused after the check;
+ * GET /patroni: 200, or 503 while PostgreSQL is down).
  */
-function classifyResponse(status: number, body: string): ProbeClassification {
+function classifyResponse(status: number, body: string, endpoint: ProbeEndpoint | undefined): ProbeClassification {
   if (status === 401) return { outcome: 'unauthorized-401', status, detail: firstWords(body) };
   if (status === 403) return { outcome: 'forbidden-403', status, detail: firstWords(body) };
   if ((status >= 200 && status < 300) || status === 503) return { outcome: 'allowed', status };
+  if (endpoint === 'unsafe' && status === 400) return { outcome: 'allowed', status };
   return { outcome: 'unexpected-status', status, detail: firstWords(body) };
 }
 

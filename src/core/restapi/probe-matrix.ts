@@ -51,13 +51,21 @@ export const PROBE_CLIENT_DESCRIPTIONS: Record<ProbeClient, string> = {
   'client-cert-and-basic-auth': 'client certificate and password: what patronictl and pgfleet use',
 };
 
-/** The safe endpoint (GET /patroni) and an unsafe one that is harmless to call (POST /reload). */
+/**
+ * The safe endpoint (GET /patroni) and an unsafe one that changes nothing:
+ * an empty PATCH /config. Patroni 3.0.2's do_PATCH_config runs the access
+ * check first (allowlist 403, client certificate 403, basic auth 401), then
+ * reads the body: `{}` is not a patch (_read_json_content wants a non-empty
+ * object), so it answers 400 and returns before reading or writing the DCS,
+ * waking the HA loop or logging anything above DEBUG. POST /reload, the probe
+ * before, made every member reload its YAML and PostgreSQL.
+ */
 export const PROBE_ENDPOINTS = ['safe', 'unsafe'] as const;
 export type ProbeEndpoint = (typeof PROBE_ENDPOINTS)[number];
 
-export const PROBE_REQUESTS: Record<ProbeEndpoint, { method: 'GET' | 'POST'; path: string }> = {
+export const PROBE_REQUESTS: Record<ProbeEndpoint, { method: 'GET' | 'PATCH'; path: string; body?: string }> = {
   safe: { method: 'GET', path: '/patroni' },
-  unsafe: { method: 'POST', path: '/reload' },
+  unsafe: { method: 'PATCH', path: '/config', body: '{}' },
 };
 
 /** What the expected matrix can say. */
@@ -173,7 +181,7 @@ function severityOf(expected: ExpectedOutcome, observed: ProbeOutcome): MatrixMi
   return 'different-refusal';
 }
 
-/** "client-cert / POST /reload": how a cell is named in messages. */
+/** "client-cert PATCH /config": how a cell is named in messages. */
 export function describeCell(cell: { client: ProbeClient; endpoint: ProbeEndpoint }): string {
   const request = PROBE_REQUESTS[cell.endpoint];
   return `${cell.client} ${request.method} ${request.path}`;

@@ -112,6 +112,9 @@ export const ConfigurationModeSchema = z
   })
   .describe('Where pg_hba and PostgreSQL parameters are managed');
 
+/** Where Debian's patroni package (pg_createconfig_patroni) puts members' files: `/etc/patroni/<version>-<cluster>.yml`. */
+export const DEBIAN_PATRONI_PATTERNS = ['/etc/patroni/*.yml', '/etc/patroni/*.yaml'] as const;
+
 export const PatroniSettingsSchema = z
   .strictObject({
     etcd: EtcdSettingsSchema.default(EtcdSettingsSchema.parse({})),
@@ -137,6 +140,12 @@ export const PatroniSettingsSchema = z
         'directory of the generated Patroni YAML files (default /etc/patroni as root, else under the data home)',
       ),
     logdir: filePath.optional().describe('directory of the Patroni logs'),
+    member_files: z
+      .array(filePath)
+      .default([...DEBIAN_PATRONI_PATTERNS])
+      .describe(
+        "where this host's Patroni YAMLs that pgfleet did not create are found (shell patterns: *, ?, [..], {a,b}): stopped members are found here, running ones from their processes; configdir (*.yml, *.yaml) is always looked at. Members whose etcd or namespace is not this site's are left alone",
+      ),
     user: z
       .string()
       .min(1)
@@ -186,6 +195,18 @@ export const TenancySettingsSchema = z.strictObject({
     .describe('namespaces scanned for clusters in the DCS, besides patroni.etcd.namespace'),
 });
 
+export const PkiSettingsSchema = z.strictObject({
+  expiry_warning_days: z
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(30)
+    .describe(
+      '`pgfleet audit` warns about a certificate in use this many days before it expires (critical once expired); renew with `pgfleet pki renew`',
+    ),
+});
+
 export const SiteSettingsSchema = z
   .strictObject({
     prefix: filePath.optional().describe("root of pgfleet's state (instances, secrets)"),
@@ -193,6 +214,7 @@ export const SiteSettingsSchema = z
     patroni: PatroniSettingsSchema.optional(),
     etcd_admin: EtcdAdminSettingsSchema.default(EtcdAdminSettingsSchema.parse({})),
     tenancy: TenancySettingsSchema.default(TenancySettingsSchema.parse({})),
+    pki: PkiSettingsSchema.default(PkiSettingsSchema.parse({})),
   })
   .describe('pgfleet site settings');
 

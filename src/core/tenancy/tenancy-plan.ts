@@ -1,45 +1,20 @@
 import { type AuthSnapshot, type EtcdRole, type EtcdUser, ROOT_ROLE, type RolePermission } from '../etcd/auth-model.js';
+import { type PasswordFacts, type RevokeReason, type TenancyAction, userActions } from './tenancy-action.js';
 import { coversWholeKeyspace, formatRange, prefixRange, rangeContains } from '../etcd/key-range.js';
 import { type TenantNaming, tenantId } from './desired-tenants.js';
 import type { Tenant } from './tenant.js';
 import { namePattern } from './tenant-naming.js';
+import { planClientAccess } from './client-access-plan.js';
+import { type DeclaredClient, describeGrant } from './declared-clients.js';
 
-/** Why a permission of a tenant's role is revoked. */
-export type RevokeReason = 'too-wide' | 'whole-keyspace' | 'wrong-range';
-
-/**
- * One change to etcd's auth store. `tenant` is the cluster it serves
- * (`/service/alpha`), absent for the admin identity and for prunes.
- */
-export type TenancyAction =
-  | { kind: 'create-user'; user: string; tenant?: string; password: 'admin' | 'from-file' | 'generated' }
-  | { kind: 'set-password'; user: string; tenant: string; reason: 'rejected' | 'file-missing'; disruptive: boolean }
-  | { kind: 'grant-role'; user: string; role: string; tenant?: string }
-  | { kind: 'revoke-role'; user: string; role: string; tenant: string }
-  | { kind: 'create-role'; role: string; tenant: string }
-  | {
-      kind: 'grant-permission';
-      role: string;
-      permission: RolePermission;
-      tenant: string;
-      reason: 'missing' | 'not-readwrite';
-    }
-  | { kind: 'revoke-permission'; role: string; permission: RolePermission; tenant: string; reason: RevokeReason }
-  | { kind: 'delete-user'; user: string }
-  | { kind: 'delete-role'; role: string };
-
-/** What pgfleet knows of the tenants' passwords. */
-export interface PasswordFacts {
-  /** Users with a password file in the secrets directory. */
-  withFile: ReadonlySet<string>;
-  /** Users whose file's password etcd refused (only knowable with auth on). */
-  rejected: ReadonlySet<string>;
-}
+export type { PasswordFacts, RevokeReason, TenancyAction } from './tenancy-action.js';
 
 export interface TenancyPlan {
   authEnabled: boolean;
   admin: string;
   tenants: Tenant[];
+  /** Clients declared in the tenants file, each with its own user and role. */
+  clients: DeclaredClient[];
   /** In the order apply carries them out. */
   actions: TenancyAction[];
   /** Users and roles named like tenants whose cluster is no longer wanted; removed only with prune. */
@@ -58,6 +33,8 @@ export interface TenancyPlanInput {
   naming: TenantNaming;
   passwords: PasswordFacts;
   prune: boolean;
+  /** Clients declared in the tenants file (vip-manager, monitoring, patronictl, confd). */
+  clients?: readonly DeclaredClient[] | undefined;
 }
 
 /**
@@ -105,32 +82,19 @@ export function planTenancy(input: TenancyPlanInput): TenancyPlan {
       });
     }
 
-    const user = users.get(tenant.user);
-    const hasFile = input.passwords.withFile.has(tenant.user);
-    if (!user)
-      actions.push({
-        kind: 'create-user',
-        user: tenant.user,
-        tenant: id,
-        password: hasFile ? 'from-file' : 'generated',
-      });
-    else if (!hasFile)
-      actions.push({
-        kind: 'set-password',
-        user: tenant.user,
-        tenant: id,
-        reason: 'file-missing',
-        disruptive: input.actual.authEnabled,
-      });
-    else if (input.passwords.rejected.has(tenant.user))
-      actions.push({ kind: 'set-password', user: tenant.user, tenant: id, reason: 'rejected', disruptive: false });
-    else if (!input.actual.authEnabled) unverifiedPasswords.push(tenant.user);
-    if (!user?.roles.includes(tenant.role))
-      actions.push({ kind: 'grant-role', user: tenant.user, role: tenant.role, tenant: id });
-    for (const extra of user?.roles ?? []) {
-      if (extra !== tenant.role) actions.push({ kind: 'revoke-role', user: tenant.user, role: extra, tenant: id });
-    }
+    userActions({
+      user: tenant.user,
+      role: tenant.role,
+      group: id,
+      actual: users.get(tenant.user),
+      passwords: input.passwords,
+      authEnabled: input.actual.authEnabled,
+      actions,
+      unverifiedPasswords,
+    });
   }
+
+  planClientAccess(input.clients ?? [], input.actual, input.passwords, actions, unverifiedPasswords);
 
   const orphans = findOrphans(input, users, roles);
   if (input.prune) {
@@ -141,6 +105,7 @@ export function planTenancy(input: TenancyPlanInput): TenancyPlan {
     authEnabled: input.actual.authEnabled,
     admin: adminUser,
     tenants: [...input.tenants],
+    clients: [...(input.clients ?? [])],
     actions,
     orphans,
     unverifiedPasswords,
@@ -153,8 +118,17 @@ function findOrphans(
   users: Map<string, EtcdUser>,
   roles: Map<string, EtcdRole>,
 ): TenancyPlan['orphans'] {
-  const wantedUsers = new Set([input.naming.adminUser, ...input.tenants.map((tenant) => tenant.user)]);
-  const wantedRoles = new Set([ROOT_ROLE, ...input.tenants.map((tenant) => tenant.role)]);
+  const clients = input.clients ?? [];
+  const wantedUsers = new Set([
+    input.naming.adminUser,
+    ...input.tenants.map((tenant) => tenant.user),
+    ...clients.map((client) => client.user),
+  ]);
+  const wantedRoles = new Set([
+    ROOT_ROLE,
+    ...input.tenants.map((tenant) => tenant.role),
+    ...clients.map((client) => client.role),
+  ]);
   const userPattern = namePattern(input.naming.userFormat);
   const rolePattern = namePattern(input.naming.roleFormat);
   return {
@@ -173,6 +147,7 @@ const REVOKE_REASONS: Record<RevokeReason, string> = {
   'too-wide': "too wide: it reaches beyond the cluster's prefix",
   'whole-keyspace': 'covers the whole keyspace',
   'wrong-range': "not the cluster's prefix",
+  'beyond-declaration': 'beyond what the client is declared to need',
 };
 
 /** One line per action, as plan and apply print them. */
@@ -191,7 +166,7 @@ export function describeAction(action: TenancyAction): string {
     case 'create-role':
       return `create role ${action.role}`;
     case 'grant-permission':
-      return `grant readwrite ${formatRange(action.permission)} to role ${action.role}${action.reason === 'not-readwrite' ? ' (it was read or write only)' : ''}`;
+      return `grant ${action.permission.permType.toLowerCase()} ${formatRange(action.permission)} to role ${action.role}${action.reason === 'not-readwrite' ? ' (it was read or write only)' : action.reason === 'wrong-type' ? ' (it held another permission type)' : ''}`;
     case 'revoke-permission':
       return `revoke ${action.permission.permType.toLowerCase()} ${formatRange(action.permission)} from role ${action.role}: ${REVOKE_REASONS[action.reason]}`;
     case 'delete-user':
@@ -221,6 +196,13 @@ export function planView(plan: TenancyPlan): Record<string, unknown> {
       cluster: tenantId(tenant),
       ...tenant,
       range: formatRange(prefixRange(tenant.prefix)),
+    })),
+    clients: plan.clients.map((client) => ({
+      name: client.name,
+      kind: client.kind,
+      user: client.user,
+      role: client.role,
+      grant: describeGrant(client.grant),
     })),
     actions: plan.actions.map(actionView),
     orphans: plan.orphans,

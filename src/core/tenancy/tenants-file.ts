@@ -12,6 +12,13 @@ import {
   parseLocatedYaml,
 } from '../yaml/located-yaml.js';
 import { ROOT_ROLE } from '../etcd/auth-model.js';
+import {
+  ACKNOWLEDGEMENT_KEYS,
+  type Acknowledgement,
+  AcknowledgementSchema,
+  acknowledgementProblems,
+} from '../census/acknowledgements.js';
+import { CLIENT_ENTRY_KEYS, ClientEntrySchema, type ListedClient, listedClientProblems } from './declared-clients.js';
 import { nameProblem, scopeProblem } from './tenant-naming.js';
 
 const DCS_PREFIX = /^\/(?:[^/\s]+\/)*$/;
@@ -28,6 +35,13 @@ const DCS_PREFIX = /^\/(?:[^/\s]+\/)*$/;
  *       namespace: /service/       # default: patroni.etcd.namespace
  *       user: app-alpha            # default: tenancy.user_format
  *       role: app-alpha            # default: tenancy.role_format
+ *   clients:                       # etcd clients that are not Patroni: see declared-clients.ts
+ *     - name: vip-alpha
+ *       kind: vip-manager
+ *       scope: alpha
+ *   acknowledged:                  # census subjects accepted without a user: see acknowledgements.ts
+ *     - subject: "unknown-writer:/app/"
+ *       reason: "..."
  */
 export const TenantsFileSchema = z.strictObject({
   tenants: z
@@ -44,6 +58,8 @@ export const TenantsFileSchema = z.strictObject({
       }),
     )
     .default([]),
+  clients: z.array(ClientEntrySchema).default([]),
+  acknowledged: z.array(AcknowledgementSchema).default([]),
 });
 
 /** One tenant listed in the tenants file. */
@@ -57,12 +73,25 @@ export interface ListedTenant {
 }
 
 const ENTRY_KEYS = ['scope', 'namespace', 'user', 'role'];
+const TOP_KEYS = ['tenants', 'clients', 'acknowledged'];
+
+/** Everything a tenants file lists. */
+export interface TenantsDocument {
+  tenants: ListedTenant[];
+  clients: ListedClient[];
+  acknowledged: Acknowledgement[];
+}
 
 /**
  * Parses and checks a tenants file. Every problem names the file, the line,
  * the field and what is expected; nothing is returned unless all is well.
  */
 export function parseTenantsFile(text: string, file: string): ListedTenant[] {
+  return parseTenantsDocument(text, file).tenants;
+}
+
+/** The tenants file whole: tenants, declared clients and acknowledged census subjects, each problem located. */
+export function parseTenantsDocument(text: string, file: string): TenantsDocument {
   const source = parseLocatedYaml(text, file, 'TENANTS_FILE_YAML_INVALID');
   const raw = source.value ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
@@ -80,9 +109,25 @@ export function parseTenantsFile(text: string, file: string): ListedTenant[] {
     ...entry,
     origin: locationOf(source, ['tenants', index]),
   }));
-  const problems = entryProblems(source, entries);
+  const clients: ListedClient[] = parsed.data.clients.map((entry, index) => ({
+    ...entry,
+    origin: locationOf(source, ['clients', index]),
+  }));
+  const acknowledged: Acknowledgement[] = parsed.data.acknowledged.map((entry, index) => ({
+    ...entry,
+    origin: locationOf(source, ['acknowledged', index]),
+  }));
+  const at = (list: string) => (index: number, field?: string) => ({
+    location: locationOf(source, field ? [list, index, field] : [list, index]),
+    line: String(lineOf(source, [list, index]) ?? '?'),
+  });
+  const problems = [
+    ...entryProblems(source, entries),
+    ...listedClientProblems(clients, at('clients')),
+    ...acknowledgementProblems(acknowledged, at('acknowledged')),
+  ];
   if (problems.length > 0) throw locatedProblemsError(problems);
-  return entries;
+  return { tenants: entries, clients, acknowledged };
 }
 
 function entryProblems(source: LocatedYaml, entries: ListedTenant[]): LocatedProblem[] {
@@ -138,7 +183,14 @@ function schemaProblem(source: LocatedYaml, issue: z.core.$ZodIssue): LocatedPro
   const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
-    const known = path.length === 0 ? ['tenants'] : ENTRY_KEYS;
+    const known =
+      path.length === 0
+        ? TOP_KEYS
+        : path[0] === 'clients'
+          ? CLIENT_ENTRY_KEYS
+          : path[0] === 'acknowledged'
+            ? ACKNOWLEDGEMENT_KEYS
+            : ENTRY_KEYS;
     const suggestion = closestName(key, known);
     return {
       code: 'TENANTS_FILE_UNKNOWN_KEY',
@@ -154,6 +206,11 @@ function schemaProblem(source: LocatedYaml, issue: z.core.$ZodIssue): LocatedPro
     location: locationOf(source, path),
     field,
     message: `${field || '(top level)'}: ${issue.message}`,
-    hint: 'each entry of "tenants:" takes scope (required), namespace, user and role',
+    hint:
+      path[0] === 'clients'
+        ? `each entry of "clients:" takes name and kind (required), and ${CLIENT_ENTRY_KEYS.slice(2).join(', ')}`
+        : path[0] === 'acknowledged'
+          ? 'each entry of "acknowledged:" takes subject (the id the plan prints) and reason, both required'
+          : 'each entry of "tenants:" takes scope (required), namespace, user and role',
   };
 }

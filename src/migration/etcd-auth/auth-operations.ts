@@ -2,7 +2,8 @@ import { ExitCode, PgfleetError } from '../../core/errors.js';
 import { pendingOnOtherHosts } from '../../core/migration/auth-plan.js';
 import type { Confirmation, OperationOutcome, OperationProgress } from '../../core/operation-outcome.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
-import { interruptedRun } from '../../core/migration/enforce-state.js';
+import { describeRecovery, interruptedRun, recoveryOf } from '../../core/migration/enforce-state.js';
+import { etcdTlsFailure } from '../../core/migration/enforce-failure.js';
 import { asGuardedRun } from '../../fleet/run-state-store.js';
 import { type FleetConnection, fleetConnectionFromSettings, withAdminClient } from '../../fleet/fleet-connection.js';
 import type { SettingsTenantDirectory } from '../../fleet/settings-tenant-directory.js';
@@ -24,16 +25,43 @@ import { checkFleetEtcdUpgrade } from './upgrade-check.js';
  */
 export type AuthFleet = FleetConnection & { tenants: SettingsTenantDirectory };
 
-const connect = (settings: SiteSettings): Promise<AuthFleet> => fleetConnectionFromSettings(settings);
+/**
+ * The fleet from the settings, and `work` on it. etcd out of reach over
+ * https is most often the settings' TLS files: such a failure names the file
+ * at fault and what to set, instead of "check that etcd runs".
+ */
+async function onFleet<T>(settings: SiteSettings, work: (fleet: AuthFleet) => Promise<T>): Promise<T> {
+  const fleet: AuthFleet = await fleetConnectionFromSettings(settings);
+  try {
+    return await work(fleet);
+  } catch (error) {
+    if (!(error instanceof PgfleetError) || error.code !== 'ETCD_UNREACHABLE') throw error;
+    const tls = etcdTlsFailure(
+      error.message,
+      fleet.tls ?? {},
+      fleet.endpoints.some((endpoint) => endpoint.startsWith('https://')),
+    );
+    if (!tls) throw error;
+    throw new PgfleetError('ETCD_TLS_REFUSED', `${tls.message} (${error.message})`, {
+      hint: tls.hint,
+      exitCode: error.exitCode,
+      cause: error,
+    });
+  }
+}
 
 export async function showEtcdAuthStatus(settings: SiteSettings): Promise<OperationOutcome> {
-  const status = await etcdAuthStatus(await connect(settings));
-  return { data: status, text: () => renderAuthStatus(status) };
+  return onFleet(settings, async (fleet) => {
+    const status = await etcdAuthStatus(fleet);
+    return { data: status, text: () => renderAuthStatus(status) };
+  });
 }
 
 export async function showEtcdAuthPlan(settings: SiteSettings): Promise<OperationOutcome> {
-  const plan = await planEtcdAuthMigration(await connect(settings));
-  return { data: plan, text: () => renderAuthPlan(plan), exitCode: plan.blocked ? ExitCode.findings : ExitCode.ok };
+  return onFleet(settings, async (fleet) => {
+    const plan = await planEtcdAuthMigration(fleet);
+    return { data: plan, text: () => renderAuthPlan(plan), exitCode: plan.blocked ? ExitCode.findings : ExitCode.ok };
+  });
 }
 
 /** prepare: root, then one user and role per cluster found in the DCS; the changes made, one line each. */
@@ -44,7 +72,7 @@ export async function prepareFleetTenants(fleet: AuthFleet): Promise<string[]> {
 }
 
 export async function prepareEtcdAuth(settings: SiteSettings): Promise<OperationOutcome> {
-  const actions = await prepareFleetTenants(await connect(settings));
+  const actions = await onFleet(settings, prepareFleetTenants);
   return {
     data: { actions },
     text: () =>
@@ -55,7 +83,11 @@ export async function prepareEtcdAuth(settings: SiteSettings): Promise<Operation
 /** apply on this host: each local member's tenant credentials into its YAML, reload, readiness recorded. */
 export async function applyFleetCredentials(
   fleet: AuthFleet,
-  options: { instances?: LocalInstance[] | undefined; onProgress?: ((message: string) => void) | undefined } = {},
+  options: {
+    instances?: LocalInstance[] | undefined;
+    onProgress?: ((message: string) => void) | undefined;
+    onNotice?: ((message: string) => void) | undefined;
+  } = {},
 ): Promise<ApplyOutcome[]> {
   return withAdminClient(fleet, (admin) =>
     applyCredentialsLocally({
@@ -63,6 +95,7 @@ export async function applyFleetCredentials(
       tenants: fleet.tenants,
       recordStore: admin,
       onProgress: options.onProgress,
+      onNotice: options.onNotice,
     }),
   );
 }
@@ -71,22 +104,36 @@ export async function applyEtcdAuth(
   settings: SiteSettings,
   options: { hostOnly?: boolean | undefined; progress: OperationProgress },
 ): Promise<OperationOutcome> {
-  const fleet = await connect(settings);
+  return onFleet(settings, (fleet) => applyOn(fleet, options));
+}
+
+async function applyOn(
+  fleet: AuthFleet,
+  options: { hostOnly?: boolean | undefined; progress: OperationProgress },
+): Promise<OperationOutcome> {
   const outcomes = await applyFleetCredentials(fleet, { onProgress: (m) => options.progress.step(m) });
-  const exitCode = outcomes.some((o) => o.status !== 'applied') ? ExitCode.findings : ExitCode.ok;
-  const applied =
-    outcomes.map((o) => `  ${o.scope}/${o.member}: ${o.status} (${o.detail})`).join('\n') || 'no local member';
-  if (options.hostOnly) return { data: { outcomes }, text: () => applied, exitCode };
+  const problems = fleet.localProblems ?? [];
+  const exitCode =
+    outcomes.some((o) => o.status !== 'applied') || problems.length > 0 ? ExitCode.findings : ExitCode.ok;
+  const applied = [
+    ...(outcomes.length > 0 ? outcomes.map(renderApplyOutcome) : ['no local member of this fleet']),
+    ...problems.map((p) => `  ${p.configFile}: not applied: ${p.problem}\n    → ${p.hint}`),
+    ...leftAloneNote(fleet),
+  ].join('\n');
+  if (options.hostOnly) return { data: { outcomes, localProblems: problems }, text: () => applied, exitCode };
   // The coordinator's view: which members elsewhere still lack their readiness record.
   // The members of this host are applied by now: a fleet that cannot be read is a warning, not a failure of apply.
-  const pendingElsewhere = await planEtcdAuthMigration(fleet).then(pendingOnOtherHosts, (error: unknown) => {
-    options.progress.warn(
-      `could not read the rest of the fleet: ${error instanceof Error ? error.message : String(error)} (\`pgfleet etcd auth plan\` shows it)`,
-    );
-    return [];
-  });
+  const pendingElsewhere = await planEtcdAuthMigration(fleet, { census: false }).then(
+    pendingOnOtherHosts,
+    (error: unknown) => {
+      options.progress.warn(
+        `could not read the rest of the fleet: ${error instanceof Error ? error.message : String(error)} (\`pgfleet etcd auth plan\` shows it)`,
+      );
+      return [];
+    },
+  );
   return {
-    data: { outcomes, pendingElsewhere },
+    data: { outcomes, localProblems: problems, pendingElsewhere },
     text: () =>
       [
         applied,
@@ -101,6 +148,20 @@ export async function applyEtcdAuth(
   };
 }
 
+function renderApplyOutcome(outcome: ApplyOutcome): string {
+  return `  ${outcome.scope}/${outcome.member}: ${outcome.status} (${outcome.detail})${outcome.hint ? `\n    → ${outcome.hint}` : ''}`;
+}
+
+/** One line about the Patroni files and processes of this host that belong to another fleet, when there are any. */
+function leftAloneNote(fleet: AuthFleet): string[] {
+  const leftAlone = fleet.leftAlone ?? [];
+  if (leftAlone.length === 0) return [];
+  const shown = leftAlone.slice(0, 3).map((file) => `${file.configFile} (${file.reason})`);
+  return [
+    `left alone on this host (not this fleet's): ${shown.join('; ')}${leftAlone.length > 3 ? `; and ${leftAlone.length - 3} more` : ''}`,
+  ];
+}
+
 function enforceOutcome(report: EnforceReport): OperationOutcome {
   return {
     data: report,
@@ -112,11 +173,10 @@ export async function enforceEtcdAuthFromSettings(
   settings: SiteSettings,
   options: { skipGates?: boolean | undefined; progress: OperationProgress },
 ): Promise<OperationOutcome> {
-  return enforceOutcome(
-    await enforceEtcdAuth(await connect(settings), {
-      skipGates: options.skipGates,
-      onProgress: (m) => options.progress.step(m),
-    }),
+  return onFleet(settings, async (fleet) =>
+    enforceOutcome(
+      await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => options.progress.step(m) }),
+    ),
   );
 }
 
@@ -133,66 +193,92 @@ export async function migrateEtcdAuth(
   options: { confirm: Confirmation; skipGates?: boolean | undefined; progress: OperationProgress },
 ): Promise<OperationOutcome> {
   const { progress } = options;
-  const fleet = await connect(settings);
+  return onFleet(settings, (fleet) => migrateOn(fleet, options, progress));
+}
+
+async function migrateOn(
+  fleet: AuthFleet,
+  options: { confirm: Confirmation; skipGates?: boolean | undefined },
+  progress: OperationProgress,
+): Promise<OperationOutcome> {
   return withAdminClient(fleet, (admin) =>
-    asGuardedRun(admin, 'etcd-auth-migrate', undefined, async (lock) => {
-      let plan = await planEtcdAuthMigration(fleet);
-      const recorded = await readEnforceState(admin).catch(() => undefined);
-      const unfinished = interruptedRun(recorded);
-      if (plan.authEnabled && !unfinished) {
-        if (recorded?.phase === 'enforced') {
-          return {
-            data: { outcome: 'already-enforced', run: recorded.id, plan },
-            text: () => `nothing to do: etcd auth is on, enforced by run ${recorded.id} (${recorded.updatedAt})`,
-            exitCode: ExitCode.ok,
-          };
+    asGuardedRun(
+      admin,
+      'etcd-auth-migrate',
+      undefined,
+      async (lock) => {
+        let plan = await planEtcdAuthMigration(fleet);
+        const recorded = await readEnforceState(admin).catch(() => undefined);
+        const unfinished = interruptedRun(recorded);
+        if (plan.authEnabled && !unfinished) {
+          if (recorded?.phase === 'enforced') {
+            return {
+              data: { outcome: 'already-enforced', run: recorded.id, plan },
+              text: () => `nothing to do: etcd auth is on, enforced by run ${recorded.id} (${recorded.updatedAt})`,
+              exitCode: ExitCode.ok,
+            };
+          }
+          throw new PgfleetError(
+            'AUTH_ALREADY_ENABLED',
+            'etcd authentication is already on, and no pgfleet run enforced it: nothing to migrate',
+            { hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off' },
+          );
         }
-        throw new PgfleetError(
-          'AUTH_ALREADY_ENABLED',
-          'etcd authentication is already on, and no pgfleet run enforced it: nothing to migrate',
-          { hint: '`pgfleet etcd auth status` shows the fleet; `pgfleet etcd auth rollback` switches it off' },
-        );
-      }
-      if (unfinished) {
-        progress.step(
-          `an enforce run (${unfinished.id}, coordinator ${unfinished.coordinator.host} pid ${unfinished.coordinator.pid}) was interrupted in phase ${unfinished.phase}: migrate will roll it back (auth off, the clusters it paused resumed), then prepare, apply and enforce again`,
-        );
-        if (!(await options.confirm('roll back the interrupted run, then prepare, apply and enforce?')))
+        if (unfinished) {
+          // Holding the lock, the recorded run is truly interrupted: its coordinator's lease expired.
+          const recovery = recoveryOf(unfinished, plan.authEnabled);
+          progress.step(
+            `${describeRecovery(unfinished, recovery)}${recovery.kind === 'roll-back' ? '; then prepare, apply and enforce run again' : ''}`,
+          );
+          const question =
+            recovery.kind === 'carry-forward'
+              ? 'carry the interrupted run forward (resume its clusters, record it enforced)?'
+              : 'roll back the interrupted run, then prepare, apply and enforce?';
+          if (!(await options.confirm(question))) return declined(plan);
+          if (recovery.kind === 'carry-forward')
+            return enforceOutcome(await enforceEtcdAuth(fleet, { onProgress: (m) => progress.step(m), lock }));
+          await rollbackEtcdAuth(fleet, (m) => progress.step(m), lock);
+          plan = await planEtcdAuthMigration(fleet);
+        }
+        progress.step(renderAuthPlan(plan));
+        if (plan.blocked) {
+          throw new PgfleetError('MIGRATE_PLAN_BLOCKED', 'the plan is blocked (see above): nothing was changed', {
+            hint: 'fix each blocker, or run prepare and apply step by step; `pgfleet etcd auth plan` shows it again',
+            exitCode: ExitCode.findings,
+          });
+        }
+        if (
+          !unfinished &&
+          !(await options.confirm('prepare tenants, apply credentials on this host, then enforce auth on etcd?'))
+        )
           return declined(plan);
-        await rollbackEtcdAuth(fleet, (m) => progress.step(m), lock);
-        plan = await planEtcdAuthMigration(fleet);
-      }
-      progress.step(renderAuthPlan(plan));
-      if (plan.blocked) {
-        throw new PgfleetError('MIGRATE_PLAN_BLOCKED', 'the plan is blocked (see above): nothing was changed', {
-          hint: 'fix each blocker, or run prepare and apply step by step; `pgfleet etcd auth plan` shows it again',
-          exitCode: ExitCode.findings,
+        progress.step('prepare: tenants');
+        await lock.update({ phase: 'prepare' });
+        for (const action of await prepareFleetTenants(fleet)) progress.detail(`  ${action}`);
+        progress.step('apply: credentials on this host');
+        await lock.update({ phase: 'apply' });
+        const applied = await applyFleetCredentials(fleet, {
+          onProgress: (m) => progress.detail(`  ${m}`),
+          onNotice: (m) => progress.step(`  ${m}`),
         });
-      }
-      if (
-        !unfinished &&
-        !(await options.confirm('prepare tenants, apply credentials on this host, then enforce auth on etcd?'))
-      )
-        return declined(plan);
-      progress.step('prepare: tenants');
-      for (const action of await prepareFleetTenants(fleet)) progress.detail(`  ${action}`);
-      progress.step('apply: credentials on this host');
-      const applied = await applyFleetCredentials(fleet, { onProgress: (m) => progress.detail(`  ${m}`) });
-      const failed = applied.filter((outcome) => outcome.status !== 'applied');
-      if (failed.length > 0) {
-        throw new PgfleetError(
-          'MIGRATE_APPLY_FAILED',
-          `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.detail})`).join(', ')}: auth was not enabled`,
-          {
-            hint: 'fix those members and run `pgfleet etcd auth apply`, then `pgfleet etcd auth enforce`',
-            exitCode: ExitCode.failed,
-          },
+        const failed = applied.filter((outcome) => outcome.status !== 'applied');
+        if (failed.length > 0) {
+          throw new PgfleetError(
+            'MIGRATE_APPLY_FAILED',
+            `apply failed for ${failed.map((o) => `${o.scope}/${o.member} (${o.status}: ${o.detail})`).join(', ')}: auth was not enabled`,
+            {
+              hint: `${[...new Set(failed.flatMap((o) => (o.hint ? [`${o.scope}/${o.member}: ${o.hint}`] : [])))].join('; ')}${failed.some((o) => o.hint) ? '; then' : 'fix those members, then'} \`pgfleet etcd auth migrate\` again`,
+              exitCode: ExitCode.failed,
+              details: { outcomes: applied },
+            },
+          );
+        }
+        return enforceOutcome(
+          await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => progress.step(m), lock }),
         );
-      }
-      return enforceOutcome(
-        await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => progress.step(m), lock }),
-      );
-    }),
+      },
+      { phase: 'planning' },
+    ),
   );
 }
 
@@ -204,7 +290,7 @@ export async function rollbackEtcdAuthFromSettings(
   settings: SiteSettings,
   options: { progress: OperationProgress },
 ): Promise<OperationOutcome> {
-  const result = await rollbackEtcdAuth(await connect(settings), (m) => options.progress.step(m));
+  const result = await onFleet(settings, (fleet) => rollbackEtcdAuth(fleet, (m) => options.progress.step(m)));
   return { data: result, text: () => (result.steps.length ? result.steps.join('\n') : 'nothing to roll back') };
 }
 
@@ -212,5 +298,5 @@ export async function checkEtcdUpgradeFromSettings(
   settings: SiteSettings,
   targetEtcdVersion: string,
 ): Promise<OperationOutcome> {
-  return checkFleetEtcdUpgrade(await connect(settings), targetEtcdVersion);
+  return onFleet(settings, (fleet) => checkFleetEtcdUpgrade(fleet, targetEtcdVersion));
 }

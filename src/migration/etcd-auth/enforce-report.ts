@@ -1,7 +1,20 @@
 import type { RunLock } from '../../adapters/etcd/run-lock.js';
 import type { GateFailure } from '../../core/migration/enforce-gates.js';
 import type { EnforcePhase, EnforceState } from '../../core/migration/enforce-state.js';
+import type { PhaseTiming } from '../../core/migration/phase-timings.js';
 import type { TenantProbeResult } from './tenant-probe.js';
+import type { AfterEnableReport } from '../../core/census/census-after-enable.js';
+import type { AcknowledgedSubject } from '../../core/migration/census-gates.js';
+
+/** The census in an enforce report: what the gates let through by acknowledgement, and what changed once auth was on. */
+export interface EnforceCensusView {
+  acknowledged: AcknowledgedSubject[];
+  warnings: string[];
+  /** What the census at the gates could not measure. */
+  incomplete: string[];
+  /** The census again with auth on (only for an enforced run). */
+  afterEnable?: AfterEnableReport | undefined;
+}
 
 export interface EnforceOptions {
   /** For drills only: go on although gates failed, to see the probes catch it. */
@@ -9,6 +22,8 @@ export interface EnforceOptions {
   onProgress?: ((message: string) => void) | undefined;
   /** Test hook: called after each persisted phase (e.g. to kill the coordinator between enable and probes). */
   afterPhase?: ((phase: EnforcePhase) => Promise<void>) | undefined;
+  /** Test hook: called after a step's action on the fleet, before its record is saved (e.g. to kill the coordinator once the resume went through). */
+  afterStep?: ((step: 'paused' | 'probed' | 'resumed') => Promise<void>) | undefined;
   /** The run lock a caller already holds (`migrate` holds one across prepare, apply and enforce); without it, enforce takes its own. */
   lock?: RunLock | undefined;
 }
@@ -17,8 +32,14 @@ export interface EnforceReport {
   outcome: 'enforced' | 'rolled-back';
   state: EnforceState;
   gateFailures: GateFailure[];
+  /** Each tenant's and each declared client's probe with its own credentials. */
   tenantProbes: TenantProbeResult[];
+  census?: EnforceCensusView | undefined;
   recoveredInterruptedRun?: string | undefined;
+  /** The interrupted run had passed every probe: this run resumed its clusters and recorded it enforced. */
+  carriedForward?: boolean | undefined;
+  /** Wall-clock time of each step of this run. */
+  timings?: PhaseTiming[] | undefined;
   /** The report files, when the connection has a reportDir. */
   reportFiles?: { json: string; text: string } | undefined;
 }

@@ -18,6 +18,13 @@ export async function collectGateInput(
   const gate = {
     ...gateInputFromFacts(facts, works, problem),
     localCredentialDrift: await localCredentialDrift(connection),
+    localInstanceNames: new Map(
+      connection.localInstances.map((instance) => [
+        `${instance.namespace}${instance.scope}/${instance.node}`,
+        instance.name,
+      ]),
+    ),
+    localProblems: connection.localProblems,
   };
   return { authEnabled: facts.authEnabled, endpointsDown: facts.endpointsDown, facts, gate };
 }
@@ -31,7 +38,7 @@ async function localCredentialDrift(connection: FleetConnection): Promise<Map<st
     // Read now, not when the connection was made: `migrate` applies the credentials after that.
     const instance = await readLocalInstance(known.configFile);
     const dcs = (instance.config[instance.dcsSection] ?? {}) as { username?: unknown; password?: unknown };
-    const id = `${instance.namespace}${instance.scope}/${instance.node}`;
+    const id = `${known.namespace}${known.scope}/${known.node}`;
     if (dcs.username !== tenant.username) {
       drift.set(
         id,

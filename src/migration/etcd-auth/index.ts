@@ -6,3 +6,4 @@ export { enforceEtcdAuth, rollbackEtcdAuth } from './enforce-run.js';
 export type { EnforceOptions, EnforceReport } from './enforce-report.js';
 export { readEnforceState } from './enforce-state-store.js';
 export { planEtcdAuthMigration } from './migration-plan.js';
+export { collectFleetFacts, type FleetFacts } from './fleet-facts.js';

@@ -5,16 +5,19 @@ import {
   type LocalMemberView,
   type TenantView,
   planAuthMigration,
+  withCensus,
 } from '../../core/migration/auth-plan.js';
 import { interruptedRun } from '../../core/migration/enforce-state.js';
 import { formatRange, prefixRange } from '../../core/etcd/key-range.js';
 import { EtcdAuthApi } from '../../adapters/etcd/auth-api.js';
+import { isAdopted } from '../../node/adopted-local-instance.js';
 import type { LocalInstance } from '../../node/local-instances.js';
 import { inspectAdminIdentity } from './admin-identity.js';
 import type { FleetConnection } from '../../fleet/fleet-connection.js';
 import { readEnforceState } from './enforce-state-store.js';
 import { gateInputFromFacts } from './gate-input.js';
 import { collectFleetFacts } from './fleet-facts.js';
+import { judgeFleetCensus } from './census-check.js';
 import { withFleetClients } from '../../fleet/fleet-connection.js';
 import type { TenantDirectory } from '../../fleet/tenant-directory.js';
 
@@ -31,6 +34,7 @@ export interface PlanTenantDirectory extends TenantDirectory {
  */
 export async function planEtcdAuthMigration(
   connection: FleetConnection & { tenants: PlanTenantDirectory },
+  options: { census?: boolean } = {},
 ): Promise<AuthPlan> {
   return withFleetClients(connection, async ({ admin, rest }) => {
     const facts = await collectFleetFacts(connection, admin, rest);
@@ -48,7 +52,10 @@ export async function planEtcdAuthMigration(
       ),
     );
     const previous = interruptedRun(await readEnforceState(admin).catch(() => undefined));
-    return planAuthMigration({
+    // The census (issue 23): every client of the etcd, set against the fleet; skipped once auth is on.
+    const census =
+      options.census !== false && !facts.authEnabled ? await judgeFleetCensus(connection, admin, facts) : undefined;
+    const plan = planAuthMigration({
       authEnabled: facts.authEnabled,
       gate: gateInputFromFacts(facts, adminCheck.works, adminCheck.problem),
       admin: {
@@ -58,12 +65,15 @@ export async function planEtcdAuthMigration(
         problem: adminCheck.problem,
       },
       local: await Promise.all(connection.localInstances.map(localView)),
+      localProblems: connection.localProblems,
+      leftAlone: connection.leftAlone,
       tenants,
       tenantProblems: facts.tenantProblems,
       endpointsDown: facts.endpointsDown,
       roles: new Map([...facts.live].map(([id, live]) => [id, live.role])),
       interruptedRun: previous ? { id: previous.id, phase: previous.phase } : undefined,
     });
+    return census ? withCensus(plan, census.report) : plan;
   });
 }
 
@@ -106,5 +116,8 @@ async function localView(instance: LocalInstance): Promise<LocalMemberView> {
     configFile: instance.configFile,
     etcdUsername: instance.etcdUsername,
     configSha256: createHash('sha256').update(text).digest('hex'),
+    ...(isAdopted(instance)
+      ? { adopted: { realConfigFile: instance.realConfigFile, dcsSection: instance.dcsSection } }
+      : {}),
   };
 }

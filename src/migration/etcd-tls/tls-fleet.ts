@@ -44,7 +44,8 @@ export async function etcdTlsFleetFromSettings(
     });
   const target = etcdTlsTargetFromSettings(patroni.etcd, options.source);
   const paths = sitePathsOf(settings, env);
-  const thisHost = await thisHostFromSettings(settings, paths);
+  // The TLS switch rewrites each member's YAML whole: members pgfleet did not create are left out until it can edit them key by key.
+  const thisHost = await thisHostFromSettings(settings, paths, { adopt: false });
   return {
     target,
     endpoints: etcdEndpointsOf(target),

@@ -5,7 +5,9 @@ import {
 } from '../../core/migration/etcd-tls-run.js';
 import { describeEtcdConnection } from '../../core/migration/etcd-tls-target.js';
 import { memberId } from '../../core/migration/fleet-member.js';
+import type { RunLockView } from '../../core/migration/run-lock-record.js';
 import { withAdminClient } from '../../fleet/fleet-connection.js';
+import { readRunLockView } from '../../fleet/run-state-store.js';
 import { discoverPatroniMembers } from '../../adapters/etcd/patroni-members.js';
 import { readEtcdTlsRunState } from './tls-migrate-run.js';
 import { type EtcdTlsFleet, withCurrentInstances } from './tls-fleet.js';
@@ -26,6 +28,8 @@ export interface EtcdTlsStatus {
   /** Members not known to be on https: the http listener must stay until this is empty. */
   pending: string[];
   lastRun: EtcdTlsRunState | undefined;
+  /** The run lock read at the time of the call: null when no run holds it. */
+  runLock: RunLockView | null;
 }
 
 /**
@@ -73,6 +77,7 @@ export async function etcdTlsStatus(given: EtcdTlsFleet): Promise<EtcdTlsStatus>
       members,
       pending: members.filter((member) => member.onHttps !== true).map((member) => member.member),
       lastRun: await readEtcdTlsRunState(store).catch(() => undefined),
+      runLock: (await readRunLockView(store).catch(() => undefined)) ?? null,
     };
   });
 }

@@ -5,7 +5,7 @@ import { v2EnvironmentOverrides } from '../../core/migration/etcd-v3-gates.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
 import { discoverLocalMembers, memberFilePatterns } from '../../adapters/patroni/local-member-discovery.js';
 import { type FleetConnection, fleetConnectionFromSettings, sitePathsOf } from '../../fleet/fleet-connection.js';
-import { adoptedLocalInstance } from '../../node/adopted-local-instance.js';
+import { adoptedLocalInstance, isAdopted } from '../../node/adopted-local-instance.js';
 import { adoptedRestartWay } from '../../node/adopted-patroni-restart.js';
 import { type LocalInstance, readLocalInstance } from '../../node/local-instances.js';
 
@@ -25,7 +25,7 @@ export interface HostMember {
 /** What `etcd v3 plan/migrate` work with: the fleet, and every member of this host (managed or adopted). */
 export interface V3MoveFleet extends FleetConnection {
   hostMembers: HostMember[];
-  /** Clients the operator declared, with the API they speak: a v2 one blocks the move of the clusters it reads. */
+  /** Clients declared in the tenants file (clients:), with the API they speak: a v2 one blocks the move of the clusters it reads. */
   declaredClients: DeclaredClient[];
 }
 
@@ -39,8 +39,12 @@ export async function v3MoveFleetFromSettings(
   const paths = sitePathsOf(settings, env);
   return {
     ...fleet,
-    hostMembers: await findHostMembers(fleet.localInstances, paths.patroniConfigDir),
-    declaredClients: options.declaredClients ?? [],
+    // pgfleet's own instances; adopted ones are found again below, with how to restart them.
+    hostMembers: await findHostMembers(
+      fleet.localInstances.filter((instance) => !isAdopted(instance)),
+      paths.patroniConfigDir,
+    ),
+    declaredClients: options.declaredClients ?? [...(fleet.tenants.clients ?? [])],
   };
 }
 

@@ -1,6 +1,5 @@
 import { ExitCode } from '../../core/errors.js';
 import type { Confirmation, OperationOutcome, OperationProgress } from '../../core/operation-outcome.js';
-import { declaredV2Client } from '../../core/migration/etcd-v3-gates.js';
 import type { SiteSettings } from '../../core/settings/site-settings.js';
 import { withFleetClients } from '../../fleet/fleet-connection.js';
 import { type V3MovePlanOptions, planV3Move } from './v3-move-facts.js';
@@ -15,16 +14,9 @@ import { renderV3Plan, renderV3Report, renderV3Rollback, renderV3Status } from '
  * each operation takes the site settings, reports progress, returns its
  * outcome.
  */
-/** What plan and migrate take from the command line: the clusters, and v2 clients the operator declares (`NAME=KEY`). */
-export interface V3MoveRequest extends V3MovePlanOptions {
-  v2Clients?: readonly string[] | undefined;
-}
 
-const fleetFor = (settings: SiteSettings, request: V3MoveRequest) =>
-  v3MoveFleetFromSettings(settings, { declaredClients: (request.v2Clients ?? []).map(declaredV2Client) });
-
-export async function showEtcdV3Plan(settings: SiteSettings, options: V3MoveRequest): Promise<OperationOutcome> {
-  const fleet = await fleetFor(settings, options);
+export async function showEtcdV3Plan(settings: SiteSettings, options: V3MovePlanOptions): Promise<OperationOutcome> {
+  const fleet = await v3MoveFleetFromSettings(settings);
   const plan = await withFleetClients(reachingHostMembers(fleet), ({ admin, rest }) =>
     planV3Move(fleet, admin, rest, options),
   );
@@ -38,9 +30,9 @@ export async function showEtcdV3Plan(settings: SiteSettings, options: V3MoveRequ
 
 export async function migrateEtcdV3(
   settings: SiteSettings,
-  options: V3MoveRequest & { confirm: Confirmation; progress: OperationProgress },
+  options: V3MovePlanOptions & { confirm: Confirmation; progress: OperationProgress },
 ): Promise<OperationOutcome> {
-  const fleet = await fleetFor(settings, options);
+  const fleet = await v3MoveFleetFromSettings(settings);
   const report = await migrateToEtcdV3(fleet, {
     scopes: options.scopes,
     observeMs: options.observeMs,

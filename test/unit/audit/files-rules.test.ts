@@ -37,6 +37,17 @@ describe('files.mode-not-0600', () => {
       /mode 0640 \(its group may read it\)/,
     );
   });
+  it("says exactly who may do what: Debian's 0660 is read and write by the group, not by others", () => {
+    const evidence = (mode: number) =>
+      check(
+        fileModeNot0600Rule,
+        snapshot({ patroniFiles: [yamlFile('/etc/patroni/15-main.yml', securedDocument(), { mode })] }),
+      )[0]!.evidence;
+    assert.match(evidence(0o660), /mode 0660 \(its group may read and write it\)$/);
+    assert.doesNotMatch(evidence(0o660), /others/);
+    assert.match(evidence(0o602), /mode 0602 \(others may write it\)$/);
+    assert.match(evidence(0o672), /mode 0672 \(its group may read, write and execute it, others may write it\)$/);
+  });
   it('stays quiet on 0600 and 0400 files, and leaves world-readable ones to files.password-world-readable', () => {
     assert.deepEqual(check(fileModeNot0600Rule, snapshot({ secretFiles: [secretFile('/s/a', 0o400)] })), []);
     assert.deepEqual(

@@ -58,7 +58,59 @@ describe('operations.pg-rewind-off', () => {
       check(pgRewindOffRule, snapshot({ patroniFiles: [unset], live: { etcd: etcdFacts(), restApis: [] } })),
       [],
     );
-    assert.equal(check(pgRewindOffRule, snapshot({ patroniFiles: [unset] })).length, 1);
+  });
+  it('does not judge a YAML that leaves it unset without the DCS configuration (no --live): the DCS may well set it', () => {
+    const unset = yamlFile(
+      '/etc/patroni/a.yaml',
+      securedDocument('alpha', 'alpha-1', (d) => delete (d.postgresql as ConfigTree).use_pg_rewind),
+    );
+    assert.deepEqual(check(pgRewindOffRule, snapshot({ patroniFiles: [unset] })), []);
+  });
+  it("takes Debian's bootstrap.dcs.postgresql.use_pg_rewind: true statically, and the live DCS configuration over it", () => {
+    const debian = (value: boolean) =>
+      yamlFile(
+        '/etc/patroni/15-main.yml',
+        securedDocument('15-main', 'pg1', (d) => {
+          delete (d.postgresql as ConfigTree).use_pg_rewind;
+          d.namespace = '/postgresql-common/';
+          d.bootstrap = { dcs: { postgresql: { use_pg_rewind: value } } };
+        }),
+        { generated: false },
+      );
+    assert.deepEqual(check(pgRewindOffRule, snapshot({ patroniFiles: [debian(true)] })), []);
+    const staticOff = check(pgRewindOffRule, snapshot({ patroniFiles: [debian(false)] }));
+    assert.match(
+      staticOff[0]!.evidence,
+      /bootstrap\.dcs\.postgresql\.use_pg_rewind: false in \/etc\/patroni\/15-main\.yml/,
+    );
+    const liveCluster = (config: { usePgRewind?: boolean }) =>
+      etcdFacts({
+        clusters: [{ namespace: '/postgresql-common/', scope: '15-main', members: [{ name: 'pg1' }], config }],
+      });
+    assert.deepEqual(
+      check(
+        pgRewindOffRule,
+        snapshot({ patroniFiles: [debian(false)], live: { etcd: liveCluster({ usePgRewind: true }), restApis: [] } }),
+      ),
+      [],
+      'the DCS configuration says true: bootstrap.dcs no longer matters',
+    );
+    const dcsUnset = check(
+      pgRewindOffRule,
+      snapshot({ patroniFiles: [debian(true)], live: { etcd: liveCluster({}), restApis: [] } }),
+    );
+    assert.match(dcsUnset[0]!.evidence, /not set in \/etc\/patroni\/15-main\.yml nor in the DCS configuration/);
+  });
+  it('gives a file pgfleet did not generate a fix naming the key and the file, never "regenerate the instance configuration"', () => {
+    const foreign = yamlFile(
+      '/etc/patroni/15-main.yml',
+      securedDocument('alpha', 'alpha-1', (d) => ((d.postgresql as ConfigTree).use_pg_rewind = false)),
+      { generated: false },
+    );
+    const [finding] = check(pgRewindOffRule, snapshot({ patroniFiles: [foreign] }));
+    assert.doesNotMatch(finding!.fix, /regenerate/);
+    assert.match(finding!.fix, /remove postgresql\.use_pg_rewind: false from \/etc\/patroni\/15-main\.yml/);
+    assert.match(finding!.fix, /use_pg_rewind: true in the DCS configuration/);
   });
 });
 

@@ -28,20 +28,32 @@ describe('restapi.unsafe-endpoints-open', () => {
     assert.match(findings[0]!.evidence, /no authentication and no TLS/);
     assert.match(findings[0]!.fix, /pgfleet restapi secure apply/);
   });
-  it('fires from the live probe when an anonymous POST /reload was accepted, whatever the YAML says', () => {
+  it('fires from the live probe when an anonymous empty PATCH /config passed the access check, whatever the YAML says', () => {
     const findings = check(
       restapiUnsafeEndpointsOpenRule,
       snapshot({
         live: live({}, [
           restApi('/service/alpha/alpha-1', {
             url: 'http://127.0.0.1:8008',
-            unsafe: { outcome: 'allowed', status: 202 },
+            unsafe: { outcome: 'allowed', status: 400 },
           }),
         ]),
       }),
     );
     assert.equal(findings.length, 1);
-    assert.match(findings[0]!.evidence, /anonymous POST http:\/\/127\.0\.0\.1:8008\/reload was accepted \(HTTP 202\)/);
+    assert.match(
+      findings[0]!.evidence,
+      /anonymous PATCH http:\/\/127\.0\.0\.1:8008\/config passed the access check \(HTTP 400; the empty patch itself changes nothing\)/,
+    );
+  });
+  it('tells how to fix a file pgfleet did not generate by its keys and its path, not with a rewrite of the file', () => {
+    const foreign = { ...open, path: '/etc/patroni/15-main.yml', generated: false };
+    const [finding] = check(restapiUnsafeEndpointsOpenRule, snapshot({ patroniFiles: [foreign] }));
+    assert.match(
+      finding!.fix,
+      /restapi\.authentication\.username and restapi\.authentication\.password in \/etc\/patroni\/15-main\.yml/,
+    );
+    assert.doesNotMatch(finding!.fix, /restapi secure apply/);
   });
   it('stays quiet with basic auth, with verify_client optional, and when the probe was refused', () => {
     assert.deepEqual(check(restapiUnsafeEndpointsOpenRule, snapshot()), []);

@@ -57,7 +57,7 @@ export function securedDocument(
 export function yamlFile(
   path: string,
   document: ConfigTree,
-  facts: Partial<Pick<PatroniYamlFile, 'mode' | 'uid' | 'gid' | 'origin' | 'keyLines'>> = {},
+  facts: Partial<Pick<PatroniYamlFile, 'mode' | 'uid' | 'gid' | 'origin' | 'keyLines' | 'generated'>> = {},
 ): PatroniYamlFile {
   return {
     path,

@@ -117,7 +117,7 @@ describe('accounting for the clients of an etcd', () => {
     });
     const account = accountForClients(
       census,
-      known({ declaredClients: [{ name: 'reader', kind: 'other', keys: [{ key: '/declared/', prefix: true }] }] }),
+      known({ declaredClients: [{ name: 'reader', kind: 'monitoring', keys: [{ key: '/declared/', prefix: true }] }] }),
     );
     assert.deepEqual(ids(account.unknownClients), ['unknown-lease:/locks/app/']);
     assert.deepEqual(
@@ -157,7 +157,7 @@ describe('accounting for the clients of an etcd', () => {
     const declared = accountForClients(
       census,
       known({
-        declaredClients: [{ name: 'x-watch', kind: 'other', keys: [{ key: '/x/', prefix: true }], watchers: 1 }],
+        declaredClients: [{ name: 'x-watch', kind: 'monitoring', keys: [{ key: '/x/', prefix: true }], watchers: 1 }],
       }),
     );
     assert.deepEqual(declared.unknownClients, []);

@@ -5,6 +5,7 @@ import {
   environmentNamesFor,
   type ReloadProofInput,
   reloadDeadlineSeconds,
+  reloadRefusalHint,
   reloadLogEvent,
 } from '../../../src/core/instance/reload-proof.js';
 
@@ -136,6 +137,23 @@ describe('the facts the proof reads', () => {
     ]);
     assert.deepEqual(environmentNamesFor(['restapi', 'authentication', 'username']), ['PATRONI_RESTAPI_USERNAME']);
     assert.deepEqual(environmentNamesFor(['scope']), ['PATRONI_SCOPE']);
+  });
+
+  it('gives every refusal a hint that fixes its cause rather than sending the operator back to apply', () => {
+    for (const code of [
+      'NOT_RUNNING',
+      'CONFIG_UNRESOLVED',
+      'READS_OTHER_FILE',
+      'READS_DIRECTORY',
+      'ENVIRONMENT_OVERRIDE',
+      'FILE_NOT_LOADED',
+      'RELOAD_FAILED',
+    ] as const) {
+      const hint = reloadRefusalHint(code);
+      assert.ok(hint.length > 20, code);
+      assert.doesNotMatch(hint, /\bapply\b/, code);
+    }
+    assert.match(reloadRefusalHint('READS_OTHER_FILE'), /symlink/);
   });
 
   it('allows loop_wait plus retry_timeout plus a margin for the reload', () => {

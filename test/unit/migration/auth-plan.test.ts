@@ -174,6 +174,46 @@ describe('etcd auth plan', () => {
     assert.equal(plan.blocked, true);
   });
 
+  it('edits an adopted member key by key in the file its Patroni reads, and says so', () => {
+    const input = openFleet();
+    input.local = input.local.map((view) =>
+      view.node === 'a1'
+        ? {
+            ...view,
+            configFile: '/etc/patroni/15-main.yaml',
+            adopted: { realConfigFile: '/etc/patroni/15-main.yml', dcsSection: 'etcd3' },
+          }
+        : view,
+    );
+    const a1 = planAuthMigration(input).members.find((m) => m.member === '/service/alpha/a1')!;
+    assert.match(
+      a1.actions[0]!,
+      /^apply: set only etcd3\.username\/password to patroni-alpha in \/etc\/patroni\/15-main\.yml \(through \/etc\/patroni\/15-main\.yaml\), comments, owner and group kept/,
+    );
+    assert.match(a1.actions[0]!, /prove its Patroni re-read that file/);
+  });
+
+  it('blocks on a member file of this host that cannot be read, naming it with the fix, and names what it leaves alone', () => {
+    const input = openFleet();
+    input.gate.readiness.set('/service/beta/b2', record('beta', 'b2'));
+    input.localProblems = [
+      {
+        configFile: '/etc/patroni/15-broken.yml',
+        running: false,
+        pid: undefined,
+        problem: '/etc/patroni/15-broken.yml:2:10: not valid YAML',
+        hint: 'fix /etc/patroni/15-broken.yml (...), or move it out of /etc/patroni',
+      },
+    ];
+    input.leftAlone = [{ configFile: '/srv/other/p.yml', reason: 'its etcd (10.9.9.9:2379) is not this site’s' }];
+    const plan = planAuthMigration(input);
+    const blocker = plan.blockers.find((b) => b.subject === '/etc/patroni/15-broken.yml')!;
+    assert.match(blocker.message, /this member file cannot be used: .*not valid YAML/);
+    assert.match(blocker.hint, /fix \/etc\/patroni\/15-broken\.yml/);
+    assert.equal(plan.blocked, true);
+    assert.ok(plan.notes.some((note) => note.includes('/srv/other/p.yml')));
+  });
+
   it('says there is nothing to migrate when auth is already on', () => {
     const input = openFleet();
     input.authEnabled = true;

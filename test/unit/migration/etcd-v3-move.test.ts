@@ -3,13 +3,11 @@ import assert from 'node:assert/strict';
 import {
   type V2ClusterFacts,
   type V3MoveFleetFacts,
-  declaredV2Client,
   evaluateV3MoveGates,
   sameRestApi,
   sectionReaches,
   v2EnvironmentOverrides,
 } from '../../../src/core/migration/etcd-v3-gates.js';
-import { isPgfleetError } from '../../../src/core/errors.js';
 import { configPaused, planKeyCopy, v2Directory } from '../../../src/core/migration/etcd-v3-keys.js';
 import {
   type ClusterMoveRecord,
@@ -321,24 +319,6 @@ describe('finishing a cluster left mid-move', () => {
 });
 
 describe('what else keeps a member on v2', () => {
-  it('a declared v2 client is NAME=KEY, a trailing slash making the key a prefix', () => {
-    assert.deepEqual(declaredV2Client('vip@db3=/service/alpha/leader'), {
-      name: 'vip@db3',
-      kind: 'other',
-      keys: [{ key: '/service/alpha/leader', prefix: false }],
-      api: 'v2',
-    });
-    assert.equal(declaredV2Client('confd=/service/').keys[0]!.prefix, true);
-    assert.throws(
-      () => declaredV2Client('no-key'),
-      (error) => isPgfleetError(error) && error.code === 'V3_BAD_CLIENT',
-    );
-    assert.throws(
-      () => declaredV2Client('x=service/alpha'),
-      (error) => isPgfleetError(error) && error.code === 'V3_BAD_CLIENT',
-    );
-  });
-
   it('PATRONI_ETCD_* variables build an etcd: section whatever the YAML says; PATRONI_ETCD3_* do not', () => {
     assert.deepEqual(
       v2EnvironmentOverrides(['PATRONI_ETCD3_HOSTS', 'PATRONI_ETCD_HOSTS', 'PATRONI_ETCD_PASSWORD', 'PATRONI_NAME']),

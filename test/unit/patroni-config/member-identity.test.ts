@@ -21,6 +21,7 @@ describe('who a foreign Patroni YAML says its member is', () => {
       dcs: 'etcd3',
       dcsSection: 'etcd3',
       dcsCredentials: { username: 'patroni-15-main', passwordSet: true },
+      dcsHosts: ['10.0.0.1:2379'],
       restapi: { listen: '10.0.0.11:8008', connectAddress: '10.0.0.11:8008' },
       logDir: undefined,
       problems: [],
@@ -34,6 +35,14 @@ describe('who a foreign Patroni YAML says its member is', () => {
     assert.deepEqual(memberIdentity({ ...withoutEtcd, zookeeper: { hosts: 'z' } }).problems, [
       'the DCS is zookeeper, not etcd',
     ]);
+  });
+
+  it('names the etcd endpoints the member uses (host, hosts as a string or a list, url), to tell this fleet from another', () => {
+    const hosts = (etcd3: Record<string, unknown>) => memberIdentity({ ...debian, etcd3 }).dcsHosts;
+    assert.deepEqual(hosts({ hosts: '127.0.0.1:2379, 127.0.0.1:22379' }), ['127.0.0.1:2379', '127.0.0.1:22379']);
+    assert.deepEqual(hosts({ hosts: ['Etcd1:2379', 'etcd2'] }), ['etcd1:2379', 'etcd2:2379']);
+    assert.deepEqual(hosts({ url: 'https://10.0.0.1:2379/' }), ['10.0.0.1:2379']);
+    assert.equal(hosts({ srv: 'example.org' }), undefined, 'SRV discovery: unknown until resolved');
   });
 
   it('defaults the namespace to /service/ and normalises slashes', () => {

@@ -21,15 +21,15 @@ const PATRONI_302_OUTPUT = [
 describe("classifying patroni --validate-config's messages", () => {
   const findings = classifyValidatorOutput(PATRONI_302_OUTPUT);
 
-  it('sorts each line into loopback-address, etcd-unreachable, port-in-use or other', () => {
+  it('sorts each line into loopback-address, etcd-unreachable, port-in-use, optional-key-missing or other', () => {
     assert.deepEqual(
       findings.map((finding) => [finding.path, finding.kind]),
       [
         ['restapi.connect_address', 'loopback-address'],
-        ['bootstrap.pg_hba', 'other'],
+        ['bootstrap.pg_hba', 'optional-key-missing'],
         ['etcd3.hosts.0', 'etcd-unreachable'],
         ['postgresql.connect_address', 'loopback-address'],
-        ['postgresql.authentication.rewind', 'other'],
+        ['postgresql.authentication.rewind', 'optional-key-missing'],
         ['restapi.listen', 'port-in-use'],
         ['etcd.host', 'etcd-unreachable'],
         ['postgresql.connect_address', 'other'],
@@ -40,7 +40,27 @@ describe("classifying patroni --validate-config's messages", () => {
   it('counts only "other" findings as errors: a connect address on 0.0.0.0 is one, a loopback one is not', () => {
     assert.deepEqual(
       findings.filter(isValidationError).map((finding) => finding.path),
-      ['bootstrap.pg_hba', 'postgresql.authentication.rewind', 'postgresql.connect_address'],
+      ['postgresql.connect_address'],
+    );
+  });
+
+  it('does not count keys a joined member legitimately lacks (bootstrap.*, the rewind user) as errors, but a wrong value there is one', () => {
+    const joined = classifyValidatorOutput(
+      [
+        'bootstrap.pg_hba  is not defined.',
+        'bootstrap.initdb  is not defined.',
+        'bootstrap.dcs.ttl abc is not an integer',
+        'name  is not defined.',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      joined.map((finding) => [finding.path, isValidationError(finding)]),
+      [
+        ['bootstrap.pg_hba', false],
+        ['bootstrap.initdb', false],
+        ['bootstrap.dcs.ttl', true],
+        ['name', true],
+      ],
     );
   });
 

@@ -17,9 +17,24 @@ describe('classifying a probe answer', () => {
     });
   });
 
-  it('counts 200 from GET /patroni and 202 from POST /reload as allowed, and 503 from a node without PostgreSQL too', () => {
+  it('counts 200 from GET /patroni as allowed, and 503 from a node without PostgreSQL too', () => {
     for (const status of [200, 202, 503])
       assert.equal(classifyProbeAttempt({ kind: 'response', status, body: '{}' }).outcome, 'allowed', String(status));
+  });
+
+  it('counts the 400 Patroni gives the empty PATCH /config past its access check as allowed, and only for that probe', () => {
+    assert.deepEqual(classifyProbeAttempt({ kind: 'response', status: 400, body: 'Bad Request' }, 'unsafe'), {
+      outcome: 'allowed',
+      status: 400,
+    });
+    assert.equal(
+      classifyProbeAttempt({ kind: 'response', status: 400, body: 'Bad Request' }, 'safe').outcome,
+      'unexpected-status',
+    );
+    assert.equal(
+      classifyProbeAttempt({ kind: 'response', status: 401, body: 'no auth header received' }, 'unsafe').outcome,
+      'unauthorized-401',
+    );
   });
 
   it('calls other statuses unexpected and never echoes a long body', () => {

@@ -17,7 +17,7 @@ import {
  * (basic auth guards unsafe calls; verify_client required = certificate for
  * every call, optional = for unsafe calls, none = for none) and Patroni
  * 3.0.2's check order (client certificate 403 before basic auth 401).
- * Each row: [GET /patroni, POST /reload].
+ * Each row: [GET /patroni, PATCH /config (empty)].
  */
 type Row = [ExpectedOutcome, ExpectedOutcome];
 const A: ExpectedOutcome = 'allowed';
@@ -199,9 +199,9 @@ describe('expected REST API probe matrix', () => {
     ]);
     assert.deepEqual(cells.map(describeCell), [
       'anonymous GET /patroni',
-      'anonymous POST /reload',
+      'anonymous PATCH /config',
       'client-cert GET /patroni',
-      'client-cert POST /reload',
+      'client-cert PATCH /config',
     ]);
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { AuthSnapshot } from '../../../src/core/etcd/auth-model.js';
 import { prefixRange } from '../../../src/core/etcd/key-range.js';
 import { desiredTenants } from '../../../src/core/tenancy/desired-tenants.js';
+import { declaredClient } from '../../../src/core/tenancy/declared-clients.js';
 import {
   type PasswordFacts,
   type TenancyPlan,
@@ -174,5 +175,52 @@ describe('the tenancy plan', () => {
     const after = applyToSnapshot(emptySnapshot, first.actions);
     const second = planTenancy({ tenants, actual: after, naming, passwords: allFiles(after), prune: true });
     assert.deepEqual(second.actions, []);
+  });
+});
+
+describe('the tenancy plan for declared clients', () => {
+  const vip = declaredClient(
+    { name: 'vip-alpha', kind: 'vip-manager', scope: 'alpha', version: '2.8.0', origin: 't:1:1' },
+    '/service/',
+  );
+  const confd = declaredClient({ name: 'confd-app', kind: 'confd', prefix: '/app/', origin: 't:5:1' }, '/service/');
+  const withClients = (snapshot: AuthSnapshot, passwords: PasswordFacts = noFiles): TenancyPlan =>
+    planTenancy({
+      tenants: tenantsOf('alpha'),
+      actual: snapshot,
+      naming,
+      passwords,
+      prune: true,
+      clients: [vip, confd],
+    });
+
+  it('gives each client its own user and role with its one grant: read of one key, or read of a prefix', () => {
+    const clientLines = lines(withClients(emptySnapshot)).filter((line) => /vip-alpha|confd-app/.test(line));
+    assert.deepEqual(clientLines, [
+      'create role vip-alpha',
+      'grant read /service/alpha/leader to role vip-alpha',
+      'create user vip-alpha (new random password, written to its file)',
+      'grant role vip-alpha to user vip-alpha',
+      'create role confd-app',
+      'grant read [/app/, /app0) to role confd-app',
+      'create user confd-app (new random password, written to its file)',
+      'grant role confd-app to user confd-app',
+    ]);
+  });
+
+  it('revokes what a client role holds beyond its declaration, and never prunes a client as an orphan', () => {
+    const after = applyToSnapshot(emptySnapshot, withClients(emptySnapshot).actions);
+    assert.deepEqual(withClients(after, allFiles(after)).actions, []);
+    const widened: AuthSnapshot = {
+      ...after,
+      roles: after.roles.map((role) =>
+        role.name === 'vip-alpha'
+          ? { ...role, permissions: [...role.permissions, { ...prefixRange('/service/'), permType: 'READWRITE' }] }
+          : role,
+      ),
+    };
+    assert.deepEqual(lines(withClients(widened, allFiles(widened))), [
+      'revoke readwrite [/service/, /service0) from role vip-alpha: beyond what the client is declared to need',
+    ]);
   });
 });

@@ -45,6 +45,11 @@ export const etcdPlainHttpRule: AuditRule = {
           object: { kind: 'file', name: file.path },
           evidence: `${dcs.name} reaches ${hosts.join(', ') || 'the default 127.0.0.1:2379'} over http${password ? `, with the etcd password set in ${file.path}` : ''}`,
           location: locationAt(file, `${dcs.name}.protocol`),
+          ...(file.generated === false
+            ? {
+                fix: `serve etcd over https, then set ${dcs.name}.protocol: https and ${dcs.name}.cacert in ${file.path} and restart that Patroni (a reload does not reconnect to etcd)`,
+              }
+            : {}),
         }),
       );
     }

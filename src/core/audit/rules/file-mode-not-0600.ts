@@ -1,5 +1,5 @@
 import { type AuditRule, findingOf } from '../audit-rule.js';
-import { auditedFiles, isWorldReadable, octalMode } from '../file-exposure.js';
+import { accessBeyondOwner, auditedFiles, isWorldReadable, octalMode } from '../file-exposure.js';
 import { locationAt } from '../patroni-document.js';
 
 /**
@@ -20,7 +20,7 @@ export const fileModeNot0600Rule: AuditRule = {
       .map((file) =>
         findingOf(this, {
           object: { kind: 'file', name: file.facts.path },
-          evidence: `${file.what} ${file.facts.path} has mode ${octalMode(file.facts.mode)}${(file.facts.mode & 0o022) !== 0 ? ' (others may write it)' : ' (its group may read it)'}`,
+          evidence: `${file.what} ${file.facts.path} has mode ${octalMode(file.facts.mode)} (${accessBeyondOwner(file.facts.mode)})`,
           fix: `chmod 600 ${file.facts.path}`,
           ...(file.yaml ? { location: locationAt(file.yaml) } : { location: { file: file.facts.path } }),
         }),

@@ -32,8 +32,13 @@ export const restapiBasicAuthWithoutTlsRule: AuditRule = {
           object: { kind: 'member', name: member.member },
           evidence: fromYaml
             ? `${member.file!.path}: restapi.authentication is set and restapi has no certfile (listening on ${member.listen ?? 'the default address'})`
-            : `${live!.url} asks for basic auth (401 on POST /reload) over plain http`,
+            : `${live!.url} asks for basic auth (401 on PATCH /config) over plain http`,
           ...(member.file ? { location: locationAt(member.file, 'restapi.authentication') } : {}),
+          ...(member.file?.generated === false
+            ? {
+                fix: `set restapi.certfile and restapi.keyfile in ${member.file.path}, then reload that Patroni (it switches to https on reload)`,
+              }
+            : {}),
         }),
       );
     }

@@ -25,6 +25,11 @@ export const restapiNetworkListenWithoutTlsRule: AuditRule = {
             object: { kind: 'member', name: member.member },
             evidence: `${member.file.path}: restapi.listen ${member.listen ?? '(unset)'} ${host === '' || host === '0.0.0.0' || host === '*' || host === '::' ? 'binds every interface' : 'is not loopback'}, and restapi has no certfile`,
             location: locationAt(member.file, 'restapi.listen'),
+            ...(member.file.generated === false
+              ? {
+                  fix: `set restapi.certfile and restapi.keyfile in ${member.file.path} and reload that Patroni, or set restapi.listen to a 127.0.0.1 address`,
+                }
+              : {}),
           }),
         );
       } else if (member.live && member.live.url.startsWith('http://') && !isLoopbackHost(hostOf(member.live.url))) {

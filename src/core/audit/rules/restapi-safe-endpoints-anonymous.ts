@@ -25,6 +25,7 @@ export const restapiSafeEndpointsAnonymousRule: AuditRule = {
           findingOf(this, {
             object: { kind: 'member', name: member.member },
             evidence: `an anonymous GET ${member.live!.url}/patroni answered ${safe.status ?? 200}`,
+            ...(member.file?.generated === false ? { fix: foreignFix(member.file.path) } : {}),
           }),
         );
         continue;
@@ -35,9 +36,15 @@ export const restapiSafeEndpointsAnonymousRule: AuditRule = {
         findingOf(this, {
           object: { kind: 'member', name: member.member },
           evidence: `${member.file!.path}: ${protection.tls ? 'verify_client is not required' : 'no TLS'}, so GET endpoints answer any client`,
+          ...(member.file!.generated === false ? { fix: foreignFix(member.file!.path) } : {}),
         }),
       );
     }
     return findings;
   },
 };
+
+/** For a YAML pgfleet did not generate: the keys to set, and where. */
+function foreignFix(path: string): string {
+  return `nothing to do for health checks; to close reads too, set restapi.certfile, restapi.keyfile, restapi.cafile and restapi.verify_client: required in ${path}, give every caller a client certificate (ctl.certfile and ctl.keyfile for patronictl), then reload that Patroni`;
+}

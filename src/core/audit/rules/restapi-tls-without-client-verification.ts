@@ -35,8 +35,13 @@ export const restapiTlsWithoutClientVerificationRule: AuditRule = {
           object: { kind: 'member', name: member.member },
           evidence: fromYaml
             ? `${member.file!.path}: restapi.certfile is set and verify_client is none${basicAuth ? ' (basic auth guards unsafe calls)' : ''}`
-            : `${live!.url} took an anonymous POST /reload without asking for a client certificate (${live!.unsafe.outcome})`,
+            : `${live!.url} let an anonymous PATCH /config through its access check without asking for a client certificate (${live!.unsafe.outcome})`,
           ...(member.file ? { location: locationAt(member.file, 'restapi.verify_client') } : {}),
+          ...(member.file?.generated === false
+            ? {
+                fix: `set restapi.verify_client: optional (unsafe calls need a client certificate) or required (every call) and restapi.cafile in ${member.file.path}, with ctl.certfile and ctl.keyfile for patronictl, then reload that Patroni`,
+              }
+            : {}),
         }),
       );
     }

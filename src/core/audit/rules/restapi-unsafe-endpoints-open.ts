@@ -7,7 +7,8 @@ import { locationAt } from '../patroni-document.js';
  * Anyone who reaches the REST API may call its unsafe endpoints (restart,
  * reinitialize, failover, PATCH /config): no basic auth, and no client
  * certificate verification (TLS with verify_client optional/required).
- * The live probe (anonymous POST /reload) wins over what the YAML says.
+ * The live probe (an anonymous, empty PATCH /config: it passes the access
+ * check or not, and writes nothing) wins over what the YAML says.
  */
 export const restapiUnsafeEndpointsOpenRule: AuditRule = {
   id: 'restapi.unsafe-endpoints-open',
@@ -26,8 +27,9 @@ export const restapiUnsafeEndpointsOpenRule: AuditRule = {
         findings.push(
           findingOf(this, {
             object: { kind: 'member', name: member.member },
-            evidence: `an anonymous POST ${member.live!.url}/reload was accepted (HTTP ${probe.status ?? '2xx'})`,
+            evidence: `an anonymous PATCH ${member.live!.url}/config passed the access check (HTTP ${probe.status ?? '2xx'}; the empty patch itself changes nothing)`,
             ...(member.file ? { location: locationAt(member.file, 'restapi') } : {}),
+            ...(member.file?.generated === false ? { fix: foreignFix(member.file.path) } : {}),
           }),
         );
         continue;
@@ -39,9 +41,15 @@ export const restapiUnsafeEndpointsOpenRule: AuditRule = {
           object: { kind: 'member', name: member.member },
           evidence: `${member.file!.path}: restapi has no authentication${protection.tls ? ' and verify_client none' : ' and no TLS'}, so unsafe calls are open to anyone reaching ${member.listen ?? 'it'}`,
           location: locationAt(member.file!, 'restapi'),
+          ...(member.file!.generated === false ? { fix: foreignFix(member.file!.path) } : {}),
         }),
       );
     }
     return findings;
   },
 };
+
+/** For a YAML pgfleet did not generate (`restapi secure apply` rewrites only its own): the keys to set, and where. */
+function foreignFix(path: string): string {
+  return `set restapi.authentication.username and restapi.authentication.password in ${path} (with restapi.certfile and restapi.keyfile for TLS, so the password does not travel in clear), then reload that Patroni: a reload applies restapi changes, and patronictl with that file sends the password`;
+}

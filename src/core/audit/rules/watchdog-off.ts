@@ -42,6 +42,11 @@ export const watchdogOffRule: AuditRule = {
           object: { kind: 'member', name: memberLabel(file) },
           evidence: `${file.path}: watchdog.mode is off${synchronous ? ` while ${cluster?.id ?? 'its cluster'} runs synchronous_mode` : ''}${settingsWant ? `${synchronous ? ' and' : ' while'} the settings ask for patroni.watchdog.mode ${wanted}` : ''}`,
           location: locationAt(file, 'watchdog.mode'),
+          ...(file.generated === false
+            ? {
+                fix: `set watchdog.mode: required (and watchdog.device) in ${file.path}, make the device usable by the Patroni user, then reload that Patroni`,
+              }
+            : {}),
         }),
       );
     }
