@@ -43,6 +43,7 @@ export async function v3MoveFleetFromSettings(
     hostMembers: await findHostMembers(
       fleet.localInstances.filter((instance) => !isAdopted(instance)),
       paths.patroniConfigDir,
+      settings.patroni?.member_files,
     ),
     declaredClients: options.declaredClients ?? [...(fleet.tenants.clients ?? [])],
   };
@@ -54,7 +55,11 @@ export async function v3MoveFleetFromSettings(
  * through its systemd unit, or its own command line again when nothing
  * supervises it; one under another supervisor is named as a problem).
  */
-export async function findHostMembers(managed: LocalInstance[], configDir: string): Promise<HostMember[]> {
+export async function findHostMembers(
+  managed: LocalInstance[],
+  configDir: string,
+  memberFiles: readonly string[] = [],
+): Promise<HostMember[]> {
   const members: HostMember[] = [];
   const managedFiles = new Set<string>();
   for (const instance of managed) {
@@ -62,7 +67,9 @@ export async function findHostMembers(managed: LocalInstance[], configDir: strin
     managedFiles.add(real);
     members.push({ instance, realConfigFile: real, adopted: false });
   }
-  const discovery = await discoverLocalMembers({ patterns: memberFilePatterns(configDir) });
+  const discovery = await discoverLocalMembers({
+    patterns: [...new Set([...memberFilePatterns(configDir), ...memberFiles])],
+  });
   for (const member of discovery.members) {
     if (member.realConfigFile && managedFiles.has(member.realConfigFile)) {
       const known = members.find((candidate) => candidate.realConfigFile === member.realConfigFile);
