@@ -22,6 +22,8 @@ export interface EtcdClusterSpec {
   clientSchemes?: Array<'http' | 'https'> | undefined;
   /** Certificates, needed when a listener is https: peers then talk TLS too. */
   tls?: EtcdMemberTls | undefined;
+  /** Serve the v2 API too (--enable-v2), for nodes on Patroni's `etcd:` section. */
+  enableV2?: boolean | undefined;
 }
 
 export interface EtcdMemberTls {
@@ -71,6 +73,7 @@ export function etcdMemberArgs(spec: EtcdClusterSpec, member: LabEtcdMember): st
     spec.clusterToken,
     '--auth-token',
     spec.authToken ?? 'simple',
+    ...(spec.enableV2 ? ['--enable-v2'] : []),
     ...(tls && certificate
       ? [
           '--cert-file',
