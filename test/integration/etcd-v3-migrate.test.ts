@@ -122,17 +122,31 @@ function assertOnlySectionRenamed(before: string, after: string, node: string): 
 
 describe('etcd v3 migrate on a live v2 fleet (2 clusters × 2 nodes): both clusters move, then etcd auth secures the fleet', () => {
   let lab: TestLab;
+  /**
+   * Another fleet on this host, on its own etcd, on etcd: too, with a cluster of the same name (alpha): as
+   * when another lab or site runs beside this one. Counting its members as this fleet's made `status` list
+   * /service/alpha/alpha-1 on v2 after a complete move.
+   */
+  let otherFleet: TestLab;
   let env: Record<string, string>;
   const fleet = v2Fleet(() => lab);
+  const other = v2Fleet(() => otherFleet);
   const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
 
   before(async () => {
     ensureBuiltCli();
-    lab = await startTestLab({ clusters: 2, nodes: 2, etcdMembers: 1, etcdApi: 'v2' });
+    const [started, beside] = await Promise.allSettled([
+      startTestLab({ clusters: 2, nodes: 2, etcdMembers: 1, etcdApi: 'v2' }),
+      startTestLab({ clusters: 1, nodes: 1, etcdMembers: 1, etcdApi: 'v2', scopes: ['alpha'] }),
+    ]);
+    if (started.status === 'fulfilled') lab = started.value;
+    if (beside.status === 'fulfilled') otherFleet = beside.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (beside.status === 'rejected') throw beside.reason;
     env = await labEnv(lab.dir);
   });
   after(async () => {
-    await lab?.down();
+    await Promise.all([lab?.down(), otherFleet?.down()]);
   });
 
   it('starts on the v2 API: every member on etcd:, the clusters in the v2 keyspace only, the plan clears both', async () => {
@@ -200,6 +214,12 @@ describe('etcd v3 migrate on a live v2 fleet (2 clusters × 2 nodes): both clust
     }
     for (const password of await fleet.rolePasswords())
       assert.ok(!`${result.stdout}${result.stderr}`.includes(password), 'no password in the output');
+    const [otherNode] = other.nodes();
+    assert.ok(
+      (parse((await other.yamls()).get(otherNode!.name)!) as Record<string, unknown>).etcd,
+      'the other fleet on this host: its member still on etcd:',
+    );
+    assert.ok((await other.v2Keys('alpha')).includes('/service/alpha/leader'), 'the other fleet: still in its v2');
   });
 
   it('status then shows no cluster left on v2 and a finished run; a rerun has nothing to do', async () => {
@@ -207,7 +227,13 @@ describe('etcd v3 migrate on a live v2 fleet (2 clusters × 2 nodes): both clust
     assert.equal(status.code, 0, status.stderr);
     const parsed = JSON.parse(status.stdout) as EtcdV3Status;
     assert.deepEqual(parsed.v2Clusters, []);
-    assert.deepEqual(parsed.hostMembersOnV2, []);
+    assert.deepEqual(parsed.hostMembersOnV2, [], "this fleet's members only: none left on etcd:");
+    const otherFile = other.configFile(other.nodes()[0]!.name);
+    assert.match(
+      parsed.leftAlone.find((file) => file.configFile === otherFile)?.reason ?? '(not named)',
+      /its etcd .* is not this site's/,
+      "the other fleet's member on etcd: is named as left alone, not as one of ours",
+    );
     assert.equal(parsed.lastRun?.phase, 'finished');
     assert.equal(parsed.interrupted, false);
     const rerun = await cli('--output', 'json', 'etcd', 'v3', 'migrate', '--yes');

@@ -8,6 +8,12 @@ import { type FleetConnection, fleetConnectionFromSettings, sitePathsOf } from '
 import { adoptedLocalInstance, isAdopted } from '../../node/adopted-local-instance.js';
 import { adoptedRestartWay } from '../../node/adopted-patroni-restart.js';
 import { type LocalInstance, readLocalInstance } from '../../node/local-instances.js';
+import {
+  type FleetDcs,
+  configDirNames,
+  memberSourcesFromSettings,
+  notThisFleet,
+} from '../../node/this-host-members.js';
 
 /** A Patroni member whose YAML is on this host, as the move sees it. */
 export interface HostMember {
@@ -44,6 +50,7 @@ export async function v3MoveFleetFromSettings(
       fleet.localInstances.filter((instance) => !isAdopted(instance)),
       paths.patroniConfigDir,
       settings.patroni?.member_files,
+      memberSourcesFromSettings(settings, paths).fleet,
     ),
     declaredClients: options.declaredClients ?? [...(fleet.tenants.clients ?? [])],
   };
@@ -51,14 +58,18 @@ export async function v3MoveFleetFromSettings(
 
 /**
  * pgfleet's own instances (restarted through their pid file), then every
- * other member found running or in a configured place (adopted: restarted
- * through its systemd unit, or its own command line again when nothing
- * supervises it; one under another supervisor is named as a problem).
+ * other member of this fleet found running or in a configured place
+ * (adopted: restarted through its systemd unit, or its own command line
+ * again when nothing supervises it; one under another supervisor is named as
+ * a problem). A member of another etcd or namespace is not this host's
+ * member (thisHostMembers leaves it alone and names it): counting it made
+ * `status` report another fleet's Patroni on `etcd:` as one of ours.
  */
 export async function findHostMembers(
   managed: LocalInstance[],
   configDir: string,
   memberFiles: readonly string[] = [],
+  fleet?: FleetDcs | undefined,
 ): Promise<HostMember[]> {
   const members: HostMember[] = [];
   const managedFiles = new Set<string>();
@@ -67,6 +78,7 @@ export async function findHostMembers(
     managedFiles.add(real);
     members.push({ instance, realConfigFile: real, adopted: false });
   }
+  const configDirs = await configDirNames(configDir);
   const discovery = await discoverLocalMembers({
     patterns: [...new Set([...memberFilePatterns(configDir), ...memberFiles])],
   });
@@ -81,6 +93,7 @@ export async function findHostMembers(
       continue;
     }
     if (member.dcsSection !== 'etcd' || !member.scope || !member.name) continue;
+    if (notThisFleet(member, configDirs, fleet) !== undefined) continue;
     try {
       const instance = await adoptedLocalInstance(member);
       const way = member.pid === undefined ? undefined : await adoptedRestartWay(member.pid);

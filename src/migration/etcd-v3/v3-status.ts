@@ -19,6 +19,8 @@ export interface EtcdV3Status {
   v2Clusters: Array<{ cluster: string; leader: string | undefined; members: string[] }>;
   /** This host's members still on the `etcd:` section. */
   hostMembersOnV2: string[];
+  /** Members found on this host that belong to another etcd or namespace: not this fleet's, not counted above. */
+  leftAlone: Array<{ configFile: string; reason: string }>;
   lastRun: EtcdV3RunState | undefined;
   /** The last run is going on now (its coordinator holds the run lock). */
   running: boolean;
@@ -72,6 +74,7 @@ export async function etcdV3Status(fleet: V3MoveFleet): Promise<EtcdV3Status> {
           .filter((member) => member.instance.config.etcd !== undefined && member.instance.config.etcd3 === undefined)
           .map((member) => `${member.instance.namespace}${member.instance.scope}/${member.instance.node}`)
           .sort(),
+        leftAlone: [...(fleet.leftAlone ?? [])],
         lastRun,
         running,
         interrupted: lastRun !== undefined && !isTerminalV3Phase(lastRun.phase) && !running,

@@ -54,6 +54,10 @@ export function renderV3Status(status: EtcdV3Status): string {
       ? 'no member of this host on the etcd: section'
       : `members of this host on the etcd: section: ${status.hostMembersOnV2.join(', ')}`,
   ];
+  if (status.leftAlone.length > 0)
+    lines.push(
+      `left alone on this host (not this fleet's, not counted): ${status.leftAlone.map((file) => `${file.configFile} (${file.reason})`).join('; ')}`,
+    );
   if (status.nextStep) lines.push(`next: ${status.nextStep}`);
   const run = status.lastRun;
   if (!run) lines.push('no etcd v3 migrate run recorded');
