@@ -247,7 +247,7 @@ export function registerInstanceCommands(program: Command): void {
     )
     .option(
       '--patroni',
-      'restart the Patroni daemon (needed after changing etcd hosts, protocol or certificates); PostgreSQL restarts with it',
+      'restart the Patroni daemon (needed after changing etcd hosts, protocol or certificates); PostgreSQL restarts with it, unless the member sees its cluster paused',
       false,
     )
     .addOption(timeoutOption(120))
@@ -268,7 +268,11 @@ export function registerInstanceCommands(program: Command): void {
               timeoutMs: options.timeout * 1000,
               onState: (state) => output.step(`  Patroni: ${state}`),
             });
-            output.data(restarted, () => `${name}: Patroni restarted, ${restarted.role}, ${restarted.state}`);
+            output.data(
+              restarted,
+              () =>
+                `${name}: Patroni restarted${restarted.postgresqlKept ? ' (its cluster paused: PostgreSQL kept running)' : ''}, ${restarted.role}, ${restarted.state}`,
+            );
             return;
           }
           const members = await lifecycle.restartPostgresql(target, {

@@ -83,13 +83,18 @@ export function fixFor(kind: EnforceFailureKind, who: FailureSubject): EnforceFi
       };
     case 'frozen-view': {
       // Only a Patroni that sees its cluster paused leaves PostgreSQL running when it stops: pause around the restart.
-      const scope = who.subject.split('/').at(-2) ?? 'its cluster';
-      const restart = who.localInstance
-        ? `pgfleet instance restart ${who.localInstance} --patroni`
-        : 'a restart of its Patroni daemon on its host';
-      return {
-        text: `${who.subject} serves a frozen view of the DCS: patronictl pause ${scope}, then ${restart}, then patronictl resume ${scope} (paused, PostgreSQL keeps running while Patroni restarts)`,
-      };
+      // Every step is a command, so that the hint can be followed as printed (on the member's host, patronictl with
+      // that member's YAML).
+      const [scope, name] = who.subject.split('/').slice(-2) as [string, string];
+      const steps = (restart: string): string =>
+        `\`patronictl pause ${scope}\`, then ${restart}, then \`patronictl resume ${scope}\` (paused, PostgreSQL keeps running while Patroni restarts)`;
+      if (who.localInstance)
+        return {
+          text: `${who.subject} serves a frozen view of the DCS: ${steps(`\`pgfleet instance restart ${who.localInstance} --patroni\``)}`,
+        };
+      return elsewhere(
+        `it serves a frozen view of the DCS: ${steps(`\`pgfleet instance restart ${name} --patroni\` (with its instance name there; or however its Patroni daemon is restarted there)`)}`,
+      );
     }
     case 'tls':
       return {

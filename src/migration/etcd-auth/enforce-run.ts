@@ -262,7 +262,7 @@ export async function enforceEtcdAuth(
           for (const restart of frozen.filter((r) => !r.restarted)) {
             const member = members.find((m) => memberId(m) === restart.member);
             fixes.push(
-              fixFor('frozen-view', {
+              fixFor(restart.unreachable ? 'unreachable' : 'frozen-view', {
                 subject: restart.member,
                 localInstance: localNames.get(restart.member),
                 host: member?.apiUrl ? hostOf(member.apiUrl) : undefined,
