@@ -8,6 +8,7 @@ import { defaultPgHba } from '../core/instance/default-pg-hba.js';
 import { instanceLayout, type InstanceLayout } from '../core/instance/instance-layout.js';
 import { type LabEtcdTls, labEtcdClientSchemes, labNodeScheme, labSettingsScheme } from '../core/lab/lab-etcd-tls.js';
 import {
+  type LabCluster,
   type LabNode,
   type LabTopology,
   type LabTopologyInput,
@@ -40,11 +41,17 @@ import { LAB_SETTINGS_FILE, LAB_TEMPLATE_FILE, labSiteSettings, labStateSettings
 import { type LabState, LAB_STATE_FILE, defaultLabDir, newLabState, saveLabState } from './lab-state.js';
 import { LAB_PATRONI_TEMPLATE } from './lab-template.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cpus, freemem } from 'node:os';
+import { mapWithConcurrency } from '../core/bounded-concurrency.js';
+import { checkLabMemory, labStartConcurrency, labStartTimeoutMs } from '../core/lab/lab-capacity.js';
+import { labResidentMemory } from './lab-memory.js';
 
 export interface LabUpOptions extends LabTopologyInput {
   dir?: string | undefined;
-  /** Hard limit for the whole start-up. */
+  /** Hard limit for the whole start-up (default: labStartTimeoutMs of the lab's size). */
   timeoutMs?: number | undefined;
+  /** Clusters bootstrapping at once (default: labStartConcurrency of this machine's cores). */
+  startConcurrency?: number | undefined;
   /** etcd --auth-token (default simple). */
   etcdAuthToken?: string | undefined;
   /** etcd over TLS: https only, or http and https side by side (nodes start on http). Default off. */
@@ -62,6 +69,8 @@ export interface LabUpResult {
   state: LabState;
   readiness: ClusterReadiness[];
   elapsedMs: number;
+  /** Memory of the lab's processes once ready (proportional set size: shared pages count once). */
+  memory: { bytes: number; processes: number };
 }
 
 export const BINARIES = { etcd: '/usr/bin/etcd', patroni: '/usr/bin/patroni' };
@@ -76,9 +85,9 @@ export const BINARIES = { etcd: '/usr/bin/etcd', patroni: '/usr/bin/patroni' };
  */
 export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   const started = Date.now();
-  const timeoutMs = options.timeoutMs ?? 180_000;
   const progress = options.onProgress ?? (() => undefined);
   const topology = planLabTopology(options);
+  const timeoutMs = options.timeoutMs ?? labStartTimeoutMs(topology);
   const dir = options.dir ?? defaultLabDir();
   const signal = options.signal;
   const interruption = (): PgfleetError =>
@@ -94,6 +103,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
     if (signal?.aborted) throw interruption();
   };
 
+  checkLabMemory(topology, freemem());
   await checkLabDirUsable(dir);
   const busy = await takenPorts(topology.ports, topology.host);
   if (busy.length > 0) {
@@ -193,7 +203,9 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
       }),
     );
     checkpoint();
-    for (const cluster of topology.clusters) {
+    // Paced: a few clusters bootstrap at once, the next one starts when one is ready (see labStartConcurrency).
+    const concurrency = options.startConcurrency ?? labStartConcurrency(cpus().length);
+    await mapWithConcurrency(topology.clusters, concurrency, async (cluster) => {
       progress(`starting cluster ${cluster.scope}: ${cluster.nodes.length} node(s)`, false);
       for (const node of cluster.nodes) {
         const layout = instanceLayout(paths, node.name);
@@ -202,7 +214,11 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
         await saveLabState(state);
         checkpoint();
       }
-    }
+      if (topology.clusters.length > concurrency)
+        await waitForFleetReady(state, paths, started, started + timeoutMs, () => undefined, signal, interruption, [
+          cluster,
+        ]);
+    });
 
     const readiness = await waitForFleetReady(
       state,
@@ -216,7 +232,8 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
     checkpoint();
     state.phase = 'ready';
     await saveLabState(state);
-    return { state, readiness, elapsedMs: Date.now() - started };
+    const elapsedMs = Date.now() - started;
+    return { state, readiness, elapsedMs, memory: await labResidentMemory(state) };
   } catch (error) {
     state.phase = 'failed';
     await saveLabState(state).catch(() => undefined);
@@ -301,6 +318,7 @@ async function waitForFleetReady(
   progress: (message: string, transient: boolean) => void,
   signal: AbortSignal | undefined,
   interruption: () => Error,
+  clusters: LabCluster[] = state.topology.clusters,
 ): Promise<ClusterReadiness[]> {
   const clients = new Map<string, PatroniRestClient>();
   const clientFor = async (node: LabNode): Promise<PatroniRestClient> => {
@@ -311,18 +329,17 @@ async function waitForFleetReady(
   };
   try {
     for (;;) {
-      const readiness = await Promise.all(
-        state.topology.clusters.map((cluster) => clusterReadiness(cluster, clientFor)),
-      );
+      const readiness = await Promise.all(clusters.map((cluster) => clusterReadiness(cluster, clientFor)));
       if (signal?.aborted) throw interruption();
       progress(`waiting for leaders and streaming replicas: ${readiness.map(describeReadiness).join('  ')}`, true);
       if (readiness.every((cluster) => cluster.ready)) return readiness;
-      const dead = state.processes.find((process) => process.kind === 'patroni' && !isRunning(process));
+      const names = new Set(clusters.flatMap((cluster) => cluster.nodes.map((node) => node.name)));
+      const dead = state.processes.find(
+        (process) => process.kind === 'patroni' && names.has(process.name) && !isRunning(process),
+      );
       if (dead || Date.now() > deadline) {
         const culprit =
-          dead?.name ??
-          readiness.map(laggingNode).find((name) => name !== undefined) ??
-          state.topology.clusters[0]!.nodes[0]!.name;
+          dead?.name ?? readiness.map(laggingNode).find((name) => name !== undefined) ?? clusters[0]!.nodes[0]!.name;
         const log = instanceLayout(paths, culprit).logFile;
         const tail = await tailFile(log, 8);
         throw new PgfleetError(
