@@ -54,6 +54,8 @@ export interface LabUpOptions extends LabTopologyInput {
   startConcurrency?: number | undefined;
   /** etcd --auth-token (default simple). */
   etcdAuthToken?: string | undefined;
+  /** etcd --bcrypt-cost (default etcd's, 10), for benchmarks of the authentication herd. */
+  etcdBcryptCost?: number | undefined;
   /** etcd over TLS: https only, or http and https side by side (nodes start on http). Default off. */
   etcdTls?: LabEtcdTls | undefined;
   onProgress?: ((message: string, transient: boolean) => void) | undefined;
@@ -156,7 +158,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
       false,
     );
     await ensureDirectory(join(dir, 'etcd'), 0o700);
-    const etcdSpec = labEtcdClusterSpec(state, options.etcdAuthToken);
+    const etcdSpec = { ...labEtcdClusterSpec(state, options.etcdAuthToken), bcryptCost: options.etcdBcryptCost };
     const members = await startEtcdMembers(etcdSpec, async (member) => {
       state.processes.push({ kind: 'etcd', name: member.name, ...member.process });
       await saveLabState(state);
