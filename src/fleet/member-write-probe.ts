@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../core/errors.js';
 import {
   ETCD_TOO_SLOW,
+  answerlessPatchVerdict,
   classifyPatchConfig,
   probeAnswerBudgetMs,
   probeWriteSequence,
@@ -227,7 +228,9 @@ async function patchUntilAnswered(
       verdict = `error: HTTP ${status}`;
     } catch (error) {
       const message = error instanceof PgfleetError ? error.message : String(error);
-      verdict = /timeout/i.test(message) ? 'timeout' : `error: ${message}`;
+      const reading = /timeout/i.test(message) ? undefined : await refusalFromLog?.(member).catch(() => undefined);
+      if (reading?.refusal) return { refused: true, cause: reading.refusal };
+      verdict = answerlessPatchVerdict(message, reading?.etcdSlow === true);
     }
     if (Date.now() + 500 > deadline) return verdict;
     await sleep(500);

@@ -29,6 +29,21 @@ export function probeAnswerBudgetMs(members: number): number {
   return 20_000 + members * 150;
 }
 
+/**
+ * A PATCH /config that got no HTTP answer. Patroni 3.0.2 closes the
+ * connection without one when reading the DCS raises in the handler (etcd
+ * timing out: "Exception happened during processing of request" in its log),
+ * so a dropped connection from a member whose log shows etcd timing out is
+ * etcd's slowness, not a member that is down.
+ */
+export function answerlessPatchVerdict(
+  message: string,
+  etcdSlowInMemberLog: boolean,
+): 'timeout' | 'etcd-slow' | `error: ${string}` {
+  if (/timeout/i.test(message)) return 'timeout';
+  return etcdSlowInMemberLog ? 'etcd-slow' : `error: ${message}`;
+}
+
 /** The words that open a probe's detail when etcd, not the member, was too slow: the failure classification reads them. */
 export const ETCD_TOO_SLOW = 'etcd too slow to answer';
 

@@ -10,8 +10,16 @@ import { PGFLEET_PREFIX } from './readiness-record.js';
  */
 export const RUN_LOCK_KEY = `${PGFLEET_PREFIX}locks/run`;
 
-/** Default lease TTL: long enough to ride out an etcd leader election, short enough to take over soon after a crash. */
-export const DEFAULT_RUN_LOCK_TTL_SECONDS = 10;
+/**
+ * Default lease TTL, Patroni's own default `ttl`: a coordinator is taken for
+ * gone after as long as a leader is. 10 s was too short: securing 50
+ * clusters on a 2-core machine, the authentication herd right after auth
+ * enable starved etcd so that no renewal answered for 10 s and the run
+ * stopped in its probes (bench/secure-fleet 50). A coordinator killed on
+ * this host is not waited for (its lease is revoked); one on another host is,
+ * at most this long.
+ */
+export const DEFAULT_RUN_LOCK_TTL_SECONDS = 30;
 
 /**
  * FOR TESTS ONLY: the lease TTL (whole seconds) of the run lock a coordinator

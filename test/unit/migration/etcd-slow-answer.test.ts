@@ -1,7 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyMemberFailure, fixFor } from '../../../src/core/migration/enforce-failure.js';
-import { ETCD_TOO_SLOW, probeAnswerBudgetMs } from '../../../src/core/migration/dcs-write-probe.js';
+import {
+  ETCD_TOO_SLOW,
+  answerlessPatchVerdict,
+  probeAnswerBudgetMs,
+} from '../../../src/core/migration/dcs-write-probe.js';
 import { etcdSlowInLog } from '../../../src/core/migration/dcs-log-diagnosis.js';
 import { pauseWindowsOf, summarizePauseWindows } from '../../../src/core/migration/pause-window.js';
 
@@ -39,6 +43,16 @@ describe('a slow etcd is kept apart from a refused credential', () => {
     assert.equal(etcdSlowInLog(['2026-12-07 ERROR: Exceeded retry deadline']), true);
     assert.equal(etcdSlowInLog(['urllib3 ReadTimeoutError: Read timed out. (read timeout=3.33)']), true);
     assert.equal(etcdSlowInLog(['etcdserver: authentication failed, invalid user ID or password']), false);
+  });
+
+  it('a member that dropped the connection while its log shows etcd timing out is etcd too slow, otherwise an error', () => {
+    const dropped = 'Patroni REST API http://127.0.0.1:8008 unreachable: other side closed';
+    assert.equal(answerlessPatchVerdict(dropped, true), 'etcd-slow');
+    assert.equal(answerlessPatchVerdict(dropped, false), `error: ${dropped}`);
+    assert.equal(
+      answerlessPatchVerdict('Patroni REST API http://127.0.0.1:8008 unreachable: Headers Timeout Error', false),
+      'timeout',
+    );
   });
 
   it('waits longer for the answers of a larger fleet (the herd of authentications grows with it)', () => {
