@@ -292,7 +292,7 @@ export async function labDemo(options: LabDemoOptions): Promise<LabDemoResult> {
  * range, then each tenant with its own credentials (own prefix read/write,
  * every other tenant's prefix and a key outside them all denied).
  */
-async function verifyLabTenants(state: LabState): Promise<{ findings: number; probes: DemoIsolationProbe[] }> {
+export async function verifyLabTenants(state: LabState): Promise<{ findings: number; probes: DemoIsolationProbe[] }> {
   const target = await tenancyTargetFromSettings(labStateSettings(state), {}, {});
   const report = await withAdmin(target.access, (admin) => verifyTenancy(target, admin));
   const probes = (report.live ?? []).map((probe) => ({
@@ -312,7 +312,11 @@ async function verifyLabTenants(state: LabState): Promise<{ findings: number; pr
 }
 
 /** Runs a step that must fail with `code`; the demo stops if it does not. */
-async function expectFailure(step: () => Promise<unknown>, code: string, expectation: string): Promise<PgfleetError> {
+export async function expectFailure(
+  step: () => Promise<unknown>,
+  code: string,
+  expectation: string,
+): Promise<PgfleetError> {
   try {
     await step();
   } catch (error) {
