@@ -3,41 +3,32 @@ import { PgfleetError } from '../core/errors.js';
 import { processesOnHost } from '../core/lab/multihost-topology.js';
 import { pendingOnOtherHosts } from '../core/migration/auth-plan.js';
 import { inNamespace } from '../adapters/net/network-namespace.js';
-import {
-  type ApplyOutcome,
-  type EnforceReport,
-  enforceEtcdAuth,
-  etcdAuthStatus,
-  planEtcdAuthMigration,
-  prepareFleetTenants,
-} from '../migration/etcd-auth/index.js';
-import { etcdAuthEnabled, fleetConnectionFromSettings } from '../fleet/fleet-connection.js';
+import { type ApplyOutcome, planEtcdAuthMigration, prepareFleetTenants } from '../migration/etcd-auth/index.js';
+import { fleetConnectionFromSettings } from '../fleet/fleet-connection.js';
 import type { DemoNarrator } from './demo-narrator.js';
+import {
+  type DemoFigures,
+  demoSummary,
+  tellDrill,
+  tellEnforce,
+  tellGateRefusal,
+  tellOutcome,
+  tellTenantsVerify,
+} from './demo-steps.js';
 import { type WriterTally, startFleetWriters } from './fleet-writers.js';
 import { labHostProcessEnvironment } from './lab-agent.js';
-import { type DemoIsolationProbe, expectFailure, verifyLabTenants } from './lab-demo.js';
 import { handOverTenantCredentials } from './lab-hosts.js';
 import { labHostNamespace } from './lab-network.js';
 import { ensureClusterRoles } from './lab-secrets.js';
 import { labStateSettings } from './lab-settings.js';
 import { type LabState, loadLabState } from './lab-state.js';
 import { labStatusFromHere } from './lab-status.js';
-import { type ReplicationCheck, checkWriteReplicates } from './replication-check.js';
+import { checkWriteReplicates } from './replication-check.js';
 import { type RoleWatchReport, leadersAndTimelines, startRoleWatch } from './role-watch.js';
 
 export type NarrationKind = 'step' | 'command' | 'say' | 'progress' | 'endProgress' | 'status';
 
-export interface MultiHostDemoOutcome {
-  replication: ReplicationCheck[];
-  /** The host left out of the first apply. */
-  leftOut: string;
-  gateRefused: string[];
-  drill: { caught: string[]; exposureWindowMs: number };
-  enforced: { members: number; tenants: number; durationMs: number };
-  isolation: DemoIsolationProbe[];
-  writers: WriterTally[];
-  roles: RoleWatchReport;
-  leadersKept: boolean;
+export interface MultiHostDemoOutcome extends DemoFigures {
   summary: string[];
   /** False when the story did not end as it should (the lab is then kept for inspection). */
   asExpected: boolean;
@@ -136,62 +127,25 @@ export async function multiHostDemoStory(
     say.step(`Apply on every member host but ${leftOut}, as if that host had been forgotten`);
     for (const host of firstHosts) await applyOnHost(state, cli, host, say);
 
-    say.step(`On the coordinator: enforce — the gates refuse, naming the members of ${leftOut}; nothing is changed`);
-    say.command('pgfleet etcd auth enforce   # on coordinator');
-    const refusal = await expectFailure(
-      () => enforceEtcdAuth(connection),
-      'ENFORCE_GATES_REFUSED',
-      'enforce should have been refused at the gates',
+    const stage = { say, connection, where: '   # on coordinator' };
+    const gateRefused = await tellGateRefusal(
+      stage,
+      `On the coordinator: enforce — the gates refuse, naming the members of ${leftOut}; nothing is changed`,
     );
-    const failures = refusal.details?.gateFailures as Array<{ subject: string; message: string }>;
-    for (const failure of failures) say.say(`refused: ${failure.message}`);
-    say.say(`auth is still ${(await etcdAuthEnabled(connection)) ? 'ON (unexpected)' : 'off'}`);
-
-    say.step('Drill: enforce --skip-gates lets the forgotten host through, to watch the live probe catch it');
-    say.command('pgfleet etcd auth enforce --skip-gates   # on coordinator');
-    const rolledBack = await expectFailure(
-      () => enforceEtcdAuth(connection, { skipGates: true, onProgress: (m) => say.say(`… ${m}`) }),
-      'ENFORCE_ROLLED_BACK',
-      'the drill should have rolled back',
-    );
-    const drillReport = rolledBack.details?.report as EnforceReport;
-    const caught = drillReport.state.probes
-      .filter((probe) => !probe.ok && !probe.detail.startsWith('not probed'))
-      .map((probe) => probe.member);
-    for (const failure of drillReport.state.failures.filter(
-      (f) => !f.startsWith('after rollback') && !f.includes('readiness record'),
-    ))
-      say.say(`caught: ${failure}`);
-    say.say(
-      `auth was switched off again automatically: it was on for ${drillReport.state.exposureWindowMs} ms; clusters resumed`,
+    const drill = await tellDrill(
+      stage,
+      'On the coordinator, a drill: enforce --skip-gates lets the forgotten host through, to watch the live probe catch it',
     );
 
     say.step(`Apply on ${leftOut}`);
     await applyOnHost(state, cli, leftOut, say);
 
-    say.step('On the coordinator: enforce — gates pass, pause, auth enable, every member probed on its host, resume');
-    say.command('pgfleet etcd auth enforce   # on coordinator');
-    const enforceStarted = Date.now();
-    const report = await enforceEtcdAuth(connection, { onProgress: (m) => say.say(`… ${m}`) });
-    const enforceMs = Date.now() - enforceStarted;
-    say.say(
-      `enforced in ${(enforceMs / 1000).toFixed(1)} s: ${report.state.probes.filter((p) => p.ok).length}/${report.state.probes.length} members wrote to the DCS with their own tenant`,
+    const enforced = await tellEnforce(
+      stage,
+      'On the coordinator: enforce — gates pass, pause, auth enable, every member probed on its host, resume',
     );
-
-    say.step("Tenants verify: each tenant reads and writes its own prefix and is denied every other tenant's");
-    say.command('pgfleet etcd tenants verify   # on coordinator');
-    const verified = await verifyLabTenants(state);
-    say.say(
-      `static check over every role range: ${verified.findings === 0 ? 'no finding' : `${verified.findings} finding(s)`}`,
-    );
-    for (const probe of verified.probes)
-      say.say(`${probe.user}: ${probe.ok ? probe.detail : `FAILED: ${probe.detail}`}`);
-    story = {
-      gateRefused: failures.map((failure) => failure.subject),
-      drill: { caught, exposureWindowMs: drillReport.state.exposureWindowMs ?? Number.NaN },
-      enforced: { members: report.state.probes.length, tenants: report.tenantProbes.length, durationMs: enforceMs },
-      isolation: verified.findings === 0 ? verified.probes : verified.probes.map((probe) => ({ ...probe, ok: false })),
-    };
+    const isolation = await tellTenantsVerify(stage, state);
+    story = { gateRefused, drill, enforced, isolation };
   } finally {
     tallies = await writers.stop();
     roles = await watch.stop();
@@ -199,40 +153,20 @@ export async function multiHostDemoStory(
   const after = await leadersAndTimelines(topology);
   const leadersKept = JSON.stringify([...after]) === JSON.stringify([...before]);
 
-  say.step('What the applications saw, and where the fleet stands');
-  for (const tally of tallies) say.say(`${tally.scope}: ${tally.ok} writes, ${tally.failed} failed`);
-  say.say(
-    `${roles.samples} role samples: ${roles.demotions.length} demotions, ${roles.leaderChanges.length} leader changes; leaders and timelines ${leadersKept ? 'unchanged' : 'CHANGED'}`,
-  );
-  say.command('pgfleet etcd auth status   # on coordinator');
-  const status = await etcdAuthStatus(connection);
-  say.say(
-    `etcd ${status.etcdVersion}: auth ${status.authEnabled ? 'ON' : 'off'}, ${status.tokenType} tokens; migration ${status.standing.stage}`,
-  );
+  const status = await tellOutcome({ say, connection, where: '   # on coordinator' }, { tallies, roles, leadersKept });
   const readyOn = [...new Set(status.members.map((member) => member.readiness?.host ?? '?'))].sort();
   say.say(`readiness recorded by ${readyOn.join(', ')} (each host under its own name)`);
 
-  const failedWrites = tallies.reduce((sum, tally) => sum + tally.failed, 0);
-  const isolated = story.isolation.length > 0 && story.isolation.every((probe) => probe.ok);
-  const summary = [
-    `lab of ${topology.clusters.length} clusters × ${topology.clusters[0]!.nodes.length} nodes on ${(topology.hosts ?? []).length - 1} hosts and a coordinator (Patroni on ${memberHosts.join(', ')}, etcd on ${topology.etcd.map((m) => m.host).join(', ')}) up in ${(labUpMs / 1000).toFixed(1)} s`,
-    `a write on each primary read back from its replica: ${replication.map((check) => `${check.scope} (${check.primary} → ${check.replica}, ${check.visibleAfterMs} ms)`).join(', ')}`,
-    `gate refused enforce while ${leftOut} was not applied (named: ${story.gateRefused.join(', ')})`,
-    `drill: the probe caught ${story.drill.caught.join(', ')}; auth switched off again after ${story.drill.exposureWindowMs} ms`,
-    `enforce: auth on, ${story.enforced.members} members and ${story.enforced.tenants} tenants probed, in ${(story.enforced.durationMs / 1000).toFixed(1)} s`,
-    `tenants ${isolated ? 'isolated' : 'NOT ISOLATED'} (${story.isolation.filter((probe) => probe.ok).length}/${story.isolation.length})`,
-    `applications: ${tallies.reduce((sum, tally) => sum + tally.ok, 0)} writes, ${failedWrites} failed; ${roles.demotions.length} demotions, ${roles.leaderChanges.length} leader changes`,
-  ];
-  return {
+  const { lines: summary, asExpected } = demoSummary({
+    lab: `lab of ${topology.clusters.length} clusters × ${topology.clusters[0]!.nodes.length} nodes on ${(topology.hosts ?? []).length - 1} hosts and a coordinator (Patroni on ${memberHosts.join(', ')}, etcd on ${topology.etcd.map((m) => m.host).join(', ')}) up in ${(labUpMs / 1000).toFixed(1)} s`,
     replication,
     leftOut,
     ...story,
     writers: tallies,
     roles,
     leadersKept,
-    summary,
-    asExpected: failedWrites === 0 && roles.demotions.length === 0 && leadersKept && isolated,
-  };
+  });
+  return { replication, leftOut, ...story, writers: tallies, roles, leadersKept, summary, asExpected };
 }
 
 /** `pgfleet etcd auth apply --host-only`, run by the pgfleet of `host`, in its namespace, with its environment. */

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { inNamespace, listNamespaces } from '../../src/adapters/net/network-namespace.js';
 import { processesOnHost } from '../../src/core/lab/multihost-topology.js';
+import { roleChanges } from '../../src/core/lab/role-samples.js';
 import type { GateFailure } from '../../src/core/migration/enforce-gates.js';
 import { labHostProcessEnvironment } from '../../src/lab/lab-agent.js';
 import { handOverTenantCredentials } from '../../src/lab/lab-hosts.js';
@@ -14,7 +15,7 @@ import { labHostDir, labNodeInstanceLayout } from '../../src/lab/lab-settings.js
 import type { LabStatus } from '../../src/lab/lab-status.js';
 import type { ApplyOutcome, EnforceReport, EtcdAuthStatus } from '../../src/migration/etcd-auth/index.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
-import { type TestMultiHostLab, startTestMultiHostLab } from '../support/multihost-lab-fixture.js';
+import { type TestLab, startTestLab } from '../support/lab-fixture.js';
 import {
   assertAcknowledgedWritesReadable,
   assertNoTwoPrimaries,
@@ -39,10 +40,10 @@ const notPaused = (status: EtcdAuthStatus): string[] =>
   status.members.filter((member) => member.paused !== false).map((member) => member.member);
 
 describe('a multi-host lab: 3 member hosts and a coordinator, each in its own network namespace', () => {
-  let lab: TestMultiHostLab;
+  let lab: TestLab;
   before(async () => {
     ensureBuiltCli();
-    lab = await startTestMultiHostLab(SHAPE);
+    lab = await startTestLab(SHAPE);
   });
   after(async () => {
     await lab?.down();
@@ -58,6 +59,35 @@ describe('a multi-host lab: 3 member hosts and a coordinator, each in its own ne
     } catch {
       throw new Error(`${what}: no JSON on stdout (exit ${result.code})\n${result.stdout}\n${result.stderr}`);
     }
+  };
+  /** pgfleet started directly in a host's namespace (with its environment), so that a test can stop it or end it. */
+  const spawnOnHost = (host: string, args: string[]) => {
+    const launch = inNamespace(labHostNamespace(lab.state, host), process.execPath, [CLI_PATH, ...args]);
+    const child = spawn(launch.command, launch.args, {
+      env: { ...labHostProcessEnvironment(lab.state, host), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    return {
+      child,
+      exited,
+      stdout: () => stdout,
+      stderr: () => stderr,
+      /** Resolves once a progress line (stderr) matches; rejects if pgfleet ends first. */
+      line: (pattern: RegExp) =>
+        new Promise<void>((resolve, reject) => {
+          const check = (): void => {
+            if (pattern.test(stderr)) resolve();
+          };
+          child.stderr.on('data', check);
+          check();
+          void exited.then(() => reject(new Error(`pgfleet ended before ${pattern}\n${stderr}`)));
+        }),
+    };
   };
   const memberHosts = (): string[] =>
     (lab.state.topology.hosts ?? [])
@@ -180,35 +210,13 @@ describe('a multi-host lab: 3 member hosts and a coordinator, each in its own ne
     const watch = await watchMultiHostLab(lab.state);
     let reports;
     // The coordinator's pgfleet started directly in its namespace, so that this test can end it once it is cut off.
-    const [node, ...cli] = [process.execPath, CLI_PATH];
-    const launch = inNamespace(labHostNamespace(lab.state, 'coordinator'), node!, [
-      ...cli,
-      '--output',
-      'json',
-      'etcd',
-      'auth',
-      'enforce',
-    ]);
-    const coordinator = spawn(launch.command, launch.args, {
-      env: { ...labHostProcessEnvironment(lab.state, 'coordinator'), NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    const ended = new Promise<void>((resolve) => coordinator.once('close', () => resolve()));
+    const coordinator = spawnOnHost('coordinator', ['--output', 'json', 'etcd', 'auth', 'enforce']);
     try {
       // Its next line comes once etcd said yes to auth enable: stopped there, cut off, then let go on, unreachable.
-      await new Promise<void>((resolve, reject) => {
-        coordinator.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          if (/^probe: /m.test(stderr) && !coordinator.killed) {
-            coordinator.kill('SIGSTOP');
-            resolve();
-          }
-        });
-        void ended.then(() => reject(new Error(`enforce ended before auth enable\n${stderr}`)));
-      });
+      await coordinator.line(/^probe: /m);
+      coordinator.child.kill('SIGSTOP');
       await labPartition(lab.dir, 'coordinator');
-      coordinator.kill('SIGCONT');
+      coordinator.child.kill('SIGCONT');
 
       // An operator on h1 finds the run interrupted once the coordinator's lock lapses, and rolls it back.
       let standing: EtcdAuthStatus['standing'] | undefined;
@@ -233,14 +241,84 @@ describe('a multi-host lab: 3 member hosts and a coordinator, each in its own ne
       assert.deepEqual(notPaused(after), [], 'every cluster resumed');
     } finally {
       // The cut-off coordinator's run lost its lock: it must not act again once its host is back.
-      coordinator.kill('SIGKILL');
-      await ended;
+      coordinator.child.kill('SIGKILL');
+      await coordinator.exited;
       await labHeal(lab.dir, 'coordinator');
       reports = await watch.stop();
     }
     t.diagnostic(describeWatch(reports));
     assertNoTwoPrimaries(reports);
     assertAcknowledgedWritesReadable(reports);
+  });
+
+  it("a member's host cut off from etcd's majority while its clusters are paused: enforce's probes catch its members, it rolls back, no member is demoted, and status names them", async (t) => {
+    const watch = await watchMultiHostLab(lab.state);
+    let reports;
+    // Paused first by the operator (patronictl), so that h2's members still show the pause they saw before the cut:
+    // enforce goes past its gates and its pause to auth enable, and the probes meet the partition.
+    for (const scope of ['alpha', 'beta']) {
+      const paused = await runCli([
+        'lab',
+        'exec',
+        'coordinator',
+        '--dir',
+        lab.dir,
+        '--',
+        'patronictl',
+        'pause',
+        '--wait',
+        scope,
+      ]);
+      assert.equal(paused.code, 0, paused.stderr);
+    }
+    const coordinator = spawnOnHost('coordinator', ['--output', 'json', 'etcd', 'auth', 'enforce']);
+    try {
+      // h2 keeps its link to the coordinator and loses etcd1 (h1) and etcd3 (h3) until auth is off again.
+      await labPartition(lab.dir, 'h2', ['h1', 'h3']);
+      const healed = coordinator.line(/auth switched off again/).then(() => labHeal(lab.dir, 'h2'));
+      const code = await coordinator.exited;
+      await healed;
+      assert.equal(code, 3, `enforce rolled back (exit 3)\n${coordinator.stderr()}`);
+      const error = JSON.parse(coordinator.stdout()) as { error: { code: string; details: { report: EnforceReport } } };
+      assert.equal(error.error.code, 'ENFORCE_ROLLED_BACK');
+      assert.deepEqual(
+        error.error.details.report.state.probes
+          .filter((probe) => !probe.ok)
+          .map((probe) => probe.member)
+          .sort(),
+        ['/service/alpha/alpha-2', '/service/beta/beta-2'],
+        'the probes of the members on h2 failed, and only those',
+      );
+
+      const status = parsed<EtcdAuthStatus>(await onHost('coordinator', ['etcd', 'auth', 'status']), 'auth status');
+      assert.equal(status.authEnabled, false, 'auth is off again');
+      assert.equal(status.lastRun?.phase, 'rolled-back');
+      assert.deepEqual(
+        status.members.map((member) => `${member.member}: ${member.lastProbe?.ok ? 'wrote' : 'failed'}`).sort(),
+        [
+          '/service/alpha/alpha-1: wrote',
+          '/service/alpha/alpha-2: failed',
+          '/service/beta/beta-1: wrote',
+          '/service/beta/beta-2: failed',
+        ],
+      );
+      assert.deepEqual(
+        status.members.filter((member) => member.paused !== true).map((member) => member.member),
+        [],
+        'the clusters the operator paused stay paused: enforce resumes only what it paused',
+      );
+    } finally {
+      coordinator.child.kill('SIGKILL');
+      await coordinator.exited;
+      await labHeal(lab.dir, 'h2');
+      for (const scope of ['alpha', 'beta'])
+        await runCli(['lab', 'exec', 'coordinator', '--dir', lab.dir, '--', 'patronictl', 'resume', '--wait', scope]);
+      reports = await watch.stop();
+    }
+    t.diagnostic(describeWatch(reports));
+    assertNoTwoPrimaries(reports);
+    assertAcknowledgedWritesReadable(reports);
+    assert.deepEqual(roleChanges(reports.flatMap((report) => report.samples)).demotions, [], 'no member was demoted');
   });
 
   it("one etcd member's host cut off during enforce (quorum kept): enforce completes and reports the endpoint", async (t) => {

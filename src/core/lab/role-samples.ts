@@ -45,3 +45,30 @@ export function twoPrimaryMoments(samples: readonly RoleSample[], toleranceMs = 
   }
   return found;
 }
+
+export interface RoleChanges {
+  /** A member seen primary, then seen with another role. */
+  demotions: Array<{ node: string; view: string; at: number }>;
+  /** A cluster seen with one primary, then another. */
+  leaderChanges: Array<{ scope: string; from: string; to: string; at: number }>;
+}
+
+/** Demotions and leader changes over the samples of one or more views, in time order. */
+export function roleChanges(samples: readonly RoleSample[]): RoleChanges {
+  const changes: RoleChanges = { demotions: [], leaderChanges: [] };
+  const lastRole = new Map<string, string>();
+  const lastLeader = new Map<string, string>();
+  for (const sample of [...samples].sort((a, b) => a.at - b.at)) {
+    const before = lastRole.get(sample.node);
+    if (before !== undefined && PRIMARY_ROLES.has(before) && !PRIMARY_ROLES.has(sample.role))
+      changes.demotions.push({ node: sample.node, view: sample.view, at: sample.at });
+    lastRole.set(sample.node, sample.role);
+    if (PRIMARY_ROLES.has(sample.role)) {
+      const leader = lastLeader.get(sample.scope);
+      if (leader !== undefined && leader !== sample.node)
+        changes.leaderChanges.push({ scope: sample.scope, from: leader, to: sample.node, at: sample.at });
+      lastLeader.set(sample.scope, sample.node);
+    }
+  }
+  return changes;
+}

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type RoleSample, twoPrimaryMoments } from '../../../src/core/lab/role-samples.js';
+import { type RoleSample, roleChanges, twoPrimaryMoments } from '../../../src/core/lab/role-samples.js';
 
 const sample = (at: number, node: string, role: string, view = 'coordinator', scope = 'alpha'): RoleSample => ({
   at,
@@ -32,6 +32,35 @@ describe('two primaries in one cluster, from role samples', () => {
     assert.deepEqual(
       twoPrimaryMoments([sample(0, 'a1', 'master'), sample(0, 'b1', 'master', 'coordinator', 'beta')]),
       [],
+    );
+  });
+});
+
+describe('demotions and leader changes, from role samples', () => {
+  it('finds a primary seen as a replica later, and a cluster whose primary changed, in time order', () => {
+    const changes = roleChanges([
+      sample(2_000, 'a2', 'master'),
+      sample(0, 'a1', 'master'),
+      sample(1_000, 'a1', 'replica'),
+      sample(0, 'b1', 'master', 'coordinator', 'beta'),
+    ]);
+    assert.deepEqual(
+      changes.demotions.map((d) => d.node),
+      ['a1'],
+    );
+    assert.deepEqual(
+      changes.leaderChanges.map((c) => `${c.scope}: ${c.from} → ${c.to}`),
+      ['alpha: a1 → a2'],
+    );
+  });
+
+  it('finds none in a steady fleet', () => {
+    assert.deepEqual(
+      roleChanges([sample(0, 'a1', 'master'), sample(0, 'a2', 'replica'), sample(900, 'a1', 'master')]),
+      {
+        demotions: [],
+        leaderChanges: [],
+      },
     );
   });
 });
