@@ -147,6 +147,22 @@ describe('a multi-host lab: 3 member hosts and a coordinator, each in its own ne
       'lab status, asked from the root namespace, sees every etcd member through the coordinator',
     );
 
+    // Inside, the lab's /24 is the only route: a packet for anywhere else has no way out.
+    for (const host of network.hosts) {
+      const routes = execFileSync('ip', ['-n', host.namespace, '-4', 'route', 'show'], { encoding: 'utf8' });
+      assert.deepEqual(
+        routes
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' ')[0]),
+        ['10.203.0.0/24'],
+        `${host.name}: only the lab's subnet is routed`,
+      );
+    }
+    const bridgeAddresses = execFileSync('ip', ['-n', network.bridgeNamespace, '-o', 'addr', 'show'], {
+      encoding: 'utf8',
+    });
+    assert.doesNotMatch(bridgeAddresses, /inet /, 'the bridge namespace has no IPv4 address: it only switches');
     const rootAddresses = execFileSync('ip', ['-o', 'addr', 'show'], { encoding: 'utf8' });
     assert.doesNotMatch(rootAddresses, /10\.203\./, 'the root namespace has no lab address');
     const rootLinks = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });

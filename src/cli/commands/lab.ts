@@ -7,7 +7,9 @@ import { withSubcommandExamples } from '../command-examples.js';
 export function registerLabCommands(program: Command): void {
   const lab = program
     .command('lab')
-    .description('run the real stack (etcd, Patroni, PostgreSQL) on 127.0.0.1 for demos, tests and benchmarks');
+    .description(
+      'run the real stack (etcd, Patroni, PostgreSQL) on 127.0.0.1, or across hosts in network namespaces (--hosts), for demos, tests and benchmarks',
+    );
 
   const dirOption = (): Option =>
     new Option(
