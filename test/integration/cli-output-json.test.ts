@@ -82,6 +82,7 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     ['etcd auth enforce', []],
     ['etcd auth migrate', []],
     ['etcd auth rollback', []],
+    ['etcd auth forget', ['/service/alpha/alpha-2']],
     ['etcd upgrade check', ['--to', '3.4.41']],
     ['etcd tenants plan', []],
     ['etcd tenants apply', []],
