@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { PgfleetError } from '../../core/errors.js';
 import {
   DEFAULT_RUN_LOCK_TTL_SECONDS,
@@ -14,6 +13,7 @@ import {
   runLockLostError,
 } from '../../core/migration/run-lock-record.js';
 import type { EtcdClient, KeyValue, TxnCompare, TxnOperation } from './etcd-client.js';
+import { thisHostName } from '../process/host-name.js';
 
 export interface RunLockRequest {
   /** The kind of run: 'etcd-auth', 'etcd-tls', ... */
@@ -76,7 +76,7 @@ export async function acquireRunLock(client: EtcdClient, request: RunLockRequest
   const holder: RunLockHolder = {
     kind: request.kind,
     runId: request.runId,
-    host: request.host ?? hostname(),
+    host: request.host ?? thisHostName(),
     pid: request.pid ?? process.pid,
     phase: request.phase,
     since: now,

@@ -7,7 +7,9 @@ import { withSubcommandExamples } from '../command-examples.js';
 export function registerLabCommands(program: Command): void {
   const lab = program
     .command('lab')
-    .description('run the real stack (etcd, Patroni, PostgreSQL) on 127.0.0.1 for demos, tests and benchmarks');
+    .description(
+      'run the real stack (etcd, Patroni, PostgreSQL) on 127.0.0.1, or across hosts in network namespaces (--hosts), for demos, tests and benchmarks',
+    );
 
   const dirOption = (): Option =>
     new Option(
@@ -23,6 +25,11 @@ export function registerLabCommands(program: Command): void {
     .option('--clusters <n>', 'number of Patroni clusters', integerOption(1, 20), 2)
     .option('--nodes <n>', 'nodes per cluster', integerOption(1, 5), 2)
     .option('--etcd-members <n>', 'etcd members', integerOption(1, 5), 3)
+    .option(
+      '--hosts <n>',
+      'a multi-host lab (as root): N member hosts and a coordinator, each in its own network namespace with its own address in 10.203.0.0/24 and its own pgfleet prefix; node i of each cluster and etcd member i run on host hi',
+      integerOption(2, 9),
+    )
     .option('--base-port <port>', 'first port of the lab range (default: a free range)', integerOption(1, 65535))
     .option('--scopes <list>', 'comma-separated cluster names (default: alpha, beta, ...)')
     .option('--timeout <seconds>', 'hard limit for the start-up', integerOption(10, 3600), 180)
@@ -49,6 +56,7 @@ export function registerLabCommands(program: Command): void {
           clusters: number;
           nodes: number;
           etcdMembers: number;
+          hosts?: number;
           basePort?: number;
           scopes?: string;
           timeout: number;
@@ -65,39 +73,51 @@ export function registerLabCommands(program: Command): void {
           { later: 'still stopping the lab processes started so far; a moment' },
           (signal) =>
             runCommand(output, async () => {
-              const { labUp } = await import('../../lab/lab-up.js');
               const { parseLabEtcdApi } = await import('../../core/lab/lab-etcd-api.js');
-              const { labPortCount } = await import('../../core/lab/lab-topology.js');
-              const { findFreePortRange } = await import('../../adapters/process/port-probe.js');
-              const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options)));
-              const result = await labUp({
+              const shape = {
                 signal,
                 clusters: options.clusters,
                 nodes: options.nodes,
                 etcdMembers: options.etcdMembers,
-                basePort,
                 scopes: options.scopes?.split(',').map((scope) => scope.trim()),
                 dir: options.dir,
                 etcdTls: options.etcdTls ?? 'off',
                 etcdApi: parseLabEtcdApi(options.etcdApi),
                 timeoutMs: options.timeout * 1000,
-                onProgress: (message, transient) => (transient ? output.progress(message) : output.step(message)),
-              });
+                onProgress: (message: string, transient: boolean) =>
+                  transient ? output.progress(message) : output.step(message),
+              } as const;
+              let result;
+              if (options.hosts !== undefined) {
+                const { multiHostLabUp } = await import('../../lab/multihost-up.js');
+                result = await multiHostLabUp({ ...shape, hosts: options.hosts, basePort: options.basePort });
+              } else {
+                const { labUp } = await import('../../lab/lab-up.js');
+                const { labPortCount } = await import('../../core/lab/lab-topology.js');
+                const { findFreePortRange } = await import('../../adapters/process/port-probe.js');
+                const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options)));
+                result = await labUp({ ...shape, basePort });
+              }
               output.endProgress();
+              const hosts = result.state.topology.hosts;
               output.data(
                 {
                   dir: result.state.dir,
                   elapsedMs: result.elapsedMs,
                   settingsFile: result.state.settingsFile,
+                  ...(hosts ? { hosts } : {}),
                   clusters: result.readiness.map((r) => ({ scope: r.scope, leader: r.leader, streaming: r.streaming })),
                 },
                 () =>
                   [
                     `lab ready in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.state.dir}`,
+                    ...(hosts ? [`  hosts: ${hosts.map((host) => `${host.name} ${host.address}`).join(', ')}`] : []),
                     ...result.readiness.map(
                       (r) => `  ${r.scope}: leader ${r.leader}, streaming: ${r.streaming.join(', ') || 'none'}`,
                     ),
-                    `use it with: eval "$(pgfleet lab env --dir ${result.state.dir})"`,
+                    hosts
+                      ? `use it with: pgfleet lab exec coordinator --dir ${result.state.dir} -- pgfleet etcd auth status`
+                      : `use it with: eval "$(pgfleet lab env --dir ${result.state.dir})"`,
                   ].join('\n'),
               );
             }),
@@ -153,6 +173,67 @@ export function registerLabCommands(program: Command): void {
       });
     });
 
+  lab
+    .command('exec')
+    .description(
+      "run a command on a host of a multi-host lab: inside its network namespace, with its environment (PGFLEET_CONFIG_DIR, PGFLEET_HOST_NAME, PATRONICTL_CONFIG_FILE); a first word `pgfleet` runs this pgfleet; exits with the command's code",
+    )
+    .argument('<host>', 'coordinator, h1, h2, ...')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .addOption(dirOption())
+    .action(async (host: string, argv: string[], options: { dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      // Ctrl-C reaches the command (same terminal process group): wait for it rather than leave it behind.
+      const keep = (): void => undefined;
+      process.on('SIGINT', keep).on('SIGTERM', keep);
+      try {
+        await runCommand(output, async () => {
+          const { labExec } = await import('../../lab/lab-exec.js');
+          const { defaultLabDir } = await import('../../lab/lab-state.js');
+          return labExec(options.dir ?? defaultLabDir(), host, argv);
+        });
+      } finally {
+        process.off('SIGINT', keep).off('SIGTERM', keep);
+      }
+    });
+
+  lab
+    .command('partition')
+    .description(
+      'cut a host of a multi-host lab off the others (or only from the hosts given): every packet between them is lost, both ways, and no process is touched; `lab heal` restores it',
+    )
+    .argument('<host>', 'the host to cut off')
+    .option('--from <hosts...>', 'only the links towards these hosts (default: every other host)')
+    .addOption(dirOption())
+    .action(async (host: string, options: { from?: string[]; dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { labPartition } = await import('../../lab/lab-partition.js');
+        const { defaultLabDir } = await import('../../lab/lab-state.js');
+        const links = await labPartition(options.dir ?? defaultLabDir(), host, options.from ?? []);
+        output.data(links, () => `${host} is cut from ${links.cutFrom.join(', ')}: their packets are lost both ways`);
+      });
+    });
+
+  lab
+    .command('heal')
+    .description("restore every link of a multi-host lab's host that `lab partition` cut (other cuts stay)")
+    .argument('<host>', 'the host whose links to restore')
+    .addOption(dirOption())
+    .action(async (host: string, options: { dir?: string }, command: Command) => {
+      const output = outputFor(command);
+      await runCommand(output, async () => {
+        const { labHeal } = await import('../../lab/lab-partition.js');
+        const { defaultLabDir } = await import('../../lab/lab-state.js');
+        const links = await labHeal(options.dir ?? defaultLabDir(), host);
+        output.data(links, () =>
+          links.cuts.length === 0
+            ? `${host} reaches every host again; no link of the lab is cut`
+            : `${host} reaches every host again; still cut: ${links.cuts.map(([a, b]) => `${a}-${b}`).join(', ')}`,
+        );
+      });
+    });
+
   /** Narration on stdout (see lab-narrator): numbered steps, the command an operator would type, what happened, the summary. */
   const narratorFor = async (output: ReturnType<typeof outputFor>) => {
     const { renderLabStatus } = await import('../../lab/lab-status-table.js');
@@ -160,7 +241,7 @@ export function registerLabCommands(program: Command): void {
     return labNarrator(output, renderLabStatus);
   };
 
-  type StoryOptions = { keep: boolean; basePort?: number; dir?: string };
+  type StoryOptions = { keep: boolean; basePort?: number; dir?: string; hosts?: number };
   type Story = (
     options: StoryOptions & { narrator: Awaited<ReturnType<typeof narratorFor>>; signal: AbortSignal },
   ) => Promise<{ summary: string[]; kept: boolean; dir: string }>;
@@ -219,8 +300,20 @@ export function registerLabCommands(program: Command): void {
     )
     .option('--keep', 'leave the lab running at the end', false)
     .option('--base-port <port>', 'first port of the lab range (default: a free range)', integerOption(1024, 65535))
+    .option(
+      '--hosts <n>',
+      'the same story across hosts (as root): a multi-host lab, prepare and enforce on the coordinator, the tenant password files handed to each host, `etcd auth apply --host-only` run on each host',
+      integerOption(2, 9),
+    )
     .addOption(dirOption())
-    .action(storyAction(async () => (await import('../../lab/lab-demo.js')).labDemo));
+    .action(
+      storyAction(async () => {
+        const { labDemo } = await import('../../lab/lab-demo.js');
+        const { multiHostLabDemo } = await import('../../lab/multihost-demo.js');
+        return (options) =>
+          options.hosts === undefined ? labDemo(options) : multiHostLabDemo({ ...options, hosts: options.hosts });
+      }),
+    );
 
   lab
     .command('replay-outage')
@@ -286,6 +379,11 @@ export function registerLabCommands(program: Command): void {
       description: 'three named clusters of three nodes, in a chosen directory',
     },
     {
+      command: 'pgfleet lab up --hosts 3',
+      description:
+        'as root: a coordinator and 3 hosts, each in its own network namespace (10.203.0.10-13) with its own pgfleet; alpha and beta across h1 and h2, etcd on h1-h3',
+    },
+    {
       command: 'pgfleet lab up --etcd-tls',
       description: 'etcd on https only, with client certificates; every node and pgfleet use TLS',
     },
@@ -316,6 +414,25 @@ export function registerLabCommands(program: Command): void {
       description: 'the exports, with patronictl using the YAML of node beta-2',
     },
   ]);
+  withSubcommandExamples(lab, 'exec', [
+    {
+      command: 'pgfleet lab exec coordinator -- pgfleet etcd auth status',
+      description: "pgfleet on the multi-host lab's coordinator host, with its settings and identity",
+    },
+    {
+      command: 'pgfleet lab exec h1 -- pgfleet etcd auth apply --host-only',
+      description: 'apply the members of host h1, on h1',
+    },
+    { command: 'pgfleet lab exec h2 -- bash', description: 'a shell on host h2 (its namespace and environment)' },
+  ]);
+  withSubcommandExamples(lab, 'partition', [
+    { command: 'pgfleet lab partition h3', description: 'cut host h3 off every other host' },
+    {
+      command: 'pgfleet lab partition h2 --from coordinator',
+      description: 'only the link between h2 and the coordinator: h2 still reaches etcd and its peers',
+    },
+  ]);
+  withSubcommandExamples(lab, 'heal', [{ command: 'pgfleet lab heal h3', description: 'restore every link of h3' }]);
   withSubcommandExamples(lab, 'down', [
     { command: 'pgfleet lab down', description: 'stop the default lab and remove its directory' },
     { command: 'pgfleet lab down --dir /tmp/lab', description: 'the same for the lab in /tmp/lab' },
@@ -350,6 +467,11 @@ export function registerLabCommands(program: Command): void {
   ]);
   withSubcommandExamples(lab, 'demo', [
     { command: 'pgfleet lab demo', description: 'the whole story, step by step, then the lab is removed' },
+    {
+      command: 'pgfleet lab demo --hosts 3',
+      description:
+        'the same story on 3 hosts and a coordinator, each in its own network namespace, as an operator runs it across hosts',
+    },
     {
       command: 'pgfleet lab demo --keep',
       description: 'the same, leaving the lab running to explore it (pgfleet lab down when done)',
