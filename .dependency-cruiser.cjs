@@ -4,7 +4,7 @@
  * feature only through that feature's index.ts; the two migrations never meet.
  */
 const FEATURES =
-  '(instance|tenancy|restapi|audit|lab|cluster|doctor|migration/etcd-auth|migration/etcd-tls|migration/rotation|pki)';
+  '(instance|tenancy|restapi|audit|lab|cluster|doctor|migration/etcd-auth|migration/etcd-tls|migration/etcd-v3|migration/rotation|pki)';
 
 module.exports = {
   forbidden: [

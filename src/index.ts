@@ -119,6 +119,14 @@ export { etcdTlsFleetFromSettings, type EtcdTlsFleet } from './migration/etcd-tl
 export { evaluateEtcdTlsGates, type EtcdTlsGateFailure } from './core/migration/etcd-tls-gates.js';
 export type { EtcdTlsRunState, EtcdTlsMemberResult } from './core/migration/etcd-tls-run.js';
 export { checkEtcdAuthMethods, type EtcdAuthMethodsWarning } from './core/patroni-config/etcd-auth-methods.js';
+// Guarded move from etcd's v2 API (etcd:) to v3 (etcd3:)
+export { migrateToEtcdV3, rollBackEtcdV3, type MigrateToV3Options } from './migration/etcd-v3/v3-move-run.js';
+export type { V3MoveReport, V3RollbackReport, ClusterMoveResult } from './migration/etcd-v3/v3-move-report.js';
+export { planV3Move, type V3MovePlan } from './migration/etcd-v3/v3-move-facts.js';
+export { etcdV3Status, type EtcdV3Status } from './migration/etcd-v3/v3-status.js';
+export { v3MoveFleetFromSettings, type V3MoveFleet } from './migration/etcd-v3/v3-move-fleet.js';
+export { evaluateV3MoveGates, type V3MoveGateFailure } from './core/migration/etcd-v3-gates.js';
+export type { EtcdV3RunState, ClusterMoveRecord } from './core/migration/etcd-v3-run.js';
 
 // Lab
 export { labUp, type LabUpOptions, type LabUpResult } from './lab/lab-up.js';

@@ -11,6 +11,7 @@ import { registerInstanceCommands } from './commands/instance.js';
 import { registerEtcdTenantsCommands } from './commands/etcd-tenants.js';
 import { registerEtcdTlsCommands } from './commands/etcd-tls.js';
 import { registerEtcdUpgradeCommands } from './commands/etcd-upgrade.js';
+import { registerEtcdV3Commands } from './commands/etcd-v3.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerPatroniConfigCommands } from './commands/patroni-config.js';
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
   registerEtcdClientsCommands(etcd);
   registerEtcdTlsCommands(etcd);
   registerEtcdUpgradeCommands(etcd);
+  registerEtcdV3Commands(etcd);
   registerSettingsCommands(program);
   registerPatroniConfigCommands(program);
   registerPkiCommands(program);

@@ -107,6 +107,11 @@ async function clearStaleHolder(admin: EtcdClient): Promise<boolean> {
   return action.kind !== 'busy';
 }
 
+/** Whether a run lock's holder still runs: one killed on this host, or one that missed its renewals, does not. */
+export function runLockHolderLive(held: Parameters<typeof staleHolderAction>[0]): boolean {
+  return staleHolderAction(held, { host: thisHostName(), pidAlive }).kind === 'busy';
+}
+
 /** The run lock as status shows it, or undefined when free. Needs the admin client once auth is on. */
 export async function readRunLockView(admin: EtcdClient): Promise<RunLockView | undefined> {
   const held = await readRunLock(admin);

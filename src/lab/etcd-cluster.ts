@@ -22,6 +22,8 @@ export interface EtcdClusterSpec {
   clientSchemes?: Array<'http' | 'https'> | undefined;
   /** Certificates, needed when a listener is https: peers then talk TLS too. */
   tls?: EtcdMemberTls | undefined;
+  /** Serve the v2 API too (--enable-v2), for nodes on Patroni's `etcd:` section. */
+  enableV2?: boolean | undefined;
   /** A member's own directory, when not `dir/<name>` (a multi-host lab keeps it under the member's host). */
   memberDir?: ((member: LabEtcdMember) => string) | undefined;
   /** The network namespace a member runs in (a multi-host lab's host). */
@@ -75,6 +77,7 @@ export function etcdMemberArgs(spec: EtcdClusterSpec, member: LabEtcdMember): st
     spec.clusterToken,
     '--auth-token',
     spec.authToken ?? 'simple',
+    ...(spec.enableV2 ? ['--enable-v2'] : []),
     ...(tls && certificate
       ? [
           '--cert-file',

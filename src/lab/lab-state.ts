@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PgfleetError } from '../core/errors.js';
+import type { LabEtcdApi } from '../core/lab/lab-etcd-api.js';
 import type { LabEtcdTls } from '../core/lab/lab-etcd-tls.js';
 import type { LabTopology } from '../core/lab/lab-topology.js';
 import type { LabLinkCut, LabNetworkPlan } from '../core/lab/multihost-topology.js';
@@ -32,6 +33,8 @@ export interface LabState {
   phase: 'starting' | 'ready' | 'failed';
   /** How etcd serves clients (absent in labs made before TLS support: off). */
   etcdTls?: LabEtcdTls | undefined;
+  /** The etcd API the nodes use (absent: v3); v2 serves --enable-v2 and puts the nodes on `etcd:`. */
+  etcdApi?: LabEtcdApi | undefined;
   /**
    * A multi-host lab's namespaces and links, recorded before the first one
    * is made: `lab down` removes what is recorded here (and any namespace

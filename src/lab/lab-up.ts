@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { ExitCode, PgfleetError } from '../core/errors.js';
 import { defaultPgHba } from '../core/instance/default-pg-hba.js';
 import { instanceLayout, type InstanceLayout } from '../core/instance/instance-layout.js';
+import { type LabEtcdApi, withLabDcsSection } from '../core/lab/lab-etcd-api.js';
 import { type LabEtcdTls, labEtcdClientSchemes, labNodeScheme, labSettingsScheme } from '../core/lab/lab-etcd-tls.js';
 import {
   type LabNode,
@@ -51,6 +52,8 @@ export interface LabUpOptions extends LabTopologyInput {
   etcdAuthToken?: string | undefined;
   /** etcd over TLS: https only, or http and https side by side (nodes start on http). Default off. */
   etcdTls?: LabEtcdTls | undefined;
+  /** The etcd API the nodes use: v2 serves --enable-v2 and starts the nodes on Patroni's `etcd:` section. Default v3. */
+  etcdApi?: LabEtcdApi | undefined;
   onProgress?: ((message: string, transient: boolean) => void) | undefined;
   /**
    * Aborted on Ctrl-C (SIGINT/SIGTERM): every process started so far is
@@ -131,6 +134,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
     topology,
     settingsFile: join(dir, LAB_SETTINGS_FILE),
     etcdTls,
+    ...(options.etcdApi === 'v2' ? { etcdApi: 'v2' as const } : {}),
   });
   await saveLabState(state);
   try {
@@ -180,12 +184,15 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
           cluster.nodes.map(async (node) => {
             const layout = instanceLayout(paths, node.name);
             await prepareInstance(layout, owner);
-            const config = buildPatroniConfig({
-              settings: patroni,
-              instance: labInstanceSpec(node, layout, settings, roles),
-              template,
-              features,
-            });
+            const config = withLabDcsSection(
+              buildPatroniConfig({
+                settings: patroni,
+                instance: labInstanceSpec(node, layout, settings, roles),
+                template,
+                features,
+              }),
+              options.etcdApi ?? 'v3',
+            );
             await writePatroniConfigFile(layout.configFile, config, {
               owner,
               validation: { execpath: patroni.execpath, enforce: patroni.enforce_config_validation },
@@ -437,7 +444,7 @@ export async function detectPatroniFeatures(binary: string): Promise<PatroniFeat
 
 /** How the lab's etcd members run: listeners for its TLS mode, and their certificates. */
 export function labEtcdClusterSpec(
-  state: Pick<LabState, 'dir' | 'topology' | 'id' | 'etcdTls'>,
+  state: Pick<LabState, 'dir' | 'topology' | 'id' | 'etcdTls' | 'etcdApi'>,
   authToken?: string,
 ): EtcdClusterSpec {
   const etcdTls = state.etcdTls ?? 'off';
@@ -449,6 +456,7 @@ export function labEtcdClusterSpec(
     clusterToken: `pgfleet-lab-${state.id}`,
     authToken,
     clientSchemes: labEtcdClientSchemes(etcdTls),
+    enableV2: state.etcdApi === 'v2',
     ...(etcdTls === 'off'
       ? {}
       : {

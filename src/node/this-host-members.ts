@@ -86,7 +86,7 @@ export async function thisHostMembers(sources: MemberSources): Promise<ThisHostM
   const problems: LocalMemberProblem[] = [];
   const leftAlone: LeftAloneFile[] = [];
   const { own, unusable } = await ownInstances(sources, problems);
-  const configDirs = new Set([sources.configDir, await realpath(sources.configDir).catch(() => sources.configDir)]);
+  const configDirs = await configDirNames(sources.configDir);
   const discovery = await discoverLocalMembers({ patterns: memberFilePatterns(sources.configDir, sources.patterns) });
   const running = new Map<LocalInstance, number>();
   const instances: LocalInstance[] = [...own.values()];
@@ -97,9 +97,7 @@ export async function thisHostMembers(sources: MemberSources): Promise<ThisHostM
       if (member.running && member.pid !== undefined) running.set(ownInstance, member.pid);
       continue;
     }
-    const paths = [member.process?.configPath, member.configFile, member.realConfigFile, ...member.alsoFoundAs];
-    const inConfigDir = paths.some((path) => path !== undefined && configDirs.has(dirname(path)));
-    const outside = inConfigDir ? undefined : notThisFleet(member, sources.fleet);
+    const outside = notThisFleet(member, configDirs, sources.fleet);
     if (outside) {
       leftAlone.push({ configFile: member.process?.configPath ?? member.configFile, reason: outside });
       continue;
@@ -165,9 +163,26 @@ async function ownInstances(
   return { own, unusable };
 }
 
-/** Why a member found outside configdir is not one of this site's fleet, or undefined when it is (or may be). */
-function notThisFleet(member: DiscoveredMember, fleet: FleetDcs | undefined): string | undefined {
+/** configdir as given and through its symlinks: a member whose file is there is pgfleet's, whatever its DCS. */
+export async function configDirNames(configDir: string): Promise<Set<string>> {
+  return new Set([configDir, await realpath(configDir).catch(() => configDir)]);
+}
+
+/**
+ * Why a member found on this host is not one of this site's fleet (outside
+ * configdir, another etcd or namespace), or undefined when it is (or may
+ * be). Every reading of this host's members judges it here: another fleet's
+ * member of the same name (another lab, another site on the same machine)
+ * must never be counted as ours.
+ */
+export function notThisFleet(
+  member: DiscoveredMember,
+  configDirs: ReadonlySet<string>,
+  fleet: FleetDcs | undefined,
+): string | undefined {
   if (!fleet) return undefined;
+  const paths = [member.process?.configPath, member.configFile, member.realConfigFile, ...member.alsoFoundAs];
+  if (paths.some((path) => path !== undefined && configDirs.has(dirname(path)))) return undefined;
   // Unread (a problem): which fleet it belongs to is unknown, so it is reported, not left alone.
   if (member.namespace === undefined) return undefined;
   if (member.dcsSection === undefined) return `not an etcd member: ${member.problem ?? 'no etcd section'}`;

@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { labPortWindow, findFreePortRange, takenPorts } from '../../src/adapters/process/port-probe.js';
 import { type ProcessHandle, isRunning, startDaemon, stopProcess } from '../../src/adapters/process/daemon.js';
 import { type OsUser, serviceUser } from '../../src/adapters/process/os-user.js';
+import { listPatroniProcesses } from '../../src/adapters/process/patroni-processes.js';
 import { stopOrphanedPostmaster, tailFile } from '../../src/node/patroni-process.js';
 import { adjustForLab, readDebianTemplate, renderDebianTemplate } from './debian-patroni-template.js';
 import type { TestEtcd } from './etcd-fixture.js';
@@ -127,6 +128,13 @@ export async function startDebianFleet(options: DebianFleetOptions): Promise<Deb
     if (stopped) return;
     stopped = true;
     await Promise.all(members.map((member) => stopProcess(member.handle, { signal: 'SIGTERM', graceMs: 30_000 })));
+    // A member restarted by pgfleet (an adopted Patroni started again with its own command line) has another pid.
+    const restarted = (await listPatroniProcesses()).filter((process) => process.realConfigPath?.startsWith(`${dir}/`));
+    await Promise.all(
+      restarted.map((process) =>
+        stopProcess({ pid: process.pid, startTicks: process.startTicks }, { signal: 'SIGTERM', graceMs: 30_000 }),
+      ),
+    );
     await Promise.all(members.map((member) => stopOrphanedPostmaster(member.dataDir)));
     await rm(dir, { recursive: true, force: true });
   };

@@ -22,6 +22,8 @@ export interface TestLabOptions {
   etcdAuthToken?: string;
   /** true: etcd on https only (client certificates required); 'dual': http and https, nodes on http. */
   etcdTls?: boolean | 'dual';
+  /** 'v2': etcd with --enable-v2 and every node on the `etcd:` section. */
+  etcdApi?: 'v2' | 'v3';
   /** A multi-host lab (root only): N hosts and a coordinator, each in its own network namespace. */
   hosts?: number;
 }
@@ -61,6 +63,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
       scopes: options.scopes,
       etcdAuthToken: options.etcdAuthToken,
       etcdTls: parseLabEtcdTls(options.etcdTls),
+      etcdApi: options.etcdApi,
       signal: interrupt.signal,
     };
     starting =

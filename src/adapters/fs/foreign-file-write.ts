@@ -92,6 +92,13 @@ export async function writeForeignFile(
       await options.validate?.(written);
     },
   }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPERM' && error.syscall === 'rename') {
+      throw new PgfleetError(
+        'FOREIGN_FILE_NOT_REPLACEABLE',
+        `${realPath}: the file cannot be replaced (EPERM on rename: an immutable or append-only attribute, or a read-only mount)`,
+        { hint: `check \`lsattr ${realPath}\` and the mount, then run again`, cause: error },
+      );
+    }
     if (error.code === 'EPERM') {
       throw new PgfleetError(
         'FOREIGN_FILE_OWNER_NOT_KEPT',

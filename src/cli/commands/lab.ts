@@ -41,6 +41,14 @@ export function registerLabCommands(program: Command): void {
         .choices(['https', 'dual'])
         .preset('https'),
     )
+    .addOption(
+      new Option(
+        '--etcd-api <api>',
+        'the etcd API the nodes use: "v3" (etcd3: section) or "v2" (etcd started with --enable-v2, nodes on the etcd: section), to drill `pgfleet etcd v3 migrate`',
+      )
+        .choices(['v3', 'v2'])
+        .default('v3'),
+    )
     .addOption(dirOption())
     .action(
       async (
@@ -54,6 +62,7 @@ export function registerLabCommands(program: Command): void {
           timeout: number;
           dir?: string;
           etcdTls?: 'https' | 'dual';
+          etcdApi: string;
         },
         command: Command,
       ) => {
@@ -64,6 +73,7 @@ export function registerLabCommands(program: Command): void {
           { later: 'still stopping the lab processes started so far; a moment' },
           (signal) =>
             runCommand(output, async () => {
+              const { parseLabEtcdApi } = await import('../../core/lab/lab-etcd-api.js');
               const shape = {
                 signal,
                 clusters: options.clusters,
@@ -72,6 +82,7 @@ export function registerLabCommands(program: Command): void {
                 scopes: options.scopes?.split(',').map((scope) => scope.trim()),
                 dir: options.dir,
                 etcdTls: options.etcdTls ?? 'off',
+                etcdApi: parseLabEtcdApi(options.etcdApi),
                 timeoutMs: options.timeout * 1000,
                 onProgress: (message: string, transient: boolean) =>
                   transient ? output.progress(message) : output.step(message),
@@ -379,6 +390,11 @@ export function registerLabCommands(program: Command): void {
     {
       command: 'pgfleet lab up --etcd-tls dual',
       description: 'etcd on http and https, nodes on http: the starting point of `pgfleet etcd tls migrate`',
+    },
+    {
+      command: 'pgfleet lab up --etcd-api v2',
+      description:
+        "etcd with --enable-v2, nodes on Patroni's etcd: section: the starting point of `pgfleet etcd v3 migrate`",
     },
   ]);
   withSubcommandExamples(lab, 'status', [

@@ -477,7 +477,7 @@ function covers(declared: { key: string; prefix: boolean }, key: string): boolea
 }
 
 /** `host:port` of an endpoint URL, with localhost read as 127.0.0.1 and etcd's default port. */
-function hostPort(endpoint: string): string {
+export function hostPort(endpoint: string): string {
   const withoutScheme = endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '');
   const [host = '', port = '2379'] = withoutScheme.startsWith('[')
     ? [

@@ -15,7 +15,9 @@ export type CompatibilityOperation =
   /** The first switchover of a cluster once auth is on. */
   | 'switchover-after-enable'
   /** Upgrade the etcd members to the row's etcd version, Patroni keeping the credentials it has. */
-  | 'upgrade-etcd';
+  | 'upgrade-etcd'
+  /** Move a live cluster from etcd's v2 API (Patroni's `etcd:` section) to v3 (`etcd3:`), its keys copied while paused. */
+  | 'move-to-etcd3';
 
 export const COMPATIBILITY_OPERATIONS: readonly CompatibilityOperation[] = [
   'enable-auth-live',
@@ -23,6 +25,7 @@ export const COMPATIBILITY_OPERATIONS: readonly CompatibilityOperation[] = [
   'rotate-password',
   'switchover-after-enable',
   'upgrade-etcd',
+  'move-to-etcd3',
 ];
 
 /** etcd's --auth-token; `any` in a row means the fact holds for both. */

@@ -363,6 +363,57 @@ export const COMPATIBILITY_ROWS = [
     evidence: 'upstream-notes',
   },
 
+  // --- Moving from etcd's v2 API to v3 ----------------------------------------------------------
+  {
+    id: 'this-stack-etcd3-move',
+    patroni: THIS_STACK_PATRONI,
+    etcd: THIS_STACK_ETCD,
+    tokenType: 'any',
+    operations: ['move-to-etcd3'],
+    verdict: 'safe',
+    reason:
+      'tested on this stack: with the cluster paused and its durable keys copied to v3 (config with pause: true, initialize, history, status), each Patroni 3.0.2 restarted on etcd3: registers itself; the running primary takes the free leader key again ("PAUSE: acquired session lock as a leader"), replicas take no action, PostgreSQL keeps running and the timeline does not change. Without the copied config the leader writes its own cached dynamic configuration, and history is lost: Patroni does not carry keys from one keyspace to the other',
+    citations: [
+      {
+        kind: 'local-test',
+        ref: 'test/integration/etcd-v3-migrate.test.ts: Patroni 3.0.2 × etcd 3.4.23 on Debian bookworm, 2 clusters moved under writers, one rolled back, an interrupted run finished',
+      },
+      patroniIssue(1769),
+      patroniIssue(1822),
+      patroniIssue(2564),
+    ],
+    evidence: 'tested-here',
+  },
+  {
+    id: 'etcd3-move-with-v2-served',
+    patroni: [{ from: '2.1.5', to: '4.2.0' }],
+    etcd: [{ from: '3.4.0', to: '3.6.0' }],
+    tokenType: 'any',
+    operations: ['move-to-etcd3'],
+    verdict: 'safe',
+    reason:
+      "Patroni has an etcd3 section from 2.0.0 (beta), production ready from 2.1.5; upstream's procedure is pause, edit every member's YAML, restart Patroni, resume (patroni#1769); the keys do not follow by themselves (patroni#1822, #2564), which is why pgfleet copies the durable ones while the cluster is paused. etcd 3.4 and 3.5 serve v2 only with --enable-v2",
+    citations: [
+      patroniNote('2.1.5', 'declares Etcd v3 support as production ready'),
+      patroniIssue(1769),
+      patroniIssue(1822),
+      patroniIssue(2564),
+    ],
+    evidence: 'upstream-notes',
+  },
+  {
+    id: 'etcd-3.6-has-no-v2',
+    patroni: EVERY_PATRONI,
+    etcd: [{ from: '3.6.0', to: '3.7.0' }],
+    tokenType: 'any',
+    operations: ['move-to-etcd3'],
+    verdict: 'unsafe',
+    reason:
+      "etcd 3.6 removed the v2 API: a member on the etcd: section gets 404 and has no DCS (patroni#3382), and its cluster's v2 keys cannot be read to be moved. Move every cluster to etcd3: while etcd is still 3.4 or 3.5 with --enable-v2, then upgrade",
+    citations: [patroniIssue(3382), etcdIssue(17009)],
+    evidence: 'upstream-notes',
+  },
+
   // --- Clearances from upstream notes ------------------------------------------------------------
   {
     id: 'patroni-before-etcd-auth-checks',

@@ -199,6 +199,27 @@ const ROW_CASES: RowCase[] = [
     verdict: 'safe',
     cites: 'patroni#3580',
   },
+  {
+    name: 'Patroni 3.0.2 moving from etcd v2 to etcd3 on etcd 3.4.23 is safe: keys copied while paused, the same leader takes the key again (tested on this stack)',
+    row: 'this-stack-etcd3-move',
+    query: q('3.0.2', '3.4.23', 'unknown', 'move-to-etcd3'),
+    verdict: 'safe',
+    cites: 'etcd-v3-migrate.test.ts',
+  },
+  {
+    name: 'Patroni 3.3.0 moving to etcd3 on etcd 3.5.12 with --enable-v2 is safe by upstream procedure (patroni#1769), keys copied by pgfleet (patroni#1822)',
+    row: 'etcd3-move-with-v2-served',
+    query: q('3.3.0', '3.5.12', 'simple', 'move-to-etcd3'),
+    verdict: 'safe',
+    cites: 'patroni#1769',
+  },
+  {
+    name: 'moving to etcd3 on etcd 3.6 is unsafe: v2 is gone, the keys cannot be read (patroni#3382)',
+    row: 'etcd-3.6-has-no-v2',
+    query: q('4.0.6', '3.6.1', 'simple', 'move-to-etcd3'),
+    verdict: 'unsafe',
+    cites: 'patroni#3382',
+  },
 ];
 
 describe('compatibility matrix rows', () => {
