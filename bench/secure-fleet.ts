@@ -8,7 +8,14 @@
  *     auth enable.
  * For each: wall time, failed writes, leader changes, demotions. Targets:
  * 10 clusters secured by pgfleet in ≤ 15 s with 0 failed writes and 0
- * leader changes. Prints figures and a table; asserts nothing.
+ * leader changes; 50 in ≤ 30 s, every cluster paused ≤ 5 s, s/cluster at
+ * 50 no worse than at 10 (issue 20).
+ * For pgfleet, the phases come from the run's own report (the JSON report
+ * file enforce keeps): plan, prepare, apply, gates, pause, enable, probes
+ * (every member re-authenticated and proved its write), resume, each with
+ * its s/cluster; each cluster's pause window (max, median); and the CPU
+ * time etcd's members spent from auth enable to the last probe (the
+ * authentication herd), sampled from /proc/<pid>/stat.
  * With --hosts N (as root), the same clusters are also secured on a
  * multi-host lab (N hosts and a coordinator, each in its own network
  * namespace), as an operator runs it across hosts: prepare on the
@@ -16,7 +23,11 @@
  * apply --host-only` on every host at once, enforce on the coordinator; the
  * writers and the role sampling run on the coordinator host. Its figures
  * are printed beside the one-host ones (goal: within 1.5×).
+ * Prints figures and tables; asserts nothing.
  * Usage: node --import tsx bench/secure-fleet.ts [sizes, default 1,5,10] [--only pgfleet,naive,multihost] [--hosts N]
+ *   [--bcrypt-cost N]  etcd --bcrypt-cost of the lab (default etcd's, 10)
+ *   [--rollback]       one member loses its credentials before enforce (--skip-gates): how fast auth is off again
+ *   [--beside N]       a second lab of N clusters × 2 with writers runs beside the measured one
  */
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -52,6 +63,12 @@ import { processesOnHost } from '../src/core/lab/multihost-topology.js';
 import { roleChanges } from '../src/core/lab/role-samples.js';
 import { writeCredentialsIntoConfig } from '../src/node/patroni-credentials.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { processCpuSeconds } from '../src/adapters/process/process-table.js';
+import { summarizePauseWindows, type PauseWindow } from '../src/core/migration/pause-window.js';
+import type { PhaseTiming } from '../src/core/migration/phase-timings.js';
+import { labNodeRestClient } from '../src/lab/lab-rest-client.js';
 import { fileURLToPath } from 'node:url';
 
 type Way = 'pgfleet' | 'naive' | 'multihost';
@@ -69,15 +86,35 @@ interface Row {
   /** 1-minute load average before and after (the machine is shared). */
   load: string;
   note: string;
+  /** From the run's report (pgfleet only). */
+  timings?: PhaseTiming[] | undefined;
+  pause?: { maxMs: number; medianMs: number; clusters: number } | undefined;
+  /** CPU seconds etcd's members used from auth enable to the end of the probes. */
+  etcdCpuDuringEnableS?: number | undefined;
+  /** Rollback runs: auth enable → auth disable. */
+  exposureWindowMs?: number | undefined;
+  labMemoryMb: number;
+}
+
+interface EnforceReportFile {
+  timings?: PhaseTiming[];
+  pauseWindows?: PauseWindow[];
+  state: { enabledAt?: string; exposureWindowMs?: number; phase: string };
 }
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? (args[args.indexOf('--only') + 1]!.split(',') as Way[]) : undefined;
-const hosts = args.includes('--hosts') ? Number(args[args.indexOf('--hosts') + 1]) : undefined;
-const sizes = (args.find((arg, index) => /^\d+(,\d+)*$/.test(arg) && args[index - 1] !== '--hosts') ?? '1,5,10')
+const optionValue = (name: string): string | undefined =>
+  args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
+const hosts = optionValue('--hosts') === undefined ? undefined : Number(optionValue('--hosts'));
+const valued = ['--hosts', '--bcrypt-cost', '--beside', '--only'];
+const sizes = (args.find((arg, index) => /^\d+(,\d+)*$/.test(arg) && !valued.includes(args[index - 1]!)) ?? '1,5,10')
   .split(',')
   .map(Number);
 const ways: Way[] = only ?? ['pgfleet', ...(hosts ? (['multihost'] as const) : []), 'naive'];
+const bcryptCost = optionValue('--bcrypt-cost') === undefined ? undefined : Number(optionValue('--bcrypt-cost'));
+const rollbackDrill = args.includes('--rollback');
+const beside = Number(optionValue('--beside') ?? 0);
 const rows: Row[] = [];
 
 // The built CLI, as an operator runs it (npm run bench:secure-fleet builds it first through scripts/setup.sh).
@@ -88,8 +125,14 @@ for (const clusters of sizes) {
     const row = way === 'multihost' ? await onFreshMultiHostLab(clusters, hosts ?? 3) : await onFreshLab(clusters, way);
     rows.push(row);
     console.log(
-      `${clusters} cluster(s), ${way}: ${(row.wallMs / 1000).toFixed(1)} s, ${row.failedWrites}/${row.writes} failed writes, ${row.leaderChanges} leader changes, ${row.demotions} demotions${row.note ? ` (${row.note})` : ''}`,
+      `${clusters} cluster(s), ${way}: ${(row.wallMs / 1000).toFixed(1)} s, ${row.failedWrites}/${row.writes} failed writes, ${row.leaderChanges} leader changes, ${row.demotions} demotions, lab up ${(row.labUpMs / 1000).toFixed(1)} s / ${row.labMemoryMb} MB, load ${row.load}${row.note ? ` (${row.note})` : ''}`,
     );
+    if (row.timings)
+      console.log(`  phases: ${row.timings.map((t) => `${t.step} ${(t.ms / 1000).toFixed(2)} s`).join(', ')}`);
+    if (row.pause)
+      console.log(
+        `  paused: ${row.pause.clusters} cluster(s), max ${(row.pause.maxMs / 1000).toFixed(2)} s, median ${(row.pause.medianMs / 1000).toFixed(2)} s; etcd CPU from enable to last probe: ${row.etcdCpuDuringEnableS?.toFixed(2) ?? '?'} s${row.exposureWindowMs !== undefined ? `; auth on for ${row.exposureWindowMs} ms before rollback` : ''}`,
+      );
   }
 }
 
@@ -136,6 +179,36 @@ if (hosts) {
     );
   }
 }
+const phased = rows.filter((row) => row.timings);
+if (phased.length > 0) {
+  const steps = [...new Set(phased.flatMap((row) => row.timings!.map((t) => t.step)))];
+  console.log('');
+  console.log(
+    textTable(
+      [
+        'CLUSTERS',
+        ...steps.map((step) => step.toUpperCase()),
+        'TOTAL',
+        'PAUSE MAX / MEDIAN',
+        'ETCD CPU (enable→probes)',
+        'LOAD',
+      ],
+      phased.map((row) => {
+        const total = row.timings!.reduce((sum, t) => sum + t.ms, 0);
+        const cell = (ms: number | undefined): string =>
+          ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s (${(ms / 1000 / row.clusters).toFixed(2)}/cl)`;
+        return [
+          `${row.clusters} × 2`,
+          ...steps.map((step) => cell(row.timings!.find((t) => t.step === step)?.ms)),
+          cell(total),
+          row.pause ? `${(row.pause.maxMs / 1000).toFixed(1)} / ${(row.pause.medianMs / 1000).toFixed(1)} s` : '-',
+          row.etcdCpuDuringEnableS === undefined ? '-' : `${row.etcdCpuDuringEnableS.toFixed(2)} s`,
+          row.load,
+        ];
+      }),
+    ),
+  );
+}
 const ten = rows.find((row) => row.clusters === 10 && row.way === 'pgfleet');
 if (ten)
   console.log(
@@ -151,8 +224,21 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
   await chmod(parent, 0o755);
   const dir = join(parent, 'lab');
   const shape = { clusters, nodes: 2, etcdMembers: 3 };
+  const besideDir = join(parent, 'beside');
+  let besideWriters: ReturnType<typeof startFleetWriters> | undefined;
   try {
     const lab = await labUpWithRetries(shape, dir);
+    if (beside > 0) {
+      // A second fleet on its own etcd, busy with writers: the machine the measured run shares.
+      const other = await labUpWithRetries({ clusters: beside, nodes: 2, etcdMembers: 3 }, besideDir);
+      const leaders = await leadersAndTimelines(other.state.topology);
+      besideWriters = startFleetWriters(
+        besideDir,
+        other.state.topology,
+        new Map([...leaders].map(([scope, v]) => [scope, v.leader])),
+      );
+    }
+    if (rollbackDrill && way === 'pgfleet') await withoutCredentialsOnOneMember(dir, lab);
     const before = await leadersAndTimelines(lab.state.topology);
     // One sample a second: every GET /patroni queries PostgreSQL, and 20 nodes sampled faster would load the box being measured.
     const watch = startRoleWatch(lab.state.topology, 1_000);
@@ -164,17 +250,20 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
     // Writers connected and writing before the clock starts.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const loadBefore = loadAverage();
+    const etcdCpu = sampleEtcdCpu(lab.state.processes.filter((p) => p.kind === 'etcd').map((p) => p.pid));
     const started = performance.now();
     let ok = true;
     let note = '';
     try {
-      if (way === 'pgfleet') await securedByPgfleet(dir);
+      if (way === 'pgfleet') await securedByPgfleet(dir, rollbackDrill);
       else await securedByNaiveRunbook(lab);
     } catch (error) {
       ok = false;
-      note = error instanceof Error ? error.message.split('\n')[0]!.slice(0, 120) : String(error);
+      note = error instanceof Error ? error.message.split('\n')[0]!.slice(0, 160) : String(error);
     }
     const wallMs = performance.now() - started;
+    const cpuSamples = await etcdCpu.stop();
+    const report = way === 'pgfleet' ? await latestEnforceReport(dir) : undefined;
     const tallies = await writers.stop();
     const roles = await watch.stop();
     const after = await leadersAndTimelines(lab.state.topology).catch(() => new Map());
@@ -194,8 +283,12 @@ async function onFreshLab(clusters: number, way: Way): Promise<Row> {
       labUpMs: lab.elapsedMs,
       load: `${loadBefore} → ${loadAverage()}`,
       note,
+      labMemoryMb: Math.round(lab.memory.bytes / 1048576),
+      ...(report ? phasesOf(report, cpuSamples) : {}),
     };
   } finally {
+    await besideWriters?.stop().catch(() => undefined);
+    if (beside > 0) await labDown(besideDir).catch(() => undefined);
     await labDown(dir).catch(() => undefined);
     await rm(parent, { recursive: true, force: true });
   }
@@ -213,7 +306,13 @@ async function labUpWithRetries(
 ): Promise<LabUpResult> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await labUp({ ...shape, basePort: await findFreePortRange(labPortCount(shape)), dir, timeoutMs: 600_000 });
+      return await labUp({
+        ...shape,
+        basePort: await findFreePortRange(labPortCount(shape)),
+        dir,
+        timeoutMs: 900_000,
+        etcdBcryptCost: bcryptCost,
+      });
     } catch (error) {
       await labDown(dir).catch(() => undefined);
       if (attempt === 3) throw error;
@@ -222,13 +321,15 @@ async function labUpWithRetries(
   }
 }
 
-async function securedByPgfleet(dir: string): Promise<void> {
+async function securedByPgfleet(dir: string, drill: boolean): Promise<void> {
   const env = { ...process.env, ...(await labEnv(dir)), NO_COLOR: '1' };
   try {
-    await promisify(execFile)(process.execPath, [CLI_PATH, 'etcd', 'auth', 'migrate', '--yes'], {
-      env,
-      timeout: 300_000,
-    });
+    // The drill has prepared and applied already (one member then lost its credentials): enforce past the gates.
+    await promisify(execFile)(
+      process.execPath,
+      [CLI_PATH, 'etcd', 'auth', ...(drill ? ['enforce', '--skip-gates'] : ['migrate', '--yes'])],
+      { env, timeout: 600_000 },
+    );
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
     throw new Error(
@@ -349,6 +450,7 @@ async function onFreshMultiHostLab(clusters: number, hostCount: number): Promise
       demotions: roles.demotions.length,
       longestOutageMs: Math.max(0, ...report.writers.map((tally) => tally.longestOutageMs)),
       labUpMs: lab.elapsedMs,
+      labMemoryMb: Math.round(lab.memory.bytes / 1048576),
       load: `${loadBefore} → ${loadAverage()}`,
       note,
     };
@@ -377,4 +479,90 @@ async function onHost(state: LabState, host: string, command: string[]): Promise
       `${command.join(' ')} on ${host} failed: ${stderr.split('\n').find((line) => line.startsWith('error:')) ?? stderr.slice(-200)}`,
     );
   }
+}
+
+/** The JSON report enforce kept in the lab's report directory (the newest one). */
+async function latestEnforceReport(dir: string): Promise<EnforceReportFile | undefined> {
+  const files = (await readdir(dir, { recursive: true }))
+    .filter((file) => /etcd-auth-enforce-.*\.json$/.test(file))
+    .sort();
+  const newest = files.at(-1);
+  return newest ? (JSON.parse(await readFile(join(dir, newest), 'utf8')) as EnforceReportFile) : undefined;
+}
+
+interface CpuSample {
+  at: number;
+  seconds: number;
+}
+
+/** etcd's CPU time (all members), every 200 ms, with the wall clock: the herd's cost is read from it afterwards. */
+function sampleEtcdCpu(pids: number[]): { stop: () => Promise<CpuSample[]> } {
+  const samples: CpuSample[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const seconds = (await Promise.all(pids.map((pid) => processCpuSeconds(pid)))).reduce<number>(
+        (sum, value) => sum + (value ?? 0),
+        0,
+      );
+      samples.push({ at: Date.now(), seconds });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+function cpuAt(samples: CpuSample[], at: number): number {
+  const after = samples.find((sample) => sample.at >= at);
+  return (after ?? samples.at(-1))?.seconds ?? 0;
+}
+
+function phasesOf(report: EnforceReportFile, cpu: CpuSample[]): Partial<Row> {
+  const windows = report.pauseWindows ?? [];
+  const ms = (step: string): number => report.timings?.find((t) => t.step === step)?.ms ?? 0;
+  const enabledAt = report.state.enabledAt ? Date.parse(report.state.enabledAt) : undefined;
+  return {
+    timings: report.timings,
+    pause: { ...summarizePauseWindows(windows), clusters: windows.length },
+    exposureWindowMs: report.state.exposureWindowMs,
+    etcdCpuDuringEnableS:
+      enabledAt === undefined ? undefined : cpuAt(cpu, enabledAt + ms('enable') + ms('probes')) - cpuAt(cpu, enabledAt),
+  };
+}
+
+/** The rollback drill: prepare and apply for every member, then one member's credentials go from its YAML (reloaded). */
+async function withoutCredentialsOnOneMember(dir: string, lab: LabUpResult): Promise<void> {
+  const env = { ...process.env, ...(await labEnv(dir)), NO_COLOR: '1' };
+  for (const step of ['prepare', 'apply']) {
+    await promisify(execFile)(process.execPath, [CLI_PATH, 'etcd', 'auth', step], { env, timeout: 600_000 });
+  }
+  const topology = lab.state.topology;
+  const victim = topology.clusters.at(-1)!.nodes.at(-1)!;
+  const paths = resolveSitePaths(labSiteSettings(dir, topology).settings, {
+    isRoot: process.getuid?.() === 0,
+    home: '/',
+    env: {},
+  });
+  const instance = (await listLocalInstances(paths.patroniConfigDir)).find((i) => i.node === victim.name)!;
+  const config = parseYaml(await readFile(instance.configFile, 'utf8')) as Record<string, Record<string, unknown>>;
+  for (const section of ['etcd3', 'etcd']) {
+    delete config[section]?.username;
+    delete config[section]?.password;
+  }
+  await writeFile(instance.configFile, stringifyYaml(config));
+  const { client } = await labNodeRestClient(dir, topology, victim, 5_000);
+  try {
+    await client.reload();
+  } finally {
+    await client.close();
+  }
+  // POST /reload is asynchronous (202): give its HA loop time to re-read the file.
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  console.log(`  drill: ${victim.name} has no etcd credentials any more (reloaded)`);
 }

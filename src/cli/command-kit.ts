@@ -87,12 +87,22 @@ export function terminalConfirmation(assumeYes: boolean | undefined): (question:
  * Ctrl-C (SIGINT) or SIGTERM, each heard once, as the signal that stops an
  * operation at its next safe point; a second Ctrl-C ends the process as usual.
  */
-export const terminalInterruption: Interruption = (heard) => {
+export const terminalInterruption: Interruption = (heard) => interruptionOn(['SIGINT', 'SIGTERM'], heard);
+
+/** Ctrl-C only, heard once: what ends an open-ended wait (`instance logs --follow`); SIGTERM keeps its default. */
+export const ctrlCInterruption: Interruption = (heard) => interruptionOn(['SIGINT'], heard);
+
+function interruptionOn(signals: NodeJS.Signals[], heard: () => void): ReturnType<Interruption> {
   const interrupt = new AbortController();
   const onSignal = (): void => {
     heard();
     interrupt.abort();
   };
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  return { signal: interrupt.signal, stop: () => process.off('SIGINT', onSignal).off('SIGTERM', onSignal) };
-};
+  for (const signal of signals) process.once(signal, onSignal);
+  return {
+    signal: interrupt.signal,
+    stop: () => {
+      for (const signal of signals) process.off(signal, onSignal);
+    },
+  };
+}

@@ -27,8 +27,9 @@ export async function pauseClusters(
   members: FleetMember[],
   rest: FleetRestClients,
   options: PauseWaitOptions = {},
-): Promise<{ pausedByUs: string[]; alreadyPaused: string[] }> {
+): Promise<{ pausedByUs: string[]; alreadyPaused: string[]; pausedAt: Map<string, number> }> {
   const pausedByUs: string[] = [];
+  const pausedAt = new Map<string, number>();
   const alreadyPaused: string[] = [];
   // Clusters are independent: pause them all at once, so the whole fleet is paused in about the time of one.
   const pausing = Promise.allSettled(
@@ -41,6 +42,7 @@ export async function pauseClusters(
       const answer = await patchViaAnyMember(clusterMembers, rest, { pause: true });
       // Recorded even when the answer is unclear, so a rollback resumes it.
       pausedByUs.push(cluster);
+      pausedAt.set(cluster, Date.now());
       if (answer !== 200)
         throw new PgfleetError('PAUSE_FAILED', `could not pause cluster ${cluster}: HTTP ${answer}`, {
           hint: 'check the REST API credentials pgfleet uses (patroni.ctl, restapi.authentication)',
@@ -69,7 +71,7 @@ export async function pauseClusters(
     await resumeClusters(pausedByUs, members, rest, options).catch(() => undefined);
     throw error;
   }
-  return { pausedByUs, alreadyPaused };
+  return { pausedByUs, alreadyPaused, pausedAt };
 }
 
 /**
@@ -84,13 +86,15 @@ export async function resumeClusters(
   members: FleetMember[],
   rest: FleetRestClients,
   options: PauseWaitOptions = {},
-): Promise<{ lagging: string[] }> {
+): Promise<{ lagging: string[]; resumedAt: Map<string, number> }> {
   const grouped = groupByCluster(members);
+  const resumedAt = new Map<string, number>();
   await Promise.all(
     clusters.map(async (cluster) => {
       const clusterMembers = grouped.get(cluster) ?? [];
       if (clusterMembers.length === 0) return;
       const answer = await patchViaAnyMember(clusterMembers, rest, { pause: false });
+      resumedAt.set(cluster, Date.now());
       if (answer !== 200)
         throw new PgfleetError('RESUME_FAILED', `could not resume cluster ${cluster}: HTTP ${answer}`, {
           hint: `resume it by hand: patronictl resume ${cluster.split('/').at(-1)}`,
@@ -105,10 +109,10 @@ export async function resumeClusters(
       false,
       options,
     );
-    return { lagging: [] };
+    return { lagging: [], resumedAt };
   } catch (error) {
     if (error instanceof PgfleetError && error.code === 'RESUME_TIMEOUT')
-      return { lagging: (error.details?.pending as string[] | undefined) ?? [] };
+      return { lagging: (error.details?.pending as string[] | undefined) ?? [], resumedAt };
     throw error;
   }
 }

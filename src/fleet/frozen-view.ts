@@ -17,34 +17,56 @@ const MARKER = 'pgfleet_view';
  * watch was cancelled by etcd on a stream etcd keeps open, and no later error
  * makes it open a new one. A marker is written to each cluster's dynamic
  * configuration through whichever member accepts it; a member whose GET
- * /config does not show it within `withinMs` has a frozen view. The marker is
- * removed afterwards.
+ * /config does not show it within `withinMs` has a frozen view, unless it
+ * does not answer at all (then it is unreachable: nothing is known of its
+ * view). The marker is removed afterwards.
  */
 export async function membersWithFrozenView(
   members: FleetMember[],
   rest: FleetRestClients,
   withinMs = 10_000,
-): Promise<FleetMember[]> {
-  const frozen = await Promise.all(
+): Promise<{ frozen: FleetMember[]; unreachable: FleetMember[] }> {
+  const views = await Promise.all(
     [...groupByCluster(members).values()].map(async (clusterMembers) => {
       const nonce = randomBytes(4).toString('hex');
       if ((await patchViaAnyMember(clusterMembers, rest, { [MARKER]: nonce })) !== 200) return [];
       try {
-        const seen = await Promise.all(
-          clusterMembers.map((member) => awaitCachedMarker(member, rest, nonce, withinMs, MARKER)),
+        return await Promise.all(
+          clusterMembers.map(async (member) => ({ member, view: await viewOf(member, rest, nonce, withinMs) })),
         );
-        return clusterMembers.filter((_, index) => !seen[index]);
       } finally {
         await patchViaAnyMember(clusterMembers, rest, { [MARKER]: null });
       }
     }),
   );
-  return frozen.flat();
+  const having = (view: 'frozen' | 'unreachable'): FleetMember[] =>
+    views.flat().flatMap((entry) => (entry.view === view ? [entry.member] : []));
+  return { frozen: having('frozen'), unreachable: having('unreachable') };
+}
+
+/** Whether a member's GET /config shows the marker in time, or answers without it (frozen), or does not answer. */
+async function viewOf(
+  member: FleetMember,
+  rest: FleetRestClients,
+  nonce: string,
+  withinMs: number,
+): Promise<'follows' | 'frozen' | 'unreachable'> {
+  if (await awaitCachedMarker(member, rest, nonce, withinMs, MARKER)) return 'follows';
+  const answers = await rest
+    .for(member)
+    .dynamicConfig()
+    .then(
+      () => true,
+      () => false,
+    );
+  return answers ? 'frozen' : 'unreachable';
 }
 
 export interface FrozenViewRestart {
   member: string;
   restarted: boolean;
+  /** It did not answer its REST API: its view could not be checked (and it was not restarted). */
+  unreachable?: boolean | undefined;
   detail: string;
 }
 
@@ -62,8 +84,9 @@ export async function restartFrozenViews(
   rest: FleetRestClients,
   progress: (message: string) => void,
 ): Promise<FrozenViewRestart[]> {
+  const { frozen, unreachable } = await membersWithFrozenView(members, rest);
   const restarts = await Promise.all(
-    (await membersWithFrozenView(members, rest)).map(async (member): Promise<FrozenViewRestart> => {
+    frozen.map(async (member): Promise<FrozenViewRestart> => {
       const id = memberId(member);
       const instance = localInstances.find(
         (candidate) =>
@@ -98,6 +121,12 @@ export async function restartFrozenViews(
       };
     }),
   );
-  for (const restart of restarts) progress(`${restart.member}: ${restart.detail}`);
-  return restarts;
+  const unanswered = unreachable.map((member): FrozenViewRestart => ({
+    member: memberId(member),
+    restarted: false,
+    unreachable: true,
+    detail: 'does not answer on its REST API: whether its view of the DCS follows could not be checked',
+  }));
+  for (const restart of [...restarts, ...unanswered]) progress(`${restart.member}: ${restart.detail}`);
+  return [...restarts, ...unanswered];
 }

@@ -1,20 +1,29 @@
 import { open, stat } from 'node:fs/promises';
-import { definiteDcsRefusal, describeDcsLogCause } from '../core/migration/dcs-log-diagnosis.js';
+import { definiteDcsRefusal, describeDcsLogCause, etcdSlowInLog } from '../core/migration/dcs-log-diagnosis.js';
 import { type FleetMember, memberId } from '../core/migration/fleet-member.js';
 import type { LocalInstance } from '../node/local-instances.js';
 
 /** At most this much of a log is read per look: the probes last seconds. */
 const MAX_READ_BYTES = 256 * 1024;
 
+/** What a member's log says since the probes began. */
+export interface MemberLogReading {
+  /** Why its DCS writes are refused, when the log names it beyond doubt. */
+  refusal: string | undefined;
+  /** Its etcd requests timed out: etcd was slow to answer, which says nothing about its credentials. */
+  etcdSlow: boolean;
+}
+
 /**
  * Reads what each member managed on this host has logged since this call,
  * and says why its DCS writes are refused when the log names it beyond doubt
- * (wrong password, no credentials, role without the prefix). Members on
- * other hosts, or without a log, have no answer.
+ * (wrong password, no credentials, role without the prefix), or that etcd
+ * was too slow to answer it. Members on other hosts, or without a log, have
+ * no answer.
  */
 export async function logRefusalSince(
   instances: readonly LocalInstance[],
-): Promise<(member: FleetMember) => Promise<string | undefined>> {
+): Promise<(member: FleetMember) => Promise<MemberLogReading | undefined>> {
   const marks = new Map<string, { file: string; offset: number }>();
   await Promise.all(
     instances.map(async (instance) => {
@@ -29,8 +38,12 @@ export async function logRefusalSince(
   return async (member) => {
     const mark = marks.get(memberId(member));
     if (!mark) return undefined;
-    const cause = definiteDcsRefusal((await readFrom(mark.file, mark.offset)).split('\n'));
-    return cause ? describeDcsLogCause(cause, memberId(member)) : undefined;
+    const lines = (await readFrom(mark.file, mark.offset)).split('\n');
+    const cause = definiteDcsRefusal(lines);
+    return {
+      refusal: cause ? describeDcsLogCause(cause, memberId(member)) : undefined,
+      etcdSlow: etcdSlowInLog(lines),
+    };
   };
 }
 

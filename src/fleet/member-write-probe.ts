@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../core/errors.js';
-import { classifyPatchConfig, probeWriteSequence } from '../core/migration/dcs-write-probe.js';
+import {
+  ETCD_TOO_SLOW,
+  classifyPatchConfig,
+  probeAnswerBudgetMs,
+  probeWriteSequence,
+} from '../core/migration/dcs-write-probe.js';
 import type { MemberProbeResult } from '../core/migration/enforce-state.js';
 import { type FleetMember, memberId } from '../core/migration/fleet-member.js';
 import { type FleetRestClients, groupByCluster } from './fleet-rest.js';
+import type { MemberLogReading } from './member-log-refusal.js';
 
 /** Patroni's default; a PATCH /config may wait this long on etcd before it answers. */
 const DEFAULT_RETRY_TIMEOUT_S = 10;
@@ -19,10 +25,11 @@ export interface MemberWriteProbeOptions {
   /**
    * What the member's own log says since the probes began, when pgfleet can
    * read it (members managed on this host): a refusal it names beyond doubt
-   * fails the member at its first 409; without one, a 409 may be transient
-   * and is tried again a few times.
+   * fails the member at its first 409; a timeout talking to etcd makes a 409
+   * a slow answer, tried again within the budget; without either, a 409 may
+   * be transient and is tried again a few times.
    */
-  refusalFromLog?: ((member: FleetMember) => Promise<string | undefined>) | undefined;
+  refusalFromLog?: ((member: FleetMember) => Promise<MemberLogReading | undefined>) | undefined;
 }
 
 export async function probeMemberWrites(
@@ -32,6 +39,7 @@ export async function probeMemberWrites(
 ): Promise<MemberProbeResult[]> {
   // While auth is on and a member cannot write, every second counts: stop probing at the first failure.
   let failed = false;
+  const budgetMs = probeAnswerBudgetMs(members.length);
   const perCluster = await Promise.all(
     [...groupByCluster(members).values()].map(async (clusterMembers) => {
       const results = new Map<FleetMember, MemberProbeResult>();
@@ -58,7 +66,7 @@ export async function probeMemberWrites(
           continue;
         }
         if (previous && previous.member !== member) await awaitCachedMarker(member, rest, previous.value);
-        const result = await writeOnce(member, rest, patch, timeoutMs, options.refusalFromLog);
+        const result = await writeOnce(member, rest, patch, timeoutMs, budgetMs, options.refusalFromLog);
         if (!result.ok) failed = true;
         results.set(member, result);
         previous = { member, value: patch.pgfleet_probe };
@@ -117,10 +125,11 @@ async function writeOnce(
   rest: FleetRestClients,
   patch: Record<string, unknown>,
   timeoutMs: number,
+  budgetMs: number,
   refusalFromLog: MemberWriteProbeOptions['refusalFromLog'],
 ): Promise<MemberProbeResult> {
   const id = memberId(member);
-  const answer = await patchUntilAnswered(member, rest, patch, timeoutMs, refusalFromLog);
+  const answer = await patchUntilAnswered(member, rest, patch, timeoutMs, budgetMs, refusalFromLog);
   const verdict = typeof answer === 'string' ? answer : 'refused';
   switch (verdict) {
     case 'writes':
@@ -144,28 +153,40 @@ async function writeOnce(
       return {
         member: id,
         ok: false,
-        detail: `its DCS write (PATCH /config) got no answer for ${UNANSWERED_BUDGET_MS / 1000} s (each try waited ${Math.round(timeoutMs / 1000)} s): Patroni on ${member.name} is stuck talking to etcd`,
+        detail: `${ETCD_TOO_SLOW}: the DCS write of ${member.name} (PATCH /config) got no answer for ${budgetMs / 1000} s (each try waited ${Math.round(timeoutMs / 1000)} s), its Patroni waiting on etcd; its credentials were never refused`,
       };
-    default:
+    case 'etcd-slow':
       return {
         member: id,
         ok: false,
-        detail: `its REST API kept answering an error to PATCH /config for ${UNANSWERED_BUDGET_MS / 1000} s (last: ${verdict.slice('error: '.length)})`,
+        detail: `${ETCD_TOO_SLOW}: for ${budgetMs / 1000} s the DCS write of ${member.name} (PATCH /config) failed while its log showed its etcd requests timing out; its credentials were never refused`,
       };
+    default:
+      return /^error: HTTP 5\d\d$/.test(verdict)
+        ? {
+            member: id,
+            ok: false,
+            detail: `${ETCD_TOO_SLOW}: for ${budgetMs / 1000} s the REST API of ${member.name} answered ${verdict.slice('error: '.length)} to PATCH /config (Patroni could not read or write the DCS in time); its credentials were never refused`,
+          }
+        : {
+            member: id,
+            ok: false,
+            detail: `its REST API kept answering an error to PATCH /config for ${budgetMs / 1000} s (last: ${verdict.slice('error: '.length)})`,
+          };
   }
 }
 
-type WriteVerdict = 'writes' | 'refused' | 'rest-auth' | 'timeout' | `error: ${string}`;
-
 /**
- * How long a member may keep answering errors or nothing before it counts as
- * failed. Right after auth enable every Patroni authenticates at once, and a
- * starved etcd can take seconds to answer them all (Patroni then fails the
- * PATCH with "Exceeded retry deadline"): that says nothing about the
- * member's credentials, and the clusters are paused, so it is retried. A
- * refusal (409) is an answer: it fails at once.
+ * A member may keep answering errors, nothing, or 409s while its log shows
+ * etcd timing out, for probeAnswerBudgetMs before it counts as failed, and
+ * then as etcd too slow, not as refused. Right after auth enable every
+ * Patroni authenticates at once, and a starved etcd can take seconds to
+ * answer them all (Patroni then fails the PATCH with "Exceeded retry
+ * deadline"): that says nothing about the member's credentials, and the
+ * clusters are paused, so it is retried. A refusal is an answer: it fails at
+ * once.
  */
-const UNANSWERED_BUDGET_MS = 20_000;
+type WriteVerdict = 'writes' | 'refused' | 'rest-auth' | 'timeout' | 'etcd-slow' | `error: ${string}`;
 
 /** 409s in a row, a few hundred ms apart, before a member without a definite cause in its log counts as refused. */
 const MAX_CONFLICTS = 4;
@@ -175,9 +196,10 @@ async function patchUntilAnswered(
   rest: FleetRestClients,
   patch: Record<string, unknown>,
   timeoutMs: number,
+  budgetMs: number,
   refusalFromLog: MemberWriteProbeOptions['refusalFromLog'],
 ): Promise<WriteVerdict | { refused: true; cause: string | undefined }> {
-  const deadline = Date.now() + UNANSWERED_BUDGET_MS;
+  const deadline = Date.now() + budgetMs;
   let conflicts = 0;
   for (;;) {
     let verdict: WriteVerdict;
@@ -189,9 +211,16 @@ async function patchUntilAnswered(
         // 409 is also what Patroni answers for any etcd error during the write (a genuine
         // compare-and-set conflict, a timeout while every member authenticates at once):
         // a refusal the member's log names ends it now; otherwise, again after a beat.
-        const cause = await refusalFromLog?.(member).catch(() => undefined);
+        const reading = await refusalFromLog?.(member).catch(() => undefined);
+        if (reading?.refusal) return { refused: true, cause: reading.refusal };
+        if (reading?.etcdSlow) {
+          // etcd timed out under it: a slow answer, waited for within the budget, never counted as a refusal.
+          if (Date.now() + 500 > deadline) return 'etcd-slow';
+          await sleep(500);
+          continue;
+        }
         conflicts += 1;
-        if (cause || conflicts >= MAX_CONFLICTS) return { refused: true, cause };
+        if (conflicts >= MAX_CONFLICTS) return { refused: true, cause: undefined };
         await sleep(300 * conflicts);
         continue;
       }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../core/errors.js';
 import { type RunLockView, runLockTtlFromEnv, staleHolderAction } from '../core/migration/run-lock-record.js';
 import type { RunCoordinator, RunEnvelope } from '../core/migration/run-envelope.js';
 import type { EtcdClient } from '../adapters/etcd/etcd-client.js';
-import { type RunLock, acquireRunLock, readRunLock } from '../adapters/etcd/run-lock.js';
+import { type RunLock, readRunLock, withRunLock } from '../adapters/etcd/run-lock.js';
+import { processAlive } from '../adapters/process/process-alive.js';
 import { thisHostName } from '../adapters/process/host-name.js';
 
 /**
@@ -66,19 +66,7 @@ export async function asGuardedRun<T>(
     phase: options.phase ?? 'gates',
     ttlSeconds: runLockTtlFromEnv(process.env),
   };
-  let lock: RunLock;
-  try {
-    lock = await acquireRunLock(admin, request);
-  } catch (error) {
-    // Only the acquisition is retried, once, after a stale holder was cleared: never the work itself.
-    if (!(error instanceof PgfleetError && error.code === 'RUN_BUSY') || !(await clearStaleHolder(admin))) throw error;
-    lock = await acquireRunLock(admin, request);
-  }
-  try {
-    return await reportingLoss(lock, work);
-  } finally {
-    await lock.release();
-  }
+  return withRunLock(admin, request, (lock) => reportingLoss(lock, work));
 }
 
 async function reportingLoss<T>(lock: RunLock, work: (lock: RunLock, identity: RunIdentity) => Promise<T>): Promise<T> {
@@ -93,23 +81,9 @@ async function reportingLoss<T>(lock: RunLock, work: (lock: RunLock, identity: R
   }
 }
 
-/**
- * A coordinator killed on this host leaves its lease for up to its TTL; one
- * on another host that stopped renewing is waited out. Returns whether the
- * lock is free to take again; a live holder keeps it.
- */
-async function clearStaleHolder(admin: EtcdClient): Promise<boolean> {
-  const held = await readRunLock(admin);
-  if (!held) return true;
-  const action = staleHolderAction(held, { host: thisHostName(), pidAlive });
-  if (action.kind === 'revoke') await admin.leaseRevoke(held.leaseId);
-  else if (action.kind === 'wait') await sleep(action.ms);
-  return action.kind !== 'busy';
-}
-
 /** Whether a run lock's holder still runs: one killed on this host, or one that missed its renewals, does not. */
 export function runLockHolderLive(held: Parameters<typeof staleHolderAction>[0]): boolean {
-  return staleHolderAction(held, { host: thisHostName(), pidAlive }).kind === 'busy';
+  return staleHolderAction(held, { host: thisHostName(), pidAlive: processAlive }).kind === 'busy';
 }
 
 /** The run lock as status shows it, or undefined when free. Needs the admin client once auth is on. */
@@ -126,16 +100,7 @@ export async function readRunLockView(admin: EtcdClient): Promise<RunLockView | 
 /** Whether a run's coordinator process exists: known only on its own host (undefined elsewhere). */
 export function coordinatorProcess(coordinator: RunCoordinator): 'alive' | 'gone' | undefined {
   if (coordinator.host !== thisHostName()) return undefined;
-  return pidAlive(coordinator.pid) ? 'alive' : 'gone';
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processAlive(coordinator.pid) ? 'alive' : 'gone';
 }
 
 function identityOf(lock: RunLock): RunIdentity {

@@ -44,6 +44,7 @@ import { readLocalInstance } from '../node/local-instances.js';
 import { patroniStartError, waitForPatroniReadiness } from './patroni-readiness.js';
 import { type PatroniService, enablePatroniUnit, installPatroniUnit, patroniService } from './patroni-service.js';
 import { isPrimaryRole } from '../fleet/member-role.js';
+import { processAlive } from '../adapters/process/process-alive.js';
 
 export interface CreateInstanceRequest {
   site: InstanceSite;
@@ -389,13 +390,4 @@ async function interruptedCreateOf(layout: InstanceLayout): Promise<InstanceReco
       hint: `see it with \`pgfleet instance status ${layout.name}\`; drop it first (\`pgfleet instance drop ${layout.name}\`) to create it again`,
     },
   );
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -6,6 +6,8 @@ import type { InstanceSite, ManagedInstance } from './instance-site.js';
 import { displayRole, isPrimaryRole } from '../fleet/member-role.js';
 import { patroniStartError, waitForPatroniReadiness } from './patroni-readiness.js';
 import { type PatroniService, patroniService } from './patroni-service.js';
+import { postmasterHandle } from '../node/patroni-process.js';
+import { postmasterKept } from '../node/patroni-restart.js';
 
 export function serviceOf(site: InstanceSite, instance: ManagedInstance): PatroniService {
   return patroniService(site, instance.layout, instance.record?.service ?? 'background');
@@ -226,14 +228,27 @@ async function restartMember(
 
 /**
  * Restarts the Patroni daemon itself (stop, start, wait for readiness): what
- * changed etcd hosts, protocol or certificates need. PostgreSQL stops with
- * it, so a leader hands over to a replica.
+ * changed etcd hosts, protocol or certificates need, and what renews a
+ * frozen view of the DCS. PostgreSQL stops with it, so a leader hands over
+ * to a replica; but when the member sees its cluster paused, Patroni leaves
+ * PostgreSQL running and the new Patroni takes it over, so its postmaster is
+ * kept (stopping it would leave it down: a paused Patroni does not start it).
  */
 export async function restartPatroniDaemon(
   site: InstanceSite,
   instance: ManagedInstance,
   options: { timeoutMs: number; onState?: (state: string) => void },
-): Promise<StartedInstance> {
-  await stopInstance(site, instance);
-  return startInstance(site, instance, options);
+): Promise<StartedInstance & { postgresqlKept: boolean }> {
+  const rest = restClientOf(instance);
+  const paused = await rest
+    .nodeStatus()
+    .then(
+      (status) => status.pause === true,
+      () => false,
+    )
+    .finally(() => rest.close());
+  const postmasterBefore = paused ? await postmasterHandle(instance.layout.dataDir) : undefined;
+  await serviceOf(site, instance).stop({ keepPostmaster: paused });
+  const started = await startInstance(site, instance, options);
+  return { ...started, postgresqlKept: postmasterKept(postmasterBefore) === true };
 }

@@ -24,8 +24,11 @@ import {
 export interface PatroniService {
   kind: InstanceService;
   start(): Promise<void>;
-  /** Stops Patroni (which stops PostgreSQL), and a postmaster it left behind. */
-  stop(): Promise<void>;
+  /**
+   * Stops Patroni (which stops PostgreSQL), and a postmaster it left behind, unless `keepPostmaster`: in a
+   * cluster it sees paused, Patroni leaves PostgreSQL running on purpose, for the next Patroni to take over.
+   */
+  stop(options?: { keepPostmaster?: boolean }): Promise<void>;
   /** pid of the running Patroni, undefined when it does not run. */
   runningPid(): Promise<number | undefined>;
   /** Where its log is: a file, or a unit's journal. */
@@ -48,8 +51,8 @@ function backgroundService(site: InstanceSite, layout: InstanceLayout): PatroniS
     async start() {
       await startPatroni(layout, { patroniBinary: site.patroni.execpath, runAs: site.runAs });
     },
-    async stop() {
-      await stopPatroni(layout);
+    async stop(options = {}) {
+      await stopPatroni(layout, options);
     },
     async runningPid() {
       const handle = await readPatroniPid(layout);
@@ -93,9 +96,9 @@ function systemdService(site: InstanceSite, layout: InstanceLayout): PatroniServ
     async start() {
       await systemctlOrFail(['start', unit], { user });
     },
-    async stop() {
+    async stop(options = {}) {
       await systemctlOrFail(['stop', unit], { user });
-      await stopOrphanedPostmaster(layout.dataDir);
+      if (!options.keepPostmaster) await stopOrphanedPostmaster(layout.dataDir);
     },
     async runningPid() {
       const result = await systemctl(['show', '--property', 'MainPID', '--value', unit], { user });

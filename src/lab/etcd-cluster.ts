@@ -17,6 +17,8 @@ export interface EtcdClusterSpec {
   clusterToken: string;
   /** etcd --auth-token, e.g. "simple" (default) or "jwt,pub-key=...,priv-key=...,sign-method=RS256". */
   authToken?: string | undefined;
+  /** etcd --bcrypt-cost (default etcd's, 10): what each Authenticate costs etcd (bench/auth-herd.ts). */
+  bcryptCost?: number | undefined;
   etcdBinary?: string | undefined;
   /** Client listeners: http on clientPort, https on clientTlsPort (default: http only). */
   clientSchemes?: Array<'http' | 'https'> | undefined;
@@ -78,6 +80,7 @@ export function etcdMemberArgs(spec: EtcdClusterSpec, member: LabEtcdMember): st
     '--auth-token',
     spec.authToken ?? 'simple',
     ...(spec.enableV2 ? ['--enable-v2'] : []),
+    ...(spec.bcryptCost === undefined ? [] : ['--bcrypt-cost', String(spec.bcryptCost)]),
     ...(tls && certificate
       ? [
           '--cert-file',

@@ -5,6 +5,11 @@
  * Nothing pgfleet manages (watchdog, pg_rewind, addresses, credentials): the
  * lab's settings say those, as a site's would, and a template setting them
  * would only be overridden (the audit flags it).
+ *
+ * Lean on purpose, for labs of up to 100 clusters on one small machine: few
+ * background workers, one autovacuum worker, small buffers and work memory.
+ * This template is the lab's only: configurations pgfleet generates for a
+ * real fleet never get these settings.
  */
 export const LAB_PATRONI_TEMPLATE = `# Patroni template of a pgfleet lab (patroni.template in the lab settings).
 bootstrap:
@@ -16,8 +21,9 @@ bootstrap:
     postgresql:
       parameters:
         max_connections: 50
-        max_wal_senders: 10
-        max_replication_slots: 10
+        max_wal_senders: 5
+        max_replication_slots: 5
+        max_worker_processes: 2
         wal_level: replica
         wal_log_hints: 'on'
         hot_standby: 'on'
@@ -29,7 +35,13 @@ bootstrap:
     - auth-host: scram-sha-256
 postgresql:
   parameters:
-    shared_buffers: 16MB
+    shared_buffers: 8MB
+    work_mem: 1MB
+    maintenance_work_mem: 8MB
+    autovacuum_max_workers: 1
+    max_parallel_workers: 0
+    max_parallel_workers_per_gather: 0
+    jit: 'off'
     password_encryption: scram-sha-256
     logging_collector: 'off'
     log_min_messages: warning

@@ -9,6 +9,7 @@ import { instanceLayout, type InstanceLayout } from '../core/instance/instance-l
 import { type LabEtcdApi, withLabDcsSection } from '../core/lab/lab-etcd-api.js';
 import { type LabEtcdTls, labEtcdClientSchemes, labNodeScheme, labSettingsScheme } from '../core/lab/lab-etcd-tls.js';
 import {
+  type LabCluster,
   type LabNode,
   type LabTopology,
   type LabTopologyInput,
@@ -41,15 +42,23 @@ import { LAB_SETTINGS_FILE, LAB_TEMPLATE_FILE, labNodeInstanceLayout, labSiteSet
 import { type LabState, LAB_STATE_FILE, defaultLabDir, newLabState, saveLabState } from './lab-state.js';
 import { LAB_PATRONI_TEMPLATE } from './lab-template.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cpus, freemem } from 'node:os';
+import { mapWithConcurrency } from '../core/bounded-concurrency.js';
+import { checkLabMemory, labStartConcurrency, labStartTimeoutMs } from '../core/lab/lab-capacity.js';
+import { labResidentMemory } from './lab-memory.js';
 
 export interface LabUpOptions extends LabTopologyInput {
   /** Hosts of a multi-host lab (multiHostLabUp); absent: everything on one host, 127.0.0.1. */
   hosts?: number | undefined;
   dir?: string | undefined;
-  /** Hard limit for the whole start-up. */
+  /** Hard limit for the whole start-up (default: labStartTimeoutMs of the lab's size). */
   timeoutMs?: number | undefined;
+  /** Clusters bootstrapping at once (default: labStartConcurrency of this machine's cores). */
+  startConcurrency?: number | undefined;
   /** etcd --auth-token (default simple). */
   etcdAuthToken?: string | undefined;
+  /** etcd --bcrypt-cost (default etcd's, 10), for benchmarks of the authentication herd. */
+  etcdBcryptCost?: number | undefined;
   /** etcd over TLS: https only, or http and https side by side (nodes start on http). Default off. */
   etcdTls?: LabEtcdTls | undefined;
   /** The etcd API the nodes use: v2 serves --enable-v2 and starts the nodes on Patroni's `etcd:` section. Default v3. */
@@ -67,6 +76,8 @@ export interface LabUpResult {
   state: LabState;
   readiness: ClusterReadiness[];
   elapsedMs: number;
+  /** Memory of the lab's processes once ready (proportional set size: shared pages count once). */
+  memory: { bytes: number; processes: number };
 }
 
 export const BINARIES = { etcd: '/usr/bin/etcd', patroni: '/usr/bin/patroni' };
@@ -81,9 +92,9 @@ export const BINARIES = { etcd: '/usr/bin/etcd', patroni: '/usr/bin/patroni' };
  */
 export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   const started = Date.now();
-  const timeoutMs = options.timeoutMs ?? 180_000;
   const progress = options.onProgress ?? (() => undefined);
   const topology = planLabTopology(options);
+  const timeoutMs = options.timeoutMs ?? labStartTimeoutMs(topology);
   const dir = options.dir ?? defaultLabDir();
   const signal = options.signal;
   const interruption = (): PgfleetError =>
@@ -99,6 +110,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
     if (signal?.aborted) throw interruption();
   };
 
+  checkLabMemory(topology, freemem());
   await checkLabDirUsable(dir);
   const busy = await takenPorts(topology.ports, topology.host);
   if (busy.length > 0) {
@@ -152,7 +164,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
       false,
     );
     await ensureDirectory(join(dir, 'etcd'), 0o700);
-    const etcdSpec = labEtcdClusterSpec(state, options.etcdAuthToken);
+    const etcdSpec = { ...labEtcdClusterSpec(state, options.etcdAuthToken), bcryptCost: options.etcdBcryptCost };
     const members = await startEtcdMembers(etcdSpec, async (member) => {
       state.processes.push({ kind: 'etcd', name: member.name, ...member.process });
       await saveLabState(state);
@@ -202,7 +214,9 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
       }),
     );
     checkpoint();
-    for (const cluster of topology.clusters) {
+    // Paced: a few clusters bootstrap at once, the next one starts when one is ready (see labStartConcurrency).
+    const concurrency = options.startConcurrency ?? labStartConcurrency(cpus().length);
+    await mapWithConcurrency(topology.clusters, concurrency, async (cluster) => {
       progress(`starting cluster ${cluster.scope}: ${cluster.nodes.length} node(s)`, false);
       for (const node of cluster.nodes) {
         const layout = instanceLayout(paths, node.name);
@@ -211,7 +225,18 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
         await saveLabState(state);
         checkpoint();
       }
-    }
+      if (topology.clusters.length > concurrency)
+        await waitForFleetReady(
+          state,
+          (node) => instanceLayout(paths, node).logFile,
+          started,
+          started + timeoutMs,
+          () => undefined,
+          signal,
+          interruption,
+          [cluster],
+        );
+    });
 
     const readiness = await waitForFleetReady(
       state,
@@ -225,7 +250,8 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
     checkpoint();
     state.phase = 'ready';
     await saveLabState(state);
-    return { state, readiness, elapsedMs: Date.now() - started };
+    const elapsedMs = Date.now() - started;
+    return { state, readiness, elapsedMs, memory: await labResidentMemory(state) };
   } catch (error) {
     state.phase = 'failed';
     await saveLabState(state).catch(() => undefined);
@@ -311,6 +337,7 @@ export async function waitForFleetReady(
   progress: (message: string, transient: boolean) => void,
   signal: AbortSignal | undefined,
   interruption: () => Error,
+  clusters: LabCluster[] = state.topology.clusters,
 ): Promise<ClusterReadiness[]> {
   const clients = new Map<string, PatroniRestClient>();
   const clientFor = async (node: LabNode): Promise<PatroniRestClient> => {
@@ -321,18 +348,17 @@ export async function waitForFleetReady(
   };
   try {
     for (;;) {
-      const readiness = await Promise.all(
-        state.topology.clusters.map((cluster) => clusterReadiness(cluster, clientFor)),
-      );
+      const readiness = await Promise.all(clusters.map((cluster) => clusterReadiness(cluster, clientFor)));
       if (signal?.aborted) throw interruption();
       progress(`waiting for leaders and streaming replicas: ${readiness.map(describeReadiness).join('  ')}`, true);
       if (readiness.every((cluster) => cluster.ready)) return readiness;
-      const dead = state.processes.find((process) => process.kind === 'patroni' && !isRunning(process));
+      const names = new Set(clusters.flatMap((cluster) => cluster.nodes.map((node) => node.name)));
+      const dead = state.processes.find(
+        (process) => process.kind === 'patroni' && names.has(process.name) && !isRunning(process),
+      );
       if (dead || Date.now() > deadline) {
         const culprit =
-          dead?.name ??
-          readiness.map(laggingNode).find((name) => name !== undefined) ??
-          state.topology.clusters[0]!.nodes[0]!.name;
+          dead?.name ?? readiness.map(laggingNode).find((name) => name !== undefined) ?? clusters[0]!.nodes[0]!.name;
         const log = logFileOf(culprit);
         const tail = await tailFile(log, 8);
         throw new PgfleetError(

@@ -27,6 +27,7 @@ import {
   stopLabProcesses,
 } from './lab-up.js';
 import { ensureLabHostDirs } from './multihost-fleet-start.js';
+import { labResidentMemory } from './lab-memory.js';
 
 export type MultiHostLabUpOptions = Omit<LabUpOptions, 'basePort' | 'hosts'> &
   Partial<Pick<MultiHostLabInput, 'basePort'>> & { hosts: number };
@@ -125,7 +126,8 @@ export async function multiHostLabUp(options: MultiHostLabUpOptions): Promise<La
     const recorded = await loadLabState(dir);
     recorded.phase = 'ready';
     await saveLabState(recorded);
-    return { state: recorded, readiness, elapsedMs: Date.now() - started };
+    const elapsedMs = Date.now() - started;
+    return { state: recorded, readiness, elapsedMs, memory: await labResidentMemory(recorded) };
   } catch (error) {
     const recorded = await loadLabState(dir).catch(() => state);
     recorded.phase = 'failed';

@@ -80,10 +80,13 @@ export async function readPatroniPid(layout: InstanceLayout): Promise<ProcessHan
  * had to be killed, the postmaster it leaves orphaned is stopped too, from
  * its postmaster.pid.
  */
-export async function stopPatroni(layout: InstanceLayout, options: { graceMs?: number } = {}): Promise<void> {
+export async function stopPatroni(
+  layout: InstanceLayout,
+  options: { graceMs?: number; keepPostmaster?: boolean } = {},
+): Promise<void> {
   const handle = await readPatroniPid(layout);
   if (handle) await stopProcess(handle, { signal: 'SIGTERM', graceMs: options.graceMs ?? 60_000 });
-  await stopOrphanedPostmaster(layout.dataDir);
+  if (!options.keepPostmaster) await stopOrphanedPostmaster(layout.dataDir);
   await rm(layout.pidFile, { force: true });
 }
 

@@ -13,6 +13,24 @@ import type { TenancyTarget } from './tenancy-target.js';
 /** Tenants set up at once by apply (each tenant's own actions stay in order). */
 export const APPLY_CONCURRENCY = 8;
 
+/**
+ * etcd 3.4 hashes a new password with bcrypt inside its apply loop, on every
+ * member (hashing moved to the API layer only in 3.5, etcd#11943): each user
+ * add or password change stalls every write behind it for one bcrypt. Sent
+ * together, they stall the keyspace for all of them in a row, and under load
+ * for longer than Patroni's retry_timeout (every leader demotes: measured at
+ * 30 clusters on a loaded 2-core machine). One at a time, other writes
+ * interleave; roles and grants, which hash nothing, still go in parallel.
+ */
+function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const next = tail.then(work, work);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+}
+
 export interface TenancyApplyOptions {
   /** Also delete orphan users and roles. */
   prune?: boolean | undefined;
@@ -103,17 +121,20 @@ export async function applyTenancyPlan(
     done.push(action);
     options.onAction?.(action);
   };
+  const passwordWrite = oneAtATime();
   const perform = async (action: TenancyAction): Promise<void> => {
     switch (action.kind) {
-      case 'create-user':
-        return auth.addUser(
-          action.user,
+      case 'create-user': {
+        const password =
           action.password === 'admin'
             ? target.access.admin.password
-            : await passwordOf(action.user, action.password === 'generated'),
-        );
-      case 'set-password':
-        return auth.changePassword(action.user, await passwordOf(action.user, action.reason === 'file-missing'));
+            : await passwordOf(action.user, action.password === 'generated');
+        return passwordWrite(() => auth.addUser(action.user, password));
+      }
+      case 'set-password': {
+        const password = await passwordOf(action.user, action.reason === 'file-missing');
+        return passwordWrite(() => auth.changePassword(action.user, password));
+      }
       case 'grant-role':
         return auth.grantRole(action.user, action.role);
       case 'revoke-role':
@@ -151,7 +172,8 @@ export async function applyTenancyPlan(
   const passwordsSynced: string[] = [];
   await mapWithConcurrency(plan.unverifiedPasswords, APPLY_CONCURRENCY, async (user) => {
     try {
-      await auth.changePassword(user, await passwordOf(user, false));
+      const password = await passwordOf(user, false);
+      await passwordWrite(() => auth.changePassword(user, password));
     } catch (error) {
       throw stopped(`set the password of user ${user} from its file`, error);
     }

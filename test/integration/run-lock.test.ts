@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { hostname } from 'node:os';
@@ -168,6 +168,51 @@ describe('the run lock on a real etcd 3.4 (auth off)', () => {
     );
     assert.equal(result, 'done');
     assert.equal(await readRunLock(admin), undefined);
+  });
+
+  it('withRunLock takes the lock over a holder on this host whose process is gone, and refuses a live holder', async () => {
+    // A pid that existed and exited: the coordinator killed on this host.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const stale = await acquireRunLock(admin, {
+      kind: 'etcd-auth',
+      runId: 'run-killed',
+      phase: 'enabling',
+      pid: gone,
+      ttlSeconds: TTL,
+    });
+    try {
+      const took = await withRunLock(
+        admin,
+        { kind: 'etcd-auth', runId: 'run-after-kill', phase: 'preflight', ttlSeconds: TTL },
+        async (lock) => {
+          assert.notEqual(lock.leaseId, stale.leaseId);
+          return (await readRunLock(admin))?.holder?.runId;
+        },
+      );
+      assert.equal(took, 'run-after-kill');
+      assert.equal(await readRunLock(admin), undefined);
+    } finally {
+      await stale.release();
+    }
+
+    const live = await acquireRunLock(admin, {
+      kind: 'etcd-auth',
+      runId: 'run-live',
+      phase: 'enabling',
+      ttlSeconds: TTL,
+    });
+    try {
+      await assert.rejects(
+        withRunLock(admin, { kind: 'etcd-auth', runId: 'run-refused', phase: 'preflight', ttlSeconds: TTL }, async () =>
+          assert.fail('a live holder keeps the lock'),
+        ),
+        isCode('RUN_BUSY'),
+      );
+      assert.equal((await readRunLock(admin))?.holder?.runId, 'run-live');
+    } finally {
+      assert.equal(await live.release(), 'released');
+    }
+    assert.deepEqual(await activeLeases(admin), []);
   });
 
   it('two coordinators racing: exactly one acquires', async () => {

@@ -1,4 +1,5 @@
-import type { PgfleetError } from '../../core/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PgfleetError } from '../../core/errors.js';
 import {
   DEFAULT_RUN_LOCK_TTL_SECONDS,
   RUN_LOCK_KEY,
@@ -11,7 +12,9 @@ import {
   renewalDeadline,
   runBusyError,
   runLockLostError,
+  staleHolderAction,
 } from '../../core/migration/run-lock-record.js';
+import { processAlive } from '../process/process-alive.js';
 import type { EtcdClient, KeyValue, TxnCompare, TxnOperation } from './etcd-client.js';
 import { thisHostName } from '../process/host-name.js';
 
@@ -45,22 +48,50 @@ export interface HeldRunLock {
 export type RunLockRelease = 'released' | 'already-gone' | 'expires-by-itself';
 
 /**
- * Takes the run lock, runs `run` while holding it (renewed in the background)
- * and releases it however `run` ends. Throws RUN_BUSY (exit "busy") when
- * another coordinator holds it. `run` writes its state through
- * `lock.fence(...)`, so a run that lost its lock cannot write any more.
+ * The one way a run takes the run lock: takes it (over a stale holder, see
+ * below), runs `run` while holding it (renewed in the background) and
+ * releases it however `run` ends. Throws RUN_BUSY (exit "busy") when a live
+ * coordinator holds it. `run` writes its state through `lock.fence(...)`, so
+ * a run that lost its lock cannot write any more.
  */
 export async function withRunLock<T>(
   client: EtcdClient,
   request: RunLockRequest,
   run: (lock: RunLock) => Promise<T>,
 ): Promise<T> {
-  const lock = await acquireRunLock(client, request);
+  const lock = await acquireOverStaleHolder(client, request);
   try {
     return await run(lock);
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Acquires the lock; refused, clears a stale holder and tries once more.
+ * Only the acquisition is retried, never the run.
+ */
+async function acquireOverStaleHolder(client: EtcdClient, request: RunLockRequest): Promise<RunLock> {
+  try {
+    return await acquireRunLock(client, request);
+  } catch (error) {
+    if (!(error instanceof PgfleetError && error.code === 'RUN_BUSY') || !(await clearStaleHolder(client))) throw error;
+    return acquireRunLock(client, request);
+  }
+}
+
+/**
+ * A coordinator killed on this host leaves its lease for up to its TTL; one
+ * on another host that stopped renewing is waited out. Returns whether the
+ * lock is free to take again; a live holder keeps it.
+ */
+async function clearStaleHolder(client: EtcdClient): Promise<boolean> {
+  const held = await readRunLock(client);
+  if (!held) return true;
+  const action = staleHolderAction(held, { host: thisHostName(), pidAlive: processAlive });
+  if (action.kind === 'revoke') await client.leaseRevoke(held.leaseId);
+  else if (action.kind === 'wait') await sleep(action.ms);
+  return action.kind !== 'busy';
 }
 
 /**

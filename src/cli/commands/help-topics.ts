@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withExamples } from '../command-examples.js';
 import { withArgumentWords } from '../command-tree.js';
-import { HELP_TOPICS, findHelpTopic } from '../help-topics/topic-list.js';
+import { HELP_TOPICS } from '../help-topics/topic-list.js';
 import { outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 
@@ -18,26 +18,11 @@ export function registerHelpCommand(program: Command): void {
       '[topic-or-command...]',
       `a topic (${HELP_TOPICS.map((topic) => topic.name).join(', ')}) or a command path`,
     )
-    .action(async (names: string[], _options: unknown, command: Command) => {
-      await runCommand(outputFor(command), async () => {
-        if (names.length === 0) {
-          program.outputHelp();
-          return;
-        }
-        const topic = names.length === 1 ? findHelpTopic(names[0]!) : undefined;
-        if (topic) {
-          process.stdout.write(await topic.load());
-          return;
-        }
-        let target: Command = program;
-        for (const name of names) {
-          const next = target.commands.find((sub) => sub.name() === name || sub.aliases().includes(name));
-          if (!next) throw await unknownTopic(names, target, name);
-          target = next;
-        }
-        target.outputHelp();
-      });
-    });
+    .action(async (names: string[], _options: unknown, command: Command) =>
+      runCommand(outputFor(command), async () =>
+        (await import('../help-topics/help-answer.js')).showHelp(program, names),
+      ),
+    );
   withArgumentWords(help, () => [
     ...HELP_TOPICS.map((topic) => topic.name),
     ...program.commands.map((sub) => sub.name()),
@@ -62,24 +47,4 @@ export function helpTopicsText(): string {
     'Help topics (pgfleet help TOPIC):',
     ...HELP_TOPICS.map((topic) => `  ${topic.name.padEnd(width)}  ${topic.summary}`),
   ].join('\n');
-}
-
-async function unknownTopic(names: string[], level: Command, missing: string): Promise<Error> {
-  const { PgfleetError } = await import('../../core/errors.js');
-  const { closestName } = await import('../../core/settings/closest-name.js');
-  const wanted = names.join(' ');
-  const atTop = level.parent === null;
-  const known = [...(atTop ? HELP_TOPICS.map((topic) => topic.name) : []), ...level.commands.map((sub) => sub.name())];
-  const suggestion = closestName(missing, known);
-  return new PgfleetError('UNKNOWN_HELP_TOPIC', `no help topic or command "${wanted}"`, {
-    hint: suggestion
-      ? `did you mean "${[...pathOf(level), suggestion].join(' ')}"? (pgfleet help lists topics and commands)`
-      : 'pgfleet help lists the topics and commands',
-  });
-}
-
-function pathOf(command: Command): string[] {
-  const path: string[] = [];
-  for (let current: Command | null = command; current?.parent; current = current.parent) path.unshift(current.name());
-  return path;
 }

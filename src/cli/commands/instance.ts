@@ -1,67 +1,14 @@
 import { type Command, Option } from 'commander';
-import { globalOptions, integerOption, outputFor } from '../command-kit.js';
-import { runCommand } from '../run-command.js';
-import type { CliOutput } from '../cli-output.js';
+import { ctrlCInterruption, globalOptions, integerOption, runOperation, terminalInterruption } from '../command-kit.js';
 import { withSubcommandExamples } from '../command-examples.js';
-import {
-  type PatroniInstanceOptionValues,
-  patroniInstanceOptionList,
-  patroniInstanceOptions,
-} from './patroni-config.js';
-
-/** Environment variables that may hold a password instead of a file (never an argument). */
-const ETCD_PASSWORD_ENV = 'PGFLEET_PATRONI_ETCD_PASSWORD';
-const RESTAPI_PASSWORD_ENV = 'PGFLEET_PATRONI_RESTAPI_PASSWORD';
+import { ETCD_PASSWORD_ENV, RESTAPI_PASSWORD_ENV } from '../../core/instance/password-environment.js';
+import type { InstanceAlterRequest, InstanceCreateRequest } from '../../instance/instance-operations.js';
+import { patroniInstanceOptionList } from './patroni-config.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-interface CreateOptions extends PatroniInstanceOptionValues {
-  superuserPasswordFile?: string;
-  replicationPasswordFile?: string;
-  rewindPasswordFile?: string;
-  parameter: string[];
-  hbaAdd: string[];
-  service: 'background' | 'systemd';
-  skipPreflight: boolean;
-  timeout: number;
-}
-
-interface AlterOptions {
-  parameter: string[];
-  resetParameter: string[];
-  hbaAdd: string[];
-  hbaRemove: string[];
-  patroniEtcdUsername?: string;
-  patroniEtcdPasswordFile?: string;
-  patroniRestapiAuthenticationUsername?: string;
-  patroniRestapiAuthenticationPasswordFile?: string;
-  removePatroniRestapiAuthentication: boolean;
-  patroniRestapiListen?: string;
-  patroniRestapiConnectAddress?: string;
-  applySettings: boolean;
-  skipPreflight: boolean;
-  dryRun: boolean;
-  wait: boolean;
-}
-
-/** Loads the settings and the site as `pgfleet instance` sees it. */
-async function openSite(command: Command) {
-  const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-  const { openInstanceSite } = await import('../../instance/instance-site.js');
-  return openInstanceSite(loadSiteSettings(globalOptions(command).settings));
-}
-
-/** The site and one of its instances, by name. */
-async function openInstance(command: Command, name: string) {
-  const { loadManagedInstance } = await import('../../instance/instance-site.js');
-  const site = await openSite(command);
-  return { site, instance: await loadManagedInstance(site, name) };
-}
-
-const progress = (output: CliOutput) => ({
-  onStep: (message: string) => output.step(message),
-  onWarning: (message: string) => output.warn(message),
-});
+/** The settings file named by --settings: the instance operations load it after checking their options. */
+const settingsFileOf = (command: Command): string | undefined => globalOptions(command).settings;
 
 /**
  * `pgfleet instance create|list|status|start|stop|restart|reload|alter|drop|logs|env`:
@@ -69,6 +16,7 @@ const progress = (output: CliOutput) => ({
  * pglift's instance commands with its Patroni plugin.
  */
 export function registerInstanceCommands(program: Command): void {
+  const operations = () => import('../../instance/instance-operations.js');
   const instance = program
     .command('instance')
     .description('Patroni-managed PostgreSQL instances on this host: create, operate, alter, drop');
@@ -121,67 +69,24 @@ export function registerInstanceCommands(program: Command): void {
       'after',
       `\nThe etcd password may come from $${ETCD_PASSWORD_ENV} and the REST API password from $${RESTAPI_PASSWORD_ENV} instead of a file.`,
     )
-    .action(async (name: string, options: CreateOptions, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { createInstance } = await import('../../instance/instance-create.js');
-        const { parseParameterAssignment, checkDistinctParameters } =
-          await import('../../core/instance/postgresql-parameters.js');
-        const { checkPgHbaLine } = await import('../../core/instance/pg-hba-lines.js');
-        const { renderCreated } = await import('../../instance/instance-text.js');
-        const parameters = options.parameter.map((text) => parseParameterAssignment(text));
-        checkDistinctParameters(parameters, []);
-        const site = await openSite(command);
-        // Ctrl-C while Patroni starts: stop waiting and undo the create instead of leaving a half-made instance.
-        const interrupt = new AbortController();
-        const onSignal = (): void => interrupt.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        const created = await createInstance({
-          site,
-          options: {
-            ...patroniInstanceOptions(name, options),
-            ...(options.patroniEtcdPasswordFile === undefined && process.env[ETCD_PASSWORD_ENV]
-              ? { patroniEtcdPasswordEnv: ETCD_PASSWORD_ENV }
-              : {}),
-            ...(options.patroniRestapiAuthenticationPasswordFile === undefined && process.env[RESTAPI_PASSWORD_ENV]
-              ? { patroniRestapiAuthenticationPasswordEnv: RESTAPI_PASSWORD_ENV }
-              : {}),
-          },
-          roleFiles: {
-            superuser: options.superuserPasswordFile,
-            replication: options.replicationPasswordFile,
-            rewind: options.rewindPasswordFile,
-          },
-          parameters,
-          extraPgHba: options.hbaAdd.map((line) => checkPgHbaLine(line, '--hba-add')),
-          service: options.service,
-          skipPreflight: options.skipPreflight,
-          timeoutMs: options.timeout * 1000,
-          signal: interrupt.signal,
-          ...progress(output),
-        }).finally(() => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-        });
-        output.data(created, () => renderCreated(created));
-      });
-    });
+    .action(async (name: string, options: InstanceCreateRequest, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await operations()).createInstanceFromSettings(settingsFileOf(command), name, options, {
+          // Ctrl-C while Patroni starts: stop waiting and undo the create instead of leaving a half-made instance.
+          interruption: terminalInterruption,
+          progress,
+        }),
+      ),
+    );
 
   instance
     .command('list')
     .description(
       "the members of this host: pgfleet's instances and the ones it adopts (running Patroni processes, patroni.member_files), with cluster, member, port, Patroni process, role and state",
     )
-    .action(async (_options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { listInstances } = await import('../../instance/instance-status.js');
-        const { renderList } = await import('../../instance/instance-text.js');
-        const entries = await listInstances(await openSite(command));
-        output.data(entries, () => renderList(entries));
-      });
-    });
+    .action(async (_options: unknown, command: Command) =>
+      runOperation(command, async () => (await operations()).listSiteInstances(settingsFileOf(command))),
+    );
 
   instance
     .command('status')
@@ -189,50 +94,28 @@ export function registerInstanceCommands(program: Command): void {
       'Patroni state, role, timeline, lag, pending restart and pause of an instance, and every member of its cluster',
     )
     .argument('<name>', "instance name (an adopted member's file name without .yml, or its configuration file)")
-    .action(async (name: string, _options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { instanceStatusByName } = await import('../../instance/instance-status.js');
-        const { renderStatus } = await import('../../instance/instance-text.js');
-        const status = await instanceStatusByName(await openSite(command), name);
-        output.data(status, () => renderStatus(status));
-      });
-    });
+    .action(async (name: string, _options: unknown, command: Command) =>
+      runOperation(command, async () => (await operations()).showInstanceStatus(settingsFileOf(command), name)),
+    );
 
   instance
     .command('start')
     .description('start Patroni (and PostgreSQL) and wait for the REST API readiness; the last log lines on failure')
     .argument('<name>', 'instance name')
     .addOption(timeoutOption(120))
-    .action(async (name: string, options: { timeout: number }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { startInstance } = await import('../../instance/instance-lifecycle.js');
-        const { site, instance: target } = await openInstance(command, name);
-        const started = await startInstance(site, target, {
-          timeoutMs: options.timeout * 1000,
-          onState: (state) => output.step(`  Patroni: ${state}`),
-        });
-        output.data(
-          started,
-          () => `${name}: ${started.alreadyRunning ? 'already running' : 'started'}, ${started.role}, ${started.state}`,
-        );
-      });
-    });
+    .action(async (name: string, options: { timeout: number }, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await operations()).startSiteInstance(settingsFileOf(command), name, { timeout: options.timeout, progress }),
+      ),
+    );
 
   instance
     .command('stop')
     .description('stop Patroni, which stops PostgreSQL (a leader hands over to a replica)')
     .argument('<name>', 'instance name')
-    .action(async (name: string, _options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { stopInstance } = await import('../../instance/instance-lifecycle.js');
-        const { site, instance: target } = await openInstance(command, name);
-        const stopped = await stopInstance(site, target);
-        output.data(stopped, () => `${name}: ${stopped.wasRunning ? 'stopped' : 'was not running'}`);
-      });
-    });
+    .action(async (name: string, _options: unknown, command: Command) =>
+      runOperation(command, async () => (await operations()).stopSiteInstance(settingsFileOf(command), name)),
+    );
 
   instance
     .command('restart')
@@ -247,53 +130,23 @@ export function registerInstanceCommands(program: Command): void {
     )
     .option(
       '--patroni',
-      'restart the Patroni daemon (needed after changing etcd hosts, protocol or certificates); PostgreSQL restarts with it',
+      'restart the Patroni daemon (needed after changing etcd hosts, protocol or certificates); PostgreSQL restarts with it, unless the member sees its cluster paused',
       false,
     )
     .addOption(timeoutOption(120))
-    .action(
-      async (name: string, options: { pending: boolean; patroni: boolean; timeout: number }, command: Command) => {
-        const output = outputFor(command);
-        await runCommand(output, async () => {
-          const { PgfleetError } = await import('../../core/errors.js');
-          if (options.pending && options.patroni)
-            throw new PgfleetError('USAGE', '--pending and --patroni cannot go together', {
-              hint: 'restart the Patroni daemon, or the members with a pending restart, not both at once',
-            });
-          const lifecycle = await import('../../instance/instance-lifecycle.js');
-          const { renderRestarted } = await import('../../instance/instance-text.js');
-          const { site, instance: target } = await openInstance(command, name);
-          if (options.patroni) {
-            const restarted = await lifecycle.restartPatroniDaemon(site, target, {
-              timeoutMs: options.timeout * 1000,
-              onState: (state) => output.step(`  Patroni: ${state}`),
-            });
-            output.data(restarted, () => `${name}: Patroni restarted, ${restarted.role}, ${restarted.state}`);
-            return;
-          }
-          const members = await lifecycle.restartPostgresql(target, {
-            pending: options.pending,
-            timeoutMs: options.timeout * 1000,
-            onStep: (m) => output.step(m),
-          });
-          output.data({ name, members }, () => renderRestarted(name, members));
-        });
-      },
+    .action(async (name: string, options: { pending: boolean; patroni: boolean; timeout: number }, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await operations()).restartSiteInstance(settingsFileOf(command), name, { ...options, progress }),
+      ),
     );
 
   instance
     .command('reload')
     .description('make Patroni re-read its YAML (POST /reload), at its next cycle')
     .argument('<name>', 'instance name')
-    .action(async (name: string, _options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { reloadInstance } = await import('../../instance/instance-lifecycle.js');
-        const { instance: target } = await openInstance(command, name);
-        const reloaded = await reloadInstance(target);
-        output.data(reloaded, () => `${name}: ${reloaded.answer || 'reload scheduled'}`);
-      });
-    });
+    .action(async (name: string, _options: unknown, command: Command) =>
+      runOperation(command, async () => (await operations()).reloadSiteInstance(settingsFileOf(command), name)),
+    );
 
   instance
     .command('alter')
@@ -330,82 +183,11 @@ export function registerInstanceCommands(program: Command): void {
     )
     .option('--dry-run', 'show the changes, apply nothing', false)
     .option('--no-wait', "do not wait for Patroni's next cycle to report members with a pending restart")
-    .action(async (name: string, options: AlterOptions, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { PgfleetError } = await import('../../core/errors.js');
-        const { parseParameterAssignment, checkParameterName, checkDistinctParameters } =
-          await import('../../core/instance/postgresql-parameters.js');
-        const { checkPgHbaLine } = await import('../../core/instance/pg-hba-lines.js');
-        const { alterInstance } = await import('../../instance/instance-alter.js');
-        const { renderAlter } = await import('../../instance/instance-text.js');
-        const setParameters = options.parameter.map((text) => parseParameterAssignment(text));
-        const resetParameters = options.resetParameter.map((text) => checkParameterName(text, '--reset-parameter'));
-        checkDistinctParameters(setParameters, resetParameters);
-        const passwordSource = (
-          username: string | undefined,
-          file: string | undefined,
-          env: string,
-          fileOption: string,
-          userOption: string,
-        ) => {
-          if (username === undefined) {
-            if (file !== undefined)
-              throw new PgfleetError(
-                'INSTANCE_OPTION_MISSING_USERNAME',
-                `${fileOption} is given without ${userOption}`,
-                { hint: `give ${userOption} NAME as well` },
-              );
-            return undefined;
-          }
-          if (file === undefined && !process.env[env])
-            throw new PgfleetError(
-              'INSTANCE_OPTION_MISSING_PASSWORD_FILE',
-              `${userOption} is given without ${fileOption}`,
-              { hint: `give ${fileOption} FILE (a 0600 file), or set $${env}` },
-            );
-          return { username, file, env: file === undefined ? env : undefined };
-        };
-        const restapi = passwordSource(
-          options.patroniRestapiAuthenticationUsername,
-          options.patroniRestapiAuthenticationPasswordFile,
-          RESTAPI_PASSWORD_ENV,
-          '--patroni-restapi-authentication-password-file',
-          '--patroni-restapi-authentication-username',
-        );
-        if (restapi && options.removePatroniRestapiAuthentication)
-          throw new PgfleetError(
-            'USAGE',
-            '--remove-patroni-restapi-authentication and new REST API credentials cannot go together',
-            { hint: 'give one or the other' },
-          );
-        const { site, instance: target } = await openInstance(command, name);
-        const result = await alterInstance(site, target, {
-          changes: {
-            setParameters,
-            resetParameters,
-            hbaAdd: options.hbaAdd.map((line) => checkPgHbaLine(line, '--hba-add')),
-            hbaRemove: options.hbaRemove.map((line) => checkPgHbaLine(line, '--hba-remove')),
-            restapiListen: options.patroniRestapiListen,
-            restapiConnectAddress: options.patroniRestapiConnectAddress,
-          },
-          etcd: passwordSource(
-            options.patroniEtcdUsername,
-            options.patroniEtcdPasswordFile,
-            ETCD_PASSWORD_ENV,
-            '--patroni-etcd-password-file',
-            '--patroni-etcd-username',
-          ),
-          restapiAuthentication: options.removePatroniRestapiAuthentication ? null : restapi,
-          applySettings: options.applySettings,
-          skipPreflight: options.skipPreflight,
-          dryRun: options.dryRun,
-          wait: options.wait,
-          ...progress(output),
-        });
-        output.data(result, () => renderAlter(result));
-      });
-    });
+    .action(async (name: string, options: InstanceAlterRequest, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await operations()).alterSiteInstance(settingsFileOf(command), name, options, { progress }),
+      ),
+    );
 
   instance
     .command('drop')
@@ -414,16 +196,11 @@ export function registerInstanceCommands(program: Command): void {
     )
     .argument('<name>', 'instance name')
     .option('--force', "drop the last member of a cluster too, and remove the cluster's keys from etcd", false)
-    .action(async (name: string, options: { force: boolean }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { dropInstance } = await import('../../instance/instance-drop.js');
-        const { renderDropped } = await import('../../instance/instance-text.js');
-        const { site, instance: target } = await openInstance(command, name);
-        const dropped = await dropInstance(site, target, { force: options.force, ...progress(output) });
-        output.data(dropped, () => renderDropped(dropped));
-      });
-    });
+    .action(async (name: string, options: { force: boolean }, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await operations()).dropSiteInstance(settingsFileOf(command), name, { force: options.force, progress }),
+      ),
+    );
 
   instance
     .command('logs')
@@ -433,20 +210,18 @@ export function registerInstanceCommands(program: Command): void {
     .argument('<name>', 'instance name')
     .option('-n, --lines <n>', 'how many lines', integerOption(1, 100_000), 50)
     .option('-f, --follow', 'keep printing new lines until Ctrl-C (text output only)', false)
-    .action(async (name: string, options: { lines: number; follow: boolean }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { instanceLogTail, followInstanceLog } = await import('../../instance/instance-logs.js');
-        const { site, instance: target } = await openInstance(command, name);
-        const tail = await instanceLogTail(site, target, options.lines);
-        output.data(tail, () => tail.lines.join('\n'));
-        if (options.follow && !output.json) {
-          const abort = new AbortController();
-          process.once('SIGINT', () => abort.abort());
-          await followInstanceLog(site, target, (text) => process.stdout.write(text), abort.signal);
-        }
-      });
-    });
+    .action(async (name: string, options: { lines: number; follow: boolean }, command: Command) =>
+      runOperation(command, async (output) =>
+        (await operations()).showInstanceLogs(settingsFileOf(command), name, {
+          lines: options.lines,
+          // Following is for a terminal: JSON output gets the last lines only.
+          follow:
+            options.follow && !output.json
+              ? { print: (text) => output.print(text), interruption: ctrlCInterruption }
+              : undefined,
+        }),
+      ),
+    );
 
   instance
     .command('env')
@@ -454,15 +229,9 @@ export function registerInstanceCommands(program: Command): void {
       'print shell exports for an instance (PATRONICTL_CONFIG_FILE, PGDATA, PGHOST, PGPORT, PGUSER): eval "$(pgfleet instance env NAME)"',
     )
     .argument('<name>', 'instance name')
-    .action(async (name: string, _options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { instanceEnvironment, renderShellExports } = await import('../../core/instance/instance-environment.js');
-        const { instance: target } = await openInstance(command, name);
-        const variables = instanceEnvironment({ configFile: target.local.configFile, config: target.local.config });
-        output.data(variables, () => renderShellExports(variables));
-      });
-    });
+    .action(async (name: string, _options: unknown, command: Command) =>
+      runOperation(command, async () => (await operations()).showInstanceEnvironment(settingsFileOf(command), name)),
+    );
 
   withSubcommandExamples(instance, 'create', [
     {

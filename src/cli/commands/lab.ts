@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { integerOption, outputFor } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import { withSubcommandExamples } from '../command-examples.js';
+import { LAB_LIMITS } from '../../core/lab/lab-topology.js';
 
 /** `pgfleet lab up|status|env|down|demo|replay-outage`: the real stack on loopback. Heavy modules load inside actions. */
 export function registerLabCommands(program: Command): void {
@@ -22,7 +23,12 @@ export function registerLabCommands(program: Command): void {
     .description(
       'start etcd and Patroni clusters with PostgreSQL; returns when every cluster has a leader and streaming replicas',
     )
-    .option('--clusters <n>', 'number of Patroni clusters', integerOption(1, 20), 2)
+    .option(
+      '--clusters <n>',
+      `number of Patroni clusters (up to ${LAB_LIMITS.clusters}, as memory allows)`,
+      integerOption(1, LAB_LIMITS.clusters),
+      2,
+    )
     .option('--nodes <n>', 'nodes per cluster', integerOption(1, 5), 2)
     .option('--etcd-members <n>', 'etcd members', integerOption(1, 5), 3)
     .option(
@@ -32,7 +38,11 @@ export function registerLabCommands(program: Command): void {
     )
     .option('--base-port <port>', 'first port of the lab range (default: a free range)', integerOption(1, 65535))
     .option('--scopes <list>', 'comma-separated cluster names (default: alpha, beta, ...)')
-    .option('--timeout <seconds>', 'hard limit for the start-up', integerOption(10, 3600), 180)
+    .option(
+      '--timeout <seconds>',
+      'hard limit for the start-up (default: 180, plus 4 s per node beyond 45)',
+      integerOption(10, 3600),
+    )
     .addOption(
       new Option(
         '--etcd-tls [mode]',
@@ -59,7 +69,7 @@ export function registerLabCommands(program: Command): void {
           hosts?: number;
           basePort?: number;
           scopes?: string;
-          timeout: number;
+          timeout?: number;
           dir?: string;
           etcdTls?: 'https' | 'dual';
           etcdApi: string;
@@ -83,7 +93,7 @@ export function registerLabCommands(program: Command): void {
                 dir: options.dir,
                 etcdTls: options.etcdTls ?? 'off',
                 etcdApi: parseLabEtcdApi(options.etcdApi),
-                timeoutMs: options.timeout * 1000,
+                timeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
                 onProgress: (message: string, transient: boolean) =>
                   transient ? output.progress(message) : output.step(message),
               } as const;
@@ -104,13 +114,14 @@ export function registerLabCommands(program: Command): void {
                 {
                   dir: result.state.dir,
                   elapsedMs: result.elapsedMs,
+                  memory: result.memory,
                   settingsFile: result.state.settingsFile,
                   ...(hosts ? { hosts } : {}),
                   clusters: result.readiness.map((r) => ({ scope: r.scope, leader: r.leader, streaming: r.streaming })),
                 },
                 () =>
                   [
-                    `lab ready in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.state.dir}`,
+                    `lab ready in ${(result.elapsedMs / 1000).toFixed(1)} s, its ${result.memory.processes} processes holding ${Math.round(result.memory.bytes / 1048576)} MB: ${result.state.dir}`,
                     ...(hosts ? [`  hosts: ${hosts.map((host) => `${host.name} ${host.address}`).join(', ')}`] : []),
                     ...result.readiness.map(
                       (r) => `  ${r.scope}: leader ${r.leader}, streaming: ${r.streaming.join(', ') || 'none'}`,

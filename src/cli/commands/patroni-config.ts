@@ -1,7 +1,6 @@
 import { type Command, Option } from 'commander';
-import { globalOptions, integerOption, outputFor, runOperation, siteSettingsOf } from '../command-kit.js';
-import { runCommand } from '../run-command.js';
-import type { PatroniInstanceOptions } from '../../core/patroni-config/instance-options.js';
+import { globalOptions, integerOption, runOperation, siteSettingsOf } from '../command-kit.js';
+import type { PatroniConfigRenderRequest } from '../../instance/patroni-config-render.js';
 import { withSubcommandExamples } from '../command-examples.js';
 
 /**
@@ -33,47 +32,6 @@ export function patroniInstanceOptionList(): Option[] {
   ];
 }
 
-export interface PatroniInstanceOptionValues {
-  patroniCluster?: string;
-  patroniNode?: string;
-  port?: number;
-  patroniRestapiListen?: string;
-  patroniRestapiConnectAddress?: string;
-  patroniPostgresqlConnectHost?: string;
-  patroniPostgresqlListen?: string;
-  patroniEtcdUsername?: string;
-  patroniEtcdPasswordFile?: string;
-  patroniRestapiAuthenticationUsername?: string;
-  patroniRestapiAuthenticationPasswordFile?: string;
-}
-
-/** Commander's parsed values as the library's PatroniInstanceOptions. */
-export function patroniInstanceOptions(name: string, values: PatroniInstanceOptionValues): PatroniInstanceOptions {
-  return {
-    name,
-    patroniCluster: values.patroniCluster,
-    patroniNode: values.patroniNode,
-    port: values.port,
-    patroniRestapiListen: values.patroniRestapiListen,
-    patroniRestapiConnectAddress: values.patroniRestapiConnectAddress,
-    patroniPostgresqlConnectHost: values.patroniPostgresqlConnectHost,
-    patroniPostgresqlListen: values.patroniPostgresqlListen,
-    patroniEtcdUsername: values.patroniEtcdUsername,
-    patroniEtcdPasswordFile: values.patroniEtcdPasswordFile,
-    patroniRestapiAuthenticationUsername: values.patroniRestapiAuthenticationUsername,
-    patroniRestapiAuthenticationPasswordFile: values.patroniRestapiAuthenticationPasswordFile,
-  };
-}
-
-interface RenderOptions extends PatroniInstanceOptionValues {
-  name: string;
-  superuserPasswordFile?: string;
-  replicationPasswordFile?: string;
-  rewindPasswordFile?: string;
-  patroniVersion?: string;
-  showSecrets: boolean;
-}
-
 /** `pgfleet patroni config render|validate`. */
 export function registerPatroniConfigCommands(program: Command): void {
   const patroni =
@@ -99,57 +57,15 @@ export function registerPatroniConfigCommands(program: Command): void {
     .option('--rewind-password-file <file>', 'file (0600) with the rewind user password (default: a generated one)')
     .option('--patroni-version <version>', 'generate for this Patroni version instead of the installed one')
     .option('--show-secrets', 'print passwords in the YAML (never in JSON output)', false)
-    .action(async (options: RenderOptions, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { PgfleetError } = await import('../../core/errors.js');
-        if (options.showSecrets && output.json) {
-          throw new PgfleetError(
-            'SECRETS_NOT_IN_JSON',
-            '--show-secrets prints YAML only: JSON output never carries secrets',
-            { hint: 'drop --output json (or --show-secrets)' },
-          );
-        }
-        const { loadSiteSettings } = await import('../../adapters/settings/site-settings-file.js');
-        const { instanceConfig, patroniSettingsOf } = await import('../../adapters/settings/instance-config-inputs.js');
-        const { renderPatroniYaml } = await import('../../core/patroni-config/render-yaml.js');
-        const loaded = loadSiteSettings(globalOptions(command).settings);
-        patroniSettingsOf(loaded.settings, loaded.source);
-        const result = await instanceConfig({
-          settings: loaded.settings,
-          options: patroniInstanceOptions(options.name, options),
-          roleFiles: {
-            superuser: options.superuserPasswordFile,
-            replication: options.replicationPasswordFile,
-            rewind: options.rewindPasswordFile,
-          },
-          patroniVersion: options.patroniVersion,
-        });
-        if (result.generatedRoles.length > 0)
-          output.detail(`no password file for ${result.generatedRoles.join(', ')}: generated passwords stand in`);
-        const { checkEtcdAuthMethods } = await import('../../core/patroni-config/etcd-auth-methods.js');
-        const authMethods = checkEtcdAuthMethods(
-          result.config[loaded.settings.patroni!.etcd.version] as Record<string, unknown> | undefined,
-          `instance ${result.spec.name}`,
-        );
-        if (authMethods) output.warn(`${authMethods.message}\n  hint: ${authMethods.hint}`);
-        const { describeManagedKeyInTemplate } = await import('../../core/patroni-config/managed-keys.js');
-        for (const found of result.templateManagedKeys) output.warn(describeManagedKeyInTemplate(found));
-        output.data(
-          // Secret values serialise as a placeholder: JSON never carries them.
-          {
-            instance: result.spec.name,
-            configFile: result.configFile,
-            patroniVersion: result.features.version,
-            template: result.template.source,
-            templateManagedKeys: result.templateManagedKeys,
-            settings: loaded.source ?? null,
-            config: result.config,
-          },
-          () => renderPatroniYaml(result.config, { revealSecrets: options.showSecrets }),
-        );
-      });
-    });
+    .action(async (options: PatroniConfigRenderRequest, command: Command) =>
+      runOperation(command, async (output) =>
+        (await import('../../instance/patroni-config-render.js')).renderPatroniConfig(
+          globalOptions(command).settings,
+          options,
+          { jsonOutput: output.json, progress: output },
+        ),
+      ),
+    );
 
   config
     .command('validate')
@@ -157,12 +73,14 @@ export function registerPatroniConfigCommands(program: Command): void {
       'run `patroni --validate-config` on a file and sort its findings: real errors vs loopback addresses, unreachable etcd, ports in use, keys Patroni runs without (bootstrap.* of a joined member)',
     )
     .argument('<file>', 'Patroni YAML file')
-    .action(async (file: string, _options: unknown, command: Command) => {
-      await runOperation(command, async () => {
-        const { validatePatroniConfig } = await import('../../instance/patroni-config-validate.js');
-        return validatePatroniConfig(await siteSettingsOf(command), file);
-      });
-    });
+    .action(async (file: string, _options: unknown, command: Command) =>
+      runOperation(command, async () =>
+        (await import('../../instance/patroni-config-validate.js')).validatePatroniConfig(
+          await siteSettingsOf(command),
+          file,
+        ),
+      ),
+    );
 
   withSubcommandExamples(config, 'render', [
     {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { globalOptions, outputFor } from '../command-kit.js';
+import { globalOptions, outputFor, runOperation } from '../command-kit.js';
 import { runCommand } from '../run-command.js';
 import { withSubcommandExamples } from '../command-examples.js';
 
@@ -14,55 +14,24 @@ export function registerSettingsCommands(program: Command): void {
     .description(
       'effective settings (defaults applied, secrets redacted), the file they came from and the paths they resolve to',
     )
-    .action(async (_options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { homedir } = await import('node:os');
-        const { stringify } = await import('yaml');
-        const { loadSiteSettings, settingsCandidates } = await import('../../adapters/settings/site-settings-file.js');
-        const { isRoot } = await import('../../adapters/process/os-user.js');
-        const { redactedSettings } = await import('../../core/settings/settings-view.js');
-        const { resolveSitePaths } = await import('../../core/settings/site-paths.js');
-        const explicit = globalOptions(command).settings;
-        const loaded = loadSiteSettings(explicit);
-        const paths = resolveSitePaths(loaded.settings, { isRoot: isRoot(), home: homedir(), env: process.env });
-        const view = redactedSettings(loaded.settings);
-        const searched = explicit ? [explicit] : settingsCandidates();
-        const { templateManagedKeys: managedKeysOf } = await import('../../adapters/settings/patroni-template-file.js');
-        const { describeManagedKeyInTemplate } = await import('../../core/patroni-config/managed-keys.js');
-        const templateManagedKeys = loaded.settings.patroni
-          ? await managedKeysOf(loaded.settings.patroni).catch((error: unknown) => {
-              output.warn(
-                `the Patroni template could not be checked: ${error instanceof Error ? error.message : String(error)}`,
-              );
-              return [];
-            })
-          : [];
-        for (const found of templateManagedKeys) output.warn(describeManagedKeyInTemplate(found));
-        output.data({ source: loaded.source ?? null, searched, settings: view, paths, templateManagedKeys }, () =>
-          [
-            loaded.source
-              ? `# settings from ${loaded.source}`
-              : `# no settings file found (searched ${searched.join(', ')}): every default applies`,
-            stringify(view, { lineWidth: 0, version: '1.1' }).trimEnd(),
-            '# resolved paths',
-            stringify({ paths }, { lineWidth: 0, version: '1.1' }).trimEnd(),
-          ].join('\n'),
-        );
-      });
-    });
+    .action(async (_options: unknown, command: Command) =>
+      runOperation(command, async (progress) =>
+        (await import('../../doctor/settings-operations.js')).showSiteSettings({
+          settingsFile: globalOptions(command).settings,
+          progress,
+        }),
+      ),
+    );
 
   settings
     .command('schema')
     .description('JSON Schema of the settings file (for editors; also docs/settings.schema.json)')
-    .action(async (_options: unknown, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { settingsJsonSchemaText } = await import('../../core/settings/settings-json-schema.js');
+    .action(async (_options: unknown, command: Command) =>
+      runCommand(outputFor(command), async () => {
         // The schema is JSON whatever --output says.
-        process.stdout.write(settingsJsonSchemaText());
-      });
-    });
+        process.stdout.write((await import('../../core/settings/settings-json-schema.js')).settingsJsonSchemaText());
+      }),
+    );
 
   withSubcommandExamples(settings, 'show', [
     {

@@ -67,7 +67,7 @@ const DEFAULT_SCOPES = [
   'lambda',
   'mu',
 ];
-export const LAB_LIMITS = { clusters: 20, nodes: 5, etcdMembers: 5 } as const;
+export const LAB_LIMITS = { clusters: 100, nodes: 5, etcdMembers: 5 } as const;
 export const SCOPE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** Ports and names of a lab, allocated from one base port without collisions. */

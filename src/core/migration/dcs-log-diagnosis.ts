@@ -38,6 +38,17 @@ export function definiteDcsRefusal(lines: string[]): Exclude<DcsLogCause, 'unkno
   return undefined;
 }
 
+/**
+ * What Patroni 3.0.2's etcd3 client logs when etcd answers too slowly (a
+ * herd of authentications after auth enable, a starved machine): its
+ * request timed out or its retries ran out. Says nothing about credentials.
+ */
+const ETCD_SLOW = /Exceeded retry deadline|Read timed out|timed out|RetryFailedError|deadline exceeded/i;
+
+export function etcdSlowInLog(lines: string[]): boolean {
+  return lines.some((line) => ETCD_SLOW.test(line));
+}
+
 export function describeDcsLogCause(cause: DcsLogCause, member: string): string | undefined {
   switch (cause) {
     case 'authentication-failed':

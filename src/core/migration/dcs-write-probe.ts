@@ -15,6 +15,23 @@ export function classifyPatchConfig(status: number): DcsWriteVerdict {
   return 'error';
 }
 
+/**
+ * How long a member's DCS write may go unanswered (or answered by a
+ * timeout in its log) before the probe gives up on it. Right after auth
+ * enable every Patroni 3.0.2 authenticates again, from two or three threads,
+ * and etcd 3.4 checks a bcrypt hash for each (about 45 ms of a core each at
+ * the default cost 10, measured on 2 cores: bench/auth-herd.ts): with
+ * every member of the fleet in the herd, the last answers come seconds
+ * later. The budget grows with the fleet so that a busy etcd is waited for,
+ * not taken for a refusal.
+ */
+export function probeAnswerBudgetMs(members: number): number {
+  return 20_000 + members * 150;
+}
+
+/** The words that open a probe's detail when etcd, not the member, was too slow: the failure classification reads them. */
+export const ETCD_TOO_SLOW = 'etcd too slow to answer';
+
 /** The marker key the probe sets then removes; unique per probe so concurrent probes never cancel out. */
 export function probeMarkerPatch(token: string): { set: Record<string, unknown>; clear: Record<string, unknown> } {
   return { set: { pgfleet_probe: token }, clear: { pgfleet_probe: null } };

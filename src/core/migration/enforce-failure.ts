@@ -1,4 +1,5 @@
 import type { DcsLogCause } from './dcs-log-diagnosis.js';
+import { ETCD_TOO_SLOW } from './dcs-write-probe.js';
 
 /**
  * Why a member or a tenant failed enforce (at a gate or in the probes), and
@@ -19,6 +20,8 @@ export type EnforceFailureKind =
   | 'rest-refused'
   | 'frozen-view'
   | 'tls'
+  /** etcd did not answer in time (the authentication herd, a starved machine): nothing wrong with the member. */
+  | 'etcd-slow'
   | 'unknown';
 
 /** Who failed, as far as the fix needs to know. */
@@ -93,14 +96,23 @@ export function fixFor(kind: EnforceFailureKind, who: FailureSubject): EnforceFi
       };
     case 'frozen-view': {
       // Only a Patroni that sees its cluster paused leaves PostgreSQL running when it stops: pause around the restart.
-      const scope = who.subject.split('/').at(-2) ?? 'its cluster';
-      const restart = who.localInstance
-        ? `pgfleet instance restart ${who.localInstance} --patroni`
-        : 'a restart of its Patroni daemon on its host';
-      return {
-        text: `${who.subject} serves a frozen view of the DCS: patronictl pause ${scope}, then ${restart}, then patronictl resume ${scope} (paused, PostgreSQL keeps running while Patroni restarts)`,
-      };
+      // Every step is a command, so that the hint can be followed as printed (on the member's host, patronictl with
+      // that member's YAML).
+      const [scope, name] = who.subject.split('/').slice(-2) as [string, string];
+      const steps = (restart: string): string =>
+        `\`patronictl pause ${scope}\`, then ${restart}, then \`patronictl resume ${scope}\` (paused, PostgreSQL keeps running while Patroni restarts)`;
+      if (who.localInstance)
+        return {
+          text: `${who.subject} serves a frozen view of the DCS: ${steps(`\`pgfleet instance restart ${who.localInstance} --patroni\``)}`,
+        };
+      return elsewhere(
+        `it serves a frozen view of the DCS: ${steps(`\`pgfleet instance restart ${name} --patroni\` (with its instance name there; or however its Patroni daemon is restarted there)`)}`,
+      );
     }
+    case 'etcd-slow':
+      return {
+        text: `etcd was too slow to answer ${who.subject} while every member authenticated at once (nothing is wrong with its credentials): run again when etcd is less busy; with many members on few etcd cores, lower etcd's --bcrypt-cost or give etcd more CPU (docs/etcd-auth-herd.md)`,
+      };
     case 'tls':
       return {
         text: 'check the etcd TLS files in the settings (patroni.etcd.cacert, cert, key: the CA that signed etcd, a client certificate etcd trusts); `pgfleet etcd tls status` shows how each endpoint answers',
@@ -200,6 +212,9 @@ export function classifyMemberFailure(input: {
   tenantPasswordRefused: boolean;
   detail: string;
 }): EnforceFailureKind {
+  // The probe found no refusal its log names beyond doubt, only timeouts: "user name is empty", which a member
+  // with credentials logs once when auth goes on under it, must not turn a slow answer into a missing credential.
+  if (input.detail.startsWith(ETCD_TOO_SLOW)) return 'etcd-slow';
   switch (input.logCause) {
     case 'no-credentials':
       return 'no-credentials';

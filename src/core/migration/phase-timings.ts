@@ -5,7 +5,8 @@
  * figure is what an operator's watch would show (an etcd election during the
  * probes counts in the probes).
  */
-export type EnforceStep = 'recovery' | 'gates' | 'pause' | 'enable' | 'probes' | 'rollback' | 'resume';
+export type EnforceStep =
+  'plan' | 'prepare' | 'apply' | 'recovery' | 'gates' | 'pause' | 'enable' | 'probes' | 'rollback' | 'resume';
 
 export interface PhaseTiming {
   step: EnforceStep;

@@ -37,6 +37,30 @@ export interface PatroniInstanceOptions {
   patroniRestapiAuthenticationPasswordEnv?: string | undefined;
 }
 
+/** The options as a caller gives them (the CLI's parsed flags), before the instance name and password sources join them. */
+export type PatroniInstanceValues = Omit<
+  PatroniInstanceOptions,
+  'name' | 'patroniEtcdPasswordEnv' | 'patroniRestapiAuthenticationPasswordEnv'
+>;
+
+/** The instance's options from the caller's values: only the option keys (a caller's object carries others). */
+export function patroniInstanceOptionsOf(name: string, values: PatroniInstanceValues): PatroniInstanceOptions {
+  return {
+    name,
+    patroniCluster: values.patroniCluster,
+    patroniNode: values.patroniNode,
+    port: values.port,
+    patroniRestapiListen: values.patroniRestapiListen,
+    patroniRestapiConnectAddress: values.patroniRestapiConnectAddress,
+    patroniPostgresqlConnectHost: values.patroniPostgresqlConnectHost,
+    patroniPostgresqlListen: values.patroniPostgresqlListen,
+    patroniEtcdUsername: values.patroniEtcdUsername,
+    patroniEtcdPasswordFile: values.patroniEtcdPasswordFile,
+    patroniRestapiAuthenticationUsername: values.patroniRestapiAuthenticationUsername,
+    patroniRestapiAuthenticationPasswordFile: values.patroniRestapiAuthenticationPasswordFile,
+  };
+}
+
 /** Secrets read (by the caller) from the files the options name, and the cluster's role passwords. */
 export interface InstanceOptionSecrets {
   etcdPassword?: Secret | undefined;

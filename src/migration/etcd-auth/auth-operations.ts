@@ -4,6 +4,7 @@ import type { Confirmation, OperationOutcome, OperationProgress } from '../../co
 import type { SiteSettings } from '../../core/settings/site-settings.js';
 import { describeRecovery, interruptedRun, recoveryOf } from '../../core/migration/enforce-state.js';
 import { etcdTlsFailure } from '../../core/migration/enforce-failure.js';
+import type { EnforceStep, PhaseTiming } from '../../core/migration/phase-timings.js';
 import { asGuardedRun } from '../../fleet/run-state-store.js';
 import { type FleetConnection, fleetConnectionFromSettings, withAdminClient } from '../../fleet/fleet-connection.js';
 import type { SettingsTenantDirectory } from '../../fleet/settings-tenant-directory.js';
@@ -220,6 +221,13 @@ async function migrateOn(
       'etcd-auth-migrate',
       undefined,
       async (lock) => {
+        // Each step's wall-clock time opens enforce's report, so one report times the whole migration.
+        const timings: PhaseTiming[] = [];
+        let stepStarted = Date.now();
+        const stepDone = (step: EnforceStep): void => {
+          timings.push({ step, ms: Date.now() - stepStarted });
+          stepStarted = Date.now();
+        };
         let plan = await planEtcdAuthMigration(fleet);
         const recorded = await readEnforceState(admin).catch(() => undefined);
         const unfinished = interruptedRun(recorded);
@@ -265,9 +273,11 @@ async function migrateOn(
           !(await options.confirm('prepare tenants, apply credentials on this host, then enforce auth on etcd?'))
         )
           return declined(plan);
+        stepDone('plan');
         progress.step('prepare: tenants');
         await lock.update({ phase: 'prepare' });
         for (const action of await prepareFleetTenants(fleet)) progress.detail(`  ${action}`);
+        stepDone('prepare');
         progress.step('apply: credentials on this host');
         await lock.update({ phase: 'apply' });
         const applied = await applyFleetCredentials(fleet, {
@@ -286,8 +296,14 @@ async function migrateOn(
             },
           );
         }
+        stepDone('apply');
         return enforceOutcome(
-          await enforceEtcdAuth(fleet, { skipGates: options.skipGates, onProgress: (m) => progress.step(m), lock }),
+          await enforceEtcdAuth(fleet, {
+            skipGates: options.skipGates,
+            onProgress: (m) => progress.step(m),
+            lock,
+            timingsBefore: timings,
+          }),
         );
       },
       { phase: 'planning' },

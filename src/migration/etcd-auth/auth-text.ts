@@ -1,5 +1,6 @@
 import type { AuthPlan } from '../../core/migration/auth-plan.js';
-import { formatPhaseTimings } from '../../core/migration/phase-timings.js';
+import { formatDuration, formatPhaseTimings } from '../../core/migration/phase-timings.js';
+import { summarizePauseWindows } from '../../core/migration/pause-window.js';
 import { describeRunLock } from '../../core/migration/run-lock-record.js';
 import { describeRotationSteps } from '../../core/migration/rotation-run.js';
 import { textTable } from '../../core/text-table.js';
@@ -120,6 +121,12 @@ export function renderEnforceReport(report: EnforceReport): string {
     lines[0] = `enforced: etcd auth is on; the interrupted run ${state.id} had passed every probe, and was carried forward (its clusters resumed)`;
   lines.push(`run ${state.id} on ${state.coordinator.host}, started ${state.startedAt}, finished ${state.updatedAt}`);
   if (report.timings && report.timings.length > 0) lines.push(`wall-clock time: ${formatPhaseTimings(report.timings)}`);
+  if (report.pauseWindows && report.pauseWindows.length > 0) {
+    const { maxMs, medianMs } = summarizePauseWindows(report.pauseWindows);
+    lines.push(
+      `clusters paused: ${report.pauseWindows.length}, each for ${formatDuration(medianMs)} (median), ${formatDuration(maxMs)} at most`,
+    );
+  }
   const down = state.endpointsDown;
   if (down.length > 0)
     lines.push(

@@ -21,6 +21,7 @@ import {
 } from '../../core/migration/enforce-failure.js';
 import { type FleetMember, memberId } from '../../core/migration/fleet-member.js';
 import { type EnforceStep, type PhaseTiming, formatDuration } from '../../core/migration/phase-timings.js';
+import { pauseWindowsOf } from '../../core/migration/pause-window.js';
 import { AUTH_MIGRATION_KEY } from '../../core/migration/readiness-record.js';
 import { openRunEnvelope, skipGatesNotice } from '../../core/migration/run-envelope.js';
 import { type DcsLogCause, describeDcsLogCause, diagnoseDcsLog } from '../../core/migration/dcs-log-diagnosis.js';
@@ -63,7 +64,7 @@ export async function enforceEtcdAuth(
   return withFleetClients(connection, ({ admin }) =>
     asGuardedRun(admin, 'etcd-auth-enforce', options.lock, (lock, identity) =>
       withGuardedRest(connection, lock, async (rest) => {
-        const clock = new StepClock();
+        const clock = new StepClock(options.timingsBefore);
         const store = new RunStateStore<EnforceState>(admin, AUTH_MIGRATION_KEY, lock);
         // Holding the lock, a recorded run that did not finish is truly interrupted: its coordinator's lease expired.
         const previous = interruptedRun(await store.read().catch(() => undefined));
@@ -251,7 +252,7 @@ export async function enforceEtcdAuth(
             progress,
           );
           clock.begin('resume');
-          const { lagging } = await resumeClusters(state.pausedByUs, members, rest, {
+          const { lagging, resumedAt } = await resumeClusters(state.pausedByUs, members, rest, {
             onNudge: progress,
             signal: lock.signal,
           });
@@ -262,7 +263,7 @@ export async function enforceEtcdAuth(
           for (const restart of frozen.filter((r) => !r.restarted)) {
             const member = members.find((m) => memberId(m) === restart.member);
             fixes.push(
-              fixFor('frozen-view', {
+              fixFor(restart.unreachable ? 'unreachable' : 'frozen-view', {
                 subject: restart.member,
                 localInstance: localNames.get(restart.member),
                 host: member?.apiUrl ? hostOf(member.apiUrl) : undefined,
@@ -281,11 +282,17 @@ export async function enforceEtcdAuth(
             gateFailures,
             tenantProbes,
             timings: clock.timings(),
+            pauseWindows: pauseWindowsOf(paused.pausedAt, resumedAt),
             ...(recovered ? { recoveredInterruptedRun: recovered } : {}),
           });
+          // A run that gave up only because etcd answered too slowly says so first: no member failed.
+          const etcdTooSlow =
+            failedMembers.length > 0 &&
+            tenantFailures.length === 0 &&
+            failedMembers.every((probe) => probe.cause === 'etcd-slow');
           throw new PgfleetError(
             'ENFORCE_ROLLED_BACK',
-            `enforce rolled back: ${state.failures.join('; ')}; auth was on for ${state.exposureWindowMs} ms`,
+            `enforce rolled back${etcdTooSlow ? ' because etcd was too slow to answer (no member was refused)' : ''}: ${state.failures.join('; ')}; auth was on for ${state.exposureWindowMs} ms`,
             {
               exitCode: ExitCode.rolledBack,
               hint: `auth is off again and the clusters are resumed; ${nextStepsHint(fixes)}${report.reportFiles ? `; report: ${report.reportFiles.text}` : ''}`,
@@ -299,7 +306,7 @@ export async function enforceEtcdAuth(
         progress('resume the clusters');
         await save({ ...transition(state, 'resuming'), probes });
         await afterStep('probed');
-        const { lagging } = await resumeClusters(state.pausedByUs, members, rest, {
+        const { lagging, resumedAt } = await resumeClusters(state.pausedByUs, members, rest, {
           onNudge: progress,
           signal: lock.signal,
         });
@@ -318,6 +325,7 @@ export async function enforceEtcdAuth(
           gateFailures,
           tenantProbes: tenantsDone?.results ?? [],
           timings: clock.timings(),
+          pauseWindows: pauseWindowsOf(paused.pausedAt, resumedAt),
           census: { ...censusView(census), afterEnable },
           ...(recovered ? { recoveredInterruptedRun: recovered } : {}),
         });
@@ -331,8 +339,13 @@ export async function enforceEtcdAuth(
  * `begin` (or `end`), state saves and waits included.
  */
 class StepClock {
-  readonly #done: PhaseTiming[] = [];
+  readonly #done: PhaseTiming[];
   #current: { step: EnforceStep; startedAt: number } | undefined;
+
+  /** `before`: steps timed by the caller before this run (migrate's plan, prepare, apply). */
+  constructor(before: readonly PhaseTiming[] = []) {
+    this.#done = [...before];
+  }
 
   begin(step: EnforceStep): void {
     this.end();
@@ -419,11 +432,15 @@ async function explainMemberFailures(
       // The probe's line starts with what the log said; a more precise cause replaces it, never adds a second one.
       const rest =
         generic && probe.detail.startsWith(`${generic}; `) ? probe.detail.slice(generic.length + 2) : probe.detail;
-      const detail = precise
-        ? `${precise}; ${rest}`
-        : generic && !rest.includes(generic)
-          ? `${generic}; ${rest}`
-          : rest;
+      // A slow etcd is the whole story: what the log said about tokens while it was slow is not a cause.
+      const detail =
+        cause === 'etcd-slow'
+          ? probe.detail
+          : precise
+            ? `${precise}; ${rest}`
+            : generic && !rest.includes(generic)
+              ? `${generic}; ${rest}`
+              : rest;
       return { ...probe, detail, cause };
     }),
   );

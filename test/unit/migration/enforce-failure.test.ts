@@ -128,12 +128,37 @@ describe('what caused an enforce failure, and the fix that works for it', () => 
     );
   });
 
-  it('a frozen view: restart its Patroni daemon by name, with its cluster paused around it', () => {
+  it('a frozen view: restart its Patroni daemon by name, with its cluster paused around it, every step a command', () => {
     const fix = fixFor('frozen-view', { subject: '/service/alpha/alpha-1', localInstance: 'alpha-1' });
     assert.equal(fix.command, undefined, 'three steps, not one command to run blindly');
     assert.match(
       fix.text,
-      /patronictl pause alpha, then pgfleet instance restart alpha-1 --patroni, then patronictl resume alpha/,
+      /`patronictl pause alpha`, then `pgfleet instance restart alpha-1 --patroni`, then `patronictl resume alpha`/,
+    );
+  });
+
+  it('a frozen view of a member not managed on this host: the same commands, to run on its host', () => {
+    const fix = fixFor('frozen-view', { subject: '/service/beta/beta-2', host: '10.0.0.7' });
+    assert.equal(fix.command, undefined);
+    assert.match(
+      fix.text,
+      /^on the host of \/service\/beta\/beta-2 \(10\.0\.0\.7\): it serves a frozen view of the DCS/,
+    );
+    assert.match(
+      fix.text,
+      /`patronictl pause beta`, then `pgfleet instance restart beta-2 --patroni` \(with its instance name there; or however its Patroni daemon is restarted there\), then `patronictl resume beta`/,
+    );
+    const hint = nextStepsHint([fixFor('role-too-wide', { subject: 'patroni-alpha' }), fix]);
+    assert.deepEqual(
+      [...hint.matchAll(/`([^`]+)`/g)].map((match) => match[1]),
+      [
+        'pgfleet etcd tenants apply',
+        'patronictl pause beta',
+        'pgfleet instance restart beta-2 --patroni',
+        'patronictl resume beta',
+        'pgfleet etcd auth enforce',
+      ],
+      'the commands in the order they are to be run',
     );
   });
 
