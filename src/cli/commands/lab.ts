@@ -1,8 +1,10 @@
 import { type Command, Option } from 'commander';
-import { integerOption, outputFor } from '../command-kit.js';
-import { runCommand } from '../run-command.js';
+import { cleanupInterruption, integerOption, runAbandoningOperation, runOperation } from '../command-kit.js';
 import { withSubcommandExamples } from '../command-examples.js';
 import { LAB_LIMITS } from '../../core/lab/lab-topology.js';
+import type { LabStoryRequest, LabUpRequest } from '../../lab/lab-operations.js';
+
+const operations = () => import('../../lab/lab-operations.js');
 
 /** `pgfleet lab up|status|env|down|demo|replay-outage`: the real stack on loopback. Heavy modules load inside actions. */
 export function registerLabCommands(program: Command): void {
@@ -60,129 +62,37 @@ export function registerLabCommands(program: Command): void {
         .default('v3'),
     )
     .addOption(dirOption())
-    .action(
-      async (
-        options: {
-          clusters: number;
-          nodes: number;
-          etcdMembers: number;
-          hosts?: number;
-          basePort?: number;
-          scopes?: string;
-          timeout?: number;
-          dir?: string;
-          etcdTls?: 'https' | 'dual';
-          etcdApi: string;
-        },
-        command: Command,
-      ) => {
-        const output = outputFor(command);
-        // Ctrl-C (or SIGTERM) during the start: labUp stops what it started and removes the lab directory, then exits 130.
-        await whileInterruptible(
-          output,
-          { later: 'still stopping the lab processes started so far; a moment' },
-          (signal) =>
-            runCommand(output, async () => {
-              const { parseLabEtcdApi } = await import('../../core/lab/lab-etcd-api.js');
-              const shape = {
-                signal,
-                clusters: options.clusters,
-                nodes: options.nodes,
-                etcdMembers: options.etcdMembers,
-                scopes: options.scopes?.split(',').map((scope) => scope.trim()),
-                dir: options.dir,
-                etcdTls: options.etcdTls ?? 'off',
-                etcdApi: parseLabEtcdApi(options.etcdApi),
-                timeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
-                onProgress: (message: string, transient: boolean) =>
-                  transient ? output.progress(message) : output.step(message),
-              } as const;
-              let result;
-              if (options.hosts !== undefined) {
-                const { multiHostLabUp } = await import('../../lab/multihost-up.js');
-                result = await multiHostLabUp({ ...shape, hosts: options.hosts, basePort: options.basePort });
-              } else {
-                const { labUp } = await import('../../lab/lab-up.js');
-                const { labPortCount } = await import('../../core/lab/lab-topology.js');
-                const { findFreePortRange } = await import('../../adapters/process/port-probe.js');
-                const basePort = options.basePort ?? (await findFreePortRange(labPortCount(options)));
-                result = await labUp({ ...shape, basePort });
-              }
-              output.endProgress();
-              const hosts = result.state.topology.hosts;
-              output.data(
-                {
-                  dir: result.state.dir,
-                  elapsedMs: result.elapsedMs,
-                  memory: result.memory,
-                  settingsFile: result.state.settingsFile,
-                  ...(hosts ? { hosts } : {}),
-                  clusters: result.readiness.map((r) => ({ scope: r.scope, leader: r.leader, streaming: r.streaming })),
-                },
-                () =>
-                  [
-                    `lab ready in ${(result.elapsedMs / 1000).toFixed(1)} s, its ${result.memory.processes} processes holding ${Math.round(result.memory.bytes / 1048576)} MB: ${result.state.dir}`,
-                    ...(hosts ? [`  hosts: ${hosts.map((host) => `${host.name} ${host.address}`).join(', ')}`] : []),
-                    ...result.readiness.map(
-                      (r) => `  ${r.scope}: leader ${r.leader}, streaming: ${r.streaming.join(', ') || 'none'}`,
-                    ),
-                    hosts
-                      ? `use it with: pgfleet lab exec coordinator --dir ${result.state.dir} -- pgfleet etcd auth status`
-                      : `use it with: eval "$(pgfleet lab env --dir ${result.state.dir})"`,
-                  ].join('\n'),
-              );
-            }),
-        );
-      },
+    .action(async (options: LabUpRequest, command: Command) =>
+      runOperation(command, async (output) =>
+        // Ctrl-C (or SIGTERM) during the start: what was started is stopped and the lab directory removed; exit 130.
+        (await operations()).startLab(options, { interruption: cleanupInterruption, progress: output }),
+      ),
     );
 
   lab
     .command('status')
     .description('etcd members (health, leader) and each cluster member (role, state, timeline, lag, REST URL)')
     .addOption(dirOption())
-    .action(async (options: { dir?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { labStatus } = await import('../../lab/lab-status.js');
-        const { renderLabStatus } = await import('../../lab/lab-status-table.js');
-        const { defaultLabDir } = await import('../../lab/lab-state.js');
-        const status = await labStatus(options.dir ?? defaultLabDir());
-        output.data(status, () => renderLabStatus(status));
-      });
-    });
+    .action(async (options: { dir?: string }, command: Command) =>
+      runOperation(command, async () => (await operations()).showLabStatus(options.dir)),
+    );
 
   lab
     .command('env')
     .description('print shell exports pointing pgfleet and patronictl at the lab: eval "$(pgfleet lab env)"')
     .option('--node <name>', 'node whose Patroni YAML patronictl uses')
     .addOption(dirOption())
-    .action(async (options: { dir?: string; node?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { labEnv, renderShellExports } = await import('../../lab/lab-env.js');
-        const { defaultLabDir } = await import('../../lab/lab-state.js');
-        const variables = await labEnv(options.dir ?? defaultLabDir(), options.node);
-        output.data(variables, () => renderShellExports(variables));
-      });
-    });
+    .action(async (options: { dir?: string; node?: string }, command: Command) =>
+      runOperation(command, async () => (await operations()).showLabEnv(options.dir, options.node)),
+    );
 
   lab
     .command('down')
     .description('stop every process the lab started and remove its directory (safe to run twice)')
     .addOption(dirOption())
-    .action(async (options: { dir?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { labDown } = await import('../../lab/lab-down.js');
-        const { defaultLabDir } = await import('../../lab/lab-state.js');
-        const result = await labDown(options.dir ?? defaultLabDir());
-        output.data(result, () =>
-          result.existed
-            ? `lab stopped (${result.stopped.length} processes) and ${result.dir} removed`
-            : `no lab at ${result.dir}: nothing to do`,
-        );
-      });
-    });
+    .action(async (options: { dir?: string }, command: Command) =>
+      runOperation(command, async () => (await operations()).takeLabDown(options.dir)),
+    );
 
   lab
     .command('exec')
@@ -192,21 +102,12 @@ export function registerLabCommands(program: Command): void {
     .argument('<host>', 'coordinator, h1, h2, ...')
     .argument('<command...>', 'the command and its arguments, after --')
     .addOption(dirOption())
-    .action(async (host: string, argv: string[], options: { dir?: string }, command: Command) => {
-      const output = outputFor(command);
-      // Ctrl-C reaches the command (same terminal process group): wait for it rather than leave it behind.
-      const keep = (): void => undefined;
-      process.on('SIGINT', keep).on('SIGTERM', keep);
-      try {
-        await runCommand(output, async () => {
-          const { labExec } = await import('../../lab/lab-exec.js');
-          const { defaultLabDir } = await import('../../lab/lab-state.js');
-          return labExec(options.dir ?? defaultLabDir(), host, argv);
-        });
-      } finally {
-        process.off('SIGINT', keep).off('SIGTERM', keep);
-      }
-    });
+    .action(async (host: string, argv: string[], options: { dir?: string }, command: Command) =>
+      runOperation(command, async () =>
+        // Ctrl-C reaches the command (same terminal process group): wait for it rather than leave it behind.
+        (await operations()).execOnLabHost(options.dir, host, argv, { interruption: cleanupInterruption }),
+      ),
+    );
 
   lab
     .command('partition')
@@ -216,68 +117,18 @@ export function registerLabCommands(program: Command): void {
     .argument('<host>', 'the host to cut off')
     .option('--from <hosts...>', 'only the links towards these hosts (default: every other host)')
     .addOption(dirOption())
-    .action(async (host: string, options: { from?: string[]; dir?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { labPartition } = await import('../../lab/lab-partition.js');
-        const { defaultLabDir } = await import('../../lab/lab-state.js');
-        const links = await labPartition(options.dir ?? defaultLabDir(), host, options.from ?? []);
-        output.data(links, () => `${host} is cut from ${links.cutFrom.join(', ')}: their packets are lost both ways`);
-      });
-    });
+    .action(async (host: string, options: { from?: string[]; dir?: string }, command: Command) =>
+      runOperation(command, async () => (await operations()).partitionLabHost(options.dir, host, options.from ?? [])),
+    );
 
   lab
     .command('heal')
     .description("restore every link of a multi-host lab's host that `lab partition` cut (other cuts stay)")
     .argument('<host>', 'the host whose links to restore')
     .addOption(dirOption())
-    .action(async (host: string, options: { dir?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { labHeal } = await import('../../lab/lab-partition.js');
-        const { defaultLabDir } = await import('../../lab/lab-state.js');
-        const links = await labHeal(options.dir ?? defaultLabDir(), host);
-        output.data(links, () =>
-          links.cuts.length === 0
-            ? `${host} reaches every host again; no link of the lab is cut`
-            : `${host} reaches every host again; still cut: ${links.cuts.map(([a, b]) => `${a}-${b}`).join(', ')}`,
-        );
-      });
-    });
-
-  /** Narration on stdout (see lab-narrator): numbered steps, the command an operator would type, what happened, the summary. */
-  const narratorFor = async (output: ReturnType<typeof outputFor>) => {
-    const { renderLabStatus } = await import('../../lab/lab-status-table.js');
-    const { labNarrator } = await import('../lab-narrator.js');
-    return labNarrator(output, renderLabStatus);
-  };
-
-  type StoryOptions = { keep: boolean; basePort?: number; dir?: string; hosts?: number };
-  type Story = (
-    options: StoryOptions & { narrator: Awaited<ReturnType<typeof narratorFor>>; signal: AbortSignal },
-  ) => Promise<{ summary: string[]; kept: boolean; dir: string }>;
-  /**
-   * A narrated story on a lab (demo, replay-outage), ending with its summary.
-   * Ctrl-C (or SIGTERM) stops it and cleans up (the story takes down a lab it
-   * started), then exits 130 at once: the step that was under way is
-   * abandoned. Later signals do not cut the cleanup short.
-   */
-  const storyAction = (load: () => Promise<Story>) => async (options: StoryOptions, command: Command) => {
-    const output = outputFor(command);
-    const interrupted = await whileInterruptible(
-      output,
-      { first: 'interrupted: stopping the story and cleaning up', later: 'still cleaning up; a moment' },
-      (signal) =>
-        runCommand(output, async () => {
-          const story = await load();
-          const narrator = await narratorFor(output);
-          const result = await story({ ...options, narrator, signal });
-          narrator.summary(result.summary, `lab ${result.kept ? `kept in ${result.dir}` : 'stopped and removed'}`);
-        }),
+    .action(async (host: string, options: { dir?: string }, command: Command) =>
+      runOperation(command, async () => (await operations()).healLabHost(options.dir, host)),
     );
-    // The abandoned step may still hold timers or sockets: do not wait for them.
-    if (interrupted) process.exit(process.exitCode ?? 130);
-  };
 
   lab
     .command('etcd-https-only')
@@ -285,24 +136,9 @@ export function registerLabCommands(program: Command): void {
       'last step of the TLS migration drill: restart each etcd member without its plain-http listener, one at a time, keeping quorum (refused while a node still uses http)',
     )
     .addOption(dirOption())
-    .action(async (options: { dir?: string }, command: Command) => {
-      const output = outputFor(command);
-      await runCommand(output, async () => {
-        const { labEtcdHttpsOnly } = await import('../../lab/lab-etcd-https-only.js');
-        const { defaultLabDir } = await import('../../lab/lab-state.js');
-        const result = await labEtcdHttpsOnly(options.dir ?? defaultLabDir(), {
-          onProgress: (message) => output.step(message),
-        });
-        output.data(result, () =>
-          [
-            ...result.members.map(
-              (member) => `  ${member.name}: https only, healthy after ${member.healthyAfterMs} ms`,
-            ),
-            `etcd serves https only; http ports ${result.closedHttpPorts.join(', ')} closed`,
-          ].join('\n'),
-        );
-      });
-    });
+    .action(async (options: { dir?: string }, command: Command) =>
+      runOperation(command, async (output) => (await operations()).dropLabEtcdHttp(options.dir, { progress: output })),
+    );
 
   lab
     .command('demo')
@@ -317,13 +153,11 @@ export function registerLabCommands(program: Command): void {
       integerOption(2, 9),
     )
     .addOption(dirOption())
-    .action(
-      storyAction(async () => {
-        const { labDemo } = await import('../../lab/lab-demo.js');
-        const { multiHostLabDemo } = await import('../../lab/multihost-demo.js');
-        return (options) =>
-          options.hosts === undefined ? labDemo(options) : multiHostLabDemo({ ...options, hosts: options.hosts });
-      }),
+    .action(async (options: LabStoryRequest, command: Command) =>
+      // Ctrl-C (or SIGTERM) stops the story, which cleans up (a lab it started is taken down); exit 130 at once.
+      runAbandoningOperation(command, async (output, interruption) =>
+        (await operations()).tellLabDemo(options, { output, interruption }),
+      ),
     );
 
   lab
@@ -342,7 +176,11 @@ export function registerLabCommands(program: Command): void {
       'after',
       "\nThe report's `etcdctl role add-user <role> <user> --prefix /patroni/` does not exist in etcdctl: the real commands are\n  etcdctl role grant-permission <role> --prefix=true readwrite /service/\n  etcdctl user grant-role <user> <role>\nThe replay does every step through etcd's API, never etcdctl with a password on its command line.\n",
     )
-    .action(storyAction(async () => (await import('../../lab/outage-replay.js')).replayOutage));
+    .action(async (options: LabStoryRequest, command: Command) =>
+      runAbandoningOperation(command, async (output, interruption) =>
+        (await operations()).tellOutageReplay(options, { output, interruption }),
+      ),
+    );
 
   lab
     .command('restapi-tls')
@@ -360,24 +198,13 @@ export function registerLabCommands(program: Command): void {
       async (
         options: { verifyClient: 'none' | 'optional' | 'required'; basicAuth: boolean; dir?: string },
         command: Command,
-      ) => {
-        const output = outputFor(command);
-        await runCommand(output, async () => {
-          const { prepareLabRestApiTls } = await import('../../lab/lab-restapi-tls.js');
-          const { defaultLabDir } = await import('../../lab/lab-state.js');
-          const result = await prepareLabRestApiTls(options.dir ?? defaultLabDir(), {
+      ) =>
+        runOperation(command, async () =>
+          (await operations()).prepareLabRestApi(options.dir, {
             verifyClient: options.verifyClient,
             basicAuth: options.basicAuth,
-          });
-          output.data(result, () =>
-            [
-              `certificates in ${result.tlsDir} (CA and keys in ${result.pkiDir})`,
-              `${result.settingsFile}: patroni.restapi (verify_client ${options.verifyClient}${result.passwordFile ? ', basic auth' : ''}) and patroni.ctl set`,
-              'roll it out with: pgfleet restapi secure plan, then pgfleet restapi secure apply',
-            ].join('\n'),
-          );
-        });
-      },
+          }),
+        ),
     );
 
   withSubcommandExamples(lab, 'up', [
@@ -488,32 +315,4 @@ export function registerLabCommands(program: Command): void {
       description: 'the same, leaving the lab running to explore it (pgfleet lab down when done)',
     },
   ]);
-}
-
-/**
- * Runs `work` with a signal that the first Ctrl-C (SIGINT) or SIGTERM aborts;
- * later ones only say the clean-up goes on (cutting it short would leave
- * processes behind). Returns whether it was interrupted.
- */
-async function whileInterruptible(
-  output: ReturnType<typeof outputFor>,
-  say: { first?: string; later: string },
-  work: (signal: AbortSignal) => Promise<void>,
-): Promise<boolean> {
-  const interrupt = new AbortController();
-  const onSignal = (): void => {
-    if (interrupt.signal.aborted) {
-      output.warn(say.later);
-      return;
-    }
-    if (say.first) output.warn(say.first);
-    interrupt.abort();
-  };
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  try {
-    await work(interrupt.signal);
-  } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-  }
-  return interrupt.signal.aborted;
 }
