@@ -16,8 +16,15 @@
  * its s/cluster; each cluster's pause window (max, median); and the CPU
  * time etcd's members spent from auth enable to the last probe (the
  * authentication herd), sampled from /proc/<pid>/stat.
+ * With --hosts N (as root), the same clusters are also secured on a
+ * multi-host lab (N hosts and a coordinator, each in its own network
+ * namespace), as an operator runs it across hosts: prepare on the
+ * coordinator, the tenants' password files copied to each host, `etcd auth
+ * apply --host-only` on every host at once, enforce on the coordinator; the
+ * writers and the role sampling run on the coordinator host. Its figures
+ * are printed beside the one-host ones (goal: within 1.5×).
  * Prints figures and tables; asserts nothing.
- * Usage: node --import tsx bench/secure-fleet.ts [sizes, default 1,5,10] [--only pgfleet|naive]
+ * Usage: node --import tsx bench/secure-fleet.ts [sizes, default 1,5,10] [--only pgfleet,naive,multihost] [--hosts N]
  *   [--bcrypt-cost N]  etcd --bcrypt-cost of the lab (default etcd's, 10)
  *   [--rollback]       one member loses its credentials before enforce (--skip-gates): how fast auth is off again
  *   [--beside N]       a second lab of N clusters × 2 with writers runs beside the measured one
@@ -45,6 +52,15 @@ import { etcdRootPasswordFile } from '../src/lab/lab-secrets.js';
 import { labSiteSettings } from '../src/lab/lab-settings.js';
 import { labUp, type LabUpResult } from '../src/lab/lab-up.js';
 import { leadersAndTimelines, startRoleWatch } from '../src/lab/role-watch.js';
+import type { FleetWatchReport } from '../src/lab/fleet-watch.js';
+import { labHostProcessEnvironment, startLabAgent } from '../src/lab/lab-agent.js';
+import { labHostNamespace } from '../src/lab/lab-network.js';
+import type { LabState } from '../src/lab/lab-state.js';
+import { inNamespace } from '../src/adapters/net/network-namespace.js';
+import { handOverTenantCredentials } from '../src/lab/lab-hosts.js';
+import { multiHostLabUp } from '../src/lab/multihost-up.js';
+import { processesOnHost } from '../src/core/lab/multihost-topology.js';
+import { roleChanges } from '../src/core/lab/role-samples.js';
 import { writeCredentialsIntoConfig } from '../src/node/patroni-credentials.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -55,7 +71,7 @@ import type { PhaseTiming } from '../src/core/migration/phase-timings.js';
 import { labNodeRestClient } from '../src/lab/lab-rest-client.js';
 import { fileURLToPath } from 'node:url';
 
-type Way = 'pgfleet' | 'naive';
+type Way = 'pgfleet' | 'naive' | 'multihost';
 interface Row {
   clusters: number;
   way: Way;
@@ -87,11 +103,15 @@ interface EnforceReportFile {
 }
 
 const args = process.argv.slice(2);
-const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as Way) : undefined;
-const sizes = (args.find((arg) => /^\d+(,\d+)*$/.test(arg)) ?? '1,5,10').split(',').map(Number);
-const ways: Way[] = only ? [only] : ['pgfleet', 'naive'];
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1]!.split(',') as Way[]) : undefined;
 const optionValue = (name: string): string | undefined =>
   args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
+const hosts = optionValue('--hosts') === undefined ? undefined : Number(optionValue('--hosts'));
+const valued = ['--hosts', '--bcrypt-cost', '--beside', '--only'];
+const sizes = (args.find((arg, index) => /^\d+(,\d+)*$/.test(arg) && !valued.includes(args[index - 1]!)) ?? '1,5,10')
+  .split(',')
+  .map(Number);
+const ways: Way[] = only ?? ['pgfleet', ...(hosts ? (['multihost'] as const) : []), 'naive'];
 const bcryptCost = optionValue('--bcrypt-cost') === undefined ? undefined : Number(optionValue('--bcrypt-cost'));
 const rollbackDrill = args.includes('--rollback');
 const beside = Number(optionValue('--beside') ?? 0);
@@ -102,7 +122,7 @@ const CLI_PATH = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run bash scripts/setup.sh`);
 for (const clusters of sizes) {
   for (const way of ways) {
-    const row = await onFreshLab(clusters, way);
+    const row = way === 'multihost' ? await onFreshMultiHostLab(clusters, hosts ?? 3) : await onFreshLab(clusters, way);
     rows.push(row);
     console.log(
       `${clusters} cluster(s), ${way}: ${(row.wallMs / 1000).toFixed(1)} s, ${row.failedWrites}/${row.writes} failed writes, ${row.leaderChanges} leader changes, ${row.demotions} demotions, lab up ${(row.labUpMs / 1000).toFixed(1)} s / ${row.labMemoryMb} MB, load ${row.load}${row.note ? ` (${row.note})` : ''}`,
@@ -132,7 +152,11 @@ console.log(
     ],
     rows.map((row) => [
       `${row.clusters} × 2`,
-      row.way === 'pgfleet' ? 'pgfleet etcd auth migrate --yes' : 'naive runbook (restart per node)',
+      row.way === 'pgfleet'
+        ? 'pgfleet etcd auth migrate --yes'
+        : row.way === 'multihost'
+          ? `pgfleet across ${hosts} hosts + coordinator`
+          : 'naive runbook (restart per node)',
       `${(row.wallMs / 1000).toFixed(1)} s`,
       `${row.failedWrites} / ${row.writes}`,
       `${(row.longestOutageMs / 1000).toFixed(1)} s`,
@@ -143,6 +167,18 @@ console.log(
     ]),
   ),
 );
+if (hosts) {
+  console.log('');
+  for (const clusters of sizes) {
+    const one = rows.find((row) => row.clusters === clusters && row.way === 'pgfleet');
+    const multi = rows.find((row) => row.clusters === clusters && row.way === 'multihost');
+    if (!one || !multi) continue;
+    const ratio = multi.wallMs / one.wallMs;
+    console.log(
+      `${clusters} × 2: one host ${(one.wallMs / 1000).toFixed(1)} s, ${hosts} hosts ${(multi.wallMs / 1000).toFixed(1)} s (${ratio.toFixed(2)}×, goal ≤ 1.5× → ${ratio <= 1.5 ? 'met' : 'NOT met'}); failed writes ${one.failedWrites} vs ${multi.failedWrites}; leader changes ${one.leaderChanges} vs ${multi.leaderChanges}; lab up ${(one.labUpMs / 1000).toFixed(1)} s vs ${(multi.labUpMs / 1000).toFixed(1)} s`,
+    );
+  }
+}
 const phased = rows.filter((row) => row.timings);
 if (phased.length > 0) {
   const steps = [...new Set(phased.flatMap((row) => row.timings!.map((t) => t.step)))];
@@ -341,6 +377,107 @@ async function securedByNaiveRunbook(lab: LabUpResult): Promise<void> {
     await auth.enable();
   } finally {
     await admin.close();
+  }
+}
+
+/**
+ * The same clusters on a multi-host lab, secured as an operator does across
+ * hosts (see the header). Writers and role samples come from a lab agent on
+ * the coordinator host: the lab's addresses exist only inside its namespaces.
+ */
+async function onFreshMultiHostLab(clusters: number, hostCount: number): Promise<Row> {
+  const parent = await mkdtemp(join(tmpdir(), 'pgfleet-bench-secure-multihost-'));
+  await chmod(parent, 0o755);
+  const dir = join(parent, 'lab');
+  try {
+    const lab = await multiHostLabUp({ hosts: hostCount, clusters, nodes: 2, etcdMembers: 3, dir, timeoutMs: 600_000 });
+    const state = lab.state;
+    const memberHosts = (state.topology.hosts ?? [])
+      .map((host) => host.name)
+      .filter((host) => processesOnHost(state.topology, host).nodes.length > 0);
+    let signalReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (signalReady = resolve));
+    const watch = startLabAgent(
+      state,
+      'coordinator',
+      { task: 'watch', dir, view: 'coordinator', writers: true, intervalMs: 1_000 },
+      (event) => {
+        if (event.event === 'ready') signalReady();
+      },
+    );
+    watch.result.then(signalReady, signalReady);
+    await ready;
+    // Writers connected and writing before the clock starts.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const loadBefore = loadAverage();
+    const started = performance.now();
+    let ok = true;
+    let note = '';
+    const phases: string[] = [];
+    const timed = async (phase: string, work: () => Promise<unknown>): Promise<void> => {
+      const phaseStarted = performance.now();
+      await work();
+      phases.push(`${phase} ${((performance.now() - phaseStarted) / 1000).toFixed(1)} s`);
+    };
+    try {
+      await timed('prepare', () => onHost(state, 'coordinator', ['etcd', 'auth', 'prepare']));
+      await timed('hand-over + apply', () =>
+        Promise.all(
+          memberHosts.map(async (host) => {
+            await handOverTenantCredentials(state, host);
+            await onHost(state, host, ['etcd', 'auth', 'apply', '--host-only']);
+          }),
+        ),
+      );
+      await timed('enforce', () => onHost(state, 'coordinator', ['etcd', 'auth', 'enforce']));
+      note = phases.join(', ');
+    } catch (error) {
+      ok = false;
+      note = error instanceof Error ? error.message.split('\n')[0]!.slice(0, 120) : String(error);
+    }
+    const wallMs = performance.now() - started;
+    watch.send('stop');
+    const report = (await watch.result) as FleetWatchReport;
+    const roles = roleChanges(report.samples);
+    return {
+      clusters,
+      way: 'multihost',
+      wallMs,
+      ok,
+      writes: report.writers.reduce((sum, tally) => sum + tally.ok + tally.failed, 0),
+      failedWrites: report.writers.reduce((sum, tally) => sum + tally.failed, 0),
+      leaderChanges: roles.leaderChanges.length,
+      demotions: roles.demotions.length,
+      longestOutageMs: Math.max(0, ...report.writers.map((tally) => tally.longestOutageMs)),
+      labUpMs: lab.elapsedMs,
+      labMemoryMb: Math.round(lab.memory.bytes / 1048576),
+      load: `${loadBefore} → ${loadAverage()}`,
+      note,
+    };
+  } finally {
+    await labDown(dir).catch(() => undefined);
+    await rm(parent, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `pgfleet ARGS` run on a host of the lab as its operator would run it there:
+ * the built CLI started inside the host's namespace with the host's
+ * environment (what `pgfleet lab exec` does, without its own start-up on
+ * the clock). Throws with its error line.
+ */
+async function onHost(state: LabState, host: string, command: string[]): Promise<void> {
+  const launch = inNamespace(labHostNamespace(state, host), process.execPath, [CLI_PATH, ...command]);
+  try {
+    await promisify(execFile)(launch.command, launch.args, {
+      env: { ...labHostProcessEnvironment(state, host), NO_COLOR: '1' },
+      timeout: 300_000,
+    });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(
+      `${command.join(' ')} on ${host} failed: ${stderr.split('\n').find((line) => line.startsWith('error:')) ?? stderr.slice(-200)}`,
+    );
   }
 }
 

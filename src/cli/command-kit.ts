@@ -61,9 +61,29 @@ export async function runOperation(
   const output = outputFor(command);
   await runCommand(output, async () => {
     const outcome = await operation(output);
-    output.data(outcome.data, outcome.text);
+    if (outcome.data !== undefined) output.data(outcome.data, outcome.text);
     return outcome.exitCode;
   });
+}
+
+/**
+ * runOperation for an operation that abandons the step under way when
+ * interrupted (a lab story), given `cleanupInterruption`: once interrupted,
+ * the process ends as soon as the operation has cleaned up and returned,
+ * without waiting for the abandoned step's timers and sockets.
+ */
+export async function runAbandoningOperation(
+  command: Command,
+  operation: (output: CliOutput, interruption: Interruption) => Promise<OperationOutcome>,
+): Promise<void> {
+  let interrupted = false;
+  const interruption: Interruption = (heard) =>
+    cleanupInterruption(() => {
+      interrupted = true;
+      heard();
+    });
+  await runOperation(command, (output) => operation(output, interruption));
+  if (interrupted) process.exit(process.exitCode ?? 130);
 }
 
 /** Asks the operator on the terminal; refuses (with the flag to use) when stdin is not one. */
@@ -92,13 +112,25 @@ export const terminalInterruption: Interruption = (heard) => interruptionOn(['SI
 /** Ctrl-C only, heard once: what ends an open-ended wait (`instance logs --follow`); SIGTERM keeps its default. */
 export const ctrlCInterruption: Interruption = (heard) => interruptionOn(['SIGINT'], heard);
 
-function interruptionOn(signals: NodeJS.Signals[], heard: () => void): ReturnType<Interruption> {
+/**
+ * Ctrl-C (SIGINT) or SIGTERM, heard every time and never ending the process:
+ * the first stops the operation, which cleans up (a lab stops what it
+ * started); cutting that clean-up short would leave processes behind. While
+ * listening, the process also outlives a Ctrl-C meant for a child it waits for.
+ */
+export const cleanupInterruption: Interruption = (heard) => interruptionOn(['SIGINT', 'SIGTERM'], heard, 'every');
+
+function interruptionOn(
+  signals: NodeJS.Signals[],
+  heard: () => void,
+  times: 'once' | 'every' = 'once',
+): ReturnType<Interruption> {
   const interrupt = new AbortController();
   const onSignal = (): void => {
     heard();
     interrupt.abort();
   };
-  for (const signal of signals) process.once(signal, onSignal);
+  for (const signal of signals) process[times === 'once' ? 'once' : 'on'](signal, onSignal);
   return {
     signal: interrupt.signal,
     stop: () => {

@@ -5,6 +5,7 @@
  * CLI action one call.
  */
 export interface OperationOutcome<T = unknown> {
+  /** Undefined when the operation's output went elsewhere (a narration, a child process's terminal): nothing is printed. */
   data: T;
   text: () => string;
   exitCode?: number | undefined;
@@ -15,6 +16,12 @@ export interface OperationProgress {
   step(message: string): void;
   detail(message: string): void;
   warn(message: string): void;
+}
+
+/** Progress that can also keep one transient line on the terminal (rewritten in place, cleared by the next line). */
+export interface TerminalProgress extends OperationProgress {
+  progress(message: string): void;
+  endProgress(): void;
 }
 
 /** The operator's answer to a confirmation before the first change: false stops the operation, changing nothing. */

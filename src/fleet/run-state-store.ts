@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { PgfleetError } from '../core/errors.js';
 import { type RunLockView, runLockTtlFromEnv, staleHolderAction } from '../core/migration/run-lock-record.js';
 import type { RunCoordinator, RunEnvelope } from '../core/migration/run-envelope.js';
 import type { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import { type RunLock, readRunLock, withRunLock } from '../adapters/etcd/run-lock.js';
 import { processAlive } from '../adapters/process/process-alive.js';
+import { thisHostName } from '../adapters/process/host-name.js';
 
 /**
  * Where a guarded run keeps its state in etcd, so that any host can inspect,
@@ -83,7 +83,7 @@ async function reportingLoss<T>(lock: RunLock, work: (lock: RunLock, identity: R
 
 /** Whether a run lock's holder still runs: one killed on this host, or one that missed its renewals, does not. */
 export function runLockHolderLive(held: Parameters<typeof staleHolderAction>[0]): boolean {
-  return staleHolderAction(held, { host: hostname(), pidAlive: processAlive }).kind === 'busy';
+  return staleHolderAction(held, { host: thisHostName(), pidAlive: processAlive }).kind === 'busy';
 }
 
 /** The run lock as status shows it, or undefined when free. Needs the admin client once auth is on. */
@@ -99,7 +99,7 @@ export async function readRunLockView(admin: EtcdClient): Promise<RunLockView | 
 
 /** Whether a run's coordinator process exists: known only on its own host (undefined elsewhere). */
 export function coordinatorProcess(coordinator: RunCoordinator): 'alive' | 'gone' | undefined {
-  if (coordinator.host !== hostname()) return undefined;
+  if (coordinator.host !== thisHostName()) return undefined;
   return processAlive(coordinator.pid) ? 'alive' : 'gone';
 }
 

@@ -26,6 +26,10 @@ export interface EtcdClusterSpec {
   tls?: EtcdMemberTls | undefined;
   /** Serve the v2 API too (--enable-v2), for nodes on Patroni's `etcd:` section. */
   enableV2?: boolean | undefined;
+  /** A member's own directory, when not `dir/<name>` (a multi-host lab keeps it under the member's host). */
+  memberDir?: ((member: LabEtcdMember) => string) | undefined;
+  /** The network namespace a member runs in (a multi-host lab's host). */
+  netnsOf?: ((member: LabEtcdMember) => string | undefined) | undefined;
 }
 
 export interface EtcdMemberTls {
@@ -51,14 +55,14 @@ export function etcdMemberArgs(spec: EtcdClusterSpec, member: LabEtcdMember): st
   const schemes = spec.clientSchemes ?? ['http'];
   if (schemes.includes('https') && !tls) throw new Error('an https etcd listener needs certificates (spec.tls)');
   const peerScheme = tls ? 'https' : 'http';
-  const peer = (m: LabEtcdMember): string => `${peerScheme}://${spec.host}:${m.peerPort}`;
+  const peer = (m: LabEtcdMember): string => `${peerScheme}://${m.address ?? spec.host}:${m.peerPort}`;
   const clients = etcdClientUrls(spec, member).join(',');
   const certificate = tls?.memberCertificate(member.name);
   return [
     '--name',
     member.name,
     '--data-dir',
-    join(spec.dir, member.name, 'data'),
+    join(etcdMemberDir(spec, member), 'data'),
     '--listen-client-urls',
     clients,
     '--advertise-client-urls',
@@ -110,8 +114,14 @@ export function etcdMemberArgs(spec: EtcdClusterSpec, member: LabEtcdMember): st
 /** A member's client URLs, https last: http on clientPort, https on clientTlsPort. */
 export function etcdClientUrls(spec: Pick<EtcdClusterSpec, 'host' | 'clientSchemes'>, member: LabEtcdMember): string[] {
   return (spec.clientSchemes ?? ['http']).map(
-    (scheme) => `${scheme}://${spec.host}:${scheme === 'https' ? member.clientTlsPort : member.clientPort}`,
+    (scheme) =>
+      `${scheme}://${member.address ?? spec.host}:${scheme === 'https' ? member.clientTlsPort : member.clientPort}`,
   );
+}
+
+/** Where a member keeps its data and log. */
+export function etcdMemberDir(spec: Pick<EtcdClusterSpec, 'dir' | 'memberDir'>, member: LabEtcdMember): string {
+  return spec.memberDir?.(member) ?? join(spec.dir, member.name);
 }
 
 /** Starts every member of a new etcd cluster (not waiting for health). */
@@ -121,7 +131,7 @@ export async function startEtcdMembers(
 ): Promise<StartedEtcdMember[]> {
   const started: StartedEtcdMember[] = [];
   for (const member of spec.members) {
-    await ensureDirectory(join(spec.dir, member.name), 0o700);
+    await ensureDirectory(etcdMemberDir(spec, member), 0o700);
     const entry = startEtcdMember(spec, member);
     started.push(entry);
     await onStarted(entry);
@@ -131,11 +141,12 @@ export async function startEtcdMembers(
 
 /** Starts one member with the spec's listeners; its data directory decides whether it joins anew or restarts. */
 export function startEtcdMember(spec: EtcdClusterSpec, member: LabEtcdMember): StartedEtcdMember {
-  const logFile = join(spec.dir, member.name, 'etcd.log');
+  const logFile = join(etcdMemberDir(spec, member), 'etcd.log');
   const handle = startDaemon({
     command: spec.etcdBinary ?? '/usr/bin/etcd',
     args: etcdMemberArgs(spec, member),
     logFile,
+    netns: spec.netnsOf?.(member),
   });
   return {
     name: member.name,

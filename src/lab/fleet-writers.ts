@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { LabCluster, LabTopology } from '../core/lab/lab-topology.js';
+import { type LabCluster, type LabTopology, labAddressOf } from '../core/lab/lab-topology.js';
 import { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { ensureClusterRoles } from './lab-secrets.js';
 
@@ -10,6 +10,8 @@ export interface WriterTally {
   failed: number;
   /** Longest run of consecutive failed writes, in ms (0 when none failed). */
   longestOutageMs: number;
+  /** Ids of the rows whose INSERT was acknowledged (kept when asked: checkAcknowledgedWrites reads them back). */
+  acknowledged?: number[];
 }
 
 export interface FleetWriters {
@@ -27,10 +29,19 @@ export function startFleetWriters(
   topology: LabTopology,
   leaders: Map<string, string>,
   intervalMs = 50,
+  options: { keepAcknowledged?: boolean } = {},
 ): FleetWriters {
   let running = true;
   const loops = topology.clusters.map((cluster) =>
-    writeUntilStopped(labDir, topology, cluster, leaders.get(cluster.scope), intervalMs, () => running),
+    writeUntilStopped(
+      labDir,
+      topology,
+      cluster,
+      leaders.get(cluster.scope),
+      intervalMs,
+      () => running,
+      options.keepAcknowledged ?? false,
+    ),
   );
   return {
     async stop() {
@@ -47,6 +58,7 @@ async function writeUntilStopped(
   firstLeader: string | undefined,
   intervalMs: number,
   running: () => boolean,
+  keepAcknowledged: boolean,
 ): Promise<WriterTally> {
   const roles = await ensureClusterRoles(labDir, cluster.scope);
   let leader = firstLeader;
@@ -54,6 +66,7 @@ async function writeUntilStopped(
     scope: cluster.scope,
     intervalMs,
     running,
+    keepAcknowledged,
     afterFailure: () => {
       leader = undefined;
     },
@@ -62,7 +75,7 @@ async function writeUntilStopped(
       const node = cluster.nodes.find((candidate) => candidate.name === leader);
       if (!node) throw new Error(`no leader in ${cluster.scope}`);
       return {
-        host: topology.host,
+        host: labAddressOf(topology, node),
         port: node.pgPort,
         user: roles.superuser.username,
         password: roles.superuser.password.reveal(),
@@ -90,8 +103,16 @@ export async function keepWriting(options: {
   intervalMs: number;
   running: () => boolean;
   afterFailure?: () => void;
+  /** Keep the ids of acknowledged rows, to read them back afterwards. */
+  keepAcknowledged?: boolean;
 }): Promise<WriterTally> {
-  const tally: WriterTally = { scope: options.scope, ok: 0, failed: 0, longestOutageMs: 0 };
+  const tally: WriterTally = {
+    scope: options.scope,
+    ok: 0,
+    failed: 0,
+    longestOutageMs: 0,
+    ...(options.keepAcknowledged ? { acknowledged: [] } : {}),
+  };
   let client: pg.Client | undefined;
   let failingSince: number | undefined;
   const connect = async (): Promise<pg.Client> => {
@@ -114,8 +135,9 @@ export async function keepWriting(options: {
     while (options.running()) {
       try {
         client ??= await connect();
-        await client.query('INSERT INTO pgfleet_writer DEFAULT VALUES');
+        const inserted = await client.query<{ id: string }>('INSERT INTO pgfleet_writer DEFAULT VALUES RETURNING id');
         tally.ok += 1;
+        tally.acknowledged?.push(Number(inserted.rows[0]!.id));
         if (failingSince !== undefined)
           tally.longestOutageMs = Math.max(tally.longestOutageMs, Date.now() - failingSince);
         failingSince = undefined;
@@ -136,9 +158,9 @@ export async function keepWriting(options: {
 }
 
 /** The node that says it is the primary (GET /patroni), if any. */
-async function currentLeader(topology: LabTopology, cluster: LabCluster): Promise<string | undefined> {
+export async function currentLeader(topology: LabTopology, cluster: LabCluster): Promise<string | undefined> {
   for (const node of cluster.nodes) {
-    const rest = new PatroniRestClient(`http://${topology.host}:${node.restPort}`, {}, 1_000);
+    const rest = new PatroniRestClient(`http://${labAddressOf(topology, node)}:${node.restPort}`, {}, 1_000);
     try {
       const status = await rest.nodeStatus();
       if (status.role === 'master' || status.role === 'primary') return node.name;

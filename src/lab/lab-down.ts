@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { PgfleetError } from '../core/errors.js';
 import { isRunning } from '../adapters/process/daemon.js';
+import { removeLabNetwork } from './lab-network.js';
 import { currentLabProcesses } from './lab-processes.js';
 import { stopLabProcesses } from './lab-up.js';
 import { loadLabState } from './lab-state.js';
@@ -10,12 +11,16 @@ export interface LabDownResult {
   /** False when there was no lab (down is safe to run twice). */
   existed: boolean;
   stopped: string[];
+  /** The network namespaces removed (a multi-host lab). */
+  namespaces?: string[];
 }
 
 /**
  * Stops every process the lab started (SIGTERM, then SIGKILL after a bound),
- * checks they are gone, and removes the lab directory. Refuses a directory
- * that is not a pgfleet lab; a missing lab is not an error.
+ * checks they are gone, removes a multi-host lab's network namespaces (and
+ * whatever still runs in them), and removes the lab directory. Refuses a
+ * directory that is not a pgfleet lab; a missing lab is not an error, and a
+ * second run finishes what an interrupted one left.
  */
 export async function labDown(dir: string, options: { graceMs?: number } = {}): Promise<LabDownResult> {
   let state;
@@ -28,6 +33,8 @@ export async function labDown(dir: string, options: { graceMs?: number } = {}): 
   const processes = await currentLabProcesses(state);
   const alive = processes.filter((process) => isRunning(process)).map((process) => process.name);
   await stopLabProcesses(state, options.graceMs);
+  // Whatever still runs in a multi-host lab's namespaces is stopped with them.
+  const network = state.network ? await removeLabNetwork(state.network) : undefined;
   const survivors = processes.filter((process) => isRunning(process));
   if (survivors.length > 0) {
     throw new PgfleetError(
@@ -40,5 +47,5 @@ export async function labDown(dir: string, options: { graceMs?: number } = {}): 
     );
   }
   await rm(dir, { recursive: true, force: true });
-  return { dir, existed: true, stopped: alive };
+  return { dir, existed: true, stopped: alive, ...(network ? { namespaces: network.namespaces } : {}) };
 }

@@ -1,23 +1,21 @@
-import { instanceLayout } from '../core/instance/instance-layout.js';
 import { processTree } from '../core/lab/lab-capacity.js';
-import { resolveSitePaths } from '../core/settings/site-paths.js';
-import { isRoot } from '../adapters/process/os-user.js';
 import { proportionalSetBytes, readProcessTable } from '../adapters/process/process-table.js';
 import { postmasterHandle } from '../node/patroni-process.js';
 import { currentLabProcesses } from './lab-processes.js';
-import { labStateSettings } from './lab-settings.js';
+import { labNodeInstanceLayout } from './lab-settings.js';
 import type { LabState } from './lab-state.js';
 
 /**
  * Memory (proportional set size) of everything the lab runs: its etcd members, its Patroni
  * daemons, and each node's postmaster with its backends (found through
- * postmaster.pid: Patroni starts it detached).
+ * postmaster.pid under its host's prefix: Patroni starts it detached).
  */
 export async function labResidentMemory(state: LabState): Promise<{ bytes: number; processes: number }> {
-  const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   const postmasters = await Promise.all(
     state.topology.clusters.flatMap((cluster) =>
-      cluster.nodes.map((node) => postmasterHandle(instanceLayout(paths, node.name).dataDir)),
+      cluster.nodes.map((node) =>
+        postmasterHandle(labNodeInstanceLayout(state.dir, state.topology, node.name).dataDir),
+      ),
     ),
   );
   const roots = [

@@ -1,9 +1,9 @@
-import { instanceLayout, type InstanceLayout } from '../core/instance/instance-layout.js';
+import type { InstanceLayout } from '../core/instance/instance-layout.js';
 import { PgfleetError } from '../core/errors.js';
-import { resolveSitePaths } from '../core/settings/site-paths.js';
-import { isRoot, serviceUser } from '../adapters/process/os-user.js';
+import { serviceUser } from '../adapters/process/os-user.js';
 import { startPatroni, stopPatroni } from '../node/patroni-process.js';
-import { labStateSettings } from './lab-settings.js';
+import { labHostNamespace } from './lab-network.js';
+import { labNodeInstanceLayout } from './lab-settings.js';
 import { type LabState, saveLabState } from './lab-state.js';
 import { BINARIES } from './lab-up.js';
 
@@ -14,8 +14,7 @@ export function labNodeLayout(state: LabState, node: string): InstanceLayout {
       hint: '`pgfleet lab status` lists the nodes',
     });
   }
-  const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
-  return instanceLayout(paths, node);
+  return labNodeInstanceLayout(state.dir, state.topology, node);
 }
 
 /** Stops a lab node's Patroni (it stops PostgreSQL first), as a maintenance stop of that host would. */
@@ -25,13 +24,15 @@ export async function stopLabNode(state: LabState, node: string, graceMs = 60_00
 
 /** Starts a lab node's Patroni again and records its new process, so `lab down` stops it. */
 export async function startLabNode(state: LabState, node: string): Promise<void> {
+  const host = state.topology.clusters.flatMap((cluster) => cluster.nodes).find((n) => n.name === node)?.host;
   const handle = await startPatroni(labNodeLayout(state, node), {
     patroniBinary: BINARIES.patroni,
     runAs: serviceUser(),
+    netns: host ? labHostNamespace(state, host) : undefined,
   });
   state.processes = [
     ...state.processes.filter((process) => !(process.kind === 'patroni' && process.name === node)),
-    { kind: 'patroni', name: node, ...handle },
+    { kind: 'patroni', name: node, ...(host ? { host } : {}), ...handle },
   ];
   await saveLabState(state);
 }

@@ -1,9 +1,6 @@
-import { instanceLayout } from '../core/instance/instance-layout.js';
-import { resolveSitePaths } from '../core/settings/site-paths.js';
 import { isRunning } from '../adapters/process/daemon.js';
-import { isRoot } from '../adapters/process/os-user.js';
 import { readPatroniPid } from '../node/patroni-process.js';
-import { labStateSettings } from './lab-settings.js';
+import { labNodeInstanceLayout } from './lab-settings.js';
 import type { LabProcess, LabState } from './lab-state.js';
 
 /**
@@ -12,11 +9,10 @@ import type { LabProcess, LabState } from './lab-state.js';
  * daemons) is represented by the live process its pid file names.
  */
 export async function currentLabProcesses(state: LabState): Promise<LabProcess[]> {
-  const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   return Promise.all(
     state.processes.map(async (recorded) => {
       if (recorded.kind !== 'patroni' || isRunning(recorded)) return recorded;
-      const current = await readPatroniPid(instanceLayout(paths, recorded.name));
+      const current = await readPatroniPid(labNodeInstanceLayout(state.dir, state.topology, recorded.name));
       return current && isRunning(current) ? { kind: 'patroni' as const, name: recorded.name, ...current } : recorded;
     }),
   );

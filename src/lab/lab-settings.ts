@@ -1,8 +1,12 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { type InstanceLayout, instanceLayout } from '../core/instance/instance-layout.js';
 import { labSettingsScheme } from '../core/lab/lab-etcd-tls.js';
 import { labEtcdEndpoints, type LabTopology } from '../core/lab/lab-topology.js';
+import { COORDINATOR_HOST, isMultiHost } from '../core/lab/multihost-topology.js';
+import { resolveSitePaths } from '../core/settings/site-paths.js';
 import { type SiteSettings, SiteSettingsSchema } from '../core/settings/site-settings.js';
+import { isRoot } from '../adapters/process/os-user.js';
 import { labEtcdTlsPaths } from './lab-etcd-pki.js';
 import { etcdRootPasswordFile } from './lab-secrets.js';
 import type { LabState } from './lab-state.js';
@@ -64,7 +68,30 @@ export function labSiteSettings(
   };
 }
 
-/** The settings of an existing lab, as `lab up` wrote them for its etcd mode. */
+/**
+ * The settings of an existing lab, as `lab up` wrote them for its etcd mode:
+ * on a multi-host lab, the coordinator's (the host an operator drives the
+ * fleet from).
+ */
 export function labStateSettings(state: Pick<LabState, 'dir' | 'topology' | 'etcdTls'>): SiteSettings {
-  return labSiteSettings(state.dir, state.topology, labSettingsScheme(state.etcdTls ?? 'off')).settings;
+  const prefix = isMultiHost(state.topology) ? labHostDir(state.dir, COORDINATOR_HOST) : state.dir;
+  return labSiteSettings(prefix, state.topology, labSettingsScheme(state.etcdTls ?? 'off')).settings;
+}
+
+/** Where a host of a multi-host lab keeps its own pgfleet prefix: settings, secrets, instance records, Patroni YAMLs. */
+export function labHostDir(dir: string, host: string): string {
+  return join(dir, 'hosts', host);
+}
+
+/** The pgfleet prefix a lab node belongs to: its host's on a multi-host lab, the lab directory otherwise. */
+export function labNodePrefix(dir: string, topology: LabTopology, node: string): string {
+  const host = topology.clusters.flatMap((cluster) => cluster.nodes).find((candidate) => candidate.name === node)?.host;
+  return host ? labHostDir(dir, host) : dir;
+}
+
+/** The instance layout (YAML, data, log, pid file) of a lab node, under its host's prefix. */
+export function labNodeInstanceLayout(dir: string, topology: LabTopology, node: string): InstanceLayout {
+  const prefix = labNodePrefix(dir, topology, node);
+  const paths = resolveSitePaths(labSiteSettings(prefix, topology).settings, { isRoot: isRoot(), home: '/', env: {} });
+  return instanceLayout(paths, node);
 }

@@ -5,6 +5,7 @@ import { PgfleetError } from '../core/errors.js';
 import type { LabEtcdApi } from '../core/lab/lab-etcd-api.js';
 import type { LabEtcdTls } from '../core/lab/lab-etcd-tls.js';
 import type { LabTopology } from '../core/lab/lab-topology.js';
+import type { LabLinkCut, LabNetworkPlan } from '../core/lab/multihost-topology.js';
 import type { ProcessHandle } from '../adapters/process/daemon.js';
 import { writeFileAtomic } from '../adapters/fs/atomic-file.js';
 import { isRoot } from '../adapters/process/os-user.js';
@@ -15,6 +16,8 @@ const MARKER = 'pgfleet-lab/v1';
 export interface LabProcess extends ProcessHandle {
   kind: 'etcd' | 'patroni';
   name: string;
+  /** The host it runs on (a multi-host lab). */
+  host?: string | undefined;
 }
 
 /** What `lab up` records, so that `lab status/env/down` (and tests) find everything again. */
@@ -32,6 +35,14 @@ export interface LabState {
   etcdTls?: LabEtcdTls | undefined;
   /** The etcd API the nodes use (absent: v3); v2 serves --enable-v2 and puts the nodes on `etcd:`. */
   etcdApi?: LabEtcdApi | undefined;
+  /**
+   * A multi-host lab's namespaces and links, recorded before the first one
+   * is made: `lab down` removes what is recorded here (and any namespace
+   * named with the lab's prefix), whatever stopped `lab up`.
+   */
+  network?: LabNetworkPlan | undefined;
+  /** Links `lab partition` cut and `lab heal` has not restored yet. */
+  cuts?: LabLinkCut[] | undefined;
 }
 
 /**

@@ -1,5 +1,8 @@
+import { COORDINATOR_HOST, cutPeers, isMultiHost } from '../core/lab/multihost-topology.js';
 import { EtcdClient } from '../adapters/etcd/etcd-client.js';
 import { isRunning } from '../adapters/process/daemon.js';
+import { runLabAgent } from './lab-agent.js';
+import { labHostOfThisProcess } from './lab-network.js';
 import { labNodeRestClient } from './lab-rest-client.js';
 import { currentLabProcesses } from './lab-processes.js';
 import { labStateSettings } from './lab-settings.js';
@@ -7,6 +10,8 @@ import { loadLabState } from './lab-state.js';
 
 export interface LabEtcdMemberStatus {
   name: string;
+  /** The host it runs on (a multi-host lab). */
+  host?: string;
   endpoint: string;
   running: boolean;
   healthy: boolean;
@@ -16,6 +21,8 @@ export interface LabEtcdMemberStatus {
 
 export interface LabNodeStatus {
   name: string;
+  /** The host it runs on (a multi-host lab). */
+  host?: string;
   restUrl: string;
   pgPort: number;
   running: boolean;
@@ -27,16 +34,40 @@ export interface LabNodeStatus {
   error?: string;
 }
 
+/** A host of a multi-host lab: its address, namespace, and the hosts it is cut from (`lab partition`). */
+export interface LabHostStatus {
+  name: string;
+  role: 'coordinator' | 'member';
+  address: string;
+  namespace: string;
+  cutFrom: string[];
+}
+
 export interface LabStatus {
   dir: string;
   id: string;
   phase: string;
+  /** The hosts of a multi-host lab (absent on a one-host lab). */
+  hosts?: LabHostStatus[];
   etcd: LabEtcdMemberStatus[];
   clusters: Array<{ scope: string; leader?: string; nodes: LabNodeStatus[] }>;
 }
 
-/** A live look at a lab: etcd members (health, leader) and each cluster's members. */
+/**
+ * A live look at a lab: etcd members (health, leader) and each cluster's
+ * members. A multi-host lab is looked at from its coordinator host (from
+ * here when this process runs on one of its hosts, through a lab agent
+ * otherwise): its addresses exist only inside its namespaces.
+ */
 export async function labStatus(dir: string): Promise<LabStatus> {
+  const state = await loadLabState(dir);
+  if (isMultiHost(state.topology) && !(await labHostOfThisProcess(state)))
+    return runLabAgent<LabStatus>(state, COORDINATOR_HOST, { task: 'status', dir });
+  return labStatusFromHere(dir);
+}
+
+/** labStatus, asked from where this process runs. */
+export async function labStatusFromHere(dir: string): Promise<LabStatus> {
   const state = await loadLabState(dir);
   const topology = state.topology;
   const processByName = new Map((await currentLabProcesses(state)).map((process) => [process.name, process]));
@@ -54,6 +85,7 @@ export async function labStatus(dir: string): Promise<LabStatus> {
         const status = await client.status(endpoint);
         return {
           name: member.name,
+          ...(member.host ? { host: member.host } : {}),
           endpoint,
           running: process ? isRunning(process) : false,
           healthy: true,
@@ -63,6 +95,7 @@ export async function labStatus(dir: string): Promise<LabStatus> {
       } catch {
         return {
           name: member.name,
+          ...(member.host ? { host: member.host } : {}),
           endpoint,
           running: process ? isRunning(process) : false,
           healthy: false,
@@ -81,7 +114,13 @@ export async function labStatus(dir: string): Promise<LabStatus> {
           // Through the credentials of the node's YAML, as patronictl: the lab's status works once its REST API is protected.
           const { client, url: restUrl } = await labNodeRestClient(state.dir, topology, node, 2_000);
           const process = processByName.get(node.name);
-          const base = { name: node.name, restUrl, pgPort: node.pgPort, running: process ? isRunning(process) : false };
+          const base = {
+            name: node.name,
+            ...(node.host ? { host: node.host } : {}),
+            restUrl,
+            pgPort: node.pgPort,
+            running: process ? isRunning(process) : false,
+          };
           try {
             const status = await client.nodeStatus();
             const clusterView = await client.cluster().catch(() => undefined);
@@ -104,5 +143,12 @@ export async function labStatus(dir: string): Promise<LabStatus> {
       return { scope: cluster.scope, ...(leader ? { leader } : {}), nodes };
     }),
   );
-  return { dir: state.dir, id: state.id, phase: state.phase, etcd, clusters };
+  const hosts = state.network?.hosts.map((host): LabHostStatus => ({
+    name: host.name,
+    role: host.name === COORDINATOR_HOST ? 'coordinator' : 'member',
+    address: host.address,
+    namespace: host.namespace,
+    cutFrom: cutPeers(state.cuts ?? [], host.name),
+  }));
+  return { dir: state.dir, id: state.id, phase: state.phase, ...(hosts ? { hosts } : {}), etcd, clusters };
 }

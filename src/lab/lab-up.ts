@@ -38,7 +38,7 @@ import { issueLabEtcdCertificates, labEtcdMemberCertificate, labEtcdTlsPaths } f
 import { clusterReadiness, laggingNode, type ClusterReadiness } from './fleet-readiness.js';
 import { labNodeRestClient } from './lab-rest-client.js';
 import { ensureClusterRoles, ensureEtcdRootPassword } from './lab-secrets.js';
-import { LAB_SETTINGS_FILE, LAB_TEMPLATE_FILE, labSiteSettings, labStateSettings } from './lab-settings.js';
+import { LAB_SETTINGS_FILE, LAB_TEMPLATE_FILE, labNodeInstanceLayout, labSiteSettings } from './lab-settings.js';
 import { type LabState, LAB_STATE_FILE, defaultLabDir, newLabState, saveLabState } from './lab-state.js';
 import { LAB_PATRONI_TEMPLATE } from './lab-template.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,6 +48,8 @@ import { checkLabMemory, labStartConcurrency, labStartTimeoutMs } from '../core/
 import { labResidentMemory } from './lab-memory.js';
 
 export interface LabUpOptions extends LabTopologyInput {
+  /** Hosts of a multi-host lab (multiHostLabUp); absent: everything on one host, 127.0.0.1. */
+  hosts?: number | undefined;
   dir?: string | undefined;
   /** Hard limit for the whole start-up (default: labStartTimeoutMs of the lab's size). */
   timeoutMs?: number | undefined;
@@ -224,14 +226,21 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
         checkpoint();
       }
       if (topology.clusters.length > concurrency)
-        await waitForFleetReady(state, paths, started, started + timeoutMs, () => undefined, signal, interruption, [
-          cluster,
-        ]);
+        await waitForFleetReady(
+          state,
+          (node) => instanceLayout(paths, node).logFile,
+          started,
+          started + timeoutMs,
+          () => undefined,
+          signal,
+          interruption,
+          [cluster],
+        );
     });
 
     const readiness = await waitForFleetReady(
       state,
-      paths,
+      (node) => instanceLayout(paths, node).logFile,
       started,
       started + timeoutMs,
       progress,
@@ -277,7 +286,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
  * `interruption()` at once. `work` goes on by itself (a health poll that ends
  * when the processes it watches are stopped); its outcome is ignored.
  */
-function unlessInterrupted<T>(
+export function unlessInterrupted<T>(
   work: Promise<T>,
   signal: AbortSignal | undefined,
   interruption: () => Error,
@@ -296,6 +305,7 @@ export function labInstanceSpec(
   layout: InstanceLayout,
   settings: SiteSettings,
   roles: Awaited<ReturnType<typeof ensureClusterRoles>>,
+  address = '127.0.0.1',
 ): InstanceSpec {
   return {
     name: node.name,
@@ -303,8 +313,8 @@ export function labInstanceSpec(
     node: node.name,
     postgresql: {
       port: node.pgPort,
-      listenHost: '127.0.0.1',
-      connectHost: '127.0.0.1',
+      listenHost: address,
+      connectHost: address,
       dataDir: layout.dataDir,
       binDir: settings.postgresql.bin_dir,
       socketDir: layout.socketDir,
@@ -312,16 +322,16 @@ export function labInstanceSpec(
       parameters: {},
       pgHba: defaultPgHba({ replication: roles.replication.username }),
     },
-    restapi: { listen: `127.0.0.1:${node.restPort}`, connectAddress: `127.0.0.1:${node.restPort}` },
+    restapi: { listen: `${address}:${node.restPort}`, connectAddress: `${address}:${node.restPort}` },
     superuser: roles.superuser,
     replication: roles.replication,
     rewind: roles.rewind,
   };
 }
 
-async function waitForFleetReady(
+export async function waitForFleetReady(
   state: LabState,
-  paths: SitePaths,
+  logFileOf: (node: string) => string,
   startedAt: number,
   deadline: number,
   progress: (message: string, transient: boolean) => void,
@@ -349,7 +359,7 @@ async function waitForFleetReady(
       if (dead || Date.now() > deadline) {
         const culprit =
           dead?.name ?? readiness.map(laggingNode).find((name) => name !== undefined) ?? clusters[0]!.nodes[0]!.name;
-        const log = instanceLayout(paths, culprit).logFile;
+        const log = logFileOf(culprit);
         const tail = await tailFile(log, 8);
         throw new PgfleetError(
           dead ? 'LAB_PATRONI_EXITED' : 'LAB_START_TIMEOUT',
@@ -387,10 +397,11 @@ export async function stopLabProcesses(state: LabState, graceMs = 30_000): Promi
   const processes = await currentLabProcesses(state);
   const patronis = processes.filter((process) => process.kind === 'patroni');
   await Promise.all(patronis.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs })));
-  const paths = resolveSitePaths(labStateSettings(state), { isRoot: isRoot(), home: '/', env: {} });
   await Promise.all(
     state.topology.clusters.flatMap((cluster) =>
-      cluster.nodes.map((node) => stopOrphanedPostmaster(instanceLayout(paths, node.name).dataDir)),
+      cluster.nodes.map((node) =>
+        stopOrphanedPostmaster(labNodeInstanceLayout(state.dir, state.topology, node.name).dataDir),
+      ),
     ),
   );
   const etcds = state.processes.filter((process) => process.kind === 'etcd');
@@ -399,18 +410,18 @@ export async function stopLabProcesses(state: LabState, graceMs = 30_000): Promi
   await Promise.all(etcds.map((process) => stopProcess(process, { signal: 'SIGTERM', graceMs: ETCD_STOP_GRACE_MS })));
 }
 
-async function prepareInstanceDirectories(paths: SitePaths, owner: FileOwner | undefined): Promise<void> {
+export async function prepareInstanceDirectories(paths: SitePaths, owner: FileOwner | undefined): Promise<void> {
   for (const directory of [paths.patroniConfigDir, paths.patroniLogDir, paths.dataDir, paths.runDir]) {
     await ensureDirectory(directory, 0o750, owner);
   }
 }
 
-async function prepareInstance(layout: InstanceLayout, owner: FileOwner | undefined): Promise<void> {
+export async function prepareInstance(layout: InstanceLayout, owner: FileOwner | undefined): Promise<void> {
   await ensureDirectory(layout.instanceDir, 0o700, owner);
   await ensureDirectory(layout.socketDir, 0o750, owner);
 }
 
-async function checkLabDirUsable(dir: string): Promise<void> {
+export async function checkLabDirUsable(dir: string): Promise<void> {
   const info = await stat(dir).catch(() => undefined);
   if (!info) return;
   if (!info.isDirectory())
@@ -429,7 +440,7 @@ async function checkLabDirUsable(dir: string): Promise<void> {
 }
 
 /** Patroni runs as another user (postgres): every existing ancestor of the lab must let it through. */
-async function checkReachableBy(dir: string, user: OsUser): Promise<void> {
+export async function checkReachableBy(dir: string, user: OsUser): Promise<void> {
   const blocking = await firstUntraversableAncestor(dir, user);
   if (blocking) {
     throw new PgfleetError(
@@ -442,7 +453,7 @@ async function checkReachableBy(dir: string, user: OsUser): Promise<void> {
   }
 }
 
-async function checkBinaries(): Promise<void> {
+export async function checkBinaries(): Promise<void> {
   for (const binary of [BINARIES.etcd, BINARIES.patroni, '/usr/lib/postgresql/15/bin/postgres']) {
     await access(binary).catch(() => {
       throw new PgfleetError('LAB_BINARY_MISSING', `${binary} not found`, {
@@ -452,7 +463,7 @@ async function checkBinaries(): Promise<void> {
   }
 }
 
-async function detectPatroniFeatures(binary: string): Promise<PatroniFeatures> {
+export async function detectPatroniFeatures(binary: string): Promise<PatroniFeatures> {
   const { stdout } = await promisify(execFile)(binary, ['--version']);
   return patroniFeatures(parsePatroniVersion(stdout));
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../core/errors.js';
-import type { LabCluster, LabTopology } from '../core/lab/lab-topology.js';
+import { type LabCluster, type LabNode, type LabTopology, labAddressOf } from '../core/lab/lab-topology.js';
 import { withSqlConnection } from '../adapters/postgres/sql-connection.js';
 import type { ClusterRoles } from './lab-secrets.js';
 
@@ -29,21 +29,21 @@ export async function checkWriteReplicates(
       hint: 'start the lab with --nodes 2 or more',
     });
   }
-  const target = (port: number) => ({
-    host: topology.host,
-    port,
+  const target = (node: LabNode) => ({
+    host: labAddressOf(topology, node),
+    port: node.pgPort,
     user: roles.superuser.username,
     password: roles.superuser.password,
   });
   const marker = `pgfleet-${randomBytes(6).toString('hex')}`;
-  await withSqlConnection(target(primary.pgPort), async (client) => {
+  await withSqlConnection(target(primary), async (client) => {
     await client.query(
       'CREATE TABLE IF NOT EXISTS pgfleet_lab_check (id bigserial PRIMARY KEY, marker text NOT NULL, written_at timestamptz NOT NULL DEFAULT now())',
     );
     await client.query('INSERT INTO pgfleet_lab_check (marker) VALUES ($1)', [marker]);
   });
   const written = Date.now();
-  const found = await withSqlConnection(target(replica.pgPort), async (client) => {
+  const found = await withSqlConnection(target(replica), async (client) => {
     while (Date.now() - written < timeoutMs) {
       const inRecovery = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
       if (!inRecovery.rows[0]?.r)

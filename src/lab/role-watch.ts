@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LabNode, LabTopology } from '../core/lab/lab-topology.js';
+import { type LabNode, type LabTopology, labAddressOf } from '../core/lab/lab-topology.js';
 import { patroniRestClientFor } from '../fleet/member-rest-client.js';
 import type { PatroniRestClient } from '../adapters/patroni/rest-client.js';
 import { isPrimaryRole as isPrimary } from '../fleet/member-role.js';
@@ -52,7 +52,7 @@ async function nodeClient(
   timeoutMs: number,
 ): Promise<PatroniRestClient> {
   if (labDir) return (await labNodeRestClient(labDir, topology, node, timeoutMs)).client;
-  return patroniRestClientFor({ apiUrl: `http://${topology.host}:${node.restPort}` }, { timeoutMs });
+  return patroniRestClientFor({ apiUrl: `http://${labAddressOf(topology, node)}:${node.restPort}` }, { timeoutMs });
 }
 
 /**

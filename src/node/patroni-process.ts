@@ -20,7 +20,12 @@ import type { OsUser } from '../adapters/process/os-user.js';
  */
 export async function startPatroni(
   layout: InstanceLayout,
-  options: { patroniBinary: string; runAs?: OsUser | undefined },
+  options: {
+    patroniBinary: string;
+    runAs?: OsUser | undefined;
+    /** The host's network namespace, when pgfleet starts it from outside (a multi-host lab). */
+    netns?: string | undefined;
+  },
 ): Promise<ProcessHandle> {
   const running = await readPatroniPid(layout);
   if (running && isRunning(running)) {
@@ -44,6 +49,7 @@ export async function startPatroni(
     logFile: layout.logFile,
     cwd: layout.instanceDir,
     runAs: options.runAs,
+    netns: options.netns,
     // A minimal environment: the invoking user's variables (and any secret in them) stay behind.
     env: {
       PATH: '/usr/local/bin:/usr/bin:/bin',

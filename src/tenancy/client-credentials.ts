@@ -1,4 +1,4 @@
-import { hostname, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { ExitCode, PgfleetError } from '../core/errors.js';
 import type { OperationOutcome } from '../core/operation-outcome.js';
 import type { SiteSettings } from '../core/settings/site-settings.js';
@@ -13,6 +13,7 @@ import {
   recordClientReadiness,
 } from '../fleet/declared-client-state.js';
 import { withTenancyAdmin } from './tenancy-target.js';
+import { thisHostName } from '../adapters/process/host-name.js';
 
 /** One declared client as `etcd clients list` shows it. */
 export interface DeclaredClientListing {
@@ -98,7 +99,7 @@ export async function markClientReady(settings: SiteSettings, name: string): Pro
           exitCode: ExitCode.findings,
         },
       );
-    const record = clientReadinessRecord(client, { host: hostname(), by: userInfo().username, at: new Date() });
+    const record = clientReadinessRecord(client, { host: thisHostName(), by: userInfo().username, at: new Date() });
     await recordClientReadiness(admin, record);
     return {
       data: { recorded: record },

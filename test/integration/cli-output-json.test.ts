@@ -39,6 +39,10 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     ['lab status', ['--dir', join(dir, 'no-lab')]],
     ['lab env', ['--dir', join(dir, 'no-lab')]],
     ['lab down', ['--dir', join(dir, 'no-lab')]],
+    // No lab in the directory: each refuses before touching a namespace.
+    ['lab exec', ['h1', '--dir', join(dir, 'no-lab'), '--', 'true']],
+    ['lab partition', ['h1', '--dir', join(dir, 'no-lab')]],
+    ['lab heal', ['h1', '--dir', join(dir, 'no-lab')]],
     // No etcd answers: create stops at the pre-flight, the others find no instance (list: none).
     [
       'instance create',
@@ -78,6 +82,7 @@ describe('pgfleet --output json, run as a user would (the built CLI)', () => {
     ['etcd auth enforce', []],
     ['etcd auth migrate', []],
     ['etcd auth rollback', []],
+    ['etcd auth forget', ['/service/alpha/alpha-2']],
     ['etcd upgrade check', ['--to', '3.4.41']],
     ['etcd tenants plan', []],
     ['etcd tenants apply', []],

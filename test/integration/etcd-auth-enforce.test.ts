@@ -11,7 +11,11 @@ import { labEtcdEndpoints } from '../../src/core/lab/lab-topology.js';
 import { labSiteSettings } from '../../src/lab/lab-settings.js';
 import { listLocalInstances } from '../../src/node/local-instances.js';
 import { resolveSitePaths } from '../../src/core/settings/site-paths.js';
+import { discoverPatroniMembers } from '../../src/adapters/etcd/patroni-members.js';
+import { waitUntil } from '../../src/node/patroni-process.js';
+import { startLabNode, stopLabNode } from '../../src/lab/lab-node-process.js';
 import { applyCredentialsLocally } from '../../src/migration/etcd-auth/apply-credentials.js';
+import { forgetMember } from '../../src/migration/etcd-auth/forget-member.js';
 import { enforceEtcdAuth, rollbackEtcdAuth } from '../../src/migration/etcd-auth/enforce-run.js';
 import type { FleetConnection } from '../../src/fleet/fleet-connection.js';
 import type { TenantDirectory } from '../../src/fleet/tenant-directory.js';
@@ -113,6 +117,76 @@ describe('etcd auth enforce on a live fleet (3 etcd, 3 clusters × 2 nodes): gat
       },
     );
     assert.equal(await authEnabled(), false);
+  });
+
+  it("a member apply recorded whose Patroni stopped (its host's): once its member key lapsed, the gates refuse naming it with the fix, changing nothing; `etcd auth forget` (refused while it is listed) drops its record", async () => {
+    const alpha = (await leadersAndTimelines(lab.state.topology)).get('alpha')!;
+    const replica = lab.state.topology.clusters
+      .find((cluster) => cluster.scope === 'alpha')!
+      .nodes.find((node) => node.name !== alpha.leader)!.name;
+    const id = `/service/alpha/${replica}`;
+    const listed = async (): Promise<boolean> =>
+      (await discoverPatroniMembers(admin, ['/service/'])).some((member) => member.name === replica);
+    await stopLabNode(lab.state, replica);
+    try {
+      // Patroni's member key outlives its process by up to its ttl (20 s in the lab).
+      assert.ok(await waitUntil(async () => !(await listed()), 60_000, 500), `${id} left the DCS`);
+      // pgfleet on another host: the stopped member is not one of its instances.
+      const elsewhere = (await localInstances()).filter((instance) => instance.node !== replica);
+      await assert.rejects(enforceEtcdAuth({ ...connection, localInstances: elsewhere }), (error: unknown) => {
+        assert.ok(error instanceof PgfleetError);
+        assert.equal(error.code, 'ENFORCE_GATES_REFUSED');
+        const failures = (error.details as { gateFailures: Array<{ gate: string; subject: string; hint: string }> })
+          .gateFailures;
+        const absent = failures.filter((failure) => failure.gate === 'membership');
+        assert.deepEqual(
+          absent.map((failure) => failure.subject),
+          [id],
+        );
+        assert.match(absent[0]!.hint, new RegExp(`pgfleet etcd auth forget ${id}`));
+        return true;
+      });
+      assert.equal(await authEnabled(), false);
+
+      // The operator says it left for good: its readiness record goes, and the gates stop expecting it.
+      assert.equal((await forgetMember(connection, admin, id)).forgotten.member, replica);
+      await assert.rejects(enforceEtcdAuth({ ...connection, localInstances: elsewhere }), (error: unknown) => {
+        assert.ok(error instanceof PgfleetError);
+        assert.equal(error.code, 'ENFORCE_GATES_REFUSED', 'gamma-2 still has no readiness record');
+        const failures = (error.details as { gateFailures: Array<{ gate: string; subject: string }> }).gateFailures;
+        assert.deepEqual(
+          failures.filter((failure) => failure.subject === id),
+          [],
+        );
+        return true;
+      });
+    } finally {
+      await startLabNode(lab.state, replica);
+      const instance = (await localInstances()).find((candidate) => candidate.node === replica)!;
+      const running = async (): Promise<boolean> => {
+        const rest = new PatroniRestClient(instance.restUrl);
+        try {
+          return (await listed()) && (await rest.nodeStatus()).state === 'running';
+        } catch {
+          return false;
+        } finally {
+          await rest.close();
+        }
+      };
+      assert.ok(await waitUntil(running, 120_000, 500), `${id} runs and is listed again`);
+    }
+    // Listed again: forgetting it is refused; applied again, it is recorded ready again.
+    await assert.rejects(forgetMember(connection, admin, id), /MEMBER_NOT_RECORDED|no readiness record/);
+    await applyCredentialsLocally({
+      instances: (await localInstances()).filter((instance) => instance.node === replica),
+      tenants: connection.tenants,
+      recordStore: admin,
+    });
+    await assert.rejects(forgetMember(connection, admin, id), (error: unknown) => {
+      assert.ok(error instanceof PgfleetError);
+      assert.equal(error.code, 'MEMBER_STILL_LISTED');
+      return true;
+    });
   });
 
   it('with --skip-gates, the probe catches the member and auth is switched off again within 5 s, without demotions', async (t) => {

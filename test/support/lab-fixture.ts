@@ -6,6 +6,7 @@ import { labPortCount } from '../../src/core/lab/lab-topology.js';
 import { findFreePortRange } from '../../src/adapters/process/port-probe.js';
 import { labDown } from '../../src/lab/lab-down.js';
 import { type LabUpResult, labUp } from '../../src/lab/lab-up.js';
+import { multiHostLabUp } from '../../src/lab/multihost-up.js';
 import { registerTeardown } from './process-cleanup.js';
 
 export interface TestLab extends LabUpResult {
@@ -23,11 +24,14 @@ export interface TestLabOptions {
   etcdTls?: boolean | 'dual';
   /** 'v2': etcd with --enable-v2 and every node on the `etcd:` section. */
   etcdApi?: 'v2' | 'v3';
+  /** A multi-host lab (root only): N hosts and a coordinator, each in its own network namespace. */
+  hosts?: number;
 }
 
 /**
  * An isolated lab for one integration test file: its own free port range
- * and its own directory, so tests run beside any other lab. It is taken down
+ * (or, multi-host, its own network namespaces) and its own directory, so
+ * tests run beside any other lab. It is taken down
  * by `down()` (call it in `after`), on SIGINT/SIGTERM, and at exit, also
  * while it is still starting (the start is interrupted, which stops what it
  * had started). Proven by test/integration/lab-fixture-cleanup.test.ts.
@@ -53,18 +57,19 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     })());
   const unregister = registerTeardown(down);
   try {
-    const basePort = await findFreePortRange(labPortCount(shape));
-    starting = labUp({
+    const common = {
       ...shape,
-      basePort,
       dir,
       scopes: options.scopes,
       etcdAuthToken: options.etcdAuthToken,
       etcdTls: parseLabEtcdTls(options.etcdTls),
       etcdApi: options.etcdApi,
-      timeoutMs: 120_000,
       signal: interrupt.signal,
-    });
+    };
+    starting =
+      options.hosts === undefined
+        ? labUp({ ...common, basePort: await findFreePortRange(labPortCount(shape)), timeoutMs: 120_000 })
+        : multiHostLabUp({ ...common, hosts: options.hosts, timeoutMs: 180_000 });
     const result = await starting;
     return {
       ...result,

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EtcdCensus, EtcdMemberObservation, LeaseCensus, ProcessCensus } from '../../core/census/etcd-census.js';
 import { KeyBucketing } from '../../core/census/key-bucket.js';
@@ -12,6 +11,7 @@ import { type KeyspaceWriteWatch, watchKeyspaceWrites } from './keyspace-write-w
 import { type LeaseScanOptions, scanLeases } from './lease-scan.js';
 import { readMemberClientMetrics } from './member-metrics-reader.js';
 import { type V2ScanOptions, scanV2Keyspace } from './v2-keyspace-scan.js';
+import { thisHostName } from '../process/host-name.js';
 
 export interface EtcdCensusOptions {
   /** Keys modified after this revision count as written now (default: the revision at the census's start; pass an earlier census's `endRevision` to cover the time since). */
@@ -103,7 +103,7 @@ export async function takeEtcdCensus(admin: EtcdClient, options: EtcdCensusOptio
   return {
     takenAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
-    host: hostname(),
+    host: thisHostName(),
     startRevision,
     endRevision,
     observedMs,

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError } from '../../core/errors.js';
 import {
@@ -17,6 +16,7 @@ import {
 } from '../../core/migration/run-lock-record.js';
 import { processAlive } from '../process/process-alive.js';
 import type { EtcdClient, KeyValue, TxnCompare, TxnOperation } from './etcd-client.js';
+import { thisHostName } from '../process/host-name.js';
 
 export interface RunLockRequest {
   /** The kind of run: 'etcd-auth', 'etcd-tls', ... */
@@ -88,7 +88,7 @@ async function acquireOverStaleHolder(client: EtcdClient, request: RunLockReques
 async function clearStaleHolder(client: EtcdClient): Promise<boolean> {
   const held = await readRunLock(client);
   if (!held) return true;
-  const action = staleHolderAction(held, { host: hostname(), pidAlive: processAlive });
+  const action = staleHolderAction(held, { host: thisHostName(), pidAlive: processAlive });
   if (action.kind === 'revoke') await client.leaseRevoke(held.leaseId);
   else if (action.kind === 'wait') await sleep(action.ms);
   return action.kind !== 'busy';
@@ -107,7 +107,7 @@ export async function acquireRunLock(client: EtcdClient, request: RunLockRequest
   const holder: RunLockHolder = {
     kind: request.kind,
     runId: request.runId,
-    host: request.host ?? hostname(),
+    host: request.host ?? thisHostName(),
     pid: request.pid ?? process.pid,
     phase: request.phase,
     since: now,

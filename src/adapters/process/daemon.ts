@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inNamespace } from '../net/network-namespace.js';
 import type { OsUser } from './os-user.js';
 
 export interface DaemonSpec {
@@ -11,6 +12,8 @@ export interface DaemonSpec {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   runAs?: OsUser | undefined;
+  /** A network namespace to run in (`ip netns exec`); the drop to runAs then happens inside it. */
+  netns?: string | undefined;
 }
 
 /** Identifies a process across pid reuse: pid plus its kernel start time. */
@@ -26,13 +29,17 @@ export interface ProcessHandle {
  */
 export function startDaemon(spec: DaemonSpec): ProcessHandle {
   const logFd = openSync(spec.logFile, 'a', 0o640);
+  // Entering a namespace needs root: the switch to runAs is then made inside it, by the launcher.
+  const launch = spec.netns
+    ? inNamespace(spec.netns, spec.command, spec.args, spec.runAs)
+    : { command: spec.command, args: spec.args };
   try {
-    const child = spawn(spec.command, spec.args, {
+    const child = spawn(launch.command, launch.args, {
       detached: true,
       stdio: ['ignore', logFd, logFd],
       env: spec.env ?? process.env,
       cwd: spec.cwd,
-      ...(spec.runAs ? { uid: spec.runAs.uid, gid: spec.runAs.gid } : {}),
+      ...(spec.runAs && !spec.netns ? { uid: spec.runAs.uid, gid: spec.runAs.gid } : {}),
     });
     if (child.pid === undefined) {
       throw new Error(`could not start ${spec.command}`);

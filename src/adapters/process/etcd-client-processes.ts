@@ -12,6 +12,7 @@ import {
   identifyEtcdClient,
 } from '../../core/census/client-process/etcd-client-process.js';
 import type { ProcessCensus } from '../../core/census/etcd-census.js';
+import { isAnotherHostsProcess, networkNamespaceOf } from './process-network-namespace.js';
 
 export interface ProcessScanOptions {
   /** Where the process table is (tests point it elsewhere). */
@@ -40,8 +41,10 @@ export async function scanEtcdClientProcesses(options: ProcessScanOptions = {}):
   const clients: EtcdClientProcess[] = [];
   let unreadable = 0;
   let packageVersions: Map<string, string> | undefined;
+  const ownNetwork = await networkNamespaceOf(procRoot, 'self');
   for (const entry of entries) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (isAnotherHostsProcess(ownNetwork, await networkNamespaceOf(procRoot, Number(entry)))) continue;
     const dir = join(procRoot, entry);
     const cmdline = await readFile(join(dir, 'cmdline')).catch(() => undefined);
     if (!cmdline || cmdline.length === 0) continue;

@@ -2,6 +2,7 @@ import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parsePatroniCommandLine } from '../../core/instance/patroni-command-line.js';
 import { processStartTicks } from './daemon.js';
+import { isAnotherHostsProcess, networkNamespaceOf } from './process-network-namespace.js';
 
 /** A Patroni daemon running on this host, as /proc shows it. */
 export interface PatroniProcess {
@@ -36,11 +37,14 @@ export interface PatroniProcess {
  * Every Patroni daemon on this host, from /proc: whoever started it
  * (systemd, pgfleet, a shell), its command line names its configuration.
  * Reading another user's cwd, environ and fds needs root; what cannot be
- * read is reported in `problem`, the process is never dropped.
+ * read is reported in `problem`, the process is never dropped. A process in
+ * another network namespace than ours is another host's (a container, a host
+ * of a multi-host lab: /proc shows them all) and is not listed.
  */
 export async function listPatroniProcesses(): Promise<PatroniProcess[]> {
   const procRoot = '/proc';
   const entries = await readdir(procRoot).catch(() => [] as string[]);
+  const ownNetwork = await networkNamespaceOf(procRoot, 'self');
   const found: PatroniProcess[] = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
@@ -50,6 +54,7 @@ export async function listPatroniProcesses(): Promise<PatroniProcess[]> {
     if (argv[argv.length - 1] === '') argv.pop();
     const parsed = parsePatroniCommandLine(argv);
     if (!parsed) continue;
+    if (isAnotherHostsProcess(ownNetwork, await networkNamespaceOf(procRoot, Number(entry)))) continue;
     const described = await describeProcess(
       procRoot,
       Number(entry),

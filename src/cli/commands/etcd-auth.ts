@@ -94,6 +94,18 @@ export function registerEtcdAuthCommands(etcd: Command): void {
       ),
     );
 
+  auth
+    .command('forget')
+    .description(
+      "drop the readiness record of a member that left its cluster for good: enforce's gates expect every member `apply` recorded and refuse while the DCS does not list one (refused while the DCS lists it)",
+    )
+    .argument('<member>', 'member id as `etcd auth status` prints it: /<namespace>/<scope>/<member>')
+    .action(async (member: string, _options: unknown, command: Command) =>
+      runOperation(command, async () =>
+        (await operations()).forgetEtcdAuthMember(await siteSettingsOf(command), member),
+      ),
+    );
+
   withSubcommandExamples(auth, 'status', [
     {
       command: 'pgfleet etcd auth status',
@@ -139,6 +151,12 @@ export function registerEtcdAuthCommands(etcd: Command): void {
     {
       command: 'pgfleet etcd auth rollback',
       description: 'auth disable and resume the clusters an interrupted enforce run paused',
+    },
+  ]);
+  withSubcommandExamples(auth, 'forget', [
+    {
+      command: 'pgfleet etcd auth forget /service/alpha/alpha-3',
+      description: "alpha-3's host was retired: enforce stops expecting it in the DCS",
     },
   ]);
 }

@@ -98,6 +98,40 @@ Before you start
    (a blocked plan changes nothing):
      pgfleet etcd auth migrate          (--yes skips the confirmation)
 
+A fleet spread over hosts
+  Each host runs its own pgfleet with its own settings, secrets and Patroni
+  YAMLs; one host, the coordinator, drives the migration (it needs the etcd
+  admin identity and must reach every member's REST API and etcd; it need
+  not run a member).
+    on the coordinator:   pgfleet etcd auth plan
+                          pgfleet etcd auth prepare
+    hand over:            each host gets the password files of the tenants
+                          of the clusters it runs members of, and no other:
+                            scp -p <secrets_dir>/patroni-alpha.password \
+                                   host1:<secrets_dir>/
+                          (mode 0600 kept, owner root; or install -m 600)
+    on each member host:  pgfleet etcd auth apply --host-only
+    on the coordinator:   pgfleet etcd auth enforce
+  Why files are copied, not exported and imported: a tenant's password
+  already is a 0600 file, and pgfleet reads it only from one. A copy over
+  ssh goes from file to file; an export would put it on a terminal, in a
+  pipe or a shell history, where logs and scrollback keep it. Never pass it
+  as an argument (ps shows arguments to every user) or in an environment.
+  Today \`apply\` records each member's readiness as the etcd admin, so each
+  member host also needs etcd_admin.password_file (0600), or
+  $PGFLEET_ETCD_ADMIN_PASSWORD.
+  Hosts are told apart by name in the run lock, the readiness records and
+  the run's coordinator: the kernel's host name, or $PGFLEET_HOST_NAME where
+  hosts share one (containers, network namespaces).
+  The gates refuse a member the coordinator cannot reach, naming it, and
+  change nothing: a host cut off from the coordinator stops enforce before
+  auth is switched on. An etcd member that is down or cut off while quorum
+  holds does not stop enforce; the report names its endpoint. If the
+  coordinator is lost during enforce, run \`pgfleet etcd auth status\` on any
+  other host: it shows the interrupted run (which host ran it), and
+  \`pgfleet etcd auth rollback\` there finishes it once the coordinator's run
+  lock has lapsed (RUN_BUSY, exit 5, until then: a few seconds).
+
 Afterwards
   pgfleet etcd tenants verify    isolation proof: each tenant reads and writes
                                  its own prefix and is denied everywhere else
@@ -106,8 +140,12 @@ Afterwards
                                  clusters; users and roles stay in place
 
 Try it on a lab first: pgfleet lab demo tells the whole story on a real
-etcd and real Patroni clusters, and pgfleet lab replay-outage shows what the
-naive runbook (auth enabled before every node has credentials) does. Next steps: TLS to etcd (pgfleet etcd tls
+etcd and real Patroni clusters, pgfleet lab demo --hosts 3 tells it across
+hosts (each in its own network namespace, as root: the hand-over and
+\`apply --host-only\` on each host), and pgfleet lab replay-outage shows what
+the naive runbook (auth enabled before every node has credentials) does.
+pgfleet lab up --hosts 3, lab exec HOST -- CMD and lab partition HOST give
+you the hosts, and the partitions, to rehearse on. Next steps: TLS to etcd (pgfleet etcd tls
 migrate) and REST API protection (pgfleet restapi secure plan / apply); see
 pgfleet help create-secured-cluster for the settings.
 `;

@@ -9,7 +9,13 @@ export interface LabTopologyInput {
   scopes?: string[] | undefined;
 }
 
-export interface LabEtcdMember {
+/** Where a process of a multi-host lab runs: its host and that host's address (absent on the one-host lab: 127.0.0.1). */
+export interface LabPlacement {
+  host?: string | undefined;
+  address?: string | undefined;
+}
+
+export interface LabEtcdMember extends LabPlacement {
   name: string;
   clientPort: number;
   /** Second client port, for https beside http during a TLS migration. */
@@ -17,11 +23,18 @@ export interface LabEtcdMember {
   peerPort: number;
 }
 
-export interface LabNode {
+export interface LabNode extends LabPlacement {
   scope: string;
   name: string;
   pgPort: number;
   restPort: number;
+}
+
+/** One host of a multi-host lab: its own network namespace and address; the coordinator runs no member. */
+export interface LabHost {
+  name: string;
+  address: string;
+  role: 'coordinator' | 'member';
 }
 
 export interface LabCluster {
@@ -36,6 +49,8 @@ export interface LabTopology {
   clusters: LabCluster[];
   /** Every port the lab uses, ascending. */
   ports: number[];
+  /** The hosts of a multi-host lab (absent: everything on 127.0.0.1). */
+  hosts?: LabHost[] | undefined;
 }
 
 const DEFAULT_SCOPES = [
@@ -112,7 +127,7 @@ function defaultScopes(count: number): string[] {
   return Array.from({ length: count }, (_, index) => DEFAULT_SCOPES[index] ?? `cluster${index + 1}`);
 }
 
-function checkCount(option: string, value: number, min: number, max: number): void {
+export function checkCount(option: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new PgfleetError(
       'LAB_BAD_INPUT',
@@ -121,9 +136,15 @@ function checkCount(option: string, value: number, min: number, max: number): vo
   }
 }
 
+/** The address a lab process listens on: its host's on a multi-host lab, 127.0.0.1 otherwise. */
+export function labAddressOf(topology: Pick<LabTopology, 'host'>, placed: LabPlacement): string {
+  return placed.address ?? topology.host;
+}
+
 /** etcd client URLs of the lab: the plain http listener (clientPort) or the https one (clientTlsPort). */
 export function labEtcdEndpoints(topology: LabTopology, scheme: 'http' | 'https' = 'http'): string[] {
   return topology.etcd.map(
-    (member) => `${scheme}://${topology.host}:${scheme === 'https' ? member.clientTlsPort : member.clientPort}`,
+    (member) =>
+      `${scheme}://${labAddressOf(topology, member)}:${scheme === 'https' ? member.clientTlsPort : member.clientPort}`,
   );
 }

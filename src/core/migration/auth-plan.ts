@@ -259,7 +259,16 @@ export function planAuthMigration(input: PlanInput): AuthPlan {
   } else {
     for (const failure of evaluateEnforceGates(gate)) {
       // Readiness and reachability are per member (above); admin is handled below: prepare creates root.
-      if (failure.gate === 'token-type' || failure.gate === 'etcd-version' || failure.gate === 'no-members')
+      // A local instance missing from the DCS is named above already, with the fix for this host.
+      const named =
+        failure.gate === 'membership' &&
+        localMissing.some((view) => `${view.namespace}${view.scope}/${view.node}` === failure.subject);
+      if (
+        failure.gate === 'token-type' ||
+        failure.gate === 'etcd-version' ||
+        failure.gate === 'no-members' ||
+        (failure.gate === 'membership' && !named)
+      )
         blockers.push({ subject: failure.subject, message: failure.message, hint: failure.hint });
     }
     if (!input.admin.exists)

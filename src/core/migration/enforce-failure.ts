@@ -16,6 +16,7 @@ export type EnforceFailureKind =
   | 'role-too-wide'
   | 'role-lacks-prefix'
   | 'unreachable'
+  | 'absent-from-dcs'
   | 'rest-refused'
   | 'frozen-view'
   | 'tls'
@@ -80,6 +81,15 @@ export function fixFor(kind: EnforceFailureKind, who: FailureSubject): EnforceFi
             text: `starts its Patroni again and waits until it answers; if its Patroni runs and does not answer, its log says why: pgfleet instance logs ${who.localInstance}`,
           }
         : elsewhere('bring its Patroni back so that its REST API answers, or remove the member from its cluster');
+    case 'absent-from-dcs':
+      return who.localInstance
+        ? {
+            command: `pgfleet instance start ${who.localInstance}`,
+            text: `starts its Patroni again if it stopped; its member key returns once Patroni reaches etcd (if it runs, its log says why it cannot: pgfleet instance logs ${who.localInstance})`,
+          }
+        : {
+            text: `on ${who.host ? `host ${who.host}` : `the host of ${who.subject}`}: bring its Patroni back and its link to etcd, and its member key returns; if it left its cluster for good, \`pgfleet etcd auth forget ${who.subject}\` drops its readiness record`,
+          };
     case 'rest-refused':
       return {
         text: `pgfleet's REST API credentials for ${who.subject} are refused: check patroni.ctl in the settings (and restapi.authentication in its YAML)`,

@@ -1,6 +1,7 @@
 import { authSafetyOf, blocksAuthSwitch, describeAuthSafety } from '../versions/auth-safety.js';
 import { isPatroniBefore32 } from '../versions/stack-version-facts.js';
 import { type EnforceFix, fixFor, isTlsProblem, nextStepsHint } from './enforce-failure.js';
+import { type ExpectedMember, absentFromDcs, describeExpectation } from './expected-members.js';
 import { type FleetMember, memberId } from './fleet-member.js';
 import type { ReadinessRecord } from './readiness-record.js';
 
@@ -29,6 +30,12 @@ export interface GateInput {
   localInstanceNames?: Map<string, string> | undefined;
   /** This host's member files or Patroni processes that cannot be used (unreadable YAML...): a member pgfleet cannot vouch for. */
   localProblems?: Array<{ configFile: string; problem: string; hint: string }> | undefined;
+  /**
+   * Members pgfleet expects (readiness records, this host's instances):
+   * one the DCS does not list lost its member key, and enforce would pause,
+   * probe and protect the others without it.
+   */
+  expectedMembers?: ExpectedMember[] | undefined;
 }
 
 export interface GateFailure {
@@ -40,6 +47,7 @@ export interface GateFailure {
     | 'admin'
     | 'no-members'
     | 'local-member'
+    | 'membership'
     | 'census'
     | 'declared-client';
   /** The member or object concerned. */
@@ -113,6 +121,20 @@ export function evaluateEnforceGates(input: GateInput): GateFailure[] {
           fix: applyFix(id, member, localInstance),
         });
     }
+  }
+  for (const absent of absentFromDcs(input.members, input.expectedMembers ?? [])) {
+    const fix = fixFor('absent-from-dcs', {
+      subject: absent.id,
+      localInstance: absent.localInstance,
+      host: absent.host,
+    });
+    failures.push({
+      gate: 'membership',
+      subject: absent.id,
+      message: `member ${absent.id} is expected (${describeExpectation(absent)}) but the DCS does not list it: its member key lapsed (its Patroni stopped, or could not reach etcd for longer than its ttl), so enforce would pause, probe and protect its cluster without it`,
+      hint: fix.command ? `\`${fix.command}\` (${fix.text})` : fix.text,
+      fix,
+    });
   }
   for (const problem of input.localProblems ?? [])
     failures.push({

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mapWithConcurrency } from '../../core/bounded-concurrency.js';
 import { PgfleetError } from '../../core/errors.js';
@@ -15,6 +14,7 @@ import type { LocalInstance } from '../../node/local-instances.js';
 import { writeCredentialsIntoConfig, writeCredentialsSurgically } from '../../node/patroni-credentials.js';
 import { patroniRestClientFor } from '../../fleet/member-rest-client.js';
 import type { TenantDirectory } from '../../fleet/tenant-directory.js';
+import { thisHostName } from '../../adapters/process/host-name.js';
 
 export interface ApplyOutcome {
   instance: string;
@@ -175,7 +175,7 @@ async function applyOne(
     member: instance.node,
     username: credentials.username,
     configSha256: createHash('sha256').update(written.text).digest('hex'),
-    host: hostname(),
+    host: thisHostName(),
     appliedAt: new Date().toISOString(),
   };
   await options.recordStore.put(

@@ -12,6 +12,7 @@ import type { LocalInstance } from '../../node/local-instances.js';
 import { type ApplyOutcome, applyCredentialsLocally } from './apply-credentials.js';
 import { etcdAuthStatus } from './auth-status.js';
 import { readEnforceState } from './enforce-state-store.js';
+import { forgetMember } from './forget-member.js';
 import { renderAuthPlan, renderAuthStatus, renderEnforceReport } from './auth-text.js';
 import { enforceEtcdAuth, rollbackEtcdAuth } from './enforce-run.js';
 import type { EnforceReport } from './enforce-report.js';
@@ -55,6 +56,18 @@ export async function showEtcdAuthStatus(settings: SiteSettings): Promise<Operat
   return onFleet(settings, async (fleet) => {
     const status = await etcdAuthStatus(fleet);
     return { data: status, text: () => renderAuthStatus(status) };
+  });
+}
+
+/** forget: the readiness record of a member that left its cluster for good (the gates expect every recorded member). */
+export async function forgetEtcdAuthMember(settings: SiteSettings, member: string): Promise<OperationOutcome> {
+  return onFleet(settings, async (fleet) => {
+    const result = await withAdminClient(fleet, (admin) => forgetMember(fleet, admin, member));
+    return {
+      data: result,
+      text: () =>
+        `${result.member}: readiness record (applied on ${result.forgotten.host} at ${result.forgotten.appliedAt}) removed; enforce no longer expects it`,
+    };
   });
 }
 

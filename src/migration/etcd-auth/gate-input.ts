@@ -1,5 +1,6 @@
 import { Secret } from '../../core/secret.js';
 import type { GateInput } from '../../core/migration/enforce-gates.js';
+import { expectedMembers } from '../../core/migration/expected-members.js';
 import type { EtcdClient } from '../../adapters/etcd/etcd-client.js';
 import { readLocalInstance } from '../../node/local-instances.js';
 import type { FleetConnection } from '../../fleet/fleet-connection.js';
@@ -16,7 +17,7 @@ export async function collectGateInput(
   const facts = await collectFleetFacts(connection, admin, rest);
   const { works, problem } = await ensureAdminIdentity(connection, admin, facts.authEnabled);
   const gate = {
-    ...gateInputFromFacts(facts, works, problem),
+    ...gateInputFromFacts(facts, connection, works, problem),
     localCredentialDrift: await localCredentialDrift(connection),
     localInstanceNames: new Map(
       connection.localInstances.map((instance) => [
@@ -54,7 +55,13 @@ async function localCredentialDrift(connection: FleetConnection): Promise<Map<st
   return drift;
 }
 
-export function gateInputFromFacts(facts: FleetFacts, adminCredentialsWork: boolean, adminProblem?: string): GateInput {
+/** The gate inputs from the facts read, and the members pgfleet expects (readiness records, this host's instances). */
+export function gateInputFromFacts(
+  facts: FleetFacts,
+  connection: Pick<FleetConnection, 'localInstances' | 'namespaces'>,
+  adminCredentialsWork: boolean,
+  adminProblem?: string,
+): GateInput {
   const { members, tenantUsers, readiness, unreachable, patroniVersions, tokenType, etcdVersions } = facts;
   return {
     members,
@@ -66,5 +73,10 @@ export function gateInputFromFacts(facts: FleetFacts, adminCredentialsWork: bool
     etcdVersions,
     adminCredentialsWork,
     adminProblem,
+    expectedMembers: expectedMembers({
+      readiness,
+      localInstances: connection.localInstances,
+      namespaces: connection.namespaces,
+    }),
   };
 }

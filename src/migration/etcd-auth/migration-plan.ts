@@ -57,7 +57,7 @@ export async function planEtcdAuthMigration(
       options.census !== false && !facts.authEnabled ? await judgeFleetCensus(connection, admin, facts) : undefined;
     const plan = planAuthMigration({
       authEnabled: facts.authEnabled,
-      gate: gateInputFromFacts(facts, adminCheck.works, adminCheck.problem),
+      gate: gateInputFromFacts(facts, connection, adminCheck.works, adminCheck.problem),
       admin: {
         username: connection.admin.username,
         exists: facts.authEnabled ? adminCheck.works : root !== undefined,

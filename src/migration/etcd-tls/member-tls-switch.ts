@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import {
   type EtcdTlsMemberResult,
@@ -18,6 +17,7 @@ import type { FleetRestClients } from '../../fleet/fleet-rest.js';
 import { restartAndVerify } from '../../fleet/member-restart.js';
 import type { LocalTlsMember } from './tls-gate-facts.js';
 import type { EtcdTlsFleet } from './tls-fleet.js';
+import { thisHostName } from '../../adapters/process/host-name.js';
 
 export interface MemberSwitchContext {
   fleet: EtcdTlsFleet;
@@ -121,7 +121,7 @@ async function recordReadiness(entry: LocalTlsMember, yaml: string, store: EtcdC
     member: entry.member.name,
     hosts: entry.target.hosts,
     configSha256: createHash('sha256').update(yaml).digest('hex'),
-    host: hostname(),
+    host: thisHostName(),
     migratedAt: new Date().toISOString(),
   };
   await store.put(etcdTlsReadinessKey(entry.member), JSON.stringify(record));

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ExitCode, PgfleetError, describeError } from '../../core/errors.js';
 import type { FleetMember } from '../../core/migration/fleet-member.js';
@@ -47,6 +46,7 @@ import {
   restorePreviousPassword,
   stageNewPassword,
 } from './tenant-password-file.js';
+import { thisHostName } from '../../adapters/process/host-name.js';
 
 export interface RotateOptions {
   /** Print the plan, change nothing (no lock taken). */
@@ -596,7 +596,7 @@ export async function recordReadiness(
     username: user,
     passwordSha256,
     configSha256: written.configSha256,
-    host: hostname(),
+    host: thisHostName(),
     recordedAt: new Date().toISOString(),
   };
   await admin.put(rotationReadinessKey(memberOf(instance)), JSON.stringify(record));

@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
 
 const commandsDir = resolve(import.meta.dirname, '../../../src/cli/commands');
-
-/**
- * Command files whose actions still do the library's work themselves. PENDING:
- * they are being converted; the lead empties this list, and a file that
- * passes must leave it (a test below says so).
- */
-const PENDING_CONVERSION = new Set(['lab.ts']);
 
 const isDynamicImport = (node: ts.Node): node is ts.CallExpression =>
   ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword;
@@ -71,16 +64,8 @@ const commandFiles = readdirSync(commandsDir).filter((name) => name.endsWith('.t
 const problemsOf = (name: string): string[] => thinActionProblems(name, readFileSync(join(commandsDir, name), 'utf8'));
 
 describe('the CLI is a thin shell over the library', () => {
-  it('each action of src/cli/commands is one dynamic import and one call into the library (pending files excepted)', () => {
-    const problems = commandFiles.filter((name) => !PENDING_CONVERSION.has(name)).flatMap(problemsOf);
-    assert.deepEqual(problems, []);
-  });
-
-  it('the pending list names only command files that exist and still do the work themselves', () => {
-    for (const name of PENDING_CONVERSION) {
-      assert.ok(existsSync(join(commandsDir, name)), `${name} is pending but does not exist: remove it from the list`);
-      assert.notDeepEqual(problemsOf(name), [], `${name} is thin now: remove it from the pending list`);
-    }
+  it('each action of src/cli/commands is one dynamic import and one call into the library', () => {
+    assert.deepEqual(commandFiles.flatMap(problemsOf), []);
   });
 
   it("the model shape passes: a module loader, and each action one runOperation over the library's call", () => {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { CliOutput, type ColorMode, type GlobalOptions, colorMode } from '../../../src/cli/cli-output.js';
-import { labNarrator } from '../../../src/cli/lab-narrator.js';
+import { labNarrator } from '../../../src/lab/lab-narrator.js';
 
 /** A stream that records what is written, a terminal or not. */
 class Recorder extends Writable {

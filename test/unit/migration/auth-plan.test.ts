@@ -6,6 +6,7 @@ import {
   pendingOnOtherHosts,
   planAuthMigration,
 } from '../../../src/core/migration/auth-plan.js';
+import { expectedMembers } from '../../../src/core/migration/expected-members.js';
 import type { FleetMember } from '../../../src/core/migration/fleet-member.js';
 import type { ReadinessRecord } from '../../../src/core/migration/readiness-record.js';
 
@@ -172,6 +173,30 @@ describe('etcd auth plan', () => {
     assert.ok(plan.blockers.some((b) => /JWT tokens/.test(b.message)));
     assert.ok(plan.blockers.some((b) => /local instance g1 .* is not registered in the DCS/.test(b.message)));
     assert.equal(plan.blocked, true);
+  });
+
+  it('blocks on a member apply recorded whose key is gone from the DCS (its host cut off), naming its host; a stopped local instance is named once', () => {
+    const input = openFleet();
+    input.gate.readiness.set('/service/beta/b3', { ...record('beta', 'b3'), host: 'h3' });
+    input.local.push({
+      namespace: '/service/',
+      scope: 'gamma',
+      node: 'g1',
+      configFile: '/etc/patroni/g1.yaml',
+      etcdUsername: undefined,
+      configSha256: 'x',
+    });
+    input.gate.expectedMembers = expectedMembers({
+      readiness: input.gate.readiness,
+      localInstances: input.local.map((view) => ({ ...view, name: view.node })),
+      namespaces: ['/service/'],
+    });
+    const plan = planAuthMigration(input);
+    assert.equal(plan.blocked, true);
+    const absent = plan.blockers.filter((b) => b.subject === '/service/beta/b3');
+    assert.equal(absent.length, 1);
+    assert.match(absent[0]!.message, /recorded it ready on h3\) but the DCS does not list it/);
+    assert.equal(plan.blockers.filter((b) => b.subject === '/service/gamma/g1').length, 1);
   });
 
   it('edits an adopted member key by key in the file its Patroni reads, and says so', () => {

@@ -1,10 +1,17 @@
-import type { DemoNarrator } from '../lab/demo-narrator.js';
-import type { LabStatus } from '../lab/lab-status.js';
-import type { CliOutput } from './cli-output.js';
+import type { DemoNarrator } from './demo-narrator.js';
+import type { LabStatus } from './lab-status.js';
 
 /** The narrator of `pgfleet lab demo` and `lab replay-outage`, with the story's closing summary. */
 export interface LabNarrator extends DemoNarrator {
   summary(lines: string[], ending: string): void;
+}
+
+/** Where a narration goes: stdout as it is (coloured when stdout takes colours), and a transient line on the terminal. */
+export interface NarrationOutput {
+  print(text: string): void;
+  paintStdout(text: string, ansiColor: number): string;
+  progress(message: string): void;
+  endProgress(): void;
 }
 
 /**
@@ -13,7 +20,7 @@ export interface LabNarrator extends DemoNarrator {
  * log` gets plain text even when stderr is a terminal); transient progress
  * goes to stderr, on a terminal only, and is cleared before any narration.
  */
-export function labNarrator(output: CliOutput, renderStatus: (status: LabStatus) => string): LabNarrator {
+export function labNarrator(output: NarrationOutput, renderStatus: (status: LabStatus) => string): LabNarrator {
   let stepNumber = 0;
   // A progress line on the terminal is cleared before any narration, which shares the terminal.
   const print = (text: string): void => {
