@@ -19,7 +19,7 @@ export function exitCodesText(): string {
     'its coordinator renews. While another run holds it, the command changes',
     'nothing and names the holder: host, pid, run id, phase, since when. A',
     'killed or stopped coordinator stops renewing; its lock expires by itself',
-    'after the lease TTL (30 s, Patroni\'s default ttl; at once for one killed',
+    "after the lease TTL (30 s, Patroni's default ttl; at once for one killed",
     'on this host), and only then does its run count as interrupted. A run',
     'that finds it lost the lock stops (exit 4).',
   );
