@@ -27,7 +27,7 @@ export function registerEtcdV3Commands(etcd: Command): void {
 
   v3.command('migrate')
     .description(
-      "per cluster: gates, pause, copy its durable keys to v3, rewrite each member's YAML etcd: → etcd3:, restart Patroni while paused, verify (same leader, same timeline, every member writing), resume, remove its v2 keys; a failure rolls that cluster back to v2",
+      "per cluster: gates, pause, copy its durable keys to v3, rewrite each member's YAML etcd: → etcd3:, restart Patroni while paused, verify (same leader, same timeline, every member writing), resume, remove its v2 keys; a failure rolls that cluster back to v2. A member whose YAML is on another host is moved there by `etcd v3 migrate --host-only`, when this coordinator asks",
     )
     .argument('[scope...]', 'only these clusters (scope, or namespace/scope)')
     .option('--yes', 'do not ask for confirmation')
