@@ -1,5 +1,5 @@
 import { sameRestApi } from './etcd-v3-gates.js';
-import { ETCD_V3_MIGRATION_KEY, isTerminalV3Phase, type EtcdV3RunPhase } from './etcd-v3-run.js';
+import { ETCD_V3_MIGRATION_KEY, type EtcdV3RunPhase, isTerminalV3Phase, v3RestartOrder } from './etcd-v3-run.js';
 
 /**
  * A member whose YAML is on another host cannot be rewritten or restarted by
@@ -197,13 +197,11 @@ export interface MemberStep {
 }
 
 export function memberSteps(members: readonly MemberPlacement[], leader: string): MemberStep[] {
-  return [...members]
-    .sort((a, b) => Number(b.name === leader) - Number(a.name === leader) || a.name.localeCompare(b.name))
-    .map((member) => ({
-      member: member.name,
-      apiUrl: member.apiUrl,
-      by: member.local ? ('coordinator' as const) : ('host-step' as const),
-    }));
+  return v3RestartOrder(members, leader).map((member) => ({
+    member: member.name,
+    apiUrl: member.apiUrl,
+    by: member.local ? ('coordinator' as const) : ('host-step' as const),
+  }));
 }
 
 /** The host a REST URL names (`10.203.0.11` of `http://10.203.0.11:8008/patroni`). */

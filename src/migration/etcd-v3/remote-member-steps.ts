@@ -54,11 +54,13 @@ export async function requestHostStep(
     addedKeys: member.addedKeys,
     requestedAt: new Date().toISOString(),
   };
-  // A rerun of the same action (a later rollback) starts from a clean slate: an old claim or answer is not this request's.
   const answerKey = hostStepAnswerKey(request);
   const claimKey = hostStepClaimKey(request);
+  // Asked again (a later rollback finishing the run): a host's answer already there is this request's answer;
+  // a withdrawal left by the earlier attempt is lifted, so that a host may take it now.
   const existing = await readAnswer(admin, answerKey);
   if (existing) return { kind: 'answered', answer: existing };
+  if ((await readClaim(admin, claimKey))?.by === 'coordinator') await admin.delete(claimKey);
   await admin.put(hostStepRequestKey(request), JSON.stringify(request));
   const deadline = Date.now() + channel.timeoutMs;
   for (;;) {
