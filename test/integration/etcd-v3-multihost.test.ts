@@ -1,17 +1,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
+import { inNamespace } from '../../src/adapters/net/network-namespace.js';
 import { roleChanges } from '../../src/core/lab/role-samples.js';
+import { labHostProcessEnvironment } from '../../src/lab/lab-agent.js';
+import { labHostNamespace } from '../../src/lab/lab-network.js';
 import { labNodeInstanceLayout } from '../../src/lab/lab-settings.js';
 import type { LabStatus } from '../../src/lab/lab-status.js';
 import type { V3HostStepReport } from '../../src/migration/etcd-v3/host-step-run.js';
-import type { V3MoveReport } from '../../src/migration/etcd-v3/v3-move-report.js';
+import type { V3MoveReport, V3RollbackReport } from '../../src/migration/etcd-v3/v3-move-report.js';
 import type { EtcdV3Status } from '../../src/migration/etcd-v3/v3-status.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
 import { assertNoTwoPrimaries, describeWatch, watchMultiHostLab } from '../support/multihost-watch.js';
-import { type CliResult, runCli } from '../support/run-cli.js';
+import { type CliResult, CLI_PATH, runCli } from '../support/run-cli.js';
 
 /**
  * A v2 fleet whose members are on other hosts than the coordinator: 2 member
@@ -41,6 +45,31 @@ describe('etcd v3 migrate across hosts: the coordinator asks, each member host m
     } catch {
       throw new Error(`${what}: no JSON on stdout (exit ${result.code})\n${result.stdout}\n${result.stderr}`);
     }
+  };
+  /** pgfleet started in a host's namespace (with its environment), so that the test can SIGKILL it. */
+  const spawnOnHost = (host: string, args: string[]) => {
+    const launch = inNamespace(labHostNamespace(lab.state, host), process.execPath, [CLI_PATH, ...args]);
+    const child = spawn(launch.command, launch.args, {
+      env: { ...labHostProcessEnvironment(lab.state, host), NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    return {
+      child,
+      exited,
+      /** Resolves once a progress line (stderr) matches; rejects if pgfleet ends first. */
+      line: (pattern: RegExp) =>
+        new Promise<void>((resolve, reject) => {
+          const check = (): void => {
+            if (pattern.test(stderr)) resolve();
+          };
+          child.stderr.on('data', check);
+          check();
+          void exited.then(() => reject(new Error(`pgfleet ended before ${pattern}\n${stderr}`)));
+        }),
+    };
   };
   const nodes = () => lab.state.topology.clusters.flatMap((cluster) => cluster.nodes);
   /** Each member's DCS section, read from its YAML on its own host. */
@@ -73,12 +102,16 @@ describe('etcd v3 migrate across hosts: the coordinator asks, each member host m
     assert.equal(plan.code, 0, plan.stderr);
     const summary = parsed<V3MoveReport['plan']>(plan, 'plan');
     assert.equal(summary.movable, 2);
+    const address = new Map(lab.state.network!.hosts.map((host) => [host.name, host.address]));
+    // In restart order: the leader (whichever node leads now) first.
     assert.deepEqual(
       summary.clusters.map((cluster) => cluster.hostSteps.map((step) => `${step.member}@${step.restHost}`)),
-      [
-        ['alpha-1@10.203.0.11', 'alpha-2@10.203.0.12'],
-        ['beta-1@10.203.0.11', 'beta-2@10.203.0.12'],
-      ],
+      lab.state.topology.clusters.map((cluster) => {
+        const leader = summary.clusters.find((entry) => entry.cluster === `/service/${cluster.scope}`)!.leader;
+        return [...cluster.nodes]
+          .sort((x, y) => Number(y.name === leader) - Number(x.name === leader))
+          .map((node) => `${node.name}@${address.get(node.host!)}`);
+      }),
     );
     assert.ok(summary.clusters.every((cluster) => cluster.hostSteps.every((step) => /--host-only/.test(step.command))));
   });
@@ -133,6 +166,87 @@ describe('etcd v3 migrate across hosts: the coordinator asks, each member host m
         ['/service/beta', before.beta!.leader, ['beta-1', 'beta-2']],
       ],
       'both clusters on v2 with their leaders',
+    );
+    assertNoTwoPrimaries(reports);
+    const coordinatorView = reports.find((entry) => entry.view === 'coordinator')!;
+    for (const tally of coordinatorView.writers) assert.equal(tally.failed, 0, `${tally.scope}: failed writes`);
+    assert.deepEqual(roleChanges(reports.flatMap((entry) => entry.samples)).demotions, [], 'no demotion');
+  });
+
+  it('the coordinator SIGKILLed while it waits for a host: status shows the run interrupted at awaiting-hosts; `etcd v3 rollback` with --host-only on each host puts the cluster back on v2', async (t) => {
+    const before = await roles();
+    const alpha = lab.state.topology.clusters.find((cluster) => cluster.scope === 'alpha')!;
+    const leader = alpha.nodes.find((node) => node.name === before.alpha!.leader)!;
+    const replica = alpha.nodes.find((node) => node !== leader)!;
+    const watch = await watchMultiHostLab(lab.state);
+    let reports;
+    let coordinator: ReturnType<typeof spawnOnHost> | undefined;
+    try {
+      const serving = onHost(leader.host!, ['etcd', 'v3', 'migrate', '--host-only', '--host-timeout', '120']);
+      coordinator = spawnOnHost('coordinator', [
+        '--output',
+        'json',
+        'etcd',
+        'v3',
+        'migrate',
+        'alpha',
+        '--yes',
+        '--host-timeout',
+        '300',
+      ]);
+      // The leader moved by its host; the coordinator now waits for the replica's host.
+      await coordinator.line(new RegExp(`/service/alpha/${replica.name}: on another host .*waiting up to`));
+      coordinator.child.kill('SIGKILL');
+      await coordinator.exited;
+      // The leader's host ends once the killed coordinator's run lock is gone.
+      const first = await serving;
+      assert.equal(first.code, 0, first.stderr);
+      assert.deepEqual(
+        parsed<V3HostStepReport>(first, 'first --host-only').steps.map((step) => `${step.member} ${step.action}`),
+        [`${leader.name} move`],
+      );
+      const status = parsed<EtcdV3Status>(await onHost('coordinator', ['etcd', 'v3', 'status']), 'status');
+      assert.equal(status.interrupted, true, 'status shows the interrupted run');
+      assert.deepEqual(
+        status.inFlight.map((entry) => [entry.cluster, entry.step, entry.recovery]),
+        [['/service/alpha', 'awaiting-hosts', 'roll-back']],
+      );
+
+      const [rolledBack, ...hosts] = await Promise.all([
+        onHost('coordinator', ['etcd', 'v3', 'rollback', '--host-timeout', '120']),
+        ...['h1', 'h2'].map((host) => onHost(host, ['etcd', 'v3', 'migrate', '--host-only', '--host-timeout', '120'])),
+      ]);
+      assert.equal(rolledBack!.code, 0, rolledBack!.stderr);
+      assert.deepEqual(
+        parsed<V3RollbackReport>(rolledBack!, 'rollback').clusters.map((cluster) => [cluster.cluster, cluster.outcome]),
+        [['/service/alpha', 'rolled-back']],
+      );
+      const steps = hosts.flatMap((result) => {
+        assert.equal(result.code, 0, result.stderr);
+        return parsed<V3HostStepReport>(result, '--host-only').steps.map(
+          (step) => `${step.member} ${step.action} ${step.ok}`,
+        );
+      });
+      assert.deepEqual(
+        steps.sort(),
+        [`${leader.name} rollback true`, `${replica.name} rollback true`].sort(),
+        "each member's own host put it back (the replica's found it untouched)",
+      );
+    } finally {
+      // Never left running by a failed assertion before the kill.
+      if (coordinator && coordinator.child.exitCode === null && coordinator.child.signalCode === null)
+        coordinator.child.kill('SIGKILL');
+      reports = await watch.stop();
+    }
+    t.diagnostic(describeWatch(reports));
+    const now = await sections();
+    assert.deepEqual([now[leader.name], now[replica.name]], [['etcd'], ['etcd']], 'alpha on etcd: again');
+    assert.deepEqual(await roles(), before, 'same leaders, roles and timelines');
+    const status = parsed<EtcdV3Status>(await onHost('coordinator', ['etcd', 'v3', 'status']), 'status');
+    assert.equal(status.interrupted, false);
+    assert.deepEqual(
+      status.v2Clusters.map((cluster) => cluster.cluster),
+      ['/service/alpha', '/service/beta'],
     );
     assertNoTwoPrimaries(reports);
     const coordinatorView = reports.find((entry) => entry.view === 'coordinator')!;
