@@ -1,12 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { inNamespace } from '../../src/adapters/net/network-namespace.js';
 import { roleChanges } from '../../src/core/lab/role-samples.js';
-import { labHostProcessEnvironment } from '../../src/lab/lab-agent.js';
-import { labHostNamespace } from '../../src/lab/lab-network.js';
 import { labNodeInstanceLayout } from '../../src/lab/lab-settings.js';
 import type { LabStatus } from '../../src/lab/lab-status.js';
 import type { V3HostStepReport } from '../../src/migration/etcd-v3/host-step-run.js';
@@ -14,8 +10,9 @@ import type { V3MoveReport, V3RollbackReport } from '../../src/migration/etcd-v3
 import type { EtcdV3Status } from '../../src/migration/etcd-v3/v3-status.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
+import { spawnPgfleetOnHost } from '../support/lab-host-process.js';
 import { assertNoTwoPrimaries, describeWatch, watchMultiHostLab } from '../support/multihost-watch.js';
-import { type CliResult, CLI_PATH, runCli } from '../support/run-cli.js';
+import { type CliResult, runCli } from '../support/run-cli.js';
 
 /**
  * A v2 fleet whose members are on other hosts than the coordinator: 2 member
@@ -46,31 +43,7 @@ describe('etcd v3 migrate across hosts: the coordinator asks, each member host m
       throw new Error(`${what}: no JSON on stdout (exit ${result.code})\n${result.stdout}\n${result.stderr}`);
     }
   };
-  /** pgfleet started in a host's namespace (with its environment), so that the test can SIGKILL it. */
-  const spawnOnHost = (host: string, args: string[]) => {
-    const launch = inNamespace(labHostNamespace(lab.state, host), process.execPath, [CLI_PATH, ...args]);
-    const child = spawn(launch.command, launch.args, {
-      env: { ...labHostProcessEnvironment(lab.state, host), NO_COLOR: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-    return {
-      child,
-      exited,
-      /** Resolves once a progress line (stderr) matches; rejects if pgfleet ends first. */
-      line: (pattern: RegExp) =>
-        new Promise<void>((resolve, reject) => {
-          const check = (): void => {
-            if (pattern.test(stderr)) resolve();
-          };
-          child.stderr.on('data', check);
-          check();
-          void exited.then(() => reject(new Error(`pgfleet ended before ${pattern}\n${stderr}`)));
-        }),
-    };
-  };
+  const spawnOnHost = (host: string, args: string[]) => spawnPgfleetOnHost(lab.state, host, args);
   const nodes = () => lab.state.topology.clusters.flatMap((cluster) => cluster.nodes);
   /** Each member's DCS section, read from its YAML on its own host. */
   const sections = async (): Promise<Record<string, string[]>> =>
