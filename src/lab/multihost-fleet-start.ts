@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { instanceLayout } from '../core/instance/instance-layout.js';
+import { withLabDcsSection } from '../core/lab/lab-etcd-api.js';
 import { labAddressOf } from '../core/lab/lab-topology.js';
 import { processesOnHost } from '../core/lab/multihost-topology.js';
 import { buildPatroniConfig } from '../core/patroni-config/build-config.js';
@@ -67,6 +68,7 @@ export async function startMultiHostFleet(
     clusterToken: `pgfleet-lab-${state.id}`,
     authToken: options.etcdAuthToken,
     clientSchemes: ['http'],
+    enableV2: state.etcdApi === 'v2',
   };
   const members = await startEtcdMembers(spec, async (member) => {
     const host = topology.etcd.find((candidate) => candidate.name === member.name)!.host;
@@ -101,12 +103,15 @@ export async function startMultiHostFleet(
         await prepareInstance(layout, owner);
         // The host's own copy of the cluster's role passwords (provisioned with its files).
         const roles = await ensureClusterRoles(labHostDir(dir, host.name), node.scope);
-        const config = buildPatroniConfig({
-          settings: settings.patroni!,
-          instance: labInstanceSpec(node, layout, settings, roles, labAddressOf(topology, node)),
-          template,
-          features,
-        });
+        const config = withLabDcsSection(
+          buildPatroniConfig({
+            settings: settings.patroni!,
+            instance: labInstanceSpec(node, layout, settings, roles, labAddressOf(topology, node)),
+            template,
+            features,
+          }),
+          state.etcdApi ?? 'v3',
+        );
         await writePatroniConfigFile(layout.configFile, config, {
           owner,
           validation: {

@@ -84,6 +84,7 @@ export async function multiHostLabUp(options: MultiHostLabUpOptions): Promise<La
     topology,
     settingsFile: join(labHostDir(dir, COORDINATOR_HOST), LAB_SETTINGS_FILE),
     etcdTls: 'off',
+    ...(options.etcdApi === 'v2' ? { etcdApi: 'v2' as const } : {}),
     network,
   });
   await saveLabState(state);

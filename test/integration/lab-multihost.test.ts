@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { inNamespace, listNamespaces } from '../../src/adapters/net/network-namespace.js';
+import { listNamespaces } from '../../src/adapters/net/network-namespace.js';
 import { labEtcdEndpoints } from '../../src/core/lab/lab-topology.js';
 import { processesOnHost } from '../../src/core/lab/multihost-topology.js';
 import { roleChanges } from '../../src/core/lab/role-samples.js';
 import type { GateFailure } from '../../src/core/migration/enforce-gates.js';
-import { labHostProcessEnvironment } from '../../src/lab/lab-agent.js';
 import { handOverTenantCredentials } from '../../src/lab/lab-hosts.js';
 import { labHostNamespace } from '../../src/lab/lab-network.js';
 import { labHeal, labPartition } from '../../src/lab/lab-partition.js';
@@ -17,6 +16,7 @@ import type { LabStatus } from '../../src/lab/lab-status.js';
 import type { ApplyOutcome, EnforceReport, EtcdAuthStatus } from '../../src/migration/etcd-auth/index.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
 import { type TestLab, startTestLab } from '../support/lab-fixture.js';
+import { spawnPgfleetOnHost } from '../support/lab-host-process.js';
 import {
   assertAcknowledgedWritesReadable,
   assertNoTwoPrimaries,
@@ -61,35 +61,7 @@ describe('a multi-host lab: 3 member hosts and a coordinator, each in its own ne
       throw new Error(`${what}: no JSON on stdout (exit ${result.code})\n${result.stdout}\n${result.stderr}`);
     }
   };
-  /** pgfleet started directly in a host's namespace (with its environment), so that a test can stop it or end it. */
-  const spawnOnHost = (host: string, args: string[]) => {
-    const launch = inNamespace(labHostNamespace(lab.state, host), process.execPath, [CLI_PATH, ...args]);
-    const child = spawn(launch.command, launch.args, {
-      env: { ...labHostProcessEnvironment(lab.state, host), NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-    return {
-      child,
-      exited,
-      stdout: () => stdout,
-      stderr: () => stderr,
-      /** Resolves once a progress line (stderr) matches; rejects if pgfleet ends first. */
-      line: (pattern: RegExp) =>
-        new Promise<void>((resolve, reject) => {
-          const check = (): void => {
-            if (pattern.test(stderr)) resolve();
-          };
-          child.stderr.on('data', check);
-          check();
-          void exited.then(() => reject(new Error(`pgfleet ended before ${pattern}\n${stderr}`)));
-        }),
-    };
-  };
+  const spawnOnHost = (host: string, args: string[]) => spawnPgfleetOnHost(lab.state, host, args);
   /**
    * Waits until etcd counts no more v3 watchers and watch streams than the Patroni members hold (one each). A
    * coordinator killed while cut off leaves its census watch open on etcd's side until etcd learns, through the

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runOperation, siteSettingsOf, terminalConfirmation } from '../command-kit.js';
+import { integerOption, runOperation, siteSettingsOf, terminalConfirmation } from '../command-kit.js';
 import { withSubcommandExamples } from '../command-examples.js';
 
 /**
@@ -27,18 +27,34 @@ export function registerEtcdV3Commands(etcd: Command): void {
 
   v3.command('migrate')
     .description(
-      "per cluster: gates, pause, copy its durable keys to v3, rewrite each member's YAML etcd: → etcd3:, restart Patroni while paused, verify (same leader, same timeline, every member writing), resume, remove its v2 keys; a failure rolls that cluster back to v2",
+      "per cluster: gates, pause, copy its durable keys to v3, rewrite each member's YAML etcd: → etcd3:, restart Patroni while paused, verify (same leader, same timeline, every member writing), resume, remove its v2 keys; a failure rolls that cluster back to v2. A member whose YAML is on another host is moved there by `etcd v3 migrate --host-only`, when this coordinator asks",
     )
     .argument('[scope...]', 'only these clusters (scope, or namespace/scope)')
     .option('--yes', 'do not ask for confirmation')
-    .action(async (scopes: string[], options: { yes?: boolean }, command: Command) =>
-      runOperation(command, async (progress) =>
-        (await operations()).migrateEtcdV3(await siteSettingsOf(command), {
-          scopes,
-          confirm: terminalConfirmation(options.yes),
-          progress,
-        }),
-      ),
+    .option(
+      '--host-only',
+      "this host's part of a move coordinated elsewhere: wait for the coordinator's requests, move (or put back) this host's members when asked, end when its run is over",
+    )
+    .option(
+      '--host-timeout <seconds>',
+      "coordinator: how long to wait for each member's host to run its step (no answer: V3_HOSTS_NOT_READY, the cluster rolled back); --host-only: how long to wait for a coordinator (default 300)",
+      integerOption(1, 86_400),
+    )
+    .action(
+      async (
+        scopes: string[],
+        options: { yes?: boolean; hostOnly?: boolean; hostTimeout?: number },
+        command: Command,
+      ) =>
+        runOperation(command, async (progress) =>
+          (await operations()).migrateEtcdV3(await siteSettingsOf(command), {
+            scopes,
+            confirm: terminalConfirmation(options.yes),
+            progress,
+            hostOnly: options.hostOnly,
+            hostTimeoutMs: options.hostTimeout === undefined ? undefined : options.hostTimeout * 1000,
+          }),
+        ),
     );
 
   v3.command('status')
@@ -51,11 +67,19 @@ export function registerEtcdV3Commands(etcd: Command): void {
 
   v3.command('rollback')
     .description(
-      'finish an interrupted migrate run: each cluster caught before its verification back on v2 (YAML, restart while paused, resume, v3 copies removed), one already verified on v3 finished there',
+      'finish an interrupted migrate run: each cluster caught before its verification back on v2 (YAML, restart while paused, resume, v3 copies removed), one already verified on v3 finished there; members on other hosts are put back by `etcd v3 migrate --host-only` there',
     )
-    .action(async (_options: unknown, command: Command) =>
+    .option(
+      '--host-timeout <seconds>',
+      "how long to wait for each member's host to run its step (default 300)",
+      integerOption(1, 86_400),
+    )
+    .action(async (options: { hostTimeout?: number }, command: Command) =>
       runOperation(command, async (progress) =>
-        (await operations()).rollbackEtcdV3(await siteSettingsOf(command), { progress }),
+        (await operations()).rollbackEtcdV3(await siteSettingsOf(command), {
+          progress,
+          hostTimeoutMs: options.hostTimeout === undefined ? undefined : options.hostTimeout * 1000,
+        }),
       ),
     );
 
@@ -69,6 +93,11 @@ export function registerEtcdV3Commands(etcd: Command): void {
       description: 'move every cluster that passes its gates, after a confirmation',
     },
     { command: 'pgfleet etcd v3 migrate alpha --yes', description: 'move one cluster without asking' },
+    {
+      command: 'pgfleet etcd v3 migrate --host-only',
+      description:
+        "on each other member host, while the coordinator's migrate runs: move this host's members when asked",
+    },
   ]);
   withSubcommandExamples(v3, 'status', [
     { command: 'pgfleet etcd v3 status', description: 'what is left on v2, and whether a run was interrupted' },

@@ -143,12 +143,14 @@ export function evaluateV3MoveGates(fleet: V3MoveFleetFacts, cluster: V2ClusterF
       );
     }
     if (!member.local) {
-      fail(
-        'member-elsewhere',
-        memberId,
-        `member ${memberId} is not on this host (no Patroni YAML of it found here, managed or running)`,
-        'run the move on the host of every member: all members of a cluster must be on the host that runs `pgfleet etcd v3 migrate`',
-      );
+      // On another host: its host's `etcd v3 migrate --host-only` moves it, recognising it by its registered REST API.
+      if (member.apiUrl === undefined)
+        fail(
+          'member-elsewhere',
+          memberId,
+          `member ${memberId} is not on this host and registered no REST API: its host could not recognise it`,
+          'a member on another host is moved by `pgfleet etcd v3 migrate --host-only` there, which finds it by the api_url of its member key',
+        );
     } else if (member.local.problem) {
       fail('member-file', memberId, `member ${memberId}: ${member.local.problem}`, `fix ${member.local.configFile}`);
     } else if (member.local.section !== 'etcd') {

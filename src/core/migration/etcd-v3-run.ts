@@ -19,6 +19,8 @@ export type ClusterMoveStep =
   | 'rewriting'
   /** Restarting members' Patroni on the v3 section, leader first. */
   | 'restarting'
+  /** Waiting for a member's host to move it (`etcd v3 migrate --host-only` there), in the same order. */
+  | 'awaiting-hosts'
   /** Every member registered in v3, the same leader holding the leader key, timelines unchanged, each member writing. */
   | 'verifying'
   /** Verified: resuming in v3. From here an interrupted run finishes the move instead of rolling it back. */
@@ -34,7 +36,12 @@ export type ClusterMoveStep =
 export interface MemberMoveRecord {
   /** The member's name in its cluster. */
   name: string;
+  /** Its YAML on the host that moves it ('' for a member on another host until that host answers). */
   configFile: string;
+  /** The REST API it registered: how the coordinator reaches it, and how its host recognises it. */
+  apiUrl?: string | undefined;
+  /** Its YAML is on another host: that host's `--host-only` step rewrites and restarts it. */
+  remote?: boolean | undefined;
   /** Keys the rewrite added under `etcd3:` (credentials where v3 auth is on): a rollback removes them. */
   addedKeys: string[];
   /** Recorded before its YAML is written: the file may say `etcd3:`. */

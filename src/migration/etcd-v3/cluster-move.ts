@@ -1,35 +1,34 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgfleetError, describeError } from '../../core/errors.js';
+import { HOST_STEP_COMMAND, hostsNotReadyMessage, restHostOf } from '../../core/migration/etcd-v3-host-steps.js';
 import { configPaused, planKeyCopy, v2Directory } from '../../core/migration/etcd-v3-keys.js';
 import { type ClusterMoveRecord, type MemberMoveRecord, v3RestartOrder } from '../../core/migration/etcd-v3-run.js';
 import type { FleetMember } from '../../core/migration/fleet-member.js';
-import type { EtcdClient, EtcdCredentials } from '../../adapters/etcd/etcd-client.js';
 import type { V2Keys } from '../../adapters/etcd/v2-keys.js';
 import { pauseClusters, resumeClusters } from '../../fleet/cluster-pause.js';
-import type { FleetRestClients } from '../../fleet/fleet-rest.js';
-import { restartAndVerify } from '../../fleet/member-restart.js';
 import { isPrimaryRole } from '../../fleet/member-role.js';
 import { probeMemberWrites } from '../../fleet/member-write-probe.js';
-import { restartAdoptedPatroni } from '../../node/adopted-patroni-restart.js';
-import { postmasterKept } from '../../node/patroni-restart.js';
-import { memberSections, switchMemberSection } from './member-section-switch.js';
+import {
+  type MemberMoveContext,
+  putMemberBack,
+  restartMember,
+  rewriteMemberToV3,
+  v3CredentialsFor,
+} from './member-move.js';
+import { type HostStepChannel, requestHostStep } from './remote-member-steps.js';
 import type { HostMember, V3MoveFleet } from './v3-move-fleet.js';
 import type { V2ClusterPlan } from './v3-move-facts.js';
 
 /** The moments a move reports to its caller (a test kills its coordinator at one of them). */
 export type MoveMilestone = 'paused' | 'copied' | 'rewritten' | 'restarted' | 'verified' | 'resumed';
 
-export interface ClusterMoveContext {
-  fleet: V3MoveFleet;
-  admin: EtcdClient;
-  rest: FleetRestClients;
+export interface ClusterMoveContext extends MemberMoveContext {
   v2: V2Keys;
-  progress: (message: string) => void;
   /** Saves the cluster's record in the run state (fenced by the run lock) before each step. */
   save: (record: ClusterMoveRecord) => Promise<void>;
   afterMilestone?: ((cluster: string, milestone: MoveMilestone) => Promise<void>) | undefined;
-  /** How long a restarted member has to answer and write, and the cluster to settle on its new keyspace. */
-  memberTimeoutMs: number;
+  /** Where members on other hosts are asked for (absent: a member without a YAML here cannot be moved). */
+  hostSteps?: HostStepChannel | undefined;
 }
 
 /**
@@ -57,13 +56,18 @@ export async function moveCluster(plan: V2ClusterPlan, ctx: ClusterMoveContext):
     // Recorded before the pause is asked: a run that stops right after it still resumes the cluster.
     pausedByUs: !alreadyPaused,
     copiedKeys: [],
-    members: v3RestartOrder(facts.members, leader).map((member) => ({
-      name: member.name,
-      configFile: plan.hostMembers.get(member.name)!.instance.configFile,
-      addedKeys: [],
-      rewritten: false,
-      restarted: false,
-    })),
+    members: v3RestartOrder(facts.members, leader).map((member) => {
+      const host = plan.hostMembers.get(member.name);
+      return {
+        name: member.name,
+        configFile: host?.instance.configFile ?? '',
+        apiUrl: member.apiUrl,
+        ...(host ? {} : { remote: true }),
+        addedKeys: [],
+        rewritten: false,
+        restarted: false,
+      };
+    }),
   };
   const save = async (next: Partial<ClusterMoveRecord>): Promise<void> => {
     record = { ...record, ...next };
@@ -116,26 +120,34 @@ export async function moveCluster(plan: V2ClusterPlan, ctx: ClusterMoveContext):
     await save({ step: 'rewriting' });
     const credentials = await v3CredentialsFor(ctx, facts.namespace, facts.scope);
     for (const member of record.members) {
-      const host = plan.hostMembers.get(member.name)!;
+      const host = plan.hostMembers.get(member.name);
+      // A member on another host is rewritten by its own host's step, in restart order below.
+      if (!host) continue;
       await setMember(member.name, { rewritten: true });
-      const switched = await switchMemberSection(host, 'etcd3', { credentials }).catch((error: unknown) => {
-        throw new PgfleetError(
-          'V3_MEMBER_FILE_NOT_WRITTEN',
-          `${cluster}/${member.name}: its YAML (${host.instance.configFile}) could not be rewritten: ${describeError(error)}`,
-          { exitCode: 3, cause: error },
-        );
-      });
+      const switched = await rewriteMemberToV3(ctx, host, `${cluster}/${member.name}`, credentials);
       await setMember(member.name, { addedKeys: switched.addedKeys });
-      ctx.progress(
-        `${cluster}/${member.name}: ${host.instance.configFile}: etcd: → etcd3:${switched.addedKeys.length > 0 ? ' (v3 auth is on: its tenant credentials added)' : ''}`,
-      );
     }
     await milestone('rewritten');
 
-    await save({ step: 'restarting' });
     for (const member of record.members) {
-      await setMember(member.name, { restarted: true });
-      await restartMember(ctx, plan.hostMembers.get(member.name)!, `${cluster}/${member.name}`, 'v3');
+      const host = plan.hostMembers.get(member.name);
+      if (host) {
+        await save({ step: 'restarting' });
+        await setMember(member.name, { restarted: true });
+        await restartMember(ctx, host, `${cluster}/${member.name}`, 'v3');
+        continue;
+      }
+      await save({ step: 'awaiting-hosts' });
+      // Recorded before the request: its host may rewrite and restart it from now on.
+      await setMember(member.name, { rewritten: true, restarted: true });
+      const moved = await awaitRemoteMember(ctx, record, member.name, 'move').catch(async (error: unknown) => {
+        // Withdrawn before any host took it: nothing to put back there.
+        if (error instanceof PgfleetError && (error.details as { untouched?: boolean } | undefined)?.untouched)
+          await setMember(member.name, { rewritten: false, restarted: false });
+        throw error;
+      });
+      await setMember(member.name, { configFile: moved.configFile ?? '', addedKeys: moved.addedKeys });
+      ctx.progress(`${cluster}/${member.name}: moved by its host ${moved.host}: ${moved.detail}`);
     }
     await milestone('restarted');
 
@@ -218,21 +230,33 @@ export async function rollBackCluster(given: ClusterMoveRecord, ctx: ClusterMove
   let restartedAny = false;
   for (const member of v3RestartOrder(record.members, record.leader)) {
     const id = `${record.cluster}/${member.name}`;
+    if (member.remote) {
+      try {
+        if (member.rewritten || member.restarted) {
+          const back = await awaitRemoteMember(ctx, record, member.name, 'rollback');
+          ctx.progress(`${id}: put back on etcd: by its host ${back.host}: ${back.detail}`);
+          restartedAny = true;
+        }
+        record = {
+          ...record,
+          members: record.members.map((entry) =>
+            entry.name === member.name ? { ...entry, rewritten: false, restarted: false, addedKeys: [] } : entry,
+          ),
+        };
+        await ctx.save(record);
+      } catch (error) {
+        failures.push(`${id}: ${describeError(error)}`);
+      }
+      continue;
+    }
     const host = hostMemberOf(ctx.fleet, record, member);
     if (!host) {
       failures.push(`${id}: its YAML (${member.configFile}) is not on this host`);
       continue;
     }
     try {
-      const sections = await memberSections(host);
-      if (sections.has('etcd3') && !sections.has('etcd')) {
-        await switchMemberSection(host, 'etcd', { removeKeys: member.addedKeys });
-        ctx.progress(`${id}: ${host.instance.configFile}: etcd3: → etcd: again`);
-      }
-      if (member.restarted) {
-        await restartMember(ctx, host, id, 'v2');
-        restartedAny = true;
-      }
+      await putMemberBack(ctx, host, id, { addedKeys: member.addedKeys, restart: member.restarted });
+      if (member.restarted) restartedAny = true;
       record = {
         ...record,
         members: record.members.map((entry) =>
@@ -271,83 +295,6 @@ export async function rollBackCluster(given: ClusterMoveRecord, ctx: ClusterMove
   record = { ...record, step: 'rolled-back', copiedKeys: [] };
   await ctx.save(record);
   return record;
-}
-
-async function restartMember(ctx: ClusterMoveContext, host: HostMember, id: string, on: 'v2' | 'v3'): Promise<void> {
-  const daemon = ctx.fleet.patroniDaemon;
-  ctx.progress(`${id}: restart Patroni on ${on} (paused: PostgreSQL keeps running)`);
-  if (host.adopted) {
-    await restartAdoptedMember(ctx, host, id, on);
-    return;
-  }
-  if (!daemon)
-    throw new PgfleetError('V3_RESTART_UNAVAILABLE', `${id}: pgfleet cannot restart this Patroni`, { exitCode: 4 });
-  const verified = await restartAndVerify(host.instance, daemon, ctx.rest, ctx.memberTimeoutMs);
-  if (!verified.ok) throw new PgfleetError('V3_MEMBER_NOT_BACK', `${id}: ${verified.reason}`, { exitCode: 3 });
-  const kept = postmasterKept(verified.postmasterBefore);
-  ctx.progress(
-    `${id}: back on ${on} after ${(verified.backAfterMs / 1000).toFixed(1)} s, writing to the DCS${kept === false ? ' (its PostgreSQL was restarted!)' : kept ? ', PostgreSQL kept running' : ''}`,
-  );
-}
-
-/**
- * A Patroni pgfleet did not start (adopted): restarted the way its
- * supervisor allows (systemd unit, or its own command line again), only
- * while it sees its cluster paused, then back running and writing to the DCS.
- */
-async function restartAdoptedMember(
-  ctx: ClusterMoveContext,
-  host: HostMember,
-  id: string,
-  on: 'v2' | 'v3',
-): Promise<void> {
-  const member: FleetMember = {
-    namespace: host.instance.namespace,
-    scope: host.instance.scope,
-    name: host.instance.node,
-    apiUrl: undefined,
-    role: undefined,
-    managedHere: false,
-  };
-  const rest = ctx.rest.for(member);
-  const before = await rest.nodeStatus().catch(() => undefined);
-  if (before?.pause !== true)
-    throw new PgfleetError(
-      'V3_NOT_PAUSED',
-      `${id}: it does not see its cluster paused: restarting its Patroni would stop PostgreSQL`,
-      {
-        exitCode: 3,
-      },
-    );
-  const started = Date.now();
-  await restartAdoptedPatroni(host.realConfigFile);
-  const deadline = started + ctx.memberTimeoutMs;
-  for (;;) {
-    const status = await rest.nodeStatus().catch(() => undefined);
-    if (status?.state === 'running') break;
-    if (Date.now() > deadline)
-      throw new PgfleetError(
-        'V3_MEMBER_NOT_BACK',
-        `${id}: not back within ${Math.round(ctx.memberTimeoutMs / 1000)} s`,
-        {
-          exitCode: 3,
-        },
-      );
-    await sleep(300);
-  }
-  const [probe] = await probeMemberWrites([member], ctx.rest);
-  if (!probe?.ok)
-    throw new PgfleetError(
-      'V3_MEMBER_NOT_BACK',
-      `${id}: back, but its DCS write probe failed (${probe?.detail ?? 'no answer'})`,
-      {
-        exitCode: 3,
-      },
-    );
-  const kept = before.postmaster_start_time === (await rest.nodeStatus().catch(() => undefined))?.postmaster_start_time;
-  ctx.progress(
-    `${id}: back on ${on} after ${((Date.now() - started) / 1000).toFixed(1)} s, writing to the DCS${kept ? ', PostgreSQL kept running' : ' (its PostgreSQL was restarted!)'}`,
-  );
 }
 
 /** Waits until every member is registered in v3, the old leader holds the leader key and no timeline or role moved. */
@@ -421,34 +368,74 @@ async function settledOnV2(ctx: ClusterMoveContext, record: ClusterMoveRecord): 
   );
 }
 
-async function v3CredentialsFor(
-  ctx: ClusterMoveContext,
-  namespace: string,
-  scope: string,
-): Promise<EtcdCredentials | undefined> {
-  if (!(await ctx.admin.isAuthEnabled())) return undefined;
-  const credentials = await ctx.fleet.tenants.credentialsFor(namespace, scope);
-  if (!credentials)
-    throw new PgfleetError(
-      'V3_NO_CREDENTIALS',
-      `etcd v3 auth is on and this host has no tenant credentials for ${namespace}${scope}`,
-      {
-        exitCode: 3,
-      },
-    );
-  return credentials;
-}
-
-/** The cluster's members as REST clients reach them: each through its own YAML on this host. */
+/** The cluster's members as REST clients reach them: through its own YAML on this host, or its registered REST API. */
 export function recordedMembers(record: ClusterMoveRecord): FleetMember[] {
   return record.members.map((member) => ({
     namespace: record.namespace,
     scope: record.scope,
     name: member.name,
-    apiUrl: undefined,
+    apiUrl: member.apiUrl,
     role: member.name === record.leader ? 'master' : 'replica',
-    managedHere: true,
+    managedHere: member.remote !== true,
   }));
+}
+
+/**
+ * A member on another host moved (or put back) by its host's `--host-only`
+ * step: the request written, its answer awaited. No answer by the deadline
+ * is V3_HOSTS_NOT_READY naming the member, its host and the command; a
+ * refusal or failure there is V3_HOST_STEP_FAILED with the host's words.
+ */
+async function awaitRemoteMember(
+  ctx: ClusterMoveContext,
+  record: ClusterMoveRecord,
+  name: string,
+  action: 'move' | 'rollback',
+): Promise<{ host: string; configFile: string | undefined; addedKeys: string[]; detail: string }> {
+  const member = record.members.find((entry) => entry.name === name)!;
+  const id = `${record.cluster}/${name}`;
+  if (!ctx.hostSteps)
+    throw new PgfleetError('V3_HOSTS_NOT_READY', `${id}: its YAML is not on this host and no host step can be asked`, {
+      exitCode: 3,
+    });
+  ctx.progress(
+    `${id}: on another host (REST ${restHostOf(member.apiUrl) ?? '?'}): waiting up to ${Math.round(ctx.hostSteps.timeoutMs / 1000)} s for its host to ${action === 'move' ? 'move it' : 'put it back on etcd:'} (run there: ${HOST_STEP_COMMAND})`,
+  );
+  const outcome = await requestHostStep(ctx.admin, ctx.hostSteps, record, member, action, ctx.memberTimeoutMs);
+  if (outcome.kind === 'answered') {
+    if (!outcome.answer.ok)
+      throw new PgfleetError(
+        'V3_HOST_STEP_FAILED',
+        `${id}: its host ${outcome.answer.host} did not ${action === 'move' ? 'move' : 'put back'} it: ${outcome.answer.detail}`,
+        { exitCode: 3 },
+      );
+    return {
+      host: outcome.answer.host,
+      configFile: outcome.answer.configFile,
+      addedKeys: outcome.answer.addedKeys,
+      detail: outcome.answer.detail,
+    };
+  }
+  const missing = [
+    {
+      cluster: record.cluster,
+      member: name,
+      action,
+      restHost: restHostOf(member.apiUrl),
+      command: HOST_STEP_COMMAND,
+    },
+  ];
+  throw new PgfleetError(
+    'V3_HOSTS_NOT_READY',
+    outcome.kind === 'withdrawn'
+      ? `${record.cluster}: ${hostsNotReadyMessage(missing, ctx.hostSteps.timeoutMs)}: the request is withdrawn, the member was not touched`
+      : `${id}: its host ${outcome.host ?? '?'} took the request but did not answer`,
+    {
+      exitCode: 3,
+      hint: `run \`${HOST_STEP_COMMAND}\` on each member's host while \`pgfleet etcd v3 migrate\` runs (or give it more time: --host-timeout)`,
+      details: { missing, untouched: outcome.kind === 'withdrawn' },
+    },
+  );
 }
 
 function hostMemberOf(fleet: V3MoveFleet, record: ClusterMoveRecord, member: MemberMoveRecord): HostMember | undefined {

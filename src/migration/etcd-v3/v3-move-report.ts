@@ -1,5 +1,6 @@
 import { ExitCode } from '../../core/errors.js';
 import type { V3MoveGateFailure } from '../../core/migration/etcd-v3-gates.js';
+import { hostsToAct } from '../../core/migration/etcd-v3-host-steps.js';
 import type { ClusterMoveRecord } from '../../core/migration/etcd-v3-run.js';
 import type { V3MovePlan } from './v3-move-facts.js';
 
@@ -65,6 +66,18 @@ export function summarizePlan(plan: V3MovePlan) {
         configFile: member.local?.configFile,
         adopted: member.local?.adopted,
       })),
+      /** Members on other hosts: each moved by `pgfleet etcd v3 migrate --host-only` there, in this order. */
+      hostSteps: cluster.facts.leader
+        ? hostsToAct(
+            cluster.facts.cluster,
+            cluster.facts.members.map((member) => ({
+              name: member.name,
+              apiUrl: member.apiUrl,
+              local: member.local !== undefined,
+            })),
+            cluster.facts.leader,
+          )
+        : [],
       copy: cluster.facts.keys.copy.map((entry) => entry.key),
       leftToPatroni: cluster.facts.keys.leftToPatroni,
       gateFailures: cluster.gateFailures,

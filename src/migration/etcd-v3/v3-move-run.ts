@@ -38,9 +38,14 @@ export interface MigrateToV3Options extends V3MovePlanOptions {
   progress: (message: string) => void;
   /** How long a restarted member has to come back and write (default 60 s). */
   memberTimeoutMs?: number | undefined;
+  /** How long the coordinator waits for a member's host to carry out its step (`--host-only` there; default 300 s). */
+  hostTimeoutMs?: number | undefined;
   /** Called after each milestone of a cluster's move (tests kill their coordinator there). */
   afterMilestone?: ((cluster: string, milestone: MoveMilestone) => Promise<void>) | undefined;
 }
+
+/** How long a coordinator waits for a member's host, unless told (`--host-timeout`). */
+const DEFAULT_HOST_TIMEOUT_MS = 300_000;
 
 /**
  * `etcd v3 migrate`: the fleet's one guarded run. An interrupted earlier run
@@ -63,7 +68,7 @@ export async function migrateToEtcdV3(fleet: V3MoveFleet, options: MigrateToV3Op
           ))
         )
           return { outcome: 'declined', clusters: [], plan: { clusters: [], blocked: 0, movable: 0 } };
-        await finishInterruptedRun(unfinished, fleet, admin, rest, lock, options.progress);
+        await finishInterruptedRun(unfinished, fleet, admin, rest, lock, options.progress, options.hostTimeoutMs);
       }
       const plan = await planV3Move(fleet, admin, rest, options);
       const summary = summarizePlan(plan);
@@ -110,6 +115,11 @@ export async function migrateToEtcdV3(fleet: V3MoveFleet, options: MigrateToV3Op
           save: (record) => run.saveCluster(record),
           afterMilestone: options.afterMilestone,
           memberTimeoutMs: options.memberTimeoutMs ?? 60_000,
+          hostSteps: {
+            run: identity.id,
+            writer: identity.id,
+            timeoutMs: options.hostTimeoutMs ?? DEFAULT_HOST_TIMEOUT_MS,
+          },
         };
         const results: ClusterMoveResult[] = [...refused];
         let stopped: ClusterMoveRecord | undefined;
@@ -151,6 +161,7 @@ export async function migrateToEtcdV3(fleet: V3MoveFleet, options: MigrateToV3Op
 export async function rollBackEtcdV3(
   fleet: V3MoveFleet,
   progress: (message: string) => void,
+  hostTimeoutMs?: number | undefined,
 ): Promise<V3RollbackReport> {
   return withFleetClients(reachingHostMembers(fleet), ({ admin, rest }) =>
     asGuardedRun(admin, 'etcd-v3-rollback', undefined, async (lock) => {
@@ -158,7 +169,7 @@ export async function rollBackEtcdV3(
       const unfinished = interruptedV3Run(await store.read().catch(() => undefined));
       if (!unfinished) return { run: undefined, clusters: [] };
       progress(describeInterrupted(unfinished));
-      const records = await finishInterruptedRun(unfinished, fleet, admin, rest, lock, progress);
+      const records = await finishInterruptedRun(unfinished, fleet, admin, rest, lock, progress, hostTimeoutMs);
       return { run: unfinished.id, clusters: records.map(resultOf) };
     }),
   );
@@ -172,6 +183,7 @@ async function finishInterruptedRun(
   rest: FleetRestClients,
   lock: RunLock,
   progress: (message: string) => void,
+  hostTimeoutMs: number | undefined,
 ): Promise<ClusterMoveRecord[]> {
   const store = new RunStateStore<EtcdV3RunState>(admin, ETCD_V3_MIGRATION_KEY, lock);
   let current: EtcdV3RunState = { ...state };
@@ -189,6 +201,8 @@ async function finishInterruptedRun(
         await store.save(current);
       },
       memberTimeoutMs: 60_000,
+      // Members on other hosts are put back (or finished) by their hosts' `--host-only`, asked under the run's id.
+      hostSteps: { run: state.id, writer: lock.holder.runId, timeoutMs: hostTimeoutMs ?? DEFAULT_HOST_TIMEOUT_MS },
     };
     let failed = false;
     for (const record of clustersInFlight(state)) {

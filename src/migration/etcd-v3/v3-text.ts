@@ -1,3 +1,5 @@
+import { HOST_STEP_COMMAND, restHostOf } from '../../core/migration/etcd-v3-host-steps.js';
+import type { V3HostStepReport } from './host-step-run.js';
 import type { V3MovePlan } from './v3-move-facts.js';
 import type { V3MoveReport, V3RollbackReport } from './v3-move-report.js';
 import type { EtcdV3Status } from './v3-status.js';
@@ -16,7 +18,7 @@ export function renderV3Plan(plan: V3MovePlan): string {
     lines.push(`${facts.cluster}: ${verdict}; leader ${facts.leader ?? 'none'}`);
     for (const member of facts.members)
       lines.push(
-        `  ${member.name}: ${member.status ? `${member.status.role}, timeline ${member.status.timeline ?? '?'}` : 'no answer'}; ${member.local ? `${member.local.configFile}${member.local.adopted ? ' (adopted)' : ''}` : 'not on this host'}`,
+        `  ${member.name}: ${member.status ? `${member.status.role}, timeline ${member.status.timeline ?? '?'}` : 'no answer'}; ${member.local ? `${member.local.configFile}${member.local.adopted ? ' (adopted)' : ''}` : `on another host (REST ${restHostOf(member.apiUrl) ?? '?'}): moved there by \`${HOST_STEP_COMMAND}\``}`,
       );
     lines.push(
       `  keys copied to v3: ${facts.keys.copy.map((entry) => entry.key.slice(facts.base.length)).join(', ') || 'none'}; left to Patroni: ${facts.keys.leftToPatroni.length}`,
@@ -73,4 +75,14 @@ export function renderV3Status(status: EtcdV3Status): string {
       );
   }
   return lines.join('\n');
+}
+
+export function renderV3HostSteps(report: V3HostStepReport): string {
+  if (report.outcome === 'no-run') return `${report.host}: no etcd v3 migrate run asked for this host's members`;
+  const lines = report.steps.map(
+    (step) => `${step.cluster}/${step.member}: ${step.action}: ${step.ok ? 'done' : 'FAILED'}: ${step.detail}`,
+  );
+  return [`${report.host}: ${report.steps.length} step(s) for run ${report.runs.join(', ') || '?'}`, ...lines].join(
+    '\n',
+  );
 }

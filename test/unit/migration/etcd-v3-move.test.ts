@@ -156,8 +156,24 @@ describe('the gates of a cluster moving from etcd v2 to v3', () => {
       ['reachability'],
     );
     assert.deepEqual(
-      gatesOf(cluster({ members: [member('alpha-1', 'master'), member('alpha-2', 'replica', { local: undefined })] })),
+      gatesOf(
+        cluster({
+          members: [member('alpha-1', 'master'), member('alpha-2', 'replica', { local: undefined, apiUrl: undefined })],
+        }),
+      ),
       ['member-elsewhere'],
+    );
+    // A member on another host that registered its REST API is moved by that host's `--host-only` step.
+    assert.deepEqual(
+      gatesOf(
+        cluster({
+          members: [
+            member('alpha-1', 'master'),
+            member('alpha-2', 'replica', { local: undefined, apiUrl: 'http://10.203.0.12:8008/patroni' }),
+          ],
+        }),
+      ),
+      [],
     );
   });
 
