@@ -44,7 +44,6 @@ export async function scanEtcdClientProcesses(options: ProcessScanOptions = {}):
   const ownNetwork = await networkNamespaceOf(procRoot, 'self');
   for (const entry of entries) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    if (isAnotherHostsProcess(ownNetwork, await networkNamespaceOf(procRoot, Number(entry)))) continue;
     const dir = join(procRoot, entry);
     const cmdline = await readFile(join(dir, 'cmdline')).catch(() => undefined);
     if (!cmdline || cmdline.length === 0) continue;
@@ -55,6 +54,13 @@ export async function scanEtcdClientProcesses(options: ProcessScanOptions = {}):
         .filter((arg) => arg.length > 0),
     );
     if (!identified) continue;
+    // A Patroni in another network namespace is another host's member (a host of a multi-host lab, a container),
+    // found through the DCS; any other client there (vip-manager in a container) still talks to this etcd: counted.
+    if (
+      identified.program === 'patroni' &&
+      isAnotherHostsProcess(ownNetwork, await networkNamespaceOf(procRoot, Number(entry)))
+    )
+      continue;
     const status = await readFile(join(dir, 'status'), 'utf8').catch(() => undefined);
     // A zombie or a process that ended meanwhile has nothing more to say.
     if (!status || /^State:\s+[ZX]/m.test(status)) continue;
