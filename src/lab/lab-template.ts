@@ -7,7 +7,8 @@
  * would only be overridden (the audit flags it).
  *
  * Lean on purpose, for labs of up to 100 clusters on one small machine: few
- * background workers, one autovacuum worker, small buffers and work memory.
+ * background workers, one autovacuum worker, small buffers (work_mem is left
+ * to the DCS: it costs nothing idle, and the dynamic-mode tests change it).
  * This template is the lab's only: configurations pgfleet generates for a
  * real fleet never get these settings.
  */
@@ -36,7 +37,6 @@ bootstrap:
 postgresql:
   parameters:
     shared_buffers: 8MB
-    work_mem: 1MB
     maintenance_work_mem: 8MB
     autovacuum_max_workers: 1
     max_parallel_workers: 0
