@@ -159,6 +159,8 @@ describe('one coordinator at a time on a live fleet (1 etcd, 2 clusters × 2 nod
       child,
       events,
       stderr: () => stderr,
+      /** What the child said (its events, then its stderr): the message of an assertion on how it ended. */
+      story: () => `${events.map((event) => JSON.stringify(event)).join('\n')}\n${stderr}`,
       exited: exited.finally(unregister),
       event: (name: string) =>
         waitFor(`the coordinator's "${name}" event (stderr: ${stderr.slice(-400)})`, async () =>
@@ -246,7 +248,7 @@ describe('one coordinator at a time on a live fleet (1 etcd, 2 clusters × 2 nod
           }),
         );
         stopped.child.kill('SIGCONT');
-        assert.equal(await stopped.exited, 4, stopped.stderr());
+        assert.equal(await stopped.exited, 4, stopped.story());
         taker = await taking;
         assert.ok(taker.stderr.includes(`enforce run ${stoppedRun} (`), taker.stderr);
         return { stopped, taker };
@@ -274,7 +276,7 @@ describe('one coordinator at a time on a live fleet (1 etcd, 2 clusters × 2 nod
       // Spawned, not spawnSync: the writers run in this process and must go on writing meanwhile.
       const killed = startChild('probing', 'kill');
       await killed.exited;
-      assert.equal(killed.child.signalCode, 'SIGKILL', killed.stderr());
+      assert.equal(killed.child.signalCode, 'SIGKILL', killed.story());
       assert.equal(await authEnabled(), true, 'the coordinator died with auth on');
       return cli('etcd', 'auth', 'migrate', '--yes');
     });
@@ -288,7 +290,7 @@ describe('one coordinator at a time on a live fleet (1 etcd, 2 clusters × 2 nod
     await rollback();
     const killed = startChild('resumed', 'kill');
     await killed.exited;
-    assert.equal(killed.child.signalCode, 'SIGKILL', killed.stderr());
+    assert.equal(killed.child.signalCode, 'SIGKILL', killed.story());
     const now = await status();
     const members = await pausedPerMember();
     for (const member of now.members) assert.equal(member.paused, members.get(member.member), member.member);

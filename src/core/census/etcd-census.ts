@@ -87,7 +87,15 @@ export interface ProcessCensus {
   unreadable: number;
 }
 
-/** v3 watchers and watch streams clients hold on the members whose counters were read at the end (the census's own watch left out). */
+/**
+ * v3 watchers and watch streams clients hold on the members whose counters
+ * were read at the end (the census's own watch left out). A client that
+ * watches holds its watch through the observation window, so only what both
+ * readings count is held: a stream whose client went away (a Patroni just
+ * restarted: etcd's gateway drops the old stream at the next event on its
+ * prefix) or one opened during the window is not counted. The first reading
+ * is taken before the census opens its own watch.
+ */
 export function watcherTotals(census: Pick<EtcdCensus, 'members' | 'writeWatch'>): {
   watchers: number;
   watchStreams: number;
@@ -96,16 +104,26 @@ export function watcherTotals(census: Pick<EtcdCensus, 'members' | 'writeWatch'>
   let watchers = 0;
   let watchStreams = 0;
   let measuredMembers = 0;
+  const before = { watchers: 0, watchStreams: 0, complete: true };
   for (const member of census.members) {
     const metrics = member.after ?? member.before;
     if (metrics?.watchers === undefined) continue;
     measuredMembers += 1;
     watchers += metrics.watchers;
     watchStreams += metrics.watchStreams ?? 0;
+    if (member.before?.watchers === undefined || member.after?.watchers === undefined) before.complete = false;
+    else {
+      before.watchers += member.before.watchers;
+      before.watchStreams += member.before.watchStreams ?? 0;
+    }
   }
   if (measuredMembers > 0) {
     watchers = Math.max(0, watchers - census.writeWatch.ownWatchers);
     watchStreams = Math.max(0, watchStreams - census.writeWatch.ownWatchers);
+  }
+  if (measuredMembers > 0 && before.complete) {
+    watchers = Math.min(watchers, before.watchers);
+    watchStreams = Math.min(watchStreams, before.watchStreams);
   }
   return { watchers, watchStreams, measuredMembers };
 }

@@ -32,6 +32,20 @@ describe('accounting for the clients of an etcd', () => {
     assert.deepEqual(account.incomplete, []);
   });
 
+  it('does not count a watch stream that only the last reading saw (a Patroni restarted during the observation: its new stream beside the old one etcd has not dropped yet)', () => {
+    const census = censusOf({ keys: ALPHA_KEYS, leases: ALPHA_LEASES, watchers: [1, 1, 0] });
+    census.members[0]!.after = { ...census.members[0]!.after!, watchers: 2, watchStreams: 2 };
+    const account = accountForClients(census, known());
+    assert.deepEqual(account.subjects, []);
+    assert.equal(account.explained.watchers, 2);
+  });
+
+  it('names a watcher held through the whole observation that no member or declared client explains', () => {
+    const census = censusOf({ keys: ALPHA_KEYS, leases: ALPHA_LEASES, watchers: [2, 1, 0] });
+    const account = accountForClients(census, known());
+    assert.deepEqual(ids(account.unknownClients), ['unexplained-watchers']);
+  });
+
   it('names a Patroni cluster under a namespace the settings do not list, with its members, leases and processes, and the fix', () => {
     const census = censusOf({
       keys: [
