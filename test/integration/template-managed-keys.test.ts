@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { findFreePortRange } from '../../src/adapters/process/port-probe.js';
 import { ensureBuiltCli } from '../support/built-cli.js';
 import { registerTeardown } from '../support/process-cleanup.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
@@ -129,6 +130,8 @@ describe('a site template that sets managed keys: render, create and settings sh
   });
 
   it('instance create warns of each before anything is made (here its pre-flight then refuses: etcd does not answer)', async () => {
+    // Free ports below the ephemeral range: a fixed one can be any outgoing connection's local port at that moment.
+    const port = await findFreePortRange(2);
     const result = await pgfleet(
       'instance',
       'create',
@@ -138,11 +141,11 @@ describe('a site template that sets managed keys: render, create and settings sh
       '--patroni-node',
       'alpha-1',
       '--port',
-      '55432',
+      String(port),
       '--patroni-postgresql-connect-host',
       '127.0.0.1',
       '--patroni-restapi-connect-address',
-      '127.0.0.1:58008',
+      `127.0.0.1:${port + 1}`,
     );
     assert.equal(result.code, 2, result.stderr);
     assertWarnsOfEveryKey(result.stderr, true);
